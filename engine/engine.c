@@ -1,0 +1,284 @@
+/* engine — see engine.h.
+ *
+ * DESIGN: the thread sleeps in poll() on a control pipe with a timeout to
+ * the next scheduled tick. A byte 'k' on the pipe means "tick now", 'q'
+ * means stop. A tick is: run every probe concurrently (probes.c), fold
+ * each result into the service's history and status (services_set_status,
+ * the one write path), judge heartbeat services, run the evaluation cycle
+ * (risk, SLA, alerts) and publish a snapshot. Ticks never overlap; a tick
+ * that runs past the interval makes the next one start at once, not pile
+ * up.
+ */
+#include "engine.h"
+#include "probes.h"
+#include "domain/cycle.h"
+#include "domain/services.h"
+#include "store/audit_repo.h"
+#include "store/db.h"
+#include "store/probe_repo.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+struct Engine {
+    EngineOpts   opts;
+    char        *db_path;
+    Store       *st;
+    SnapshotBox *box;
+    int          lock_fd;
+    int          primary;       /* atomic: 1 engine, 0 viewer */
+    int          ctl[2];
+    pthread_t    thread;
+    int          running;
+    int64_t      last_tick;
+    int64_t      data_version;
+};
+
+static int64_t engine_now(const Engine *e)
+{
+    return e->opts.clock ? e->opts.clock() : util_now();
+}
+
+static int try_lock(Engine *e)
+{
+    if (e->lock_fd < 0)
+        return 0;
+    if (flock(e->lock_fd, LOCK_EX | LOCK_NB) == 0)
+        return 1;
+    return 0;
+}
+
+Engine *engine_new(const EngineOpts *opts, SnapshotBox *box, char *err, size_t errsz)
+{
+    Engine *e = xcalloc(1, sizeof *e);
+    e->opts = *opts;
+    e->db_path = xstrdup(opts->db_path);
+    e->opts.db_path = e->db_path;
+    e->box = box;
+    e->ctl[0] = e->ctl[1] = -1;
+    if (store_open(e->db_path, &e->st, err, errsz) < 0) {
+        engine_free(e);
+        return NULL;
+    }
+    char *lock_path = xasprintf("%s.lock", e->db_path);
+    e->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (e->lock_fd < 0)
+        log_warn("engine: cannot open %s: %s; running as viewer", lock_path, strerror(errno));
+    free(lock_path);
+    e->primary = try_lock(e);
+    log_info("engine: role %s on %s", e->primary ? "engine" : "viewer", e->db_path);
+    return e;
+}
+
+void engine_free(Engine *e)
+{
+    if (!e)
+        return;
+    store_close(e->st);
+    if (e->lock_fd >= 0)
+        close(e->lock_fd); /* releases the flock */
+    if (e->ctl[0] >= 0) {
+        close(e->ctl[0]);
+        close(e->ctl[1]);
+    }
+    free(e->db_path);
+    free(e);
+}
+
+int engine_is_primary(Engine *e)
+{
+    return __atomic_load_n(&e->primary, __ATOMIC_RELAXED);
+}
+
+static ProbeKind kind_of(const char *k)
+{
+    return !strcmp(k, "http") ? PROBE_HTTP : !strcmp(k, "tcp") ? PROBE_TCP : PROBE_CMD;
+}
+
+/* Run every probe and apply the results. 0 or -EIO. */
+static int run_probes(Engine *e, int64_t now)
+{
+    ProbeRow *rows;
+    int n = probe_repo_load_all(e->st, &rows);
+    if (n <= 0)
+        return n;
+    ProbeSpec *specs = xcalloc((size_t)n, sizeof *specs);
+    ProbeResult *res = xcalloc((size_t)n, sizeof *res);
+    for (int i = 0; i < n; i++) {
+        specs[i] = (ProbeSpec){
+            .service_id = rows[i].service_id,
+            .kind = kind_of(rows[i].kind),
+            .target = rows[i].target,
+            .timeout_ms = rows[i].timeout_ms > 0 ? rows[i].timeout_ms : e->opts.probe_timeout_ms,
+            .expect_status = rows[i].expect_status,
+        };
+    }
+    int rc = probes_run(specs, n, res);
+    if (rc < 0) {
+        log_error("engine: probes could not run: %s", strerror(-rc));
+        goto out;
+    }
+    now = engine_now(e); /* results are as of when they came back */
+    if (store_begin(e->st) < 0) {
+        rc = -EIO;
+        goto out;
+    }
+    char err[160];
+    for (int i = 0; i < n; i++) {
+        ProbeRow *r = &rows[i];
+        ServiceStatus s = status_from_probe(&r->fail_streak, &r->recent, res[i].ok,
+                                            res[i].latency_ms, &e->opts.rules);
+        if (probe_repo_record(e->st, r->service_id, r->fail_streak, r->recent,
+                              res[i].latency_ms, res[i].error, now) < 0)
+            goto io;
+        char reason[200];
+        snprintf(reason, sizeof reason, "Probe failed: %s", res[i].error);
+        int c = services_set_status(e->st, r->service_id, s, SET_BY_ENGINE, AUDIT_SYSTEM_USER,
+                                    reason, now, err, sizeof err);
+        if (c < 0 && c != -ENOENT)
+            goto io;
+        if (c > 0)
+            log_info("engine: service %lld is %s%s%s", (long long)r->service_id, status_name(s),
+                     res[i].ok ? "" : ": ", res[i].error);
+    }
+    if (store_commit(e->st) < 0)
+        goto io;
+    rc = 0;
+    goto out;
+io:
+    store_rollback(e->st);
+    rc = -EIO;
+out:
+    probe_rows_free(rows, n);
+    free(specs);
+    free(res);
+    return rc;
+}
+
+static void publish(Engine *e)
+{
+    if (!e->box)
+        return;
+    Snapshot *s = snapshot_build(e->st, engine_is_primary(e), e->last_tick);
+    if (s)
+        snapshot_box_publish(e->box, s);
+    e->data_version = store_data_version(e->st);
+}
+
+int engine_tick(Engine *e, int64_t now)
+{
+    int64_t t0 = util_mono_ms();
+    int rc = 0;
+    if (run_probes(e, now) < 0)
+        rc = -EIO;
+    now = engine_now(e) > now ? engine_now(e) : now;
+    if (cycle_heartbeats(e->st, now, &e->opts.rules) < 0)
+        rc = -EIO;
+    CycleStats cs;
+    if (cycle_evaluate(e->st, now, &cs) < 0)
+        rc = -EIO;
+    e->last_tick = now;
+    int64_t t1 = util_mono_ms();
+    publish(e);
+    if (rc == 0)
+        log_debug("engine: tick: %d services, %d risk changes, %d alerts, %d breaches, "
+                  "%lld ms + snapshot %lld ms", cs.services, cs.risk_changed, cs.alerts_raised,
+                  cs.breaches, (long long)(t1 - t0), (long long)(util_mono_ms() - t1));
+    return rc;
+}
+
+static void *engine_main(void *arg)
+{
+    Engine *e = arg;
+    int64_t next = 0; /* monotonic ms of the next tick; 0 = now */
+    int poll_ms = e->opts.viewer_poll_ms > 0 ? e->opts.viewer_poll_ms : 1000;
+    if (!engine_is_primary(e))
+        publish(e);
+    for (;;) {
+        int timeout;
+        if (engine_is_primary(e)) {
+            int64_t now = util_mono_ms();
+            timeout = next <= now ? 0 : (int)(next - now);
+        } else {
+            timeout = poll_ms;
+        }
+        struct pollfd pfd = {.fd = e->ctl[0], .events = POLLIN};
+        int r = poll(&pfd, 1, timeout);
+        int kick = 0;
+        if (r > 0) {
+            char buf[16];
+            ssize_t n = read(e->ctl[0], buf, sizeof buf);
+            for (ssize_t i = 0; i < n; i++) {
+                if (buf[i] == 'q')
+                    return NULL;
+                kick |= buf[i] == 'k';
+            }
+        }
+        if (!engine_is_primary(e)) {
+            if (try_lock(e)) {
+                log_warn("engine: the engine on %s went away; taking over", e->db_path);
+                __atomic_store_n(&e->primary, 1, __ATOMIC_RELAXED);
+                next = 0;
+                continue;
+            }
+            if (kick || store_data_version(e->st) != e->data_version)
+                publish(e);
+            continue;
+        }
+        if (!kick && util_mono_ms() < next)
+            continue;
+        int64_t started = util_mono_ms();
+        if (engine_tick(e, engine_now(e)) < 0)
+            log_error("engine: tick failed; retrying next interval");
+        next = started + (int64_t)e->opts.check_interval_s * 1000;
+    }
+}
+
+Engine *engine_start(const EngineOpts *opts, SnapshotBox *box, char *err, size_t errsz)
+{
+    Engine *e = engine_new(opts, box, err, errsz);
+    if (!e)
+        return NULL;
+    if (pipe2(e->ctl, O_CLOEXEC) < 0) {
+        snprintf(err, errsz, "engine: pipe: %s", strerror(errno));
+        engine_free(e);
+        return NULL;
+    }
+    if (pthread_create(&e->thread, NULL, engine_main, e) != 0) {
+        snprintf(err, errsz, "engine: cannot start thread");
+        engine_free(e);
+        return NULL;
+    }
+    e->running = 1;
+    return e;
+}
+
+void engine_kick(Engine *e)
+{
+    if (e && e->ctl[1] >= 0) {
+        ssize_t w = write(e->ctl[1], "k", 1);
+        (void)w;
+    }
+}
+
+void engine_stop(Engine *e)
+{
+    if (!e)
+        return;
+    if (e->running) {
+        ssize_t w = write(e->ctl[1], "q", 1);
+        (void)w;
+        pthread_join(e->thread, NULL);
+    }
+    log_info("engine: stopped");
+    engine_free(e);
+}

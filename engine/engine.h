@@ -1,0 +1,48 @@
+/* engine — the engine thread: schedule, probes, heartbeats, the
+ * evaluation cycle, snapshots.
+ *
+ * One engine per database (design rule 4): engine_start() takes an
+ * exclusive flock on "<db>.lock". The holder runs checks ("engine"); any
+ * other process on the same file runs as a "viewer": it only rebuilds
+ * snapshots when the database changes (PRAGMA data_version), and tries to
+ * take over the lock each loop, so a viewer becomes the engine when the
+ * engine's process exits.
+ *
+ * Thread: engine_start/stop/kick from the main or UI thread; the engine
+ * owns its own Store connection.
+ */
+#ifndef RESOPS_ENGINE_H
+#define RESOPS_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "domain/rules.h"
+#include "snapshot.h"
+
+typedef struct EngineOpts {
+    const char *db_path;
+    int         check_interval_s;   /* seconds between checks */
+    int         probe_timeout_ms;   /* default per-probe timeout */
+    StatusRules rules;
+    int64_t   (*clock)(void);       /* wall clock; NULL = util_now */
+    int         viewer_poll_ms;     /* viewer refresh period; 0 = 1000 */
+} EngineOpts;
+
+typedef struct Engine Engine;
+
+/* Open the store, decide the role, start the thread. NULL with err on
+ * failure (bad database, ...). The box receives snapshots. */
+Engine *engine_start(const EngineOpts *opts, SnapshotBox *box, char *err, size_t errsz);
+/* Stop the thread (the current tick finishes), join, close. NULL ok. */
+void    engine_stop(Engine *e);
+/* Run a tick now (the TUI's `r`). */
+void    engine_kick(Engine *e);
+int     engine_is_primary(Engine *e);
+
+/* For tests and benchmarks: build an engine without a thread and run one
+ * tick synchronously at the given time. */
+Engine *engine_new(const EngineOpts *opts, SnapshotBox *box, char *err, size_t errsz);
+int     engine_tick(Engine *e, int64_t now);
+void    engine_free(Engine *e);
+
+#endif

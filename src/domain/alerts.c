@@ -1,0 +1,93 @@
+/* alerts — see alerts.h. */
+#include "domain/alerts.h"
+#include "store/alert_repo.h"
+#include "store/audit_repo.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static int raise_locked(Store *st, int64_t service_id, const char *type, AlertSeverity sev,
+                        const char *message, int64_t now, int64_t *out_id)
+{
+    AlertRow open;
+    int r = alert_repo_find_open(st, service_id, type, &open);
+    if (r < 0)
+        return -EIO;
+    if (r == 1) {
+        if (strcmp(open.severity, severity_name(sev)) == 0) {
+            if (strcmp(open.message, message) != 0 &&
+                alert_repo_set_message(st, open.id, message) < 0)
+                return -EIO;
+            if (out_id)
+                *out_id = open.id;
+            return ALERT_DEDUPED;
+        }
+        if (alert_repo_resolve(st, open.id, now) < 0)
+            return -EIO;
+    }
+    int64_t id = alert_repo_insert(st, service_id, type, message, severity_name(sev), now);
+    if (id < 0)
+        return -EIO;
+    char action[100];
+    snprintf(action, sizeof action, "Alert Created (%s)", type);
+    if (audit_repo_add(st, action, "Alert", service_id, AUDIT_SYSTEM_USER, message, now) < 0)
+        return -EIO;
+    if (out_id)
+        *out_id = id;
+    return ALERT_RAISED;
+}
+
+int alerts_raise(Store *st, int64_t service_id, const char *type, AlertSeverity sev,
+                 const char *message, int64_t now, int64_t *out_id)
+{
+    if (store_begin(st) < 0)
+        return -EIO;
+    int r = raise_locked(st, service_id, type, sev, message, now, out_id);
+    if (r < 0 || store_commit(st) < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    return r;
+}
+
+int alerts_resolve(Store *st, int64_t service_id, const char *type, int64_t now)
+{
+    AlertRow open;
+    int r = alert_repo_find_open(st, service_id, type, &open);
+    if (r <= 0)
+        return r;
+    return alert_repo_resolve(st, open.id, now) < 0 ? -EIO : 1;
+}
+
+int alerts_ack(Store *st, int64_t alert_id, int acknowledged, int64_t user_id,
+               const char *actor, int64_t now, char *err, size_t errsz)
+{
+    AlertRow a;
+    if (store_begin(st) < 0)
+        goto io;
+    int r = alert_repo_get(st, alert_id, &a);
+    if (r < 0)
+        goto io_rb;
+    if (r == 0) {
+        store_rollback(st);
+        snprintf(err, errsz, "Alert not found");
+        return -ENOENT;
+    }
+    if (alert_repo_set_ack(st, alert_id, acknowledged, actor, now) < 0)
+        goto io_rb;
+    char detail[160];
+    snprintf(detail, sizeof detail, "alert %lld %s by %s", (long long)alert_id,
+             acknowledged ? "acknowledged" : "unacknowledged", actor ? actor : "system");
+    if (audit_repo_add(st, "Alert Acknowledged", "Alert", a.service_id, user_id, detail, now) < 0)
+        goto io_rb;
+    if (store_commit(st) < 0)
+        goto io;
+    return 0;
+io_rb:
+    store_rollback(st);
+io:
+    snprintf(err, errsz, "Internal server error");
+    return -EIO;
+}

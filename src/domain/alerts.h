@@ -1,0 +1,44 @@
+/* alerts — the one write path for alerts: raise (deduplicated), resolve,
+ * acknowledge. Each function runs in its own transaction (or joins the
+ * caller's) and writes the audit entry with the seed's action names.
+ *
+ * Dedup (design.md): while an alert of (service, type) is open
+ * (unacknowledged and unresolved), raising the same severity again only
+ * refreshes its message; a different severity supersedes it (the old one
+ * is resolved, a new one raised, so a notification goes out).
+ *
+ * Thread: whoever owns the Store passed in.
+ */
+#ifndef RESOPS_DOMAIN_ALERTS_H
+#define RESOPS_DOMAIN_ALERTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "store/db.h"
+#include "domain/rules.h"
+
+/* Seed 000 alert types. */
+#define ALERT_STATUS_CHANGE "StatusChange"
+#define ALERT_HIGH_RISK     "HighRisk"
+#define ALERT_CRITICAL      "Critical"
+#define ALERT_SLA_RTO       "SLA_RTO"
+#define ALERT_SLA_RPO       "SLA_RPO"
+
+typedef enum { ALERT_RAISED = 1, ALERT_DEDUPED = 0 } AlertRaiseResult;
+
+/* Returns ALERT_RAISED (a new row, audited "Alert Created (<type>)"),
+ * ALERT_DEDUPED, or -EIO. *out_id (may be NULL) gets the open alert's id. */
+int alerts_raise(Store *st, int64_t service_id, const char *type, AlertSeverity sev,
+                 const char *message, int64_t now, int64_t *out_id);
+
+/* Resolve the open alert of (service, type), if any: 1 resolved, 0 none. */
+int alerts_resolve(Store *st, int64_t service_id, const char *type, int64_t now);
+
+/* Seed 000 PUT /api/alerts: set acknowledged; audited "Alert Acknowledged"
+ * with entity "Alert" and entity_id = the alert's service_id (as the seed
+ * says), user_id the actor, detail "alert <id> by <actor>".
+ * 0, -ENOENT ("Alert not found"), -EIO. */
+int alerts_ack(Store *st, int64_t alert_id, int acknowledged, int64_t user_id,
+               const char *actor, int64_t now, char *err, size_t errsz);
+
+#endif

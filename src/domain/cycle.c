@@ -1,0 +1,293 @@
+/* cycle — see cycle.h.
+ *
+ * How it works: every input list (services, dependency edges, downtimes,
+ * integration counts, open alerts) comes back sorted by service id, so one
+ * merge walk pairs each service with its rows. Per service: build the
+ * RiskInput, score it, compare with risk_current, and decide alerts from
+ * what is open. Writes happen only on change, inside one transaction, so a
+ * steady-state cycle over 100k services is mostly reads.
+ */
+#include "domain/cycle.h"
+#include "domain/alerts.h"
+#include "domain/services.h"
+#include "store/alert_repo.h"
+#include "store/audit_repo.h"
+#include "store/downtime_repo.h"
+#include "store/integration_repo.h"
+#include "store/risk_repo.h"
+#include "store/service_repo.h"
+#include "store/sla_repo.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WEEK_S (7 * 24 * 3600)
+#define DAY_S  (24 * 3600)
+
+typedef struct Inputs {
+    ServiceSet     set;
+    ServiceStatus *status;       /* parsed, per row */
+    DowntimeRow   *dt;
+    int            ndt;
+    int64_t       *int_ids;
+    int           *int_counts;
+    int            nint;
+    OpenAlertKey  *open;
+    int            nopen;
+} Inputs;
+
+static void inputs_free(Inputs *in)
+{
+    service_set_free(&in->set);
+    free(in->status);
+    free(in->dt);
+    free(in->int_ids);
+    free(in->int_counts);
+    free(in->open);
+}
+
+static int inputs_load(Store *st, int64_t now, Inputs *in)
+{
+    memset(in, 0, sizeof *in);
+    if (service_repo_load_all(st, &in->set) < 0)
+        return -EIO;
+    in->status = xmalloc((size_t)(in->set.n ? in->set.n : 1) * sizeof *in->status);
+    for (int i = 0; i < in->set.n; i++) {
+        ServiceStatus s = STATUS_UNKNOWN;
+        if (in->set.rows[i].status)
+            status_parse(in->set.rows[i].status, &s);
+        in->status[i] = s;
+    }
+    in->ndt = downtime_repo_load_since(st, now - WEEK_S, &in->dt);
+    in->nint = integration_repo_counts(st, &in->int_ids, &in->int_counts);
+    in->nopen = alert_repo_load_open(st, &in->open);
+    if (in->ndt < 0 || in->nint < 0 || in->nopen < 0) {
+        inputs_free(in);
+        return -EIO;
+    }
+    return 0;
+}
+
+/* Severity of the open alert of this type among rows [*k, ...) of service
+ * sid, or -1. */
+static int open_severity(const Inputs *in, int k0, int64_t sid, const char *type)
+{
+    for (int k = k0; k < in->nopen && in->open[k].service_id == sid; k++)
+        if (strcmp(in->open[k].type, type) == 0) {
+            AlertSeverity s;
+            return severity_parse(in->open[k].severity, &s) == 0 ? (int)s : -1;
+        }
+    return -1;
+}
+
+static int raise_or_resolve(Store *st, int want, int open_sev, int changed, int64_t sid,
+                            const char *type, const char *msg, int64_t now, CycleStats *cs)
+{
+    if (want) {
+        /* Open with the same severity and nothing new to say: dedup. */
+        if (open_sev == SEV_CRITICAL && !changed)
+            return 0;
+        int r = alerts_raise(st, sid, type, SEV_CRITICAL, msg, now, NULL);
+        if (r < 0)
+            return -EIO;
+        cs->alerts_raised += r == ALERT_RAISED;
+    } else if (open_sev >= 0) {
+        int r = alerts_resolve(st, sid, type, now);
+        if (r < 0)
+            return -EIO;
+        cs->alerts_resolved += r;
+    }
+    return 0;
+}
+
+static int check_sla(Store *st, const ServiceLoadRow *row, const DowntimeRow *d, int64_t now,
+                     CycleStats *cs)
+{
+    static const struct { const char *type, *alert; } kinds[2] = {
+        {"RTO", ALERT_SLA_RTO}, {"RPO", ALERT_SLA_RPO}};
+    if (d->end_time && d->end_time < now - DAY_S)
+        return 0;
+    int64_t minutes = sla_downtime_minutes(d->start_time, d->end_time, now);
+    for (int k = 0; k < 2; k++) {
+        int has = k == 0 ? row->has_rto : row->has_rpo;
+        int thr = k == 0 ? row->rto : row->rpo;
+        if (!row->has_bia || !sla_breached(minutes, has, thr))
+            continue;
+        char reason[128], msg[160], action[64];
+        snprintf(reason, sizeof reason, "Downtime exceeded %s of %d minutes", kinds[k].type, thr);
+        int r = sla_repo_insert(st, row->id, kinds[k].type, minutes, thr, d->start_time,
+                                d->end_time, reason, now);
+        if (r < 0)
+            return -EIO;
+        if (r == 0) {
+            /* known breach: keep its end and length once the downtime ends */
+            if (d->end_time &&
+                sla_repo_update_end(st, row->id, kinds[k].type, d->start_time, d->end_time,
+                                    minutes) < 0)
+                return -EIO;
+            continue;
+        }
+        cs->breaches++;
+        snprintf(action, sizeof action, "SLA Breach (%s)", kinds[k].type);
+        if (audit_repo_add(st, action, "SLABreach", row->id, AUDIT_SYSTEM_USER, reason, now) < 0)
+            return -EIO;
+        snprintf(msg, sizeof msg, "SLA Breach: %s exceeded %d minutes (Actual: %lld minutes)",
+                 kinds[k].type, thr, (long long)minutes);
+        int a = alerts_raise(st, row->id, kinds[k].alert, SEV_CRITICAL, msg, now, NULL);
+        if (a < 0)
+            return -EIO;
+        cs->alerts_raised += a == ALERT_RAISED;
+    }
+    return 0;
+}
+
+static int evaluate(Store *st, Inputs *in, int64_t now, CycleStats *cs)
+{
+    const ServiceSet *set = &in->set;
+    int e = 0, d = 0, ic = 0, oa = 0;
+    const char **deps_down = NULL;
+    int deps_cap = 0;
+    int rc = 0;
+
+    for (int i = 0; i < set->n; i++) {
+        const ServiceLoadRow *row = &set->rows[i];
+        int64_t sid = row->id;
+
+        int ndown = 0;
+        while (e < set->ndeps && set->dep_from[e] < sid)
+            e++;
+        for (; e < set->ndeps && set->dep_from[e] == sid; e++) {
+            int j = service_set_find(set, set->dep_to[e]);
+            if (j < 0 || in->status[j] != STATUS_DOWN)
+                continue;
+            if (ndown == deps_cap) {
+                deps_cap = deps_cap ? deps_cap * 2 : 8;
+                deps_down = xrealloc(deps_down, (size_t)deps_cap * sizeof *deps_down);
+            }
+            deps_down[ndown++] = set->rows[j].name;
+        }
+
+        while (ic < in->nint && in->int_ids[ic] < sid)
+            ic++;
+        int integrations = ic < in->nint && in->int_ids[ic] == sid ? in->int_counts[ic] : 0;
+
+        while (d < in->ndt && in->dt[d].service_id < sid)
+            d++;
+        int64_t recent = 0;
+        for (; d < in->ndt && in->dt[d].service_id == sid; d++) {
+            const DowntimeRow *dt = &in->dt[d];
+            if (dt->start_time >= now - WEEK_S)
+                recent += sla_downtime_minutes(dt->start_time, dt->end_time, now);
+            if (check_sla(st, row, dt, now, cs) < 0)
+                goto io;
+        }
+
+        RiskInput ri = {
+            .status = in->status[i], .has_bia = row->has_bia,
+            .criticality = row->criticality, .impact = row->impact,
+            .has_rto = row->has_rto, .rto = row->rto, .has_rpo = row->has_rpo, .rpo = row->rpo,
+            .recent_downtime_min = recent, .deps_down = deps_down, .n_deps_down = ndown,
+            .integrations = integrations,
+        };
+        RiskResult rr;
+        risk_score(&ri, &rr);
+        const char *level = risk_level_name(rr.level);
+        int history = !row->has_risk || row->risk_score != rr.score ||
+                      row->risk_critical != rr.is_critical ||
+                      !row->risk_level || strcmp(row->risk_level, level) != 0;
+        int changed = history || !row->risk_reason || strcmp(row->risk_reason, rr.reason) != 0;
+        if (changed && risk_repo_set_current(st, sid, rr.score, level, rr.is_critical,
+                                             rr.reason, now) < 0)
+            goto io;
+        if (history) {
+            if (risk_repo_add_history(st, sid, rr.score, level, rr.is_critical, rr.reason,
+                                      "automated", "system", now) < 0)
+                goto io;
+            cs->risk_changed++;
+        }
+
+        while (oa < in->nopen && in->open[oa].service_id < sid)
+            oa++;
+        char msg[1200];
+        snprintf(msg, sizeof msg, "High risk score: %d. Reason: %s", rr.score, rr.reason);
+        if (raise_or_resolve(st, rr.level == RISK_HIGH, open_severity(in, oa, sid, ALERT_HIGH_RISK),
+                             changed, sid, ALERT_HIGH_RISK, msg, now, cs) < 0)
+            goto io;
+        snprintf(msg, sizeof msg, "Service %s is critical: %s", row->name, rr.reason);
+        if (raise_or_resolve(st, rr.is_critical, open_severity(in, oa, sid, ALERT_CRITICAL),
+                             changed, sid, ALERT_CRITICAL, msg, now, cs) < 0)
+            goto io;
+    }
+    cs->services = set->n;
+    goto out;
+io:
+    rc = -EIO;
+out:
+    free(deps_down);
+    return rc;
+}
+
+int cycle_evaluate(Store *st, int64_t now, CycleStats *out)
+{
+    CycleStats cs = {0};
+    Inputs in;
+    if (store_begin(st) < 0)
+        return -EIO;
+    if (inputs_load(st, now, &in) < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    int r = evaluate(st, &in, now, &cs);
+    inputs_free(&in);
+    if (r < 0 || store_commit(st) < 0) {
+        store_rollback(st);
+        log_error("cycle: evaluation failed: %s", store_errmsg(st));
+        return -EIO;
+    }
+    if (out)
+        *out = cs;
+    return 0;
+}
+
+int cycle_heartbeats(Store *st, int64_t now, const StatusRules *rules)
+{
+    ServiceSet set;
+    if (service_repo_load_all(st, &set) < 0)
+        return -EIO;
+    int changed = 0;
+    char err[128];
+    if (store_begin(st) < 0) {
+        service_set_free(&set);
+        return -EIO;
+    }
+    for (int i = 0; i < set.n; i++) {
+        const ServiceLoadRow *row = &set.rows[i];
+        if (row->has_probe)
+            continue;
+        ServiceStatus cur = STATUS_UNKNOWN;
+        int has_report = row->status && status_parse(row->status, &cur) == 0 && row->last_heartbeat;
+        ServiceStatus next = status_from_heartbeat(has_report, cur,
+                                                   now - row->last_heartbeat, rules);
+        if (row->status && next == cur)
+            continue;
+        char reason[96];
+        snprintf(reason, sizeof reason, "No heartbeat for %lld minutes",
+                 has_report ? (long long)((now - row->last_heartbeat) / 60) : 0LL);
+        int r = services_set_status(st, row->id, next, SET_BY_ENGINE, AUDIT_SYSTEM_USER,
+                                    reason, now, err, sizeof err);
+        if (r < 0) {
+            store_rollback(st);
+            service_set_free(&set);
+            return -EIO;
+        }
+        changed += r;
+    }
+    service_set_free(&set);
+    if (store_commit(st) < 0)
+        return -EIO;
+    return changed;
+}

@@ -1,0 +1,33 @@
+/* cycle — one evaluation pass of the engine over every service, with no
+ * network: risk scoring (seed 000 §3.2), SLA breaches and the risk and
+ * SLA alerts. Probes and heartbeats are judged before it (engine/).
+ *
+ * Cost is linear in services + dependency edges + recent downtimes: the
+ * inputs come from a handful of bulk queries, the work is in memory, and
+ * only changes are written, in one transaction.
+ *
+ * Thread: whoever owns the Store (the engine thread in resops).
+ */
+#ifndef RESOPS_DOMAIN_CYCLE_H
+#define RESOPS_DOMAIN_CYCLE_H
+
+#include <stdint.h>
+#include "store/db.h"
+#include "domain/rules.h"
+
+typedef struct CycleStats {
+    int services;
+    int risk_changed;      /* history rows appended */
+    int alerts_raised;
+    int alerts_resolved;
+    int breaches;          /* new SLA breaches */
+} CycleStats;
+
+/* 0 or -EIO (nothing of the cycle is kept on error). */
+int cycle_evaluate(Store *st, int64_t now, CycleStats *out);
+
+/* Judge heartbeat services (those without a probe) and apply status
+ * changes through services_set_status. Returns number changed or -EIO. */
+int cycle_heartbeats(Store *st, int64_t now, const StatusRules *rules);
+
+#endif

@@ -1,0 +1,191 @@
+/* services — see services.h. */
+#include "domain/services.h"
+#include "domain/alerts.h"
+#include "store/audit_repo.h"
+#include "store/downtime_repo.h"
+#include "store/probe_repo.h"
+#include "store/service_repo.h"
+#include "store/status_repo.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define IO_ERROR "Internal server error"
+
+/* "Invalid dependency IDs: [3, 4]" when some are not services; 1 ok. */
+static int check_deps(Store *st, const int64_t *deps, int n, char *err, size_t errsz)
+{
+    StrBuf bad = {0};
+    int nbad = 0;
+    for (int i = 0; i < n; i++) {
+        int r = service_repo_exists(st, deps[i]);
+        if (r < 0) {
+            strbuf_free(&bad);
+            return -EIO;
+        }
+        if (r == 0)
+            strbuf_appendf(&bad, "%s%lld", nbad++ ? ", " : "", (long long)deps[i]);
+    }
+    if (nbad)
+        snprintf(err, errsz, "Invalid dependency IDs: [%s]", bad.s);
+    strbuf_free(&bad);
+    return nbad ? 0 : 1;
+}
+
+int services_create(Store *st, const ServiceInput *in, const char *created_by,
+                    int64_t user_id, int64_t now, int64_t *out_id, char *err, size_t errsz)
+{
+    if (!in->name || !*in->name) {
+        snprintf(err, errsz, "Service name is required");
+        return -EINVAL;
+    }
+    if (strlen(in->name) > 100) {
+        snprintf(err, errsz, "Service name must be at most 100 characters");
+        return -EINVAL;
+    }
+    if (store_begin(st) < 0)
+        goto io;
+    int ok = check_deps(st, in->deps, in->ndeps, err, errsz);
+    if (ok <= 0) {
+        store_rollback(st);
+        return ok < 0 ? -EIO : -EINVAL;
+    }
+    int64_t id = service_repo_insert(st, in->name, in->description, created_by);
+    if (id < 0)
+        goto io_rb;
+    if (in->has_bia || in->has_deps) {
+        BiaFields b = {in->criticality, in->impact, in->has_rto, in->rto,
+                       in->has_rpo, in->rpo, in->signed_off};
+        if (bia_repo_upsert(st, id, &b) < 0)
+            goto io_rb;
+    }
+    if (in->ndeps && deps_repo_set(st, id, in->deps, in->ndeps) < 0)
+        goto io_rb;
+    if (audit_repo_add(st, "Service Created", "Service", id, user_id, in->name, now) < 0)
+        goto io_rb;
+    if (store_commit(st) < 0)
+        goto io;
+    if (out_id)
+        *out_id = id;
+    return 0;
+io_rb:
+    store_rollback(st);
+io:
+    snprintf(err, errsz, IO_ERROR);
+    return -EIO;
+}
+
+static int status_locked(Store *st, int64_t sid, ServiceStatus status, StatusSource src,
+                         int64_t user_id, const char *reason, int64_t now,
+                         char *err, size_t errsz)
+{
+    char name[128], old_text[32];
+    int r = service_repo_name(st, sid, name, sizeof name);
+    if (r <= 0) {
+        snprintf(err, errsz, r == 0 ? "Service not found" : IO_ERROR);
+        return r == 0 ? -ENOENT : -EIO;
+    }
+    r = status_repo_get(st, sid, old_text, sizeof old_text, NULL);
+    if (r < 0)
+        return -EIO;
+    ServiceStatus old = STATUS_UNKNOWN;
+    int had = r == 1 && status_parse(old_text, &old) == 0;
+    int changed = !had || old != status;
+
+    if (src == SET_BY_ENGINE && !changed)
+        return 0;
+    if (status_repo_set(st, sid, status_name(status), now, src == SET_BY_USER) < 0)
+        return -EIO;
+    if (audit_repo_add(st, "Status Updated", "Status", sid, user_id, status_name(status), now) < 0)
+        return -EIO;
+    if (!changed)
+        return 0;
+
+    DowntimeRow open;
+    int has_open = downtime_repo_find_open(st, sid, &open);
+    if (has_open < 0)
+        return -EIO;
+    if (status == STATUS_DOWN && !has_open) {
+        if (downtime_repo_insert(st, sid, now, 0, reason && *reason ? reason : "Service is Down") < 0)
+            return -EIO;
+    } else if (status != STATUS_DOWN && has_open) {
+        if (downtime_repo_close(st, open.id, now) < 0)
+            return -EIO;
+    }
+    /* A service seen for the first time starts Unknown: nothing happened. */
+    if (!had && status == STATUS_UNKNOWN)
+        return 1;
+    char msg[200];
+    snprintf(msg, sizeof msg, "Service %s is %s", name, status_name(status));
+    if (alerts_raise(st, sid, ALERT_STATUS_CHANGE, status_alert_severity(status), msg, now,
+                     NULL) < 0)
+        return -EIO;
+    return 1;
+}
+
+int services_set_status(Store *st, int64_t service_id, ServiceStatus status, StatusSource src,
+                        int64_t user_id, const char *reason, int64_t now,
+                        char *err, size_t errsz)
+{
+    if (store_begin(st) < 0) {
+        snprintf(err, errsz, IO_ERROR);
+        return -EIO;
+    }
+    int r = status_locked(st, service_id, status, src, user_id, reason, now, err, errsz);
+    if (r < 0) {
+        store_rollback(st);
+        if (r == -EIO)
+            snprintf(err, errsz, IO_ERROR);
+        return r;
+    }
+    if (store_commit(st) < 0) {
+        snprintf(err, errsz, IO_ERROR);
+        return -EIO;
+    }
+    return r;
+}
+
+int services_set_probe(Store *st, int64_t service_id, const char *kind, const char *target,
+                       int timeout_ms, int expect_status, int64_t user_id, int64_t now,
+                       char *err, size_t errsz)
+{
+    if (!kind || (strcmp(kind, "http") && strcmp(kind, "tcp") && strcmp(kind, "cmd"))) {
+        snprintf(err, errsz, "Probe kind must be http, tcp or cmd");
+        return -EINVAL;
+    }
+    if (!target || !*target) {
+        snprintf(err, errsz, "Probe target is required");
+        return -EINVAL;
+    }
+    if (!strcmp(kind, "http") && strncmp(target, "http://", 7) && strncmp(target, "https://", 8)) {
+        snprintf(err, errsz, "HTTP probe target must start with http:// or https://");
+        return -EINVAL;
+    }
+    if (!strcmp(kind, "tcp") && !strrchr(target, ':')) {
+        snprintf(err, errsz, "TCP probe target must be host:port");
+        return -EINVAL;
+    }
+    if (store_begin(st) < 0)
+        goto io;
+    int r = service_repo_exists(st, service_id);
+    if (r <= 0) {
+        store_rollback(st);
+        snprintf(err, errsz, r == 0 ? "Service not found" : IO_ERROR);
+        return r == 0 ? -ENOENT : -EIO;
+    }
+    char detail[300];
+    snprintf(detail, sizeof detail, "%s %s", kind, target);
+    if (probe_repo_set(st, service_id, kind, target, timeout_ms, expect_status) < 0 ||
+        audit_repo_add(st, "Probe Updated", "Service", service_id, user_id, detail, now) < 0) {
+        store_rollback(st);
+        goto io;
+    }
+    if (store_commit(st) < 0)
+        goto io;
+    return 0;
+io:
+    snprintf(err, errsz, IO_ERROR);
+    return -EIO;
+}

@@ -1,0 +1,359 @@
+/* main — the only file that knows every wing: parse the command line,
+ * load the configuration, open the store, start the engine (and, as later
+ * issues land, the listener and the TUI), wait for a signal, shut down.
+ *
+ * Signals: SIGINT/SIGTERM/SIGHUP are blocked in every thread (the mask is
+ * set before any thread starts) and taken synchronously with sigwait()
+ * here, so shutdown runs in ordinary code: stop the engine (its tick
+ * finishes, the thread is joined), close the database, exit 0.
+ */
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "snapshot.h"
+#include "util.h"
+#include "domain/seed.h"
+#include "store/db.h"
+#include "store/service_repo.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef RESOPS_VERSION
+#define RESOPS_VERSION "dev"
+#endif
+
+enum { EXIT_USAGE = 2 };
+
+static const char usage_text[] =
+    "usage: resops [options]            the console (engine + TUI)\n"
+    "       resops --headless [options] engine (and listener) without a TUI\n"
+    "       resops seed --services N [--db PATH]\n"
+    "                                   fill a database for benchmarks\n"
+    "       resops seed --demo [--db PATH]\n"
+    "                                   fill a database with the demo set\n"
+    "\n"
+    "options:\n"
+    "  --db PATH               SQLite database (default $XDG_DATA_HOME/resops/resops.db)\n"
+    "  --config FILE           INI configuration (default $XDG_CONFIG_HOME/resops/resops.conf\n"
+    "                          when it exists); see data/resops.conf.example\n"
+    "  --headless              run engine and listener without the TUI\n"
+    "  --demo                  seed a demo database (the --db file when it is new,\n"
+    "                          else a fresh temporary one)\n"
+    "  --check-interval SECS   seconds between health checks (default 300)\n"
+    "  --listen ADDR:PORT      serve the HTTP API (once the listener lands)\n"
+    "  --log-level LEVEL       debug, info, warn or error\n"
+    "  --version               print the version and exit\n"
+    "  --help                  this text\n"
+    "\n"
+    "Precedence: defaults < config file < environment (JWT_SECRET_KEY, ...) < flags.\n";
+
+typedef struct Cli {
+    const char *config_path;
+    int         headless, demo, seed_mode, seed_services, seed_demo;
+    const char *flag_db, *flag_interval, *flag_listen, *flag_level;
+} Cli;
+
+static int parse_cli(int argc, char **argv, Cli *cli)
+{
+    enum { O_DB = 256, O_CONFIG, O_HEADLESS, O_DEMO, O_INTERVAL, O_LISTEN, O_LEVEL,
+           O_VERSION, O_HELP, O_SERVICES };
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, O_DB},
+        {"config", required_argument, NULL, O_CONFIG},
+        {"headless", no_argument, NULL, O_HEADLESS},
+        {"demo", no_argument, NULL, O_DEMO},
+        {"check-interval", required_argument, NULL, O_INTERVAL},
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"log-level", required_argument, NULL, O_LEVEL},
+        {"version", no_argument, NULL, O_VERSION},
+        {"help", no_argument, NULL, O_HELP},
+        {"services", required_argument, NULL, O_SERVICES},
+        {0, 0, 0, 0},
+    };
+    if (argc > 1 && strcmp(argv[1], "seed") == 0) {
+        cli->seed_mode = 1;
+        argv[1] = argv[0];
+        argv++;
+        argc--;
+    }
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case O_DB: cli->flag_db = optarg; break;
+        case O_CONFIG: cli->config_path = optarg; break;
+        case O_HEADLESS: cli->headless = 1; break;
+        case O_DEMO: cli->demo = 1; break;
+        case O_INTERVAL: cli->flag_interval = optarg; break;
+        case O_LISTEN: cli->flag_listen = optarg; break;
+        case O_LEVEL: cli->flag_level = optarg; break;
+        case O_VERSION: printf("resops %s\n", RESOPS_VERSION); exit(0);
+        case O_HELP: fputs(usage_text, stdout); exit(0);
+        case O_SERVICES: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n <= 0 || n > 10000000) {
+                fprintf(stderr, "resops: --services: not a positive number: '%s'\n", optarg);
+                return -EINVAL;
+            }
+            cli->seed_services = (int)n;
+            break;
+        }
+        default:
+            fprintf(stderr, "resops: unknown or incomplete option '%s'\n%s",
+                    argv[optind - 1], usage_text);
+            return -EINVAL;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "resops: unexpected argument '%s'\n%s", argv[optind], usage_text);
+        return -EINVAL;
+    }
+    if (cli->seed_mode) {
+        cli->seed_demo = cli->demo;
+        if (!cli->seed_services && !cli->seed_demo) {
+            fprintf(stderr, "resops seed: give --services N or --demo\n");
+            return -EINVAL;
+        }
+    } else if (cli->seed_services) {
+        fprintf(stderr, "resops: --services belongs to 'resops seed'\n");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* mkdir -p for the parent directories of path. */
+static int make_parents(const char *path)
+{
+    char *p = xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+            int e = errno;
+            free(p);
+            return -e;
+        }
+        *s = '/';
+    }
+    free(p);
+    return 0;
+}
+
+static char *default_path(const char *xdg_var, const char *fallback, const char *leaf)
+{
+    const char *x = getenv(xdg_var);
+    if (x && *x)
+        return xasprintf("%s/resops/%s", x, leaf);
+    const char *home = getenv("HOME");
+    return xasprintf("%s/%s/resops/%s", home && *home ? home : ".", fallback, leaf);
+}
+
+static int load_config(Config *cfg, const Cli *cli)
+{
+    char err[512];
+    int r = 0;
+    if (cli->config_path) {
+        r = config_load_file(cfg, cli->config_path, err, sizeof err);
+    } else {
+        char *def = default_path("XDG_CONFIG_HOME", ".config", "resops.conf");
+        if (access(def, F_OK) == 0)
+            r = config_load_file(cfg, def, err, sizeof err);
+        free(def);
+    }
+    if (r == 0)
+        r = config_load_env(cfg, err, sizeof err);
+    static const struct { const char *name; size_t off; } flags[] = {
+        {"general.db", offsetof(Cli, flag_db)},
+        {"engine.check_interval", offsetof(Cli, flag_interval)},
+        {"api.listen", offsetof(Cli, flag_listen)},
+        {"general.log_level", offsetof(Cli, flag_level)},
+    };
+    for (size_t i = 0; r == 0 && i < sizeof flags / sizeof flags[0]; i++) {
+        const char *v = *(const char *const *)((const char *)cli + flags[i].off);
+        if (v)
+            r = config_set(cfg, flags[i].name, v, err, sizeof err);
+    }
+    if (r < 0)
+        fprintf(stderr, "resops: %s\n", err);
+    return r;
+}
+
+/* Decide the database file; for --demo, maybe a fresh temporary one.
+ * Returns an owned path, or NULL with a message printed. */
+static char *choose_db(const Config *cfg, const Cli *cli, int *out_seed_demo)
+{
+    const char *db = config_str(cfg, "general.db");
+    *out_seed_demo = 0;
+    if (cli->demo && !cli->seed_mode) {
+        struct stat sb;
+        if (*db && (stat(db, &sb) < 0 || sb.st_size == 0)) {
+            *out_seed_demo = 1;
+            return xstrdup(db);
+        }
+        char tmpl[] = "/tmp/resops-demo-XXXXXX";
+        if (!mkdtemp(tmpl)) {
+            fprintf(stderr, "resops: cannot create a temporary directory: %s\n", strerror(errno));
+            return NULL;
+        }
+        *out_seed_demo = 1;
+        if (*db)
+            fprintf(stderr, "resops: %s already has data; the demo uses a fresh database\n", db);
+        return xasprintf("%s/demo.db", tmpl);
+    }
+    if (*db)
+        return xstrdup(db);
+    return default_path("XDG_DATA_HOME", ".local/share", "resops.db");
+}
+
+static int open_store(const char *path, Store **out)
+{
+    char err[512];
+    int r = make_parents(path);
+    if (r < 0) {
+        fprintf(stderr, "resops: cannot create the directory for %s: %s\n", path, strerror(-r));
+        return r;
+    }
+    r = store_open(path, out, err, sizeof err);
+    if (r < 0)
+        fprintf(stderr, "resops: %s\n", err);
+    return r;
+}
+
+static int run_seed(const char *db_path, const Cli *cli, int demo)
+{
+    Store *st;
+    char err[512];
+    if (open_store(db_path, &st) < 0)
+        return 1;
+    int r = 0;
+    if (demo) {
+        r = seed_demo(st, util_now(), err, sizeof err);
+        if (r == 0)
+            printf("resops: demo data written to %s\n", db_path);
+    }
+    if (r == 0 && cli->seed_services) {
+        int64_t t0 = util_mono_ms();
+        r = seed_services(st, cli->seed_services, util_now(), err, sizeof err);
+        if (r == 0)
+            printf("resops: %d services written to %s in %lld ms\n", cli->seed_services,
+                   db_path, (long long)(util_mono_ms() - t0));
+    }
+    store_close(st);
+    if (r < 0) {
+        fprintf(stderr, "resops: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    Cli cli = {0};
+    if (parse_cli(argc, argv, &cli) < 0)
+        return EXIT_USAGE;
+
+    Config *cfg = config_new();
+    if (load_config(cfg, &cli) < 0) {
+        config_free(cfg);
+        return EXIT_USAGE;
+    }
+    LogLevel lvl = LOG_INFO;
+    log_parse_level(config_str(cfg, "general.log_level"), &lvl);
+    log_set_level(lvl);
+
+    int seed_demo_db = 0;
+    char *db_path = choose_db(cfg, &cli, &seed_demo_db);
+    if (!db_path) {
+        config_free(cfg);
+        return 1;
+    }
+    if (cli.seed_mode) {
+        int rc = run_seed(db_path, &cli, cli.seed_demo);
+        free(db_path);
+        config_free(cfg);
+        return rc;
+    }
+
+    /* Open once here: migrations run, and a bad path or a newer schema is
+     * reported before any thread starts. */
+    Store *st;
+    if (open_store(db_path, &st) < 0) {
+        free(db_path);
+        config_free(cfg);
+        return 1;
+    }
+    if (seed_demo_db) {
+        char err[512];
+        if (service_repo_count(st) == 0 && seed_demo(st, util_now(), err, sizeof err) < 0) {
+            fprintf(stderr, "resops: %s\n", err);
+            store_close(st);
+            free(db_path);
+            config_free(cfg);
+            return 1;
+        }
+        fprintf(stderr, "resops: demo database %s\n", db_path);
+    }
+    store_close(st);
+
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    if (!cli.headless)
+        fprintf(stderr, "resops: the terminal console is coming in a later release; "
+                        "running headless (Ctrl-C to stop)\n");
+
+    SnapshotBox *box = snapshot_box_new();
+    EngineOpts eo = {
+        .db_path = db_path,
+        .check_interval_s = (int)config_int(cfg, "engine.check_interval"),
+        .probe_timeout_ms = (int)config_int(cfg, "engine.probe_timeout_ms"),
+        .rules = {
+            .down_after = (int)config_int(cfg, "engine.down_after"),
+            .degraded_window = (int)config_int(cfg, "engine.degraded_window"),
+            .slow_ms = (int)config_int(cfg, "engine.slow_ms"),
+            .heartbeat_degraded_s = (int)config_int(cfg, "engine.heartbeat_degraded_s"),
+            .heartbeat_down_s = (int)config_int(cfg, "engine.heartbeat_down_s"),
+        },
+    };
+    char err[512];
+    Engine *engine = engine_start(&eo, box, err, sizeof err);
+    if (!engine) {
+        fprintf(stderr, "resops: %s\n", err);
+        snapshot_box_free(box);
+        curl_global_cleanup();
+        free(db_path);
+        config_free(cfg);
+        return 1;
+    }
+    log_info("resops %s: %s on %s, checks every %d s", RESOPS_VERSION,
+             engine_is_primary(engine) ? "engine" : "viewer", db_path, eo.check_interval_s);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_info("resops: %s received, shutting down", strsignal(sig));
+    engine_stop(engine);
+    snapshot_box_free(box);
+    curl_global_cleanup();
+    free(db_path);
+    config_free(cfg);
+    log_info("resops: stopped cleanly");
+    return 0;
+}

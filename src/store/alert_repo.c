@@ -1,0 +1,197 @@
+/* alert_repo — see alert_repo.h. */
+#include "store/alert_repo.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALERT_COLS "id, service_id, type, message, severity, created_at, acknowledged, " \
+                   "acknowledged_by, resolved_at"
+
+static void text(sqlite3_stmt *s, int col, char *dst, size_t size)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    strlcpy_(dst, t ? t : "", size);
+}
+
+static void read_row(sqlite3_stmt *s, AlertRow *r)
+{
+    r->id = sqlite3_column_int64(s, 0);
+    r->service_id = sqlite3_column_int64(s, 1);
+    text(s, 2, r->type, sizeof r->type);
+    text(s, 3, r->message, sizeof r->message);
+    text(s, 4, r->severity, sizeof r->severity);
+    r->created_at = store_col_time(s, 5);
+    r->acknowledged = sqlite3_column_int(s, 6);
+    text(s, 7, r->acknowledged_by, sizeof r->acknowledged_by);
+    r->resolved_at = store_col_time(s, 8);
+}
+
+int64_t alert_repo_insert(Store *st, int64_t service_id, const char *type,
+                          const char *message, const char *severity, int64_t now)
+{
+    static const char sql[] =
+        "INSERT INTO alert (service_id, type, message, severity, created_at) VALUES (?, ?, ?, ?, ?)";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, service_id);
+    sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, message, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, severity, -1, SQLITE_STATIC);
+    store_bind_time(s, 5, now);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(store_db(st)) : -EIO;
+}
+
+static int one_row(sqlite3_stmt *s, AlertRow *out)
+{
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW && out)
+        read_row(s, out);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int alert_repo_find_open(Store *st, int64_t service_id, const char *type, AlertRow *out)
+{
+    static const char sql[] = "SELECT " ALERT_COLS " FROM alert WHERE service_id = ? AND type = ? "
+                              "AND acknowledged = 0 AND resolved_at IS NULL ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, service_id);
+    sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
+    return one_row(s, out);
+}
+
+int alert_repo_get(Store *st, int64_t id, AlertRow *out)
+{
+    static const char sql[] = "SELECT " ALERT_COLS " FROM alert WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    return one_row(s, out);
+}
+
+static int exec_changes(Store *st, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? sqlite3_changes(store_db(st)) : -EIO;
+}
+
+int alert_repo_set_message(Store *st, int64_t id, const char *message)
+{
+    static const char sql[] = "UPDATE alert SET message = ? WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_text(s, 1, message, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, id);
+    return exec_changes(st, s);
+}
+
+int alert_repo_resolve(Store *st, int64_t id, int64_t now)
+{
+    static const char sql[] = "UPDATE alert SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_time(s, 1, now);
+    sqlite3_bind_int64(s, 2, id);
+    return exec_changes(st, s);
+}
+
+int alert_repo_set_ack(Store *st, int64_t id, int ack, const char *by, int64_t now)
+{
+    static const char sql[] = "UPDATE alert SET acknowledged = ?, acknowledged_by = ?, "
+                              "acknowledged_at = ? WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int(s, 1, ack ? 1 : 0);
+    store_bind_text(s, 2, ack ? by : NULL);
+    store_bind_time(s, 3, ack ? now : 0);
+    sqlite3_bind_int64(s, 4, id);
+    return exec_changes(st, s);
+}
+
+int alert_repo_list(Store *st, AlertRow *out, int max)
+{
+    static const char sql[] = "SELECT " ALERT_COLS " FROM alert ORDER BY created_at DESC, id DESC LIMIT ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int(s, 1, max);
+    int n = 0;
+    while (n < max && sqlite3_step(s) == SQLITE_ROW)
+        read_row(s, &out[n++]);
+    sqlite3_reset(s);
+    return n;
+}
+
+int64_t alert_repo_count(Store *st, int64_t service_id, const char *type)
+{
+    static const char sql[] = "SELECT count(*) FROM alert WHERE service_id = ? AND type = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, service_id);
+    sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -EIO;
+    sqlite3_reset(s);
+    return n;
+}
+
+int alert_repo_load_open(Store *st, OpenAlertKey **out)
+{
+    static const char sql[] = "SELECT service_id, type, severity FROM alert "
+                              "WHERE acknowledged = 0 AND resolved_at IS NULL ORDER BY service_id";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    *out = NULL;
+    if (!s)
+        return -EIO;
+    int n = 0, cap = 0, rc;
+    OpenAlertKey *rows = NULL;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            rows = xrealloc(rows, (size_t)cap * sizeof *rows);
+        }
+        rows[n].service_id = sqlite3_column_int64(s, 0);
+        text(s, 1, rows[n].type, sizeof rows[n].type);
+        text(s, 2, rows[n].severity, sizeof rows[n].severity);
+        n++;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(rows);
+        return -EIO;
+    }
+    *out = rows;
+    return n;
+}
+
+int alert_repo_count_open(Store *st, int counts[3])
+{
+    static const char sql[] = "SELECT severity, count(*) FROM alert WHERE acknowledged = 0 "
+                              "AND resolved_at IS NULL GROUP BY severity";
+    static const char *const names[3] = {"Info", "Warning", "Critical"};
+    sqlite3_stmt *s = store_stmt(st, sql);
+    counts[0] = counts[1] = counts[2] = 0;
+    if (!s)
+        return -EIO;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *sev = (const char *)sqlite3_column_text(s, 0);
+        for (int i = 0; i < 3; i++)
+            if (sev && strcmp(sev, names[i]) == 0)
+                counts[i] = sqlite3_column_int(s, 1);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}

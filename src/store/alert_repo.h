@@ -1,0 +1,47 @@
+/* alert_repo — seed 000's Alert table, plus our resolved/ack columns.
+ * An alert is "open" while unacknowledged and unresolved. Thread: owner. */
+#ifndef RESOPS_STORE_ALERT_REPO_H
+#define RESOPS_STORE_ALERT_REPO_H
+
+#include <stdint.h>
+#include "store/db.h"
+
+typedef struct AlertRow {
+    int64_t id;
+    int64_t service_id;
+    char    type[51];
+    char    message[512];
+    char    severity[21];
+    int64_t created_at;
+    int     acknowledged;
+    char    acknowledged_by[81];
+    int64_t resolved_at;      /* 0 when not resolved */
+} AlertRow;
+
+int64_t alert_repo_insert(Store *st, int64_t service_id, const char *type,
+                          const char *message, const char *severity, int64_t now);
+/* The open alert of (service, type): 1 and *out, 0 none, -EIO. */
+int alert_repo_find_open(Store *st, int64_t service_id, const char *type, AlertRow *out);
+int alert_repo_get(Store *st, int64_t id, AlertRow *out);       /* 1, 0, -EIO */
+int alert_repo_set_message(Store *st, int64_t id, const char *message);
+int alert_repo_resolve(Store *st, int64_t id, int64_t now);
+/* Set acknowledged (0/1) with who and when; 1 changed, 0 no such id. */
+int alert_repo_set_ack(Store *st, int64_t id, int ack, const char *by, int64_t now);
+/* Newest first (created_at DESC, id DESC), up to max; count or -EIO. */
+int alert_repo_list(Store *st, AlertRow *out, int max);
+int64_t alert_repo_count(Store *st, int64_t service_id, const char *type);
+
+/* Every open alert as (service_id, type, severity): malloc'd array sorted
+ * by service id (caller frees). count or -EIO. */
+typedef struct OpenAlertKey {
+    int64_t service_id;
+    char    type[24];
+    char    severity[12];
+} OpenAlertKey;
+int alert_repo_load_open(Store *st, OpenAlertKey **out);
+
+/* Open (unacknowledged, unresolved) alerts counted per severity name:
+ * counts[0..2] for Info, Warning, Critical. 0 or -EIO. */
+int alert_repo_count_open(Store *st, int counts[3]);
+
+#endif

@@ -1,0 +1,72 @@
+/* audit_repo — inserts and newest-first reads of audit_log. */
+#include "store/audit_repo.h"
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+
+int audit_repo_add(Store *st, const char *action, const char *entity, int64_t entity_id,
+                   int64_t user_id, const char *detail, int64_t now)
+{
+    static const char sql[] =
+        "INSERT INTO audit_log (action, entity, entity_id, timestamp, user_id, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?)";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, entity, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, entity_id);
+    store_bind_time(s, 4, now);
+    sqlite3_bind_int64(s, 5, user_id);
+    store_bind_text(s, 6, detail);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    strlcpy_(dst, t ? t : "", size);
+}
+
+int audit_repo_list(Store *st, const char *filter, AuditRow *out, int max)
+{
+    static const char sql[] =
+        "SELECT id, action, entity, entity_id, timestamp, user_id, detail FROM audit_log "
+        "WHERE ?1 IS NULL OR instr(lower(action), lower(?1)) OR instr(lower(entity), lower(?1)) "
+        "OR instr(lower(coalesce(detail, '')), lower(?1)) "
+        "ORDER BY timestamp DESC, id DESC LIMIT ?2";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, filter && *filter ? filter : NULL);
+    sqlite3_bind_int(s, 2, max);
+    int n = 0, rc;
+    while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        AuditRow *r = &out[n++];
+        r->id = sqlite3_column_int64(s, 0);
+        copy_col(s, 1, r->action, sizeof r->action);
+        copy_col(s, 2, r->entity, sizeof r->entity);
+        r->entity_id = sqlite3_column_int64(s, 3);
+        r->timestamp = store_col_time(s, 4);
+        r->user_id = sqlite3_column_int64(s, 5);
+        copy_col(s, 6, r->detail, sizeof r->detail);
+    }
+    sqlite3_reset(s);
+    return n;
+}
+
+int64_t audit_repo_count(Store *st, const char *action, int64_t entity_id)
+{
+    static const char sql[] = "SELECT count(*) FROM audit_log WHERE action = ? AND entity_id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, entity_id);
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -EIO;
+    sqlite3_reset(s);
+    return n;
+}

@@ -1,0 +1,228 @@
+/* db — connection set-up, migrations and the statement cache.
+ *
+ * The statement cache is keyed by the address of the SQL string: every
+ * repository passes a static const string, so pointer equality is identity
+ * and no hashing of SQL text is needed. It is a small open array grown on
+ * demand; there are a few dozen statements in all.
+ */
+#include "store/db.h"
+#include "store/migrations.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct CachedStmt {
+    const char   *sql;
+    sqlite3_stmt *stmt;
+} CachedStmt;
+
+struct Store {
+    sqlite3    *db;
+    char       *path;
+    CachedStmt *cache;
+    int         ncache, capcache;
+    int         txn_depth;
+};
+
+static int migrate(Store *st, char *err, size_t errsz)
+{
+    sqlite3_stmt *s;
+    int version = 0;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+        goto fail;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+
+    if (version > store_migration_count) {
+        snprintf(err, errsz,
+                 "%s: database schema version %d is newer than this resops "
+                 "understands (%d); upgrade resops or use another database",
+                 st->path, version, store_migration_count);
+        return -EPROTO;
+    }
+    for (int v = version; v < store_migration_count; v++) {
+        char *msg = NULL;
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(st->db, store_migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(st->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(err, errsz, "%s: migration %04d failed: %s", st->path, v + 1,
+                     msg ? msg : sqlite3_errmsg(st->db));
+            sqlite3_free(msg);
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            return -EIO;
+        }
+        log_info("store: migrated %s to schema version %d", st->path, v + 1);
+    }
+    return 0;
+fail:
+    snprintf(err, errsz, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    return -EIO;
+}
+
+int store_open(const char *path, Store **out, char *err, size_t errsz)
+{
+    Store *st = xcalloc(1, sizeof *st);
+    st->path = xstrdup(path);
+    int rc = sqlite3_open_v2(path, &st->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                             SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        int e = errno;
+        snprintf(err, errsz, "cannot open database %s: %s%s%s", path,
+                 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc),
+                 e ? " (" : "", e ? strerror(e) : "");
+        if (e)
+            strncat(err, ")", errsz - strlen(err) - 1);
+        store_close(st);
+        return e == EACCES ? -EACCES : -EIO;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_extended_result_codes(st->db, 1);
+    char *msg = NULL;
+    /* journal_mode=WAL is the first real I/O: it fails on an unwritable or
+     * non-database file, so report that error as the open failure. */
+    if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+                             "PRAGMA synchronous=NORMAL;", NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errsz, "cannot open database %s: %s", path,
+                 msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        store_close(st);
+        return -EIO;
+    }
+    int r = migrate(st, err, errsz);
+    if (r < 0) {
+        store_close(st);
+        return r;
+    }
+    *out = st;
+    return 0;
+}
+
+void store_close(Store *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < st->ncache; i++)
+        sqlite3_finalize(st->cache[i].stmt);
+    free(st->cache);
+    if (st->db)
+        sqlite3_close(st->db);
+    free(st->path);
+    free(st);
+}
+
+sqlite3 *store_db(Store *st) { return st->db; }
+const char *store_path(const Store *st) { return st->path; }
+const char *store_errmsg(Store *st) { return sqlite3_errmsg(st->db); }
+
+sqlite3_stmt *store_stmt(Store *st, const char *sql)
+{
+    for (int i = 0; i < st->ncache; i++)
+        if (st->cache[i].sql == sql) {
+            sqlite3_reset(st->cache[i].stmt);
+            sqlite3_clear_bindings(st->cache[i].stmt);
+            return st->cache[i].stmt;
+        }
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+        log_error("store: prepare failed: %s: %s", sqlite3_errmsg(st->db), sql);
+        return NULL;
+    }
+    if (st->ncache == st->capcache) {
+        st->capcache = st->capcache ? st->capcache * 2 : 32;
+        st->cache = xrealloc(st->cache, st->capcache * sizeof *st->cache);
+    }
+    st->cache[st->ncache++] = (CachedStmt){sql, s};
+    return s;
+}
+
+int store_exec(Store *st, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        log_error("store: %s: %s", msg ? msg : "error", sql);
+        sqlite3_free(msg);
+        return -EIO;
+    }
+    return 0;
+}
+
+int store_begin(Store *st)
+{
+    if (st->txn_depth++ > 0)
+        return 0;
+    if (store_exec(st, "BEGIN IMMEDIATE") < 0) {
+        st->txn_depth = 0;
+        return -EIO;
+    }
+    return 0;
+}
+
+int store_commit(Store *st)
+{
+    if (st->txn_depth <= 0)
+        return -EINVAL;
+    if (--st->txn_depth > 0)
+        return 0;
+    if (store_exec(st, "COMMIT") < 0) {
+        store_exec(st, "ROLLBACK");
+        return -EIO;
+    }
+    return 0;
+}
+
+void store_rollback(Store *st)
+{
+    if (st->txn_depth <= 0)
+        return;
+    st->txn_depth = 0;
+    if (!sqlite3_get_autocommit(st->db))
+        store_exec(st, "ROLLBACK");
+}
+
+int64_t store_data_version(Store *st)
+{
+    static const char sql[] = "PRAGMA data_version";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    int64_t v = -1;
+    if (s && sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    if (s)
+        sqlite3_reset(s);
+    return v;
+}
+
+int store_bind_text(sqlite3_stmt *s, int idx, const char *v)
+{
+    return v ? sqlite3_bind_text(s, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, idx);
+}
+
+int store_bind_time(sqlite3_stmt *s, int idx, int64_t t)
+{
+    if (!t)
+        return sqlite3_bind_null(s, idx);
+    char buf[32];
+    util_iso8601(t, buf, sizeof buf);
+    return sqlite3_bind_text(s, idx, buf, -1, SQLITE_TRANSIENT);
+}
+
+int64_t store_col_time(sqlite3_stmt *s, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    int64_t v;
+    return t && util_parse_iso8601(t, &v) == 0 ? v : 0;
+}
+
+char *store_col_strdup(sqlite3_stmt *s, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    return t ? xstrdup(t) : NULL;
+}

@@ -1,0 +1,56 @@
+/* db — one SQLite connection with its prepared-statement cache.
+ *
+ * store_open() opens (creating when allowed) the file, turns on WAL,
+ * foreign keys and a busy timeout, and applies the migrations of
+ * data/migrations/ recorded in PRAGMA user_version. A database written by
+ * a newer resops is refused.
+ *
+ * Thread: a Store belongs to the thread that opened it; every thread that
+ * touches SQLite opens its own (design rule 3).
+ */
+#ifndef RESOPS_STORE_DB_H
+#define RESOPS_STORE_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+typedef struct Store Store;
+
+/* Returns 0 and *out, or a negative errno with err filled:
+ * -EACCES/-ENOENT/-EIO "cannot open ...", -EPROTO "newer schema". */
+int  store_open(const char *path, Store **out, char *err, size_t errsz);
+void store_close(Store *st);
+
+sqlite3    *store_db(Store *st);
+const char *store_path(const Store *st);
+
+/* A cached prepared statement for a static SQL string, reset and with
+ * bindings cleared, ready to bind. NULL on a prepare error (logged). */
+sqlite3_stmt *store_stmt(Store *st, const char *sql);
+
+/* Transactions (BEGIN IMMEDIATE, so writers queue on busy_timeout rather
+ * than failing at COMMIT). Nesting is counted: only the outermost pair
+ * hits SQLite. Return 0 or -EIO. */
+int store_begin(Store *st);
+int store_commit(Store *st);
+void store_rollback(Store *st);
+
+/* Last error text of the connection (borrowed). */
+const char *store_errmsg(Store *st);
+
+/* Run a one-off statement with no results; 0 or -EIO. */
+int store_exec(Store *st, const char *sql);
+
+/* PRAGMA data_version: changes when another connection commits. */
+int64_t store_data_version(Store *st);
+
+/* Helpers for repositories: bind text/NULL, read nullable text. */
+int  store_bind_text(sqlite3_stmt *s, int idx, const char *v); /* NULL → NULL */
+int  store_bind_time(sqlite3_stmt *s, int idx, int64_t t);     /* 0 → NULL */
+/* Column as epoch seconds (ISO text); 0 when NULL or unparsable. */
+int64_t store_col_time(sqlite3_stmt *s, int col);
+/* Column text duplicated (caller frees), NULL when NULL. */
+char *store_col_strdup(sqlite3_stmt *s, int col);
+
+#endif

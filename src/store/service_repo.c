@@ -1,0 +1,266 @@
+/* service_repo — see service_repo.h. The bulk load is what keeps an engine
+ * cycle linear: four scans instead of per-service queries. */
+#include "store/service_repo.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int step_done(Store *st, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? sqlite3_changes(store_db(st)) : -EIO;
+}
+
+int64_t service_repo_insert(Store *st, const char *name, const char *description,
+                            const char *created_by)
+{
+    static const char sql[] = "INSERT INTO service (name, description, created_by) VALUES (?, ?, ?)";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, name);
+    store_bind_text(s, 2, description);
+    store_bind_text(s, 3, created_by);
+    return step_done(st, s) < 0 ? -EIO : sqlite3_last_insert_rowid(store_db(st));
+}
+
+int service_repo_update(Store *st, int64_t id, const char *name, const char *description)
+{
+    static const char sql[] = "UPDATE service SET name = coalesce(?, name), "
+                              "description = coalesce(?, description) WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, name);
+    store_bind_text(s, 2, description);
+    sqlite3_bind_int64(s, 3, id);
+    return step_done(st, s);
+}
+
+int service_repo_delete(Store *st, int64_t id)
+{
+    static const char sql[] = "DELETE FROM service WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    return step_done(st, s);
+}
+
+int service_repo_exists(Store *st, int64_t id)
+{
+    static const char sql[] = "SELECT 1 FROM service WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int64_t service_repo_find_by_name(Store *st, const char *name)
+{
+    static const char sql[] = "SELECT id FROM service WHERE name = ? ORDER BY id LIMIT 1";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : rc == SQLITE_DONE ? 0 : -EIO;
+    sqlite3_reset(s);
+    return id;
+}
+
+int64_t service_repo_count(Store *st)
+{
+    static const char sql[] = "SELECT count(*) FROM service";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -EIO;
+    sqlite3_reset(s);
+    return n;
+}
+
+int bia_repo_upsert(Store *st, int64_t service_id, const BiaFields *b)
+{
+    static const char sql[] =
+        "INSERT INTO bia (service_id, criticality, impact, rto, rpo, signed_off) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(service_id) DO UPDATE SET "
+        "criticality = ?2, impact = ?3, rto = ?4, rpo = ?5, signed_off = ?6";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, service_id);
+    store_bind_text(s, 2, b->criticality);
+    store_bind_text(s, 3, b->impact);
+    if (b->has_rto)
+        sqlite3_bind_int(s, 4, b->rto);
+    if (b->has_rpo)
+        sqlite3_bind_int(s, 5, b->rpo);
+    sqlite3_bind_int(s, 6, b->signed_off ? 1 : 0);
+    return step_done(st, s) < 0 ? -EIO : 0;
+}
+
+int bia_repo_delete(Store *st, int64_t service_id)
+{
+    static const char sql[] = "DELETE FROM bia WHERE service_id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, service_id);
+    return step_done(st, s);
+}
+
+int deps_repo_set(Store *st, int64_t service_id, const int64_t *deps, int n)
+{
+    static const char del[] = "DELETE FROM service_dependencies WHERE service_id = ?";
+    static const char ins[] = "INSERT OR IGNORE INTO service_dependencies (service_id, dependency_id) "
+                              "VALUES (?, ?)";
+    sqlite3_stmt *s = store_stmt(st, del);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, service_id);
+    if (step_done(st, s) < 0)
+        return -EIO;
+    for (int i = 0; i < n; i++) {
+        s = store_stmt(st, ins);
+        if (!s)
+            return -EIO;
+        sqlite3_bind_int64(s, 1, service_id);
+        sqlite3_bind_int64(s, 2, deps[i]);
+        if (step_done(st, s) < 0)
+            return -EIO;
+    }
+    return 0;
+}
+
+/* ---- bulk load ---- */
+
+static char *dup_col(sqlite3_stmt *s, int col)
+{
+    return store_col_strdup(s, col);
+}
+
+int service_repo_load_all(Store *st, ServiceSet *out)
+{
+    static const char sql[] =
+        "SELECT s.id, s.name, b.id IS NOT NULL, b.criticality, b.impact, b.rto, b.rpo, "
+        "st.status, st.last_updated, st.last_heartbeat, rc.service_id IS NOT NULL, "
+        "rc.risk_score, rc.is_critical, rc.risk_level, rc.reason, p.service_id IS NOT NULL, s.description "
+        "FROM service s LEFT JOIN bia b ON b.service_id = s.id "
+        "LEFT JOIN status st ON st.service_id = s.id "
+        "LEFT JOIN risk_current rc ON rc.service_id = s.id "
+        "LEFT JOIN probe p ON p.service_id = s.id ORDER BY s.id";
+    static const char deps_sql[] =
+        "SELECT service_id, dependency_id FROM service_dependencies ORDER BY service_id";
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    int cap = 0, rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            cap = cap ? cap * 2 : 256;
+            out->rows = xrealloc(out->rows, (size_t)cap * sizeof *out->rows);
+        }
+        ServiceLoadRow *r = &out->rows[out->n++];
+        memset(r, 0, sizeof *r);
+        r->id = sqlite3_column_int64(s, 0);
+        r->name = dup_col(s, 1);
+        r->has_bia = sqlite3_column_int(s, 2);
+        r->criticality = dup_col(s, 3);
+        r->impact = dup_col(s, 4);
+        r->has_rto = sqlite3_column_type(s, 5) != SQLITE_NULL;
+        r->rto = sqlite3_column_int(s, 5);
+        r->has_rpo = sqlite3_column_type(s, 6) != SQLITE_NULL;
+        r->rpo = sqlite3_column_int(s, 6);
+        r->status = dup_col(s, 7);
+        r->last_updated = store_col_time(s, 8);
+        r->last_heartbeat = store_col_time(s, 9);
+        r->has_risk = sqlite3_column_int(s, 10);
+        r->risk_score = sqlite3_column_int(s, 11);
+        r->risk_critical = sqlite3_column_int(s, 12);
+        r->risk_level = dup_col(s, 13);
+        r->risk_reason = dup_col(s, 14);
+        r->has_probe = sqlite3_column_int(s, 15);
+        r->description = dup_col(s, 16);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        goto fail;
+
+    s = store_stmt(st, deps_sql);
+    if (!s)
+        goto fail;
+    cap = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (out->ndeps == cap) {
+            cap = cap ? cap * 2 : 256;
+            out->dep_from = xrealloc(out->dep_from, (size_t)cap * sizeof *out->dep_from);
+            out->dep_to = xrealloc(out->dep_to, (size_t)cap * sizeof *out->dep_to);
+        }
+        out->dep_from[out->ndeps] = sqlite3_column_int64(s, 0);
+        out->dep_to[out->ndeps++] = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        goto fail;
+    return 0;
+fail:
+    service_set_free(out);
+    return -EIO;
+}
+
+void service_set_free(ServiceSet *set)
+{
+    for (int i = 0; i < set->n; i++) {
+        ServiceLoadRow *r = &set->rows[i];
+        free(r->name);
+        free(r->description);
+        free(r->criticality);
+        free(r->impact);
+        free(r->status);
+        free(r->risk_level);
+        free(r->risk_reason);
+    }
+    free(set->rows);
+    free(set->dep_from);
+    free(set->dep_to);
+    memset(set, 0, sizeof *set);
+}
+
+int service_set_find(const ServiceSet *set, int64_t id)
+{
+    int lo = 0, hi = set->n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (set->rows[mid].id == id)
+            return mid;
+        if (set->rows[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+int service_repo_name(Store *st, int64_t id, char *buf, size_t size)
+{
+    static const char sql[] = "SELECT name FROM service WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        strlcpy_(buf, t ? t : "", size);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+}

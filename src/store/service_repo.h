@@ -1,0 +1,60 @@
+/* service_repo — service, its BIA and service_dependencies (seed 000 §4).
+ * Thread: the Store's owner. */
+#ifndef RESOPS_STORE_SERVICE_REPO_H
+#define RESOPS_STORE_SERVICE_REPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "store/db.h"
+
+typedef struct BiaFields {
+    const char *criticality, *impact;  /* NULL → NULL column */
+    int has_rto, rto, has_rpo, rpo;
+    int signed_off;
+} BiaFields;
+
+int64_t service_repo_insert(Store *st, const char *name, const char *description,
+                            const char *created_by);
+int service_repo_update(Store *st, int64_t id, const char *name, const char *description);
+int service_repo_delete(Store *st, int64_t id);          /* 1, 0 none, -EIO */
+int service_repo_exists(Store *st, int64_t id);          /* 1, 0, -EIO */
+int64_t service_repo_find_by_name(Store *st, const char *name); /* id, 0, -EIO */
+int64_t service_repo_count(Store *st);
+/* Service name into buf: 1 found, 0 none, -EIO. */
+int service_repo_name(Store *st, int64_t id, char *buf, size_t size);
+
+int bia_repo_upsert(Store *st, int64_t service_id, const BiaFields *b);
+int bia_repo_delete(Store *st, int64_t service_id);      /* 1, 0 none */
+
+/* Replace the dependency list of a service. */
+int deps_repo_set(Store *st, int64_t service_id, const int64_t *deps, int n);
+
+/* One row of the engine's bulk load: service + BIA + status + current risk. */
+typedef struct ServiceLoadRow {
+    int64_t id;
+    char   *name, *description; /* owned by the set */
+    int     has_bia;
+    char   *criticality, *impact;
+    int     has_rto, rto, has_rpo, rpo;
+    char   *status;             /* NULL when no status row */
+    int64_t last_updated, last_heartbeat;
+    int     has_risk, risk_score, risk_critical;
+    char   *risk_level, *risk_reason;
+    int     has_probe;
+} ServiceLoadRow;
+
+typedef struct ServiceSet {
+    ServiceLoadRow *rows;       /* sorted by id */
+    int             n;
+    int64_t        *dep_from, *dep_to;   /* all edges, sorted by dep_from */
+    int             ndeps;
+} ServiceSet;
+
+/* Load every service with its BIA, status, current risk and dependency
+ * edges in a few queries. 0 or -EIO. */
+int  service_repo_load_all(Store *st, ServiceSet *out);
+void service_set_free(ServiceSet *set);
+/* Index of id in set->rows or -1 (binary search). */
+int  service_set_find(const ServiceSet *set, int64_t id);
+
+#endif

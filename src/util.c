@@ -1,0 +1,210 @@
+/* util — see util.h. */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void (*emergency_hook)(void);
+
+void util_set_emergency_hook(void (*hook)(void)) { emergency_hook = hook; }
+
+static void oom(void)
+{
+    if (emergency_hook)
+        emergency_hook();
+    fputs("resops: out of memory\n", stderr);
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *xcalloc(size_t nmemb, size_t n)
+{
+    void *p = calloc(nmemb ? nmemb : 1, n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom();
+    return q;
+}
+
+char *xstrdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        oom();
+    return d;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *out;
+    va_start(ap, fmt);
+    int r = vasprintf(&out, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        oom();
+    return out;
+}
+
+size_t strlcpy_(char *dst, const char *src, size_t size)
+{
+    size_t n = strlen(src);
+    if (size) {
+        size_t c = n >= size ? size - 1 : n;
+        memcpy(dst, src, c);
+        dst[c] = '\0';
+    }
+    return n;
+}
+
+int64_t util_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
+int64_t util_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void util_iso8601(int64_t t, char *buf, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+static int digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)**p))
+            return -1;
+        v = v * 10 + (**p - '0');
+        (*p)++;
+    }
+    *out = v;
+    return 0;
+}
+
+int util_parse_iso8601(const char *s, int64_t *out)
+{
+    if (!s)
+        return -EINVAL;
+    const char *p = s;
+    int Y, M, D, h = 0, m = 0, sec = 0;
+    if (digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) || *p++ != '-' ||
+        digits(&p, 2, &D))
+        return -EINVAL;
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m))
+            return -EINVAL;
+        if (*p == ':') {
+            p++;
+            if (digits(&p, 2, &sec))
+                return -EINVAL;
+            if (*p == '.') {
+                p++;
+                if (!isdigit((unsigned char)*p))
+                    return -EINVAL;
+                while (isdigit((unsigned char)*p))
+                    p++;
+            }
+        }
+    }
+    long off = 0;
+    if (*p == 'Z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1, oh, om = 0;
+        p++;
+        if (digits(&p, 2, &oh))
+            return -EINVAL;
+        if (*p == ':')
+            p++;
+        if (*p && digits(&p, 2, &om))
+            return -EINVAL;
+        off = sign * (oh * 3600L + om * 60L);
+    }
+    if (*p)
+        return -EINVAL;
+    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+        return -EINVAL;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (D > mdays[M - 1])
+        return -EINVAL;
+    int leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
+    if (M == 2 && D == 29 && !leap)
+        return -EINVAL;
+    struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D,
+                    .tm_hour = h, .tm_min = m, .tm_sec = sec};
+    *out = (int64_t)timegm(&tm) - off;
+    return 0;
+}
+
+void strbuf_append(StrBuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        b->s = xrealloc(b->s, cap);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n + 1);
+    b->len += n;
+}
+
+void strbuf_appendf(StrBuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    char *tmp;
+    va_start(ap, fmt);
+    int r = vasprintf(&tmp, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        oom();
+    strbuf_append(b, tmp);
+    free(tmp);
+}
+
+void strbuf_free(StrBuf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+int util_strcaseeq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    return strcasecmp(a, b) == 0;
+}
