@@ -114,8 +114,9 @@ static int status_locked(Store *st, int64_t sid, ServiceStatus status, StatusSou
         if (downtime_repo_close(st, open.id, now) < 0)
             return -EIO;
     }
-    /* A service seen for the first time starts Unknown: nothing happened. */
-    if (!had && status == STATUS_UNKNOWN)
+    /* A service's first status is a start, not a change: only a bad one
+     * (Degraded, Down) is worth an alert. */
+    if (!had && (status == STATUS_UNKNOWN || status == STATUS_UP))
         return 1;
     char msg[200];
     snprintf(msg, sizeof msg, "Service %s is %s", name, status_name(status));
