@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Bad input on the command line never starts half-way: a message and a
+# non-zero exit, and stored data is left as it was.
+. "$(dirname "$0")/tap.sh"
+
+# run CMD, keep its exit code in $RC and its stderr in $ERR
+run() {
+    ERR=$("$@" 2>&1 >/dev/null </dev/null)
+    RC=$?
+}
+
+run "$RESOPS_BIN" --version
+ok_if "--version exits 0" test $RC -eq 0
+run "$RESOPS_BIN" --help
+ok_if "--help exits 0" test $RC -eq 0
+
+run "$RESOPS_BIN" --no-such-flag
+ok_if "unknown flag exits 2" test $RC -eq 2
+ok_if "unknown flag is named" grep -q -- "--no-such-flag" <<<"$ERR"
+
+printf '[engine]\ncheck_interval = 30\n\n[engine]\nbogus line here\n' > "$TMP/bad.conf"
+run "$RESOPS_BIN" --headless --config "$TMP/bad.conf" --db "$TMP/x.db"
+ok_if "corrupt config exits 2" test $RC -eq 2
+ok_if "corrupt config names file:line" grep -q "bad.conf:5:" <<<"$ERR"
+ok_if "corrupt config writes no database" test ! -e "$TMP/x.db"
+
+printf '[engine]\ncheck_interval = soon\n' > "$TMP/type.conf"
+run "$RESOPS_BIN" --headless --config "$TMP/type.conf" --db "$TMP/x.db"
+ok_if "wrong value type exits 2 with file:line" \
+    bash -c "test $RC -eq 2 && grep -q 'type.conf:2:' <<<\"\$0\"" "$ERR"
+
+run "$RESOPS_BIN" --headless --config "$TMP/missing.conf"
+ok_if "missing config file exits 2" test $RC -eq 2
+
+CHECK_INTERVAL=abc run "$RESOPS_BIN" --headless --db "$TMP/x.db"
+ok_if "bad environment value exits 2 naming the variable" \
+    bash -c "test $RC -eq 2 && grep -q CHECK_INTERVAL <<<\"\$0\"" "$ERR"
+
+run "$RESOPS_BIN" --headless --check-interval 0 --db "$TMP/x.db"
+ok_if "out-of-range flag exits 2" test $RC -eq 2
+
+run "$RESOPS_BIN" --headless --db /proc/resops-no-such-dir/x.db
+ok_if "unwritable database path exits 1" test $RC -eq 1
+ok_if "unwritable database path is named" grep -q "/proc/resops-no-such-dir" <<<"$ERR"
+
+mkdir "$TMP/dir.db"
+run "$RESOPS_BIN" --headless --db "$TMP/dir.db"
+ok_if "a directory as database exits 1" test $RC -eq 1
+
+echo "this is not a database" > "$TMP/garbage.db"
+run "$RESOPS_BIN" --headless --db "$TMP/garbage.db"
+ok_if "a non-SQLite file is refused" test $RC -eq 1
+ok_if "the non-SQLite file is left untouched" \
+    test "$(cat "$TMP/garbage.db")" = "this is not a database"
+
+"$RESOPS_BIN" seed --services 3 --db "$TMP/new.db" >/dev/null 2>&1
+sqlite3 "$TMP/new.db" "PRAGMA user_version = 99"
+run "$RESOPS_BIN" --headless --db "$TMP/new.db"
+ok_if "a newer schema is refused" test $RC -eq 1
+ok_if "the refusal says newer" grep -q "newer" <<<"$ERR"
+ok_if "the newer database keeps its data" \
+    test "$(sqlite3 "$TMP/new.db" 'SELECT count(*) FROM service')" = 3
+
+run "$RESOPS_BIN" seed --db "$TMP/s.db"
+ok_if "seed without --services or --demo exits 2" test $RC -eq 2
+run "$RESOPS_BIN" seed --services -5 --db "$TMP/s.db"
+ok_if "seed with a negative count exits 2" test $RC -eq 2
+
+tap_done

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Two resops processes on one database file: the first is the engine, the
+# second a viewer that runs no checks; when the engine exits, the viewer
+# takes over. SIGTERM shuts each down cleanly.
+. "$(dirname "$0")/tap.sh"
+
+DB=$TMP/two.db
+"$RESOPS_BIN" seed --demo --db "$DB" >/dev/null 2>&1
+
+"$RESOPS_BIN" --headless --db "$DB" --check-interval 1 --log-level debug 2>"$TMP/a.log" &
+A=$!
+TAP_PIDS+=("$A")
+ok_if "first process is the engine" wait_for 10 grep -q "role engine" "$TMP/a.log"
+ok_if "the engine ticks" wait_for 10 grep -q "engine: tick:" "$TMP/a.log"
+
+"$RESOPS_BIN" --headless --db "$DB" --check-interval 1 --log-level debug 2>"$TMP/b.log" &
+B=$!
+TAP_PIDS+=("$B")
+ok_if "second process is a viewer" wait_for 10 grep -q "role viewer" "$TMP/b.log"
+
+# Let the engine run several ticks; the viewer must run none.
+ticks_a() { grep -c "engine: tick:" "$TMP/a.log"; }
+start=$(ticks_a)
+ok_if "the engine keeps ticking" wait_for 10 bash -c "[ \$(grep -c 'engine: tick:' '$TMP/a.log') -ge $((start + 2)) ]"
+ok_if "the viewer ran no checks" test "$(grep -c 'engine: tick:' "$TMP/b.log")" -eq 0
+ok_if "the viewer changed no status" bash -c "! grep -q 'engine: service' '$TMP/b.log'"
+
+# Stop the engine cleanly: the viewer takes over.
+kill -TERM "$A"
+wait "$A"
+ok_if "the engine exits 0 on SIGTERM" test $? -eq 0
+ok_if "the engine logged a clean stop" grep -q "stopped cleanly" "$TMP/a.log"
+ok_if "the viewer takes over" wait_for 10 grep -q "taking over" "$TMP/b.log"
+ok_if "the new engine ticks" wait_for 10 grep -q "engine: tick:" "$TMP/b.log"
+
+kill -INT "$B"
+wait "$B"
+ok_if "the second exits 0 on SIGINT" test $? -eq 0
+ok_if "the database is consistent" test "$(sqlite3 "$DB" 'PRAGMA integrity_check')" = ok
+ok_if "no orphan alert rows" \
+    test "$(sqlite3 "$DB" 'SELECT count(*) FROM alert WHERE service_id NOT IN (SELECT id FROM service)')" = 0
+
+tap_done
