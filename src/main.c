@@ -7,6 +7,7 @@
  * here, so shutdown runs in ordinary code: stop the engine (its tick
  * finishes, the thread is joined), close the database, exit 0.
  */
+#include "cli_probe.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
@@ -41,6 +42,9 @@ static const char usage_text[] =
     "                                   fill a database for benchmarks\n"
     "       resops seed --demo [--db PATH]\n"
     "                                   fill a database with the demo set\n"
+    "       resops probe --service ID|NAME (--http URL | --tcp HOST:PORT |\n"
+    "                    --cmd CMD | --remove) [--timeout-ms N] [--expect N]\n"
+    "                                   attach or remove a service's health probe\n"
     "\n"
     "options:\n"
     "  --db PATH               SQLite database (default $XDG_DATA_HOME/resops/resops.db)\n"
@@ -258,8 +262,33 @@ static int run_seed(const char *db_path, const Cli *cli, int demo)
     return 0;
 }
 
+/* `resops probe ...`: only --db and --config matter before cli_probe. */
+static int run_probe_cmd(int argc, char **argv)
+{
+    Cli cli = {0};
+    for (int i = 1; i + 1 < argc; i++) {
+        if (!strcmp(argv[i], "--db"))
+            cli.flag_db = argv[i + 1];
+        else if (!strcmp(argv[i], "--config"))
+            cli.config_path = argv[i + 1];
+    }
+    Config *cfg = config_new();
+    if (load_config(cfg, &cli) < 0) {
+        config_free(cfg);
+        return EXIT_USAGE;
+    }
+    int unused;
+    char *db = choose_db(cfg, &cli, &unused);
+    int rc = make_parents(db) < 0 ? 1 : cli_probe(argc - 1, argv + 1, db);
+    free(db);
+    config_free(cfg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "probe") == 0)
+        return run_probe_cmd(argc, argv);
     Cli cli = {0};
     if (parse_cli(argc, argv, &cli) < 0)
         return EXIT_USAGE;

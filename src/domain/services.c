@@ -190,3 +190,28 @@ io:
     snprintf(err, errsz, IO_ERROR);
     return -EIO;
 }
+
+int services_remove_probe(Store *st, int64_t service_id, int64_t user_id, int64_t now,
+                          char *err, size_t errsz)
+{
+    if (store_begin(st) < 0)
+        goto io;
+    int r = service_repo_exists(st, service_id);
+    if (r <= 0) {
+        store_rollback(st);
+        snprintf(err, errsz, r == 0 ? "Service not found" : IO_ERROR);
+        return r == 0 ? -ENOENT : -EIO;
+    }
+    r = probe_repo_delete(st, service_id);
+    if (r < 0 || (r > 0 && audit_repo_add(st, "Probe Removed", "Service", service_id, user_id,
+                                          NULL, now) < 0)) {
+        store_rollback(st);
+        goto io;
+    }
+    if (store_commit(st) < 0)
+        goto io;
+    return r;
+io:
+    snprintf(err, errsz, IO_ERROR);
+    return -EIO;
+}

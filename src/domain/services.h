@@ -44,4 +44,9 @@ int services_set_probe(Store *st, int64_t service_id, const char *kind, const ch
                        int timeout_ms, int expect_status, int64_t user_id, int64_t now,
                        char *err, size_t errsz);
 
+/* Remove the probe: the service reports by heartbeat again. Audited
+ * "Probe Removed" (ours). 1 removed, 0 it had none, -ENOENT, -EIO. */
+int services_remove_probe(Store *st, int64_t service_id, int64_t user_id, int64_t now,
+                          char *err, size_t errsz);
+
 #endif

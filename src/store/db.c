@@ -28,6 +28,29 @@ struct Store {
     int         txn_depth;
 };
 
+static int refuse_newer(Store *st, int version, char *err, size_t errsz)
+{
+    snprintf(err, errsz,
+             "%s: database schema version %d is newer than this resops "
+             "understands (%d); upgrade resops or use another database",
+             st->path, version, store_migration_count);
+    return -EPROTO;
+}
+
+/* PRAGMA user_version, or -1 when it cannot be read (not a database, I/O
+ * error): the caller's next statement reports that failure. */
+static int schema_version(Store *st)
+{
+    sqlite3_stmt *s;
+    int version = -1;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return version;
+}
+
 static int migrate(Store *st, char *err, size_t errsz)
 {
     sqlite3_stmt *s;
@@ -38,13 +61,8 @@ static int migrate(Store *st, char *err, size_t errsz)
         version = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
 
-    if (version > store_migration_count) {
-        snprintf(err, errsz,
-                 "%s: database schema version %d is newer than this resops "
-                 "understands (%d); upgrade resops or use another database",
-                 st->path, version, store_migration_count);
-        return -EPROTO;
-    }
+    if (version > store_migration_count)
+        return refuse_newer(st, version, err, errsz);
     for (int v = version; v < store_migration_count; v++) {
         char *msg = NULL;
         char pragma[64];
@@ -82,12 +100,20 @@ int store_open(const char *path, Store **out, char *err, size_t errsz)
         if (e)
             strncat(err, ")", errsz - strlen(err) - 1);
         store_close(st);
-        return e == EACCES ? -EACCES : -EIO;
+        return e == EACCES ? -EACCES : e == ENOENT ? -ENOENT : -EIO;
     }
     sqlite3_busy_timeout(st->db, 5000);
     sqlite3_extended_result_codes(st->db, 1);
+    /* Refuse a newer schema before anything writes to the file: the switch
+     * to WAL below already rewrites its header. */
+    int version = schema_version(st);
+    if (version > store_migration_count) {
+        int r = refuse_newer(st, version, err, errsz);
+        store_close(st);
+        return r;
+    }
     char *msg = NULL;
-    /* journal_mode=WAL is the first real I/O: it fails on an unwritable or
+    /* journal_mode=WAL is the first write: it fails on an unwritable or
      * non-database file, so report that error as the open failure. */
     if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
                              "PRAGMA synchronous=NORMAL;", NULL, NULL, &msg) != SQLITE_OK) {

@@ -66,4 +66,22 @@ ok_if "seed without --services or --demo exits 2" test $RC -eq 2
 run "$RESOPS_BIN" seed --services -5 --db "$TMP/s.db"
 ok_if "seed with a negative count exits 2" test $RC -eq 2
 
+# resops probe: validated, audited, and bad input changes nothing
+"$RESOPS_BIN" seed --services 2 --db "$TMP/p.db" >/dev/null 2>&1
+run "$RESOPS_BIN" probe --service svc-000001 --http http://127.0.0.1:9/health --db "$TMP/p.db"
+ok_if "probe by name attaches an HTTP probe" \
+    bash -c "test $RC -eq 0 && test \"\$(sqlite3 '$TMP/p.db' 'SELECT kind, target FROM probe WHERE service_id = 1')\" = 'http|http://127.0.0.1:9/health'"
+run "$RESOPS_BIN" probe --service 2 --tcp no-port --db "$TMP/p.db"
+ok_if "a TCP probe without a port is refused" \
+    bash -c "test $RC -eq 1 && grep -q 'host:port' <<<\"\$0\" && test \"\$(sqlite3 '$TMP/p.db' 'SELECT count(*) FROM probe')\" = 1" "$ERR"
+run "$RESOPS_BIN" probe --service 77 --cmd true --db "$TMP/p.db"
+ok_if "a probe for an unknown service is refused" \
+    bash -c "test $RC -eq 1 && grep -q 'Service not found' <<<\"\$0\"" "$ERR"
+run "$RESOPS_BIN" probe --service 1 --cmd true --tcp a:1 --db "$TMP/p.db"
+ok_if "two probe kinds at once is a usage error" test $RC -eq 2
+run "$RESOPS_BIN" probe --service 1 --remove --db "$TMP/p.db"
+ok_if "probe --remove deletes it and audits" \
+    test "$(sqlite3 "$TMP/p.db" "SELECT count(*) FROM probe; SELECT count(*) FROM audit_log WHERE action IN ('Probe Updated', 'Probe Removed')")" = "0
+2"
+
 tap_done
