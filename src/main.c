@@ -7,11 +7,15 @@
  * here, so shutdown runs in ordinary code: stop the engine (its tick
  * finishes, the thread is joined), close the database, exit 0.
  */
+#include "api/api.h"
 #include "cli_probe.h"
 #include "config.h"
 #include "engine.h"
+#include "notifier.h"
 #include "log.h"
 #include "snapshot.h"
+#include "sysmetrics.h"
+#include "tui.h"
 #include "util.h"
 #include "domain/seed.h"
 #include "store/db.h"
@@ -54,7 +58,11 @@ static const char usage_text[] =
     "  --demo                  seed a demo database (the --db file when it is new,\n"
     "                          else a fresh temporary one)\n"
     "  --check-interval SECS   seconds between health checks (default 300)\n"
-    "  --listen ADDR:PORT      serve the HTTP API (once the listener lands)\n"
+    "  --listen ADDR:PORT      serve the HTTP API there (port 0 = any free port; default\n"
+    "                          127.0.0.1:5001 with --headless, off in the console)\n"
+    "  --open-signup           let anyone sign up with a seed 000 role (seed 000's flow)\n"
+    "  --tls-cert FILE         serve the API over HTTPS with this PEM certificate ...\n"
+    "  --tls-key FILE          ... and this PEM private key\n"
     "  --log-level LEVEL       debug, info, warn or error\n"
     "  --version               print the version and exit\n"
     "  --help                  this text\n"
@@ -65,12 +73,13 @@ typedef struct Cli {
     const char *config_path;
     int         headless, demo, seed_mode, seed_services, seed_demo;
     const char *flag_db, *flag_interval, *flag_listen, *flag_level;
+    const char *flag_tls_cert, *flag_tls_key, *flag_open_signup;
 } Cli;
 
 static int parse_cli(int argc, char **argv, Cli *cli)
 {
     enum { O_DB = 256, O_CONFIG, O_HEADLESS, O_DEMO, O_INTERVAL, O_LISTEN, O_LEVEL,
-           O_VERSION, O_HELP, O_SERVICES };
+           O_VERSION, O_HELP, O_SERVICES, O_OPEN_SIGNUP, O_TLS_CERT, O_TLS_KEY };
     static const struct option opts[] = {
         {"db", required_argument, NULL, O_DB},
         {"config", required_argument, NULL, O_CONFIG},
@@ -82,6 +91,9 @@ static int parse_cli(int argc, char **argv, Cli *cli)
         {"version", no_argument, NULL, O_VERSION},
         {"help", no_argument, NULL, O_HELP},
         {"services", required_argument, NULL, O_SERVICES},
+        {"open-signup", no_argument, NULL, O_OPEN_SIGNUP},
+        {"tls-cert", required_argument, NULL, O_TLS_CERT},
+        {"tls-key", required_argument, NULL, O_TLS_KEY},
         {0, 0, 0, 0},
     };
     if (argc > 1 && strcmp(argv[1], "seed") == 0) {
@@ -101,6 +113,9 @@ static int parse_cli(int argc, char **argv, Cli *cli)
         case O_INTERVAL: cli->flag_interval = optarg; break;
         case O_LISTEN: cli->flag_listen = optarg; break;
         case O_LEVEL: cli->flag_level = optarg; break;
+        case O_OPEN_SIGNUP: cli->flag_open_signup = "true"; break;
+        case O_TLS_CERT: cli->flag_tls_cert = optarg; break;
+        case O_TLS_KEY: cli->flag_tls_key = optarg; break;
         case O_VERSION: printf("resops %s\n", RESOPS_VERSION); exit(0);
         case O_HELP: fputs(usage_text, stdout); exit(0);
         case O_SERVICES: {
@@ -183,6 +198,9 @@ static int load_config(Config *cfg, const Cli *cli)
         {"engine.check_interval", offsetof(Cli, flag_interval)},
         {"api.listen", offsetof(Cli, flag_listen)},
         {"general.log_level", offsetof(Cli, flag_level)},
+        {"api.open_signup", offsetof(Cli, flag_open_signup)},
+        {"api.tls_cert", offsetof(Cli, flag_tls_cert)},
+        {"api.tls_key", offsetof(Cli, flag_tls_key)},
     };
     for (size_t i = 0; r == 0 && i < sizeof flags / sizeof flags[0]; i++) {
         const char *v = *(const char *const *)((const char *)cli + flags[i].off);
@@ -285,8 +303,121 @@ static int run_probe_cmd(int argc, char **argv)
     return rc;
 }
 
+/* The HTTP listener: api.listen / --listen; with --headless it defaults to
+ * 127.0.0.1:5001 and a failure to bind that default is only a warning
+ * (another resops may hold it). *fatal = 1 when an address that was asked
+ * for cannot be served. NULL when there is no listener. */
+static ApiServer *start_api(const Config *cfg, const Cli *cli, const char *db_path, int *fatal)
+{
+    const char *listen = config_str(cfg, "api.listen");
+    int implicit = 0;
+    *fatal = 0;
+    if (!*listen) {
+        if (!cli->headless)
+            return NULL;
+        listen = "127.0.0.1:5001";
+        implicit = 1;
+    }
+    ApiOpts ao = {
+        .listen = listen,
+        .db_path = db_path,
+        .jwt_secret = config_str(cfg, "api.jwt_secret_key"),
+        .open_signup = config_bool(cfg, "api.open_signup"),
+        .password_limits = config_str(cfg, "api.password_hash_limits"),
+        .cors_origins = config_str(cfg, "api.cors_origins"),
+        .tls_cert = config_str(cfg, "api.tls_cert"),
+        .tls_key = config_str(cfg, "api.tls_key"),
+    };
+    char err[512];
+    ApiServer *api = api_start(&ao, err, sizeof err);
+    if (!api && implicit) {
+        log_warn("resops: %s; running without the HTTP API", err);
+    } else if (!api) {
+        fprintf(stderr, "resops: %s\n", err);
+        *fatal = 1;
+    }
+    return api;
+}
+
+/* The outbox's delivery thread with the notify.* settings. It sends only
+ * while this process is the engine; a failure to start is logged and the
+ * notifications stay queued (they are rows). NULL then. */
+static Notifier *start_notifier(const Config *cfg, const char *db_path, Engine *engine)
+{
+    NotifierOpts no = {
+        .db_path = db_path,
+        .cfg = {
+            .webhook_url = config_str(cfg, "notify.alert_webhook_url"),
+            .webhook_secret = config_str(cfg, "notify.alert_webhook_secret"),
+            .pagerduty_key = config_str(cfg, "notify.pagerduty_routing_key"),
+            .pagerduty_url = config_str(cfg, "notify.pagerduty_url"),
+            .smtp_host = config_str(cfg, "notify.smtp_host"),
+            .smtp_port = (int)config_int(cfg, "notify.smtp_port"),
+            .smtp_user = config_str(cfg, "notify.smtp_user"),
+            .smtp_pass = config_str(cfg, "notify.smtp_pass"),
+            .mail_from = config_str(cfg, "notify.alert_from"),
+            .mail_to = config_str(cfg, "notify.alert_to"),
+        },
+        .policy = {
+            .retries = (int)config_int(cfg, "notify.alert_webhook_retries"),
+            .backoff_s = config_double(cfg, "notify.alert_webhook_backoff"),
+            .max_age_s = config_int(cfg, "notify.max_age_s"),
+        },
+        .engine = engine,
+    };
+    char err[512];
+    Notifier *n = notifier_start(&no, err, sizeof err);
+    if (!n)
+        log_error("resops: %s; notifications stay queued", err);
+    return n;
+}
+
+/* The console's hooks into the engine (ui/ does not include engine/). */
+static void tui_kick(void *ctx) { engine_kick(ctx); }
+static int tui_is_primary(void *ctx) { return engine_is_primary(ctx); }
+
+/* In the console the terminal belongs to curses: logs go to
+ * general.log_file, by default resops.log next to the database. */
+static void log_to_file(const Config *cfg, const char *db_path)
+{
+    const char *lf = config_str(cfg, "general.log_file");
+    char *path;
+    if (*lf) {
+        path = xstrdup(lf);
+    } else {
+        const char *slash = strrchr(db_path, '/');
+        path = slash ? xasprintf("%.*s/resops.log", (int)(slash - db_path), db_path)
+                     : xstrdup("resops.log");
+    }
+    FILE *f = fopen(path, "a");
+    if (f) {
+        setvbuf(f, NULL, _IOLBF, 0);
+        log_set_file(f);
+    } else {
+        fprintf(stderr, "resops: cannot open the log file %s: %s; logging is off\n", path,
+                strerror(errno));
+        f = fopen("/dev/null", "a");
+        if (f)
+            log_set_file(f);
+    }
+    free(path);
+}
+
+/* "HOST:PORT" of the running listener for the status bar. */
+static char *api_address(const Config *cfg, ApiServer *api)
+{
+    if (!api)
+        return NULL;
+    const char *listen = config_str(cfg, "api.listen");
+    const char *colon = strrchr(listen, ':');
+    if (!*listen || !colon)
+        return xasprintf("127.0.0.1:%d", api_port(api));
+    return xasprintf("%.*s:%d", (int)(colon - listen), listen, api_port(api));
+}
+
 int main(int argc, char **argv)
 {
+    int64_t started_ms = util_mono_ms();
     if (argc > 1 && strcmp(argv[1], "probe") == 0)
         return run_probe_cmd(argc, argv);
     Cli cli = {0};
@@ -335,19 +466,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "resops: demo database %s\n", db_path);
     }
     store_close(st);
+    if (!cli.headless)
+        log_to_file(cfg, db_path);
 
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    /* the console also takes SIGWINCH through its signalfd: blocked in
+     * every thread, so no other thread swallows it */
+    sigset_t tui_sigs = sigs;
+    sigaddset(&tui_sigs, SIGWINCH);
+    pthread_sigmask(SIG_BLOCK, cli.headless ? &sigs : &tui_sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-
-    if (!cli.headless)
-        fprintf(stderr, "resops: the terminal console is coming in a later release; "
-                        "running headless (Ctrl-C to stop)\n");
 
     SnapshotBox *box = snapshot_box_new();
     EngineOpts eo = {
@@ -375,14 +508,55 @@ int main(int argc, char **argv)
     log_info("resops %s: %s on %s, checks every %d s", RESOPS_VERSION,
              engine_is_primary(engine) ? "engine" : "viewer", db_path, eo.check_interval_s);
 
-    int sig = 0;
-    sigwait(&sigs, &sig);
-    log_info("resops: %s received, shutting down", strsignal(sig));
+    int api_fatal = 0;
+    ApiServer *api = start_api(cfg, &cli, db_path, &api_fatal);
+    if (api_fatal) {
+        engine_stop(engine);
+        snapshot_box_free(box);
+        curl_global_cleanup();
+        free(db_path);
+        config_free(cfg);
+        return 1;
+    }
+    Notifier *notifier = start_notifier(cfg, db_path, engine);
+
+    int sig = 0, rc = 0;
+    if (cli.headless) {
+        sigwait(&sigs, &sig);
+        log_info("resops: %s received, shutting down", strsignal(sig));
+    } else {
+        SysMetrics *sm = sysmetrics_start(box, (int)config_int(cfg, "engine.metrics_interval"),
+                                          err, sizeof err);
+        if (!sm)
+            log_warn("resops: %s; the Metrics pane stays empty", err);
+        char *addr = api_address(cfg, api);
+        TuiOpts to = {
+            .db_path = db_path,
+            .box = box,
+            .signals = &tui_sigs,
+            .kick = tui_kick,
+            .is_primary = tui_is_primary,
+            .ctx = engine,
+            .listen_addr = addr,
+            .started_ms = started_ms,
+        };
+        sig = tui_run(&to, err, sizeof err);
+        if (sig < 0) {
+            fprintf(stderr, "resops: %s\n", err);
+            rc = 1;
+        } else if (sig > 0) {
+            log_info("resops: %s received, shutting down", strsignal(sig));
+        }
+        free(addr);
+        sysmetrics_stop(sm);
+    }
+    api_stop(api);          /* in-flight requests finish before the engine stops */
+    notifier_stop(notifier); /* unfinished sends stay queued for the next engine */
     engine_stop(engine);
     snapshot_box_free(box);
     curl_global_cleanup();
     free(db_path);
     config_free(cfg);
     log_info("resops: stopped cleanly");
-    return 0;
+    return rc;
 }

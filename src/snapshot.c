@@ -9,6 +9,7 @@
 #include "snapshot.h"
 #include "store/resolution_repo.h"
 #include "store/service_repo.h"
+#include "store/view_repo.h"
 #include "log.h"
 #include "util.h"
 
@@ -67,6 +68,89 @@ static void fill_services(Snapshot *s, ServiceSet *set)
     }
 }
 
+/* Reverse dependency lists: one array for all edges, sliced per service. */
+static void fill_rdeps(Snapshot *s)
+{
+    int total = 0;
+    for (int i = 0; i < s->nservices; i++)
+        total += s->services[i].ndeps;
+    s->rdep_ids = xmalloc((size_t)(total ? total : 1) * sizeof *s->rdep_ids);
+    for (int i = 0; i < s->nservices; i++)
+        for (int k = 0; k < s->services[i].ndeps; k++) {
+            SnapService *t = (SnapService *)snapshot_find_service(s, s->services[i].deps[k]);
+            if (t)
+                t->nrdeps++;
+        }
+    int off = 0;
+    for (int i = 0; i < s->nservices; i++) {
+        s->services[i].rdeps = s->rdep_ids + off;
+        off += s->services[i].nrdeps;
+        s->services[i].nrdeps = 0;
+    }
+    for (int i = 0; i < s->nservices; i++)
+        for (int k = 0; k < s->services[i].ndeps; k++) {
+            SnapService *t = (SnapService *)snapshot_find_service(s, s->services[i].deps[k]);
+            if (t)
+                t->rdeps[t->nrdeps++] = s->services[i].id;
+        }
+}
+
+/* Per-service detail: probe state, integrations, recent downtimes, uptime
+ * over the last SNAPSHOT_UPTIME_DAYS. 0 or -EIO. */
+static int fill_detail(Snapshot *s, Store *st)
+{
+    int64_t now = s->built_at;
+    s->ndowntimes = downtime_repo_load_since(st, now - SNAPSHOT_DOWNTIME_DAYS * 86400LL,
+                                             &s->downtimes);
+    s->nprobes = view_repo_probes(st, &s->probes);
+    s->ninteg = view_repo_integrations(st, &s->integ);
+    if (s->ndowntimes < 0 || s->nprobes < 0 || s->ninteg < 0)
+        return -EIO;
+    const int64_t window = SNAPSHOT_UPTIME_DAYS * 86400LL, from = now - window;
+    for (int i = 0; i < s->nservices; i++) {
+        s->services[i].uptime_pct = 100.0;
+        s->services[i].integration_types = "";
+    }
+    for (int i = 0; i < s->ndowntimes;) {
+        int j = i;
+        while (j < s->ndowntimes && s->downtimes[j].service_id == s->downtimes[i].service_id)
+            j++;
+        SnapService *v = (SnapService *)snapshot_find_service(s, s->downtimes[i].service_id);
+        if (v) {
+            v->downtimes = s->downtimes + i;
+            v->ndowntimes = j - i;
+            int64_t down = 0;
+            for (int k = i; k < j; k++) {
+                const DowntimeRow *d = &s->downtimes[k];
+                int64_t a = d->start_time > from ? d->start_time : from;
+                int64_t b = d->end_time ? d->end_time : now;
+                if (b > now)
+                    b = now;
+                if (b > a)
+                    down += b - a;
+                if (!d->end_time)
+                    v->down_since = d->start_time;
+            }
+            double up = 100.0 * (double)(window - down) / (double)window;
+            v->uptime_pct = up < 0 ? 0 : up > 100 ? 100 : up;
+        }
+        i = j;
+    }
+    for (int i = 0; i < s->nprobes; i++) {
+        SnapService *v = (SnapService *)snapshot_find_service(s, s->probes[i].service_id);
+        if (v)
+            v->probe = &s->probes[i];
+    }
+    for (int i = 0; i < s->ninteg; i++) {
+        SnapService *v = (SnapService *)snapshot_find_service(s, s->integ[i].service_id);
+        if (v) {
+            v->integrations = s->integ[i].count;
+            v->integration_types = s->integ[i].types;
+        }
+    }
+    return 0;
+}
+
 Snapshot *snapshot_build(Store *st, int is_engine, int64_t tick_at)
 {
     Snapshot *s = xcalloc(1, sizeof *s);
@@ -85,6 +169,8 @@ Snapshot *snapshot_build(Store *st, int is_engine, int64_t tick_at)
     if (ok) {
         fill_services(s, &set);
         service_set_free(&set);
+        fill_rdeps(s);
+        ok = fill_detail(s, st) == 0;
     }
     if (ok) {
         s->alerts = xmalloc(SNAPSHOT_MAX_ALERTS * sizeof *s->alerts);
@@ -99,12 +185,20 @@ Snapshot *snapshot_build(Store *st, int is_engine, int64_t tick_at)
         if (ok) {
             s->kill_switch = ks.active;
             strlcpy_(s->kill_reason, ks.reason, sizeof s->kill_reason);
+            strlcpy_(s->kill_actor, ks.actor, sizeof s->kill_actor);
+            s->kill_at = ks.at;
+            s->incidents = xmalloc(SNAPSHOT_MAX_INCIDENTS * sizeof *s->incidents);
+            s->nincidents = view_repo_incidents(st, s->incidents, SNAPSHOT_MAX_INCIDENTS);
+            s->incident_audit = xmalloc(SNAPSHOT_MAX_INCIDENT_AUDIT * sizeof *s->incident_audit);
+            s->nincident_audit = incident_audit_repo_list(st, NULL, NULL, s->incident_audit,
+                                                          SNAPSHOT_MAX_INCIDENT_AUDIT, 0);
+            ok = s->nincidents >= 0 && s->nincident_audit >= 0;
         }
     }
     store_exec(st, "COMMIT");
     if (!ok) {
         log_error("snapshot: read failed: %s", store_errmsg(st));
-        s->nalerts = s->nbreaches = s->naudit = 0;
+        s->nalerts = s->nbreaches = s->naudit = s->nincidents = s->nincident_audit = 0;
         snapshot_unref(s);
         return NULL;
     }
@@ -135,6 +229,12 @@ void snapshot_unref(Snapshot *s)
     free(s->alerts);
     free(s->breaches);
     free(s->audit);
+    free(s->incidents);
+    free(s->incident_audit);
+    free(s->downtimes);
+    free(s->probes);
+    free(s->integ);
+    free(s->rdep_ids);
     free(s);
 }
 
@@ -157,6 +257,7 @@ struct SnapshotBox {
     pthread_mutex_t lock;
     pthread_cond_t  cond;
     Snapshot       *current;
+    SnapMetrics    *metrics;
     uint64_t        seq;
     int             pipe[2];
 };
@@ -178,6 +279,7 @@ void snapshot_box_free(SnapshotBox *b)
     if (!b)
         return;
     snapshot_unref(b->current);
+    snap_metrics_unref(b->metrics);
     if (b->pipe[0] >= 0) {
         close(b->pipe[0]);
         close(b->pipe[1]);
@@ -245,4 +347,39 @@ uint64_t snapshot_box_wait(SnapshotBox *b, uint64_t after, int timeout_ms)
     uint64_t s = b->seq;
     pthread_mutex_unlock(&b->lock);
     return s;
+}
+
+SnapMetrics *snap_metrics_ref(SnapMetrics *m)
+{
+    if (m)
+        __atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+    return m;
+}
+
+void snap_metrics_unref(SnapMetrics *m)
+{
+    if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        free(m);
+}
+
+void snapshot_box_publish_metrics(SnapshotBox *b, SnapMetrics *m)
+{
+    pthread_mutex_lock(&b->lock);
+    SnapMetrics *old = b->metrics;
+    b->metrics = m;
+    pthread_mutex_unlock(&b->lock);
+    snap_metrics_unref(old);
+    if (b->pipe[1] >= 0) {
+        char c = 2;
+        ssize_t w = write(b->pipe[1], &c, 1);
+        (void)w;
+    }
+}
+
+SnapMetrics *snapshot_box_acquire_metrics(SnapshotBox *b)
+{
+    pthread_mutex_lock(&b->lock);
+    SnapMetrics *m = snap_metrics_ref(b->metrics);
+    pthread_mutex_unlock(&b->lock);
+    return m;
 }

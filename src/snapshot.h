@@ -18,6 +18,9 @@
 #include "store/alert_repo.h"
 #include "store/audit_repo.h"
 #include "store/sla_repo.h"
+#include "store/downtime_repo.h"
+#include "store/incident_audit_repo.h"
+#include "store/view_repo.h"
 #include "domain/rules.h"
 
 typedef struct SnapService {
@@ -36,6 +39,16 @@ typedef struct SnapService {
     int           has_probe;
     int64_t      *deps;        /* ids this service depends on */
     int           ndeps;
+    /* detail for the console (pointers into the Snapshot's arrays) */
+    int64_t      *rdeps;       /* ids of services that depend on this one */
+    int           nrdeps;
+    const ProbeViewRow *probe; /* NULL = heartbeat service */
+    int           integrations;
+    const char   *integration_types;      /* "" when none */
+    const DowntimeRow *downtimes;         /* oldest first, recent window */
+    int           ndowntimes;
+    int64_t       down_since;  /* start of the open downtime, 0 = none */
+    double        uptime_pct;  /* over the last SNAPSHOT_UPTIME_DAYS */
 } SnapService;
 
 typedef struct Snapshot {
@@ -55,11 +68,29 @@ typedef struct Snapshot {
     int          kill_switch;   /* 1 when auto-resolution is disabled */
     char         kill_reason[256];
     int          status_counts[STATUS_COUNT];
+    char         kill_actor[81];
+    int64_t      kill_at;
+    IncidentViewRow  *incidents;      /* newest first, capped */
+    int               nincidents;
+    IncidentAuditRow *incident_audit; /* seed 001 trail, newest first */
+    int               nincident_audit;
+    /* storage behind the SnapService detail pointers */
+    DowntimeRow        *downtimes;
+    int                 ndowntimes;
+    ProbeViewRow       *probes;
+    int                 nprobes;
+    IntegrationViewRow *integ;
+    int                 ninteg;
+    int64_t            *rdep_ids;
 } Snapshot;
 
 #define SNAPSHOT_MAX_ALERTS 10000
 #define SNAPSHOT_MAX_BREACHES 1000
 #define SNAPSHOT_MAX_AUDIT 1000
+#define SNAPSHOT_MAX_INCIDENTS 500
+#define SNAPSHOT_MAX_INCIDENT_AUDIT 200
+#define SNAPSHOT_UPTIME_DAYS 7
+#define SNAPSHOT_DOWNTIME_DAYS 30    /* window of SnapService.downtimes */
 
 /* Build from the store; NULL on a read error (logged). refs = 1. */
 Snapshot *snapshot_build(Store *st, int is_engine, int64_t tick_at);
@@ -79,5 +110,39 @@ void         snapshot_box_drain(SnapshotBox *b);     /* empty the pipe */
  * is published or timeout_ms passes; returns the publish sequence number. */
 uint64_t     snapshot_box_seq(SnapshotBox *b);
 uint64_t     snapshot_box_wait(SnapshotBox *b, uint64_t after, int timeout_ms);
+
+/* ---- live system metrics ------------------------------------------------
+ * The metrics collector (engine/sysmetrics.c) samples this machine every
+ * few seconds, far more often than the engine ticks, so its history
+ * travels beside the Snapshot in the same box: an immutable, refcounted
+ * SnapMetrics, published with the same wake pipe. */
+typedef enum {
+    SYSMET_CPU,        /* % busy, all CPUs */
+    SYSMET_MEM,        /* % used (MemTotal - MemAvailable) */
+    SYSMET_SWAP,       /* % used */
+    SYSMET_LOAD1,      /* 1-minute load average */
+    SYSMET_DISK,       /* % used of the root file system */
+    SYSMET_NET_RX,     /* bytes/s received, all interfaces but lo */
+    SYSMET_NET_TX,     /* bytes/s sent */
+    SYSMET_COUNT
+} SysMetricId;
+
+#define SNAP_METRICS_HISTORY 240
+
+typedef struct SnapMetrics {
+    int     refs;                      /* atomic */
+    int     interval_s;
+    int     ncpu;
+    double  mem_total_mb, disk_total_gb;
+    int     n;                         /* samples held, oldest first */
+    int64_t at[SNAP_METRICS_HISTORY];
+    double  v[SYSMET_COUNT][SNAP_METRICS_HISTORY];
+} SnapMetrics;
+
+SnapMetrics *snap_metrics_ref(SnapMetrics *m);
+void         snap_metrics_unref(SnapMetrics *m);     /* frees at zero */
+/* Takes ownership of the caller's reference; wakes readers. */
+void         snapshot_box_publish_metrics(SnapshotBox *b, SnapMetrics *m);
+SnapMetrics *snapshot_box_acquire_metrics(SnapshotBox *b); /* NULL before the first */
 
 #endif

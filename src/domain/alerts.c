@@ -1,5 +1,6 @@
 /* alerts — see alerts.h. */
 #include "domain/alerts.h"
+#include "domain/notify.h"
 #include "store/alert_repo.h"
 #include "store/audit_repo.h"
 #include "util.h"
@@ -34,6 +35,11 @@ static int raise_locked(Store *st, int64_t service_id, const char *type, AlertSe
     snprintf(action, sizeof action, "Alert Created (%s)", type);
     if (audit_repo_add(st, action, "Alert", service_id, AUDIT_SYSTEM_USER, message, now) < 0)
         return -EIO;
+    /* The notification is an outbox row of this same transaction (design
+     * rule 5); a severity change names the severity it replaces. */
+    if (notify_alert(st, id, service_id, type, severity_name(sev), r == 1 ? open.severity : NULL,
+                     message, "raised", now) < 0)
+        return -EIO;
     if (out_id)
         *out_id = id;
     return ALERT_RAISED;
@@ -55,10 +61,18 @@ int alerts_raise(Store *st, int64_t service_id, const char *type, AlertSeverity 
 int alerts_resolve(Store *st, int64_t service_id, const char *type, int64_t now)
 {
     AlertRow open;
+    if (store_begin(st) < 0)
+        return -EIO;
     int r = alert_repo_find_open(st, service_id, type, &open);
-    if (r <= 0)
-        return r;
-    return alert_repo_resolve(st, open.id, now) < 0 ? -EIO : 1;
+    if (r == 1 && (alert_repo_resolve(st, open.id, now) < 0 ||
+                   notify_alert(st, open.id, service_id, type, open.severity, NULL, open.message,
+                                "resolved", now) < 0))
+        r = -EIO;
+    if (r < 0 || store_commit(st) < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    return r;
 }
 
 int alerts_ack(Store *st, int64_t alert_id, int acknowledged, int64_t user_id,

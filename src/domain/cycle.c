@@ -145,54 +145,85 @@ static int check_sla(Store *st, const ServiceLoadRow *row, const DowntimeRow *d,
     return 0;
 }
 
+/* Merge-walk positions in the sorted input lists; they only move forward,
+ * so a whole cycle stays linear. */
+typedef struct Cursor {
+    int e, d, ic, oa;
+} Cursor;
+
+/* Scratch list of the names of Down dependencies (grown on demand). */
+typedef struct DownNames {
+    const char **v;
+    int          cap;
+} DownNames;
+
+/* The one place a service's RiskInput is built (seed 000 §3.2 inputs):
+ * used by the cycle for every service and by cycle_risk_one for one.
+ * Advances c past service i's dependency edges and integration counts and
+ * sets [*dt_begin, *dt_end) to its downtimes, for the SLA check. */
+static void risk_input_for(const Inputs *in, int i, Cursor *c, DownNames *names, int64_t now,
+                           RiskInput *ri, int *dt_begin, int *dt_end)
+{
+    const ServiceSet *set = &in->set;
+    const ServiceLoadRow *row = &set->rows[i];
+    int64_t sid = row->id;
+
+    int ndown = 0;
+    while (c->e < set->ndeps && set->dep_from[c->e] < sid)
+        c->e++;
+    for (; c->e < set->ndeps && set->dep_from[c->e] == sid; c->e++) {
+        int j = service_set_find(set, set->dep_to[c->e]);
+        if (j < 0 || in->status[j] != STATUS_DOWN)
+            continue;
+        if (ndown == names->cap) {
+            names->cap = names->cap ? names->cap * 2 : 8;
+            names->v = xrealloc(names->v, (size_t)names->cap * sizeof *names->v);
+        }
+        names->v[ndown++] = set->rows[j].name;
+    }
+
+    while (c->ic < in->nint && in->int_ids[c->ic] < sid)
+        c->ic++;
+    int integrations = c->ic < in->nint && in->int_ids[c->ic] == sid ? in->int_counts[c->ic] : 0;
+
+    while (c->d < in->ndt && in->dt[c->d].service_id < sid)
+        c->d++;
+    *dt_begin = c->d;
+    int64_t recent = 0;
+    for (; c->d < in->ndt && in->dt[c->d].service_id == sid; c->d++) {
+        const DowntimeRow *dt = &in->dt[c->d];
+        if (dt->start_time >= now - WEEK_S)
+            recent += sla_downtime_minutes(dt->start_time, dt->end_time, now);
+    }
+    *dt_end = c->d;
+
+    *ri = (RiskInput){
+        .status = in->status[i], .has_bia = row->has_bia,
+        .criticality = row->criticality, .impact = row->impact,
+        .has_rto = row->has_rto, .rto = row->rto, .has_rpo = row->has_rpo, .rpo = row->rpo,
+        .recent_downtime_min = recent, .deps_down = names->v, .n_deps_down = ndown,
+        .integrations = integrations,
+    };
+}
+
 static int evaluate(Store *st, Inputs *in, int64_t now, CycleStats *cs)
 {
     const ServiceSet *set = &in->set;
-    int e = 0, d = 0, ic = 0, oa = 0;
-    const char **deps_down = NULL;
-    int deps_cap = 0;
+    Cursor c = {0};
+    DownNames names = {0};
     int rc = 0;
 
     for (int i = 0; i < set->n; i++) {
         const ServiceLoadRow *row = &set->rows[i];
         int64_t sid = row->id;
 
-        int ndown = 0;
-        while (e < set->ndeps && set->dep_from[e] < sid)
-            e++;
-        for (; e < set->ndeps && set->dep_from[e] == sid; e++) {
-            int j = service_set_find(set, set->dep_to[e]);
-            if (j < 0 || in->status[j] != STATUS_DOWN)
-                continue;
-            if (ndown == deps_cap) {
-                deps_cap = deps_cap ? deps_cap * 2 : 8;
-                deps_down = xrealloc(deps_down, (size_t)deps_cap * sizeof *deps_down);
-            }
-            deps_down[ndown++] = set->rows[j].name;
-        }
-
-        while (ic < in->nint && in->int_ids[ic] < sid)
-            ic++;
-        int integrations = ic < in->nint && in->int_ids[ic] == sid ? in->int_counts[ic] : 0;
-
-        while (d < in->ndt && in->dt[d].service_id < sid)
-            d++;
-        int64_t recent = 0;
-        for (; d < in->ndt && in->dt[d].service_id == sid; d++) {
-            const DowntimeRow *dt = &in->dt[d];
-            if (dt->start_time >= now - WEEK_S)
-                recent += sla_downtime_minutes(dt->start_time, dt->end_time, now);
-            if (check_sla(st, row, dt, now, cs) < 0)
+        RiskInput ri;
+        int d0, d1;
+        risk_input_for(in, i, &c, &names, now, &ri, &d0, &d1);
+        for (int d = d0; d < d1; d++)
+            if (check_sla(st, row, &in->dt[d], now, cs) < 0)
                 goto io;
-        }
 
-        RiskInput ri = {
-            .status = in->status[i], .has_bia = row->has_bia,
-            .criticality = row->criticality, .impact = row->impact,
-            .has_rto = row->has_rto, .rto = row->rto, .has_rpo = row->has_rpo, .rpo = row->rpo,
-            .recent_downtime_min = recent, .deps_down = deps_down, .n_deps_down = ndown,
-            .integrations = integrations,
-        };
         RiskResult rr;
         risk_score(&ri, &rr);
         const char *level = risk_level_name(rr.level);
@@ -210,15 +241,16 @@ static int evaluate(Store *st, Inputs *in, int64_t now, CycleStats *cs)
             cs->risk_changed++;
         }
 
-        while (oa < in->nopen && in->open[oa].service_id < sid)
-            oa++;
+        while (c.oa < in->nopen && in->open[c.oa].service_id < sid)
+            c.oa++;
         char msg[1200];
         snprintf(msg, sizeof msg, "High risk score: %d. Reason: %s", rr.score, rr.reason);
-        if (raise_or_resolve(st, rr.level == RISK_HIGH, open_severity(in, oa, sid, ALERT_HIGH_RISK),
+        if (raise_or_resolve(st, rr.level == RISK_HIGH,
+                             open_severity(in, c.oa, sid, ALERT_HIGH_RISK),
                              changed, sid, ALERT_HIGH_RISK, msg, now, cs) < 0)
             goto io;
         snprintf(msg, sizeof msg, "Service %s is critical: %s", row->name, rr.reason);
-        if (raise_or_resolve(st, rr.is_critical, open_severity(in, oa, sid, ALERT_CRITICAL),
+        if (raise_or_resolve(st, rr.is_critical, open_severity(in, c.oa, sid, ALERT_CRITICAL),
                              changed, sid, ALERT_CRITICAL, msg, now, cs) < 0)
             goto io;
     }
@@ -227,8 +259,27 @@ static int evaluate(Store *st, Inputs *in, int64_t now, CycleStats *cs)
 io:
     rc = -EIO;
 out:
-    free(deps_down);
+    free(names.v);
     return rc;
+}
+
+int cycle_risk_one(Store *st, int64_t service_id, int64_t now, RiskResult *out)
+{
+    Inputs in;
+    if (inputs_load(st, now, &in) < 0)
+        return -EIO;
+    int i = service_set_find(&in.set, service_id);
+    if (i >= 0) {
+        Cursor c = {0};
+        DownNames names = {0};
+        RiskInput ri;
+        int d0, d1;
+        risk_input_for(&in, i, &c, &names, now, &ri, &d0, &d1);
+        risk_score(&ri, out);
+        free(names.v);
+    }
+    inputs_free(&in);
+    return i >= 0 ? 1 : 0;
 }
 
 int cycle_evaluate(Store *st, int64_t now, CycleStats *out)

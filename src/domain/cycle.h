@@ -26,6 +26,11 @@ typedef struct CycleStats {
 /* 0 or -EIO (nothing of the cycle is kept on error). */
 int cycle_evaluate(Store *st, int64_t now, CycleStats *out);
 
+/* Score one service now with exactly the cycle's inputs (the same
+ * RiskInput builder): 1 and *out, 0 no such service, -EIO. Writes nothing;
+ * POST /api/risk/<id>/save and the health endpoint use it. */
+int cycle_risk_one(Store *st, int64_t service_id, int64_t now, RiskResult *out);
+
 /* Judge heartbeat services (those without a probe) and apply status
  * changes through services_set_status. Returns number changed or -EIO. */
 int cycle_heartbeats(Store *st, int64_t now, const StatusRules *rules);

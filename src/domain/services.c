@@ -215,3 +215,8 @@ io:
     snprintf(err, errsz, IO_ERROR);
     return -EIO;
 }
+
+int services_check_deps(Store *st, const int64_t *deps, int n, char *err, size_t errsz)
+{
+    return check_deps(st, deps, n, err, errsz);
+}

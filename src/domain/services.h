@@ -49,4 +49,8 @@ int services_set_probe(Store *st, int64_t service_id, const char *kind, const ch
 int services_remove_probe(Store *st, int64_t service_id, int64_t user_id, int64_t now,
                           char *err, size_t errsz);
 
+/* Check that every id in deps is a service: 1 all valid, 0 with err =
+ * "Invalid dependency IDs: [3, 4]", -EIO. (For the catalog's updates.) */
+int services_check_deps(Store *st, const int64_t *deps, int n, char *err, size_t errsz);
+
 #endif

@@ -214,6 +214,23 @@ void store_rollback(Store *st)
         store_exec(st, "ROLLBACK");
 }
 
+void store_set_cache_mb(Store *st, int mib)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", mib * 1024);
+    store_exec(st, sql);
+}
+
+void store_manual_checkpoints(Store *st)
+{
+    store_exec(st, "PRAGMA wal_autocheckpoint = 0");
+}
+
+void store_checkpoint(Store *st)
+{
+    sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
 int64_t store_data_version(Store *st)
 {
     static const char sql[] = "PRAGMA data_version";

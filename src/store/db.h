@@ -42,6 +42,16 @@ const char *store_errmsg(Store *st);
 /* Run a one-off statement with no results; 0 or -EIO. */
 int store_exec(Store *st, const char *sql);
 
+/* Page cache of this connection in MiB (SQLite's default is 2). The
+ * engine, which scans every service each cycle, asks for more. */
+void store_set_cache_mb(Store *st, int mib);
+
+/* Checkpoint the WAL now without waiting for readers, and stop this
+ * connection from checkpointing inside its own commits (the engine does
+ * it after a tick, off the measured cycle). */
+void store_manual_checkpoints(Store *st);
+void store_checkpoint(Store *st);
+
 /* PRAGMA data_version: changes when another connection commits. */
 int64_t store_data_version(Store *st);
 

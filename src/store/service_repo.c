@@ -264,3 +264,40 @@ int service_repo_name(Store *st, int64_t id, char *buf, size_t size)
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }
+
+int bia_repo_get(Store *st, int64_t service_id, BiaRow *out)
+{
+    static const char sql[] =
+        "SELECT criticality, impact, rto, rpo, signed_off FROM bia WHERE service_id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, service_id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        out->has_criticality = t != NULL;
+        strlcpy_(out->criticality, t ? t : "", sizeof out->criticality);
+        t = (const char *)sqlite3_column_text(s, 1);
+        out->has_impact = t != NULL;
+        strlcpy_(out->impact, t ? t : "", sizeof out->impact);
+        out->has_rto = sqlite3_column_type(s, 2) != SQLITE_NULL;
+        out->rto = sqlite3_column_int(s, 2);
+        out->has_rpo = sqlite3_column_type(s, 3) != SQLITE_NULL;
+        out->rpo = sqlite3_column_int(s, 3);
+        out->signed_off = sqlite3_column_int(s, 4);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int service_repo_set_description(Store *st, int64_t id, const char *description)
+{
+    static const char sql[] = "UPDATE service SET description = ? WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, description);
+    sqlite3_bind_int64(s, 2, id);
+    return step_done(st, s);
+}

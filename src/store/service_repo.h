@@ -57,4 +57,16 @@ void service_set_free(ServiceSet *set);
 /* Index of id in set->rows or -1 (binary search). */
 int  service_set_find(const ServiceSet *set, int64_t id);
 
+/* A service's BIA (strings copied into the row): 1 found, 0 none, -EIO. */
+typedef struct BiaRow {
+    char criticality[21], impact[51];
+    int  has_criticality, has_impact;
+    int  has_rto, rto, has_rpo, rpo;
+    int  signed_off;
+} BiaRow;
+int bia_repo_get(Store *st, int64_t service_id, BiaRow *out);
+
+/* Set the description (NULL clears it); 1 changed, 0 no such id, -EIO. */
+int service_repo_set_description(Store *st, int64_t id, const char *description);
+
 #endif

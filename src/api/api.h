@@ -1,0 +1,37 @@
+/* api — the HTTP listener (libmicrohttpd): seed 000's REST API under /api
+ * with JWT auth, roles and audit, plus /api/healthz and /api/openapi.json.
+ *
+ * api_start() binds, then serves from an internal thread pool (epoll).
+ * Each worker thread opens its own Store on first use (design rule 3) and
+ * closes it when the thread ends. api_stop() stops accepting, lets
+ * in-flight requests finish (up to 5 s), then stops the threads.
+ *
+ * Thread: api_start/api_stop from the main thread.
+ */
+#ifndef RESOPS_API_H
+#define RESOPS_API_H
+
+#include <stddef.h>
+
+typedef struct ApiOpts {
+    const char *listen;            /* "HOST:PORT" or "[V6]:PORT"; port 0 = any */
+    const char *db_path;
+    const char *jwt_secret;        /* "" = generated once into "<db>.jwt-secret" */
+    int         open_signup;
+    const char *password_limits;   /* "interactive" (default) | "moderate" | "min" */
+    const char *cors_origins;      /* comma-separated; "" = no CORS headers */
+    const char *tls_cert, *tls_key; /* PEM files; both or neither */
+    int         threads;           /* worker threads; 0 = 4 */
+    int         token_ttl_s;       /* 0 = 3600 (seed 000: 1 hour) */
+} ApiOpts;
+
+typedef struct ApiServer ApiServer;
+
+/* NULL with err filled when the address, TLS files or secret are bad. */
+ApiServer *api_start(const ApiOpts *opts, char *err, size_t errsz);
+/* The bound TCP port (useful after port 0). */
+int        api_port(const ApiServer *s);
+/* Graceful stop; NULL is fine. */
+void       api_stop(ApiServer *s);
+
+#endif

@@ -1,0 +1,90 @@
+/* http — what the listener hands a handler, and the JSON helpers every
+ * handler uses. Private to src/api/.
+ *
+ * A handler reads ApiReq, calls domain functions (never SQL) and fills
+ * ApiResp through api_send_*(). Errors are always {"error": "..."}.
+ *
+ * Thread: an HTTP worker thread; rq->st is that thread's connection.
+ */
+#ifndef RESOPS_API_HTTP_H
+#define RESOPS_API_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cJSON.h>
+#include "domain/users.h"
+#include "store/db.h"
+
+struct MHD_Connection;
+
+/* Settings handlers need (read-only after start). */
+typedef struct ApiConfig {
+    const unsigned char *key;      /* JWT HS256 secret */
+    size_t               keylen;
+    int                  open_signup;
+    PasswordLimits       limits;
+    int                  token_ttl_s;
+} ApiConfig;
+
+typedef struct ApiReq {
+    const char            *method, *path;
+    int64_t                id;          /* the {service_id} path parameter, 0 if none */
+    const char            *body;        /* NUL-terminated; NULL when empty */
+    size_t                 body_len;
+    Store                 *st;
+    const UserInfo        *user;        /* NULL when not signed in */
+    const char            *jti;         /* the caller's token id */
+    const ApiConfig       *cfg;
+    struct MHD_Connection *conn;
+    int64_t                now;
+} ApiReq;
+
+typedef struct ApiResp {
+    int         status;
+    char       *body;        /* malloc'd; freed by the listener */
+    const char *static_body; /* or a static body (not freed) */
+    size_t      static_len;
+    const char *content_type; /* NULL = application/json */
+} ApiResp;
+
+typedef void (*ApiHandler)(ApiReq *rq, ApiResp *rs);
+
+/* Take ownership of v, print it as the body. */
+void api_send_json(ApiResp *rs, int status, cJSON *v);
+void api_send_error(ApiResp *rs, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void api_send_message(ApiResp *rs, int status, const char *message);
+/* Status for a domain function's -errno: EINVAL/EEXIST 400, EACCES 401,
+ * EPERM 403, ENOENT 404, EAGAIN 429, else 500. */
+int  api_status_of(int neg_errno);
+
+/* The body as a JSON object (caller deletes), or NULL with 400 sent:
+ * "Request body must be valid JSON" / "Request body must be a JSON object". */
+cJSON *api_body_object(ApiReq *rq, ApiResp *rs);
+
+/* Typed fields. Each returns 1 given (a JSON null counts as given with
+ * *is_null = 1 when is_null is non-NULL, else as absent), 0 absent, -1 with
+ * 400 sent: "Field 'x' must be a string|an integer|a boolean|...". */
+int api_field_str(ApiResp *rs, const cJSON *o, const char *key, const char **out, int *is_null);
+int api_field_int(ApiResp *rs, const cJSON *o, const char *key, int64_t *out, int *is_null);
+int api_field_bool(ApiResp *rs, const cJSON *o, const char *key, int *out);
+/* An array of integers into *out (malloc'd, caller frees; NULL when 0). */
+int api_field_ids(ApiResp *rs, const cJSON *o, const char *key, int64_t **out, int *n,
+                  int *is_null);
+
+/* ISO 8601 string, or JSON null for 0. */
+cJSON *api_time(int64_t t);
+/* String or JSON null. */
+cJSON *api_str_or_null(const char *s);
+
+/* A whole listing (store/listing_repo.h) as a JSON array of objects keyed
+ * by its column names; on a read error 500 "Failed to retrieve <what> due
+ * to database error". */
+struct Listing;
+void api_send_listing(ApiReq *rq, ApiResp *rs, const struct Listing *l, const int64_t *params,
+                      int nparams, const char *what);
+
+/* A query-string argument (borrowed) or NULL. */
+const char *api_query(ApiReq *rq, const char *key);
+
+#endif

@@ -1,0 +1,235 @@
+/* json — response and request-body helpers for the handlers. */
+#include "api/http.h"
+#include "store/listing_repo.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void api_send_json(ApiResp *rs, int status, cJSON *v)
+{
+    free(rs->body);
+    rs->status = status;
+    rs->body = cJSON_PrintUnformatted(v);
+    cJSON_Delete(v);
+    if (!rs->body)
+        rs->body = xstrdup("{\"error\":\"Internal server error\"}");
+}
+
+void api_send_error(ApiResp *rs, int status, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "error", msg);
+    api_send_json(rs, status, o);
+}
+
+void api_send_message(ApiResp *rs, int status, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "message", message);
+    api_send_json(rs, status, o);
+}
+
+int api_status_of(int r)
+{
+    switch (-r) {
+    case EINVAL:
+    case EEXIST: return 400;
+    case EACCES: return 401;
+    case EPERM: return 403;
+    case ENOENT: return 404;
+    case EAGAIN: return 429;
+    default: return 500;
+    }
+}
+
+cJSON *api_body_object(ApiReq *rq, ApiResp *rs)
+{
+    if (!rq->body || !rq->body_len) {
+        api_send_error(rs, 400, "Request body must be a JSON object");
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *o = cJSON_ParseWithLengthOpts(rq->body, rq->body_len, &end, 0);
+    while (o && end < rq->body + rq->body_len && strchr(" \t\r\n", *end) && *end)
+        end++;
+    if (o && end != rq->body + rq->body_len) {      /* trailing garbage */
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    if (!o) {
+        api_send_error(rs, 400, "Request body must be valid JSON");
+        return NULL;
+    }
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        api_send_error(rs, 400, "Request body must be a JSON object");
+        return NULL;
+    }
+    return o;
+}
+
+static const cJSON *field(const cJSON *o, const char *key, int *is_null, int *present)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (is_null)
+        *is_null = 0;
+    *present = v != NULL;
+    if (v && cJSON_IsNull(v)) {
+        if (is_null)
+            *is_null = 1;
+        else
+            *present = 0;
+        return NULL;
+    }
+    return v;
+}
+
+int api_field_str(ApiResp *rs, const cJSON *o, const char *key, const char **out, int *is_null)
+{
+    int present;
+    const cJSON *v = field(o, key, is_null, &present);
+    *out = NULL;
+    if (!v)
+        return present;
+    if (!cJSON_IsString(v)) {
+        api_send_error(rs, 400, "Field '%s' must be a string", key);
+        return -1;
+    }
+    *out = v->valuestring;
+    return 1;
+}
+
+static int integral(const cJSON *v, int64_t *out)
+{
+    if (!cJSON_IsNumber(v))
+        return 0;
+    double d = v->valuedouble;
+    if (!isfinite(d) || d != floor(d) || d < -9007199254740992.0 || d > 9007199254740992.0)
+        return 0;
+    *out = (int64_t)d;
+    return 1;
+}
+
+int api_field_int(ApiResp *rs, const cJSON *o, const char *key, int64_t *out, int *is_null)
+{
+    int present;
+    const cJSON *v = field(o, key, is_null, &present);
+    *out = 0;
+    if (!v)
+        return present;
+    if (!integral(v, out)) {
+        api_send_error(rs, 400, "Field '%s' must be an integer", key);
+        return -1;
+    }
+    return 1;
+}
+
+int api_field_bool(ApiResp *rs, const cJSON *o, const char *key, int *out)
+{
+    int present;
+    const cJSON *v = field(o, key, NULL, &present);
+    *out = 0;
+    if (!v)
+        return present;
+    if (!cJSON_IsBool(v)) {
+        api_send_error(rs, 400, "Field '%s' must be a boolean", key);
+        return -1;
+    }
+    *out = cJSON_IsTrue(v);
+    return 1;
+}
+
+int api_field_ids(ApiResp *rs, const cJSON *o, const char *key, int64_t **out, int *n,
+                  int *is_null)
+{
+    int present;
+    const cJSON *v = field(o, key, is_null, &present);
+    *out = NULL;
+    *n = 0;
+    if (!v)
+        return present;
+    if (!cJSON_IsArray(v))
+        goto bad;
+    int cnt = cJSON_GetArraySize(v);
+    int64_t *ids = cnt ? xmalloc((size_t)cnt * sizeof *ids) : NULL;
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, v) {
+        if (!integral(e, &ids[i])) {
+            free(ids);
+            goto bad;
+        }
+        i++;
+    }
+    *out = ids;
+    *n = cnt;
+    return 1;
+bad:
+    api_send_error(rs, 400, "Field '%s' must be an array of integers", key);
+    return -1;
+}
+
+cJSON *api_time(int64_t t)
+{
+    if (!t)
+        return cJSON_CreateNull();
+    char buf[32];
+    util_iso8601(t, buf, sizeof buf);
+    return cJSON_CreateString(buf);
+}
+
+cJSON *api_str_or_null(const char *s)
+{
+    return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+const char *api_query(ApiReq *rq, const char *key)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* A listing row as a JSON object, by the listing's column names. */
+static int add_row(void *ctx, const Listing *l, const ListingValue *v)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (int c = 0; c < l->ncols; c++) {
+        cJSON *item;
+        if (v[c].is_null)
+            item = cJSON_CreateNull();
+        else if (l->cols[c].kind == COL_INT)
+            item = cJSON_CreateNumber((double)v[c].i);
+        else if (l->cols[c].kind == COL_BOOL)
+            item = cJSON_CreateBool(v[c].i != 0);
+        else if (l->cols[c].kind == COL_JSON && (item = cJSON_Parse(v[c].s)))
+            ;
+        else
+            item = cJSON_CreateString(v[c].s);
+        cJSON_AddItemToObject(o, l->cols[c].name, item);
+    }
+    cJSON_AddItemToArray((cJSON *)ctx, o);
+    return 0;
+}
+
+void api_send_listing(ApiReq *rq, ApiResp *rs, const Listing *l, const int64_t *params,
+                      int nparams, const char *what)
+{
+    cJSON *arr = cJSON_CreateArray();
+    if (listing_run(rq->st, l, params, nparams, add_row, arr) < 0) {
+        cJSON_Delete(arr);
+        api_send_error(rs, 500, "Failed to retrieve %s due to database error", what);
+        return;
+    }
+    api_send_json(rs, 200, arr);
+}
+

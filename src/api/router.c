@@ -1,0 +1,134 @@
+/* router — see router.h. The table is the API at a glance: seed 000's
+ * per-endpoint roles (seed-notes "Seed 000") are the third column. */
+#include "api/router.h"
+#include "api/handlers.h"
+#include "domain/users.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define BO  ROLE_BIT_BO
+#define OA  ROLE_BIT_OA
+#define ENG ROLE_BIT_ENG
+#define ANY ROLES_SIGNED_IN
+
+static const ApiRoute routes[] = {
+    /* meta (ours) */
+    {"GET",    "/api/healthz",                            ROLES_PUBLIC,   h_healthz},
+    {"GET",    "/api/openapi.json",                       ROLES_PUBLIC,   h_openapi},
+    /* seed 000 §2.1 auth */
+    {"POST",   "/api/auth/signup",                        ROLES_OPTIONAL, h_auth_signup},
+    {"POST",   "/api/auth/login",                         ROLES_PUBLIC,   h_auth_login},
+    {"POST",   "/api/auth/logout",                        ANY,            h_auth_logout},
+    /* seed 000 §2.2 services */
+    {"GET",    "/api/services",                           ANY,            h_services_list},
+    {"POST",   "/api/services",                           BO,             h_services_create},
+    {"PUT",    "/api/services",                           BO,             h_services_update},
+    {"DELETE", "/api/services",                           BO,             h_services_delete},
+    {"POST",   "/api/services/{service_id}/status",       BO,             h_services_status},
+    {"PUT",    "/api/services/{service_id}/status",       BO,             h_services_status},
+    {"PUT",    "/api/services/{service_id}/bia",          BO,             h_services_bia_put},
+    {"DELETE", "/api/services/{service_id}/bia",          BO,             h_services_bia_delete},
+    {"POST",   "/api/services/{service_id}/downtime",     ANY,            h_services_downtime_post},
+    {"GET",    "/api/services/{service_id}/downtime",     ANY,            h_services_downtime_get},
+    {"POST",   "/api/services/integrations",              ENG,            h_services_integrations_post},
+    {"GET",    "/api/services/integrations",              ENG,            h_services_integrations_get},
+    {"GET",    "/api/services/dependencies",              ENG,            h_services_dependencies},
+    {"GET",    "/api/services/{service_id}/health",       ANY,            h_services_health},
+    /* seed 000 §2.3 risk */
+    {"GET",    "/api/risk/{service_id}",                  ANY,            h_risk_get},
+    {"POST",   "/api/risk/{service_id}/save",             OA,             h_risk_save},
+    {"POST",   "/api/risk/{service_id}/manual",           OA,             h_risk_manual},
+    {"PUT",    "/api/risk/{service_id}/manual",           OA,             h_risk_manual},
+    /* seed 000 §2.4 audit, §2.5 alerts */
+    {"GET",    "/api/audit",                              ANY,            h_audit_list},
+    {"GET",    "/api/alerts",                             ANY,            h_alerts_list},
+    {"PUT",    "/api/alerts",                             OA,             h_alerts_update},
+    {"GET",    "/api/alerts/sla_breaches",                ANY,            h_alerts_sla_breaches},
+};
+
+const ApiRoute *api_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
+/* Match path against pattern segment by segment. */
+static int path_matches(const char *pattern, const char *path, int64_t *out_id)
+{
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            if (!close)
+                return 0;
+            if (*s < '1' || *s > '9')
+                return 0;
+            int64_t v = 0;
+            for (; *s >= '0' && *s <= '9'; s++) {
+                if (v > (INT64_MAX - 9) / 10)
+                    return 0;
+                v = v * 10 + (*s - '0');
+            }
+            if (*s && *s != '/')
+                return 0;
+            *out_id = v;
+            p = close + 1;
+            continue;
+        }
+        if (*p != *s)
+            return 0;
+        p++;
+        s++;
+    }
+    return *p == '\0' && *s == '\0';
+}
+
+const ApiRoute *api_route_match(const char *method, const char *path, int64_t *out_id,
+                                int *path_known, char *allow, size_t allowsz)
+{
+    const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    *path_known = 0;
+    if (allowsz)
+        allow[0] = '\0';
+    const ApiRoute *hit = NULL;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        int64_t id = 0;
+        if (!path_matches(routes[i].pattern, path, &id))
+            continue;
+        if (strcmp(routes[i].method, m) == 0) {
+            if (!hit) {
+                hit = &routes[i];
+                *out_id = id;
+            }
+            continue;
+        }
+        *path_known = 1;
+        size_t len = strlen(allow);
+        if (!strstr(allow, routes[i].method) && len + strlen(routes[i].method) + 3 < allowsz)
+            snprintf(allow + len, allowsz - len, "%s%s", len ? ", " : "", routes[i].method);
+    }
+    return hit;
+}
+
+unsigned api_role_bit(const char *role)
+{
+    static const struct { const char *name; unsigned bit; } map[] = {
+        {ROLE_NAME_USER, ROLE_BIT_USER},        {ROLE_NAME_BUSINESS_OWNER, ROLE_BIT_BO},
+        {ROLE_NAME_OPS_ANALYST, ROLE_BIT_OA},   {ROLE_NAME_ENGINEER, ROLE_BIT_ENG},
+        {ROLE_NAME_ADMIN, ROLE_BIT_ADMIN},
+    };
+    for (size_t i = 0; role && i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(role, map[i].name) == 0)
+            return map[i].bit;
+    return 0;
+}
+
+int api_role_allows(unsigned roles, const char *role)
+{
+    unsigned bit = api_role_bit(role);
+    if (roles == ROLES_SIGNED_IN || bit == ROLE_BIT_ADMIN)
+        return 1;
+    return (roles & bit) != 0;
+}

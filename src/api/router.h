@@ -1,0 +1,46 @@
+/* router — the const route table {method, path pattern, roles, handler}
+ * and its matcher. Patterns are OpenAPI paths: a "{name}" segment matches
+ * a positive decimal integer (seed 000's <int:service_id>), so the table
+ * and data/openapi.json use the same strings and a test keeps them equal.
+ *
+ * Thread: any (read-only).
+ */
+#ifndef RESOPS_API_ROUTER_H
+#define RESOPS_API_ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "api/http.h"
+
+/* Role bits. Admin passes every role check. */
+#define ROLE_BIT_USER     0x01u
+#define ROLE_BIT_BO       0x02u   /* Business Owner */
+#define ROLE_BIT_OA       0x04u   /* Ops Analyst */
+#define ROLE_BIT_ENG      0x08u   /* Engineer */
+#define ROLE_BIT_ADMIN    0x10u
+#define ROLES_SIGNED_IN   0x1fu   /* any valid token */
+#define ROLES_PUBLIC      0x00u   /* no token needed */
+#define ROLES_OPTIONAL    0x100u  /* public, but a given token must be valid */
+
+typedef struct ApiRoute {
+    const char *method;
+    const char *pattern;
+    unsigned    roles;
+    ApiHandler  handler;
+} ApiRoute;
+
+/* The whole table (for the listener, the OpenAPI test). */
+const ApiRoute *api_routes(size_t *n);
+
+/* Find the route. Returns it (and *out_id for a "{...}" segment), or NULL:
+ * *path_known = 1 when some route has this path with another method (405),
+ * and allow gets those methods ("GET, POST"). HEAD matches GET. */
+const ApiRoute *api_route_match(const char *method, const char *path, int64_t *out_id,
+                                int *path_known, char *allow, size_t allowsz);
+
+/* The bit of an exact role string (0 for unknown). */
+unsigned api_role_bit(const char *role);
+/* May a user with this role call a route with these roles? */
+int      api_role_allows(unsigned roles, const char *role);
+
+#endif

@@ -1,0 +1,524 @@
+/* server — the libmicrohttpd glue: bind, thread pool, per-thread Store,
+ * body accumulation, routing, authentication, role check, response,
+ * request log, graceful stop.
+ *
+ * DESIGN: MHD calls on_request() several times per request. The first
+ * call only allocates a Conn (answering on the second call is several
+ * times faster in MHD 0.9.75); middle calls append body pieces (over
+ * 1 MiB the body is dropped and the answer is 413); the last call
+ * dispatches. on_completed() frees the Conn. A counter of requests in
+ * flight lets api_stop() wait for them after it stopped accepting.
+ *
+ * Every worker thread opens its own SQLite connection on first use and
+ * keeps it in a pthread key whose destructor closes it when MHD ends the
+ * thread. The handler never sees MHD directly except through ApiReq.conn
+ * (query arguments).
+ */
+#include "api/api.h"
+#include "api/auth.h"
+#include "api/http.h"
+#include "api/router.h"
+#include "domain/users.h"
+#include "store/db.h"
+#include "log.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BODY_LIMIT   (1024u * 1024u)
+#define STOP_WAIT_MS 5000
+
+struct ApiServer {
+    struct MHD_Daemon *d;
+    ApiConfig          cfg;
+    unsigned char     *key;
+    char              *db_path;
+    char             **cors;
+    int                ncors;
+    pthread_key_t      store_key;
+    int                have_key;
+    int                inflight;     /* atomic */
+    int                port;
+    char              *tls_cert, *tls_key;
+    int                tls;
+};
+
+typedef struct Conn {
+    char   *body;
+    size_t  len, cap;
+    int     too_large;
+    int64_t t0_us;
+} Conn;
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void store_dtor(void *p)
+{
+    store_close(p);
+}
+
+static Store *thread_store(ApiServer *s)
+{
+    Store *st = pthread_getspecific(s->store_key);
+    if (st)
+        return st;
+    char err[512];
+    if (store_open(s->db_path, &st, err, sizeof err) < 0) {
+        log_error("api: %s", err);
+        return NULL;
+    }
+    pthread_setspecific(s->store_key, st);
+    return st;
+}
+
+static int cors_allowed(const ApiServer *s, const char *origin)
+{
+    for (int i = 0; origin && i < s->ncors; i++)
+        if (strcmp(s->cors[i], "*") == 0 || strcmp(s->cors[i], origin) == 0)
+            return 1;
+    return 0;
+}
+
+/* The token from "Authorization: Bearer X" or seed 004's "token: X".
+ * *malformed = 1 when an Authorization header is there but not Bearer. */
+static const char *request_token(struct MHD_Connection *conn, int *malformed)
+{
+    *malformed = 0;
+    const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (h) {
+        while (*h == ' ')
+            h++;
+        if (strncasecmp(h, "Bearer ", 7) == 0) {
+            h += 7;
+            while (*h == ' ')
+                h++;
+            return *h ? h : NULL;
+        }
+        *malformed = 1;
+        return NULL;
+    }
+    h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "token");
+    return h && *h ? h : NULL;
+}
+
+/* Authenticate the request for a route; 0 and *user filled (or anonymous
+ * on an optional route with no token), else an error is sent. */
+static int authenticate(ApiServer *s, const ApiRoute *r, ApiReq *rq, UserInfo *user,
+                        TokenClaims *claims, ApiResp *rs)
+{
+    int malformed;
+    const char *tok = request_token(rq->conn, &malformed);
+    if (!tok) {
+        if (r->roles == ROLES_OPTIONAL && !malformed)
+            return 0;
+        api_send_error(rs, 401, malformed ? "Authorization header must be 'Bearer <token>'"
+                                           : "Missing Authorization header");
+        return -1;
+    }
+    const char *why;
+    if (api_token_verify(s->key, s->cfg.keylen, tok, rq->now, claims, &why) < 0) {
+        api_send_error(rs, 401, "%s", why);
+        return -1;
+    }
+    int rc = users_session_check(rq->st, claims->jti, claims->user_id, user);
+    if (rc == -EIO) {
+        api_send_error(rs, 500, "Internal server error");
+        return -1;
+    }
+    if (rc < 0) {
+        api_send_error(rs, 401, rc == -EKEYREVOKED ? "Token has been revoked" : "Invalid token");
+        return -1;
+    }
+    rq->user = user;
+    rq->jti = claims->jti;
+    if (r->roles != ROLES_OPTIONAL && !api_role_allows(r->roles, user->role)) {
+        api_send_error(rs, 403, "Forbidden: Insufficient role permissions");
+        return -1;
+    }
+    return 0;
+}
+
+static enum MHD_Result send_resp(ApiServer *s, struct MHD_Connection *conn, const char *method,
+                                 const char *url, Conn *c, ApiResp *rs, const char *allow,
+                                 const char *origin)
+{
+    if (!rs->status) {
+        free(rs->body);
+        rs->body = NULL;
+        api_send_error(rs, 500, "Internal server error");
+    }
+    struct MHD_Response *resp;
+    if (rs->body)
+        resp = MHD_create_response_from_buffer(strlen(rs->body), rs->body, MHD_RESPMEM_MUST_FREE);
+    else
+        resp = MHD_create_response_from_buffer(rs->static_len, (void *)rs->static_body,
+                                               MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        free(rs->body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            rs->content_type ? rs->content_type : "application/json");
+    if (allow && *allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (origin) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+        MHD_add_response_header(resp, "Vary", "Origin");
+    }
+    if (rs->status == 429)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "900");
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs->status, resp);
+    MHD_destroy_response(resp);
+    /* Path only: query strings and headers (tokens) are never logged. */
+    log_info("api: %s %s %d %.2f ms", method, url, rs->status,
+             (double)(mono_us() - c->t0_us) / 1000.0);
+    (void)s;
+    return ret;
+}
+
+static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const char *url,
+                                const char *method, Conn *c)
+{
+    ApiResp rs = {0};
+    char allow[64] = "";
+    const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    if (!cors_allowed(s, origin))
+        origin = NULL;
+
+    if (c->too_large) {
+        api_send_error(&rs, 413, "Request body too large (limit 1 MiB)");
+        return send_resp(s, conn, method, url, c, &rs, NULL, origin);
+    }
+    int64_t id = 0;
+    int known = 0;
+    const ApiRoute *r = api_route_match(method, url, &id, &known, allow, sizeof allow);
+    if (!r && origin && strcmp(method, "OPTIONS") == 0 && known) {
+        /* CORS preflight for a configured origin. */
+        struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
+                                                                    MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+        MHD_add_response_header(resp, "Vary", "Origin");
+        MHD_add_response_header(resp, "Access-Control-Allow-Methods", allow);
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                                "Authorization, Content-Type, token");
+        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+        enum MHD_Result ret = MHD_queue_response(conn, 204, resp);
+        MHD_destroy_response(resp);
+        log_info("api: %s %s 204 %.2f ms", method, url, (double)(mono_us() - c->t0_us) / 1000.0);
+        return ret;
+    }
+    if (!r) {
+        if (known)
+            api_send_error(&rs, 405, "Method not allowed");
+        else
+            api_send_error(&rs, 404, "Not found: %s", url);
+        return send_resp(s, conn, method, url, c, &rs, known ? allow : NULL, origin);
+    }
+    UserInfo user;
+    TokenClaims claims;
+    ApiReq rq = {
+        .method = method, .path = url, .id = id,
+        .body = c->len ? c->body : NULL, .body_len = c->len,
+        .cfg = &s->cfg, .conn = conn, .now = util_now(),
+    };
+    rq.st = thread_store(s);
+    if (!rq.st) {
+        api_send_error(&rs, 500, "Internal server error");
+    } else if (r->roles == ROLES_PUBLIC ||
+               authenticate(s, r, &rq, &user, &claims, &rs) == 0) {
+        r->handler(&rq, &rs);
+    }
+    return send_resp(s, conn, method, url, c, &rs, NULL, origin);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    ApiServer *s = cls;
+    Conn *c = *con_cls;
+    if (!c) {
+        c = xcalloc(1, sizeof *c);
+        c->t0_us = mono_us();
+        *con_cls = c;
+        __atomic_add_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > BODY_LIMIT) {
+            c->too_large = 1;      /* answer now; the body is never read */
+            return dispatch(s, conn, url, method, c);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (c->too_large)
+            return MHD_YES;
+        if (c->len + n > BODY_LIMIT) {
+            c->too_large = 1;
+            free(c->body);
+            c->body = NULL;
+            c->len = c->cap = 0;
+            return MHD_YES;
+        }
+        if (c->len + n + 1 > c->cap) {
+            c->cap = (c->len + n + 1) * 2;
+            if (c->cap > BODY_LIMIT + 1)
+                c->cap = BODY_LIMIT + 1;
+            c->body = xrealloc(c->body, c->cap);
+        }
+        memcpy(c->body + c->len, upload_data, n);
+        c->len += n;
+        c->body[c->len] = '\0';
+        return MHD_YES;
+    }
+    return dispatch(s, conn, url, method, c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    (void)toe;
+    ApiServer *s = cls;
+    Conn *c = *con_cls;
+    if (!c)
+        return;
+    free(c->body);
+    free(c);
+    *con_cls = NULL;
+    __atomic_sub_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    log_warn("api: %s", msg);
+}
+
+/* Bind and listen on "HOST:PORT" / "[V6]:PORT"; fd or -errno. */
+static int bind_listen(const char *addr, int *out_port, char *err, size_t errsz)
+{
+    const char *colon = strrchr(addr, ':');
+    if (!colon || colon == addr) {
+        snprintf(err, errsz, "listen address '%s': expected HOST:PORT", addr);
+        return -EINVAL;
+    }
+    char host[256];
+    size_t hl = (size_t)(colon - addr);
+    if (addr[0] == '[' && hl >= 2 && addr[hl - 1] == ']') {
+        addr++;
+        hl -= 2;
+    }
+    if (hl >= sizeof host) {
+        snprintf(err, errsz, "listen address '%s': host too long", addr);
+        return -EINVAL;
+    }
+    memcpy(host, addr, hl);
+    host[hl] = '\0';
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    int gr = getaddrinfo(*host ? host : NULL, colon + 1, &hints, &res);
+    if (gr != 0) {
+        snprintf(err, errsz, "listen address '%s': %s", addr, gai_strerror(gr));
+        return -EINVAL;
+    }
+    int fd = -1, e = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            e = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1024) == 0)
+            break;
+        e = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        snprintf(err, errsz, "cannot listen on %s: %s", addr, strerror(e));
+        return -e;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    *out_port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                         : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+static char *slurp(const char *path, char *err, size_t errsz)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errsz, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    StrBuf b = {0};
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf - 1, f)) > 0) {
+        buf[n] = '\0';
+        strbuf_append(&b, buf);
+    }
+    fclose(f);
+    return b.s ? b.s : xstrdup("");
+}
+
+static void parse_cors(ApiServer *s, const char *list)
+{
+    if (!list || !*list)
+        return;
+    char *copy = xstrdup(list), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        size_t n = strlen(t);
+        while (n && t[n - 1] == ' ')
+            t[--n] = '\0';
+        if (!n)
+            continue;
+        s->cors = xrealloc(s->cors, (size_t)(s->ncors + 1) * sizeof *s->cors);
+        s->cors[s->ncors++] = xstrdup(t);
+    }
+    free(copy);
+}
+
+static void server_free(ApiServer *s)
+{
+    if (s->have_key)
+        pthread_key_delete(s->store_key);
+    for (int i = 0; i < s->ncors; i++)
+        free(s->cors[i]);
+    free(s->cors);
+    free(s->key);
+    free(s->db_path);
+    free(s->tls_cert);
+    free(s->tls_key);
+    free(s);
+}
+
+ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
+{
+    ApiServer *s = xcalloc(1, sizeof *s);
+    s->db_path = xstrdup(o->db_path);
+    s->cfg.open_signup = o->open_signup;
+    s->cfg.token_ttl_s = o->token_ttl_s > 0 ? o->token_ttl_s : 3600;
+    if (o->password_limits && *o->password_limits &&
+        users_parse_limits(o->password_limits, &s->cfg.limits) < 0) {
+        snprintf(err, errsz, "password hash limits '%s': expected interactive, moderate or min",
+                 o->password_limits);
+        goto fail;
+    }
+    size_t keylen = 0;
+    if (api_secret_load(o->jwt_secret, o->db_path, &s->key, &keylen, err, errsz) < 0)
+        goto fail;
+    s->cfg.key = s->key;
+    s->cfg.keylen = keylen;
+    parse_cors(s, o->cors_origins);
+    int has_cert = o->tls_cert && *o->tls_cert, has_key = o->tls_key && *o->tls_key;
+    if (has_cert != has_key) {
+        snprintf(err, errsz, "TLS needs both a certificate and a key");
+        goto fail;
+    }
+    if (has_cert) {
+        s->tls = 1;
+        if (!(s->tls_cert = slurp(o->tls_cert, err, errsz)) ||
+            !(s->tls_key = slurp(o->tls_key, err, errsz)))
+            goto fail;
+    }
+    if (pthread_key_create(&s->store_key, store_dtor) != 0) {
+        snprintf(err, errsz, "pthread_key_create failed");
+        goto fail;
+    }
+    s->have_key = 1;
+
+    int fd = bind_listen(o->listen, &s->port, err, errsz);
+    if (fd < 0)
+        goto fail;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG | (s->tls ? MHD_USE_TLS : 0);
+    unsigned threads = (unsigned)(o->threads > 0 ? o->threads : 4);
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_ARRAY, s->tls ? tls_opts : &tls_opts[2],
+                            MHD_OPTION_END);
+    if (!s->d) {
+        close(fd);
+        snprintf(err, errsz, "cannot start the HTTP listener on %s%s", o->listen,
+                 s->tls ? " (check the TLS certificate and key)" : "");
+        goto fail;
+    }
+    int hostlen = (int)(strrchr(o->listen, ':') - o->listen);
+    log_info("api: listening on %s://%.*s:%d (%u threads%s%s)", s->tls ? "https" : "http",
+             hostlen, o->listen, s->port, threads, s->cfg.open_signup ? ", open signup" : "",
+             s->ncors ? ", CORS on" : "");
+    return s;
+fail:
+    server_free(s);
+    return NULL;
+}
+
+int api_port(const ApiServer *s)
+{
+    return s ? s->port : 0;
+}
+
+void api_stop(ApiServer *s)
+{
+    if (!s)
+        return;
+    if (s->d) {
+        MHD_socket fd = MHD_quiesce_daemon(s->d);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+        for (int waited = 0; waited < STOP_WAIT_MS &&
+                             __atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0; waited += 10)
+            usleep(10 * 1000);
+        MHD_stop_daemon(s->d);
+        log_info("api: stopped");
+    }
+    server_free(s);
+}

@@ -1,0 +1,104 @@
+/* incident_audit_repo — see incident_audit_repo.h. */
+#include "store/incident_audit_repo.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+/* RFC 4122 version 4, lower-case hex. */
+static void uuid4(char out[37])
+{
+    unsigned char b[16];
+    size_t got = 0;
+    while (got < sizeof b) {
+        ssize_t r = getrandom(b + got, sizeof b - got, 0);
+        if (r > 0)
+            got += (size_t)r;
+        else if (errno != EINTR)
+            break;
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
+int incident_audit_repo_add(Store *st, const char *incident_id, const char *action,
+                            const char *actor, const double *confidence,
+                            const char *details_json, int success, const char *error_message,
+                            int64_t now, char *out_id)
+{
+    static const char sql[] =
+        "INSERT INTO incident_audit (audit_id, incident_id, action, timestamp, actor, "
+        "confidence_score, details, success, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    char id[37];
+    uuid4(id);
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, incident_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
+    store_bind_time(s, 4, now);
+    sqlite3_bind_text(s, 5, actor && *actor ? actor : "system", -1, SQLITE_STATIC);
+    if (confidence)
+        sqlite3_bind_double(s, 6, *confidence);
+    else
+        sqlite3_bind_null(s, 6);
+    sqlite3_bind_text(s, 7, details_json ? details_json : "{}", -1, SQLITE_STATIC);
+    if (success >= 0)
+        sqlite3_bind_int(s, 8, success ? 1 : 0);
+    else
+        sqlite3_bind_null(s, 8);
+    store_bind_text(s, 9, error_message);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return -EIO;
+    if (out_id)
+        memcpy(out_id, id, sizeof id);
+    return 0;
+}
+
+static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    strlcpy_(dst, t ? t : "", size);
+}
+
+int incident_audit_repo_list(Store *st, const char *incident_id, const char *action,
+                             IncidentAuditRow *out, int max, int offset)
+{
+    static const char sql[] =
+        "SELECT audit_id, incident_id, action, timestamp, actor, confidence_score, details, "
+        "success, error_message FROM incident_audit "
+        "WHERE (?1 IS NULL OR incident_id = ?1) AND (?2 IS NULL OR action = ?2) "
+        "ORDER BY timestamp DESC, rowid DESC LIMIT ?3 OFFSET ?4";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, incident_id);
+    store_bind_text(s, 2, action);
+    sqlite3_bind_int(s, 3, max);
+    sqlite3_bind_int(s, 4, offset > 0 ? offset : 0);
+    int n = 0, rc = SQLITE_DONE;
+    while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        IncidentAuditRow *r = &out[n++];
+        copy_col(s, 0, r->audit_id, sizeof r->audit_id);
+        copy_col(s, 1, r->incident_id, sizeof r->incident_id);
+        copy_col(s, 2, r->action, sizeof r->action);
+        r->timestamp = store_col_time(s, 3);
+        copy_col(s, 4, r->actor, sizeof r->actor);
+        r->has_confidence = sqlite3_column_type(s, 5) != SQLITE_NULL;
+        r->confidence = sqlite3_column_double(s, 5);
+        copy_col(s, 6, r->details, sizeof r->details);
+        r->success = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 7);
+        copy_col(s, 8, r->error_message, sizeof r->error_message);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -EIO;
+}

@@ -1,0 +1,39 @@
+/* incident_audit_repo — seed 001's audit trail (table incident_audit):
+ * one row per auto-resolution decision, step, notification and config
+ * change; system-wide entries (kill switch, config) use incident_id
+ * "SYSTEM". Thread: the Store's owner. */
+#ifndef RESOPS_STORE_INCIDENT_AUDIT_REPO_H
+#define RESOPS_STORE_INCIDENT_AUDIT_REPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "store/db.h"
+
+#define INCIDENT_AUDIT_SYSTEM "SYSTEM"
+
+typedef struct IncidentAuditRow {
+    char    audit_id[40];        /* UUID v4 text */
+    char    incident_id[64];
+    char    action[48];
+    int64_t timestamp;
+    char    actor[81];
+    int     has_confidence;
+    double  confidence;
+    char    details[512];        /* JSON object text */
+    int     success;             /* 1, 0, or -1 when NULL */
+    char    error_message[256];
+} IncidentAuditRow;
+
+/* Append one entry with a fresh UUID v4 audit_id (copied to out_id when not
+ * NULL, >= 37 bytes). confidence may be NULL; details_json NULL = "{}";
+ * success -1 = NULL. 0 or -EIO. */
+int incident_audit_repo_add(Store *st, const char *incident_id, const char *action,
+                            const char *actor, const double *confidence,
+                            const char *details_json, int success, const char *error_message,
+                            int64_t now, char *out_id);
+
+/* Newest first; incident_id and action filter when not NULL. Count or -EIO. */
+int incident_audit_repo_list(Store *st, const char *incident_id, const char *action,
+                             IncidentAuditRow *out, int max, int offset);
+
+#endif

@@ -1,0 +1,110 @@
+/* listing_repo — see listing_repo.h. The SQL strings are static, so the
+ * statement cache (keyed by the string's address) prepares each once per
+ * connection. */
+#include "store/listing_repo.h"
+
+#include <errno.h>
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+int listing_run(Store *st, const Listing *l, const int64_t *params, int nparams,
+                ListingRowFn fn, void *ctx)
+{
+    sqlite3_stmt *s = store_stmt(st, l->sql);
+    if (!s)
+        return -EIO;
+    for (int i = 0; i < nparams; i++)
+        sqlite3_bind_int64(s, i + 1, params[i]);
+    ListingValue v[32];
+    int rc, r = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        for (int c = 0; c < l->ncols && c < N(v); c++) {
+            v[c].is_null = sqlite3_column_type(s, c) == SQLITE_NULL;
+            v[c].i = sqlite3_column_int64(s, c);
+            v[c].s = l->cols[c].kind == COL_TEXT || l->cols[c].kind == COL_JSON
+                         ? (const char *)sqlite3_column_text(s, c) : NULL;
+        }
+        r = fn(ctx, l, v);
+        if (r)
+            break;
+    }
+    sqlite3_reset(s);
+    if (r)
+        return r;
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static const char alerts_sql[] =
+    "SELECT id, service_id, type, message, severity, created_at, acknowledged FROM alert "
+    "ORDER BY created_at DESC, id DESC";
+static const ListingCol alerts_cols[] = {
+    {"id", COL_INT}, {"service_id", COL_INT}, {"type", COL_TEXT}, {"message", COL_TEXT},
+    {"severity", COL_TEXT}, {"created_at", COL_TEXT}, {"acknowledged", COL_BOOL},
+};
+const Listing listing_alerts = {alerts_sql, alerts_cols, N(alerts_cols)};
+
+static const char sla_sql[] =
+    "SELECT id, service_id, type, downtime_minutes, threshold_minutes, start_time, end_time, "
+    "reason, created_at FROM sla_breach ORDER BY created_at DESC, id DESC";
+static const ListingCol sla_cols[] = {
+    {"id", COL_INT}, {"service_id", COL_INT}, {"type", COL_TEXT},
+    {"downtime_minutes", COL_INT}, {"threshold_minutes", COL_INT}, {"start_time", COL_TEXT},
+    {"end_time", COL_TEXT}, {"reason", COL_TEXT}, {"created_at", COL_TEXT},
+};
+const Listing listing_sla_breaches = {sla_sql, sla_cols, N(sla_cols)};
+
+static const char audit_sql[] =
+    "SELECT id, action, entity, entity_id, timestamp, user_id FROM audit_log "
+    "ORDER BY timestamp DESC, id DESC LIMIT ?1 OFFSET ?2";
+static const ListingCol audit_cols[] = {
+    {"id", COL_INT}, {"action", COL_TEXT}, {"entity", COL_TEXT}, {"entity_id", COL_INT},
+    {"timestamp", COL_TEXT}, {"user_id", COL_INT},
+};
+const Listing listing_audit = {audit_sql, audit_cols, N(audit_cols)};
+
+static const char integrations_sql[] =
+    "SELECT id, service_id, type, config, created_by, created_at FROM integration ORDER BY id";
+static const ListingCol integrations_cols[] = {
+    {"id", COL_INT}, {"service_id", COL_INT}, {"type", COL_TEXT}, {"config", COL_JSON},
+    {"created_by", COL_TEXT}, {"created_at", COL_TEXT},
+};
+const Listing listing_integrations = {integrations_sql, integrations_cols, N(integrations_cols)};
+
+static const char services_sql[] =
+    "SELECT s.id, s.name, s.description, s.created_by, b.id IS NOT NULL, b.criticality, "
+    "b.impact, b.rto, b.rpo, coalesce(b.signed_off, 0), st.status, st.last_updated "
+    "FROM service s LEFT JOIN bia b ON b.service_id = s.id "
+    "LEFT JOIN status st ON st.service_id = s.id WHERE ?1 = 0 OR s.id = ?1 ORDER BY s.id";
+static const ListingCol services_cols[] = {
+    {"id", COL_INT}, {"name", COL_TEXT}, {"description", COL_TEXT}, {"created_by", COL_TEXT},
+    {"has_bia", COL_BOOL}, {"criticality", COL_TEXT}, {"impact", COL_TEXT}, {"rto", COL_INT},
+    {"rpo", COL_INT}, {"signed_off", COL_BOOL}, {"status", COL_TEXT},
+    {"last_updated", COL_TEXT},
+};
+const Listing listing_services = {services_sql, services_cols, N(services_cols)};
+
+static const char edges_sql[] =
+    "SELECT service_id, dependency_id FROM service_dependencies "
+    "ORDER BY service_id, dependency_id";
+static const ListingCol edges_cols[] = {{"service_id", COL_INT}, {"dependency_id", COL_INT}};
+const Listing listing_dependency_edges = {edges_sql, edges_cols, N(edges_cols)};
+
+static const char deps_sql[] =
+    "SELECT d.service_id, s.name, d.dependency_id, ds.name, b.criticality, b.impact, b.rto, "
+    "b.rpo, st.status FROM service_dependencies d JOIN service s ON s.id = d.service_id "
+    "JOIN service ds ON ds.id = d.dependency_id LEFT JOIN bia b ON b.service_id = ds.id "
+    "LEFT JOIN status st ON st.service_id = ds.id ORDER BY d.service_id, d.dependency_id";
+static const ListingCol deps_cols[] = {
+    {"service_id", COL_INT}, {"service_name", COL_TEXT}, {"dep_id", COL_INT},
+    {"dep_name", COL_TEXT}, {"criticality", COL_TEXT}, {"impact", COL_TEXT}, {"rto", COL_INT},
+    {"rpo", COL_INT}, {"status", COL_TEXT},
+};
+const Listing listing_dependencies = {deps_sql, deps_cols, N(deps_cols)};
+
+static const char downtimes_sql[] =
+    "SELECT start_time, end_time, reason FROM downtime WHERE service_id = ?1 "
+    "ORDER BY start_time DESC, id DESC";
+static const ListingCol downtimes_cols[] = {
+    {"start_time", COL_TEXT}, {"end_time", COL_TEXT}, {"reason", COL_TEXT},
+};
+const Listing listing_downtimes = {downtimes_sql, downtimes_cols, N(downtimes_cols)};

@@ -1,0 +1,163 @@
+#!/bin/sh
+# HTTP API benchmark (issue 4): wrk on loopback against
+#   GET /api/services  with 100 services   and
+#   GET /api/alerts    with 1,000 alerts,
+# 2 threads, 64 connections, 10 s each; the same response bytes served by
+# nginx (Debian package) are the ceiling, and our share of it is printed.
+# Then RSS of resops before and after 1,000,000 requests (growth must stay
+# under 10 %).
+#
+# usage: tests/bench/api_bench.sh [--quick]
+#   --quick   3 s runs and 200,000 requests for the RSS check
+#
+# Build: build-release/ (release, no sanitizers), configured on first use
+# like tests/bench/run.sh (BENCH_BUILD_DIR overrides). Needs wrk, curl,
+# python3; nginx is optional (without it the ratio is not printed).
+# resops runs as it would in production: 4 worker threads, info-level
+# request log (to a file), a real JWT on every request; nginx runs with
+# 4 workers and its access log on, serving the bodies from files.
+set -eu
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bdir=${BENCH_BUILD_DIR:-$root/build-release}
+dur=10s
+total=1000000
+if [ "${1:-}" = "--quick" ]; then dur=3s; total=200000; fi
+
+for tool in wrk curl python3; do
+    command -v $tool >/dev/null || { echo "api_bench: $tool is not installed" >&2; exit 1; }
+done
+nginx_bin=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
+
+if [ ! -f "$bdir/build.ninja" ]; then
+    echo "== configuring $bdir (release, no sanitizers)"
+    meson setup "$bdir" "$root" --buildtype=release -Db_sanitize=none -Dtests=disabled >/dev/null
+fi
+echo "== building resops in $bdir"
+meson compile -C "$bdir" resops >/dev/null
+
+tmp=$(mktemp -d /tmp/resops-apibench-XXXXXX)
+chmod 755 "$tmp"
+pid=; npid=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+    [ -n "$npid" ] && kill "$npid" 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+db=$tmp/bench.db
+"$bdir/resops" seed --services 100 --db "$db" >/dev/null 2>&1
+
+"$bdir/resops" --headless --db "$db" --listen 127.0.0.1:0 --check-interval 86400 \
+    2>"$tmp/resops.log" &
+pid=$!
+port=
+for _ in $(seq 100); do
+    port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/resops.log")
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] || { echo "api_bench: resops did not start" >&2; cat "$tmp/resops.log" >&2; exit 1; }
+base=http://127.0.0.1:$port
+curl -s -XPOST "$base/api/auth/signup" -d '{"username":"bench","password":"benchpass"}' >/dev/null
+token=$(curl -s -XPOST "$base/api/auth/login" -d '{"username":"bench","password":"benchpass"}' |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+auth="Authorization: Bearer $token"
+# exactly 1,000 alerts (fixture rows, like the engine's), written after the
+# engine's first tick (the next one is a day away)
+sleep 1
+python3 - "$db" <<'PY'
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+ids = [r[0] for r in con.execute("SELECT id FROM service ORDER BY id")]
+types = ['StatusChange', 'HighRisk', 'Critical', 'SLA_RTO', 'SLA_RPO']
+sev = ['Info', 'Warning', 'Critical']
+rows = [(ids[i % len(ids)], types[i % 5], 'Service svc-%d is critical: High criticality in BIA, '
+         'RTO < 1 hour, Service marked as CRITICAL based on business rules' % i, sev[i % 3],
+         '2026-01-%02dT%02d:%02d:00' % (1 + i % 28, i % 24, i % 60), i % 2) for i in range(1000)]
+con.execute("DELETE FROM alert")
+con.executemany("INSERT INTO alert (service_id, type, message, severity, created_at, acknowledged) "
+                "VALUES (?, ?, ?, ?, ?, ?)", rows)
+con.commit()
+PY
+curl -s -H "$auth" "$base/api/services" >"$tmp/services.json"
+curl -s -H "$auth" "$base/api/alerts" >"$tmp/alerts.json"
+chmod 644 "$tmp"/*.json
+n_s=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$tmp/services.json")
+n_a=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$tmp/alerts.json")
+[ "$n_s" = 100 ] && [ "$n_a" = 1000 ] || { echo "api_bench: fixture has $n_s services, $n_a alerts" >&2; exit 1; }
+
+nport=
+if [ -n "$nginx_bin" ]; then
+    nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    mkdir -p "$tmp/nginx"
+    cat >"$tmp/nginx/nginx.conf" <<NGX
+worker_processes 4;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+daemon off;
+events { worker_connections 1024; }
+http {
+    access_log $tmp/nginx/access.log;
+    client_body_temp_path $tmp/nginx;
+    proxy_temp_path $tmp/nginx; fastcgi_temp_path $tmp/nginx;
+    uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;
+    keepalive_requests 100000000;
+    server {
+        listen 127.0.0.1:$nport;
+        location = /api/services { default_type application/json; alias $tmp/services.json; }
+        location = /api/alerts   { default_type application/json; alias $tmp/alerts.json; }
+    }
+}
+NGX
+    "$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" 2>"$tmp/nginx/stderr" &
+    npid=$!
+    for _ in $(seq 50); do curl -s "http://127.0.0.1:$nport/api/alerts" -o /dev/null && break; sleep 0.1; done
+fi
+
+# "req/s p99_ms" of one wrk run
+measure() {
+    wrk -t2 -c64 -d"$dur" --latency -H "$auth" "$1" | python3 -c '
+import re, sys
+t = sys.stdin.read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", t)
+p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+print("%.0f %.2f %s" % (rps, p99, bad.group(1) if bad else 0))'
+}
+
+cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
+echo
+echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr)"
+echo "wrk -t2 -c64 -d$dur on loopback; resops: 4 threads, request log on; nginx: 4 workers"
+echo
+printf '%-26s %12s %10s %12s %10s %8s\n' endpoint "resops req/s" "p99 ms" "nginx req/s" "p99 ms" ratio
+for ep in services alerts; do
+    wrk -t2 -c64 -d1s -H "$auth" "$base/api/$ep" >/dev/null      # warm-up
+    set -- $(measure "$base/api/$ep")
+    ours=$1 ours_p99=$2 bad=$3
+    [ "$bad" = 0 ] || echo "warning: $bad non-2xx answers from resops" >&2
+    if [ -n "$nport" ]; then
+        wrk -t2 -c64 -d1s "http://127.0.0.1:$nport/api/$ep" >/dev/null
+        set -- $(measure "http://127.0.0.1:$nport/api/$ep")
+        ratio=$(python3 -c "print('%.2f' % ($ours / $1))")
+        printf '%-26s %12s %10s %12s %10s %8s\n' "GET /api/$ep" "$ours" "$ours_p99" "$1" "$2" "$ratio"
+    else
+        printf '%-26s %12s %10s %12s %10s %8s\n' "GET /api/$ep" "$ours" "$ours_p99" - - -
+    fi
+done
+
+rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status"; }
+echo
+rss0=$(rss)
+done_n=0
+while [ "$done_n" -lt "$total" ]; do
+    n=$(wrk -t2 -c64 -d5s -H "$auth" "$base/api/alerts" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
+    done_n=$((done_n + n))
+done
+rss1=$(rss)
+growth=$(python3 -c "print('%.1f' % (100.0 * ($rss1 - $rss0) / $rss0))")
+verdict=ok; python3 -c "import sys; sys.exit(0 if $rss1 <= 1.10 * $rss0 else 1)" || verdict=MISSED
+echo "RSS: ${rss0} kB after warm-up, ${rss1} kB after $done_n more requests (GET /api/alerts): ${growth}% ($verdict, target < 10%)"

@@ -1,0 +1,161 @@
+/* test_api_units — the pure parts behind seed 000's API: Python-style
+ * duration text, 30-day uptime, overall_health (seed-notes "Seed 000"),
+ * the router's matching and role table, JWT issue/verify (alg pinned,
+ * exp checked). One table row per rule. */
+#include "api/auth.h"
+#include "api/router.h"
+#include "domain/catalog.h"
+
+#include <errno.h>
+#include <setjmp.h> /* cmocka.h needs these four first */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define N(t) (sizeof(t) / sizeof((t)[0]))
+#define DAY (24 * 3600)
+
+static void duration_text(void **state)
+{
+    (void)state;
+    static const struct { int64_t secs; const char *want; } rows[] = {
+        {0, "0:00:00"}, {300, "0:05:00"}, {86399, "23:59:59"}, {86400, "1 day, 0:00:00"},
+        {95415, "1 day, 2:30:15"}, {2 * DAY + 61, "2 days, 0:01:01"}, {-10, "-1 day, 23:59:50"},
+        {-DAY, "-1 day, 0:00:00"}, {-DAY - 1, "-2 days, 23:59:59"},
+    };
+    for (size_t i = 0; i < N(rows); i++) {
+        char buf[64];
+        catalog_format_duration(rows[i].secs, buf, sizeof buf);
+        assert_string_equal(buf, rows[i].want);
+    }
+}
+
+static void uptime_share(void **state)
+{
+    (void)state;
+    const int64_t now = 100 * DAY, W = 30 * DAY;
+    struct { TimeSpan s[3]; int n; double want; } rows[] = {
+        {{{0, 0}}, 0, 100.0},                                           /* none */
+        {{{now - 10 * DAY, now - 7 * DAY}}, 1, 90.0},                   /* 3 of 30 days */
+        {{{now - 10 * DAY, now - 7 * DAY}, {now - 9 * DAY, now - 8 * DAY}}, 2, 90.0}, /* overlap */
+        {{{now - 40 * DAY, now - 29 * DAY}}, 1, 96.67},                 /* clipped to the window */
+        {{{now - 40 * DAY, now - 35 * DAY}}, 1, 100.0},                 /* outside */
+        {{{now - 3 * DAY, 0}}, 1, 90.0},                                /* open: runs to now */
+        {{{now - 90 * DAY, 0}}, 1, 0.0},                                /* open for ever */
+    };
+    for (size_t i = 0; i < N(rows); i++)
+        assert_float_equal(catalog_uptime_pct(rows[i].s, rows[i].n, now, W), rows[i].want, 1e-9);
+}
+
+static void overall(void **state)
+{
+    (void)state;
+    static const struct { const char *status; RiskLevel lv; const char *in, *health, *out; } rows[] = {
+        {"Up", RISK_LOW, "No risks identified", "Healthy", "No risks identified"},
+        {"Up", RISK_LOW, "", "Healthy", "Service is operational with low risk"},
+        {"Up", RISK_MEDIUM, "RTO < 1 hour", "Degraded", "RTO < 1 hour"},
+        {"Degraded", RISK_LOW, "No risks identified", "Degraded", "No risks identified, Service is degraded"},
+        {"Unknown", RISK_LOW, "No risks identified", "Degraded", "No risks identified"},
+        {"Down", RISK_LOW, "No risks identified", "Unhealthy", "No risks identified, Service is currently down"},
+        {"Down", RISK_HIGH, "Service is currently down, RTO < 1 hour", "Unhealthy",
+         "Service is currently down, RTO < 1 hour"},
+        {"Up", RISK_HIGH, "x", "Unhealthy", "x"},
+    };
+    for (size_t i = 0; i < N(rows); i++) {
+        char reason[256];
+        snprintf(reason, sizeof reason, "%s", rows[i].in);
+        assert_string_equal(catalog_overall_health(rows[i].status, rows[i].lv, reason, sizeof reason),
+                            rows[i].health);
+        assert_string_equal(reason, rows[i].out);
+    }
+}
+
+static void routing(void **state)
+{
+    (void)state;
+    static const struct { const char *method, *path, *pattern; int64_t id; int known; } rows[] = {
+        {"GET", "/api/services", "/api/services", 0, 0},
+        {"HEAD", "/api/services", "/api/services", 0, 0},
+        {"GET", "/api/services/42/health", "/api/services/{service_id}/health", 42, 0},
+        {"GET", "/api/services/integrations", "/api/services/integrations", 0, 0},
+        {"POST", "/api/risk/7/manual", "/api/risk/{service_id}/manual", 7, 0},
+        {"GET", "/api/services/0/health", NULL, 0, 0},       /* ids are positive */
+        {"GET", "/api/services/-1/health", NULL, 0, 0},
+        {"GET", "/api/services/1x/health", NULL, 0, 0},
+        {"GET", "/api/services/99999999999999999999/health", NULL, 0, 0},
+        {"GET", "/api/services/", NULL, 0, 0},
+        {"PATCH", "/api/services", NULL, 0, 1},
+        {"DELETE", "/api/alerts", NULL, 0, 1},
+        {"GET", "/nope", NULL, 0, 0},
+    };
+    for (size_t i = 0; i < N(rows); i++) {
+        int64_t id = 0;
+        int known = -1;
+        char allow[64];
+        const ApiRoute *r = api_route_match(rows[i].method, rows[i].path, &id, &known, allow,
+                                            sizeof allow);
+        if (rows[i].pattern) {
+            assert_non_null(r);
+            assert_string_equal(r->pattern, rows[i].pattern);
+            assert_int_equal(id, rows[i].id);
+        } else {
+            assert_null(r);
+            assert_int_equal(known, rows[i].known);
+        }
+    }
+}
+
+static void roles(void **state)
+{
+    (void)state;
+    static const struct { unsigned roles; const char *role; int ok; } rows[] = {
+        {ROLE_BIT_BO, "Business Owner", 1}, {ROLE_BIT_BO, "Ops Analyst", 0},
+        {ROLE_BIT_BO, "business owner", 0},              /* exact, case-sensitive */
+        {ROLE_BIT_OA, "Ops Analyst", 1}, {ROLE_BIT_ENG, "Engineer", 1}, {ROLE_BIT_ENG, "user", 0},
+        {ROLE_BIT_BO, "Admin", 1}, {ROLE_BIT_OA, "Admin", 1}, {ROLE_BIT_ENG, "Admin", 1},
+        {ROLES_SIGNED_IN, "user", 1}, {ROLES_SIGNED_IN, "whatever", 1},
+    };
+    for (size_t i = 0; i < N(rows); i++)
+        assert_int_equal(api_role_allows(rows[i].roles, rows[i].role), rows[i].ok);
+}
+
+static void tokens(void **state)
+{
+    (void)state;
+    const unsigned char key[] = "0123456789abcdef0123456789abcdef";
+    const unsigned char other[] = "ffffffffffffffffffffffffffffffff";
+    UserInfo u = {.id = 7, .username = "ann", .role = "Engineer"};
+    const char *jti = "0123456789abcdef0123456789abcdef";
+    char *tok = api_token_issue(key, 32, &u, jti, 1000, 3600);
+    assert_non_null(tok);
+    TokenClaims c;
+    const char *why;
+    assert_int_equal(api_token_verify(key, 32, tok, 1000, &c, &why), 0);
+    assert_int_equal(c.user_id, 7);
+    assert_string_equal(c.jti, jti);
+    assert_int_equal(api_token_verify(key, 32, tok, 4600, &c, &why), -EKEYEXPIRED);
+    assert_string_equal(why, "Token has expired");
+    assert_int_equal(api_token_verify(key, 32, tok, 4599, &c, &why), 0);
+    assert_int_equal(api_token_verify(other, 32, tok, 1000, &c, &why), -EINVAL);
+    tok[strlen(tok) - 2] ^= 1;
+    assert_int_equal(api_token_verify(key, 32, tok, 1000, &c, &why), -EINVAL);
+    assert_int_equal(api_token_verify(key, 32, "", 1000, &c, &why), -EINVAL);
+    assert_int_equal(api_token_verify(key, 32, "a.b.c", 1000, &c, &why), -EINVAL);
+    free(tok);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(duration_text), cmocka_unit_test(uptime_share),
+        cmocka_unit_test(overall),       cmocka_unit_test(routing),
+        cmocka_unit_test(roles),         cmocka_unit_test(tokens),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

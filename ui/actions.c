@@ -1,0 +1,208 @@
+/* actions — the console's writes, each one call of a domain function on
+ * the UI thread's own Store (design rules 1 and 3): acknowledge alerts,
+ * flip the kill switch, set a service's status; and the `:` command line,
+ * a table of {name, usage, help, handler}. */
+#include "tui_priv.h"
+#include "util.h"
+#include "domain/alerts.h"
+#include "domain/resolution.h"
+#include "domain/services.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int actions_ack(Ui *ui, int64_t id, int quiet)
+{
+    char err[128];
+    int r = alerts_ack(ui->st, id, 1, 0, ui->actor, util_now(), err, sizeof err);
+    if (r < 0) {
+        ui_message(ui, 1, "Alert #%lld: %s", (long long)id, err);
+        return r;
+    }
+    if (!quiet)
+        ui_message(ui, 0, "Alert #%lld acknowledged by %s", (long long)id, ui->actor);
+    ui_after_write(ui, 0);
+    return 0;
+}
+
+/* ---- kill switch: K -> y/n -> reason -> write ------------------------------ */
+
+static void apply_kill(Ui *ui, int on, const char *reason)
+{
+    char err[128];
+    if (resolution_set_kill_switch(ui->st, on, ui->actor, reason, util_now(), err,
+                                   sizeof err) < 0) {
+        ui_message(ui, 1, "Kill switch: %s", err);
+        return;
+    }
+    if (on)
+        ui_message(ui, 1, "KILL SWITCH ON: auto-resolution disabled by %s", ui->actor);
+    else
+        ui_message(ui, 0, "Kill switch off: auto-resolution enabled again by %s", ui->actor);
+    ui_after_write(ui, 1);
+}
+
+static void kill_reason_answer(Ui *ui, void *arg, const char *reason)
+{
+    int on = (int)(intptr_t)arg;
+    if (!reason) {
+        ui_message(ui, 0, "Kill switch unchanged");
+        return;
+    }
+    apply_kill(ui, on, reason);
+}
+
+static void kill_confirm_answer(Ui *ui, void *arg, const char *answer)
+{
+    if (!answer) {
+        ui_message(ui, 0, "Kill switch unchanged");
+        return;
+    }
+    ui_prompt(ui, "Reason (optional, Enter to skip): ", kill_reason_answer, arg);
+}
+
+void actions_kill_switch(Ui *ui)
+{
+    int on = !(ui->snap && ui->snap->kill_switch);
+    ui_confirm(ui, on ? "Turn the KILL SWITCH ON and stop all auto-resolution?"
+                      : "Turn the kill switch OFF and resume auto-resolution?",
+               kill_confirm_answer, (void *)(intptr_t)on);
+}
+
+/* ---- the command line ------------------------------------------------------ */
+
+typedef void (*CmdFn)(Ui *ui, char *args);
+
+static void cmd_quit(Ui *ui, char *args)
+{
+    (void)args;
+    ui->quit = 1;
+}
+
+static void cmd_help(Ui *ui, char *args)
+{
+    (void)args;
+    ui->help = 1;
+    ui->help_top = 0;
+    ui->dirty |= DIRTY_BODY | DIRTY_TABS;
+}
+
+static void cmd_ack(Ui *ui, char *args)
+{
+    char *end;
+    long long id = strtoll(args, &end, 10);
+    while (isspace((unsigned char)*end))
+        end++;
+    if (!*args || *end || id <= 0) {
+        ui_message(ui, 1, "usage: :ack ID");
+        return;
+    }
+    actions_ack(ui, id, 0);
+}
+
+static void cmd_kill(Ui *ui, char *args)
+{
+    char *rest = args;
+    while (*rest && !isspace((unsigned char)*rest))
+        rest++;
+    if (*rest)
+        *rest++ = '\0';
+    while (isspace((unsigned char)*rest))
+        rest++;
+    if (!strcasecmp(args, "on"))
+        apply_kill(ui, 1, rest);
+    else if (!strcasecmp(args, "off"))
+        apply_kill(ui, 0, rest);
+    else
+        ui_message(ui, 1, "usage: :kill on REASON | :kill off");
+}
+
+/* ":status Payments API Down": the last word is the status, the rest
+ * names the service (or gives its id). */
+static void cmd_status(Ui *ui, char *args)
+{
+    size_t len = strlen(args);
+    while (len && isspace((unsigned char)args[len - 1]))
+        args[--len] = '\0';
+    char *sp = strrchr(args, ' ');
+    ServiceStatus st;
+    if (!sp || status_parse(sp + 1, &st) < 0) {
+        ui_message(ui, 1, "usage: :status SERVICE Up|Degraded|Down|Unknown");
+        return;
+    }
+    *sp = '\0';
+    while (sp > args && isspace((unsigned char)sp[-1]))
+        *--sp = '\0';
+    int64_t id = 0;
+    char *end;
+    long long n = strtoll(args, &end, 10);
+    if (*args && !*end && n > 0)
+        id = n;
+    for (int i = 0; !id && ui->snap && i < ui->snap->nservices; i++)
+        if (!strcasecmp(ui->snap->services[i].name, args))
+            id = ui->snap->services[i].id;
+    if (!id) {
+        ui_message(ui, 1, "No service named \"%s\"", args);
+        return;
+    }
+    char err[160], reason[160];
+    snprintf(reason, sizeof reason, "Set to %s from the console by %s", status_name(st), ui->actor);
+    int r = services_set_status(ui->st, id, st, SET_BY_USER, 0, reason, util_now(), err,
+                                sizeof err);
+    if (r < 0) {
+        ui_message(ui, 1, "Status: %s", err);
+        return;
+    }
+    ui_message(ui, 0, "Service %lld is now %s", (long long)id, status_name(st));
+    ui_after_write(ui, 1);
+}
+
+static const struct Command {
+    const char *name, *usage, *help;
+    CmdFn       fn;
+} commands[] = {
+    {"ack", ":ack ID", "acknowledge alert ID", cmd_ack},
+    {"kill", ":kill on REASON", "turn the kill switch on (no confirmation)", cmd_kill},
+    {"kill", ":kill off", "turn the kill switch off", cmd_kill},
+    {"status", ":status SERVICE Down", "set a service's status (Up, Degraded, Down, Unknown); "
+                                       "SERVICE is its name or id", cmd_status},
+    {"help", ":help", "this help", cmd_help},
+    {"q", ":q", "quit", cmd_quit},
+    {"quit", ":quit", "quit", cmd_quit},
+};
+
+int actions_command_help(int i, const char **usage, const char **help)
+{
+    if (i < 0 || (size_t)i >= sizeof commands / sizeof commands[0])
+        return -1;
+    *usage = commands[i].usage;
+    *help = commands[i].help;
+    return 0;
+}
+
+void actions_command(Ui *ui, const char *line)
+{
+    char buf[256];
+    strlcpy_(buf, line, sizeof buf);
+    char *p = buf;
+    while (isspace((unsigned char)*p) || *p == ':')
+        p++;
+    char *args = p;
+    while (*args && !isspace((unsigned char)*args))
+        args++;
+    if (*args)
+        *args++ = '\0';
+    while (isspace((unsigned char)*args))
+        args++;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, p)) {
+            commands[i].fn(ui, args);
+            return;
+        }
+    ui_message(ui, 1, "Unknown command \"%s\" (:help lists them)", p);
+}

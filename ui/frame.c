@@ -1,0 +1,190 @@
+/* frame — the tab bar (panes 1-8), the status bar and the message line.
+ *
+ * The status bar is built from segments, most important first; each has
+ * a long and a short text. Long forms are used while everything fits,
+ * then short forms, then the least important segments are dropped — so
+ * role and kill switch always show, even at 80 columns. */
+#include "tui_priv.h"
+#include "layout.h"
+#include "theme.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void frame_draw_tabs(Ui *ui)
+{
+    WINDOW *w = ui->tabw;
+    int width = getmaxx(w);
+    wattrset(w, theme_attr(TH_TAB));
+    mvwhline(w, 0, 0, ' ', width);
+    int x = 0;
+    for (int i = 0; i < UI_NPANES && x < width; i++) {
+        const Pane *p = ui->panes[i];
+        char label[48];
+        const char *name = width >= 110 ? p->ops->title : p->ops->tab;
+        snprintf(label, sizeof label, " %d %s ", i + 1, name);
+        attr_t a = i == ui->cur && !ui->help ? theme_attr(TH_TAB_ACTIVE) : theme_attr(TH_TAB);
+        x += draw_text(w, 0, x, width - x, label, a);
+        if (i == 3 && ui->snap) {   /* open critical alerts next to the Alerts tab */
+            int crit = ui->snap->unacked[SEV_CRITICAL];
+            if (crit && x + 4 < width) {
+                char c[16];
+                snprintf(c, sizeof c, "%d!", crit);
+                x += draw_text(w, 0, x, width - x, c, theme_attr(TH_CRIT));
+            }
+        }
+    }
+    const char *brand = " resops ";
+    int bw = layout_width(brand);
+    if (x + bw + 1 < width)
+        draw_text(w, 0, width - bw, bw, brand, theme_attr(TH_TAB) | A_BOLD);
+}
+
+typedef struct Segment {
+    char   longt[160], shortt[64];
+    attr_t attr;
+    int    drop;            /* may be dropped when nothing else helps */
+} Segment;
+
+void frame_draw_status(Ui *ui)
+{
+    WINDOW *w = ui->statw;
+    int width = getmaxx(w);
+    const Snapshot *s = ui->snap;
+    Segment seg[6];
+    int n = 0;
+    memset(seg, 0, sizeof seg);
+
+    int engine = s ? s->is_engine : (ui->opts.is_primary ? ui->opts.is_primary(ui->opts.ctx) : 0);
+    snprintf(seg[n].longt, sizeof seg[n].longt, " %s ", engine ? "ENGINE" : "VIEWER");
+    strlcpy_(seg[n].shortt, seg[n].longt, sizeof seg[n].shortt);
+    seg[n++].attr = theme_attr(engine ? TH_ENGINE : TH_VIEWER);
+
+    if (s && s->kill_switch) {
+        snprintf(seg[n].longt, sizeof seg[n].longt,
+                 " KILL SWITCH ON: AUTO-RESOLUTION DISABLED ");
+        snprintf(seg[n].shortt, sizeof seg[n].shortt, " KILL SWITCH ON ");
+        seg[n++].attr = theme_attr(TH_KILL);
+    } else {
+        snprintf(seg[n].longt, sizeof seg[n].longt, " auto-resolution on ");
+        snprintf(seg[n].shortt, sizeof seg[n].shortt, " auto-res on ");
+        seg[n++].attr = theme_attr(TH_BAR);
+    }
+
+    int c = s ? s->unacked[SEV_CRITICAL] : 0, wa = s ? s->unacked[SEV_WARNING] : 0,
+        in = s ? s->unacked[SEV_INFO] : 0;
+    snprintf(seg[n].longt, sizeof seg[n].longt, " unacked: %d crit %d warn %d info ", c, wa, in);
+    snprintf(seg[n].shortt, sizeof seg[n].shortt, " C%d W%d I%d ", c, wa, in);
+    seg[n++].attr = c ? theme_attr(TH_KILL) : wa ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
+
+    const char *api = ui->opts.listen_addr && *ui->opts.listen_addr ? ui->opts.listen_addr : NULL;
+    snprintf(seg[n].longt, sizeof seg[n].longt, " api %s ", api ? api : "off");
+    snprintf(seg[n].shortt, sizeof seg[n].shortt, " %s ", api ? api : "no api");
+    seg[n].drop = 2;
+    seg[n++].attr = theme_attr(TH_BAR);
+
+    char age[32];
+    int64_t now = util_now();
+    if (s && s->tick_at) {
+        layout_duration(now - s->tick_at, age, sizeof age);
+        snprintf(seg[n].longt, sizeof seg[n].longt, " tick %s ago ", age);
+    } else if (s) {
+        layout_duration(now - s->built_at, age, sizeof age);
+        snprintf(seg[n].longt, sizeof seg[n].longt, " data %s old ", age);
+    } else {
+        snprintf(age, sizeof age, "-");
+        snprintf(seg[n].longt, sizeof seg[n].longt, " no data yet ");
+    }
+    snprintf(seg[n].shortt, sizeof seg[n].shortt, " %s ", age);
+    seg[n].drop = 1;
+    seg[n++].attr = theme_attr(TH_BAR);
+
+    time_t tt = (time_t)now;
+    struct tm tmv;
+    localtime_r(&tt, &tmv);
+    strftime(seg[n].longt, sizeof seg[n].longt, " %H:%M:%S ", &tmv);
+    strlcpy_(seg[n].shortt, seg[n].longt, sizeof seg[n].shortt);
+    seg[n].drop = 3;
+    seg[n++].attr = theme_attr(TH_BAR_KEY);
+
+    /* choose forms: long everywhere, else short from the least important */
+    int use_short[6] = {0}, shown[6];
+    for (int i = 0; i < n; i++)
+        shown[i] = 1;
+    for (int pass = 0; pass < 2 * n + 4; pass++) {
+        int total = 0;
+        for (int i = 0; i < n; i++)
+            if (shown[i])
+                total += layout_width(use_short[i] ? seg[i].shortt : seg[i].longt) + 1;
+        if (total <= width)
+            break;
+        int done = 0;
+        for (int i = n - 1; i >= 0 && !done; i--)
+            if (shown[i] && !use_short[i] && strcmp(seg[i].longt, seg[i].shortt)) {
+                use_short[i] = 1;
+                done = 1;
+            }
+        for (int d = 1; d <= 3 && !done; d++)
+            for (int i = 0; i < n && !done; i++)
+                if (shown[i] && seg[i].drop == d) {
+                    shown[i] = 0;
+                    done = 1;
+                }
+        if (!done)
+            break;
+    }
+
+    wattrset(w, theme_attr(TH_BAR));
+    mvwhline(w, 0, 0, ' ', width);
+    int x = 0;
+    for (int i = 0; i < n - 1; i++) {
+        if (!shown[i])
+            continue;
+        x += draw_text(w, 0, x, width - x, use_short[i] ? seg[i].shortt : seg[i].longt,
+                       seg[i].attr);
+        x++;
+    }
+    if (shown[n - 1]) {                      /* the clock sits on the right */
+        int cw = layout_width(seg[n - 1].longt);
+        if (x + cw <= width)
+            draw_text(w, 0, width - cw, cw, seg[n - 1].longt, seg[n - 1].attr);
+    }
+}
+
+void frame_draw_message(Ui *ui)
+{
+    WINDOW *w = ui->msgw;
+    int width = getmaxx(w);
+    if (ui->prompt) {
+        char line[512];
+        if (ui->prompt == PROMPT_CONFIRM)
+            snprintf(line, sizeof line, "%s [y/N] ", ui->prompt_label);
+        else
+            snprintf(line, sizeof line, "%s%s", ui->prompt_label, ui->input);
+        int lw = layout_width(line);
+        /* keep the end of a long input visible */
+        const char *show = line;
+        while (lw > width - 2 && *show) {
+            show++;
+            while ((*show & 0xc0) == 0x80)
+                show++;
+            lw--;
+        }
+        draw_text(w, 0, 0, width - 1, show, ui->prompt == PROMPT_CONFIRM
+                                                ? theme_attr(TH_WARN) : A_BOLD);
+        wattrset(w, A_REVERSE);
+        mvwaddch(w, 0, lw < width - 1 ? lw : width - 1, ' ');
+        wattrset(w, A_NORMAL);
+        return;
+    }
+    if (ui->msg[0]) {
+        draw_text(w, 0, 0, width, ui->msg, ui->msg_err ? theme_attr(TH_ERROR) : A_BOLD);
+        return;
+    }
+    draw_text(w, 0, 0, width,
+              "?:help  1-8/Tab:panes  j/k:move  Enter:detail  /:search  a:ack  K:kill switch"
+              "  ::command  r:refresh  q:quit",
+              theme_attr(TH_DIM));
+}

@@ -1,0 +1,264 @@
+/* layout — see layout.h. */
+#include "layout.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Length in bytes of the UTF-8 sequence starting at s (1 for stray bytes). */
+static int cp_len(const unsigned char *s)
+{
+    int n = *s < 0x80 ? 1 : (*s & 0xe0) == 0xc0 ? 2 : (*s & 0xf0) == 0xe0 ? 3
+            : (*s & 0xf8) == 0xf0 ? 4 : 1;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 1;
+    return n;
+}
+
+int layout_width(const char *s)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p += cp_len(p))
+        w++;
+    return w;
+}
+
+int layout_truncate(const char *s, int width, const char *ellipsis, char *out, size_t outsz)
+{
+    if (!outsz)
+        return 0;
+    out[0] = '\0';
+    if (width <= 0 || !s)
+        return 0;
+    int total = layout_width(s);
+    int ew = ellipsis ? layout_width(ellipsis) : 0;
+    int keep = total <= width ? total : (ew < width ? width - ew : width);
+    size_t o = 0;
+    int w = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && w < keep) {
+        int l = cp_len(p);
+        if (o + (size_t)l >= outsz)
+            break;
+        memcpy(out + o, p, (size_t)l);
+        o += (size_t)l;
+        p += l;
+        w++;
+    }
+    out[o] = '\0';
+    if (total > width && ew < width && ellipsis) {
+        size_t el = strlen(ellipsis);
+        if (o + el < outsz) {
+            memcpy(out + o, ellipsis, el + 1);
+            w += ew;
+        }
+    }
+    return w;
+}
+
+int layout_fit_columns(const LayoutCol *cols, int n, int width, int gap, int *out)
+{
+    int maxprio = 0;
+    for (int i = 0; i < n; i++) {
+        out[i] = cols[i].min;
+        if (cols[i].prio > maxprio)
+            maxprio = cols[i].prio;
+    }
+    /* drop columns, least important first, until the minimums fit */
+    for (int p = maxprio;; p--) {
+        int used = 0, shown = 0;
+        for (int i = 0; i < n; i++)
+            if (out[i] > 0) {
+                used += out[i];
+                shown++;
+            }
+        used += shown > 1 ? (shown - 1) * gap : 0;
+        if (used <= width || p <= 0)
+            break;
+        for (int i = 0; i < n; i++)
+            if (cols[i].prio == p)
+                out[i] = 0;
+    }
+    int used = 0, shown = 0, wsum = 0;
+    for (int i = 0; i < n; i++)
+        if (out[i] > 0) {
+            used += out[i];
+            shown++;
+            wsum += cols[i].weight;
+        }
+    used += shown > 1 ? (shown - 1) * gap : 0;
+    /* hand out the rest by weight, respecting max; loop while someone grows */
+    int spare = width - used;
+    while (spare > 0 && wsum > 0) {
+        int given = 0, share_base = spare;
+        for (int i = 0; i < n && spare > 0; i++) {
+            if (out[i] <= 0 || cols[i].weight <= 0)
+                continue;
+            if (cols[i].max && out[i] >= cols[i].max)
+                continue;
+            int add = share_base * cols[i].weight / wsum;
+            if (add < 1)
+                add = 1;
+            if (cols[i].max && out[i] + add > cols[i].max)
+                add = cols[i].max - out[i];
+            if (add > spare)
+                add = spare;
+            out[i] += add;
+            spare -= add;
+            given += add;
+        }
+        if (!given)
+            break;
+    }
+    used = shown = 0;
+    for (int i = 0; i < n; i++)
+        if (out[i] > 0) {
+            used += out[i];
+            shown++;
+        }
+    return used + (shown > 1 ? (shown - 1) * gap : 0);
+}
+
+void layout_spark_levels(const double *v, int n, double lo, double hi, int nlevels, int *out)
+{
+    if (hi <= lo) {
+        lo = 0;
+        hi = 0;
+        for (int i = 0; i < n; i++)
+            if (v[i] > hi)
+                hi = v[i];
+    }
+    for (int i = 0; i < n; i++) {
+        if (hi <= lo || nlevels <= 1) {
+            out[i] = 0;
+            continue;
+        }
+        double f = (v[i] - lo) / (hi - lo);
+        if (f < 0)
+            f = 0;
+        if (f > 1)
+            f = 1;
+        int l = (int)(f * (nlevels - 1) + 0.5);
+        /* anything above the floor shows at least one step */
+        if (l == 0 && v[i] > lo)
+            l = 1;
+        out[i] = l;
+    }
+}
+
+void layout_scroll(int n, int page, int *cursor, int *top)
+{
+    if (page < 1)
+        page = 1;
+    if (n <= 0) {
+        *cursor = *top = 0;
+        return;
+    }
+    if (*cursor >= n)
+        *cursor = n - 1;
+    if (*cursor < 0)
+        *cursor = 0;
+    if (*top > *cursor)
+        *top = *cursor;
+    if (*cursor >= *top + page)
+        *top = *cursor - page + 1;
+    if (*top > n - page)
+        *top = n - page;
+    if (*top < 0)
+        *top = 0;
+}
+
+int layout_too_small(int cols, int rows)
+{
+    return cols < LAYOUT_MIN_COLS || rows < LAYOUT_MIN_ROWS;
+}
+
+int layout_split(int cols, int *left, int *right)
+{
+    if (cols < LAYOUT_WIDE_COLS) {
+        *left = cols;
+        *right = 0;
+        return 0;
+    }
+    *left = cols * 11 / 20;           /* 55 % for the list */
+    *right = cols - *left - 1;
+    return 1;
+}
+
+void layout_duration(int64_t s, char *buf, size_t size)
+{
+    if (s < 0)
+        s = 0;
+    if (s < 60)
+        snprintf(buf, size, "%llds", (long long)s);
+    else if (s < 3600)
+        snprintf(buf, size, "%lldm", (long long)(s / 60));
+    else if (s < 86400)
+        snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+    else
+        snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+}
+
+void layout_rate(double b, char *buf, size_t size)
+{
+    if (b < 0)
+        b = 0;
+    if (b < 1024)
+        snprintf(buf, size, "%.0f B/s", b);
+    else if (b < 1024 * 1024)
+        snprintf(buf, size, "%.1f KB/s", b / 1024);
+    else if (b < 1024.0 * 1024 * 1024)
+        snprintf(buf, size, "%.1f MB/s", b / (1024 * 1024));
+    else
+        snprintf(buf, size, "%.1f GB/s", b / (1024.0 * 1024 * 1024));
+}
+
+int layout_wrap(const char *text, int width, int *starts, int *lens, int max)
+{
+    int n = 0;
+    const unsigned char *base = (const unsigned char *)text, *p = base;
+    if (width < 1)
+        width = 1;
+    while (*p && n < max) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        const unsigned char *q = p, *brk = NULL;
+        int w = 0;
+        while (*q && *q != '\n' && w < width) {
+            if (*q == ' ')
+                brk = q;
+            q += cp_len(q);
+            w++;
+        }
+        const unsigned char *end = q;
+        if (*q && *q != '\n' && *q != ' ' && brk && brk > p)
+            end = brk;       /* break at the last space */
+        starts[n] = (int)(p - base);
+        lens[n] = (int)(end - p);
+        n++;
+        p = end;
+        if (*p == '\n')
+            p++;
+    }
+    return n;
+}
+
+int layout_contains(const char *hay, const char *needle)
+{
+    if (!needle || !*needle)
+        return 1;
+    if (!hay)
+        return 0;
+    size_t nl = strlen(needle);
+    for (const char *h = hay; *h; h++) {
+        size_t i = 0;
+        while (i < nl && h[i] && tolower((unsigned char)h[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (i == nl)
+            return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,114 @@
+/* pane — the console's pane model (style.md): every pane is a value of
+ * one ops table, plus the shared pieces most panes are made of: a list
+ * view with cursor, search and filter, and the drawing helpers for
+ * tables, key/value detail lines and wrapped text.
+ *
+ * A list pane fills its ListView in `rebuild` (items are the pane's own
+ * indices, ids keep the selection on the same object across snapshots)
+ * and draws with pane_draw_table(); the generic code handles j/k, g/G,
+ * PgUp/PgDn, `/` search with n/N, the `f` filter and Enter/Esc for the
+ * detail view. At LAYOUT_WIDE_COLS or more the loop shows `draw` and
+ * `draw_detail` side by side.
+ *
+ * Thread: the UI thread only (curses).
+ */
+#ifndef RESOPS_UI_PANE_H
+#define RESOPS_UI_PANE_H
+
+#include <curses.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "snapshot.h"
+#include "ui.h"
+
+typedef struct Pane Pane;
+
+/* on_key result bits */
+enum { PANE_HANDLED = 1, PANE_REDRAW = 2, PANE_QUIT = 4 };
+typedef int PaneResult;
+
+typedef struct PaneOps {
+    const char *title;      /* pane header, help */
+    const char *tab;        /* short label in the tab bar */
+    void       (*draw)(Pane *p, WINDOW *w, const Snapshot *s);
+    void       (*draw_detail)(Pane *p, WINDOW *w, const Snapshot *s); /* may be NULL */
+    PaneResult (*on_key)(Pane *p, int key);                           /* may be NULL */
+    void       (*destroy)(void *state);                               /* may be NULL */
+    /* list panes (both NULL for a pane that is not a list) */
+    void       (*rebuild)(Pane *p, const Snapshot *s);
+    int        (*match)(Pane *p, const Snapshot *s, int item, const char *pattern);
+    const char *empty;      /* shown by pane_draw_table for an empty list;
+                               NULL = a generic line, "" = the pane draws its own */
+} PaneOps;
+
+typedef struct ListView {
+    int     *items;         /* the pane's indices, in display order */
+    int64_t *ids;           /* stable id per item (selection survives refresh) */
+    int      n, cap;
+    int      cursor, top;
+    int      page;          /* rows visible at the last draw */
+    int64_t  sel_id;
+    int      has_sel;
+} ListView;
+
+struct Pane {
+    const PaneOps *ops;
+    void          *state;
+    Ui            *ui;
+    ListView       list;
+    int            detail;        /* detail view open (narrow terminals) */
+    char           search[128];   /* `/` pattern, "" = none */
+    int            filter;        /* `f`: only rows matching the pattern */
+    unsigned       gen;           /* bump to force a rebuild */
+    const Snapshot *built_for;
+    unsigned       built_gen;
+};
+
+Pane *pane_new(const PaneOps *ops, void *state, Ui *ui);
+void  pane_free(Pane *p);                 /* NULL ok; calls ops->destroy */
+
+/* Rebuild the list when the snapshot or the pane's inputs changed. */
+void  pane_sync(Pane *p, const Snapshot *s);
+void  list_clear(ListView *l);
+void  list_push(ListView *l, int item, int64_t id);
+/* The item under the cursor, or -1 when the list is empty. */
+int   list_current(const ListView *l);
+
+/* Generic keys of list panes: j/k/arrows, g/G/Home/End, PgUp/PgDn, n/N,
+ * f, Enter, Esc. PANE_HANDLED|PANE_REDRAW when used, else 0. */
+PaneResult pane_list_key(Pane *p, int key);
+/* Set the `/` pattern and move to the first match at or after the cursor
+ * (wrapping). Returns 1 when something matches. */
+int   pane_search(Pane *p, const char *pattern, int dir);
+
+/* ---- drawing helpers -------------------------------------------------- */
+
+typedef struct TableCol {
+    const char *name;
+    int         min, max, weight, prio;
+    int         right;           /* right-aligned */
+} TableCol;
+
+/* Fill buf with the text of (item, col) and *attr with its attributes. */
+typedef void (*TableCellFn)(Pane *p, const Snapshot *s, int item, int col, char *buf,
+                            size_t size, attr_t *attr);
+
+/* Header row at y, then the visible rows of p->list to the bottom of w. */
+void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCol *cols,
+                     int ncols, TableCellFn cell);
+/* Title line: bold title, then the summary (may be NULL), then the
+ * search/filter state on the right. */
+void draw_title(WINDOW *w, Pane *p, const char *summary);
+/* Text at (y, x) cut to width with an ellipsis; returns columns used. */
+int  draw_text(WINDOW *w, int y, int x, int width, const char *text, attr_t a);
+/* "key: value" line; returns y + 1. */
+int  draw_kv(WINDOW *w, int y, int x, int width, const char *key, attr_t vattr,
+             const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* Wrapped text from y, at most maxlines; returns the next free y. */
+int  draw_wrapped(WINDOW *w, int y, int x, int width, int maxlines, const char *text, attr_t a);
+/* Centered message (empty states). */
+void draw_center(WINDOW *w, int y, const char *text, attr_t a);
+/* Epoch seconds as local "YYYY-MM-DD HH:MM" ("-" for 0). */
+void fmt_time(int64_t t, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,236 @@
+/* pane_alerts — alerts, open ones (unacknowledged and unresolved) first,
+ * newest first within each group, coloured by severity. `a` acknowledges
+ * the alert under the cursor, `A` every open alert shown (after a y/n
+ * confirmation); both go through alerts_ack() with the console user as
+ * the actor. `f` toggles between all alerts and open ones only. */
+#include "panes.h"
+#include "layout.h"
+#include "theme.h"
+#include "util.h"
+#include "domain/alerts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct AlertsState {
+    int open_only;
+} AlertsState;
+
+static int is_open(const AlertRow *a) { return !a->acknowledged && !a->resolved_at; }
+
+static void rebuild(Pane *p, const Snapshot *s)
+{
+    AlertsState *st = p->state;
+    for (int i = 0; i < s->nalerts; i++)      /* the snapshot is newest first */
+        if (is_open(&s->alerts[i]))
+            list_push(&p->list, i, s->alerts[i].id);
+    if (!st->open_only)
+        for (int i = 0; i < s->nalerts; i++)
+            if (!is_open(&s->alerts[i]))
+                list_push(&p->list, i, s->alerts[i].id);
+}
+
+static int match(Pane *p, const Snapshot *s, int item, const char *pat)
+{
+    (void)p;
+    const AlertRow *a = &s->alerts[item];
+    char tmp[24], id[24];
+    snprintf(id, sizeof id, "%lld", (long long)a->id);
+    return layout_contains(a->message, pat) || layout_contains(a->type, pat) ||
+           layout_contains(a->severity, pat) || !strcmp(id, pat) ||
+           layout_contains(pane_service_name(s, a->service_id, tmp, sizeof tmp), pat);
+}
+
+static const TableCol cols[] = {
+    {"ID", 4, 7, 0, 1, 1},
+    {"Created", 16, 16, 0, 2, 0},
+    {"Severity", 8, 8, 0, 0, 0},
+    {"Service", 10, 24, 1, 0, 0},
+    {"Type", 8, 12, 1, 3, 0},
+    {"State", 6, 18, 1, 0, 0},
+    {"Message", 10, 0, 4, 1, 0},
+};
+
+static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_t size,
+                 attr_t *attr)
+{
+    (void)p;
+    const AlertRow *a = &s->alerts[item];
+    int open = is_open(a);
+    char tmp[24];
+    switch (col) {
+    case 0: snprintf(buf, size, "%lld", (long long)a->id); break;
+    case 1: fmt_time(a->created_at, buf, size); break;
+    case 2:
+        strlcpy_(buf, a->severity, size);
+        *attr = open ? theme_severity(a->severity) : theme_attr(TH_DIM);
+        return;
+    case 3: strlcpy_(buf, pane_service_name(s, a->service_id, tmp, sizeof tmp), size); break;
+    case 4: strlcpy_(buf, a->type, size); break;
+    case 5:
+        if (a->acknowledged)
+            snprintf(buf, size, "acked by %s", a->acknowledged_by[0] ? a->acknowledged_by : "?");
+        else if (a->resolved_at)
+            strlcpy_(buf, "resolved", size);
+        else
+            strlcpy_(buf, "OPEN", size);
+        *attr = open ? theme_severity(a->severity) : theme_attr(TH_UP);
+        return;
+    case 6: strlcpy_(buf, a->message, size); break;
+    }
+    if (!open)
+        *attr = theme_attr(TH_DIM);
+}
+
+static void draw(Pane *p, WINDOW *w, const Snapshot *s)
+{
+    AlertsState *st = p->state;
+    char sum[200];
+    snprintf(sum, sizeof sum, "%d open (%d critical, %d warning, %d info), %d shown  [f: %s]",
+             s->unacked[SEV_CRITICAL] + s->unacked[SEV_WARNING] + s->unacked[SEV_INFO],
+             s->unacked[SEV_CRITICAL], s->unacked[SEV_WARNING], s->unacked[SEV_INFO],
+             p->list.n, st->open_only ? "open only" : "all");
+    draw_title(w, p, sum);
+    pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
+}
+
+static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
+{
+    int cur = list_current(&p->list);
+    int width = getmaxx(w) - 2, y = 0, x = 1;
+    if (cur < 0) {
+        draw_center(w, 2, "(no alert selected)", theme_attr(TH_DIM));
+        return;
+    }
+    const AlertRow *a = &s->alerts[cur];
+    char t[64], tmp[24];
+    char title[80];
+    snprintf(title, sizeof title, "Alert #%lld", (long long)a->id);
+    draw_text(w, y++, x, width, title, theme_attr(TH_TITLE));
+    y++;
+    y = draw_kv(w, y, x, width, "Severity", theme_severity(a->severity), "%s", a->severity);
+    y = draw_kv(w, y, x, width, "Type", A_NORMAL, "%s", a->type);
+    y = draw_kv(w, y, x, width, "Service", A_NORMAL, "%s (id %lld)",
+                pane_service_name(s, a->service_id, tmp, sizeof tmp), (long long)a->service_id);
+    fmt_time(a->created_at, t, sizeof t);
+    y = draw_kv(w, y, x, width, "Created", A_NORMAL, "%s", t);
+    y = draw_kv(w, y, x, width, "Acknowledged", a->acknowledged ? theme_attr(TH_UP) : A_BOLD,
+                "%s%s%s", a->acknowledged ? "yes" : "no", a->acknowledged ? ", by " : "",
+                a->acknowledged ? a->acknowledged_by : "");
+    fmt_time(a->resolved_at, t, sizeof t);
+    y = draw_kv(w, y, x, width, "Resolved", A_NORMAL, "%s", a->resolved_at ? t : "no");
+    y++;
+    draw_text(w, y++, x, width, "Message", theme_attr(TH_HEADER));
+    draw_wrapped(w, y, x, width, 10, a->message, A_NORMAL);
+}
+
+typedef struct AckAll {
+    int64_t *ids;
+    int      n;
+} AckAll;
+
+static void ack_all_answer(Ui *ui, void *arg, const char *answer)
+{
+    AckAll *aa = arg;
+    if (answer) {
+        Store *st = ui_store(ui);
+        int ok = 0, failed = 0;
+        if (store_begin(st) == 0) {
+            for (int i = 0; i < aa->n; i++) {
+                char err[128];
+                if (alerts_ack(st, aa->ids[i], 1, 0, ui_actor(ui), util_now(), err, sizeof err) == 0)
+                    ok++;
+                else
+                    failed++;
+            }
+            if (store_commit(st) < 0) {
+                store_rollback(st);
+                ok = 0;
+                failed = aa->n;
+            }
+        } else {
+            failed = aa->n;
+        }
+        if (failed)
+            ui_message(ui, 1, "Acknowledged %d alert%s, %d failed", ok, ok == 1 ? "" : "s", failed);
+        else
+            ui_message(ui, 0, "Acknowledged %d alert%s as %s", ok, ok == 1 ? "" : "s",
+                       ui_actor(ui));
+        ui_after_write(ui, 0);
+    } else {
+        ui_message(ui, 0, "Cancelled");
+    }
+    free(aa->ids);
+    free(aa);
+}
+
+static PaneResult on_key(Pane *p, int key)
+{
+    AlertsState *st = p->state;
+    const Snapshot *s = p->built_for;
+    int cur = list_current(&p->list);
+    switch (key) {
+    case 'f':
+        st->open_only = !st->open_only;
+        p->gen++;
+        ui_message(p->ui, 0, st->open_only ? "Showing open alerts only" : "Showing all alerts");
+        return PANE_HANDLED | PANE_REDRAW;
+    case 'a': {
+        if (!s || cur < 0) {
+            ui_message(p->ui, 0, "No alert selected");
+            return PANE_HANDLED;
+        }
+        const AlertRow *a = &s->alerts[cur];
+        if (a->acknowledged) {
+            ui_message(p->ui, 0, "Alert #%lld is already acknowledged by %s", (long long)a->id,
+                       a->acknowledged_by);
+            return PANE_HANDLED;
+        }
+        Store *db = ui_store(p->ui);
+        char err[128];
+        if (alerts_ack(db, a->id, 1, 0, ui_actor(p->ui), util_now(), err, sizeof err) < 0) {
+            ui_message(p->ui, 1, "Acknowledge failed: %s", err);
+            return PANE_HANDLED;
+        }
+        ui_message(p->ui, 0, "Alert #%lld acknowledged by %s", (long long)a->id, ui_actor(p->ui));
+        ui_after_write(p->ui, 0);
+        return PANE_HANDLED | PANE_REDRAW;
+    }
+    case 'A': {
+        if (!s)
+            return PANE_HANDLED;
+        AckAll *aa = xcalloc(1, sizeof *aa);
+        aa->ids = xmalloc((size_t)(p->list.n ? p->list.n : 1) * sizeof *aa->ids);
+        for (int i = 0; i < p->list.n; i++)
+            if (is_open(&s->alerts[p->list.items[i]]))
+                aa->ids[aa->n++] = s->alerts[p->list.items[i]].id;
+        if (!aa->n) {
+            free(aa->ids);
+            free(aa);
+            ui_message(p->ui, 0, "No open alerts shown");
+            return PANE_HANDLED;
+        }
+        char q[128];
+        snprintf(q, sizeof q, "Acknowledge all %d open alert%s shown as %s?", aa->n,
+                 aa->n == 1 ? "" : "s", ui_actor(p->ui));
+        ui_confirm(p->ui, q, ack_all_answer, aa);
+        return PANE_HANDLED | PANE_REDRAW;
+    }
+    }
+    return 0;
+}
+
+static const PaneOps alerts_ops = {
+    .title = "Alerts",
+    .tab = "Alerts",
+    .draw = draw,
+    .draw_detail = draw_detail,
+    .on_key = on_key,
+    .destroy = free,
+    .rebuild = rebuild,
+    .match = match,
+    .empty = "No alerts. The engine raises them on status changes, high risk and SLA breaches.",
+};
+
+Pane *pane_alerts_new(Ui *ui) { return pane_new(&alerts_ops, xcalloc(1, sizeof(AlertsState)), ui); }

@@ -1,0 +1,281 @@
+/* pane_services — every service with its status, criticality, risk,
+ * RTO/RPO and last update; Enter (or a wide terminal) shows the detail:
+ * BIA, risk reason, probe, dependencies both ways, recent downtimes and
+ * integrations. `s` cycles the sort order. The cursor's service is the
+ * one the Dependencies and Health panes follow. */
+#include "panes.h"
+#include "layout.h"
+#include "theme.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef enum { SORT_STATUS, SORT_RISK, SORT_NAME, SORT_ID, SORT_COUNT } SortKey;
+static const char *const sort_names[SORT_COUNT] = {"status", "risk", "name", "id"};
+
+typedef struct ServicesState {
+    SortKey sort;
+} ServicesState;
+
+const char *pane_service_name(const Snapshot *s, int64_t id, char *buf, size_t size)
+{
+    const SnapService *v = s ? snapshot_find_service(s, id) : NULL;
+    if (v)
+        return v->name;
+    snprintf(buf, size, "#%lld", (long long)id);
+    return buf;
+}
+
+static int cmp_services(const void *a, const void *b, void *arg)
+{
+    const Snapshot *s = ((const void **)arg)[0];
+    SortKey k = *(const SortKey *)((const void **)arg)[1];
+    const SnapService *x = &s->services[*(const int *)a], *y = &s->services[*(const int *)b];
+    int c = 0;
+    switch (k) {
+    case SORT_STATUS: c = (int)y->status - (int)x->status; break;
+    case SORT_RISK: c = y->risk_score - x->risk_score; break;
+    case SORT_NAME: c = strcasecmp(x->name, y->name); break;
+    case SORT_ID: break;
+    case SORT_COUNT: break;
+    }
+    if (!c && k != SORT_NAME && k != SORT_ID)
+        c = y->risk_score - x->risk_score;
+    if (!c && k != SORT_ID)
+        c = strcasecmp(x->name, y->name);
+    return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+static void rebuild(Pane *p, const Snapshot *s)
+{
+    ServicesState *st = p->state;
+    int *idx = xmalloc((size_t)(s->nservices ? s->nservices : 1) * sizeof *idx);
+    for (int i = 0; i < s->nservices; i++)
+        idx[i] = i;
+    const void *ctx[2] = {s, &st->sort};
+    qsort_r(idx, (size_t)s->nservices, sizeof *idx, cmp_services, ctx);
+    for (int i = 0; i < s->nservices; i++)
+        list_push(&p->list, idx[i], s->services[idx[i]].id);
+    free(idx);
+}
+
+static int match(Pane *p, const Snapshot *s, int item, const char *pat)
+{
+    (void)p;
+    const SnapService *v = &s->services[item];
+    return layout_contains(v->name, pat) || layout_contains(status_name(v->status), pat) ||
+           layout_contains(v->criticality, pat) || layout_contains(v->description, pat);
+}
+
+static const TableCol cols[] = {
+    {"Name", 12, 26, 3, 0, 0},
+    {"Status", 8, 8, 0, 0, 0},
+    {"Criticality", 11, 11, 0, 2, 0},
+    {"Risk", 4, 4, 0, 0, 1},
+    {"Level", 6, 6, 0, 1, 0},
+    {"RTO", 5, 6, 0, 3, 1},
+    {"RPO", 5, 6, 0, 3, 1},
+    {"Updated", 9, 10, 0, 2, 1},
+    {"Description", 10, 0, 2, 4, 0},
+};
+
+static void minutes(int has, int v, char *buf, size_t size)
+{
+    if (has)
+        snprintf(buf, size, "%dm", v);
+    else
+        strlcpy_(buf, "-", size);
+}
+
+static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_t size,
+                 attr_t *attr)
+{
+    (void)p;
+    const SnapService *v = &s->services[item];
+    switch (col) {
+    case 0: strlcpy_(buf, v->name, size); break;
+    case 1:
+        strlcpy_(buf, v->has_status ? status_name(v->status) : "Unknown", size);
+        *attr = theme_status(v->status);
+        break;
+    case 2: strlcpy_(buf, v->criticality ? v->criticality : "-", size); break;
+    case 3:
+        if (v->has_risk)
+            snprintf(buf, size, "%d", v->risk_score);
+        else
+            strlcpy_(buf, "-", size);
+        break;
+    case 4:
+        strlcpy_(buf, v->has_risk ? risk_level_name(v->risk_level) : "-", size);
+        if (v->has_risk)
+            *attr = theme_risk(v->risk_level);
+        break;
+    case 5: minutes(v->has_rto, v->rto, buf, size); break;
+    case 6: minutes(v->has_rpo, v->rpo, buf, size); break;
+    case 7:
+        if (v->last_updated) {
+            char d[32];
+            layout_duration(s->built_at - v->last_updated, d, sizeof d);
+            snprintf(buf, size, "%s ago", d);
+        } else {
+            strlcpy_(buf, "never", size);
+        }
+        *attr = theme_attr(TH_DIM);
+        break;
+    case 8:
+        strlcpy_(buf, v->description ? v->description : "", size);
+        *attr = theme_attr(TH_DIM);
+        break;
+    }
+}
+
+static void draw(Pane *p, WINDOW *w, const Snapshot *s)
+{
+    ServicesState *st = p->state;
+    char sum[160];
+    snprintf(sum, sizeof sum, "%d services: %d up, %d degraded, %d down, %d unknown  (sort: %s)",
+             s->nservices, s->status_counts[STATUS_UP], s->status_counts[STATUS_DEGRADED],
+             s->status_counts[STATUS_DOWN], s->status_counts[STATUS_UNKNOWN],
+             sort_names[st->sort]);
+    draw_title(w, p, sum);
+    pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
+    int cur = list_current(&p->list);
+    if (cur >= 0)
+        ui_select_service(p->ui, s->services[cur].id);
+}
+
+static void names_of(const Snapshot *s, const int64_t *ids, int n, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    size_t len = 0;
+    for (int i = 0; i < n && len + 4 < size; i++) {
+        char tmp[24];
+        const SnapService *d = snapshot_find_service(s, ids[i]);
+        const char *nm = pane_service_name(s, ids[i], tmp, sizeof tmp);
+        len += (size_t)snprintf(buf + len, size - len, "%s%s (%s)", i ? ", " : "", nm,
+                                d ? status_name(d->status) : "?");
+        if (len >= size)
+            len = size - 1;
+    }
+    if (!n)
+        strlcpy_(buf, "none", size);
+}
+
+void services_draw_detail(WINDOW *w, const Snapshot *s, const SnapService *v)
+{
+    int width = getmaxx(w) - 2, y = 0, x = 1, h = getmaxy(w);
+    char a[64], b[64], big[2048];
+    if (!v) {
+        draw_center(w, 2, "(no service selected)", theme_attr(TH_DIM));
+        return;
+    }
+    draw_text(w, y++, x, width, v->name, theme_attr(TH_TITLE));
+    if (v->description && *v->description)
+        y = draw_wrapped(w, y, x, width, 2, v->description, theme_attr(TH_DIM));
+    y++;
+    fmt_time(v->last_updated, a, sizeof a);
+    y = draw_kv(w, y, x, width, "Status", theme_status(v->status), "%s  (id %lld, updated %s)",
+                v->has_status ? status_name(v->status) : "Unknown", (long long)v->id, a);
+    if (v->down_since) {
+        layout_duration(s->built_at - v->down_since, b, sizeof b);
+        fmt_time(v->down_since, a, sizeof a);
+        y = draw_kv(w, y, x, width, "Downtime", theme_attr(TH_DOWN), "open since %s (%s)", a, b);
+    }
+    y = draw_kv(w, y, x, width, "Uptime", A_NORMAL, "%.2f %% over %d days", v->uptime_pct,
+                SNAPSHOT_UPTIME_DAYS);
+    if (v->has_bia) {
+        char rto[16], rpo[16];
+        minutes(v->has_rto, v->rto, rto, sizeof rto);
+        minutes(v->has_rpo, v->rpo, rpo, sizeof rpo);
+        y = draw_kv(w, y, x, width, "BIA", A_NORMAL, "criticality %s, impact %s, RTO %s, RPO %s",
+                    v->criticality ? v->criticality : "-", v->impact ? v->impact : "-", rto, rpo);
+    } else {
+        y = draw_kv(w, y, x, width, "BIA", theme_attr(TH_DIM), "none recorded");
+    }
+    if (v->has_risk) {
+        y = draw_kv(w, y, x, width, "Risk", theme_risk(v->risk_level), "%d (%s)%s",
+                    v->risk_score, risk_level_name(v->risk_level),
+                    v->is_critical ? "  CRITICAL" : "");
+        if (v->risk_reason && *v->risk_reason && y < h)
+            y = draw_wrapped(w, y, x + 14, width - 14, 3, v->risk_reason, theme_attr(TH_DIM));
+    }
+    if (v->probe) {
+        const ProbeViewRow *pr = v->probe;
+        y = draw_kv(w, y, x, width, "Probe", A_NORMAL, "%s %s (timeout %d ms)", pr->kind,
+                    pr->target, pr->timeout_ms);
+        fmt_time(pr->last_checked, a, sizeof a);
+        if (pr->has_latency)
+            snprintf(b, sizeof b, "%d ms", pr->last_latency_ms);
+        else
+            strlcpy_(b, "-", sizeof b);
+        y = draw_kv(w, y, x, width, "Last check", pr->fail_streak ? theme_attr(TH_WARN) : A_NORMAL,
+                    "%s, latency %s, %d failure%s in a row%s%s", a, b, pr->fail_streak,
+                    pr->fail_streak == 1 ? "" : "s", pr->last_error[0] ? ": " : "",
+                    pr->last_error);
+    } else {
+        y = draw_kv(w, y, x, width, "Probe", theme_attr(TH_DIM),
+                    "none: status comes from heartbeats (POST /api/services/%lld/status)",
+                    (long long)v->id);
+    }
+    names_of(s, v->deps, v->ndeps, big, sizeof big);
+    y = draw_kv(w, y, x, width, "Depends on", A_NORMAL, "%s", big);
+    names_of(s, v->rdeps, v->nrdeps, big, sizeof big);
+    y = draw_kv(w, y, x, width, "Needed by", A_NORMAL, "%s", big);
+    y = draw_kv(w, y, x, width, "Integrations", A_NORMAL, "%d%s%s", v->integrations,
+                v->integrations ? ": " : "", v->integration_types);
+    if (y + 1 < h) {
+        y++;
+        char title[64];
+        snprintf(title, sizeof title, "Downtimes (last %d days)", SNAPSHOT_DOWNTIME_DAYS);
+        draw_text(w, y++, x, width, title, theme_attr(TH_HEADER));
+        if (!v->ndowntimes)
+            draw_text(w, y++, x, width, "none", theme_attr(TH_DIM));
+        for (int i = v->ndowntimes - 1; i >= 0 && y < h; i--) {
+            const DowntimeRow *d = &v->downtimes[i];
+            fmt_time(d->start_time, a, sizeof a);
+            layout_duration((d->end_time ? d->end_time : s->built_at) - d->start_time, b,
+                            sizeof b);
+            snprintf(big, sizeof big, "%s  %-7s %s%s", a, b, d->end_time ? "" : "(open) ",
+                     d->reason);
+            draw_text(w, y++, x, width, big, d->end_time ? A_NORMAL : theme_attr(TH_DOWN));
+        }
+    }
+}
+
+static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
+{
+    int cur = list_current(&p->list);
+    services_draw_detail(w, s, cur >= 0 ? &s->services[cur] : NULL);
+}
+
+static PaneResult on_key(Pane *p, int key)
+{
+    ServicesState *st = p->state;
+    if (key == 's') {
+        st->sort = (st->sort + 1) % SORT_COUNT;
+        p->gen++;
+        ui_message(p->ui, 0, "Sorted by %s", sort_names[st->sort]);
+        return PANE_HANDLED | PANE_REDRAW;
+    }
+    return 0;
+}
+
+static const PaneOps services_ops = {
+    .title = "Services",
+    .tab = "Services",
+    .draw = draw,
+    .draw_detail = draw_detail,
+    .on_key = on_key,
+    .destroy = free,
+    .rebuild = rebuild,
+    .match = match,
+    .empty = "No services yet: create them through the API (POST /api/services) or run --demo.",
+};
+
+Pane *pane_services_new(Ui *ui)
+{
+    return pane_new(&services_ops, xcalloc(1, sizeof(ServicesState)), ui);
+}

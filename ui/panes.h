@@ -1,0 +1,24 @@
+/* panes — the constructors of the eight panes, in tab order, and the
+ * service detail view that three of them share. Thread: the UI thread. */
+#ifndef RESOPS_UI_PANES_H
+#define RESOPS_UI_PANES_H
+
+#include "pane.h"
+
+Pane *pane_services_new(Ui *ui);
+Pane *pane_deps_new(Ui *ui);
+Pane *pane_health_new(Ui *ui);
+Pane *pane_alerts_new(Ui *ui);
+Pane *pane_sla_new(Ui *ui);
+Pane *pane_incidents_new(Ui *ui);
+Pane *pane_metrics_new(Ui *ui);
+Pane *pane_audit_new(Ui *ui);
+
+/* The Services pane's detail: BIA, risk, probe, dependencies, downtimes,
+ * integrations. Also drawn by Dependencies and Health. */
+void services_draw_detail(WINDOW *w, const Snapshot *s, const SnapService *v);
+
+/* A service's name, "#<id>" when it is not in the snapshot. */
+const char *pane_service_name(const Snapshot *s, int64_t id, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,39 @@
+/* tui — the terminal console: curses set-up and tear-down, the poll loop
+ * over stdin, the snapshot box's wake pipe and a signalfd, the frame (tab
+ * bar, status bar, message line) and the eight panes.
+ *
+ * The console reads only snapshots; its writes (ack, kill switch,
+ * :status) go through the domain functions on a Store of its own. It
+ * knows nothing of the engine: main.c passes the two things it needs as
+ * callbacks.
+ *
+ * Thread: call tui_run on the main thread, with the quit signals and
+ * SIGWINCH blocked in every thread (main.c blocks them before any thread
+ * starts); the console takes them through a signalfd.
+ */
+#ifndef RESOPS_UI_TUI_H
+#define RESOPS_UI_TUI_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "snapshot.h"
+
+typedef struct TuiOpts {
+    const char     *db_path;
+    SnapshotBox    *box;
+    const sigset_t *signals;       /* blocked set: SIGWINCH resizes, the rest quit */
+    void          (*kick)(void *ctx);       /* run an engine tick now (`r`) */
+    int           (*is_primary)(void *ctx); /* 1 engine, 0 viewer */
+    void           *ctx;
+    const char     *listen_addr;   /* the API's address, NULL/"" = none */
+    int64_t         started_ms;    /* util_mono_ms() at process start */
+} TuiOpts;
+
+/* Run until `q`, `:q`, a quit signal or a closed terminal. Returns 0, or
+ * the number of the quit signal, or a negative errno with err filled when
+ * the console cannot start (no terminal, bad database). The terminal is
+ * restored on every path, including crashes (fatal signals, OOM). */
+int tui_run(const TuiOpts *opts, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,64 @@
+/* tui_priv — the console's private state, shared by tui.c (loop and
+ * terminal), frame.c (tab and status bars), keys.c (the key table and
+ * help) and actions.c (writes and the `:` command line). Panes never see
+ * it: they use ui.h. Thread: the UI thread. */
+#ifndef RESOPS_UI_TUI_PRIV_H
+#define RESOPS_UI_TUI_PRIV_H
+
+#include <curses.h>
+#include "pane.h"
+#include "panes.h"
+#include "tui.h"
+#include "ui.h"
+
+enum {
+    DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_MSG = 8,
+    DIRTY_ALL = 15, DIRTY_LAYOUT = 16
+};
+
+enum { PROMPT_NONE, PROMPT_CONFIRM, PROMPT_TEXT };
+
+#define UI_NPANES 8
+
+struct Ui {
+    TuiOpts      opts;
+    Store       *st;
+    char         actor[81];
+    Snapshot    *snap;             /* owned reference */
+    SnapMetrics *metrics;          /* owned reference */
+    Pane        *panes[UI_NPANES];
+    int          cur;
+    int64_t      selected_service;
+    WINDOW      *tabw, *bodyw, *statw, *msgw;
+    int          rows, cols, too_small;
+    unsigned     dirty;
+    int          quit;
+    char         msg[256];
+    int          msg_err;
+    int          prompt;
+    char         prompt_label[200];
+    char         input[256];
+    UiAnswerFn   prompt_fn;
+    void        *prompt_arg;
+    int          help, help_top;
+    int64_t      data_version;     /* of ui->st, to notice other writers */
+};
+
+/* frame.c */
+void frame_draw_tabs(Ui *ui);
+void frame_draw_status(Ui *ui);
+void frame_draw_message(Ui *ui);
+
+/* keys.c: the key table */
+void keys_dispatch(Ui *ui, int key);
+void keys_draw_help(Ui *ui, WINDOW *w);
+void keys_help_key(Ui *ui, int key);
+
+/* actions.c: writes through the domain, and the `:` commands */
+int  actions_ack(Ui *ui, int64_t alert_id, int quiet);   /* 0 or -errno */
+void actions_kill_switch(Ui *ui);                        /* K: confirm, reason, apply */
+void actions_command(Ui *ui, const char *line);          /* a `:` line */
+/* The i-th command's usage and help for the help overlay; -1 past the end. */
+int  actions_command_help(int i, const char **usage, const char **help);
+
+#endif
