@@ -26,6 +26,7 @@
 #include "store/db.h"
 #include "store/outbox_repo.h"
 
+#include <assert.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -113,8 +114,7 @@ static const char *own(Notifier *n, const char *s)
 {
     if (!s)
         return NULL;
-    if (n->nowned == (int)(sizeof n->owned / sizeof n->owned[0]))
-        abort(); /* programmer error: more config strings than slots */
+    assert(n->nowned < (int)(sizeof n->owned / sizeof n->owned[0]));
     return n->owned[n->nowned++] = xstrdup(s);
 }
 

@@ -17,8 +17,7 @@ void frame_draw_tabs(Ui *ui)
 {
     WINDOW *w = ui->tabw;
     int width = getmaxx(w);
-    wattrset(w, theme_attr(TH_TAB));
-    mvwhline(w, 0, 0, ' ', width);
+    mvwhline(w, 0, 0, ' ' | theme_attr(TH_TAB), width);
     int x = 0;
     for (int i = 0; i < UI_NPANES && x < width; i++) {
         const Pane *p = ui->panes[i];
@@ -136,8 +135,7 @@ void frame_draw_status(Ui *ui)
             break;
     }
 
-    wattrset(w, theme_attr(TH_BAR));
-    mvwhline(w, 0, 0, ' ', width);
+    mvwhline(w, 0, 0, ' ' | theme_attr(TH_BAR), width);
     int x = 0;
     for (int i = 0; i < n - 1; i++) {
         if (!shown[i])

@@ -273,8 +273,7 @@ void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCo
     layout_fit_columns(lc, ncols, width - 2, 1, wd);
 
     /* header */
-    wattrset(w, theme_attr(TH_HEADER));
-    mvwhline(w, y, 0, ' ', width);
+    mvwhline(w, y, 0, ' ' | theme_attr(TH_HEADER), width);
     for (int i = 0, x = 1; i < ncols; i++) {
         if (!wd[i])
             continue;
@@ -298,8 +297,7 @@ void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCo
         int hit = p->search[0] && !p->filter && p->ops->match &&
                   p->ops->match(p, s, item, p->search);
         if (sel) {
-            wattrset(w, theme_attr(TH_SELECTED));
-            mvwhline(w, y + r, 0, ' ', width);
+            mvwhline(w, y + r, 0, ' ' | theme_attr(TH_SELECTED), width);
         } else if (hit) {
             draw_text(w, y + r, 0, 1, ">", theme_attr(TH_MATCH));
         }

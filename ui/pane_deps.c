@@ -166,8 +166,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         const Node *n = &st->nodes[l->items[idx]];
         int sel = idx == l->cursor;
         if (sel) {
-            wattrset(w, theme_attr(TH_SELECTED));
-            mvwhline(w, y, 0, ' ', width);
+            mvwhline(w, y, 0, ' ' | theme_attr(TH_SELECTED), width);
         }
         if (n->kind == NODE_HEADING) {
             draw_text(w, y, 1, width - 2, n->text, sel ? theme_attr(TH_SELECTED)

@@ -86,8 +86,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         snprintf(line, sizeof line,
                  " AUTO-RESOLUTION DISABLED: kill switch on since %s by %s: %s  (K to turn off) ",
                  t, s->kill_actor[0] ? s->kill_actor : "?", s->kill_reason);
-        wattrset(w, theme_attr(TH_KILL));
-        mvwhline(w, 1, 0, ' ', width);
+        mvwhline(w, 1, 0, ' ' | theme_attr(TH_KILL), width);
         draw_text(w, 1, 0, width, line, theme_attr(TH_KILL));
     } else {
         draw_text(w, 1, 1, width - 2,
@@ -111,8 +110,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     }
     if (trail) {
         int y = h - trail;
-        wattrset(w, theme_attr(TH_HEADER));
-        mvwhline(w, y, 0, ' ', width);
+        mvwhline(w, y, 0, ' ' | theme_attr(TH_HEADER), width);
         draw_text(w, y++, 1, width - 2, "Resolution audit trail (newest first)",
                   theme_attr(TH_HEADER));
         for (int i = 0; i < s->nincident_audit && y < h; i++, y++) {

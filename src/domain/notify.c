@@ -346,6 +346,8 @@ int notify_event(Store *st, const NotifyEvent *ev, int64_t now)
         return -EINVAL;
     unsigned char rnd[4];
     char hex[9], key[160];
+    if (sodium_init() < 0) /* idempotent and thread-safe; seeds randombytes */
+        return -EIO;
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
     snprintf(key, sizeof key, "%s-%lld-%s-%s", ev->source ? ev->source : "alert",

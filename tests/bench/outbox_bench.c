@@ -5,8 +5,9 @@
  *   N       notifications (default 10000)
  *   --rows  queue ready delivery rows instead of events (skips fan-out)
  *
- * Queues N alert events (one transaction, as a burst of alerts would) with
- * the generic webhook configured and a signing secret, starts the
+ * Queues N alert events on N services (one transaction, as a burst of
+ * alerts would) with the generic webhook configured and a signing secret,
+ * starts the
  * notifier, and times until every row is delivered. The receiver is
  * libmicrohttpd in this process (a thread pool answering 200 after reading
  * the body), so the figure is the notifier's: fan-out, claiming, HMAC, the
@@ -61,7 +62,10 @@ static int queue(Store *st, int n, int rows, const char *url, int64_t now)
     for (int i = 0; i < n; i++) {
         char msg[64], key[64];
         snprintf(msg, sizeof msg, "cpu at %d%%", 80 + i % 20);
+        /* a burst over many services: each (service, type) is its own
+         * delivery order, as alert dedup makes it in real life */
         NotifyEvent ev = {.source = "bench", .id = i + 1, .event = "raised", .type = "cpu",
+                          .service_id = i + 1,
                           .severity = "Warning", .message = msg, .has_value = 1,
                           .value = 80 + i % 20, .ts = now};
         int r;
