@@ -57,6 +57,7 @@ static void search_answer(Ui *ui, void *arg, const char *pat)
     Pane *p = ui->panes[ui->cur];
     if (!pat)
         return;
+    pane_sync(p, ui->snap);
     if (!p->ops->match) {
         ui_message(ui, 0, "This pane has nothing to search");
         return;
@@ -101,6 +102,7 @@ static void act_redraw(Ui *ui, int key)
 static void act_pane(Ui *ui, int key)
 {
     Pane *p = ui->panes[ui->cur];
+    pane_sync(p, ui->snap);   /* a snapshot may have arrived since the last paint */
     PaneResult r = p->ops->on_key ? p->ops->on_key(p, key) : 0;
     if (!(r & PANE_HANDLED))
         r = pane_list_key(p, key);

@@ -60,6 +60,8 @@ struct Pane {
     char           search[128];   /* `/` pattern, "" = none */
     int            filter;        /* `f`: only rows matching the pattern */
     unsigned       gen;           /* bump to force a rebuild */
+    /* the snapshot the list was built from: borrowed, valid only right
+     * after pane_sync() with the loop's current snapshot */
     const Snapshot *built_for;
     unsigned       built_gen;
 };

@@ -493,8 +493,8 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
     }
     Timing tm = {.f = NULL, .first_frame_ms = -1};
     const char *tpath = getenv("RESOPS_TUI_TIMING");
-    if (tpath && *tpath)
-        tm.f = fopen(tpath, "w");
+    if (tpath && *tpath && (tm.f = fopen(tpath, "w")) != NULL)
+        setvbuf(tm.f, NULL, _IOLBF, 0);     /* the benchmark reads it live */
 
     /* our own first snapshot: the first frame does not wait for a tick */
     int primary = opts->is_primary ? opts->is_primary(opts->ctx) : 0;
@@ -508,12 +508,18 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
     setlocale(LC_CTYPE, "");
     if (tcgetattr(STDIN_FILENO, &saved_tio) == 0)
         tio_saved = 1;
-    set_escdelay(25);
-    if (!initscr()) {
-        snprintf(err, errsz, "cannot initialise the terminal (TERM=%s)", getenv("TERM"));
+    /* newterm, not initscr: an unknown TERM is an error we report, not an
+     * exit() inside curses */
+    const char *term = getenv("TERM");
+    SCREEN *scr = term && *term ? newterm(NULL, stdout, stdin) : NULL;
+    if (!scr) {
+        snprintf(err, errsz, "cannot use the terminal (TERM=%s); try TERM=xterm-256color",
+                 term ? term : "");
         rc = -ENOTTY;
         goto out_nocurses;
     }
+    set_term(scr);
+    set_escdelay(25);
     save_restore_strings();
     curses_on = 1;
     install_crash_handlers();
@@ -619,6 +625,7 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
             delwin(ws[i]);
     endwin();
     curses_on = 0;
+    delscreen(scr);
     remove_crash_handlers();
     rc = quit_signal;
 out_nocurses:

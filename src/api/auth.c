@@ -66,6 +66,7 @@ int api_token_verify(const unsigned char *key, size_t keylen, const char *token,
     if (errno || *end || end == sub || id <= 0)
         goto out;
     out->user_id = id;
+    out->exp = exp;
     memcpy(out->jti, jti, USERS_JTI_LEN + 1);
     r = 0;
 out:

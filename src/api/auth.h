@@ -15,6 +15,7 @@
 
 typedef struct TokenClaims {
     int64_t user_id;
+    int64_t exp;
     char    jti[USERS_JTI_LEN + 1];
 } TokenClaims;
 

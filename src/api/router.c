@@ -12,40 +12,42 @@
 #define OA  ROLE_BIT_OA
 #define ENG ROLE_BIT_ENG
 #define ANY ROLES_SIGNED_IN
+#define CACHED ROUTE_CACHED
 
 static const ApiRoute routes[] = {
+    /* method  path                                        roles           handler                         flags */
     /* meta (ours) */
-    {"GET",    "/api/healthz",                            ROLES_PUBLIC,   h_healthz},
-    {"GET",    "/api/openapi.json",                       ROLES_PUBLIC,   h_openapi},
+    {"GET",    "/api/healthz",                             ROLES_PUBLIC,   h_healthz,                      0},
+    {"GET",    "/api/openapi.json",                        ROLES_PUBLIC,   h_openapi,                      0},
     /* seed 000 §2.1 auth */
-    {"POST",   "/api/auth/signup",                        ROLES_OPTIONAL, h_auth_signup},
-    {"POST",   "/api/auth/login",                         ROLES_PUBLIC,   h_auth_login},
-    {"POST",   "/api/auth/logout",                        ANY,            h_auth_logout},
+    {"POST",   "/api/auth/signup",                         ROLES_OPTIONAL, h_auth_signup,                  0},
+    {"POST",   "/api/auth/login",                          ROLES_PUBLIC,   h_auth_login,                   0},
+    {"POST",   "/api/auth/logout",                         ANY,            h_auth_logout,                  0},
     /* seed 000 §2.2 services */
-    {"GET",    "/api/services",                           ANY,            h_services_list},
-    {"POST",   "/api/services",                           BO,             h_services_create},
-    {"PUT",    "/api/services",                           BO,             h_services_update},
-    {"DELETE", "/api/services",                           BO,             h_services_delete},
-    {"POST",   "/api/services/{service_id}/status",       BO,             h_services_status},
-    {"PUT",    "/api/services/{service_id}/status",       BO,             h_services_status},
-    {"PUT",    "/api/services/{service_id}/bia",          BO,             h_services_bia_put},
-    {"DELETE", "/api/services/{service_id}/bia",          BO,             h_services_bia_delete},
-    {"POST",   "/api/services/{service_id}/downtime",     ANY,            h_services_downtime_post},
-    {"GET",    "/api/services/{service_id}/downtime",     ANY,            h_services_downtime_get},
-    {"POST",   "/api/services/integrations",              ENG,            h_services_integrations_post},
-    {"GET",    "/api/services/integrations",              ENG,            h_services_integrations_get},
-    {"GET",    "/api/services/dependencies",              ENG,            h_services_dependencies},
-    {"GET",    "/api/services/{service_id}/health",       ANY,            h_services_health},
+    {"GET",    "/api/services",                            ANY,            h_services_list,                CACHED},
+    {"POST",   "/api/services",                            BO,             h_services_create,              0},
+    {"PUT",    "/api/services",                            BO,             h_services_update,              0},
+    {"DELETE", "/api/services",                            BO,             h_services_delete,              0},
+    {"POST",   "/api/services/{service_id}/status",        BO,             h_services_status,              0},
+    {"PUT",    "/api/services/{service_id}/status",        BO,             h_services_status,              0},
+    {"PUT",    "/api/services/{service_id}/bia",           BO,             h_services_bia_put,             0},
+    {"DELETE", "/api/services/{service_id}/bia",           BO,             h_services_bia_delete,          0},
+    {"POST",   "/api/services/{service_id}/downtime",      ANY,            h_services_downtime_post,       0},
+    {"GET",    "/api/services/{service_id}/downtime",      ANY,            h_services_downtime_get,        0},
+    {"POST",   "/api/services/integrations",               ENG,            h_services_integrations_post,   0},
+    {"GET",    "/api/services/integrations",               ENG,            h_services_integrations_get,    CACHED},
+    {"GET",    "/api/services/dependencies",               ENG,            h_services_dependencies,        CACHED},
+    {"GET",    "/api/services/{service_id}/health",        ANY,            h_services_health,              0},
     /* seed 000 §2.3 risk */
-    {"GET",    "/api/risk/{service_id}",                  ANY,            h_risk_get},
-    {"POST",   "/api/risk/{service_id}/save",             OA,             h_risk_save},
-    {"POST",   "/api/risk/{service_id}/manual",           OA,             h_risk_manual},
-    {"PUT",    "/api/risk/{service_id}/manual",           OA,             h_risk_manual},
+    {"GET",    "/api/risk/{service_id}",                   ANY,            h_risk_get,                     0},
+    {"POST",   "/api/risk/{service_id}/save",              OA,             h_risk_save,                    0},
+    {"POST",   "/api/risk/{service_id}/manual",            OA,             h_risk_manual,                  0},
+    {"PUT",    "/api/risk/{service_id}/manual",            OA,             h_risk_manual,                  0},
     /* seed 000 §2.4 audit, §2.5 alerts */
-    {"GET",    "/api/audit",                              ANY,            h_audit_list},
-    {"GET",    "/api/alerts",                             ANY,            h_alerts_list},
-    {"PUT",    "/api/alerts",                             OA,             h_alerts_update},
-    {"GET",    "/api/alerts/sla_breaches",                ANY,            h_alerts_sla_breaches},
+    {"GET",    "/api/audit",                               ANY,            h_audit_list,                   0},
+    {"GET",    "/api/alerts",                              ANY,            h_alerts_list,                  CACHED},
+    {"PUT",    "/api/alerts",                              OA,             h_alerts_update,                0},
+    {"GET",    "/api/alerts/sla_breaches",                 ANY,            h_alerts_sla_breaches,          CACHED},
 };
 
 const ApiRoute *api_routes(size_t *n)

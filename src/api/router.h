@@ -22,11 +22,18 @@
 #define ROLES_PUBLIC      0x00u   /* no token needed */
 #define ROLES_OPTIONAL    0x100u  /* public, but a given token must be valid */
 
+/* flags */
+#define ROUTE_CACHED 0x1u  /* the 200 answer depends only on the database's
+                            * contents: kept per worker thread and served
+                            * again until the database changes (auth and
+                            * role checks still run on every request) */
+
 typedef struct ApiRoute {
     const char *method;
     const char *pattern;
     unsigned    roles;
     ApiHandler  handler;
+    unsigned    flags;
 } ApiRoute;
 
 /* The whole table (for the listener, the OpenAPI test). */

@@ -10,9 +10,23 @@
  * flight lets api_stop() wait for them after it stopped accepting.
  *
  * Every worker thread opens its own SQLite connection on first use and
- * keeps it in a pthread key whose destructor closes it when MHD ends the
- * thread. The handler never sees MHD directly except through ApiReq.conn
- * (query arguments).
+ * keeps it, with its response cache, in a pthread key whose destructor
+ * closes both when MHD ends the thread. The handler never sees MHD
+ * directly except through ApiReq.conn (query arguments).
+ *
+ * Response cache: a route flagged ROUTE_CACHED answers from the database
+ * alone, so its last 200 response (an MHD_Response, which MHD reference-
+ * counts and can queue on many connections) is kept per thread with the
+ * database's version (listing_version: other connections' commits plus
+ * this connection's own changes) read before the handler ran. While the
+ * version is the same, the request is authenticated and role-checked as
+ * usual and then answered with the kept response.
+ *
+ * Auth memo: a thread also remembers the last few tokens it verified,
+ * with the user they resolved to and the same database version. The same
+ * token string at the same version (no commit anywhere since: no logout,
+ * no user change) and before its exp needs no second signature check or
+ * session lookup.
  */
 #include "api/api.h"
 #include "api/auth.h"
@@ -20,6 +34,7 @@
 #include "api/router.h"
 #include "domain/users.h"
 #include "store/db.h"
+#include "store/listing_repo.h"
 #include "log.h"
 #include "util.h"
 
@@ -57,6 +72,37 @@ struct ApiServer {
     int                tls;
 };
 
+#define CACHE_SLOTS 8
+
+typedef struct CacheSlot {
+    const ApiRoute      *route;
+    int64_t              data_version, own_changes;
+    struct MHD_Response *resp;
+} CacheSlot;
+
+#define AUTH_MEMOS 8
+
+typedef struct AuthMemo {
+    char    *token;            /* owned copy; NULL = empty */
+    int64_t  data_version, own_changes, exp;
+    UserInfo user;
+    char     jti[USERS_JTI_LEN + 1];
+} AuthMemo;
+
+/* Per worker thread: its SQLite connection, response cache, auth memo. */
+typedef struct ThreadCtx {
+    Store    *st;
+    CacheSlot cache[CACHE_SLOTS];
+    AuthMemo  memo[AUTH_MEMOS];
+    int       memo_next;
+} ThreadCtx;
+
+/* The database version of this request (read once, before any handler). */
+typedef struct DbVersion {
+    int     ok;
+    int64_t data_version, own_changes;
+} DbVersion;
+
 typedef struct Conn {
     char   *body;
     size_t  len, cap;
@@ -71,23 +117,43 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void store_dtor(void *p)
+static void thread_ctx_dtor(void *p)
 {
-    store_close(p);
+    ThreadCtx *t = p;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (t->cache[i].resp)
+            MHD_destroy_response(t->cache[i].resp);
+    for (int i = 0; i < AUTH_MEMOS; i++)
+        free(t->memo[i].token);
+    store_close(t->st);
+    free(t);
 }
 
-static Store *thread_store(ApiServer *s)
+static ThreadCtx *thread_ctx(ApiServer *s)
 {
-    Store *st = pthread_getspecific(s->store_key);
-    if (st)
-        return st;
+    ThreadCtx *t = pthread_getspecific(s->store_key);
+    if (t)
+        return t;
     char err[512];
+    Store *st;
     if (store_open(s->db_path, &st, err, sizeof err) < 0) {
         log_error("api: %s", err);
         return NULL;
     }
-    pthread_setspecific(s->store_key, st);
-    return st;
+    t = xcalloc(1, sizeof *t);
+    t->st = st;
+    pthread_setspecific(s->store_key, t);
+    return t;
+}
+
+static CacheSlot *cache_slot(ThreadCtx *t, const ApiRoute *r)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (t->cache[i].route == r || !t->cache[i].route) {
+            t->cache[i].route = r;
+            return &t->cache[i];
+        }
+    return NULL;
 }
 
 static int cors_allowed(const ApiServer *s, const char *origin)
@@ -120,10 +186,40 @@ static const char *request_token(struct MHD_Connection *conn, int *malformed)
     return h && *h ? h : NULL;
 }
 
+static const AuthMemo *memo_find(const ThreadCtx *t, const char *tok, const DbVersion *v,
+                                 int64_t now)
+{
+    if (!v->ok)
+        return NULL;
+    for (int i = 0; i < AUTH_MEMOS; i++) {
+        const AuthMemo *m = &t->memo[i];
+        if (m->token && m->data_version == v->data_version &&
+            m->own_changes == v->own_changes && now < m->exp && strcmp(m->token, tok) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+static void memo_add(ThreadCtx *t, const char *tok, const DbVersion *v, const TokenClaims *c,
+                     const UserInfo *u)
+{
+    if (!v->ok)
+        return;
+    AuthMemo *m = &t->memo[t->memo_next];
+    t->memo_next = (t->memo_next + 1) % AUTH_MEMOS;
+    free(m->token);
+    m->token = xstrdup(tok);
+    m->data_version = v->data_version;
+    m->own_changes = v->own_changes;
+    m->exp = c->exp;
+    m->user = *u;
+    memcpy(m->jti, c->jti, sizeof m->jti);
+}
+
 /* Authenticate the request for a route; 0 and *user filled (or anonymous
  * on an optional route with no token), else an error is sent. */
-static int authenticate(ApiServer *s, const ApiRoute *r, ApiReq *rq, UserInfo *user,
-                        TokenClaims *claims, ApiResp *rs)
+static int authenticate(ApiServer *s, ThreadCtx *t, const DbVersion *ver, const ApiRoute *r,
+                        ApiReq *rq, UserInfo *user, TokenClaims *claims, ApiResp *rs)
 {
     int malformed;
     const char *tok = request_token(rq->conn, &malformed);
@@ -133,6 +229,12 @@ static int authenticate(ApiServer *s, const ApiRoute *r, ApiReq *rq, UserInfo *u
         api_send_error(rs, 401, malformed ? "Authorization header must be 'Bearer <token>'"
                                            : "Missing Authorization header");
         return -1;
+    }
+    const AuthMemo *m = memo_find(t, tok, ver, rq->now);
+    if (m) {
+        *user = m->user;
+        memcpy(claims->jti, m->jti, sizeof claims->jti);
+        goto check_role;
     }
     const char *why;
     if (api_token_verify(s->key, s->cfg.keylen, tok, rq->now, claims, &why) < 0) {
@@ -148,6 +250,8 @@ static int authenticate(ApiServer *s, const ApiRoute *r, ApiReq *rq, UserInfo *u
         api_send_error(rs, 401, rc == -EKEYREVOKED ? "Token has been revoked" : "Invalid token");
         return -1;
     }
+    memo_add(t, tok, ver, claims, user);
+check_role:
     rq->user = user;
     rq->jti = claims->jti;
     if (r->roles != ROLES_OPTIONAL && !api_role_allows(r->roles, user->role)) {
@@ -159,7 +263,7 @@ static int authenticate(ApiServer *s, const ApiRoute *r, ApiReq *rq, UserInfo *u
 
 static enum MHD_Result send_resp(ApiServer *s, struct MHD_Connection *conn, const char *method,
                                  const char *url, Conn *c, ApiResp *rs, const char *allow,
-                                 const char *origin)
+                                 const char *origin, CacheSlot *keep)
 {
     if (!rs->status) {
         free(rs->body);
@@ -187,7 +291,13 @@ static enum MHD_Result send_resp(ApiServer *s, struct MHD_Connection *conn, cons
     if (rs->status == 429)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "900");
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs->status, resp);
-    MHD_destroy_response(resp);
+    if (keep && rs->status == 200) {
+        if (keep->resp)
+            MHD_destroy_response(keep->resp);
+        keep->resp = resp;             /* the slot keeps our reference */
+    } else {
+        MHD_destroy_response(resp);
+    }
     /* Path only: query strings and headers (tokens) are never logged. */
     log_info("api: %s %s %d %.2f ms", method, url, rs->status,
              (double)(mono_us() - c->t0_us) / 1000.0);
@@ -206,7 +316,7 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
 
     if (c->too_large) {
         api_send_error(&rs, 413, "Request body too large (limit 1 MiB)");
-        return send_resp(s, conn, method, url, c, &rs, NULL, origin);
+        return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
     }
     int64_t id = 0;
     int known = 0;
@@ -231,7 +341,7 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
             api_send_error(&rs, 405, "Method not allowed");
         else
             api_send_error(&rs, 404, "Not found: %s", url);
-        return send_resp(s, conn, method, url, c, &rs, known ? allow : NULL, origin);
+        return send_resp(s, conn, method, url, c, &rs, known ? allow : NULL, origin, NULL);
     }
     UserInfo user;
     TokenClaims claims;
@@ -240,14 +350,38 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
         .body = c->len ? c->body : NULL, .body_len = c->len,
         .cfg = &s->cfg, .conn = conn, .now = util_now(),
     };
-    rq.st = thread_store(s);
-    if (!rq.st) {
+    ThreadCtx *t = thread_ctx(s);
+    CacheSlot *slot = NULL;
+    if (!t) {
         api_send_error(&rs, 500, "Internal server error");
-    } else if (r->roles == ROLES_PUBLIC ||
-               authenticate(s, r, &rq, &user, &claims, &rs) == 0) {
-        r->handler(&rq, &rs);
+        return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
     }
-    return send_resp(s, conn, method, url, c, &rs, NULL, origin);
+    rq.st = t->st;
+    DbVersion ver = {0};
+    if (r->roles != ROLES_PUBLIC || (r->flags & ROUTE_CACHED))
+        ver.ok = listing_version(rq.st, &ver.data_version, &ver.own_changes) == 0;
+    if (r->roles != ROLES_PUBLIC && authenticate(s, t, &ver, r, &rq, &user, &claims, &rs) < 0)
+        return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
+    int64_t dv = ver.data_version, own = ver.own_changes;
+    /* CORS answers carry per-origin headers and query strings vary the
+     * answer: neither is cached. */
+    if ((r->flags & ROUTE_CACHED) && ver.ok && !origin &&
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0 &&
+        (slot = cache_slot(t, r))) {
+        if (slot->resp && slot->data_version == dv && slot->own_changes == own) {
+            enum MHD_Result ret = MHD_queue_response(conn, 200, slot->resp);
+            log_info("api: %s %s 200 %.2f ms (cached)", method, url,
+                     (double)(mono_us() - c->t0_us) / 1000.0);
+            return ret;
+        }
+        if (slot->resp)                /* stale: the next 200 replaces it */
+            MHD_destroy_response(slot->resp);
+        slot->resp = NULL;
+        slot->data_version = dv;
+        slot->own_changes = own;
+    }
+    r->handler(&rq, &rs);
+    return send_resp(s, conn, method, url, c, &rs, NULL, origin, slot);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -459,7 +593,7 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
             !(s->tls_key = slurp(o->tls_key, err, errsz)))
             goto fail;
     }
-    if (pthread_key_create(&s->store_key, store_dtor) != 0) {
+    if (pthread_key_create(&s->store_key, thread_ctx_dtor) != 0) {
         snprintf(err, errsz, "pthread_key_create failed");
         goto fail;
     }

@@ -34,6 +34,16 @@ int listing_run(Store *st, const Listing *l, const int64_t *params, int nparams,
     return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+int listing_version(Store *st, int64_t *out_data_version, int64_t *out_own_changes)
+{
+    int64_t dv = store_data_version(st);
+    if (dv < 0)
+        return -EIO;
+    *out_data_version = dv;
+    *out_own_changes = sqlite3_total_changes64(store_db(st));
+    return 0;
+}
+
 static const char alerts_sql[] =
     "SELECT id, service_id, type, message, severity, created_at, acknowledged FROM alert "
     "ORDER BY created_at DESC, id DESC";

@@ -45,6 +45,11 @@ typedef int (*ListingRowFn)(void *ctx, const Listing *l, const ListingValue *v);
 int listing_run(Store *st, const Listing *l, const int64_t *params, int nparams,
                 ListingRowFn fn, void *ctx);
 
+/* What a listing's answer depends on: PRAGMA data_version (commits by
+ * other connections) and this connection's own total changes. Equal keys
+ * mean equal listings (none of them depends on the clock). 0 or -EIO. */
+int listing_version(Store *st, int64_t *out_data_version, int64_t *out_own_changes);
+
 /* Seed 000 lists (column order = the seed's field order). */
 extern const Listing listing_alerts;         /* GET /api/alerts, newest first */
 extern const Listing listing_sla_breaches;   /* GET /api/alerts/sla_breaches */

@@ -639,6 +639,35 @@ def cascade(srv, tk, ctx):
     t.ok(a not in sb['bia']['dependencies'], 'dependents lose the edge, keep themselves', sb)
 
 
+def cache(srv, tk):
+    """GET lists are answered from a per-thread cache while the database
+    is unchanged: any commit, by any connection, must show at once."""
+    tok = tk['user']
+    for _ in range(8):                      # warm every worker thread
+        srv.get('/api/alerts', tok)
+    first = srv.get('/api/services', tok).json
+    sid = first[0]['id']
+    srv.db_exec("UPDATE service SET name = 'renamed-outside' WHERE id = ?", (sid,))
+    names = {next(s['name'] for s in srv.get('/api/services', tok).json if s['id'] == sid)
+             for _ in range(8)}
+    t.eq(names, {'renamed-outside'}, 'cache: a commit by another connection shows on every thread')
+    n = len(srv.get('/api/alerts', tok).json)
+    srv.db_exec("INSERT INTO alert (service_id, type, message, severity, created_at) "
+                "VALUES (?, 'Manual', 'm', 'Info', '2000-01-01T00:00:00')", (sid,))
+    counts = {len(srv.get('/api/alerts', tok).json) for _ in range(8)}
+    t.eq(counts, {n + 1}, 'cache: a new alert shows on every thread')
+    r = srv.put('/api/services', {'id': sid, 'name': 'renamed-api'}, tk['Business Owner'])
+    names = {next(s['name'] for s in srv.get('/api/services', tok).json if s['id'] == sid)
+             for _ in range(8)}
+    t.eq(names, {'renamed-api'}, 'cache: a write through the API shows on every thread')
+    r = srv.get('/api/services', tk['Engineer'])
+    t.eq(r.status, 200, 'cache: still authenticated per request')
+    r = srv.get('/api/services/integrations', tk['user'])
+    t.eq(r.status, 403, 'cache: roles still checked per request')
+    t.eq(srv.get('/api/services').status, 401, 'cache: no token is still 401')
+    t.ok('(cached)' in srv.logtext(), 'cache: repeated GETs were served from the cache')
+
+
 def request_log(srv, secret_words):
     text = srv.logtext()
     t.ok(re.search(r'api: GET /api/services 200 [0-9.]+ ms', text), 'requests are logged: method, path, status, duration')
@@ -659,6 +688,42 @@ def cors():
         t.ok('access-control-allow-origin' not in r.headers, 'other origins get no CORS header')
     finally:
         t.eq(srv.stop(), 0, 'CORS server exits cleanly')
+        srv.cleanup()
+
+
+def graceful():
+    """SIGTERM while a request is in flight: the listener stops accepting,
+    the request is still answered, then the process exits 0."""
+    import socket
+    srv = Server().start()
+    try:
+        body = b'{"username": "nobody", "password": "whatever"}'
+        s = socket.create_connection(('127.0.0.1', srv.port), timeout=30)
+        s.sendall(b'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+                  b'Content-Length: %d\r\n\r\n' % len(body) + body[:10])
+        time.sleep(0.3)                       # the request is now in flight
+        srv.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        refused = False
+        try:
+            socket.create_connection(('127.0.0.1', srv.port), timeout=2).close()
+        except OSError:
+            refused = True
+        t.ok(refused, 'after SIGTERM no new connection is accepted')
+        s.sendall(body[10:])
+        data = b''
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+            if data.rstrip().endswith(b'}'):
+                break
+        s.close()
+        t.ok(data.startswith(b'HTTP/1.1 401') and b'Invalid username or password' in data,
+             'the in-flight request is still answered', data[:200])
+    finally:
+        t.eq(srv.stop(), 0, 'then the process exits 0')
         srv.cleanup()
 
 
@@ -714,6 +779,7 @@ def main():
         audit(srv, tokens)
         after_restart(srv, tokens, ctx)
         cascade(srv, tokens, ctx)
+        cache(srv, tokens)
         request_log(srv, ['adminpass', 'password123', 'rightpass'] + list(tokens.values()))
     except Exception as e:  # a crash of the harness is a failed case, not a silent stop
         import traceback
@@ -723,6 +789,7 @@ def main():
         t.eq(rc, 0, 'server exits 0 at the end')
         srv.cleanup()
     cors()
+    graceful()
     tls()
     t.done()
 

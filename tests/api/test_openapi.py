@@ -124,7 +124,7 @@ def structural(doc):
 
 def router_table():
     text = open(ROUTER).read()
-    rows = re.findall(r'{\s*"(GET|POST|PUT|DELETE|PATCH)",\s*"([^"]+)",\s*(\w+),\s*(\w+)\s*}', text)
+    rows = re.findall(r'{\s*"(GET|POST|PUT|DELETE|PATCH)",\s*"([^"]+)",\s*(\w+),\s*(\w+)\s*(?:,\s*\w+\s*)?}', text)
     return {(m, p): ROLE_NAMES.get(roles, [roles]) for m, p, roles, _ in rows}
 
 

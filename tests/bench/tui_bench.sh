@@ -61,10 +61,10 @@ wait_for b "tick" >/dev/null
 # press KEY and wait until the console has recorded it
 press() {
     local before after end=$((SECONDS + 10))
-    before=$(grep -c key_us "$TIMING")
+    before=$(grep -c key_us "$TIMING" || true)
     keys b "$1"
     while :; do
-        after=$(grep -c key_us "$TIMING")
+        after=$(grep -c key_us "$TIMING" || true)
         [ "$after" -gt "$before" ] && return 0
         [ $SECONDS -lt $end ] || { echo "tui_bench: key $1 was never handled" >&2; return 1; }
         sleep 0.005

@@ -42,7 +42,7 @@ start() {
 }
 
 screen() { "${TMUX_CMD[@]}" capture-pane -t "$1" -p; }
-screen_e() { "${TMUX_CMD[@]}" capture-pane -t "$1" -p -e; }
+screen_e() { "${TMUX_CMD[@]}" capture-pane -t "$1" -p -e -N; }
 keys() { local s=$1; shift; "${TMUX_CMD[@]}" send-keys -t "$s" "$@"; }
 literal() { "${TMUX_CMD[@]}" send-keys -t "$1" -l "$2"; }
 
