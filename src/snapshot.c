@@ -153,6 +153,13 @@ static int fill_detail(Snapshot *s, Store *st)
 
 Snapshot *snapshot_build(Store *st, int is_engine, int64_t tick_at)
 {
+    return snapshot_build_capped(st, is_engine, tick_at, SNAPSHOT_MAX_ALERTS);
+}
+
+Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int max_alerts)
+{
+    if (max_alerts <= 0 || max_alerts > SNAPSHOT_MAX_ALERTS)
+        max_alerts = SNAPSHOT_MAX_ALERTS;
     Snapshot *s = xcalloc(1, sizeof *s);
     s->refs = 1;
     s->built_at = util_now();
@@ -173,8 +180,9 @@ Snapshot *snapshot_build(Store *st, int is_engine, int64_t tick_at)
         ok = fill_detail(s, st) == 0;
     }
     if (ok) {
-        s->alerts = xmalloc(SNAPSHOT_MAX_ALERTS * sizeof *s->alerts);
-        s->nalerts = alert_repo_list(st, s->alerts, SNAPSHOT_MAX_ALERTS);
+        s->alerts = xmalloc((size_t)max_alerts * sizeof *s->alerts);
+        s->nalerts = alert_repo_list(st, s->alerts, max_alerts);
+        s->partial = max_alerts < SNAPSHOT_MAX_ALERTS && s->nalerts == max_alerts;
         s->breaches = xmalloc(SNAPSHOT_MAX_BREACHES * sizeof *s->breaches);
         s->nbreaches = sla_repo_list(st, s->breaches, SNAPSHOT_MAX_BREACHES);
         s->audit = xmalloc(SNAPSHOT_MAX_AUDIT * sizeof *s->audit);

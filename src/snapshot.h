@@ -22,6 +22,7 @@
 #include "store/incident_audit_repo.h"
 #include "store/view_repo.h"
 #include "domain/rules.h"
+#include "domain/metrics.h"
 
 typedef struct SnapService {
     int64_t       id;
@@ -82,6 +83,7 @@ typedef struct Snapshot {
     IntegrationViewRow *integ;
     int                 ninteg;
     int64_t            *rdep_ids;
+    int                 partial;    /* alerts capped below what exists */
 } Snapshot;
 
 #define SNAPSHOT_MAX_ALERTS 10000
@@ -94,6 +96,10 @@ typedef struct Snapshot {
 
 /* Build from the store; NULL on a read error (logged). refs = 1. */
 Snapshot *snapshot_build(Store *st, int is_engine, int64_t tick_at);
+/* The same with at most max_alerts alerts (the newest), so a first frame
+ * need not wait for (and page in) the whole list: `partial` tells that
+ * more exist. Counts (unacked) are always complete. */
+Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int max_alerts);
 Snapshot *snapshot_ref(Snapshot *s);
 void      snapshot_unref(Snapshot *s);
 const SnapService *snapshot_find_service(const Snapshot *s, int64_t id);
@@ -115,28 +121,31 @@ uint64_t     snapshot_box_wait(SnapshotBox *b, uint64_t after, int timeout_ms);
  * The metrics collector (engine/sysmetrics.c) samples this machine every
  * few seconds, far more often than the engine ticks, so its history
  * travels beside the Snapshot in the same box: an immutable, refcounted
- * SnapMetrics, published with the same wake pipe. */
-typedef enum {
-    SYSMET_CPU,        /* % busy, all CPUs */
-    SYSMET_MEM,        /* % used (MemTotal - MemAvailable) */
-    SYSMET_SWAP,       /* % used */
-    SYSMET_LOAD1,      /* 1-minute load average */
-    SYSMET_DISK,       /* % used of the root file system */
-    SYSMET_NET_RX,     /* bytes/s received, all interfaces but lo */
-    SYSMET_NET_TX,     /* bytes/s sent */
-    SYSMET_COUNT
-} SysMetricId;
-
+ * SnapMetrics, published with the same wake pipe. v[] is indexed by
+ * MetricId (domain/metrics.h); the newest sample's per-core and per-mount
+ * values and the thresholds ride along. */
 #define SNAP_METRICS_HISTORY 240
 
 typedef struct SnapMetrics {
     int     refs;                      /* atomic */
     int     interval_s;
     int     ncpu;
-    double  mem_total_mb, disk_total_gb;
+    double  mem_total_mb, disk_total_gb;  /* disk: the fullest mount */
     int     n;                         /* samples held, oldest first */
     int64_t at[SNAP_METRICS_HISTORY];
-    double  v[SYSMET_COUNT][SNAP_METRICS_HISTORY];
+    double  v[MET_COUNT][SNAP_METRICS_HISTORY];
+    /* the newest sample in detail */
+    int         ncores;
+    double      cores[METRICS_MAX_CORES];
+    int         nmounts;
+    MetricMount mounts[METRICS_MAX_MOUNTS];
+    int         disk_mount;            /* the fullest, -1 none */
+    /* thresholds as the database has them; firing = an open alert */
+    int             have_thresholds;
+    double          threshold[THRESH_COUNT];
+    int             firing[THRESH_COUNT];
+    ThresholdPolicy policy;
+    int             recording;         /* 1: this process stores the samples */
 } SnapMetrics;
 
 SnapMetrics *snap_metrics_ref(SnapMetrics *m);

@@ -91,6 +91,8 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
              s->unacked[SEV_CRITICAL] + s->unacked[SEV_WARNING] + s->unacked[SEV_INFO],
              s->unacked[SEV_CRITICAL], s->unacked[SEV_WARNING], s->unacked[SEV_INFO],
              p->list.n, st->open_only ? "open only" : "all");
+    if (s->partial)
+        strlcpy_(sum + strlen(sum), "  (loading the rest...)", sizeof sum - strlen(sum));
     draw_title(w, p, sum);
     pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
 }

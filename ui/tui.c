@@ -124,6 +124,10 @@ static void remove_crash_handlers(void)
     util_set_emergency_hook(NULL);
 }
 
+/* Alerts in the first snapshot: a screenful and more; the rest follows
+ * right after the first frame (snapshot_build_capped). */
+#define UI_FIRST_ALERTS 500
+
 /* ---- timing (RESOPS_TUI_TIMING=file: keypress-to-doupdate, first frame) -- */
 
 typedef struct Timing {
@@ -498,8 +502,12 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
 
     /* our own first snapshot: the first frame does not wait for a tick */
     int primary = opts->is_primary ? opts->is_primary(opts->ctx) : 0;
-    ui->snap = snapshot_build(ui->st, primary, 0);
-    if (ui->snap && opts->box)
+    int64_t t_snap = util_mono_ms();
+    ui->snap = snapshot_build_capped(ui->st, primary, 0, UI_FIRST_ALERTS);
+    if (tm.f)
+        fprintf(tm.f, "start_to_tui_ms %lld\nfirst_snapshot_ms %lld\n",
+                (long long)(t_snap - opts->started_ms), (long long)(util_mono_ms() - t_snap));
+    if (ui->snap && opts->box && !ui->snap->partial)
         snapshot_box_publish(opts->box, snapshot_ref(ui->snap));
     ui->data_version = store_data_version(ui->st);
     if (opts->box)
@@ -564,6 +572,8 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
                     fprintf(tm.f, "first_frame_ms %lld\n", (long long)tm.first_frame_ms);
                 log_info("tui: first frame %lld ms after start", (long long)tm.first_frame_ms);
             }
+            if (ui->snap && ui->snap->partial)
+                ui_after_write(ui, 0);    /* the first frame is up: now the whole list */
         }
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

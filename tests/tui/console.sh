@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..29"
+echo "1..30"
 DB=$WORK/d.db
 make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
 q() { sqlite3 -cmd '.timeout 2000' "$DB" "$1"; }
@@ -110,17 +110,24 @@ wait_for a "Services  12 services" "Depends on" "Needed by" "Downtimes (last 30 
 "${TMUX_CMD[@]}" resize-window -t a -x 120 -y 40
 wait_gone a "Needed by"; tap $((r + $?)) "at 180 columns list and detail show side by side"
 
-# 22 q quits cleanly, the terminal is back to the shell
+# 22 narrow: Enter opens the detail, Esc goes back; r asks for a refresh
+keys a 1; wait_for a "Services  12 services" >/dev/null
+keys a Enter; wait_for a "Needed by" "Integrations"; r1=$?
+keys a Escape; wait_for a "Services  12 services" >/dev/null; r2=$?
+keys a r; wait_for a "Refreshing"; r3=$?
+tap $((r1 + r2 + r3)) "Enter opens the detail, Esc returns, r refreshes"
+
+# 23 q quits cleanly, the terminal is back to the shell
 keys a q
 wait_for a "RESOPS-EXIT=0" "shell before resops"; tap $? "q quits with status 0 and restores the terminal"
 
-# 23 SIGTERM quits cleanly
+# 24 SIGTERM quits cleanly
 start b 120 40 -- --db "$DB"
 wait_for b "Services  12 services" >/dev/null
 kill -TERM "$(pid_of b)"
 wait_for b "RESOPS-EXIT=0" "shell before resops"; tap $? "SIGTERM: clean exit, terminal restored"
 
-# 24 a crash signal still restores the terminal
+# 25 a crash signal still restores the terminal
 start c 120 40 -- --db "$DB"
 wait_for c "Services  12 services" >/dev/null
 kill -SEGV "$(pid_of c)"
@@ -129,14 +136,14 @@ code=$(screen c | grep -o 'RESOPS-EXIT=[0-9]*' | cut -d= -f2)
 [ "${code:-0}" != 0 ] || { r=1; screen c | sed 's/^/#   /' >&2; }
 tap $r "SIGSEGV: terminal restored before the process dies (exit ${code:-?})"
 
-# 25 NO_COLOR: no colour sequences at all
+# 26 NO_COLOR: no colour sequences at all
 start d 120 40 NO_COLOR=1 -- --db "$DB"
 wait_for d "Services  12 services" "PostgreSQL Primary" >/dev/null; r=$?
 if screen_e d | grep -qP '\e\[[0-9;]*(3[0-7]|4[0-7]|38;5;[0-9]+|48;5;[0-9]+|9[0-7])m'; then r=1; fi
 keys d q; wait_for d "RESOPS-EXIT=0" >/dev/null || r=1
 tap $r "NO_COLOR=1: no colour, still usable"
 
-# 26 LANG=C: ASCII borders, tree lines and ellipsis
+# 27 LANG=C: ASCII borders, tree lines and ellipsis
 start e 120 40 LANG=C LC_ALL=C -- --db "$DB"
 wait_for e "Services  12 services" >/dev/null
 keys e /; literal e "Auth Service"; keys e Enter; keys e 2
@@ -145,7 +152,7 @@ if screen e | LC_ALL=C grep -q '[^[:print:][:space:]]'; then r=1; fi
 keys e q; wait_for e "RESOPS-EXIT=0" >/dev/null || r=1
 tap $r "LANG=C: ASCII only (tree |- and \`-), no crash"
 
-# 27 two consoles on one database: engine + viewer; the viewer's ack reaches the engine's screen
+# 28 two consoles on one database: engine + viewer; the viewer's ack reaches the engine's screen
 start f 120 40 -- --db "$DB"
 wait_for f "ENGINE" "Services  12 services" >/dev/null
 start g 120 40 -- --db "$DB"
@@ -166,7 +173,7 @@ wait_for f "RESOPS-EXIT=0" >/dev/null; r5=$?
 wait_for g "RESOPS-EXIT=0" >/dev/null; r6=$?
 tap $((r1 + r2 + r3 + r4 + r5 + r6)) "second console is a viewer; its ack and kill switch show on the engine console"
 
-# 28 A acknowledges every open alert shown, after a confirmation
+# 29 A acknowledges every open alert shown, after a confirmation
 start h 120 40 -- --db "$DB"
 wait_for h "Services  12 services" >/dev/null
 keys h 4; wait_for h "OPEN" >/dev/null
@@ -177,7 +184,7 @@ keys h f; wait_for h "[f: open only]" >/dev/null; r4=$?
 keys h q; wait_for h "RESOPS-EXIT=0" >/dev/null; r5=$?
 tap $((r1 + r2 + r3 + r4 + r5)) "A + y acknowledges every open alert shown; f shows open ones only"
 
-# 29 no sanitizer report from any console that was not crashed on purpose
+# 30 no sanitizer report from any console that was not crashed on purpose
 bad=0
 for f in "$WORK"/[abdefgh].stderr; do
     if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$f"; then

@@ -1,0 +1,333 @@
+/* playbook — see playbook.h. */
+#include "domain/playbook.h"
+#include "util.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const kind_names[] = {"noop", "command", "http", "set_status", "ack_alerts"};
+
+const char *playbook_kind_name(StepKind k)
+{
+    return (unsigned)k < sizeof kind_names / sizeof kind_names[0] ? kind_names[k] : "noop";
+}
+
+static void strv_free(char **v)
+{
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+static void step_free(PlaybookStep *s)
+{
+    free(s->action);
+    free(s->description);
+    strv_free(s->argv);
+    free(s->url);
+    free(s->method);
+    free(s->body);
+    strv_free(s->headers);
+}
+
+void playbook_free(Playbook *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->n; i++)
+        step_free(&p->steps[i]);
+    free(p->steps);
+    p->steps = NULL;
+    p->n = 0;
+}
+
+/* ---- parsing ---------------------------------------------------------------- */
+
+typedef struct Ctx {
+    char  *err;
+    size_t errsz;
+    int    index;                      /* 1-based step number */
+} Ctx;
+
+static int fail(Ctx *c, const char *fmt, const char *name)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, fmt, name);
+    snprintf(c->err, c->errsz, "Playbook step %d: %s", c->index, msg);
+    return -EINVAL;
+}
+
+/* Optional string member: 1 given (into *out, owned), 0 absent, <0 bad. */
+static int opt_str(Ctx *c, const cJSON *o, const char *name, char **out, size_t max)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    *out = NULL;
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsString(v) || strlen(v->valuestring) > max)
+        return fail(c, "'%s' must be a string", name);
+    *out = xstrdup(v->valuestring);
+    return 1;
+}
+
+/* Optional integer member in [min, max]: 1, 0 absent, <0 bad. */
+static int opt_int(Ctx *c, const cJSON *o, const char *name, long min, long max, long *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < min ||
+        v->valuedouble > max) {
+        char f[96];
+        snprintf(f, sizeof f, "'%%s' must be an integer in %ld..%ld", min, max);
+        return fail(c, f, name);
+    }
+    *out = (long)v->valuedouble;
+    return 1;
+}
+
+static int parse_command(Ctx *c, const cJSON *o, PlaybookStep *s)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "argv");
+    int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0;
+    if (n <= 0 || n > 256)
+        return fail(c, "'%s' must be a non-empty array of strings", "argv");
+    s->argv = xcalloc((size_t)n + 1, sizeof *s->argv);
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a) {
+        if (!cJSON_IsString(e) || (i == 0 && !*e->valuestring))
+            return fail(c, "'%s' must be a non-empty array of strings", "argv");
+        s->argv[i++] = xstrdup(e->valuestring);
+    }
+    long v = 0;
+    int r = opt_int(c, o, "expect_exit", 0, 255, &v);
+    if (r < 0)
+        return r;
+    s->expect = (int)v;
+    return 0;
+}
+
+static int parse_http(Ctx *c, const cJSON *o, PlaybookStep *s)
+{
+    int r = opt_str(c, o, "url", &s->url, 4096);
+    if (r < 0)
+        return r;
+    if (!r || (strncmp(s->url, "http://", 7) && strncmp(s->url, "https://", 8)))
+        return fail(c, "'%s' must be an http:// or https:// URL", "url");
+    if ((r = opt_str(c, o, "method", &s->method, 16)) < 0)
+        return r;
+    if (!r)
+        s->method = xstrdup("POST");
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
+    int known = 0;
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (strcasecmp(s->method, methods[i]) == 0) {
+            strcpy(s->method, methods[i]);     /* same length */
+            known = 1;
+        }
+    if (!known)
+        return fail(c, "'%s' must be GET, POST, PUT, PATCH, DELETE or HEAD", "method");
+    if ((r = opt_str(c, o, "body", &s->body, 1 << 20)) < 0)
+        return r;
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "headers");
+    if (h && !cJSON_IsNull(h)) {
+        if (!cJSON_IsObject(h))
+            return fail(c, "'%s' must be an object of strings", "headers");
+        int n = cJSON_GetArraySize(h), i = 0;
+        s->headers = xcalloc((size_t)n + 1, sizeof *s->headers);
+        const cJSON *e;
+        cJSON_ArrayForEach(e, h) {
+            if (!cJSON_IsString(e) || !*e->string || strpbrk(e->string, ":\r\n") ||
+                strpbrk(e->valuestring, "\r\n"))
+                return fail(c, "'%s' must be an object of strings", "headers");
+            s->headers[i++] = xasprintf("%s: %s", e->string, e->valuestring);
+        }
+    }
+    long v = 0;
+    if ((r = opt_int(c, o, "expect_status", 0, 599, &v)) < 0)
+        return r;
+    s->expect = (int)v;
+    return 0;
+}
+
+static int parse_internal(Ctx *c, const cJSON *o, PlaybookStep *s)
+{
+    long id = 0;
+    int r = opt_int(c, o, "service_id", 1, 0x7fffffffL, &id);
+    if (r < 0)
+        return r;
+    s->service_id = id;
+    if (s->kind == STEP_SET_STATUS) {
+        char *st = NULL;
+        if ((r = opt_str(c, o, "status", &st, 32)) < 0)
+            return r;
+        int bad = !r || status_parse(st, &s->status) < 0;
+        free(st);
+        if (bad)
+            return fail(c, "'%s' must be Up, Degraded, Down or Unknown", "status");
+    }
+    return 0;
+}
+
+static char *default_description(const PlaybookStep *s)
+{
+    switch (s->kind) {
+    case STEP_COMMAND: return xasprintf("Run %s", s->argv[0]);
+    case STEP_HTTP: return xasprintf("%s %s", s->method, s->url);
+    case STEP_SET_STATUS: return xasprintf("Mark the service %s", status_name(s->status));
+    case STEP_ACK_ALERTS: return xstrdup("Acknowledge the service's open alerts");
+    default: return xstrdup("No-op");
+    }
+}
+
+static int parse_step(Ctx *c, const cJSON *o, PlaybookStep *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!cJSON_IsObject(o))
+        return fail(c, "%s", "must be an object");
+    char *type = NULL;
+    int r = opt_str(c, o, "type", &type, 32);
+    if (r < 0)
+        return r;
+    int found = 0;
+    for (size_t i = 0; r && i < sizeof kind_names / sizeof kind_names[0]; i++)
+        if (strcmp(type, kind_names[i]) == 0) {
+            s->kind = (StepKind)i;
+            found = 1;
+        }
+    free(type);
+    if (!found)
+        return fail(c, "'%s' must be command, http, set_status, ack_alerts or noop", "type");
+    if ((r = opt_str(c, o, "action", &s->action, 64)) < 0 ||
+        (r = opt_str(c, o, "description", &s->description, 500)) < 0)
+        return r;
+    long t = 0;
+    if ((r = opt_int(c, o, "timeout_ms", 1, 3600000, &t)) < 0)
+        return r;
+    s->timeout_ms = (int)t;
+    switch (s->kind) {
+    case STEP_COMMAND: r = parse_command(c, o, s); break;
+    case STEP_HTTP: r = parse_http(c, o, s); break;
+    case STEP_SET_STATUS:
+    case STEP_ACK_ALERTS: r = parse_internal(c, o, s); break;
+    default: r = 0;
+    }
+    if (r < 0)
+        return r;
+    if (!s->action)
+        s->action = xstrdup(playbook_kind_name(s->kind));
+    if (!s->description)
+        s->description = default_description(s);
+    return 0;
+}
+
+int playbook_parse(const char *json, Playbook *out, char *err, size_t errsz)
+{
+    Ctx c = {.err = err, .errsz = errsz};
+    cJSON *a = json ? cJSON_Parse(json) : NULL;
+    int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
+    if (n < 0 || n > PLAYBOOK_MAX_STEPS) {
+        cJSON_Delete(a);
+        snprintf(err, errsz, "Playbook must be an array of at most %d steps", PLAYBOOK_MAX_STEPS);
+        return -EINVAL;
+    }
+    Playbook p = {.steps = xcalloc((size_t)(n ? n : 1), sizeof *p.steps)};
+    const cJSON *e;
+    int r = 0;
+    cJSON_ArrayForEach(e, a) {
+        c.index = p.n + 1;
+        r = parse_step(&c, e, &p.steps[p.n]);
+        p.n++;                             /* so playbook_free frees a half step */
+        if (r < 0)
+            break;
+    }
+    cJSON_Delete(a);
+    if (r < 0) {
+        playbook_free(&p);
+        return r;
+    }
+    *out = p;
+    return 0;
+}
+
+/* ---- the seed's defaults ---------------------------------------------------- */
+
+typedef struct DefaultStep {
+    const char *action, *description;
+} DefaultStep;
+
+static const struct {
+    const char       *category;
+    DefaultStep       steps[3];
+} defaults[] = {
+    {"network", {{"ping_check", "Check network connectivity"},
+                 {"service_restart", "Restart network service"},
+                 {"health_check", "Verify resolution"}}},
+    {"database", {{"connection_check", "Check database connections"},
+                  {"pool_clear", "Clear connection pool"},
+                  {"health_check", "Verify database health"}}},
+    {"application", {{"log_check", "Check application logs"},
+                     {"service_restart", "Restart application service"},
+                     {"health_check", "Verify application health"}}},
+};
+
+void playbook_default(const char *category, Playbook *out)
+{
+    static const DefaultStep generic[1] = {{"health_check", "Generic health check"}};
+    const DefaultStep *steps = generic;
+    int n = 1;
+    for (size_t i = 0; category && i < sizeof defaults / sizeof defaults[0]; i++)
+        if (strcmp(category, defaults[i].category) == 0) {
+            steps = defaults[i].steps;
+            n = 3;
+        }
+    out->steps = xcalloc((size_t)n, sizeof *out->steps);
+    out->n = n;
+    for (int i = 0; i < n; i++) {
+        out->steps[i].kind = STEP_NOOP;
+        out->steps[i].action = xstrdup(steps[i].action);
+        out->steps[i].description = xstrdup(steps[i].description);
+    }
+}
+
+/* ---- placeholders ------------------------------------------------------------ */
+
+char *playbook_expand(const char *tmpl, const PlaybookVars *v)
+{
+    if (!tmpl)
+        return NULL;
+    char sid[24];
+    snprintf(sid, sizeof sid, "%lld", (long long)v->service_id);
+    const struct { const char *name, *value; } vars[] = {
+        {"incident_id", v->incident_id}, {"category", v->category}, {"priority", v->priority},
+        {"service_id", v->service_id ? sid : ""}, {"service", v->service},
+        {"created_by", v->created_by},
+    };
+    StrBuf b = {0};
+    strbuf_append(&b, "");
+    for (const char *p = tmpl; *p;) {
+        if (p[0] == '$' && p[1] == '{') {
+            const char *close = strchr(p + 2, '}');
+            size_t len = close ? (size_t)(close - p - 2) : 0;
+            int hit = 0;
+            for (size_t i = 0; close && i < sizeof vars / sizeof vars[0]; i++)
+                if (strlen(vars[i].name) == len && strncmp(p + 2, vars[i].name, len) == 0) {
+                    strbuf_append(&b, vars[i].value ? vars[i].value : "");
+                    p = close + 1;
+                    hit = 1;
+                    break;
+                }
+            if (hit)
+                continue;
+        }
+        char ch[2] = {*p++, 0};
+        strbuf_append(&b, ch);
+    }
+    return b.s;
+}

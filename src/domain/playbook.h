@@ -1,0 +1,80 @@
+/* playbook — the steps a category's auto-resolution runs: their JSON form
+ * (category_config.playbook, PUT /api/v1/config, resolve.playbook_file),
+ * validation with messages for the API, the seed's default steps, and the
+ * ${name} placeholders a step may use.
+ *
+ * A playbook is a JSON array of steps; every step has "type" and may have
+ * "action" (the seed's name, e.g. "service_restart") and "description":
+ *   {"type": "command", "argv": ["systemctl", "restart", "web"],
+ *    "timeout_ms": 30000, "expect_exit": 0}            argv, no shell
+ *   {"type": "http", "url": "https://...", "method": "POST", "body": "...",
+ *    "headers": {"Name": "value"}, "expect_status": 200, "timeout_ms": 5000}
+ *                                                      expect 0 = any 2xx
+ *   {"type": "set_status", "status": "Up", "service_id": 3}
+ *   {"type": "ack_alerts", "service_id": 3}            service_id defaults
+ *                                                      to the incident's
+ *   {"type": "noop"}                                   records, does nothing
+ * Strings of argv, url, body and header values may use ${incident_id},
+ * ${category}, ${priority}, ${service_id}, ${service}, ${created_by}.
+ *
+ * Pure (cJSON only, no I/O). Thread: any.
+ */
+#ifndef RESOPS_DOMAIN_PLAYBOOK_H
+#define RESOPS_DOMAIN_PLAYBOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "domain/rules.h"
+
+#define PLAYBOOK_MAX_STEPS 50
+
+typedef enum {
+    STEP_NOOP = 0,
+    STEP_COMMAND,
+    STEP_HTTP,
+    STEP_SET_STATUS,
+    STEP_ACK_ALERTS,
+} StepKind;
+
+typedef struct PlaybookStep {
+    StepKind      kind;
+    char         *action;        /* never NULL */
+    char         *description;   /* never NULL */
+    char        **argv;          /* COMMAND: NULL-terminated */
+    char         *url, *method, *body;       /* HTTP; body may be NULL */
+    char        **headers;       /* HTTP: "Name: value", NULL-terminated or NULL */
+    int           expect;        /* COMMAND: exit code; HTTP: status, 0 = any 2xx */
+    int           timeout_ms;    /* 0 = the runner's default */
+    ServiceStatus status;        /* SET_STATUS */
+    int64_t       service_id;    /* internal actions; 0 = the incident's service */
+} PlaybookStep;
+
+typedef struct Playbook {
+    PlaybookStep *steps;
+    int           n;
+} Playbook;
+
+/* Parse a JSON array of steps. 0, or -EINVAL with err = "Playbook step 2:
+ * 'argv' must be a non-empty array of strings" and the like. *out is
+ * written only on success (free with playbook_free). */
+int  playbook_parse(const char *json, Playbook *out, char *err, size_t errsz);
+/* The seed's named steps for category (no-ops that only record):
+ * network ping_check, service_restart, health_check; database
+ * connection_check, pool_clear, health_check; application log_check,
+ * service_restart, health_check; any other health_check. */
+void playbook_default(const char *category, Playbook *out);
+void playbook_free(Playbook *p);
+
+const char *playbook_kind_name(StepKind k);   /* "command", "http", ... */
+
+/* Values for ${name}; NULL fields expand to "". */
+typedef struct PlaybookVars {
+    const char *incident_id, *category, *priority, *service, *created_by;
+    int64_t     service_id;
+} PlaybookVars;
+
+/* tmpl with every known ${name} replaced (unknown ones stay as written).
+ * Caller frees. */
+char *playbook_expand(const char *tmpl, const PlaybookVars *v);
+
+#endif
