@@ -213,6 +213,9 @@ static void *engine_main(void *arg)
         if (engine_is_primary(e)) {
             int64_t now = util_mono_ms();
             timeout = next <= now ? 0 : (int)(next - now);
+            /* wake at least every poll_ms to notice other writers */
+            if (timeout > poll_ms)
+                timeout = poll_ms;
         } else {
             timeout = poll_ms;
         }
@@ -239,8 +242,13 @@ static void *engine_main(void *arg)
                 publish(e);
             continue;
         }
-        if (!kick && util_mono_ms() < next)
+        if (!kick && util_mono_ms() < next) {
+            /* Between ticks: another connection (the console, the API, a
+             * viewer) committed something; publish it so readers see it. */
+            if (store_data_version(e->st) != e->data_version)
+                publish(e);
             continue;
+        }
         int64_t started = util_mono_ms();
         if (engine_tick(e, engine_now(e)) < 0)
             log_error("engine: tick failed; retrying next interval");

@@ -2,10 +2,13 @@
  * acknowledge. Each function runs in its own transaction (or joins the
  * caller's) and writes the audit entry with the seed's action names.
  *
- * Dedup (design.md): while an alert of (service, type) is open
- * (unacknowledged and unresolved), raising the same severity again only
- * refreshes its message; a different severity supersedes it (the old one
- * is resolved, a new one raised, so a notification goes out).
+ * Dedup: while an alert of (service, type) is unresolved — acknowledged
+ * or not — raising the same severity again only refreshes its message; a
+ * different severity supersedes it (the old one is resolved, a new one
+ * raised, so a notification goes out). Acknowledging therefore silences
+ * an alert until its condition clears (design.md says "unacknowledged and
+ * unresolved"; re-raising an acknowledged condition every tick would undo
+ * the acknowledgement, see README).
  *
  * Thread: whoever owns the Store passed in.
  */

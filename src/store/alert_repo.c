@@ -58,7 +58,7 @@ static int one_row(sqlite3_stmt *s, AlertRow *out)
 int alert_repo_find_open(Store *st, int64_t service_id, const char *type, AlertRow *out)
 {
     static const char sql[] = "SELECT " ALERT_COLS " FROM alert WHERE service_id = ? AND type = ? "
-                              "AND acknowledged = 0 AND resolved_at IS NULL ORDER BY id DESC LIMIT 1";
+                              "AND resolved_at IS NULL ORDER BY id DESC LIMIT 1";
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
         return -EIO;
@@ -150,7 +150,7 @@ int64_t alert_repo_count(Store *st, int64_t service_id, const char *type)
 int alert_repo_load_open(Store *st, OpenAlertKey **out)
 {
     static const char sql[] = "SELECT service_id, type, severity FROM alert "
-                              "WHERE acknowledged = 0 AND resolved_at IS NULL ORDER BY service_id";
+                              "WHERE resolved_at IS NULL ORDER BY service_id";
     sqlite3_stmt *s = store_stmt(st, sql);
     *out = NULL;
     if (!s)

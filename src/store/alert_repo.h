@@ -1,5 +1,6 @@
 /* alert_repo — seed 000's Alert table, plus our resolved/ack columns.
- * An alert is "open" while unacknowledged and unresolved. Thread: owner. */
+ * An alert is "open" while unresolved (acknowledged or not): the open one
+ * of (service, type) is what dedup compares with. Thread: owner. */
 #ifndef RESOPS_STORE_ALERT_REPO_H
 #define RESOPS_STORE_ALERT_REPO_H
 
@@ -31,7 +32,7 @@ int alert_repo_set_ack(Store *st, int64_t id, int ack, const char *by, int64_t n
 int alert_repo_list(Store *st, AlertRow *out, int max);
 int64_t alert_repo_count(Store *st, int64_t service_id, const char *type);
 
-/* Every open alert as (service_id, type, severity): malloc'd array sorted
+/* Every unresolved alert as (service_id, type, severity): malloc'd array sorted
  * by service id (caller frees). count or -EIO. */
 typedef struct OpenAlertKey {
     int64_t service_id;

@@ -27,6 +27,7 @@
 #include "engine.h"
 #include "snapshot.h"
 #include "util.h"
+#include "domain/alerts.h"
 #include "domain/services.h"
 #include "store/db.h"
 
@@ -252,6 +253,20 @@ static void test_outage_lifecycle(void **state)
     assert_int_equal(q_int(w, "SELECT count(*) FROM alert WHERE type = 'StatusChange' AND "
                               "severity = 'Critical'"), 2);
 
+    /* On-call acknowledges everything: the next ticks must not raise the
+     * same conditions again (an ack silences until the condition clears). */
+    int64_t before = q_int(w, "SELECT count(*) FROM alert");
+    char err[128];
+    sqlite3_stmt *ids;
+    assert_int_equal(sqlite3_prepare_v2(store_db(w->st), "SELECT id FROM alert WHERE "
+                                        "resolved_at IS NULL", -1, &ids, NULL), SQLITE_OK);
+    while (sqlite3_step(ids) == SQLITE_ROW)
+        assert_int_equal(alerts_ack(w->st, sqlite3_column_int64(ids, 0), 1, 5, "oncall",
+                                    fake_now, err, sizeof err), 0);
+    sqlite3_finalize(ids);
+    tick_at(w, t0 + 120 + 62 * 60 + 30);
+    assert_int_equal(q_int(w, "SELECT count(*) FROM alert"), before);
+
     /* recovery: the same ports answer again */
     http_start(w);
     tcp_start(w);
@@ -265,6 +280,9 @@ static void test_outage_lifecycle(void **state)
     assert_int_equal(util_parse_iso8601(end, &end_t), 0);
     assert_int_equal(end_t, back);
     free(end);
+    /* the outage is over: its SLA alerts are resolved */
+    assert_int_equal(q_int(w, "SELECT count(*) FROM alert WHERE type LIKE 'SLA_%' AND "
+                              "resolved_at IS NULL"), 0);
     /* the breach records the whole downtime once it ended */
     assert_int_equal(q_int(w, "SELECT downtime_minutes FROM sla_breach WHERE service_id = 1 "
                               "AND type = 'RTO'"), 63);

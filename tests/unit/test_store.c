@@ -423,9 +423,18 @@ static void test_alerts_dedup_and_ack(void **state)
     assert_int_equal(q_int(fx->check, "SELECT user_id FROM audit_log WHERE action = "
                                       "'Alert Acknowledged'"), 31);
 
-    /* Acknowledged is no longer open: raising again makes a new row. */
+    /* Acknowledged but unresolved still covers the condition: the same
+     * severity is deduplicated, so an ack is not undone by the next tick. */
+    int64_t same = 0;
+    assert_int_equal(alerts_raise(fx->st, sid, ALERT_HIGH_RISK, SEV_WARNING, "score 61", T0 + 300, &same),
+                     ALERT_DEDUPED);
+    assert_int_equal(same, id2);
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM alert WHERE type = 'HighRisk'"), 2);
+
+    /* Once the condition clears (resolved), the next raise is a new alert. */
+    assert_int_equal(alerts_resolve(fx->st, sid, ALERT_HIGH_RISK, T0 + 310), 1);
     int64_t id3 = 0;
-    assert_int_equal(alerts_raise(fx->st, sid, ALERT_HIGH_RISK, SEV_WARNING, "score 60", T0 + 300, &id3),
+    assert_int_equal(alerts_raise(fx->st, sid, ALERT_HIGH_RISK, SEV_WARNING, "score 60", T0 + 320, &id3),
                      ALERT_RAISED);
     assert_true(id3 > id2);
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM alert WHERE type = 'HighRisk'"), 3);
