@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "probes.h"
 #include "domain/cycle.h"
+#include "domain/incidents.h"
 #include "domain/services.h"
 #include "store/audit_repo.h"
 #include "store/db.h"
@@ -153,6 +154,11 @@ static int run_probes(Engine *e, int64_t now)
         if (c > 0)
             log_info("engine: service %lld is %s%s%s", (long long)r->service_id, status_name(s),
                      res[i].ok ? "" : ": ", res[i].error);
+        /* seed 001: a Down service whose probe names a playbook gets an
+         * incident (the runner resolves it; loops are capped per hour) */
+        if (c > 0 && s == STATUS_DOWN &&
+            incidents_on_service_down(e->st, r->service_id, reason, now) < 0)
+            goto io;
     }
     if (store_commit(e->st) < 0)
         goto io;

@@ -93,4 +93,26 @@ int sysmetrics_parse_mounts(const char *mounts, SysMount *out, int max);
 /* Percent busy between two CPU readings (0 when nothing elapsed). */
 double sysmetrics_cpu_percent(const SysCpuTimes *prev, const SysCpuTimes *cur);
 
+/* One reading of the /proc counters (have_x = 0: that file was missing
+ * or unparsable). */
+typedef struct SysReading {
+    int         have_cpu, have_mem, have_load, have_net, have_disk;
+    SysCpuTimes cpu;
+    int         ncores;
+    SysCpuTimes core[METRICS_MAX_CORES];
+    SysMem      mem;
+    double      load[3];
+    uint64_t    rx, tx, rd, wr;    /* bytes, bytes, sectors, sectors */
+} SysReading;
+
+/* Read stat, meminfo, loadavg, net/dev and diskstats under proc_root
+ * (a /proc, or a directory of captured files laid out the same way).
+ * buf is scratch space for one file. */
+void sysmetrics_read(const char *proc_root, SysReading *out, char *buf, size_t bufsz);
+
+/* Two readings secs apart into a sample's scalar and per-core values
+ * (mounts are statvfs'd by the collector, not here). */
+void sysmetrics_compute(const SysReading *prev, const SysReading *cur, double secs,
+                        MetricSample *out);
+
 #endif

@@ -92,6 +92,23 @@ static const Setting settings[] = {
      .imin = 1, .imax = 3600,
      .doc = "Seconds between metrics samples."},
 
+    /* [metrics] */
+    {.name = "metrics.alert_after", .env = "RESOPS_ALERT_AFTER", .type = T_INT, .def = "3",
+     .imin = 1, .imax = 1000,
+     .doc = "Consecutive samples over a threshold before its alert fires."},
+    {.name = "metrics.clear_after", .env = "RESOPS_CLEAR_AFTER", .type = T_INT, .def = "3",
+     .imin = 1, .imax = 1000,
+     .doc = "Consecutive samples under the clear level before a firing alert clears."},
+    {.name = "metrics.hysteresis_pct", .env = "RESOPS_HYSTERESIS_PCT", .type = T_DOUBLE,
+     .def = "5", .dmin = 0, .dmax = 50,
+     .doc = "Clear level: this many percent (of the threshold) under the threshold."},
+    {.name = "metrics.raw_retention_s", .env = "RESOPS_METRICS_RAW_RETENTION_S", .type = T_INT,
+     .def = "86400", .imin = 60, .imax = NO_MAX,
+     .doc = "Seconds raw samples are kept (then only minute averages)."},
+    {.name = "metrics.minute_retention_s", .env = "RESOPS_METRICS_MINUTE_RETENTION_S",
+     .type = T_INT, .def = "2592000", .imin = 0, .imax = NO_MAX,
+     .doc = "Seconds minute averages are kept (0 = none)."},
+
     /* [api] */
     {.name = "api.listen", .env = "RESOPS_LISTEN", .type = T_STR, .def = "",
      .check = check_listen, .form = "HOST:PORT, [IPV6]:PORT or \"\"",
@@ -154,6 +171,14 @@ static const Setting settings[] = {
     {.name = "resolve.max_concurrent_resolutions", .env = "RESOPS_MAX_CONCURRENT", .type = T_INT,
      .def = "10", .imin = 1, .imax = 100,
      .doc = "Resolutions that may run at the same time."},
+    {.name = "resolve.retry_backoff_ms", .env = "RESOPS_RETRY_BACKOFF_MS", .type = T_INT,
+     .def = "1000", .imin = 0, .imax = 600000,
+     .doc = "Milliseconds before the first retry of a failed playbook step; doubles each retry."},
+    {.name = "resolve.step_timeout_ms", .env = "RESOPS_STEP_TIMEOUT_MS", .type = T_INT,
+     .def = "30000", .imin = 100, .imax = 3600000,
+     .doc = "Milliseconds a playbook step may run when it sets no timeout_ms."},
+    {.name = "resolve.playbook_file", .env = "RESOPS_PLAYBOOK_FILE", .type = T_STR, .def = "",
+     .doc = "JSON file {\"<category>\": [steps]} of playbooks loaded at start (\"\" = none)."},
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

@@ -8,15 +8,18 @@
  * finishes, the thread is joined), close the database, exit 0.
  */
 #include "api/api.h"
+#include "api/auth.h"
 #include "cli_probe.h"
 #include "config.h"
 #include "engine.h"
 #include "notifier.h"
+#include "runner.h"
 #include "log.h"
 #include "snapshot.h"
 #include "sysmetrics.h"
 #include "tui.h"
 #include "util.h"
+#include "domain/resolution.h"
 #include "domain/seed.h"
 #include "store/db.h"
 #include "store/service_repo.h"
@@ -48,6 +51,7 @@ static const char usage_text[] =
     "                                   fill a database with the demo set\n"
     "       resops probe --service ID|NAME (--http URL | --tcp HOST:PORT |\n"
     "                    --cmd CMD | --remove) [--timeout-ms N] [--expect N]\n"
+    "                    [--playbook CATEGORY|none [--confidence X]]\n"
     "                                   attach or remove a service's health probe\n"
     "\n"
     "options:\n"
@@ -253,7 +257,41 @@ static int open_store(const char *path, Store **out)
     return r;
 }
 
-static int run_seed(const char *db_path, const Cli *cli, int demo)
+/* Seed 004's seeder prints a token for the demo: a JWT of the demo
+ * admin (a session of DEMO_TOKEN_TTL_S), signed with the secret the API
+ * will use. 0 or -errno with err. */
+#define DEMO_TOKEN_TTL_S (24 * 3600)
+
+static int print_demo_token(Store *st, const Config *cfg, const char *db_path, char *err,
+                            size_t errsz)
+{
+    UserInfo u;
+    char jti[USERS_JTI_LEN + 1];
+    int64_t now = util_now();
+    int r = seed_demo_session(st, SEED_DEMO_ADMIN, now, DEMO_TOKEN_TTL_S, &u, jti, err, errsz);
+    if (r < 0)
+        return r;
+    unsigned char *key;
+    size_t keylen;
+    r = api_secret_load(config_str(cfg, "api.jwt_secret_key"), db_path, &key, &keylen, err,
+                        errsz);
+    if (r < 0)
+        return r;
+    char *tok = api_token_issue(key, keylen, &u, jti, now, DEMO_TOKEN_TTL_S);
+    free(key);
+    if (!tok) {
+        snprintf(err, errsz, "cannot sign the demo token");
+        return -EIO;
+    }
+    printf("resops: demo accounts: %s / %s (Admin), %s / %s (user)\n", SEED_DEMO_ADMIN,
+           SEED_DEMO_ADMIN_PASSWORD, SEED_DEMO_USER, SEED_DEMO_USER_PASSWORD);
+    printf("resops: demo token (%s, valid 24 h; send as \"token: ...\" or "
+           "\"Authorization: Bearer ...\"):\n%s\n", u.username, tok);
+    free(tok);
+    return 0;
+}
+
+static int run_seed(const char *db_path, const Cli *cli, const Config *cfg, int demo)
 {
     Store *st;
     char err[512];
@@ -264,6 +302,8 @@ static int run_seed(const char *db_path, const Cli *cli, int demo)
         r = seed_demo(st, util_now(), err, sizeof err);
         if (r == 0)
             printf("resops: demo data written to %s\n", db_path);
+        if (r == 0)
+            r = print_demo_token(st, cfg, db_path, err, sizeof err);
     }
     if (r == 0 && cli->seed_services) {
         int64_t t0 = util_mono_ms();
@@ -327,6 +367,7 @@ static ApiServer *start_api(const Config *cfg, const Cli *cli, const char *db_pa
         .cors_origins = config_str(cfg, "api.cors_origins"),
         .tls_cert = config_str(cfg, "api.tls_cert"),
         .tls_key = config_str(cfg, "api.tls_key"),
+        .admin_token = config_str(cfg, "api.admin_token"),
     };
     char err[512];
     ApiServer *api = api_start(&ao, err, sizeof err);
@@ -370,6 +411,88 @@ static Notifier *start_notifier(const Config *cfg, const char *db_path, Engine *
     if (!n)
         log_error("resops: %s; notifications stay queued", err);
     return n;
+}
+
+/* The metrics collector (seed 004): samples in every process, records
+ * and alerts only while this process is the engine. NULL when /proc
+ * cannot be read (logged). */
+static int collector_is_primary(void *ctx) { return engine_is_primary(ctx); }
+
+static SysMetrics *start_metrics(const Config *cfg, const char *db_path, SnapshotBox *box,
+                                 Engine *engine)
+{
+    SysMetricsOpts mo = {
+        .box = box,
+        .interval_s = (int)config_int(cfg, "engine.metrics_interval"),
+        .db_path = db_path,
+        .is_primary = collector_is_primary,
+        .ctx = engine,
+        .policy = {
+            .fire_after = (int)config_int(cfg, "metrics.alert_after"),
+            .clear_after = (int)config_int(cfg, "metrics.clear_after"),
+            .hysteresis_pct = config_double(cfg, "metrics.hysteresis_pct"),
+        },
+        .retention = {
+            .raw_s = config_int(cfg, "metrics.raw_retention_s"),
+            .minute_s = config_int(cfg, "metrics.minute_retention_s"),
+        },
+    };
+    char err[512];
+    SysMetrics *sm = sysmetrics_start(&mo, err, sizeof err);
+    if (!sm)
+        log_warn("resops: %s; no system metrics", err);
+    return sm;
+}
+
+/* Seed 001's settings from the config file: the default threshold and
+ * the concurrency limit (while never changed through the API or the
+ * console) and the playbook file. A bad playbook file stops the start. */
+static int bootstrap_resolution(Store *st, const Config *cfg)
+{
+    const char *path = config_str(cfg, "resolve.playbook_file");
+    StrBuf json = {0};
+    if (*path) {
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            fprintf(stderr, "resops: resolve.playbook_file: cannot read %s: %s\n", path,
+                    strerror(errno));
+            return -1;
+        }
+        char buf[4096];
+        size_t n;
+        strbuf_append(&json, "");
+        while ((n = fread(buf, 1, sizeof buf - 1, f)) > 0) {
+            buf[n] = '\0';
+            strbuf_append(&json, buf);
+        }
+        fclose(f);
+    }
+    char err[512];
+    int r = resolution_bootstrap(st, config_double(cfg, "resolve.default_confidence_threshold"),
+                                 (int)config_int(cfg, "resolve.max_concurrent_resolutions"),
+                                 json.s, util_now(), err, sizeof err);
+    if (r < 0)
+        fprintf(stderr, "resops: %s%s%s\n", *path ? path : "", *path ? ": " : "", err);
+    strbuf_free(&json);
+    return r;
+}
+
+/* The resolution runner (seed 001): runs queued incidents' playbooks
+ * while this process is the engine. NULL on failure (logged): incidents
+ * then stay queued for the next engine. */
+static Runner *start_runner(const Config *cfg, const char *db_path, Engine *engine)
+{
+    RunnerOpts ro = {
+        .db_path = db_path,
+        .engine = engine,
+        .retry_backoff_ms = config_int(cfg, "resolve.retry_backoff_ms"),
+        .step_timeout_ms = (int)config_int(cfg, "resolve.step_timeout_ms"),
+    };
+    char err[512];
+    Runner *r = runner_start(&ro, err, sizeof err);
+    if (!r)
+        log_error("resops: %s; incidents stay queued", err);
+    return r;
 }
 
 /* The console's hooks into the engine (ui/ does not include engine/). */
@@ -440,7 +563,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (cli.seed_mode) {
-        int rc = run_seed(db_path, &cli, cli.seed_demo);
+        int rc = run_seed(db_path, &cli, cfg, cli.seed_demo);
         free(db_path);
         config_free(cfg);
         return rc;
@@ -464,6 +587,12 @@ int main(int argc, char **argv)
             return 1;
         }
         fprintf(stderr, "resops: demo database %s\n", db_path);
+    }
+    if (bootstrap_resolution(st, cfg) < 0) {
+        store_close(st);
+        free(db_path);
+        config_free(cfg);
+        return 1;
     }
     store_close(st);
     if (!cli.headless)
@@ -519,16 +648,14 @@ int main(int argc, char **argv)
         return 1;
     }
     Notifier *notifier = start_notifier(cfg, db_path, engine);
+    Runner *runner = start_runner(cfg, db_path, engine);
+    SysMetrics *sm = start_metrics(cfg, db_path, box, engine);
 
     int sig = 0, rc = 0;
     if (cli.headless) {
         sigwait(&sigs, &sig);
         log_info("resops: %s received, shutting down", strsignal(sig));
     } else {
-        SysMetrics *sm = sysmetrics_start(box, (int)config_int(cfg, "engine.metrics_interval"),
-                                          err, sizeof err);
-        if (!sm)
-            log_warn("resops: %s; the Metrics pane stays empty", err);
         char *addr = api_address(cfg, api);
         TuiOpts to = {
             .db_path = db_path,
@@ -548,9 +675,10 @@ int main(int argc, char **argv)
             log_info("resops: %s received, shutting down", strsignal(sig));
         }
         free(addr);
-        sysmetrics_stop(sm);
     }
+    sysmetrics_stop(sm);
     api_stop(api);          /* in-flight requests finish before the engine stops */
+    runner_stop(runner);    /* steps in flight are abandoned; they run again at start */
     notifier_stop(notifier); /* unfinished sends stay queued for the next engine */
     engine_stop(engine);
     snapshot_box_free(box);

@@ -200,13 +200,19 @@ Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int m
             s->incident_audit = xmalloc(SNAPSHOT_MAX_INCIDENT_AUDIT * sizeof *s->incident_audit);
             s->nincident_audit = incident_audit_repo_list(st, NULL, NULL, s->incident_audit,
                                                           SNAPSHOT_MAX_INCIDENT_AUDIT, 0);
-            ok = s->nincidents >= 0 && s->nincident_audit >= 0;
+            s->incident_progress = xmalloc(SNAPSHOT_MAX_INCIDENTS * sizeof *s->incident_progress);
+            int np = incident_repo_progress(st, s->incident_progress, SNAPSHOT_MAX_INCIDENTS);
+            s->nincident_steps = incident_repo_step_views(st, SNAPSHOT_MAX_INCIDENTS,
+                                                          &s->incident_steps);
+            ok = s->nincidents >= 0 && s->nincident_audit >= 0 && np == s->nincidents &&
+                 s->nincident_steps >= 0;
         }
     }
     store_exec(st, "COMMIT");
     if (!ok) {
         log_error("snapshot: read failed: %s", store_errmsg(st));
         s->nalerts = s->nbreaches = s->naudit = s->nincidents = s->nincident_audit = 0;
+        s->nincident_steps = 0;
         snapshot_unref(s);
         return NULL;
     }
@@ -239,6 +245,8 @@ void snapshot_unref(Snapshot *s)
     free(s->audit);
     free(s->incidents);
     free(s->incident_audit);
+    free(s->incident_progress);
+    free(s->incident_steps);
     free(s->downtimes);
     free(s->probes);
     free(s->integ);

@@ -20,6 +20,7 @@
 #include "store/sla_repo.h"
 #include "store/downtime_repo.h"
 #include "store/incident_audit_repo.h"
+#include "store/incident_repo.h"
 #include "store/view_repo.h"
 #include "domain/rules.h"
 #include "domain/metrics.h"
@@ -75,6 +76,10 @@ typedef struct Snapshot {
     int               nincidents;
     IncidentAuditRow *incident_audit; /* seed 001 trail, newest first */
     int               nincident_audit;
+    IncidentProgress *incident_progress; /* parallel to incidents: run, steps, queue */
+    IncidentStepView *incident_steps;    /* newest run's steps of those incidents, by
+                                            incident (same order) then step */
+    int               nincident_steps;
     /* storage behind the SnapService detail pointers */
     DowntimeRow        *downtimes;
     int                 ndowntimes;

@@ -5,6 +5,7 @@
 #include "tui_priv.h"
 #include "util.h"
 #include "domain/alerts.h"
+#include "domain/metrics.h"
 #include "domain/resolution.h"
 #include "domain/services.h"
 
@@ -162,6 +163,61 @@ static void cmd_status(Ui *ui, char *args)
     ui_after_write(ui, 1);
 }
 
+/* ":threshold cpu 85" (seed 004): one global threshold through the
+ * domain (validated, audited); "off" or 0 turns it off. Alone, it lists
+ * them. The Metrics pane shows the change with the collector's next
+ * sample. */
+static void cmd_threshold(Ui *ui, char *args)
+{
+    char *name = args, *value = args;
+    while (*value && !isspace((unsigned char)*value))
+        value++;
+    if (*value)
+        *value++ = '\0';
+    while (isspace((unsigned char)*value))
+        value++;
+    if (!*name) {
+        double t[THRESH_COUNT];
+        if (metrics_thresholds(ui->st, t) < 0) {
+            ui_message(ui, 1, "Thresholds: cannot read them");
+            return;
+        }
+        char line[256];
+        size_t len = (size_t)snprintf(line, sizeof line, "Thresholds:");
+        for (int i = 0; i < THRESH_COUNT && len < sizeof line; i++) {
+            if (t[i] > 0)
+                len += (size_t)snprintf(line + len, sizeof line - len, " %s %g%s",
+                                        threshold_name((ThresholdId)i), t[i],
+                                        threshold_is_percent((ThresholdId)i) ? "%" : "");
+            else
+                len += (size_t)snprintf(line + len, sizeof line - len, " %s off",
+                                        threshold_name((ThresholdId)i));
+        }
+        ui_message(ui, 0, "%s", line);
+        return;
+    }
+    double v;
+    if (!strcasecmp(value, "off"))
+        v = 0;
+    else if (metrics_parse_number(value, &v) < 0) {
+        ui_message(ui, 1, "usage: :threshold cpu|memory|swap|disk|load VALUE (0 or off = off)");
+        return;
+    }
+    char err[160];
+    if (metrics_set_threshold(ui->st, name, v, 0, ui->actor, util_now(), err, sizeof err) < 0) {
+        ui_message(ui, 1, "Threshold: %s", err);
+        return;
+    }
+    ThresholdId t;
+    threshold_parse(name, &t);
+    if (v > 0)
+        ui_message(ui, 0, "%s threshold set to %g%s by %s", threshold_name(t), v,
+                   threshold_is_percent(t) ? "%" : "", ui->actor);
+    else
+        ui_message(ui, 0, "%s threshold turned off by %s", threshold_name(t), ui->actor);
+    ui_after_write(ui, 0);
+}
+
 static const struct Command {
     const char *name, *usage, *help;
     CmdFn       fn;
@@ -171,6 +227,8 @@ static const struct Command {
     {"kill", ":kill off", "turn the kill switch off", cmd_kill},
     {"status", ":status SERVICE Down", "set a service's status (Up, Degraded, Down, Unknown); "
                                        "SERVICE is its name or id", cmd_status},
+    {"threshold", ":threshold cpu 85", "set a metric alert threshold (cpu, memory, swap, disk, "
+                                       "load; 0 or off = off); alone: list them", cmd_threshold},
     {"help", ":help", "this help", cmd_help},
     {"q", ":q", "quit", cmd_quit},
     {"quit", ":quit", "quit", cmd_quit},

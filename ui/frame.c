@@ -8,6 +8,7 @@
 #include "layout.h"
 #include "theme.h"
 #include "util.h"
+#include "domain/notify.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +42,8 @@ void frame_draw_tabs(Ui *ui)
         draw_text(w, 0, width - bw, bw, brand, theme_attr(TH_TAB) | A_BOLD);
 }
 
+#define OUTBOX_REFRESH_MS 2000
+
 typedef struct Segment {
     char   longt[160], shortt[64];
     attr_t attr;
@@ -52,7 +55,7 @@ void frame_draw_status(Ui *ui)
     WINDOW *w = ui->statw;
     int width = getmaxx(w);
     const Snapshot *s = ui->snap;
-    Segment seg[6];
+    Segment seg[7];
     int n = 0;
     memset(seg, 0, sizeof seg);
 
@@ -77,6 +80,23 @@ void frame_draw_status(Ui *ui)
     snprintf(seg[n].longt, sizeof seg[n].longt, " unacked: %d crit %d warn %d info ", c, wa, in);
     snprintf(seg[n].shortt, sizeof seg[n].shortt, " C%d W%d I%d ", c, wa, in);
     seg[n++].attr = c ? theme_attr(TH_KILL) : wa ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
+
+    /* notifications: queued (not yet delivered) and dead (gave up) */
+    int64_t mono = util_mono_ms();
+    if (!ui->outbox_known || mono - ui->outbox_at_ms >= OUTBOX_REFRESH_MS) {
+        ui->outbox_known = notify_counts(ui->st, &ui->outbox_backlog, &ui->outbox_dead) == 0;
+        ui->outbox_at_ms = mono;
+    }
+    if (ui->outbox_known) {
+        int q = ui->outbox_backlog, d = ui->outbox_dead;
+        if (d)
+            snprintf(seg[n].longt, sizeof seg[n].longt, " notify: %d queued, %d DEAD ", q, d);
+        else
+            snprintf(seg[n].longt, sizeof seg[n].longt, " notify: %d queued ", q);
+        snprintf(seg[n].shortt, sizeof seg[n].shortt, d ? " N%d D%d " : " N%d ", q, d);
+        seg[n].drop = d ? 0 : 2;
+        seg[n++].attr = d ? theme_attr(TH_KILL) : q ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
+    }
 
     const char *api = ui->opts.listen_addr && *ui->opts.listen_addr ? ui->opts.listen_addr : NULL;
     snprintf(seg[n].longt, sizeof seg[n].longt, " api %s ", api ? api : "off");
@@ -109,7 +129,7 @@ void frame_draw_status(Ui *ui)
     seg[n++].attr = theme_attr(TH_BAR_KEY);
 
     /* choose forms: long everywhere, else short from the least important */
-    int use_short[6] = {0}, shown[6];
+    int use_short[7] = {0}, shown[7];
     for (int i = 0; i < n; i++)
         shown[i] = 1;
     for (int pass = 0; pass < 2 * n + 4; pass++) {

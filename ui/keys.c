@@ -140,6 +140,8 @@ static const KeyBinding keymap[] = {
      "Lists", act_pane},
     {{'a'}, "a", "Alerts: acknowledge the selected alert", "Actions", act_pane},
     {{'A'}, "A", "Alerts: acknowledge every open alert shown (asks first)", "Actions", act_pane},
+    {{'x', 't', 'm'}, "x t m", "Incidents: x resolve now (playbook, threshold waived; asks), "
+     "t retry (normal decision), m mark resolved by hand (asks)", "Actions", act_pane},
     {{'K'}, "K", "kill switch on/off: stop or resume auto-resolution (asks y/n, then a reason)",
      "Actions", act_kill},
     {{':'}, ":", "command line (see below)", "Actions", act_command},

@@ -1,21 +1,41 @@
 /* pane_incidents — seed 001's auto-resolution at a glance: the global
  * switch (loud when the kill switch is on), the incidents with their
- * resolution state and confidence, and the newest entries of the
- * resolution audit trail (kill switch flips, decisions, steps). Until
- * incidents arrive through the API the list shows its empty state. */
+ * resolution state, category, confidence and step progress, the steps of
+ * the selected incident's newest run, and the newest entries of the
+ * resolution audit trail (kill switch flips, decisions, steps).
+ *
+ * Keys (also in the `?` help, keys.c): x resolve the selected incident
+ * now (its playbook runs with the confidence threshold waived; the kill
+ * switch and a disabled category still stop it; asks first), t retry it
+ * through the normal decision, m mark it resolved by hand (asks first).
+ * Each is one domain call (src/domain/incidents.h) on the UI's Store; the
+ * engine's runner picks the queued incident up.
+ */
 #include "panes.h"
 #include "layout.h"
 #include "theme.h"
 #include "util.h"
+#include "domain/incidents.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A stable id for the list's selection: FNV-1a of the incident id. */
+static int64_t id_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return (int64_t)(h >> 1);
+}
+
 static void rebuild(Pane *p, const Snapshot *s)
 {
     for (int i = 0; i < s->nincidents; i++)
-        list_push(&p->list, i, i);   /* ids are text; newest-first order is stable */
+        list_push(&p->list, i, id_hash(s->incidents[i].incident_id));
 }
 
 static int match(Pane *p, const Snapshot *s, int item, const char *pat)
@@ -32,6 +52,7 @@ static const TableCol cols[] = {
     {"Category", 8, 14, 0, 1, 0},
     {"Priority", 8, 8, 0, 2, 0},
     {"Conf.", 5, 6, 0, 1, 1},
+    {"Steps", 5, 7, 0, 1, 1},
     {"Created", 16, 16, 0, 3, 0},
     {"Title", 10, 0, 3, 0, 0},
 };
@@ -49,22 +70,34 @@ static attr_t state_attr(const char *state)
     return A_BOLD;
 }
 
+static const IncidentProgress *progress(const Snapshot *s, int item)
+{
+    return s->incident_progress && item < s->nincidents ? &s->incident_progress[item] : NULL;
+}
+
 static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_t size,
                  attr_t *attr)
 {
     (void)p;
     const IncidentViewRow *r = &s->incidents[item];
+    const IncidentProgress *g = progress(s, item);
     switch (col) {
     case 0: strlcpy_(buf, r->incident_id, size); break;
     case 1:
-        strlcpy_(buf, r->state, size);
+        strlcpy_(buf, !strcmp(r->state, "open") && g && g->queued_at ? "queued" : r->state, size);
         *attr = state_attr(r->state);
         break;
     case 2: strlcpy_(buf, r->category, size); break;
     case 3: strlcpy_(buf, r->priority, size); break;
     case 4: snprintf(buf, size, "%.0f%%", r->confidence * 100); break;
-    case 5: fmt_time(r->created_at, buf, size); break;
-    case 6: strlcpy_(buf, r->title, size); break;
+    case 5:
+        if (g && g->run)
+            snprintf(buf, size, "%d/%d", g->steps_done, g->steps_total);
+        else
+            strlcpy_(buf, "-", size);
+        break;
+    case 6: fmt_time(r->created_at, buf, size); break;
+    case 7: strlcpy_(buf, r->title, size); break;
     }
 }
 
@@ -77,8 +110,9 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         for (int k = 0; k < 5; k++)
             counts[k] += !strcmp(s->incidents[i].state, states[k]);
     char sum[200], t[64], line[1024];
-    snprintf(sum, sizeof sum, "%d incidents: %d open, %d resolving, %d resolved, %d failed",
-             s->nincidents, counts[0], counts[1], counts[2], counts[3]);
+    snprintf(sum, sizeof sum,
+             "%d incidents: %d open, %d resolving, %d resolved, %d failed, %d skipped",
+             s->nincidents, counts[0], counts[1], counts[2], counts[3], counts[4]);
     draw_title(w, p, sum);
 
     if (s->kill_switch) {
@@ -90,7 +124,8 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         draw_text(w, 1, 0, width, line, theme_attr(TH_KILL));
     } else {
         draw_text(w, 1, 1, width - 2,
-                  "Auto-resolution enabled (kill switch off; K turns it on)", theme_attr(TH_UP));
+                  "Auto-resolution enabled (K: kill switch; x resolve now, t retry, "
+                  "m mark resolved)", theme_attr(TH_UP));
     }
 
     int trail = s->nincident_audit ? (h - 3) / 3 : 0;
@@ -102,9 +137,10 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         pane_draw_table(p, tw, s, 0, cols, (int)(sizeof cols / sizeof cols[0]), cell);
         if (!s->nincidents && !p->filter) {
             draw_center(tw, 2, "No incidents yet.", A_BOLD);
-            draw_center(tw, 3, "Incidents arrive through seed 001's API (POST /api/v1/incidents);",
+            draw_center(tw, 3, "They arrive through seed 001's API (POST /api/v1/incidents/{id}/"
+                        "auto-resolve, batch-resolve)", theme_attr(TH_DIM));
+            draw_center(tw, 4, "or from a probed service with a playbook that goes Down.",
                         theme_attr(TH_DIM));
-            draw_center(tw, 4, "their auto-resolution state will show here.", theme_attr(TH_DIM));
         }
         delwin(tw);
     }
@@ -116,10 +152,12 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         for (int i = 0; i < s->nincident_audit && y < h; i++, y++) {
             const IncidentAuditRow *a = &s->incident_audit[i];
             fmt_time(a->timestamp, t, sizeof t);
-            snprintf(line, sizeof line, "%s  %-8s %-24s %-12s %s", t, a->incident_id, a->action,
-                     a->actor, a->details);
-            draw_text(w, y, 1, width - 2, line,
-                      strstr(a->action, "kill_switch") ? theme_attr(TH_WARN) : A_NORMAL);
+            snprintf(line, sizeof line, "%s  %-12s %-25s %-10s %s", t, a->incident_id, a->action,
+                     a->actor, a->error_message[0] ? a->error_message : a->details);
+            attr_t at = strstr(a->action, "kill_switch") ? theme_attr(TH_WARN)
+                      : a->success == 0                  ? theme_attr(TH_CRIT)
+                                                         : A_NORMAL;
+            draw_text(w, y, 1, width - 2, line, at);
         }
     }
 }
@@ -127,28 +165,142 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
 {
     int cur = list_current(&p->list);
-    int width = getmaxx(w) - 2, y = 0, x = 1;
+    int width = getmaxx(w) - 2, h = getmaxy(w), y = 0, x = 1;
     if (cur < 0) {
         draw_center(w, 2, "(no incident selected)", theme_attr(TH_DIM));
         return;
     }
     const IncidentViewRow *r = &s->incidents[cur];
+    const IncidentProgress *g = progress(s, cur);
     char t[64];
     draw_text(w, y++, x, width, r->incident_id, theme_attr(TH_TITLE));
     y = draw_wrapped(w, y, x, width, 2, r->title, A_BOLD);
     y++;
-    y = draw_kv(w, y, x, width, "State", state_attr(r->state), "%s%s%s", r->state,
+    y = draw_kv(w, y, x, width, "State", state_attr(r->state), "%s%s%s",
+                !strcmp(r->state, "open") && g && g->queued_at ? "queued" : r->state,
                 r->state_reason[0] ? ": " : "", r->state_reason);
     y = draw_kv(w, y, x, width, "Status", A_NORMAL, "%s", r->status);
     y = draw_kv(w, y, x, width, "Category", A_NORMAL, "%s, priority %s", r->category, r->priority);
     y = draw_kv(w, y, x, width, "Confidence", A_NORMAL, "%.2f%%", r->confidence * 100);
     y = draw_kv(w, y, x, width, "Created by", A_NORMAL, "%s", r->created_by);
+    if (r->service_id) {
+        const SnapService *sv = snapshot_find_service(s, r->service_id);
+        y = draw_kv(w, y, x, width, "Service", A_NORMAL, "#%lld %s", (long long)r->service_id,
+                    sv ? sv->name : "");
+    }
     fmt_time(r->created_at, t, sizeof t);
     y = draw_kv(w, y, x, width, "Created", A_NORMAL, "%s", t);
     fmt_time(r->resolved_at, t, sizeof t);
     y = draw_kv(w, y, x, width, "Resolved", A_NORMAL, "%s%s", r->resolved_at ? t : "no",
                 r->auto_resolved ? " (automatically)" : "");
-    (void)y;
+    if (g && g->run) {
+        fmt_time(g->started_at, t, sizeof t);
+        y = draw_kv(w, y, x, width, "Run", A_NORMAL, "%d, started %s%s, %d/%d steps done", g->run, t,
+                    g->forced ? " by hand" : "", g->steps_done, g->steps_total);
+        y++;
+        if (y < h)
+            draw_text(w, y++, x, width, "Steps of the newest run", theme_attr(TH_HEADER));
+        for (int i = 0; i < s->nincident_steps && y < h; i++) {
+            const IncidentStepView *v = &s->incident_steps[i];
+            if (strcmp(v->incident_id, r->incident_id) != 0)
+                continue;
+            char line[400];
+            snprintf(line, sizeof line, "%d. %s %-16s attempt %d, %d ms  %s", v->step_index + 1,
+                     v->success == 1 ? "ok  " : v->success == 0 ? "FAIL" : "... ", v->action,
+                     v->attempt, v->duration_ms, v->success == 0 ? v->error : v->description);
+            draw_text(w, y++, x, width, line,
+                      v->success == 0 ? theme_attr(TH_CRIT) : v->success == 1 ? A_NORMAL
+                                                                               : theme_attr(TH_WARN));
+        }
+    }
+    y++;
+    if (y < h)
+        draw_text(w, y, x, width, "x resolve now   t retry   m mark resolved   K kill switch",
+                  theme_attr(TH_DIM));
+}
+
+/* ---- keys: x, t, m ------------------------------------------------------------ */
+
+typedef struct Ask {
+    char id[INCIDENT_ID_MAX + 1];
+    int  forced;
+} Ask;
+
+static void submitted(Ui *ui, const char *id, int r, const SubmitResult *sr, const char *err)
+{
+    if (r < 0)
+        ui_message(ui, 1, "Incident %s: %s", id, err);
+    else if (sr->outcome == SUBMIT_QUEUED)
+        ui_message(ui, 0, "Incident %s queued for auto-resolution by %s", id, ui_actor(ui));
+    else if (sr->outcome == SUBMIT_BUSY)
+        ui_message(ui, 0, "Incident %s: %s", id, sr->reason);
+    else
+        ui_message(ui, 1, "Incident %s not resolved: %s", id, sr->reason);
+    if (r >= 0)
+        ui_after_write(ui, 0);
+}
+
+static void resolve_answer(Ui *ui, void *arg, const char *answer)
+{
+    Ask *a = arg;
+    if (answer) {
+        SubmitResult sr;
+        char err[200];
+        int r = incidents_retry(ui_store(ui), a->id, a->forced, ui_actor(ui), util_now(), &sr, err,
+                                sizeof err);
+        submitted(ui, a->id, r, &sr, err);
+    } else {
+        ui_message(ui, 0, "Incident %s unchanged", a->id);
+    }
+    free(a);
+}
+
+static void mark_answer(Ui *ui, void *arg, const char *answer)
+{
+    Ask *a = arg;
+    if (answer) {
+        char err[200];
+        if (incidents_mark_resolved(ui_store(ui), a->id, ui_actor(ui), util_now(), err,
+                                    sizeof err) < 0) {
+            ui_message(ui, 1, "Incident %s: %s", a->id, err);
+        } else {
+            ui_message(ui, 0, "Incident %s marked resolved by %s", a->id, ui_actor(ui));
+            ui_after_write(ui, 0);
+        }
+    } else {
+        ui_message(ui, 0, "Incident %s unchanged", a->id);
+    }
+    free(a);
+}
+
+static PaneResult on_key(Pane *p, int key)
+{
+    if (key != 'x' && key != 't' && key != 'm')
+        return 0;
+    const Snapshot *s = p->built_for;
+    int cur = list_current(&p->list);
+    if (!s || cur < 0) {
+        ui_message(p->ui, 0, "No incident selected");
+        return PANE_HANDLED;
+    }
+    const IncidentViewRow *r = &s->incidents[cur];
+    Ask *a = xcalloc(1, sizeof *a);
+    strlcpy_(a->id, r->incident_id, sizeof a->id);
+    char q[300];
+    if (key == 't') {               /* the normal decision: no question */
+        resolve_answer(p->ui, a, "y");
+        return PANE_HANDLED | PANE_REDRAW;
+    }
+    if (key == 'x') {
+        a->forced = 1;
+        snprintf(q, sizeof q, "Run the %s playbook for %s now (confidence %.0f%% waived)?",
+                 r->category, r->incident_id, r->confidence * 100);
+        ui_confirm(p->ui, q, resolve_answer, a);
+    } else {
+        snprintf(q, sizeof q, "Mark %s resolved by hand?", r->incident_id);
+        ui_confirm(p->ui, q, mark_answer, a);
+    }
+    return PANE_HANDLED | PANE_REDRAW;
 }
 
 static const PaneOps incidents_ops = {
@@ -156,6 +308,7 @@ static const PaneOps incidents_ops = {
     .tab = "Incidents",
     .draw = draw,
     .draw_detail = draw_detail,
+    .on_key = on_key,
     .rebuild = rebuild,
     .match = match,
     .empty = "",

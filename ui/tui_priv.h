@@ -42,6 +42,10 @@ struct Ui {
     void        *prompt_arg;
     int          help, help_top;
     int64_t      data_version;     /* of ui->st, to notice other writers */
+    /* the notification outbox for the status bar (frame.c), re-read at
+     * most every OUTBOX_REFRESH_MS */
+    int          outbox_backlog, outbox_dead, outbox_known;
+    int64_t      outbox_at_ms;
 };
 
 /* frame.c */

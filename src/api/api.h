@@ -23,6 +23,7 @@ typedef struct ApiOpts {
     const char *tls_cert, *tls_key; /* PEM files; both or neither */
     int         threads;           /* worker threads; 0 = 4 */
     int         token_ttl_s;       /* 0 = 3600 (seed 000: 1 hour) */
+    const char *admin_token;       /* seed 004 x-admin-token; NULL or "" = off */
 } ApiOpts;
 
 typedef struct ApiServer ApiServer;

@@ -1,5 +1,6 @@
 /* handlers — one function per route, grouped by namespace file:
- * h_auth.c, h_services.c, h_risk.c, h_misc.c (audit, alerts, meta).
+ * h_auth.c, h_services.c, h_risk.c, h_misc.c (audit, alerts, meta),
+ * h_seed004.c (seed 004 at the root paths).
  * Private to src/api/. Thread: an HTTP worker thread. */
 #ifndef RESOPS_API_HANDLERS_H
 #define RESOPS_API_HANDLERS_H
@@ -38,5 +39,33 @@ void h_alerts_update(ApiReq *rq, ApiResp *rs);
 void h_alerts_sla_breaches(ApiReq *rq, ApiResp *rs);
 void h_healthz(ApiReq *rq, ApiResp *rs);
 void h_openapi(ApiReq *rq, ApiResp *rs);
+
+/* seed 001 under /api/v1, and GET /health (h_v1.c) */
+void h_v1_health(ApiReq *rq, ApiResp *rs);
+void h_v1_auto_resolve(ApiReq *rq, ApiResp *rs);
+void h_v1_batch_resolve(ApiReq *rq, ApiResp *rs);
+void h_v1_incidents_list(ApiReq *rq, ApiResp *rs);
+void h_v1_incident_get(ApiReq *rq, ApiResp *rs);
+void h_v1_config_get(ApiReq *rq, ApiResp *rs);
+void h_v1_config_put(ApiReq *rq, ApiResp *rs);
+void h_v1_config_category(ApiReq *rq, ApiResp *rs);
+void h_v1_kill_activate(ApiReq *rq, ApiResp *rs);
+void h_v1_kill_deactivate(ApiReq *rq, ApiResp *rs);
+void h_v1_audit(ApiReq *rq, ApiResp *rs);
+void h_v1_audit_incident(ApiReq *rq, ApiResp *rs);
+
+/* seed 004 at the root paths (h_seed004.c) */
+void h4_register(ApiReq *rq, ApiResp *rs);
+void h4_login(ApiReq *rq, ApiResp *rs);
+void h4_logout(ApiReq *rq, ApiResp *rs);
+void h4_summary(ApiReq *rq, ApiResp *rs);
+void h4_logs_analyze(ApiReq *rq, ApiResp *rs);
+void h4_metrics(ApiReq *rq, ApiResp *rs);
+void h4_metrics_history(ApiReq *rq, ApiResp *rs);
+void h4_alerts(ApiReq *rq, ApiResp *rs);
+void h4_thresholds_get(ApiReq *rq, ApiResp *rs);
+void h4_thresholds_post(ApiReq *rq, ApiResp *rs);
+void h4_admin_thresholds_get(ApiReq *rq, ApiResp *rs);
+void h4_admin_thresholds_post(ApiReq *rq, ApiResp *rs);
 
 #endif

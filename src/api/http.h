@@ -24,11 +24,14 @@ typedef struct ApiConfig {
     int                  open_signup;
     PasswordLimits       limits;
     int                  token_ttl_s;
+    const int           *stopping;     /* atomic: 1 once api_stop began (long waits end) */
+    const char          *admin_token;  /* seed 004 ADMIN_TOKEN; "" = admin endpoints off */
 } ApiConfig;
 
 typedef struct ApiReq {
     const char            *method, *path;
     int64_t                id;          /* the {service_id} path parameter, 0 if none */
+    const char            *key;         /* the {incident_id} / {category} one, NULL if none */
     const char            *body;        /* NUL-terminated; NULL when empty */
     size_t                 body_len;
     Store                 *st;

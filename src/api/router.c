@@ -13,6 +13,7 @@
 #define ENG ROLE_BIT_ENG
 #define ANY ROLES_SIGNED_IN
 #define CACHED ROUTE_CACHED
+#define SLOW ROUTE_SLOW
 
 static const ApiRoute routes[] = {
     /* method  path                                        roles           handler                         flags */
@@ -48,6 +49,33 @@ static const ApiRoute routes[] = {
     {"GET",    "/api/alerts",                              ANY,            h_alerts_list,                  CACHED},
     {"PUT",    "/api/alerts",                              OA,             h_alerts_update,                0},
     {"GET",    "/api/alerts/sla_breaches",                 ANY,            h_alerts_sla_breaches,          CACHED},
+    /* seed 001 auto-resolution (h_v1.c): changing config and the kill switch
+     * needs Ops Analyst (or Admin); GET /health is the seed's, public */
+    {"GET",    "/health",                                  ROLES_PUBLIC,   h_v1_health,                    0},
+    {"POST",   "/api/v1/incidents/{incident_id}/auto-resolve", ANY,        h_v1_auto_resolve,              SLOW},
+    {"POST",   "/api/v1/incidents/batch-resolve",          ANY,            h_v1_batch_resolve,             SLOW},
+    {"GET",    "/api/v1/incidents",                        ANY,            h_v1_incidents_list,            0},
+    {"GET",    "/api/v1/incidents/{incident_id}",          ANY,            h_v1_incident_get,              0},
+    {"GET",    "/api/v1/config",                           ANY,            h_v1_config_get,                0},
+    {"PUT",    "/api/v1/config",                           OA,             h_v1_config_put,                0},
+    {"GET",    "/api/v1/config/category/{category}",       ANY,            h_v1_config_category,           0},
+    {"POST",   "/api/v1/config/kill-switch/activate",      OA,             h_v1_kill_activate,             0},
+    {"POST",   "/api/v1/config/kill-switch/deactivate",    OA,             h_v1_kill_deactivate,           0},
+    {"GET",    "/api/v1/audit",                            ANY,            h_v1_audit,                     0},
+    {"GET",    "/api/v1/audit/incident/{incident_id}",     ANY,            h_v1_audit_incident,            0},
+    /* seed 004 at its root paths (the admin pair checks x-admin-token itself) */
+    {"POST",   "/register",                                ROLES_PUBLIC,   h4_register,                    0},
+    {"POST",   "/login",                                   ROLES_PUBLIC,   h4_login,                       0},
+    {"POST",   "/logout",                                  ANY,            h4_logout,                      0},
+    {"GET",    "/summary",                                 ANY,            h4_summary,                     0},
+    {"POST",   "/logs/analyze",                            ROLES_OPTIONAL, h4_logs_analyze,                0},
+    {"GET",    "/metrics",                                 ANY,            h4_metrics,                     0},
+    {"GET",    "/metrics/history",                         ANY,            h4_metrics_history,             0},
+    {"GET",    "/alerts",                                  ANY,            h4_alerts,                      0},
+    {"GET",    "/thresholds",                              ANY,            h4_thresholds_get,              0},
+    {"POST",   "/thresholds",                              ANY,            h4_thresholds_post,             0},
+    {"GET",    "/admin/thresholds",                        ROLES_PUBLIC,   h4_admin_thresholds_get,        0},
+    {"POST",   "/admin/thresholds",                        ROLES_PUBLIC,   h4_admin_thresholds_post,       0},
 };
 
 const ApiRoute *api_routes(size_t *n)
@@ -56,8 +84,23 @@ const ApiRoute *api_routes(size_t *n)
     return routes;
 }
 
-/* Match path against pattern segment by segment. */
-static int path_matches(const char *pattern, const char *path, int64_t *out_id)
+/* "{name}" segments that hold text (seed 001's incident ids and
+ * categories); every other "{name}" is a positive integer. */
+static const char *const text_params[] = {"{incident_id}", "{category}"};
+
+static int is_text_param(const char *p, const char *close)
+{
+    for (size_t i = 0; i < sizeof text_params / sizeof text_params[0]; i++)
+        if (strlen(text_params[i]) == (size_t)(close - p + 1) &&
+            strncmp(p, text_params[i], (size_t)(close - p + 1)) == 0)
+            return 1;
+    return 0;
+}
+
+/* Match path against pattern segment by segment; a text parameter's
+ * segment (1..API_TEXT_PARAM_MAX bytes) goes to text when not NULL. */
+static int path_matches(const char *pattern, const char *path, int64_t *out_id, char *text,
+                        size_t textsz)
 {
     const char *p = pattern, *s = path;
     while (*p && *s) {
@@ -65,6 +108,18 @@ static int path_matches(const char *pattern, const char *path, int64_t *out_id)
             const char *close = strchr(p, '}');
             if (!close)
                 return 0;
+            if (is_text_param(p, close)) {
+                size_t n = strcspn(s, "/");
+                if (n == 0 || n > API_TEXT_PARAM_MAX)
+                    return 0;
+                if (text && textsz > n) {
+                    memcpy(text, s, n);
+                    text[n] = '\0';
+                }
+                s += n;
+                p = close + 1;
+                continue;
+            }
             if (*s < '1' || *s > '9')
                 return 0;
             int64_t v = 0;
@@ -97,7 +152,7 @@ const ApiRoute *api_route_match(const char *method, const char *path, int64_t *o
     const ApiRoute *hit = NULL;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         int64_t id = 0;
-        if (!path_matches(routes[i].pattern, path, &id))
+        if (!path_matches(routes[i].pattern, path, &id, NULL, 0))
             continue;
         if (strcmp(routes[i].method, m) == 0) {
             if (!hit) {
@@ -112,6 +167,14 @@ const ApiRoute *api_route_match(const char *method, const char *path, int64_t *o
             snprintf(allow + len, allowsz - len, "%s%s", len ? ", " : "", routes[i].method);
     }
     return hit;
+}
+
+int api_route_text_param(const ApiRoute *r, const char *path, char *out, size_t size)
+{
+    int64_t id = 0;
+    if (size)
+        out[0] = '\0';
+    return strchr(r->pattern, '{') && path_matches(r->pattern, path, &id, out, size) && out[0];
 }
 
 unsigned api_role_bit(const char *role)

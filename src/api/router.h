@@ -2,6 +2,8 @@
  * and its matcher. Patterns are OpenAPI paths: a "{name}" segment matches
  * a positive decimal integer (seed 000's <int:service_id>), so the table
  * and data/openapi.json use the same strings and a test keeps them equal.
+ * "{incident_id}" and "{category}" (seed 001) match any non-empty segment
+ * of at most API_TEXT_PARAM_MAX bytes instead.
  *
  * Thread: any (read-only).
  */
@@ -27,6 +29,9 @@
                             * contents: kept per worker thread and served
                             * again until the database changes (auth and
                             * role checks still run on every request) */
+#define ROUTE_SLOW   0x2u  /* the handler may wait long (seed 001's resolve
+                            * calls): it runs on its own thread while the
+                            * connection is suspended */
 
 typedef struct ApiRoute {
     const char *method;
@@ -44,6 +49,13 @@ const ApiRoute *api_routes(size_t *n);
  * and allow gets those methods ("GET, POST"). HEAD matches GET. */
 const ApiRoute *api_route_match(const char *method, const char *path, int64_t *out_id,
                                 int *path_known, char *allow, size_t allowsz);
+
+#define API_TEXT_PARAM_MAX 128
+
+/* The text parameter of path for route r ("{incident_id}", "{category}")
+ * into out (NUL-terminated; size > API_TEXT_PARAM_MAX): 1, or 0 when the
+ * route has none. */
+int api_route_text_param(const ApiRoute *r, const char *path, char *out, size_t size);
 
 /* The bit of an exact role string (0 for unknown). */
 unsigned api_role_bit(const char *role);

@@ -22,6 +22,13 @@
  * version is the same, the request is authenticated and role-checked as
  * usual and then answered with the kept response.
  *
+ * Slow routes (ROUTE_SLOW, seed 001's resolve calls, which answer when
+ * the resolution is over): the connection is suspended and the handler
+ * runs on a thread of its own (with its own Store), so the MHD worker
+ * thread keeps serving its other connections; the handler's thread
+ * resumes the connection when it has the answer, and the next call of
+ * on_request sends it. api_stop waits for those threads.
+ *
  * Auth memo: a thread also remembers the last few tokens it verified,
  * with the user they resolved to and the same database version. The same
  * token string at the same version (no commit anywhere since: no logout,
@@ -67,9 +74,12 @@ struct ApiServer {
     pthread_key_t      store_key;
     int                have_key;
     int                inflight;     /* atomic */
+    int                stopping;     /* atomic: api_stop began */
+    int                slow_threads; /* atomic: ROUTE_SLOW handlers running */
     int                port;
     char              *tls_cert, *tls_key;
     int                tls;
+    char              *admin_token;
 };
 
 #define CACHE_SLOTS 8
@@ -108,7 +118,23 @@ typedef struct Conn {
     size_t  len, cap;
     int     too_large;
     int64_t t0_us;
+    int     slow;              /* atomic: 1 handler running, 2 answer ready */
+    ApiResp slow_rs;
 } Conn;
+
+/* A ROUTE_SLOW request handed to its own thread (copies of what the
+ * request borrowed from dispatch()'s stack). */
+typedef struct SlowJob {
+    struct ApiServer      *s;
+    struct MHD_Connection *conn;
+    Conn                  *c;
+    const struct ApiRoute *r;
+    ApiReq                 rq;
+    UserInfo               user;
+    int                    has_user;
+    char                   jti[USERS_JTI_LEN + 1];
+    char                   key[API_TEXT_PARAM_MAX + 1];
+} SlowJob;
 
 static int64_t mono_us(void)
 {
@@ -127,6 +153,64 @@ static void thread_ctx_dtor(void *p)
         free(t->memo[i].token);
     store_close(t->st);
     free(t);
+}
+
+static ThreadCtx *thread_ctx(ApiServer *s);
+
+static void *slow_main(void *arg)
+{
+    SlowJob *j = arg;
+    ApiServer *s = j->s;
+    ThreadCtx *t = thread_ctx(s);
+    if (!t) {
+        api_send_error(&j->c->slow_rs, 500, "Internal server error");
+    } else {
+        j->rq.st = t->st;
+        j->rq.user = j->has_user ? &j->user : NULL;
+        j->rq.jti = j->has_user ? j->jti : NULL;
+        j->rq.key = j->key[0] ? j->key : NULL;
+        j->r->handler(&j->rq, &j->c->slow_rs);
+        pthread_setspecific(s->store_key, NULL);
+        thread_ctx_dtor(t);             /* now: api_stop may delete the key next */
+    }
+    __atomic_store_n(&j->c->slow, 2, __ATOMIC_RELEASE);
+    MHD_resume_connection(j->conn);
+    free(j);
+    __atomic_sub_fetch(&s->slow_threads, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* Suspend the connection and run the handler on its own thread. 0, or
+ * -1 when no thread could be started (the caller answers instead). */
+static int run_slow(ApiServer *s, struct MHD_Connection *conn, Conn *c, const ApiRoute *r,
+                    const ApiReq *rq)
+{
+    SlowJob *j = xcalloc(1, sizeof *j);
+    *j = (SlowJob){.s = s, .conn = conn, .c = c, .r = r, .rq = *rq};
+    if (rq->user) {
+        j->user = *rq->user;
+        j->has_user = 1;
+        snprintf(j->jti, sizeof j->jti, "%s", rq->jti ? rq->jti : "");
+    }
+    if (rq->key)
+        snprintf(j->key, sizeof j->key, "%s", rq->key);
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    __atomic_store_n(&c->slow, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&s->slow_threads, 1, __ATOMIC_SEQ_CST);
+    MHD_suspend_connection(conn);
+    pthread_t th;
+    int rc = pthread_create(&th, &at, slow_main, j);
+    pthread_attr_destroy(&at);
+    if (rc != 0) {
+        MHD_resume_connection(conn);
+        __atomic_store_n(&c->slow, 0, __ATOMIC_RELEASE);
+        __atomic_sub_fetch(&s->slow_threads, 1, __ATOMIC_SEQ_CST);
+        free(j);
+        return -1;
+    }
+    return 0;
 }
 
 static ThreadCtx *thread_ctx(ApiServer *s)
@@ -345,10 +429,12 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
     }
     UserInfo user;
     TokenClaims claims;
+    char key[API_TEXT_PARAM_MAX + 1];
     ApiReq rq = {
         .method = method, .path = url, .id = id,
         .body = c->len ? c->body : NULL, .body_len = c->len,
         .cfg = &s->cfg, .conn = conn, .now = util_now(),
+        .key = api_route_text_param(r, url, key, sizeof key) ? key : NULL,
     };
     ThreadCtx *t = thread_ctx(s);
     CacheSlot *slot = NULL;
@@ -380,6 +466,8 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
         slot->data_version = dv;
         slot->own_changes = own;
     }
+    if ((r->flags & ROUTE_SLOW) && run_slow(s, conn, c, r, &rq) == 0)
+        return MHD_YES;                /* answered when the handler's thread resumes us */
     r->handler(&rq, &rs);
     return send_resp(s, conn, method, url, c, &rs, NULL, origin, slot);
 }
@@ -392,6 +480,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     ApiServer *s = cls;
     Conn *c = *con_cls;
+    if (c && __atomic_load_n(&c->slow, __ATOMIC_ACQUIRE)) {
+        if (__atomic_load_n(&c->slow, __ATOMIC_ACQUIRE) != 2)
+            return MHD_YES;
+        __atomic_store_n(&c->slow, 0, __ATOMIC_RELEASE);
+        const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+        ApiResp rs = c->slow_rs;
+        memset(&c->slow_rs, 0, sizeof c->slow_rs);
+        return send_resp(s, conn, method, url, c, &rs, NULL, cors_allowed(s, origin) ? origin : NULL,
+                         NULL);
+    }
     if (!c) {
         c = xcalloc(1, sizeof *c);
         c->t0_us = mono_us();
@@ -441,6 +539,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!c)
         return;
     free(c->body);
+    free(c->slow_rs.body);
     free(c);
     *con_cls = NULL;
     __atomic_sub_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
@@ -561,6 +660,7 @@ static void server_free(ApiServer *s)
     free(s->db_path);
     free(s->tls_cert);
     free(s->tls_key);
+    free(s->admin_token);
     free(s);
 }
 
@@ -570,6 +670,9 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
     s->db_path = xstrdup(o->db_path);
     s->cfg.open_signup = o->open_signup;
     s->cfg.token_ttl_s = o->token_ttl_s > 0 ? o->token_ttl_s : 3600;
+    s->cfg.stopping = &s->stopping;
+    s->admin_token = xstrdup(o->admin_token ? o->admin_token : "");
+    s->cfg.admin_token = s->admin_token;
     if (o->password_limits && *o->password_limits &&
         users_parse_limits(o->password_limits, &s->cfg.limits) < 0) {
         snprintf(err, errsz, "password hash limits '%s': expected interactive, moderate or min",
@@ -603,6 +706,7 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
     if (fd < 0)
         goto fail;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG | (s->tls ? MHD_USE_TLS : 0);
     unsigned threads = (unsigned)(o->threads > 0 ? o->threads : 4);
     struct MHD_OptionItem tls_opts[] = {
@@ -644,12 +748,17 @@ void api_stop(ApiServer *s)
 {
     if (!s)
         return;
+    __atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
     if (s->d) {
         MHD_socket fd = MHD_quiesce_daemon(s->d);
         if (fd != MHD_INVALID_SOCKET)
             close(fd);
         for (int waited = 0; waited < STOP_WAIT_MS &&
                              __atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0; waited += 10)
+            usleep(10 * 1000);
+        /* slow handlers see `stopping` and answer within a poll period;
+         * MHD must not stop while their connections are suspended */
+        while (__atomic_load_n(&s->slow_threads, __ATOMIC_SEQ_CST) > 0)
             usleep(10 * 1000);
         MHD_stop_daemon(s->d);
         log_info("api: stopped");

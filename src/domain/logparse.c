@@ -51,6 +51,9 @@ static LpLevel level_word(const char *s, size_t n)
 
 static int is_sp(char c) { return c == ' ' || c == '\t'; }
 
+/* c is one of set (never the terminating NUL, unlike strchr) */
+static int in_set(char c, const char *set) { return c && strchr(set, c) != NULL; }
+
 static const char *skip_sp(const char *p, const char *end)
 {
     while (p < end && is_sp(*p))
@@ -341,7 +344,7 @@ static LpLevel header_level(const char *p, const char *end, const char **msg_sta
         const char *te = token_end(t, end);
         const char *c = t;
         int decorated = 0;
-        while (c < te && strchr("[(<|{", *c)) {
+        while (c < te && in_set(*c, "[(<|{")) {
             c++;
             decorated = 1;
         }
@@ -351,7 +354,7 @@ static LpLevel header_level(const char *p, const char *end, const char **msg_sta
             caps &= isupper((unsigned char)*ce) != 0;
             ce++;
         }
-        int boundary = ce == te || strchr("]):>|,:", *ce);
+        int boundary = ce == te || in_set(*ce, "]):>|,:");
         if (ce > c && boundary) {
             if (ce < te)
                 decorated = 1;
@@ -419,7 +422,7 @@ LpLevel logparse_line(const char *line, size_t len, const char **msg, size_t *ms
         }
     }
     /* glog: Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg */
-    if (strchr("IWEF", *p) && digits(p + 1, end, 4) && end - p > 6 && p[5] == ' ' &&
+    if (in_set(*p, "IWEF") && digits(p + 1, end, 4) && end - p > 6 && p[5] == ' ' &&
         clock_end(p + 6, end)) {
         const char *close = memchr(p, ']', (size_t)(end - p));
         if (close) {

@@ -101,13 +101,14 @@ void metrics_alert_message(ThresholdId t, double value, double threshold, const 
     char on[160] = "";
     if (mount && *mount)
         snprintf(on, sizeof on, " on %s", mount);
+    int n = clear ? p->clear_after : p->fire_after;
+    n = n > 0 ? n : 1;
     if (!clear)
-        c_format(out, size, "%s %.1f%s%s is over the %g%s threshold (%d samples)", labels[t],
-                 value, unit, on, threshold, unit, p->fire_after > 0 ? p->fire_after : 1);
+        c_format(out, size, "%s %.1f%s%s is over the %g%s threshold (%d sample%s)", labels[t],
+                 value, unit, on, threshold, unit, n, n == 1 ? "" : "s");
     else if (threshold > 0)
-        c_format(out, size, "%s back to %.1f%s%s, under %g%s (%d samples)", labels[t], value,
-                 unit, on, threshold_clear_level(threshold, p), unit,
-                 p->clear_after > 0 ? p->clear_after : 1);
+        c_format(out, size, "%s back to %.1f%s%s, under %g%s (%d sample%s)", labels[t], value,
+                 unit, on, threshold_clear_level(threshold, p), unit, n, n == 1 ? "" : "s");
     else
         c_format(out, size, "%s threshold turned off", labels[t]);
 }

@@ -256,6 +256,52 @@ int playbook_parse(const char *json, Playbook *out, char *err, size_t errsz)
     return 0;
 }
 
+char *playbook_to_json(const Playbook *p)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < p->n; i++) {
+        const PlaybookStep *s = &p->steps[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "type", playbook_kind_name(s->kind));
+        cJSON_AddStringToObject(o, "action", s->action);
+        cJSON_AddStringToObject(o, "description", s->description);
+        if (s->timeout_ms)
+            cJSON_AddNumberToObject(o, "timeout_ms", s->timeout_ms);
+        if (s->kind == STEP_COMMAND) {
+            cJSON *argv = cJSON_CreateArray();
+            for (char **x = s->argv; x && *x; x++)
+                cJSON_AddItemToArray(argv, cJSON_CreateString(*x));
+            cJSON_AddItemToObject(o, "argv", argv);
+            cJSON_AddNumberToObject(o, "expect_exit", s->expect);
+        } else if (s->kind == STEP_HTTP) {
+            cJSON_AddStringToObject(o, "url", s->url);
+            cJSON_AddStringToObject(o, "method", s->method);
+            if (s->body)
+                cJSON_AddStringToObject(o, "body", s->body);
+            if (s->headers) {
+                cJSON *h = cJSON_CreateObject();
+                for (char **x = s->headers; *x; x++) {
+                    const char *colon = strchr(*x, ':');
+                    char *name = xasprintf("%.*s", (int)(colon - *x), *x);
+                    cJSON_AddStringToObject(h, name, colon + 2);
+                    free(name);
+                }
+                cJSON_AddItemToObject(o, "headers", h);
+            }
+            cJSON_AddNumberToObject(o, "expect_status", s->expect);
+        } else if (s->kind == STEP_SET_STATUS || s->kind == STEP_ACK_ALERTS) {
+            if (s->kind == STEP_SET_STATUS)
+                cJSON_AddStringToObject(o, "status", status_name(s->status));
+            if (s->service_id)
+                cJSON_AddNumberToObject(o, "service_id", (double)s->service_id);
+        }
+        cJSON_AddItemToArray(a, o);
+    }
+    char *text = cJSON_PrintUnformatted(a);
+    cJSON_Delete(a);
+    return text;
+}
+
 /* ---- the seed's defaults ---------------------------------------------------- */
 
 typedef struct DefaultStep {

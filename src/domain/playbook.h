@@ -67,6 +67,10 @@ void playbook_free(Playbook *p);
 
 const char *playbook_kind_name(StepKind k);   /* "command", "http", ... */
 
+/* The playbook in its JSON form (what playbook_parse reads back);
+ * caller frees. */
+char *playbook_to_json(const Playbook *p);
+
 /* Values for ${name}; NULL fields expand to "". */
 typedef struct PlaybookVars {
     const char *incident_id, *category, *priority, *service, *created_by;

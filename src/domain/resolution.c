@@ -1,8 +1,18 @@
-/* resolution — see resolution.h. */
+/* resolution — see resolution.h.
+ *
+ * The configuration lives in two tables (resolution_config, one row;
+ * category_config, a row per configured category) and every change is
+ * one transaction with its audit entries, like any other write. The
+ * config_updated entry follows the seed: details.changes holds, for every
+ * key the request named, {"old": ..., "new": ...}.
+ */
 #include "domain/resolution.h"
+#include "domain/playbook.h"
 #include "store/audit_repo.h"
+#include "store/category_repo.h"
 #include "store/incident_audit_repo.h"
 #include "store/resolution_repo.h"
+#include "util.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -10,44 +20,506 @@
 #include <stdlib.h>
 #include <string.h>
 
-int resolution_set_kill_switch(Store *st, int active, const char *actor, const char *reason,
-                               int64_t now, char *err, size_t errsz)
+#define IO_ERROR "Internal server error"
+
+/* ---- kill switches ------------------------------------------------------ */
+
+/* A new category row made only to hold a kill switch record or a
+ * playbook: the seed's defaults, but its threshold (stored as 0, which no
+ * request can set) keeps following the global default. */
+#define THRESHOLD_INHERIT 0.0
+
+static void inheriting_row(CategoryRow *row, const char *category)
+{
+    CategoryConfig def;
+    category_config_default(&def, category);
+    memset(row, 0, sizeof *row);
+    strlcpy_(row->category, category, sizeof row->category);
+    row->auto_resolution_enabled = 1;
+    row->confidence_threshold = THRESHOLD_INHERIT;
+    row->max_retry_attempts = def.max_retry_attempts;
+    row->notification_required = def.notification_required;
+}
+
+/* The switch, its audit_log and incident_audit entries; inside a txn. */
+static int kill_locked(Store *st, int active, const char *category, const char *actor,
+                       const char *reason, int64_t now)
+{
+    cJSON *d = cJSON_CreateObject();
+    char msg[200];
+    if (category)
+        snprintf(msg, sizeof msg, "Kill switch %s for category: %s - its auto-resolutions %s",
+                 active ? "activated" : "deactivated", category,
+                 active ? "disabled" : "re-enabled");
+    else
+        snprintf(msg, sizeof msg, "%s",
+                 active ? "Emergency kill switch activated - all auto-resolutions disabled"
+                        : "Emergency kill switch deactivated - auto-resolutions re-enabled");
+    cJSON_AddStringToObject(d, "message", msg);
+    if (reason)
+        cJSON_AddStringToObject(d, "reason", reason);
+    if (category)
+        cJSON_AddStringToObject(d, "category", category);
+    char *details = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+
+    char detail[400];
+    snprintf(detail, sizeof detail, "by %s%s%s%s%s", actor, reason ? ": " : "",
+             reason ? reason : "", category ? " (category " : "", category ? category : "");
+    if (category)
+        strncat(detail, ")", sizeof detail - strlen(detail) - 1);
+
+    int r = 0;
+    if (category) {
+        CategoryRow row;
+        int got = category_repo_get(st, category, &row);
+        if (got < 0) {
+            r = -EIO;
+            goto out;
+        }
+        if (!got)
+            inheriting_row(&row, category);
+        row.auto_resolution_enabled = !active;
+        strlcpy_(row.kill_actor, actor, sizeof row.kill_actor);
+        strlcpy_(row.kill_reason, reason ? reason : "", sizeof row.kill_reason);
+        row.kill_at = now;
+        r = category_repo_put(st, &row);
+        category_row_free(&row);
+    } else {
+        r = resolution_repo_set_kill(st, active, actor, reason, now);
+    }
+    if (r == 0 &&
+        (audit_repo_add(st, active ? "Kill Switch Activated" : "Kill Switch Deactivated", "Config",
+                        1, AUDIT_SYSTEM_USER, detail, now) < 0 ||
+         incident_audit_repo_add(st, INCIDENT_AUDIT_SYSTEM,
+                                 active ? "kill_switch_activated" : "kill_switch_deactivated",
+                                 actor, NULL, details ? details : "{}", 1, NULL, now, NULL) < 0))
+        r = -EIO;
+out:
+    free(details);
+    return r < 0 ? -EIO : 0;
+}
+
+int resolution_kill_switch(Store *st, int active, const char *category, const char *actor,
+                           const char *reason, int64_t now, char *err, size_t errsz)
 {
     if (!actor || !*actor) {
         snprintf(err, errsz, "actor is required");
         return -EINVAL;
     }
+    if (category && !decision_in(decision_categories, category)) {
+        snprintf(err, errsz, "Invalid category: %s", category);
+        return -EINVAL;
+    }
     if (!reason || !*reason)
         reason = active ? RESOLUTION_DEFAULT_KILL_REASON : NULL;
-
-    cJSON *d = cJSON_CreateObject();
-    if (reason)
-        cJSON_AddStringToObject(d, "reason", reason);
-    char *details = cJSON_PrintUnformatted(d);
-    cJSON_Delete(d);
-
-    char detail[256];
-    snprintf(detail, sizeof detail, "by %s%s%s", actor, reason ? ": " : "", reason ? reason : "");
-
-    int rc = -EIO;
     if (store_begin(st) < 0)
-        goto out;
-    if (resolution_repo_set_kill(st, active, actor, reason, now) < 0 ||
-        audit_repo_add(st, active ? "Kill Switch Activated" : "Kill Switch Deactivated",
-                       "Config", 1, AUDIT_SYSTEM_USER, detail, now) < 0 ||
-        incident_audit_repo_add(st, INCIDENT_AUDIT_SYSTEM,
-                                active ? "kill_switch_activated" : "kill_switch_deactivated",
-                                actor, NULL, details ? details : "{}", 1, NULL, now,
-                                NULL) < 0) {
+        goto io;
+    if (kill_locked(st, active, category, actor, reason, now) < 0) {
         store_rollback(st);
-        goto out;
+        goto io;
     }
     if (store_commit(st) < 0)
-        goto out;
-    rc = 0;
-out:
-    if (rc < 0)
-        snprintf(err, errsz, "Internal server error");
+        goto io;
+    return 0;
+io:
+    snprintf(err, errsz, IO_ERROR);
+    return -EIO;
+}
+
+int resolution_set_kill_switch(Store *st, int active, const char *actor, const char *reason,
+                               int64_t now, char *err, size_t errsz)
+{
+    return resolution_kill_switch(st, active, NULL, actor, reason, now, err, errsz);
+}
+
+/* ---- categories ---------------------------------------------------------- */
+
+static void from_row(ResolutionCategory *c, CategoryRow *row)
+{
+    strlcpy_(c->cfg.category, row->category, sizeof c->cfg.category);
+    c->cfg.auto_resolution_enabled = row->auto_resolution_enabled;
+    c->cfg.confidence_threshold = row->confidence_threshold;
+    c->cfg.max_retry_attempts = row->max_retry_attempts;
+    c->cfg.notification_required = row->notification_required;
+    c->playbook = row->playbook;             /* ownership moves */
+    row->playbook = NULL;
+    strlcpy_(c->kill_actor, row->kill_actor, sizeof c->kill_actor);
+    strlcpy_(c->kill_reason, row->kill_reason, sizeof c->kill_reason);
+    c->kill_at = row->kill_at;
+    c->configured = 1;
+}
+
+int resolution_category_get(Store *st, const char *category, ResolutionCategory *out)
+{
+    memset(out, 0, sizeof *out);
+    category_config_default(&out->cfg, category);
+    GlobalConfigRow g;
+    CategoryRow row;
+    int r = category_repo_get(st, category, &row);
+    if (r < 0 || category_repo_global_get(st, &g) < 0) {
+        if (r > 0)
+            category_row_free(&row);
+        return -EIO;
+    }
+    if (r)
+        from_row(out, &row);
+    if (!r || out->cfg.confidence_threshold <= THRESHOLD_INHERIT) {
+        out->cfg.confidence_threshold = g.default_confidence_threshold;
+        out->inherits_threshold = 1;
+    }
+    return 0;
+}
+
+void resolution_category_free(ResolutionCategory *c)
+{
+    if (c) {
+        free(c->playbook);
+        c->playbook = NULL;
+    }
+}
+
+/* The seed's CategoryConfig dict, plus our playbook (array or null). */
+static cJSON *category_json(const CategoryConfig *c, const char *playbook)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "category", c->category);
+    cJSON_AddBoolToObject(o, "auto_resolution_enabled", c->auto_resolution_enabled);
+    cJSON_AddNumberToObject(o, "confidence_threshold", c->confidence_threshold);
+    cJSON_AddNumberToObject(o, "max_retry_attempts", c->max_retry_attempts);
+    cJSON_AddBoolToObject(o, "notification_required", c->notification_required);
+    cJSON *pb = playbook ? cJSON_Parse(playbook) : NULL;
+    cJSON_AddItemToObject(o, "playbook", pb ? pb : cJSON_CreateNull());
+    return o;
+}
+
+static void add_change(cJSON *changes, const char *key, cJSON *old, cJSON *new_)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddItemToObject(c, "old", old);
+    cJSON_AddItemToObject(c, "new", new_);
+    cJSON_AddItemToObject(changes, key, c);
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+static int check_threshold(double v, const char *name, char *err, size_t errsz)
+{
+    if (!(v >= 0.0 && v <= 1.0)) {
+        snprintf(err, errsz, "%s must be between 0.0 and 1.0", name);
+        return -EINVAL;
+    }
+    if (v < DECISION_MIN_THRESHOLD) {
+        snprintf(err, errsz, "Confidence threshold should be at least 0.5 for safety");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* A JSON array of strings, printed compactly into out (< size). */
+static int normalize_recipients(const char *json, char *out, size_t size, char *err,
+                                size_t errsz)
+{
+    cJSON *a = cJSON_Parse(json);
+    int ok = cJSON_IsArray(a);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a) ok = ok && cJSON_IsString(e);
+    char *s = ok ? cJSON_PrintUnformatted(a) : NULL;
+    cJSON_Delete(a);
+    if (!s || strlen(s) >= size) {
+        free(s);
+        snprintf(err, errsz, ok ? "notification_recipients is too long"
+                                : "notification_recipients must be an array of strings");
+        return -EINVAL;
+    }
+    strcpy(out, s);
+    free(s);
+    return 0;
+}
+
+static int validate(const ResolutionUpdate *u, char *err, size_t errsz)
+{
+    if (u->has_default_threshold &&
+        check_threshold(u->default_threshold, "default_confidence_threshold", err, errsz) < 0)
+        return -EINVAL;
+    if (u->has_max_concurrent &&
+        (u->max_concurrent < 1 || u->max_concurrent > DECISION_MAX_CONCURRENCY)) {
+        snprintf(err, errsz, "max_concurrent_resolutions must be between 1 and %d",
+                 DECISION_MAX_CONCURRENCY);
+        return -EINVAL;
+    }
+    if (u->has_max_per_hour && (u->max_per_hour < 1 || u->max_per_hour > 1000)) {
+        snprintf(err, errsz, "max_incidents_per_service_hour must be between 1 and 1000");
+        return -EINVAL;
+    }
+    if (u->has_category) {
+        const CategoryConfig *c = &u->category;
+        if (!decision_in(decision_categories, c->category)) {
+            snprintf(err, errsz, "Invalid category: %s", c->category);
+            return -EINVAL;
+        }
+        if (check_threshold(c->confidence_threshold, "confidence_threshold", err, errsz) < 0)
+            return -EINVAL;
+        if (c->max_retry_attempts < 0 || c->max_retry_attempts > DECISION_MAX_RETRIES) {
+            snprintf(err, errsz, "max_retry_attempts must be between 0 and %d",
+                     DECISION_MAX_RETRIES);
+            return -EINVAL;
+        }
+        if (u->has_playbook && u->playbook_json) {
+            Playbook pb;
+            if (playbook_parse(u->playbook_json, &pb, err, errsz) < 0)
+                return -EINVAL;
+            playbook_free(&pb);
+        }
+    } else if (u->has_playbook) {
+        snprintf(err, errsz, "A playbook belongs to a category_config");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* ---- PUT /api/v1/config ------------------------------------------------------ */
+
+static int audit_config(Store *st, const char *actor, cJSON *changes, int64_t now)
+{
+    char keys[300] = "";
+    const cJSON *c;
+    cJSON_ArrayForEach(c, changes) {
+        size_t len = strlen(keys);
+        snprintf(keys + len, sizeof keys - len, "%s%s", len ? ", " : "", c->string);
+    }
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "message", "Auto-resolution configuration updated");
+    cJSON_AddItemReferenceToObject(d, "changes", changes);
+    char *details = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+    char detail[400];
+    snprintf(detail, sizeof detail, "by %s: %s", actor, keys);
+    int r = incident_audit_repo_add(st, INCIDENT_AUDIT_SYSTEM, "config_updated", actor, NULL,
+                                    details ? details : "{}", 1, NULL, now, NULL) < 0 ||
+                    audit_repo_add(st, "Config Updated", "Config", 1, AUDIT_SYSTEM_USER, detail,
+                                   now) < 0
+                ? -EIO
+                : 0;
     free(details);
-    return rc;
+    return r;
+}
+
+static int update_category(Store *st, const ResolutionUpdate *u, const char *actor,
+                           cJSON *changes, int64_t now)
+{
+    const CategoryConfig *c = &u->category;
+    CategoryRow old;
+    int got = category_repo_get(st, c->category, &old);
+    if (got < 0)
+        return -EIO;
+    CategoryRow row = {0};
+    strlcpy_(row.category, c->category, sizeof row.category);
+    row.auto_resolution_enabled = c->auto_resolution_enabled;
+    row.confidence_threshold = c->confidence_threshold;
+    row.max_retry_attempts = c->max_retry_attempts;
+    row.notification_required = c->notification_required;
+    row.playbook = u->has_playbook ? (char *)u->playbook_json : got ? old.playbook : NULL;
+    int was_enabled = got ? old.auto_resolution_enabled : 1;
+    if (got && was_enabled == c->auto_resolution_enabled) {       /* keep the switch record */
+        strlcpy_(row.kill_actor, old.kill_actor, sizeof row.kill_actor);
+        strlcpy_(row.kill_reason, old.kill_reason, sizeof row.kill_reason);
+        row.kill_at = old.kill_at;
+    } else if (!c->auto_resolution_enabled) {                      /* switched off here */
+        strlcpy_(row.kill_actor, actor, sizeof row.kill_actor);
+        strlcpy_(row.kill_reason, "Set via configuration update", sizeof row.kill_reason);
+        row.kill_at = now;
+    }
+    CategoryConfig oldc;
+    if (got) {
+        strlcpy_(oldc.category, old.category, sizeof oldc.category);
+        oldc.auto_resolution_enabled = old.auto_resolution_enabled;
+        oldc.confidence_threshold = old.confidence_threshold;
+        GlobalConfigRow g;
+        if (oldc.confidence_threshold <= THRESHOLD_INHERIT && category_repo_global_get(st, &g) == 0)
+            oldc.confidence_threshold = g.default_confidence_threshold;
+        oldc.max_retry_attempts = old.max_retry_attempts;
+        oldc.notification_required = old.notification_required;
+    }
+    char key[64];
+    snprintf(key, sizeof key, "category_config.%s", c->category);
+    add_change(changes, key, got ? category_json(&oldc, old.playbook) : cJSON_CreateNull(),
+               category_json(c, row.playbook));
+    int r = category_repo_put(st, &row);
+    if (got)
+        category_row_free(&old);
+    return r;
+}
+
+int resolution_config_update(Store *st, const ResolutionUpdate *u, const char *actor,
+                             int64_t now, char *err, size_t errsz)
+{
+    if (validate(u, err, errsz) < 0)
+        return -EINVAL;
+    char recipients[sizeof ((GlobalConfigRow *)0)->notification_recipients];
+    if (u->recipients_json &&
+        normalize_recipients(u->recipients_json, recipients, sizeof recipients, err, errsz) < 0)
+        return -EINVAL;
+    if (!actor || !*actor)
+        actor = "system";
+    cJSON *changes = cJSON_CreateObject();
+    GlobalConfigRow g;
+    if (store_begin(st) < 0)
+        goto io;
+    if (category_repo_global_get(st, &g) < 0)
+        goto io_rb;
+    if (u->has_global_enabled) {
+        add_change(changes, "global_enabled", cJSON_CreateBool(g.global_enabled),
+                   cJSON_CreateBool(u->global_enabled));
+        if (g.global_enabled && !u->global_enabled &&
+            kill_locked(st, 1, NULL, actor, "Set via configuration update", now) < 0)
+            goto io_rb;
+        if (!g.global_enabled && u->global_enabled && kill_locked(st, 0, NULL, actor, NULL, now) < 0)
+            goto io_rb;
+        g.global_enabled = u->global_enabled;
+    }
+    if (u->has_default_threshold) {
+        add_change(changes, "default_confidence_threshold",
+                   cJSON_CreateNumber(g.default_confidence_threshold),
+                   cJSON_CreateNumber(u->default_threshold));
+        g.default_confidence_threshold = u->default_threshold;
+    }
+    if (u->has_max_concurrent) {
+        add_change(changes, "max_concurrent_resolutions",
+                   cJSON_CreateNumber(g.max_concurrent_resolutions),
+                   cJSON_CreateNumber(u->max_concurrent));
+        g.max_concurrent_resolutions = u->max_concurrent;
+    }
+    if (u->recipients_json) {
+        cJSON *o = cJSON_Parse(g.notification_recipients), *n = cJSON_Parse(recipients);
+        add_change(changes, "notification_recipients", o ? o : cJSON_CreateArray(),
+                   n ? n : cJSON_CreateArray());
+        strlcpy_(g.notification_recipients, recipients, sizeof g.notification_recipients);
+    }
+    if (u->has_max_per_hour) {
+        add_change(changes, "max_incidents_per_service_hour",
+                   cJSON_CreateNumber(g.max_incidents_per_service_hour),
+                   cJSON_CreateNumber(u->max_per_hour));
+        g.max_incidents_per_service_hour = u->max_per_hour;
+    }
+    if (category_repo_global_put(st, &g, actor, now) < 0)
+        goto io_rb;
+    if (u->has_category && update_category(st, u, actor, changes, now) < 0)
+        goto io_rb;
+    if (cJSON_GetArraySize(changes) > 0 && audit_config(st, actor, changes, now) < 0)
+        goto io_rb;
+    if (store_commit(st) < 0)
+        goto io;
+    cJSON_Delete(changes);
+    return 0;
+io_rb:
+    store_rollback(st);
+io:
+    cJSON_Delete(changes);
+    snprintf(err, errsz, IO_ERROR);
+    return -EIO;
+}
+
+/* ---- start-up ------------------------------------------------------------------ */
+
+/* Apply the playbook file's categories; changes gets what differed. */
+static int bootstrap_playbooks(Store *st, const cJSON *obj, cJSON *changes, char *err,
+                               size_t errsz)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, obj) {
+        if (!decision_in(decision_categories, e->string)) {
+            snprintf(err, errsz, "playbook file: Invalid category: %s", e->string);
+            return -EINVAL;
+        }
+        char *text = cJSON_PrintUnformatted(e);
+        Playbook pb;
+        char perr[200];
+        if (playbook_parse(text, &pb, perr, sizeof perr) < 0) {
+            snprintf(err, errsz, "playbook file: %s: %s", e->string, perr);
+            free(text);
+            return -EINVAL;
+        }
+        playbook_free(&pb);
+        CategoryRow row;
+        int got = category_repo_get(st, e->string, &row);
+        if (got < 0) {
+            free(text);
+            return -EIO;
+        }
+        if (!got)
+            inheriting_row(&row, e->string);
+        int r = 0;
+        if (!row.playbook || strcmp(row.playbook, text) != 0) {
+            char key[64];
+            snprintf(key, sizeof key, "category_config.%s.playbook", e->string);
+            cJSON *old = row.playbook ? cJSON_Parse(row.playbook) : NULL;
+            add_change(changes, key, old ? old : cJSON_CreateNull(), cJSON_Parse(text));
+            free(row.playbook);
+            row.playbook = text;
+            text = NULL;
+            r = category_repo_put(st, &row);
+        }
+        category_row_free(&row);
+        free(text);
+        if (r < 0)
+            return -EIO;
+    }
+    return 0;
+}
+
+int resolution_bootstrap(Store *st, double default_threshold, int max_concurrent,
+                         const char *playbooks_json, int64_t now, char *err, size_t errsz)
+{
+    cJSON *obj = NULL;
+    if (playbooks_json) {
+        obj = cJSON_Parse(playbooks_json);
+        if (!cJSON_IsObject(obj)) {
+            cJSON_Delete(obj);
+            snprintf(err, errsz, "playbook file: expected a JSON object {\"<category>\": [steps]}");
+            return -EINVAL;
+        }
+    }
+    cJSON *changes = cJSON_CreateObject();
+    GlobalConfigRow g;
+    int r = -EIO;
+    if (store_begin(st) < 0)
+        goto out;
+    if (category_repo_global_get(st, &g) < 0)
+        goto rb;
+    if (!g.updated_at && (g.default_confidence_threshold != default_threshold ||
+                          g.max_concurrent_resolutions != max_concurrent)) {
+        if (g.default_confidence_threshold != default_threshold)
+            add_change(changes, "default_confidence_threshold",
+                       cJSON_CreateNumber(g.default_confidence_threshold),
+                       cJSON_CreateNumber(default_threshold));
+        if (g.max_concurrent_resolutions != max_concurrent)
+            add_change(changes, "max_concurrent_resolutions",
+                       cJSON_CreateNumber(g.max_concurrent_resolutions),
+                       cJSON_CreateNumber(max_concurrent));
+        g.default_confidence_threshold = default_threshold;
+        g.max_concurrent_resolutions = max_concurrent;
+        if (category_repo_global_put(st, &g, NULL, now) < 0)
+            goto rb;
+    }
+    if (obj && (r = bootstrap_playbooks(st, obj, changes, err, errsz)) < 0)
+        goto rb_keep;
+    r = -EIO;
+    if (cJSON_GetArraySize(changes) > 0 && audit_config(st, "config-file", changes, now) < 0)
+        goto rb;
+    if (store_commit(st) < 0)
+        goto out;
+    r = 0;
+    goto done;
+rb:
+    r = -EIO;
+rb_keep:
+    store_rollback(st);
+out:
+    if (r == -EIO)
+        snprintf(err, errsz, "cannot write the auto-resolution settings: %s", store_errmsg(st));
+done:
+    cJSON_Delete(changes);
+    cJSON_Delete(obj);
+    return r;
 }

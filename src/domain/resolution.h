@@ -1,6 +1,8 @@
-/* resolution — the one write path for seed 001's global auto-resolution
- * switch (the kill switch). The TUI's `K` / `:kill` and the API's
- * /api/v1/config/kill-switch/{activate,deactivate} both call it.
+/* resolution — the one write path for seed 001's configuration: the
+ * global auto-resolution switch (the kill switch), its per-category
+ * counterpart, and the settings of GET/PUT /api/v1/config. The TUI's `K` /
+ * `:kill` and the API's /api/v1/config/kill-switch/{activate,deactivate}
+ * both call it.
  *
  * Thread: whoever owns the Store passed in.
  */
@@ -10,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "store/db.h"
+#include "domain/decision.h"
 
 /* Seed 001's default reason for an activation without one. */
 #define RESOLUTION_DEFAULT_KILL_REASON "Emergency activation"
@@ -20,12 +23,75 @@
  * Activated" / "Kill Switch Deactivated", entity "Config", entity_id 1,
  * detail "by <actor>: <reason>") and a seed 001 incident_audit entry
  * (incident_id "SYSTEM", action kill_switch_activated /
- * kill_switch_deactivated, the actor, details {"reason": ...}).
+ * kill_switch_deactivated, the actor, the seed's details: {"message":
+ * "Emergency kill switch activated - all auto-resolutions disabled",
+ * "reason": ...} / {"message": "Emergency kill switch deactivated -
+ * auto-resolutions re-enabled"}).
  * actor is required (seed 001); reason may be NULL or "" (activation then
  * uses RESOLUTION_DEFAULT_KILL_REASON). Setting the state it already has
  * is not an error: it is written and audited again, as the seed does.
  * 0, -EINVAL ("actor is required"), -EIO. */
 int resolution_set_kill_switch(Store *st, int active, const char *actor, const char *reason,
                                int64_t now, char *err, size_t errsz);
+
+/* The same for one category when category is not NULL: its
+ * auto_resolution_enabled goes to 0 (1) with actor, reason and time in
+ * category_config; audited like the global switch with details.category.
+ * Running resolutions of that category stop before their next step.
+ * -EINVAL "Invalid category: x" too. */
+int resolution_kill_switch(Store *st, int active, const char *category, const char *actor,
+                           const char *reason, int64_t now, char *err, size_t errsz);
+
+/* ---- configuration (seed 001's AutoResolutionConfig) ---------------------- */
+
+typedef struct ResolutionCategory {
+    CategoryConfig cfg;
+    int            configured;           /* a category_config row exists */
+    int            inherits_threshold;   /* its threshold is the global default */
+    char          *playbook;             /* owned JSON text; NULL = the seed's defaults */
+    char           kill_actor[81], kill_reason[256];
+    int64_t        kill_at;              /* 0 = no per-category kill switch record */
+} ResolutionCategory;
+
+/* The category's settings, the seed's defaults when not configured; the
+ * threshold is the global default when the category does not set its own
+ * (not configured, or a row made only for a playbook or a kill switch).
+ * 0 or -EIO. Free with resolution_category_free. */
+int  resolution_category_get(Store *st, const char *category, ResolutionCategory *out);
+void resolution_category_free(ResolutionCategory *c);
+
+/* PUT /api/v1/config: only the has_* parts change. A category update
+ * replaces that category's settings (the seed's semantics); its playbook
+ * changes only with has_playbook (playbook_json NULL = back to the seed's
+ * defaults). Validation ("Confidence threshold should be at least 0.5 for
+ * safety", ...) comes first; then one transaction writes the rows, the
+ * kill switch entries when global_enabled flips (reason "Set via
+ * configuration update"), and one config_updated entry (incident_id
+ * "SYSTEM", details.changes {"<key>": {"old", "new"}}). Nothing changed:
+ * nothing audited. 0, -EINVAL, -EIO. */
+typedef struct ResolutionUpdate {
+    int            has_global_enabled, global_enabled;
+    int            has_default_threshold;
+    double         default_threshold;
+    int            has_max_concurrent, max_concurrent;
+    const char    *recipients_json;      /* JSON array of strings; NULL = unchanged */
+    int            has_max_per_hour, max_per_hour;
+    int            has_category;
+    CategoryConfig category;
+    int            has_playbook;
+    const char    *playbook_json;
+} ResolutionUpdate;
+
+int resolution_config_update(Store *st, const ResolutionUpdate *u, const char *actor,
+                             int64_t now, char *err, size_t errsz);
+
+/* At start (main): the config file's resolve.* values. The default
+ * threshold and the concurrency limit apply while the settings were never
+ * changed through the API or the console; playbooks_json (a JSON object
+ * {"<category>": [steps...]}, may be NULL) replaces the playbook of each
+ * category it names whenever it differs, audited config_updated with
+ * actor "config-file". 0, -EINVAL (err names the problem), -EIO. */
+int resolution_bootstrap(Store *st, double default_threshold, int max_concurrent,
+                         const char *playbooks_json, int64_t now, char *err, size_t errsz);
 
 #endif

@@ -104,6 +104,8 @@ int seed_demo(Store *st, int64_t now, char *err, size_t errsz)
                 goto io_rb;
         }
     }
+    if (seed_demo_observability(st, now, err, errsz) < 0)
+        goto fail;
     if (store_commit(st) < 0)
         goto io;
     return 0;

@@ -6,12 +6,28 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "domain/users.h"
 #include "store/db.h"
 
 /* The demo: a dozen services with BIA, dependencies, loopback probes,
  * heartbeats of various ages, past downtimes and integrations.
  * 0, or -errno with err. */
 int seed_demo(Store *st, int64_t now, char *err, size_t errsz);
+
+/* Seed 004's demo (seed004.c), part of seed_demo: the accounts below
+ * (the first an Admin), a day of metrics history, two threshold alerts
+ * (cpu 92.1 cleared, memory 78.2 open) and the demo user's thresholds
+ * (60/70). Accounts that exist are kept. 0 or -errno with err. */
+#define SEED_DEMO_ADMIN          "admin"
+#define SEED_DEMO_ADMIN_PASSWORD "admin123"
+#define SEED_DEMO_USER           "demo"
+#define SEED_DEMO_USER_PASSWORD  "demo123"
+int seed_demo_observability(Store *st, int64_t now, char *err, size_t errsz);
+
+/* A session of ttl_s for username (the demo token's jti, USERS_JTI_LEN +
+ * 1 bytes): 0 with *out, -ENOENT (no such user), -EIO. */
+int seed_demo_session(Store *st, const char *username, int64_t now, int ttl_s, UserInfo *out,
+                      char *jti, char *err, size_t errsz);
 
 /* n synthetic services (deterministic for a given n): BIA, up to three
  * dependencies on earlier services, a status, some recent downtimes and

@@ -51,7 +51,7 @@ static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
     "incident_id, title, description, category, priority, status, state, state_reason, "  \
     "confidence_score, created_by, created_at, updated_at, resolved_at, queued_at, "      \
     "started_at, auto_resolved, tags, service_id, run, steps_total, steps_done, forced, " \
-    "requested_by"
+    "requested_by, rowid"
 
 /* Read a row of INCIDENT_COLS; owned strings are malloc'd. */
 static void read_row(sqlite3_stmt *s, IncidentRec *r)
@@ -80,6 +80,7 @@ static void read_row(sqlite3_stmt *s, IncidentRec *r)
     r->steps_done = sqlite3_column_int(s, 20);
     r->forced = sqlite3_column_int(s, 21);
     r->requested_by = store_col_strdup(s, 22);
+    r->rowid = sqlite3_column_int64(s, 23);
     if (!r->title)
         r->title = xstrdup("");
     if (!r->tags)
@@ -337,6 +338,50 @@ int incident_repo_progress(Store *st, IncidentProgress *out, int max)
     }
     sqlite3_reset(s);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -EIO;
+}
+
+int incident_repo_step_views(Store *st, int max_incidents, IncidentStepView **out)
+{
+    static const char sql[] =
+        "WITH recent AS (SELECT incident_id, run, created_at, rowid AS rid FROM incident "
+        "ORDER BY created_at DESC, rowid DESC LIMIT ?1) "
+        "SELECT p.incident_id, p.step_index, p.attempt, p.action, p.description, p.success, "
+        "p.error_message, p.executed_at, p.duration_ms FROM recent r JOIN playbook_run p "
+        "ON p.incident_id = r.incident_id AND p.run = r.run "
+        "WHERE p.id = (SELECT max(q.id) FROM playbook_run q WHERE q.incident_id = p.incident_id "
+        "AND q.run = p.run AND q.step_index = p.step_index) "
+        "ORDER BY r.created_at DESC, r.rid DESC, p.step_index";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    *out = NULL;
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int(s, 1, max_incidents);
+    int n = 0, cap = 0, rc;
+    IncidentStepView *v = NULL;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            v = xrealloc(v, (size_t)cap * sizeof *v);
+        }
+        IncidentStepView *x = &v[n++];
+        memset(x, 0, sizeof *x);
+        copy_col(s, 0, x->incident_id, sizeof x->incident_id);
+        x->step_index = sqlite3_column_int(s, 1);
+        x->attempt = sqlite3_column_int(s, 2);
+        copy_col(s, 3, x->action, sizeof x->action);
+        copy_col(s, 4, x->description, sizeof x->description);
+        x->success = sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 5);
+        copy_col(s, 6, x->error, sizeof x->error);
+        x->executed_at = store_col_time(s, 7);
+        x->duration_ms = sqlite3_column_int(s, 8);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return -EIO;
+    }
+    *out = v;
+    return n;
 }
 
 int incident_repo_open_alert_ids(Store *st, int64_t service_id, int64_t **out)

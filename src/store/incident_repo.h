@@ -30,6 +30,7 @@ typedef struct IncidentRec {
     int64_t service_id;                  /* 0 = none */
     int     run, steps_total, steps_done, forced;
     char   *requested_by;                /* owned, may be NULL */
+    int64_t rowid;                       /* SQLite's, for notification keys */
 } IncidentRec;
 
 void incident_rec_free(IncidentRec *r);   /* frees the owned strings */
@@ -87,6 +88,20 @@ typedef struct IncidentProgress {
     int     current_attempt;
 } IncidentProgress;
 int incident_repo_progress(Store *st, IncidentProgress *out, int max);
+
+/* The last attempt of every step of the newest run of the newest
+ * max_incidents incidents, by incident (view_repo_incidents() order) then
+ * step, for the snapshot; *out malloc'd. count or -EIO. */
+typedef struct IncidentStepView {
+    char    incident_id[64];
+    int     step_index, attempt;        /* step 0-based */
+    char    action[48], description[96];
+    int     success;                    /* 1, 0, -1 NULL */
+    char    error[120];
+    int64_t executed_at;
+    int     duration_ms;
+} IncidentStepView;
+int incident_repo_step_views(Store *st, int max_incidents, IncidentStepView **out);
 
 /* Ids of a service's open alerts (unacknowledged, unresolved); *out
  * malloc'd (caller frees). count or -EIO. */

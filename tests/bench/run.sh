@@ -35,7 +35,7 @@ case "$opts" in
 esac
 
 echo "== building benchmarks in $bdir"
-if ! out=$(meson compile -C "$bdir" bench_cycle bench_probes 2>&1); then
+if ! out=$(meson compile -C "$bdir" bench_cycle bench_probes collector_bench 2>&1); then
     printf '%s\n' "$out" >&2
     echo "run.sh: build failed in $bdir" >&2
     exit 1
@@ -54,3 +54,6 @@ echo "== engine cycle (tests/bench/bench_cycle.c)"
 echo
 echo "== probe batches (tests/bench/bench_probes.c)"
 "$bdir/tests/bench/bench_probes"
+echo
+echo "== metrics collector (tests/bench/collector_bench.c; COLLECTOR_BENCH_S seconds)"
+"$bdir/tests/bench/collector_bench" "${COLLECTOR_BENCH_S:-60}" 1

@@ -52,6 +52,11 @@ static const Row rows[] = {
     {"engine.heartbeat_degraded_s", "RESOPS_HEARTBEAT_DEGRADED_S", INT, "300", "1000000"},
     {"engine.heartbeat_down_s", "RESOPS_HEARTBEAT_DOWN_S", INT, "600", "7200"},
     {"engine.metrics_interval", "METRICS_INTERVAL", INT, "5", "3600"},
+    {"metrics.alert_after", "RESOPS_ALERT_AFTER", INT, "3", "1"},
+    {"metrics.clear_after", "RESOPS_CLEAR_AFTER", INT, "3", "1000"},
+    {"metrics.hysteresis_pct", "RESOPS_HYSTERESIS_PCT", DBL, "5", "12.5"},
+    {"metrics.raw_retention_s", "RESOPS_METRICS_RAW_RETENTION_S", INT, "86400", "60"},
+    {"metrics.minute_retention_s", "RESOPS_METRICS_MINUTE_RETENTION_S", INT, "2592000", "0"},
     {"api.listen", "RESOPS_LISTEN", STR, "", "127.0.0.1:8080"},
     {"api.jwt_secret_key", "JWT_SECRET_KEY", STR, "", "s3cret"},
     {"api.open_signup", "RESOPS_OPEN_SIGNUP", BOOL, "false", "true"},
@@ -76,6 +81,9 @@ static const Row rows[] = {
     {"notify.max_age_s", "RESOPS_NOTIFY_MAX_AGE_S", INT, "86400", "60"},
     {"resolve.default_confidence_threshold", "RESOPS_CONFIDENCE_THRESHOLD", DBL, "0.90", "0.5"},
     {"resolve.max_concurrent_resolutions", "RESOPS_MAX_CONCURRENT", INT, "10", "1"},
+    {"resolve.retry_backoff_ms", "RESOPS_RETRY_BACKOFF_MS", INT, "1000", "0"},
+    {"resolve.step_timeout_ms", "RESOPS_STEP_TIMEOUT_MS", INT, "30000", "100"},
+    {"resolve.playbook_file", "RESOPS_PLAYBOOK_FILE", STR, "", "/etc/resops/playbooks.json"},
 };
 
 static char tmpdir[64];

@@ -87,7 +87,8 @@ static void test_activate_writes_all_three(void **state)
     assert_string_equal(rows[0].action, "kill_switch_activated");
     assert_string_equal(rows[0].incident_id, "SYSTEM");
     assert_string_equal(rows[0].actor, "alice");
-    assert_string_equal(rows[0].details, "{\"reason\":\"bad deploy\"}");
+    assert_string_equal(rows[0].details, "{\"message\":\"Emergency kill switch activated - all "
+                                        "auto-resolutions disabled\",\"reason\":\"bad deploy\"}");
     assert_int_equal(rows[0].success, 1);
     assert_int_equal(strlen(rows[0].audit_id), 36);
     assert_int_equal(rows[0].audit_id[14], '4');            /* UUID version 4 */
@@ -100,7 +101,8 @@ static void test_activate_writes_all_three(void **state)
     assert_int_equal(n, 2);
     assert_string_equal(rows[0].action, "kill_switch_deactivated");   /* newest first */
     assert_string_equal(rows[0].actor, "bob");
-    assert_string_equal(rows[0].details, "{}");
+    assert_string_equal(rows[0].details, "{\"message\":\"Emergency kill switch deactivated - "
+                                        "auto-resolutions re-enabled\"}");
     n = incident_audit_repo_list(f->st, NULL, "kill_switch_activated", rows, 4, 0);
     assert_int_equal(n, 1);
 }
@@ -123,7 +125,9 @@ static void test_default_reason_and_actor(void **state)
     resolution_repo_get_kill(f->st, &ks);
     assert_string_equal(ks.reason, RESOLUTION_DEFAULT_KILL_REASON);
     assert_int_equal(incident_audit_repo_list(f->st, NULL, NULL, rows, 2, 0), 1);
-    assert_string_equal(rows[0].details, "{\"reason\":\"Emergency activation\"}");
+    assert_string_equal(rows[0].details, "{\"message\":\"Emergency kill switch activated - all "
+                                        "auto-resolutions disabled\",\"reason\":\"Emergency "
+                                        "activation\"}");
 }
 
 static void test_snapshot_shows_it(void **state)

@@ -1,0 +1,432 @@
+/* runner — see runner.h.
+ *
+ * DESIGN
+ * Dispatcher: one thread that sleeps in poll() on a control pipe ('k'
+ * look now, 'd' a worker finished, 'q' stop) for at most poll_ms. When it
+ * wakes and something may have changed (a byte came, PRAGMA data_version
+ * moved, or a second passed) it calls incidents_claim() until that says
+ * "nothing to start": claim decides again with the number of resolutions
+ * this runner runs, so the limit is enforced in one place, by one thread.
+ * Each started run is a Job on an in-memory list; the pool grows by one
+ * thread when no worker is idle (never beyond max_workers). Threads stay
+ * once started: a pool of at most max_concurrent_resolutions threads.
+ *
+ * Worker: takes a Job and walks its playbook. Before every step (and
+ * every retry) incidents_gate() re-reads the kill switches; a failed
+ * attempt is recorded, then retried after retry_backoff_ms * 2^(k-1) up
+ * to the category's max_retry_attempts; the run ends resolved, failed or
+ * stopped. Every record is its own short transaction, so the write lock
+ * is never held while a step runs.
+ *
+ * Stop: a byte on the cancel pipe (never read, so it stays readable)
+ * aborts every step in flight and every backoff wait; workers then leave
+ * their incidents as they are (resolving) and the next start re-queues
+ * them (incidents_recover), exactly as after a crash.
+ *
+ * The console follows runs through the engine's snapshots: the engine
+ * republishes when another connection (these threads) commits.
+ */
+#include "runner.h"
+#include "steps.h"
+#include "domain/incidents.h"
+#include "store/db.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RESCAN_MS 1000
+
+typedef struct Job {
+    RunPlan     plan;
+    struct Job *next;
+} Job;
+
+struct Runner {
+    RunnerOpts      o;
+    char           *db_path;
+    Store          *st;             /* the dispatcher's */
+    int             ctl[2];
+    int             cancel[2];
+    pthread_t       thread;
+    int             started;
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;
+    Job            *head, *tail;    /* under mu */
+    pthread_t      *workers;        /* under mu */
+    int             nworkers, idle; /* under mu */
+    int             running;        /* under mu: claimed, not finished */
+    int             stopping;       /* atomic */
+};
+
+static int stopping(Runner *r) { return __atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE); }
+
+static void ctl_write(Runner *r, char c)
+{
+    if (r && r->ctl[1] >= 0) {
+        ssize_t w = write(r->ctl[1], &c, 1);
+        (void)w;
+    }
+}
+
+/* ---- one run ------------------------------------------------------------------- */
+
+/* Sleep ms unless the runner stops; 1 when it stops. */
+static int pause_ms(Runner *r, int64_t ms)
+{
+    if (ms <= 0)
+        return stopping(r);
+    struct pollfd p = {.fd = r->cancel[0], .events = POLLIN};
+    int64_t end = util_mono_ms() + ms;
+    for (;;) {
+        int64_t left = end - util_mono_ms();
+        if (left <= 0)
+            return stopping(r);
+        int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+        if (n > 0)
+            return 1;
+    }
+}
+
+static void exec_step(Runner *r, Store *st, const RunPlan *p, const PlaybookStep *s, int attempt,
+                      StepOutcome *o)
+{
+    PlaybookVars v = {
+        .incident_id = p->inc.incident_id, .category = p->inc.category,
+        .priority = p->inc.priority, .service = p->service, .created_by = p->inc.created_by,
+        .service_id = p->inc.service_id,
+    };
+    int timeout = s->timeout_ms > 0 ? s->timeout_ms : r->o.step_timeout_ms;
+    if (s->kind == STEP_COMMAND) {
+        int n = 0;
+        while (s->argv[n])
+            n++;
+        char **argv = xcalloc((size_t)n + 1, sizeof *argv);
+        for (int i = 0; i < n; i++)
+            argv[i] = playbook_expand(s->argv[i], &v);
+        char *env[7] = {
+            xasprintf("RESOPS_INCIDENT_ID=%s", p->inc.incident_id),
+            xasprintf("RESOPS_CATEGORY=%s", p->inc.category),
+            xasprintf("RESOPS_SERVICE_ID=%lld", (long long)p->inc.service_id),
+            xasprintf("RESOPS_STEP=%s", s->action),
+            xasprintf("RESOPS_ATTEMPT=%d", attempt),
+            xasprintf("RESOPS_RUN=%d", p->run),
+            NULL,
+        };
+        steps_run_command(argv, env, timeout, s->expect, r->cancel[0], o);
+        for (int i = 0; i < n; i++)
+            free(argv[i]);
+        free(argv);
+        for (int i = 0; env[i]; i++)
+            free(env[i]);
+    } else if (s->kind == STEP_HTTP) {
+        char *url = playbook_expand(s->url, &v), *body = playbook_expand(s->body, &v);
+        int nh = 0;
+        while (s->headers && s->headers[nh])
+            nh++;
+        char **h = xcalloc((size_t)nh + 1, sizeof *h);
+        for (int i = 0; i < nh; i++)
+            h[i] = playbook_expand(s->headers[i], &v);
+        steps_run_http(url, s->method, body, h, timeout, s->expect, r->cancel[0], o);
+        for (int i = 0; i < nh; i++)
+            free(h[i]);
+        free(h);
+        free(url);
+        free(body);
+    } else {
+        int64_t t0 = util_mono_ms();
+        if (incidents_run_internal(st, p, s, util_now(), o) < 0)
+            snprintf(o->error, sizeof o->error, "database error");
+        o->duration_ms = (int)(util_mono_ms() - t0);
+    }
+}
+
+/* Walk the playbook of p. Every return leaves the incident in a final
+ * state, except when the runner stops (it stays resolving). */
+static void run_job(Runner *r, Store *st, RunPlan *p)
+{
+    const char *id = p->inc.incident_id;
+    char reason[512];
+    for (int i = 0; i < p->pb.n; i++) {
+        const PlaybookStep *s = &p->pb.steps[i];
+        char step_id[37], last_error[256] = "";
+        incident_repo_uuid4(step_id);
+        for (int attempt = 1;; attempt++) {
+            if (attempt > 1) {
+                int64_t delay = decision_retry_delay_ms(r->o.retry_backoff_ms, attempt - 1,
+                                                        r->o.retry_cap_ms);
+                if (incidents_record_retry(st, p, i, attempt, delay, last_error, util_now()) < 0)
+                    goto io;
+                if (pause_ms(r, delay))
+                    return;
+            }
+            if (stopping(r))
+                return;
+            int g = incidents_gate(st, p->inc.category, reason, sizeof reason);
+            if (g < 0)
+                goto io;
+            if (g > 0) {
+                log_info("runner: %s stopped before step %d: %s", id, i + 1, reason);
+                if (incidents_finish_stopped(st, p, i + 1, reason, util_now()) < 0)
+                    goto io;
+                return;
+            }
+            StepOutcome o;
+            int64_t at = util_now();
+            exec_step(r, st, p, s, attempt, &o);
+            if (stopping(r)) {            /* abandoned, not failed */
+                free(o.output);
+                return;
+            }
+            int rec = incidents_record_step(st, p, i, step_id, attempt, at, &o, util_now());
+            free(o.output);
+            if (rec < 0)
+                goto io;
+            if (o.ok) {
+                p->inc.steps_done = i + 1;
+                break;
+            }
+            strlcpy_(last_error, o.error, sizeof last_error);
+            if (attempt > p->cfg.max_retry_attempts) {
+                snprintf(reason, sizeof reason, "Step %d (%s) failed after %d attempt%s: %s",
+                         i + 1, s->action, attempt, attempt == 1 ? "" : "s", o.error);
+                log_warn("runner: %s failed: %s", id, reason);
+                if (incidents_finish_failed(st, p, reason, util_now()) < 0)
+                    goto io;
+                return;
+            }
+        }
+    }
+    if (incidents_finish_resolved(st, p, util_now()) < 0)
+        goto io;
+    log_info("runner: %s auto-resolved in %d step%s", id, p->pb.n, p->pb.n == 1 ? "" : "s");
+    return;
+io:
+    log_error("runner: %s: database error: %s; the incident stays resolving until restart", id,
+              store_errmsg(st));
+}
+
+/* ---- workers ---------------------------------------------------------------------- */
+
+static void *worker_main(void *arg)
+{
+    Runner *r = arg;
+    Store *st = NULL;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (!r->head && !stopping(r)) {
+            r->idle++;
+            pthread_cond_wait(&r->cv, &r->mu);
+            r->idle--;
+        }
+        if (stopping(r)) {
+            pthread_mutex_unlock(&r->mu);
+            break;
+        }
+        Job *j = r->head;
+        r->head = j->next;
+        if (!r->head)
+            r->tail = NULL;
+        pthread_mutex_unlock(&r->mu);
+
+        char err[512];
+        if (!st && store_open(r->db_path, &st, err, sizeof err) < 0) {
+            log_error("runner: %s; %s stays resolving until restart", err, j->plan.inc.incident_id);
+            st = NULL;
+        } else {
+            run_job(r, st, &j->plan);
+        }
+        incidents_plan_free(&j->plan);
+        free(j);
+        pthread_mutex_lock(&r->mu);
+        r->running--;
+        pthread_mutex_unlock(&r->mu);
+        ctl_write(r, 'd');
+    }
+    store_close(st);
+    return NULL;
+}
+
+/* Under mu: a thread for the new job when none is idle. */
+static void grow_locked(Runner *r)
+{
+    if (r->idle > 0 || r->nworkers >= r->o.max_workers)
+        return;
+    r->workers = xrealloc(r->workers, (size_t)(r->nworkers + 1) * sizeof *r->workers);
+    if (pthread_create(&r->workers[r->nworkers], NULL, worker_main, r) == 0)
+        r->nworkers++;
+    else
+        log_error("runner: cannot start a worker thread");
+}
+
+/* ---- the dispatcher ---------------------------------------------------------------- */
+
+static void dispatch(Runner *r)
+{
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        int running = r->running;
+        pthread_mutex_unlock(&r->mu);
+        RunPlan p;
+        int c = incidents_claim(r->st, running, util_now(), &p);
+        if (c < 0)
+            log_error("runner: cannot claim incidents: %s", store_errmsg(r->st));
+        if (c <= 0)
+            return;
+        Job *j = xcalloc(1, sizeof *j);
+        j->plan = p;
+        log_info("runner: %s starts run %d (%d step%s, %d running)", p.inc.incident_id, p.run,
+                 p.pb.n, p.pb.n == 1 ? "" : "s", running + 1);
+        pthread_mutex_lock(&r->mu);
+        if (r->tail)
+            r->tail->next = j;
+        else
+            r->head = j;
+        r->tail = j;
+        r->running++;
+        grow_locked(r);
+        pthread_cond_signal(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+    }
+}
+
+static void *dispatcher_main(void *arg)
+{
+    Runner *r = arg;
+    int recovered = 0;
+    int64_t dv = -1, last_scan = 0;
+    for (;;) {
+        struct pollfd p = {.fd = r->ctl[0], .events = POLLIN};
+        int want = 0;
+        if (poll(&p, 1, r->o.poll_ms) > 0) {
+            char buf[64];
+            ssize_t n = read(r->ctl[0], buf, sizeof buf);
+            for (ssize_t i = 0; i < n; i++) {
+                if (buf[i] == 'q')
+                    return NULL;
+                want = 1;
+            }
+        }
+        int64_t now_ms = util_mono_ms();
+        if (r->o.engine && !engine_is_primary(r->o.engine))
+            continue;
+        if (!recovered) {
+            int n = incidents_recover(r->st, util_now());
+            if (n > 0)
+                log_warn("runner: %d interrupted resolution%s queued again", n, n == 1 ? "" : "s");
+            recovered = n >= 0;
+            want = 1;
+        }
+        int64_t v = store_data_version(r->st);
+        if (v != dv)              /* someone else wrote: the console may care */
+        if (want || v != dv || now_ms - last_scan >= RESCAN_MS) {
+            dv = v;
+            last_scan = now_ms;
+            dispatch(r);
+        }
+    }
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------- */
+
+static void runner_free(Runner *r)
+{
+    if (!r)
+        return;
+    while (r->head) {
+        Job *j = r->head;
+        r->head = j->next;
+        incidents_plan_free(&j->plan);
+        free(j);
+    }
+    store_close(r->st);
+    for (int i = 0; i < 2; i++) {
+        if (r->ctl[i] >= 0)
+            close(r->ctl[i]);
+        if (r->cancel[i] >= 0)
+            close(r->cancel[i]);
+    }
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    free(r->workers);
+    free(r->db_path);
+    free(r);
+}
+
+Runner *runner_start(const RunnerOpts *opts, char *err, size_t errsz)
+{
+    Runner *r = xcalloc(1, sizeof *r);
+    r->o = *opts;
+    r->db_path = xstrdup(opts->db_path);
+    r->o.db_path = r->db_path;
+    if (r->o.max_workers <= 0)
+        r->o.max_workers = 100;
+    if (r->o.poll_ms <= 0)
+        r->o.poll_ms = 100;
+    if (r->o.retry_cap_ms <= 0)
+        r->o.retry_cap_ms = 60000;
+    if (r->o.step_timeout_ms <= 0)
+        r->o.step_timeout_ms = 30000;
+    r->ctl[0] = r->ctl[1] = r->cancel[0] = r->cancel[1] = -1;
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    if (store_open(r->db_path, &r->st, err, errsz) < 0) {
+        runner_free(r);
+        return NULL;
+    }
+    if (pipe2(r->ctl, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(r->cancel, O_CLOEXEC) < 0) {
+        snprintf(err, errsz, "runner: pipe: %s", strerror(errno));
+        runner_free(r);
+        return NULL;
+    }
+    if (pthread_create(&r->thread, NULL, dispatcher_main, r) != 0) {
+        snprintf(err, errsz, "runner: cannot start thread");
+        runner_free(r);
+        return NULL;
+    }
+    r->started = 1;
+    return r;
+}
+
+void runner_kick(Runner *r)
+{
+    ctl_write(r, 'k');
+}
+
+int runner_running(Runner *r)
+{
+    if (!r)
+        return 0;
+    pthread_mutex_lock(&r->mu);
+    int n = r->running;
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
+void runner_stop(Runner *r)
+{
+    if (!r)
+        return;
+    __atomic_store_n(&r->stopping, 1, __ATOMIC_RELEASE);
+    ssize_t w = write(r->cancel[1], "x", 1);  /* stays readable: every wait ends */
+    (void)w;
+    if (r->started) {
+        ctl_write(r, 'q');
+        pthread_join(r->thread, NULL);
+    }
+    pthread_mutex_lock(&r->mu);
+    pthread_cond_broadcast(&r->cv);
+    int n = r->nworkers;
+    pthread_mutex_unlock(&r->mu);
+    for (int i = 0; i < n; i++)
+        pthread_join(r->workers[i], NULL);
+    log_info("runner: stopped");
+    runner_free(r);
+}

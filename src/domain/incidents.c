@@ -1,0 +1,857 @@
+/* incidents — see incidents.h.
+ *
+ * How it works: the decision is the pure can_auto_resolve() over the rows
+ * read in the same transaction that records its outcome, so what the
+ * audit says is what was decided. Submission makes the decision without
+ * the concurrency check (an incident never waits in the API for a slot it
+ * may never get: it is queued); the runner's claim makes it again with
+ * the running count, because configuration and the kill switch may change
+ * while an incident waits. Before every step the gate re-reads the two
+ * switches, so a kill switch stops a running resolution before its next
+ * step; the step in flight finishes (or times out).
+ */
+#include "domain/incidents.h"
+#include "domain/alerts.h"
+#include "domain/notify.h"
+#include "domain/resolution.h"
+#include "domain/services.h"
+#include "store/audit_repo.h"
+#include "store/category_repo.h"
+#include "store/incident_audit_repo.h"
+#include "store/service_repo.h"
+#include "log.h"
+#include "util.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IO_ERROR "Internal server error"
+#define MSG_IN_PROGRESS "Auto-resolution already in progress for this incident"
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static int is_queued(const IncidentRec *r)
+{
+    return strcmp(r->state, "resolving") == 0 ||
+           (strcmp(r->state, "open") == 0 && r->queued_at != 0);
+}
+
+static int closed_status(const char *status)
+{
+    return !strcmp(status, "auto_resolved") || !strcmp(status, "manually_resolved") ||
+           !strcmp(status, "closed");
+}
+
+/* Characters (not bytes) of a UTF-8 string. */
+static size_t utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Append one seed 001 audit entry; details is taken (a cJSON object). */
+static int audit(Store *st, const char *incident_id, const char *action, const char *actor,
+                 const double *confidence, cJSON *details, int success, const char *error,
+                 int64_t now)
+{
+    char *text = details ? cJSON_PrintUnformatted(details) : NULL;
+    cJSON_Delete(details);
+    int r = incident_audit_repo_add(st, incident_id, action, actor, confidence,
+                                    text ? text : "{}", success, error, now, NULL);
+    free(text);
+    return r < 0 ? -EIO : 0;
+}
+
+static cJSON *message_details(const char *message)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "message", message);
+    return d;
+}
+
+/* The decision for rec with the configuration as stored now. */
+static int decide(Store *st, const IncidentRec *rec, int forced, int running, int limit,
+                  ResolutionCategory *cat, Decision *d)
+{
+    GlobalConfigRow g;
+    if (category_repo_global_get(st, &g) < 0 ||
+        resolution_category_get(st, rec->category, cat) < 0)
+        return -EIO;
+    DecisionInput in = {
+        .global_enabled = g.global_enabled,
+        .status = rec->status,
+        .category = rec->category,
+        .category_config = cat->configured ? &cat->cfg : NULL,
+        .default_threshold = g.default_confidence_threshold,
+        .confidence = rec->confidence,
+        .forced = forced,
+        .running = running,
+        .max_concurrent = limit,
+    };
+    can_auto_resolve(&in, d);
+    return 0;
+}
+
+/* Record a refusal: the skip entry, and the state (an incident already
+ * resolved keeps its state; the seed only reports it). */
+static int record_skip(Store *st, const IncidentRec *rec, const Decision *d, int64_t now)
+{
+    int keep = d->check == CHECK_STATUS && strcmp(rec->state, "resolved") == 0;
+    if (incident_repo_finish(st, rec->incident_id, keep ? rec->state : "skipped", NULL,
+                             keep ? rec->state_reason : d->reason, 0, -1, now) < 0)
+        return -EIO;
+    cJSON *det = message_details("Auto-resolution skipped");
+    cJSON_AddStringToObject(det, "reason", d->reason);
+    return audit(st, rec->incident_id, "auto_resolution_skipped", "system", &rec->confidence,
+                 det, 1, NULL, now);
+}
+
+/* ---- submission ------------------------------------------------------------------ */
+
+int incidents_validate(const IncidentInput *in, char *err, size_t errsz)
+{
+    static const struct { size_t off; const char *name; } required[] = {
+        {offsetof(IncidentInput, incident_id), "incident_id"},
+        {offsetof(IncidentInput, title), "title"},
+        {offsetof(IncidentInput, description), "description"},
+        {offsetof(IncidentInput, category), "category"},
+        {offsetof(IncidentInput, priority), "priority"},
+        {offsetof(IncidentInput, created_by), "created_by"},
+    };
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+        if (!*(const char *const *)((const char *)in + required[i].off)) {
+            snprintf(err, errsz, "Field '%s' is required", required[i].name);
+            return -EINVAL;
+        }
+    size_t idlen = strlen(in->incident_id);
+    if (idlen == 0 || idlen > INCIDENT_ID_MAX) {
+        snprintf(err, errsz, "incident_id must be 1 to %d characters", INCIDENT_ID_MAX);
+        return -EINVAL;
+    }
+    for (const char *p = in->incident_id; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == '/' || *p == 0x7f) {
+            snprintf(err, errsz, "incident_id must not contain '/' or control characters");
+            return -EINVAL;
+        }
+    size_t tl = utf8_len(in->title);
+    if (tl < 1 || tl > 500) {
+        snprintf(err, errsz, "title must be 1 to 500 characters");
+        return -EINVAL;
+    }
+    if (!decision_in(decision_categories, in->category)) {
+        snprintf(err, errsz, "Invalid category: %s", in->category);
+        return -EINVAL;
+    }
+    if (!decision_in(decision_priorities, in->priority)) {
+        snprintf(err, errsz, "Invalid priority: %s", in->priority);
+        return -EINVAL;
+    }
+    if (in->status && !decision_in(decision_statuses, in->status)) {
+        snprintf(err, errsz, "Invalid status: %s", in->status);
+        return -EINVAL;
+    }
+    if (!isfinite(in->confidence) || in->confidence < 0.0 || in->confidence > 1.0) {
+        snprintf(err, errsz, "Confidence score must be between 0.0 and 1.0");
+        return -EINVAL;
+    }
+    if (strlen(in->created_by) > 200) {
+        snprintf(err, errsz, "created_by must be at most 200 characters");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int incidents_submit(Store *st, const IncidentInput *in, const char *requested_by, int forced,
+                     int64_t now, SubmitResult *out, char *err, size_t errsz)
+{
+    if (incidents_validate(in, err, errsz) < 0)
+        return -EINVAL;
+    memset(out, 0, sizeof *out);
+    IncidentRec old = {0}, rec = {0};
+    ResolutionCategory cat = {0};
+    int got = 0;
+    if (store_begin(st) < 0)
+        goto io;
+    if ((got = incident_repo_get(st, in->incident_id, &old)) < 0)
+        goto io_rb;
+    if (got && is_queued(&old)) {
+        store_rollback(st);
+        out->outcome = SUBMIT_BUSY;
+        snprintf(out->reason, sizeof out->reason, MSG_IN_PROGRESS);
+        incident_rec_free(&old);
+        return 0;
+    }
+    strlcpy_(rec.incident_id, in->incident_id, sizeof rec.incident_id);
+    rec.title = (char *)in->title;
+    rec.description = (char *)in->description;
+    strlcpy_(rec.category, in->category, sizeof rec.category);
+    strlcpy_(rec.priority, in->priority, sizeof rec.priority);
+    /* A closed incident stays closed whatever the body says (check 2). */
+    strlcpy_(rec.status, got && closed_status(old.status) ? old.status
+                         : in->status                     ? in->status
+                                                          : "open",
+             sizeof rec.status);
+    strlcpy_(rec.state, got ? old.state : "open", sizeof rec.state);
+    rec.state_reason = got ? old.state_reason : NULL;
+    rec.confidence = in->confidence;
+    rec.created_by = (char *)in->created_by;
+    rec.tags = (char *)(in->tags_json ? in->tags_json : "[]");
+    rec.service_id = in->service_id;
+    out->run_before = got ? old.run : 0;
+    if (incident_repo_upsert(st, &rec, now) < 0)
+        goto io_rb;
+
+    cJSON *det = message_details("Auto-resolution process initiated");
+    cJSON_AddStringToObject(det, "category", rec.category);
+    cJSON_AddStringToObject(det, "priority", rec.priority);
+    cJSON_AddStringToObject(det, "requested_by", requested_by ? requested_by : "system");
+    if (forced)
+        cJSON_AddBoolToObject(det, "forced", 1);
+    if (audit(st, rec.incident_id, "auto_resolution_attempted",
+              requested_by ? requested_by : "system", &rec.confidence, det, 1, NULL, now) < 0)
+        goto io_rb;
+
+    Decision d;
+    if (decide(st, &rec, forced, 0, 0, &cat, &d) < 0)
+        goto io_rb;
+    if (d.verdict == DECISION_SKIP) {
+        if (record_skip(st, &rec, &d, now) < 0)
+            goto io_rb;
+        out->outcome = SUBMIT_SKIPPED;
+        strlcpy_(out->reason, d.reason, sizeof out->reason);
+    } else {
+        if (incident_repo_queue(st, rec.incident_id, forced, requested_by, now) < 0)
+            goto io_rb;
+        out->outcome = SUBMIT_QUEUED;
+    }
+    if (store_commit(st) < 0)
+        goto io;
+    incident_rec_free(&old);
+    resolution_category_free(&cat);
+    return 0;
+io_rb:
+    store_rollback(st);
+io:
+    incident_rec_free(&old);
+    resolution_category_free(&cat);
+    snprintf(err, errsz, IO_ERROR);
+    return -EIO;
+}
+
+int incidents_retry(Store *st, const char *id, int forced, const char *actor, int64_t now,
+                    SubmitResult *out, char *err, size_t errsz)
+{
+    IncidentRec rec;
+    int r = incident_repo_get(st, id, &rec);
+    if (r <= 0) {
+        snprintf(err, errsz, r == 0 ? "Incident not found" : IO_ERROR);
+        return r == 0 ? -ENOENT : -EIO;
+    }
+    IncidentInput in = {
+        .incident_id = rec.incident_id, .title = rec.title,
+        .description = rec.description ? rec.description : "", .category = rec.category,
+        .priority = rec.priority,
+        .status = strcmp(rec.status, "in_progress") == 0 ? "open" : rec.status,
+        .created_by = rec.created_by ? rec.created_by : "", .confidence = rec.confidence,
+        .tags_json = rec.tags, .service_id = rec.service_id,
+    };
+    r = incidents_submit(st, &in, actor, forced, now, out, err, errsz);
+    incident_rec_free(&rec);
+    return r;
+}
+
+int incidents_mark_resolved(Store *st, const char *id, const char *actor, int64_t now,
+                            char *err, size_t errsz)
+{
+    IncidentRec rec = {0};
+    if (store_begin(st) < 0)
+        goto io;
+    int r = incident_repo_get(st, id, &rec);
+    if (r < 0)
+        goto io_rb;
+    if (r == 0 || is_queued(&rec)) {
+        store_rollback(st);
+        snprintf(err, errsz, "%s", r == 0 ? "Incident not found" : MSG_IN_PROGRESS);
+        incident_rec_free(&rec);
+        return r == 0 ? -ENOENT : -EBUSY;
+    }
+    char reason[120];
+    snprintf(reason, sizeof reason, "Resolved by hand by %s", actor ? actor : "system");
+    cJSON *det = message_details("Incident resolved by hand");
+    cJSON_AddStringToObject(det, "previous_state", rec.state);
+    if (incident_repo_finish(st, id, "resolved", "manually_resolved", reason, now, 0, now) < 0 ||
+        audit(st, id, "manually_resolved", actor, &rec.confidence, det, 1, NULL, now) < 0)
+        goto io_rb;
+    if (store_commit(st) < 0)
+        goto io;
+    incident_rec_free(&rec);
+    return 0;
+io_rb:
+    store_rollback(st);
+io:
+    incident_rec_free(&rec);
+    snprintf(err, errsz, IO_ERROR);
+    return -EIO;
+}
+
+int incidents_result(Store *st, const char *id, int run_before, IncidentResult *out)
+{
+    IncidentRec rec;
+    memset(out, 0, sizeof *out);
+    int r = incident_repo_get(st, id, &rec);
+    if (r <= 0)
+        return r;
+    strlcpy_(out->state, rec.state, sizeof out->state);
+    out->done = !is_queued(&rec);
+    const char *why = rec.state_reason ? rec.state_reason : "";
+    if (!out->done) {
+        snprintf(out->message, sizeof out->message, "Auto-resolution in progress");
+    } else if (!strcmp(rec.state, "resolved")) {
+        out->success = rec.auto_resolved;
+        out->resolved_at = rec.resolved_at;
+        if (rec.auto_resolved)
+            snprintf(out->message, sizeof out->message, "Incident successfully auto-resolved");
+        else
+            snprintf(out->message, sizeof out->message,
+                     "Auto-resolution skipped: Incident already in status: %s", rec.status);
+    } else if (!strcmp(rec.state, "failed")) {
+        snprintf(out->message, sizeof out->message, "Failed to auto-resolve incident: %s", why);
+    } else if (!strcmp(rec.state, "skipped")) {
+        snprintf(out->message, sizeof out->message, "Auto-resolution skipped: %s", why);
+    } else {
+        snprintf(out->message, sizeof out->message, "Auto-resolution not started");
+    }
+    if (rec.run > run_before) {
+        int n = playbook_repo_last_attempts(st, id, rec.run, &out->steps);
+        out->nsteps = n > 0 ? n : 0;
+    }
+    incident_rec_free(&rec);
+    return 1;
+}
+
+void incidents_result_free(IncidentResult *r)
+{
+    if (r) {
+        playbook_rows_free(r->steps, r->nsteps);
+        r->steps = NULL;
+        r->nsteps = 0;
+    }
+}
+
+/* ---- the runner ------------------------------------------------------------------- */
+
+void incidents_plan_free(RunPlan *p)
+{
+    if (!p)
+        return;
+    incident_rec_free(&p->inc);
+    playbook_free(&p->pb);
+}
+
+int incidents_claim(Store *st, int running, int64_t now, RunPlan *out)
+{
+    for (;;) {
+        GlobalConfigRow g;
+        char id[INCIDENT_ID_MAX + 1];
+        if (category_repo_global_get(st, &g) < 0)
+            return -EIO;
+        if (running >= g.max_concurrent_resolutions)
+            return 0;
+        int r = incident_repo_next_queued(st, id, sizeof id);
+        if (r <= 0)
+            return r;
+        RunPlan p;
+        memset(&p, 0, sizeof p);
+        ResolutionCategory cat = {0};
+        char perr[200] = "";
+        if (store_begin(st) < 0)
+            return -EIO;
+        if ((r = incident_repo_get(st, id, &p.inc)) <= 0) {
+            store_rollback(st);
+            return r < 0 ? -EIO : 0;
+        }
+        Decision d;
+        if (decide(st, &p.inc, p.inc.forced, running, g.max_concurrent_resolutions, &cat, &d) < 0)
+            goto io_rb;
+        if (d.verdict == DECISION_WAIT) {
+            store_rollback(st);
+            incidents_plan_free(&p);
+            resolution_category_free(&cat);
+            return 0;
+        }
+        int started = 0;
+        if (d.verdict == DECISION_SKIP) {
+            if (record_skip(st, &p.inc, &d, now) < 0)
+                goto io_rb;
+        } else if (cat.playbook && playbook_parse(cat.playbook, &p.pb, perr, sizeof perr) < 0) {
+            /* validated when stored; a bad row still must not loop */
+            char reason[300];
+            snprintf(reason, sizeof reason, "Invalid playbook: %s", perr);
+            if (incident_repo_finish(st, id, "failed", "open", reason, 0, 0, now) < 0 ||
+                audit(st, id, "auto_resolution_failed", "system", &p.inc.confidence,
+                      message_details("Auto-resolution failed"), 0, reason, now) < 0)
+                goto io_rb;
+        } else {
+            if (!cat.playbook)
+                playbook_default(p.inc.category, &p.pb);
+            if (incident_repo_start(st, id, p.pb.n, now, &p.run) < 0)
+                goto io_rb;
+            if (p.inc.service_id &&
+                service_repo_name(st, p.inc.service_id, p.service, sizeof p.service) < 0)
+                goto io_rb;
+            p.cfg = cat.cfg;
+            started = 1;
+        }
+        if (store_commit(st) < 0)
+            goto io;
+        resolution_category_free(&cat);
+        if (started) {
+            *out = p;
+            return 1;
+        }
+        incidents_plan_free(&p);
+        continue;
+    io_rb:
+        store_rollback(st);
+    io:
+        incidents_plan_free(&p);
+        resolution_category_free(&cat);
+        return -EIO;
+    }
+}
+
+int incidents_gate(Store *st, const char *category, char *reason, size_t size)
+{
+    GlobalConfigRow g;
+    ResolutionCategory cat;
+    if (category_repo_global_get(st, &g) < 0 || resolution_category_get(st, category, &cat) < 0)
+        return -EIO;
+    DecisionInput in = {
+        .global_enabled = g.global_enabled, .status = "open", .category = category,
+        .category_config = cat.configured ? &cat.cfg : NULL, .confidence = 1.0, .forced = 1,
+    };
+    Decision d;
+    can_auto_resolve(&in, &d);
+    resolution_category_free(&cat);
+    if (d.verdict == DECISION_SKIP) {
+        strlcpy_(reason, d.reason, size);
+        return 1;
+    }
+    return 0;
+}
+
+int incidents_run_internal(Store *st, const RunPlan *p, const PlaybookStep *step, int64_t now,
+                           StepOutcome *o)
+{
+    memset(o, 0, sizeof *o);
+    o->code = -1;
+    if (step->kind == STEP_NOOP) {
+        o->ok = 1;
+        o->code = 0;
+        return 0;
+    }
+    int64_t sid = step->service_id ? step->service_id : p->inc.service_id;
+    if (!sid) {
+        snprintf(o->error, sizeof o->error, "No service to act on (the incident has no service_id)");
+        return 0;
+    }
+    char err[160];
+    if (step->kind == STEP_SET_STATUS) {
+        char why[200];
+        snprintf(why, sizeof why, "Auto-resolution of incident %s", p->inc.incident_id);
+        int r = services_set_status(st, sid, step->status, SET_BY_USER, AUDIT_SYSTEM_USER, why, now,
+                                    err, sizeof err);
+        if (r == -EIO)
+            return -EIO;
+        if (r < 0) {
+            snprintf(o->error, sizeof o->error, "Service %lld: %s", (long long)sid, err);
+            return 0;
+        }
+        o->ok = 1;
+        o->code = 0;
+        o->output = xasprintf("service %lld marked %s", (long long)sid, status_name(step->status));
+        return 0;
+    }
+    /* STEP_ACK_ALERTS */
+    int64_t *ids;
+    int n = incident_repo_open_alert_ids(st, sid, &ids);
+    if (n < 0)
+        return -EIO;
+    int acked = 0;
+    for (int i = 0; i < n; i++) {
+        int r = alerts_ack(st, ids[i], 1, AUDIT_SYSTEM_USER, "auto-resolution", now, err,
+                           sizeof err);
+        if (r == -EIO) {
+            free(ids);
+            return -EIO;
+        }
+        acked += r == 0;
+    }
+    free(ids);
+    o->ok = 1;
+    o->code = 0;
+    o->output = xasprintf("%d alert%s of service %lld acknowledged", acked, acked == 1 ? "" : "s",
+                          (long long)sid);
+    return 0;
+}
+
+int incidents_record_step(Store *st, const RunPlan *p, int step_index, const char *step_id,
+                          int attempt, int64_t executed_at, const StepOutcome *o, int64_t now)
+{
+    const PlaybookStep *s = &p->pb.steps[step_index];
+    PlaybookRunRow row = {
+        .run = p->run, .step_index = step_index, .attempt = attempt,
+        .description = s->description, .action = s->action, .executed_at = executed_at,
+        .success = o->ok ? 1 : 0, .error_message = o->ok ? NULL : (char *)o->error,
+        .output = o->output, .duration_ms = o->duration_ms,
+    };
+    strlcpy_(row.incident_id, p->inc.incident_id, sizeof row.incident_id);
+    strlcpy_(row.step_id, step_id, sizeof row.step_id);
+    cJSON *det = cJSON_CreateObject();
+    cJSON_AddNumberToObject(det, "run", p->run);
+    cJSON_AddNumberToObject(det, "step", step_index + 1);
+    cJSON_AddNumberToObject(det, "steps_total", p->pb.n);
+    cJSON_AddStringToObject(det, "step_id", step_id);
+    cJSON_AddStringToObject(det, "action", s->action);
+    cJSON_AddStringToObject(det, "description", s->description);
+    cJSON_AddStringToObject(det, "type", playbook_kind_name(s->kind));
+    cJSON_AddNumberToObject(det, "attempt", attempt);
+    cJSON_AddNumberToObject(det, "duration_ms", o->duration_ms);
+    if (s->kind == STEP_COMMAND)
+        cJSON_AddNumberToObject(det, "exit_code", o->code);
+    else if (s->kind == STEP_HTTP)
+        cJSON_AddNumberToObject(det, "http_status", o->code);
+    if (o->timed_out)
+        cJSON_AddBoolToObject(det, "timed_out", 1);
+    if (o->output)
+        cJSON_AddStringToObject(det, "output", o->output);
+    if (store_begin(st) < 0) {
+        cJSON_Delete(det);
+        return -EIO;
+    }
+    if (playbook_repo_add(st, &row) < 0 ||
+        audit(st, p->inc.incident_id, "step_executed", "system", &p->inc.confidence, det, o->ok,
+              o->ok ? NULL : o->error, now) < 0 ||
+        (o->ok && incident_repo_set_steps_done(st, p->inc.incident_id, step_index + 1, now) < 0)) {
+        store_rollback(st);
+        return -EIO;
+    }
+    return store_commit(st) < 0 ? -EIO : 0;
+}
+
+int incidents_record_retry(Store *st, const RunPlan *p, int step_index, int next_attempt,
+                           int64_t delay_ms, const char *previous_error, int64_t now)
+{
+    const PlaybookStep *s = &p->pb.steps[step_index];
+    cJSON *det = cJSON_CreateObject();
+    cJSON_AddNumberToObject(det, "run", p->run);
+    cJSON_AddNumberToObject(det, "step", step_index + 1);
+    cJSON_AddStringToObject(det, "action", s->action);
+    cJSON_AddNumberToObject(det, "attempt", next_attempt);
+    cJSON_AddNumberToObject(det, "max_retry_attempts", p->cfg.max_retry_attempts);
+    cJSON_AddNumberToObject(det, "delay_ms", (double)delay_ms);
+    return audit(st, p->inc.incident_id, "step_retry", "system", &p->inc.confidence, det, 0,
+                 previous_error, now);
+}
+
+static cJSON *steps_json(const PlaybookRunRow *rows, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        char t[32];
+        util_iso8601(rows[i].executed_at, t, sizeof t);
+        cJSON_AddStringToObject(o, "step_id", rows[i].step_id);
+        cJSON_AddStringToObject(o, "description", rows[i].description ? rows[i].description : "");
+        cJSON_AddStringToObject(o, "action", rows[i].action ? rows[i].action : "");
+        cJSON_AddStringToObject(o, "executed_at", t);
+        cJSON_AddBoolToObject(o, "success", rows[i].success == 1);
+        if (rows[i].error_message)
+            cJSON_AddStringToObject(o, "error_message", rows[i].error_message);
+        else
+            cJSON_AddNullToObject(o, "error_message");
+        cJSON_AddNumberToObject(o, "attempts", rows[i].attempt);
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+/* The creator (and the configured recipients) through the outbox. */
+static int notify_creator(Store *st, const RunPlan *p, int nsteps, int64_t now)
+{
+    GlobalConfigRow g;
+    if (category_repo_global_get(st, &g) < 0)
+        return -EIO;
+    const char *creator = p->inc.created_by && *p->inc.created_by ? p->inc.created_by : "system";
+    cJSON *extra = cJSON_Parse(g.notification_recipients);
+    StrBuf who = {0};
+    strbuf_append(&who, creator);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, extra) {
+        if (cJSON_IsString(e))
+            strbuf_appendf(&who, ", %s", e->valuestring);
+    }
+    char *msg = xasprintf("Incident %s (%s) was auto-resolved in %d step%s; notifying %s",
+                          p->inc.incident_id, p->inc.title, nsteps, nsteps == 1 ? "" : "s", who.s);
+    strbuf_free(&who);
+    NotifyEvent ev = {
+        .source = "incident", .id = p->inc.rowid, .event = "resolved",
+        .service_id = p->inc.service_id, .service = p->service[0] ? p->service : NULL,
+        .type = "auto_resolution", .severity = "Info", .message = msg, .ts = now,
+    };
+    int r = notify_event(st, &ev, now) < 0 ? -EIO : 0;
+    free(msg);
+    for (int i = -1; r == 0; i++) {
+        const char *to = creator;
+        if (i >= 0) {
+            const cJSON *x = cJSON_GetArrayItem(extra, i);
+            if (!x)
+                break;
+            if (!cJSON_IsString(x))
+                continue;
+            to = x->valuestring;
+        }
+        cJSON *det = cJSON_CreateObject();
+        cJSON_AddStringToObject(det, "recipient", to);
+        cJSON_AddStringToObject(det, "notification_type", "auto_resolution");
+        r = audit(st, p->inc.incident_id, "notification_sent", "system", NULL, det, 1, NULL, now);
+    }
+    cJSON_Delete(extra);
+    return r;
+}
+
+int incidents_finish_resolved(Store *st, const RunPlan *p, int64_t now)
+{
+    PlaybookRunRow *rows = NULL;
+    int n = 0;
+    if (store_begin(st) < 0)
+        return -EIO;
+    n = playbook_repo_last_attempts(st, p->inc.incident_id, p->run, &rows);
+    if (n < 0)
+        goto io_rb;
+    cJSON *det = message_details("Incident auto-resolved successfully");
+    cJSON_AddItemToObject(det, "resolution_steps", steps_json(rows, n));
+    cJSON_AddNumberToObject(det, "step_count", n);
+    if (incident_repo_finish(st, p->inc.incident_id, "resolved", "auto_resolved", NULL, now, 1,
+                             now) < 0 ||
+        audit(st, p->inc.incident_id, "auto_resolution_success", "system", &p->inc.confidence, det,
+              1, NULL, now) < 0 ||
+        (p->cfg.notification_required && notify_creator(st, p, n, now) < 0))
+        goto io_rb;
+    playbook_rows_free(rows, n);
+    return store_commit(st) < 0 ? -EIO : 0;
+io_rb:
+    store_rollback(st);
+    playbook_rows_free(rows, n > 0 ? n : 0);
+    return -EIO;
+}
+
+int incidents_finish_failed(Store *st, const RunPlan *p, const char *reason, int64_t now)
+{
+    char error[400], msg[500];
+    snprintf(error, sizeof error, "Failed to auto-resolve incident: %s", reason);
+    snprintf(msg, sizeof msg, "Auto-resolution of incident %s failed: %s; a human is needed",
+             p->inc.incident_id, reason);
+    cJSON *det = message_details("Auto-resolution failed");
+    cJSON_AddNumberToObject(det, "run", p->run);
+    cJSON_AddNumberToObject(det, "steps_completed", p->inc.steps_done);
+    if (store_begin(st) < 0) {
+        cJSON_Delete(det);
+        return -EIO;
+    }
+    int r = incident_repo_finish(st, p->inc.incident_id, "failed", "open", reason, 0, 0, now);
+    if (r == 0)
+        r = audit(st, p->inc.incident_id, "auto_resolution_failed", "system", &p->inc.confidence,
+                  det, 0, error, now);
+    else
+        cJSON_Delete(det);
+    if (r == 0 && p->inc.service_id) {
+        r = alerts_raise(st, p->inc.service_id, ALERT_AUTO_RESOLUTION_FAILED, SEV_CRITICAL, msg,
+                         now, NULL) < 0 ? -EIO : 0;
+    } else if (r == 0) {
+        NotifyEvent ev = {
+            .source = "incident", .id = p->inc.rowid, .event = "raised",
+            .type = ALERT_AUTO_RESOLUTION_FAILED, .severity = "Critical", .message = msg,
+            .ts = now,
+        };
+        r = notify_event(st, &ev, now) < 0 ? -EIO : 0;
+    }
+    if (r < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    return store_commit(st) < 0 ? -EIO : 0;
+}
+
+int incidents_finish_stopped(Store *st, const RunPlan *p, int before_step, const char *reason,
+                             int64_t now)
+{
+    char why[400];
+    snprintf(why, sizeof why, "%s (stopped before step %d of %d)", reason, before_step, p->pb.n);
+    cJSON *det = message_details("Auto-resolution skipped");
+    cJSON_AddStringToObject(det, "reason", reason);
+    cJSON_AddNumberToObject(det, "stopped_before_step", before_step);
+    cJSON_AddNumberToObject(det, "steps_completed", before_step - 1);
+    if (store_begin(st) < 0) {
+        cJSON_Delete(det);
+        return -EIO;
+    }
+    if (incident_repo_finish(st, p->inc.incident_id, "skipped", "open", why, 0, 0, now) < 0) {
+        cJSON_Delete(det);
+        store_rollback(st);
+        return -EIO;
+    }
+    if (audit(st, p->inc.incident_id, "auto_resolution_skipped", "system", &p->inc.confidence,
+              det, 1, NULL, now) < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    return store_commit(st) < 0 ? -EIO : 0;
+}
+
+typedef struct IdList {
+    char  **ids;
+    double *conf;
+    int     n;
+} IdList;
+
+static int collect(void *ctx, const IncidentRec *r)
+{
+    IdList *l = ctx;
+    l->ids = xrealloc(l->ids, (size_t)(l->n + 1) * sizeof *l->ids);
+    l->conf = xrealloc(l->conf, (size_t)(l->n + 1) * sizeof *l->conf);
+    l->ids[l->n] = xstrdup(r->incident_id);
+    l->conf[l->n++] = r->confidence;
+    return 0;
+}
+
+int incidents_recover(Store *st, int64_t now)
+{
+    IdList l = {0};
+    int r = -EIO;
+    if (store_begin(st) < 0)
+        return -EIO;
+    if (incident_repo_each(st, "resolving", 1000000, 0, collect, &l) < 0 ||
+        incident_repo_requeue_resolving(st, now) < 0)
+        goto out;
+    for (int i = 0; i < l.n; i++)
+        if (audit(st, l.ids[i], "auto_resolution_attempted", "system", &l.conf[i],
+                  message_details("Resumed after restart: the interrupted run starts again"), 1,
+                  NULL, now) < 0)
+            goto out;
+    r = store_commit(st) < 0 ? -EIO : l.n;
+out:
+    if (r < 0)
+        store_rollback(st);
+    for (int i = 0; i < l.n; i++)
+        free(l.ids[i]);
+    free(l.ids);
+    free(l.conf);
+    return r;
+}
+
+/* ---- from alerts to incidents ------------------------------------------------------ */
+
+int incidents_on_service_down(Store *st, int64_t service_id, const char *why, int64_t now)
+{
+    char cat[32];
+    double conf;
+    int r = incident_repo_probe_playbook(st, service_id, cat, sizeof cat, &conf);
+    if (r <= 0 || !cat[0])
+        return r < 0 ? -EIO : 0;
+    if (!decision_in(decision_categories, cat)) {
+        log_warn("incidents: service %lld: playbook category '%s' is unknown",
+                 (long long)service_id, cat);
+        return 0;
+    }
+    GlobalConfigRow g;
+    char name[101] = "";
+    int active = incident_repo_count_active_for_service(st, service_id);
+    int recent = incident_repo_count_for_service(st, service_id, now - 3600);
+    if (active < 0 || recent < 0 || category_repo_global_get(st, &g) < 0 ||
+        service_repo_name(st, service_id, name, sizeof name) < 0)
+        return -EIO;
+    if (active > 0)
+        return 0;                      /* already on it */
+    if (recent >= g.max_incidents_per_service_hour) {
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "Auto-resolution paused for %s: %d incidents in the last hour (limit %d); "
+                 "a human is needed", name, recent, g.max_incidents_per_service_hour);
+        return alerts_raise(st, service_id, ALERT_AUTO_RESOLUTION_LIMIT, SEV_CRITICAL, msg, now,
+                            NULL) < 0 ? -EIO : 0;
+    }
+    char id[64], title[160];
+    snprintf(id, sizeof id, "SVC-%lld-%lld", (long long)service_id, (long long)now);
+    for (int k = 2; k < 100; k++) {
+        IncidentRec x;
+        int e = incident_repo_get(st, id, &x);
+        if (e < 0)
+            return -EIO;
+        if (!e)
+            break;
+        incident_rec_free(&x);
+        snprintf(id, sizeof id, "SVC-%lld-%lld-%d", (long long)service_id, (long long)now, k);
+    }
+    snprintf(title, sizeof title, "Service %s is Down", name[0] ? name : "?");
+    IncidentInput in = {
+        .incident_id = id, .title = title, .description = why ? why : "", .category = cat,
+        .priority = "high", .status = "open", .created_by = "resops",
+        .confidence = conf >= 0 ? conf : INCIDENTS_DOWN_CONFIDENCE, .service_id = service_id,
+    };
+    SubmitResult res;
+    char err[200];
+    r = incidents_submit(st, &in, "engine", 0, now, &res, err, sizeof err);
+    if (r < 0) {
+        log_error("incidents: cannot open an incident for service %lld: %s",
+                  (long long)service_id, err);
+        return r == -EIO ? -EIO : 0;
+    }
+    return 1;
+}
+
+int incidents_set_service_playbook(Store *st, int64_t service_id, const char *category,
+                                   double confidence, int64_t user_id, int64_t now, char *err,
+                                   size_t errsz)
+{
+    if (category && !decision_in(decision_categories, category)) {
+        snprintf(err, errsz, "Invalid category: %s", category);
+        return -EINVAL;
+    }
+    if (confidence > 1.0 || isnan(confidence)) {
+        snprintf(err, errsz, "Confidence score must be between 0.0 and 1.0");
+        return -EINVAL;
+    }
+    if (store_begin(st) < 0)
+        goto io;
+    int r = incident_repo_set_probe_playbook(st, service_id, category, confidence);
+    if (r < 0)
+        goto io_rb;
+    if (r == 0) {
+        store_rollback(st);
+        snprintf(err, errsz, "Service has no probe");
+        return -ENOENT;
+    }
+    char detail[120];
+    if (category)
+        snprintf(detail, sizeof detail, "category %s, confidence %.2f", category,
+                 confidence >= 0 ? confidence : INCIDENTS_DOWN_CONFIDENCE);
+    else
+        snprintf(detail, sizeof detail, "removed");
+    if (audit_repo_add(st, "Playbook Updated", "Service", service_id, user_id, detail, now) < 0)
+        goto io_rb;
+    if (store_commit(st) < 0)
+        goto io;
+    return 0;
+io_rb:
+    store_rollback(st);
+io:
+    snprintf(err, errsz, IO_ERROR);
+    return -EIO;
+}

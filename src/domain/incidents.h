@@ -1,0 +1,179 @@
+/* incidents — the one write path for seed 001's incidents and their
+ * auto-resolution: submit (store, audit, decide, queue), the runner's
+ * claim / step / finish records, the console's retry and "resolved by
+ * hand", and the engine's hook that opens an incident when a probed
+ * service with a playbook goes Down.
+ *
+ * Life of an incident (state, our words; status, the seed's):
+ *   submit ── decision refuses ──> skipped (status unchanged; an incident
+ *     │                             already auto_resolved / closed keeps
+ *     │                             its state, only the audit records it)
+ *     └─ decision passes ──> open + queued_at (waits for a runner slot)
+ *   claim (runner, when fewer than max_concurrent_resolutions run):
+ *     decision again (config may have changed) ── refuses ──> skipped
+ *     └──> resolving / in_progress, run + 1
+ *   before each step: kill switch or category disabled ──> skipped
+ *   every step: retried up to max_retry_attempts ── still failing ──>
+ *     failed (auto_resolution_failed, a human alert)
+ *   all steps done ──> resolved / auto_resolved (auto_resolution_success,
+ *     the creator notified through the outbox when the category says so)
+ *
+ * Every function validates, writes in one transaction (joining the
+ * caller's, store_begin nests) and appends the seed 001 audit entries
+ * (table incident_audit): auto_resolution_attempted, _skipped, _success,
+ * _failed, notification_sent, and ours: step_executed, step_retry.
+ *
+ * Thread: whoever owns the Store passed in.
+ */
+#ifndef RESOPS_DOMAIN_INCIDENTS_H
+#define RESOPS_DOMAIN_INCIDENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "store/db.h"
+#include "store/incident_repo.h"
+#include "store/playbook_repo.h"
+#include "domain/decision.h"
+#include "domain/playbook.h"
+
+/* Alert types raised for humans. */
+#define ALERT_AUTO_RESOLUTION_FAILED "AutoResolutionFailed"
+#define ALERT_AUTO_RESOLUTION_LIMIT  "AutoResolutionLimit"
+/* Confidence of incidents opened for a Down service whose probe has none. */
+#define INCIDENTS_DOWN_CONFIDENCE 0.95
+/* Bytes of a step's output kept in playbook_run and the audit. */
+#define INCIDENTS_OUTPUT_MAX 2000
+
+/* A submitted incident (seed 001's Incident); strings borrowed. */
+typedef struct IncidentInput {
+    const char *incident_id, *title, *description, *category, *priority;
+    const char *status;           /* NULL = "open" */
+    const char *created_by;
+    double      confidence;
+    const char *tags_json;        /* JSON array of strings; NULL = [] */
+    int64_t     service_id;       /* ours; 0 = none */
+} IncidentInput;
+
+/* The seed's validation; 0 or -EINVAL with the message, e.g. "Invalid
+ * category: x", "Confidence score must be between 0.0 and 1.0". */
+int incidents_validate(const IncidentInput *in, char *err, size_t errsz);
+
+typedef enum {
+    SUBMIT_QUEUED = 0,    /* waits for the runner */
+    SUBMIT_SKIPPED = 1,   /* refused now; reason says why */
+    SUBMIT_BUSY = 2,      /* already queued or resolving: nothing written */
+} SubmitOutcome;
+
+typedef struct SubmitResult {
+    SubmitOutcome outcome;
+    char          reason[200];
+    int           run_before;     /* the incident's run number before this submission */
+} SubmitResult;
+
+/* Store the incident (insert or update), audit auto_resolution_attempted,
+ * decide (checks 1-4) and queue it or record the skip. requested_by is
+ * who asked (user name, "engine"); forced waives the confidence check
+ * (a human's "resolve now"). 0 and *out, -EINVAL (bad input: err), -EIO. */
+int incidents_submit(Store *st, const IncidentInput *in, const char *requested_by, int forced,
+                     int64_t now, SubmitResult *out, char *err, size_t errsz);
+
+/* Submit an existing incident again (the console's retry, or with forced
+ * its "resolve now"). -ENOENT "Incident not found". */
+int incidents_retry(Store *st, const char *id, int forced, const char *actor, int64_t now,
+                    SubmitResult *out, char *err, size_t errsz);
+
+/* A human resolved it: state resolved, status manually_resolved, audited
+ * (action manually_resolved, ours). -ENOENT, -EBUSY while resolving. */
+int incidents_mark_resolved(Store *st, const char *id, const char *actor, int64_t now,
+                            char *err, size_t errsz);
+
+/* What a submission came to, for the API (seed 001's
+ * IncidentResolutionResponse). done = 0 while it waits or runs. */
+typedef struct IncidentResult {
+    int             done, success;
+    char            state[12];
+    char            message[640];
+    int64_t         resolved_at;
+    PlaybookRunRow *steps;        /* last attempt per step of the run; owned */
+    int             nsteps;
+} IncidentResult;
+/* 1 and *out (free with incidents_result_free), 0 not found, -EIO. Steps
+ * are those of a run newer than run_before. */
+int  incidents_result(Store *st, const char *id, int run_before, IncidentResult *out);
+void incidents_result_free(IncidentResult *r);
+
+/* ---- the runner ------------------------------------------------------------ */
+
+/* Everything a worker needs to run one incident. */
+typedef struct RunPlan {
+    IncidentRec    inc;
+    CategoryConfig cfg;
+    Playbook       pb;
+    char           service[101];   /* the incident's service name, "" none */
+    int            run;
+} RunPlan;
+void incidents_plan_free(RunPlan *p);
+
+/* Take the oldest queued incident if fewer than the limit run (running =
+ * how many this runner runs now). Decides again; a refusal is recorded
+ * (skipped) and the next one tried. 1 with *out (a started run, owned),
+ * 0 nothing to start (none queued, or at the limit), -EIO. */
+int incidents_claim(Store *st, int running, int64_t now, RunPlan *out);
+
+/* Before a step: 0 go on, 1 stop (reason = the kill switch's or the
+ * disabled category's decision text), -EIO. */
+int incidents_gate(Store *st, const char *category, char *reason, size_t size);
+
+/* The outcome of one attempt of a step (filled by the executor). */
+typedef struct StepOutcome {
+    int   ok;
+    int   code;             /* exit status, HTTP status, or -1 */
+    int   timed_out;
+    int   duration_ms;
+    char  error[256];       /* "" when ok */
+    char *output;           /* captured output, truncated; owned, may be NULL */
+} StepOutcome;
+
+/* Run an internal step (set_status, ack_alerts, noop) through the domain
+ * (services_set_status, alerts_ack). Fills *o; -EIO only on a database
+ * error. */
+int incidents_run_internal(Store *st, const RunPlan *p, const PlaybookStep *step, int64_t now,
+                           StepOutcome *o);
+
+/* Record one attempt: playbook_run row, audit step_executed (details: step,
+ * attempt, duration, code, output), steps_done. step_index is 0-based. */
+int incidents_record_step(Store *st, const RunPlan *p, int step_index, const char *step_id,
+                          int attempt, int64_t executed_at, const StepOutcome *o, int64_t now);
+/* Audit step_retry: attempt `next_attempt` of a step starts after delay_ms. */
+int incidents_record_retry(Store *st, const RunPlan *p, int step_index, int next_attempt,
+                           int64_t delay_ms, const char *previous_error, int64_t now);
+
+/* Ends of a run. */
+int incidents_finish_resolved(Store *st, const RunPlan *p, int64_t now);
+int incidents_finish_failed(Store *st, const RunPlan *p, const char *reason, int64_t now);
+int incidents_finish_stopped(Store *st, const RunPlan *p, int before_step, const char *reason,
+                             int64_t now);
+
+/* A restart: every incident left resolving goes back to the queue, audited
+ * auto_resolution_attempted ("Resumed after restart"). count or -EIO. */
+int incidents_recover(Store *st, int64_t now);
+
+/* ---- from alerts to incidents --------------------------------------------- */
+
+/* The engine saw service_id go Down (why = the probe's error). When its
+ * probe names a playbook category and no incident of the service is
+ * queued or resolving: open one (confidence from the probe, else
+ * INCIDENTS_DOWN_CONFIDENCE) and submit it; but after
+ * max_incidents_per_service_hour incidents in the last hour, raise an
+ * AutoResolutionLimit alert for a human instead. 1 opened, 0 not, -EIO. */
+int incidents_on_service_down(Store *st, int64_t service_id, const char *why, int64_t now);
+
+/* Name (or clear, category NULL) the playbook category of a service's
+ * probe and the confidence of its incidents (< 0 = default). Audited
+ * "Playbook Updated" (seed 000 audit_log, entity Service).
+ * -EINVAL bad category / confidence, -ENOENT no such probe, -EIO. */
+int incidents_set_service_playbook(Store *st, int64_t service_id, const char *category,
+                                   double confidence, int64_t user_id, int64_t now, char *err,
+                                   size_t errsz);
+
+#endif

@@ -1,0 +1,695 @@
+#!/usr/bin/python3
+"""Seed 001 (incident auto-resolution) against the real binary: the
+acceptance table through /api/v1 (below-threshold refused, at-threshold
+resolved, category disabled, kill switch mid-batch, notification row,
+full audit trail), the concurrency limit under load (100 incidents, a
+1-second step, limit 10), retries then a human alert, bad input, roles,
+playbook steps (command, HTTP, internal actions), the engine opening
+incidents for Down services with its loop guard, and a restart that
+resumes an interrupted run.
+
+Prints TAP; one check = one case. Run: RESOPS_BIN=build/resops tests/api/test_v1.py
+"""
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import BIN, Server, Tap  # noqa: E402
+
+t = Tap()
+PY = sys.executable or '/usr/bin/python3'
+KILL = 'Auto-resolution is globally disabled (kill switch active)'
+NO_ROLE = 'Forbidden: Insufficient role permissions'
+
+
+def incident(iid, category='database', confidence=0.95, **kw):
+    d = {'incident_id': iid, 'title': 'Incident ' + iid, 'description': 'test incident',
+         'category': category, 'priority': 'high', 'confidence_score': confidence,
+         'created_by': 'user123'}
+    d.update(kw)
+    return d
+
+
+def resolve(srv, tok, inc):
+    return srv.post('/api/v1/incidents/%s/auto-resolve' % inc['incident_id'], inc, tok)
+
+
+def trail(srv, tok, iid):
+    r = srv.get('/api/v1/audit/incident/' + iid, tok)
+    return r.json if r.status == 200 else []
+
+
+def actions(srv, tok, iid):
+    return [e['action'] for e in trail(srv, tok, iid)]
+
+
+def put_category(srv, tok, category, **kw):
+    cc = {'category': category}
+    cc.update(kw)
+    return srv.put('/api/v1/config', {'category_config': cc}, tok)
+
+
+def v1_error(r, status, message, name):
+    t.ok(r.status == status and isinstance(r.json, dict) and r.json.get('error') == message and
+         r.json.get('status_code') == status, name, r)
+
+
+def wait_until(fn, timeout=20.0, step=0.1):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return fn()
+
+
+# ---------------------------------------------------------------------------
+def accounts(srv):
+    srv.signup('admin', 'adminpass')
+    admin = srv.login('admin', 'adminpass')
+    srv.signup('olivia', 'password123', 'Ops Analyst', admin)
+    srv.signup('uma', 'password123')
+    return admin, srv.login('olivia'), srv.login('uma')
+
+
+def health_and_roles(srv, admin, oa, user):
+    r = srv.get('/health')
+    t.eq(r.json, {'status': 'healthy', 'service': 'auto-resolution-system', 'version': r.json.get('version')},
+         'GET /health: public, seed 001 shape')
+    t.ok(isinstance(r.json.get('version'), str) and r.json['version'], 'GET /health carries our version')
+    r = srv.get('/api/v1/config')
+    t.eq(r.status, 401, 'GET /api/v1/config needs a token (design: JWT for the seeds\' APIs)')
+    r = resolve(srv, None, incident('INC-NOAUTH'))
+    t.eq(r.status, 401, 'POST auto-resolve needs a token')
+    r = srv.get('/api/v1/config', user)
+    t.eq(r.status, 200, 'any signed-in user reads the configuration')
+    r = srv.put('/api/v1/config', {'default_confidence_threshold': 0.9}, user)
+    t.ok(r.status == 403 and r.error == NO_ROLE, 'PUT /api/v1/config as a plain user: 403', r)
+    r = srv.post('/api/v1/config/kill-switch/activate?actor=uma', None, user)
+    t.ok(r.status == 403 and r.error == NO_ROLE, 'kill switch as a plain user: 403', r)
+    r = srv.post('/api/v1/config/kill-switch/deactivate?actor=uma', None, user)
+    t.eq(r.status, 403, 'kill switch deactivate as a plain user: 403')
+    r = srv.put('/api/v1/config', {'default_confidence_threshold': 0.9}, oa)
+    t.eq(r.status, 200, 'PUT /api/v1/config as Ops Analyst: 200')
+    r = srv.get('/api/v1/config', user)
+    c = r.json
+    t.ok(c['global_enabled'] is True and c['default_confidence_threshold'] == 0.9 and
+         c['max_concurrent_resolutions'] == 10 and c['notification_recipients'] == [],
+         'GET /api/v1/config: the seed\'s defaults', c)
+    t.eq(sorted(c['category_configs']), sorted(['network', 'database', 'application', 'security',
+                                                'infrastructure', 'user_access']),
+         'category_configs lists the six categories')
+    db = c['category_configs']['database']
+    t.ok(db['auto_resolution_enabled'] is True and db['confidence_threshold'] == 0.9 and
+         db['max_retry_attempts'] == 3 and db['notification_required'] is True,
+         'a category\'s defaults (enabled, 0.90, 3 retries, notify)', db)
+    t.eq([s['action'] for s in db['playbook']], ['connection_check', 'pool_clear', 'health_check'],
+         'database\'s default steps are the seed\'s names')
+    r = srv.get('/api/v1/config/category/network', user)
+    t.ok(r.status == 200 and r.json['category'] == 'network' and r.json['playbook_source'] == 'default',
+         'GET /api/v1/config/category/network', r)
+
+
+def acceptance(srv, admin, oa):
+    # 1. only incidents at or above the threshold are resolved
+    r = resolve(srv, admin, incident('INC-LOW', confidence=0.85))
+    t.ok(r.status == 200 and r.json['success'] is False and
+         r.json['message'] == 'Auto-resolution skipped: Confidence score 85.00% below threshold 90.00%'
+         and r.json['resolution_steps'] == [] and r.json['resolved_at'] is None,
+         'acceptance: 0.85 is refused with the seed\'s reason', r)
+    r = srv.get('/api/v1/incidents/INC-LOW', admin)
+    t.ok(r.status == 200 and r.json['state'] == 'skipped' and r.json['status'] == 'open' and
+         'below threshold' in r.json['state_reason'], 'a refused incident is stored skipped, with why', r)
+    tr = trail(srv, admin, 'INC-LOW')
+    t.eq([e['action'] for e in tr], ['auto_resolution_skipped', 'auto_resolution_attempted'],
+         'refusal audited: attempted, then skipped (newest first)')
+    t.ok(tr and tr[0]['details'].get('reason') == 'Confidence score 85.00% below threshold 90.00%' and
+         tr[0]['confidence_score'] == 0.85, 'the skip entry carries the reason and the confidence', tr[:1])
+
+    r = resolve(srv, admin, incident('INC-AT', confidence=0.90))
+    ok = r.status == 200 and r.json['success'] is True and \
+        r.json['message'] == 'Incident successfully auto-resolved'
+    t.ok(ok, 'acceptance: exactly 0.90 is auto-resolved', r)
+    steps = r.json.get('resolution_steps', []) if r.json else []
+    t.eq([s['action'] for s in steps], ['connection_check', 'pool_clear', 'health_check'],
+         'the response lists every executed step')
+    t.ok(all(s['success'] is True and s['step_id'] and s['executed_at'] and s['error_message'] is None
+             for s in steps) and r.json.get('resolved_at'), 'steps are successful, dated, resolved_at set', steps)
+    r = srv.get('/api/v1/incidents/INC-AT', admin)
+    t.ok(r.json['state'] == 'resolved' and r.json['status'] == 'auto_resolved' and
+         r.json['auto_resolved'] is True and r.json['steps_done'] == 3, 'stored resolved / auto_resolved', r)
+
+    # 2. every action logged in detail: the full trail
+    tr = trail(srv, admin, 'INC-AT')
+    t.eq([e['action'] for e in tr],
+         ['notification_sent', 'auto_resolution_success', 'step_executed', 'step_executed',
+          'step_executed', 'auto_resolution_attempted'],
+         'acceptance: full audit trail of an auto-resolution, newest first')
+    stamps = [e['timestamp'] for e in tr]
+    t.ok(stamps == sorted(stamps, reverse=True), 'the trail is ordered newest first', stamps)
+    succ = [e for e in tr if e['action'] == 'auto_resolution_success']
+    t.ok(succ and succ[0]['details']['step_count'] == 3 and
+         len(succ[0]['details']['resolution_steps']) == 3 and succ[0]['confidence_score'] == 0.9 and
+         succ[0]['success'] is True and succ[0]['actor'] == 'system',
+         'success entry: steps, step_count, confidence, actor system', succ)
+    att = [e for e in tr if e['action'] == 'auto_resolution_attempted']
+    t.ok(att and att[0]['details'].get('message') == 'Auto-resolution process initiated' and
+         att[0]['details'].get('requested_by') == 'admin', 'attempted entry names who asked', att)
+    st = [e for e in tr if e['action'] == 'step_executed']
+    t.ok(all(e['details'].get('attempt') == 1 and e['details'].get('type') == 'noop' for e in st),
+         'step entries: attempt and type', st)
+
+    # 3. the creator is notified (the outbox row is the proof)
+    nt = [e for e in tr if e['action'] == 'notification_sent']
+    t.ok(nt and nt[0]['details'] == {'recipient': 'user123', 'notification_type': 'auto_resolution'},
+         'acceptance: notification_sent names the creator', nt)
+    rows = srv.db_query("SELECT channel, payload FROM outbox WHERE payload LIKE '%INC-AT%'")
+    p = json.loads(rows[0][1]) if rows else {}
+    t.ok(len(rows) == 1 and rows[0][0] == 'event' and p.get('type') == 'auto_resolution' and
+         p.get('source') == 'incident' and 'user123' in p.get('message', ''),
+         'acceptance: one outbox row tells the creator', rows)
+
+    r = put_category(srv, oa, 'application', notification_required=False)
+    t.eq(r.status, 200, 'notification_required false for application')
+    r = resolve(srv, admin, incident('INC-QUIET', 'application'))
+    t.ok(r.json['success'] is True and 'notification_sent' not in actions(srv, admin, 'INC-QUIET') and
+         not srv.db_query("SELECT 1 FROM outbox WHERE payload LIKE '%INC-QUIET%'"),
+         'notification_required false: no notification (the seed notifies anyway: bug)', r)
+
+    r = srv.put('/api/v1/config', {'notification_recipients': ['oncall@example.com']}, oa)
+    r = resolve(srv, admin, incident('INC-CC', 'network'))
+    nts = [e['details']['recipient'] for e in trail(srv, admin, 'INC-CC') if e['action'] == 'notification_sent']
+    t.eq(sorted(nts), ['oncall@example.com', 'user123'], 'notification_recipients are notified too')
+    srv.put('/api/v1/config', {'notification_recipients': []}, oa)
+
+    # 4. configurable by category
+    r = put_category(srv, oa, 'security', auto_resolution_enabled=False)
+    t.ok(r.status == 200 and r.json['category_configs']['security']['auto_resolution_enabled'] is False,
+         'PUT category_config disables security', r)
+    r = resolve(srv, admin, incident('INC-SEC', 'security', 0.99))
+    t.ok(r.json['success'] is False and
+         r.json['message'] == 'Auto-resolution skipped: Auto-resolution disabled for category: security',
+         'acceptance: a disabled category is refused', r)
+    cfg = [e for e in trail(srv, admin, 'SYSTEM') if e['action'] == 'config_updated']
+    ch = cfg[0]['details']['changes'] if cfg else {}
+    t.ok('category_config.security' in ch and ch['category_config.security']['old'] is None and
+         ch['category_config.security']['new']['auto_resolution_enabled'] is False and
+         cfg[0]['actor'] == 'olivia', 'config_updated: changes {key: {old, new}}, actor', cfg[:1])
+    r = put_category(srv, oa, 'database', confidence_threshold=0.97)
+    r = resolve(srv, admin, incident('INC-DB96', 'database', 0.96))
+    t.eq(r.json['message'], 'Auto-resolution skipped: Confidence score 96.00% below threshold 97.00%',
+         'a category\'s own threshold applies')
+    r = resolve(srv, admin, incident('INC-NET96', 'network', 0.96))
+    t.eq(r.json['success'], True, 'other categories keep the default threshold')
+    put_category(srv, oa, 'database')
+    put_category(srv, oa, 'security')
+
+    # already resolved
+    r = resolve(srv, admin, incident('INC-AT', confidence=0.99))
+    t.eq(r.json['message'], 'Auto-resolution skipped: Incident already in status: auto_resolved',
+         'a resolved incident is not resolved twice')
+    t.eq(srv.get('/api/v1/incidents/INC-AT', admin).json['state'], 'resolved', '... and stays resolved')
+    r = resolve(srv, admin, incident('INC-CLOSED', status='closed'))
+    t.eq(r.json['message'], 'Auto-resolution skipped: Incident already in status: closed',
+         'a closed incident is refused')
+
+
+def kill_switch(srv, admin, oa, tmp):
+    r = srv.post('/api/v1/config/kill-switch/activate', None, oa)
+    v1_error(r, 400, "Query parameter 'actor' is required", 'kill switch without actor: 400 seed shape')
+    r = srv.post('/api/v1/config/kill-switch/activate?actor=ops-admin', None, oa)
+    t.ok(r.status == 200 and r.json['global_enabled'] is False and r.json['kill_switch']['actor'] == 'ops-admin'
+         and r.json['kill_switch']['reason'] == 'Emergency activation', 'activate: default reason, config back', r)
+    r = resolve(srv, admin, incident('INC-KS', 'network', 0.99))
+    t.eq(r.json['message'], 'Auto-resolution skipped: ' + KILL, 'acceptance: kill switch refuses at once')
+    ks = [e for e in trail(srv, admin, 'SYSTEM') if e['action'] == 'kill_switch_activated']
+    t.ok(ks and ks[0]['actor'] == 'ops-admin' and ks[0]['details']['reason'] == 'Emergency activation' and
+         'disabled' in ks[0]['details']['message'], 'kill_switch_activated audited with actor and reason', ks[:1])
+    r = srv.post('/api/v1/config/kill-switch/deactivate?actor=ops-admin', None, oa)
+    t.ok(r.status == 200 and r.json['global_enabled'] is True, 'deactivate', r)
+    t.ok('kill_switch_deactivated' in actions(srv, admin, 'SYSTEM'), 'kill_switch_deactivated audited')
+
+    # mid-batch: two 2-second steps, two at a time, eight incidents
+    log = os.path.join(tmp, 'ks-steps.log')
+    step = ['/bin/sh', '-c', 'echo "$RESOPS_INCIDENT_ID $RESOPS_STEP $(date +%s.%N)" >> ' + log + '; sleep 2']
+    put_category(srv, oa, 'infrastructure', playbook=[
+        {'type': 'command', 'action': 'drain', 'argv': step},
+        {'type': 'command', 'action': 'restart', 'argv': step}])
+    srv.put('/api/v1/config', {'max_concurrent_resolutions': 2}, oa)
+    out = {}
+    batch = [incident('KS-%d' % i, 'infrastructure', 0.99) for i in range(8)]
+    th = threading.Thread(target=lambda: out.update(r=srv.post('/api/v1/incidents/batch-resolve', batch, admin)))
+    th.start()
+    wait_until(lambda: os.path.exists(log) and len(open(log).read().splitlines()) >= 2, 10, 0.02)
+    time.sleep(0.3)
+    r = srv.post('/api/v1/config/kill-switch/activate?actor=ops-admin&reason=mid-batch+test', None, oa)
+    after = time.time()
+    th.join(60)
+    res = out['r'].json or []
+    starts = [line.split() for line in open(log).read().splitlines()]
+    t.ok(r.status == 200 and r.json['kill_switch']['reason'] == 'mid-batch test', 'activated mid-batch', r)
+    t.ok(out['r'].status == 200 and len(res) == 8, 'the batch answers one result per incident', out['r'])
+    t.ok(starts and all(float(s[2]) < after for s in starts),
+         'acceptance: no step starts after the kill switch is activated', (starts, after))
+    t.eq(len(starts), 2, 'only the two running incidents ran a step (limit 2)')
+    t.ok(all(x['success'] is False and x['message'].startswith('Auto-resolution skipped: ' + KILL) for x in res),
+         'every incident of the batch is skipped with the kill switch reason', res)
+    running = [x for x in res if len(x['resolution_steps']) == 1]
+    t.ok(len(running) == 2 and all('(stopped before step 2 of 2)' in x['message'] for x in running),
+         'running ones stop before their next step', running)
+    st = srv.db_query("SELECT count(*) FROM incident WHERE incident_id LIKE 'KS-%' AND state = 'skipped'")
+    t.eq(st[0][0], 8, 'all eight stored skipped')
+    srv.post('/api/v1/config/kill-switch/deactivate?actor=ops-admin', None, oa)
+    srv.put('/api/v1/config', {'max_concurrent_resolutions': 10}, oa)
+
+    # per category (ours): ?category=
+    r = srv.post('/api/v1/config/kill-switch/activate?actor=ops-admin&reason=db+maintenance&category=database',
+                 None, oa)
+    db = r.json['category_configs']['database'] if r.status == 200 else {}
+    t.ok(r.json['global_enabled'] is True and db.get('auto_resolution_enabled') is False and
+         db.get('kill_switch', {}).get('reason') == 'db maintenance', 'per-category kill switch', r)
+    r1 = resolve(srv, admin, incident('INC-PCK1', 'database', 0.99))
+    r2 = resolve(srv, admin, incident('INC-PCK2', 'network', 0.99))
+    t.ok(r1.json['message'] == 'Auto-resolution skipped: Auto-resolution disabled for category: database'
+         and r2.json['success'] is True, 'it stops only its category', (r1, r2))
+    ks = [e for e in trail(srv, admin, 'SYSTEM') if e['action'] == 'kill_switch_activated']
+    t.ok(ks and ks[0]['details'].get('category') == 'database', 'audited with details.category', ks[:1])
+    r = srv.post('/api/v1/config/kill-switch/deactivate?actor=ops-admin&category=database', None, oa)
+    t.eq(r.json['category_configs']['database']['auto_resolution_enabled'], True, 'per-category deactivate')
+    r = srv.post('/api/v1/config/kill-switch/activate?actor=x&category=storage', None, oa)
+    v1_error(r, 400, 'Invalid category: storage', 'per-category kill switch: unknown category 400')
+
+    # PUT global_enabled false is the kill switch too (seed)
+    r = srv.put('/api/v1/config?actor=carol', {'global_enabled': False}, oa)
+    acts = actions(srv, admin, 'SYSTEM')[:2]
+    t.ok(r.json['global_enabled'] is False and acts == ['config_updated', 'kill_switch_activated'],
+         'PUT global_enabled false: kill_switch_activated + config_updated', acts)
+    srv.put('/api/v1/config?actor=carol', {'global_enabled': True}, oa)
+
+
+def concurrency(srv, admin, oa, tmp):
+    d = os.path.join(tmp, 'conc')
+    os.makedirs(d)
+    script = os.path.join(d, 'step.py')
+    with open(script, 'w') as f:
+        f.write('''import fcntl, os, sys, time
+d = sys.argv[1]
+def bump(delta):
+    with open(os.path.join(d, 'lock'), 'a') as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        def rd(n):
+            try:
+                return int(open(os.path.join(d, n)).read() or 0)
+            except OSError:
+                return 0
+        cur = rd('cur') + delta
+        open(os.path.join(d, 'cur'), 'w').write(str(cur))
+        if cur > rd('max'):
+            open(os.path.join(d, 'max'), 'w').write(str(cur))
+        if delta > 0:
+            open(os.path.join(d, 'starts'), 'a').write('x\\n')
+bump(1)
+time.sleep(1)
+bump(-1)
+''')
+    put_category(srv, oa, 'user_access', playbook=[
+        {'type': 'command', 'action': 'slow_fix', 'argv': [PY, script, d], 'timeout_ms': 10000}])
+    r = srv.put('/api/v1/config', {'max_concurrent_resolutions': 10}, oa)
+    t.eq(r.json['max_concurrent_resolutions'], 10, 'limit set to 10')
+    batch = [incident('LOAD-%03d' % i, 'user_access', 0.99) for i in range(100)]
+    out = {}
+    t0 = time.time()
+    th = threading.Thread(target=lambda: out.update(r=srv.post('/api/v1/incidents/batch-resolve', batch, admin)))
+    th.start()
+    samples = []
+    while th.is_alive():
+        r = srv.get('/api/v1/incidents?state=resolving&limit=1000', admin)
+        c = srv.get('/api/v1/config', admin)
+        if r.status == 200:
+            samples.append(len(r.json))
+        if c.status == 200:
+            samples.append(c.json['running_resolutions'])
+        time.sleep(0.1)
+    th.join()
+    took = time.time() - t0
+    res = out['r'].json or []
+    mx = int(open(os.path.join(d, 'max')).read())
+    starts = len(open(os.path.join(d, 'starts')).read().split())
+    t.ok(out['r'].status == 200 and len(res) == 100, '100 incidents in one batch: 100 results', out['r'])
+    t.ok(len(samples) >= 20 and max(samples) <= 10, 'never more than 10 running (%d samples, max %d)'
+         % (len(samples), max(samples or [0])), samples)
+    t.ok(mx <= 10, 'the steps themselves never saw more than 10 at once (max %d)' % mx)
+    t.ok(mx >= 8, 'and the pool really ran them in parallel (max %d)' % mx)
+    t.ok(all(x['success'] for x in res) and starts == 100, 'all 100 finished successfully', res[:3])
+    t.ok(took < 25, '100 one-second steps at 10 at a time took %.1f s' % took)
+    t.eq(srv.db_query("SELECT count(*) FROM incident WHERE incident_id LIKE 'LOAD-%' AND state = 'resolved'")[0][0],
+         100, 'all 100 stored resolved')
+
+
+def retries(srv, admin, oa, tmp):
+    r = srv.post('/api/services', {'name': 'Billing'}, admin)
+    sid = r.json['service_id']
+    log = os.path.join(tmp, 'retry.log')
+    put_category(srv, oa, 'application', max_retry_attempts=2, playbook=[
+        {'type': 'command', 'action': 'restart', 'description': 'Restart billing',
+         'argv': ['/bin/sh', '-c', 'echo try >> ' + log + '; echo "disk full" >&2; exit 7']}])
+    r = resolve(srv, admin, incident('INC-RETRY', 'application', 0.99, service_id=sid))
+    t.ok(r.status == 200 and r.json['success'] is False and r.json['message'] ==
+         'Failed to auto-resolve incident: Step 1 (restart) failed after 3 attempts: exit status 7',
+         'a failing step: failed with the seed\'s message', r)
+    t.eq(len(open(log).read().split()), 3, 'retried exactly max_retry_attempts (2) times: 3 runs')
+    s = r.json['resolution_steps']
+    t.ok(len(s) == 1 and s[0]['attempts'] == 3 and s[0]['success'] is False and
+         s[0]['error_message'] == 'exit status 7', 'the step reports 3 attempts and the error', s)
+    tr = trail(srv, admin, 'INC-RETRY')
+    acts = [e['action'] for e in tr]
+    t.eq(acts, ['auto_resolution_failed', 'step_executed', 'step_retry', 'step_executed', 'step_retry',
+                'step_executed', 'auto_resolution_attempted'], 'every attempt and retry is audited')
+    rt = [e for e in tr if e['action'] == 'step_retry']
+    t.ok([e['details']['delay_ms'] for e in rt] == [200, 100] and
+         [e['details']['attempt'] for e in rt] == [3, 2], 'exponential backoff: 100 ms, then 200 ms', rt)
+    ex = [e for e in tr if e['action'] == 'step_executed']
+    t.ok(all('disk full' in e['details'].get('output', '') and e['details']['exit_code'] == 7 for e in ex),
+         'the captured output and exit code are in the audit', ex[:1])
+    t.eq(srv.get('/api/v1/incidents/INC-RETRY', admin).json['state'], 'failed', 'stored failed')
+    r = srv.get('/api/alerts', admin)
+    al = [a for a in r.json if a['type'] == 'AutoResolutionFailed' and a['service_id'] == sid]
+    t.ok(len(al) == 1 and al[0]['severity'] == 'Critical' and 'INC-RETRY' in al[0]['message'],
+         'a human alert is raised on the service', r.json)
+    put_category(srv, oa, 'application', max_retry_attempts=0, playbook=[
+        {'type': 'command', 'action': 'once', 'argv': ['/bin/sh', '-c', 'echo once >> ' + log + '; exit 1']}])
+    open(log, 'w').close()
+    r = resolve(srv, admin, incident('INC-NORETRY', 'application', 0.99))
+    t.ok(r.json['message'].endswith('failed after 1 attempt: exit status 1') and
+         len(open(log).read().split()) == 1, 'max_retry_attempts 0: one attempt, no retry', r)
+    ev = srv.db_query("SELECT payload FROM outbox WHERE payload LIKE '%AutoResolutionFailed%INC-NORETRY%'")
+    t.ok(len(ev) == 1 and json.loads(ev[0][0])['severity'] == 'Critical',
+         'without a service the human alert is a Critical notification', ev)
+    put_category(srv, oa, 'application', playbook=[
+        {'type': 'command', 'argv': ['/bin/sleep', '5'], 'timeout_ms': 300}])
+    t0 = time.time()
+    r = resolve(srv, admin, incident('INC-TIMEOUT', 'application', 0.99))
+    t.ok(r.json['message'].endswith('timed out after 300 ms') and time.time() - t0 < 4,
+         'a step is killed at its timeout', r)
+    put_category(srv, oa, 'application', playbook=[
+        {'type': 'command', 'argv': ['/nonexistent/tool']}])
+    r = resolve(srv, admin, incident('INC-NOCMD', 'application', 0.99))
+    t.ok('cannot run /nonexistent/tool' in r.json['message'], 'a missing command fails cleanly', r)
+    put_category(srv, oa, 'application', playbook=None)
+    t.eq(srv.get('/api/v1/config/category/application', admin).json['playbook_source'], 'default',
+         'playbook null: back to the seed\'s default steps')
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    got = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get('Content-Length', 0))).decode()
+        Hook.got.append((self.path, body, self.headers.get('X-Token')))
+        code = 500 if 'fail' in self.path else 200
+        self.send_response(code)
+        self.send_header('Content-Length', '2')
+        self.end_headers()
+        self.wfile.write(b'ok')
+
+    def log_message(self, *a):
+        pass
+
+
+def steps_kinds(srv, admin, oa):
+    hs = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Hook)
+    threading.Thread(target=hs.serve_forever, daemon=True).start()
+    url = 'http://127.0.0.1:%d' % hs.server_address[1]
+    r = srv.post('/api/services', {'name': 'Web'}, admin)
+    sid = r.json['service_id']
+    srv.post('/api/services/%d/status' % sid, {'status': 'Down'}, admin)
+    n_alerts = len([a for a in srv.get('/api/alerts', admin).json if a['service_id'] == sid and not a['acknowledged']])
+    put_category(srv, oa, 'network', playbook=[
+        {'type': 'http', 'action': 'restart_api', 'url': url + '/restart/${incident_id}', 'method': 'POST',
+         'body': '{"incident": "${incident_id}", "service": "${service}"}', 'headers': {'X-Token': 's3'},
+         'expect_status': 200},
+        {'type': 'set_status', 'action': 'mark_up', 'status': 'Up'},
+        {'type': 'ack_alerts', 'action': 'ack'}])
+    r = resolve(srv, admin, incident('INC-HTTP', 'network', 0.99, service_id=sid))
+    t.ok(r.json['success'] is True, 'http + set_status + ack_alerts playbook resolves', r)
+    t.ok(Hook.got and Hook.got[-1] == ('/restart/INC-HTTP', '{"incident": "INC-HTTP", "service": "Web"}', 's3'),
+         'the URL step called with method, body, headers and ${} placeholders', Hook.got)
+    svc = [s for s in srv.get('/api/services', admin).json if s['id'] == sid]
+    t.eq(svc[0]['status'] if svc else None, 'Up', 'set_status marked the service Up (services_set_status)')
+    open_alerts = srv.db_query('SELECT id FROM alert WHERE service_id = ? AND acknowledged = 0 AND '
+                               'resolved_at IS NULL', (sid,))
+    acked = srv.db_query("SELECT count(*) FROM alert WHERE service_id = ? AND acknowledged_by = "
+                         "'auto-resolution'", (sid,))[0][0]
+    t.ok(n_alerts >= 1 and not open_alerts and acked >= 1,
+         'ack_alerts acknowledged the service\'s open alerts (alerts_ack)', (open_alerts, acked))
+    put_category(srv, oa, 'network', max_retry_attempts=0, playbook=[
+        {'type': 'http', 'url': url + '/fail', 'expect_status': 200}])
+    r = resolve(srv, admin, incident('INC-HTTP500', 'network', 0.99))
+    t.ok(r.json['message'].endswith('HTTP 500'), 'an unexpected HTTP status fails the step', r)
+    put_category(srv, oa, 'network', playbook=None, max_retry_attempts=3)
+    hs.shutdown()
+
+
+def bad_input(srv, admin, oa):
+    r = resolve(srv, admin, incident('INC-BAD1', 'storage'))
+    v1_error(r, 400, 'Invalid category: storage', 'unknown category: 400 {"error", "status_code"}')
+    r = resolve(srv, admin, incident('INC-BAD2', confidence=1.5))
+    v1_error(r, 400, 'Confidence score must be between 0.0 and 1.0', 'confidence 1.5: 400')
+    r = resolve(srv, admin, incident('INC-BAD3', confidence=-0.1))
+    v1_error(r, 400, 'Confidence score must be between 0.0 and 1.0', 'confidence -0.1: 400')
+    r = resolve(srv, admin, incident('INC-BAD4', confidence='high'))
+    v1_error(r, 400, "Field 'confidence_score' must be a number", 'confidence as text: 400')
+    for field in ('title', 'description', 'category', 'priority', 'created_by'):
+        inc = incident('INC-MISS-' + field)
+        del inc[field]
+        r = resolve(srv, admin, inc)
+        v1_error(r, 400, "Field '%s' is required" % field, 'missing %s: 400' % field)
+    inc = incident('INC-X')
+    r = srv.post('/api/v1/incidents/INC-Y/auto-resolve', inc, admin)
+    v1_error(r, 400, 'Incident ID in path does not match incident data', 'path/body id mismatch: 400')
+    r = resolve(srv, admin, incident('INC-BAD5', priority='urgent'))
+    v1_error(r, 400, 'Invalid priority: urgent', 'unknown priority: 400')
+    r = resolve(srv, admin, incident('INC-BAD6', title=''))
+    v1_error(r, 400, 'title must be 1 to 500 characters', 'empty title: 400')
+    r = resolve(srv, admin, incident('INC-BAD7', title='x' * 501))
+    v1_error(r, 400, 'title must be 1 to 500 characters', 'title over 500: 400')
+    r = resolve(srv, admin, incident('INC-BAD8', tags='a'))
+    v1_error(r, 400, "Field 'tags' must be an array of strings", 'tags not a list: 400')
+    r = srv.post('/api/v1/incidents/INC-J/auto-resolve', token=admin, raw='{"incident_id": ')
+    v1_error(r, 400, 'Request body must be valid JSON', 'malformed JSON: 400')
+    r = srv.post('/api/v1/incidents/batch-resolve', [incident('B-1'), incident('B-2', confidence=2)], admin)
+    v1_error(r, 400, 'Incident 2: Confidence score must be between 0.0 and 1.0', 'batch: one bad incident: 400')
+    t.eq(srv.get('/api/v1/incidents/B-1', admin).status, 404, '... and nothing of the batch was written')
+    r = srv.post('/api/v1/incidents/batch-resolve', {'incidents': []}, admin)
+    v1_error(r, 400, 'Request body must be a JSON array', 'batch body not a list: 400')
+    r = srv.post('/api/v1/incidents/batch-resolve', [], admin)
+    t.ok(r.status == 200 and r.json == [], 'empty batch: []', r)
+    for iid in ('INC-BAD1', 'INC-BAD2', 'INC-MISS-title'):
+        t.eq(srv.get('/api/v1/incidents/' + iid, admin).status, 404, '%s was not stored' % iid)
+    r = srv.get('/api/v1/config/category/storage', admin)
+    v1_error(r, 400, 'Invalid category: storage', 'GET category config: unknown category 400')
+    r = srv.get('/api/v1/audit?action=bogus', admin)
+    v1_error(r, 400, 'Invalid action type: bogus', 'audit: unknown action 400')
+    r = srv.get('/api/v1/audit?limit=0', admin)
+    t.ok(r.status == 400 and r.json.get('status_code') == 400, 'audit: limit 0 is 400', r)
+    r = srv.get('/api/v1/audit?limit=1001', admin)
+    t.eq(r.status, 400, 'audit: limit over 1000 is 400')
+    r = srv.put('/api/v1/config', {'default_confidence_threshold': 0.3}, oa)
+    v1_error(r, 400, 'Confidence threshold should be at least 0.5 for safety', 'threshold under 0.5: 400')
+    r = put_category(srv, oa, 'network', confidence_threshold=0.4)
+    v1_error(r, 400, 'Confidence threshold should be at least 0.5 for safety', 'category threshold 0.4: 400')
+    r = put_category(srv, oa, 'network', max_retry_attempts=11)
+    v1_error(r, 400, 'max_retry_attempts must be between 0 and 10', 'retries 11: 400')
+    r = srv.put('/api/v1/config', {'max_concurrent_resolutions': 0}, oa)
+    v1_error(r, 400, 'max_concurrent_resolutions must be between 1 and 100', 'concurrency 0: 400')
+    r = srv.put('/api/v1/config', {'category_config': {'auto_resolution_enabled': True}}, oa)
+    v1_error(r, 400, "Field 'category_config.category' is required", 'category_config without category: 400')
+    r = put_category(srv, oa, 'network', playbook=[{'type': 'command'}])
+    v1_error(r, 400, "Playbook step 1: 'argv' must be a non-empty array of strings", 'bad playbook: 400')
+    r = put_category(srv, oa, 'network', playbook=[{'type': 'shell', 'cmd': 'rm -rf /'}])
+    t.eq(r.status, 400, 'there is no shell step type')
+    r = srv.get('/api/v1/incidents?state=done', admin)
+    v1_error(r, 400, 'Invalid state: done', 'incident list: unknown state 400')
+
+
+def audit_query(srv, admin):
+    r = srv.get('/api/v1/audit?incident_id=INC-LOW&action=auto_resolution_skipped', admin)
+    t.ok(r.status == 200 and len(r.json) == 1 and r.json[0]['incident_id'] == 'INC-LOW',
+         'GET /api/v1/audit filters by incident_id and action', r)
+    allr = srv.get('/api/v1/audit?limit=1000', admin).json
+    page = srv.get('/api/v1/audit?limit=5&offset=5', admin).json
+    t.eq([e['audit_id'] for e in page], [e['audit_id'] for e in allr[5:10]], 'limit and offset page the list')
+    t.ok(len(srv.get('/api/v1/audit', admin).json) == min(100, len(allr)), 'default limit 100')
+    stamps = [e['timestamp'] for e in allr]
+    t.ok(stamps == sorted(stamps, reverse=True), 'newest first')
+    keys = set(allr[0])
+    t.eq(keys, {'audit_id', 'incident_id', 'action', 'timestamp', 'actor', 'confidence_score', 'details',
+                'success', 'error_message'}, 'entries have the seed\'s fields')
+    r = srv.get('/api/v1/audit/incident/NOPE', admin)
+    t.ok(r.status == 200 and r.json == [], 'trail of an unknown incident: []', r)
+
+
+def from_alerts(tmp):
+    """A probed service whose probe names a playbook goes Down: the engine
+    opens an incident, the runner resolves it; a flapping service is capped
+    per hour and a human alerted."""
+    srv = Server(args=['--check-interval', '1'], env={'RESOPS_DOWN_AFTER': '1',
+                                                      'RESOPS_RETRY_BACKOFF_MS': '50'})
+    srv.start()
+    try:
+        srv.signup('admin', 'adminpass')
+        admin = srv.login('admin', 'adminpass')
+        sid = srv.post('/api/services', {'name': 'Queue'}, admin).json['service_id']
+        flag = os.path.join(tmp, 'queue-ok')
+        p = subprocess.run([BIN, 'probe', '--service', str(sid), '--cmd', 'test -e ' + flag,
+                            '--playbook', 'infrastructure', '--confidence', '0.97', '--db', srv.db],
+                           capture_output=True, text=True, env=srv.env)
+        t.ok(p.returncode == 0 and 'opens infrastructure incidents' in p.stdout,
+             'resops probe --playbook names the category', p.stdout + p.stderr)
+        p2 = subprocess.run([BIN, 'probe', '--service', str(sid), '--playbook', 'storage', '--db', srv.db],
+                            capture_output=True, text=True, env=srv.env)
+        t.ok(p2.returncode == 1 and 'Invalid category: storage' in p2.stderr, 'an unknown category is refused',
+             p2.stderr)
+        srv.put('/api/v1/config', {'max_incidents_per_service_hour': 2, 'category_config': {
+            'category': 'infrastructure', 'playbook': [
+                {'type': 'command', 'action': 'restart_queue', 'argv': ['/bin/true']},
+                {'type': 'set_status', 'action': 'mark_up', 'status': 'Up'}]}}, admin)
+
+        def incidents():
+            r = srv.get('/api/v1/incidents?limit=100', admin)
+            return [i for i in (r.json or []) if i.get('service_id') == sid]
+        first = wait_until(lambda: [i for i in incidents() if i['state'] == 'resolved'], 20)
+        t.ok(first and first[0]['category'] == 'infrastructure' and first[0]['confidence_score'] == 0.97 and
+             first[0]['incident_id'].startswith('SVC-%d-' % sid) and first[0]['title'] == 'Service Queue is Down',
+             'a Down service opens an incident with the probe\'s category and confidence', incidents())
+        tr = srv.get('/api/v1/audit/incident/' + first[0]['incident_id'], admin).json if first else []
+        t.ok([e['action'] for e in tr][-1:] == ['auto_resolution_attempted'] and
+             'auto_resolution_success' in [e['action'] for e in tr] and tr[-1]['details']['requested_by'] == 'engine',
+             '... and the normal decision and runner resolve it', tr)
+        lim = wait_until(lambda: [a for a in srv.get('/api/alerts', admin).json
+                                  if a['type'] == 'AutoResolutionLimit' and a['service_id'] == sid], 20)
+        t.ok(lim and lim[0]['severity'] == 'Critical' and '2 incidents in the last hour' in lim[0]['message'],
+             'a flapping service: at most 2 incidents per hour, then a human alert', lim)
+        time.sleep(2.5)
+        t.eq(len(incidents()), 2, 'no third incident within the hour')
+    finally:
+        t.eq(srv.stop(), 0, 'server (probes) exits cleanly')
+        srv.cleanup()
+
+
+def restart(tmp):
+    """A run interrupted by a stop is queued again and finished by the next
+    engine (nothing is lost)."""
+    srv = Server(env={'RESOPS_RETRY_BACKOFF_MS': '50'})
+    srv.start()
+    try:
+        srv.signup('admin', 'adminpass')
+        admin = srv.login('admin', 'adminpass')
+        srv.put('/api/v1/config', {'category_config': {'category': 'security', 'playbook': [
+            {'type': 'command', 'action': 'long', 'argv': ['/bin/sh', '-c', '[ "$RESOPS_RUN" = 2 ] || sleep 30']}]}},
+                admin)
+        th = threading.Thread(target=lambda: srv.post('/api/v1/incidents/INC-LONG/auto-resolve',
+                                                      incident('INC-LONG', 'security', 0.99), admin))
+        th.daemon = True
+        th.start()
+        wait_until(lambda: srv.db_query("SELECT state FROM incident WHERE incident_id = 'INC-LONG'") ==
+                   [('resolving',)], 10)
+        time.sleep(0.3)
+        t0 = time.time()
+        rc = srv.stop()
+        t.ok(rc == 0 and time.time() - t0 < 10, 'stopping with a step in flight is quick and clean (%.1f s)'
+             % (time.time() - t0))
+        t.eq(srv.db_query("SELECT state FROM incident WHERE incident_id = 'INC-LONG'"), [('resolving',)],
+             'the interrupted incident is left resolving')
+        srv.start()
+        admin = srv.login('admin', 'adminpass')
+        st = wait_until(lambda: srv.db_query("SELECT state, run FROM incident WHERE incident_id = 'INC-LONG'")
+                        == [('resolved', 2)], 15)
+        t.ok(st, 'after a restart it runs again (run 2) and is resolved',
+             srv.db_query("SELECT state, run FROM incident WHERE incident_id = 'INC-LONG'"))
+        tr = srv.get('/api/v1/audit/incident/INC-LONG', admin).json
+        t.ok(any(e['details'].get('message', '').startswith('Resumed after restart') for e in tr),
+             'the resumption is audited', tr)
+    finally:
+        t.eq(srv.stop(), 0, 'server exits cleanly after the restart')
+        srv.cleanup()
+
+
+def config_file(tmp):
+    """resolve.* in the config file: the threshold and limit apply while
+    nobody changed them through the API; the playbook file always loads;
+    a bad playbook file stops the start."""
+    d = os.path.join(tmp, 'cfgfile')
+    os.makedirs(d, exist_ok=True)
+    pb = os.path.join(d, 'playbooks.json')
+    with open(pb, 'w') as f:
+        json.dump({'network': [{'type': 'command', 'action': 'restart_router', 'argv': ['/bin/true']}]}, f)
+    conf = os.path.join(d, 'resops.conf')
+    with open(conf, 'w') as f:
+        f.write('[resolve]\ndefault_confidence_threshold = 0.8\nmax_concurrent_resolutions = 4\n'
+                'playbook_file = %s\n' % pb)
+    srv = Server(args=['--config', conf], workdir=d)
+    srv.start()
+    try:
+        srv.signup('admin', 'adminpass')
+        admin = srv.login('admin', 'adminpass')
+        c = srv.get('/api/v1/config', admin).json
+        net = c['category_configs']['network']
+        t.ok(c['default_confidence_threshold'] == 0.8 and c['max_concurrent_resolutions'] == 4 and
+             net['playbook_source'] == 'configured' and net['playbook'][0]['action'] == 'restart_router',
+             'the config file sets the threshold, the limit and the network playbook', c)
+        r = resolve(srv, admin, incident('INC-CF', 'network', 0.85))
+        t.ok(r.json['success'] is True and r.json['resolution_steps'][0]['action'] == 'restart_router',
+             '0.85 passes the file\'s 0.80 and runs the file\'s playbook', r)
+        cu = [e for e in srv.get('/api/v1/audit/incident/SYSTEM', admin).json if e['actor'] == 'config-file']
+        t.ok(cu and cu[0]['action'] == 'config_updated', 'applying the file is audited (actor config-file)', cu)
+        srv.put('/api/v1/config', {'default_confidence_threshold': 0.95}, admin)
+        srv.stop()
+        srv.start()
+        admin = srv.login('admin', 'adminpass')
+        t.eq(srv.get('/api/v1/config', admin).json['default_confidence_threshold'], 0.95,
+             'after a change through the API the file no longer overrides it')
+    finally:
+        t.eq(srv.stop(), 0, 'server (config file) exits cleanly')
+    with open(pb, 'w') as f:
+        f.write('{"network": [{"type": "shell"}]}')
+    p = subprocess.run([BIN, '--headless', '--db', os.path.join(d, 'bad.db'), '--config', conf,
+                        '--listen', '127.0.0.1:0'], capture_output=True, text=True, timeout=30,
+                       env=dict(srv.env))
+    t.ok(p.returncode == 1 and "Playbook step 1: 'type' must be" in p.stderr,
+         'a bad playbook file stops the start with a message', p.stderr)
+    srv.cleanup()
+
+
+def main():
+    srv = Server(env={'RESOPS_RETRY_BACKOFF_MS': '100'})
+    srv.start()
+    tmp = srv.dir
+    try:
+        admin, oa, user = accounts(srv)
+        health_and_roles(srv, admin, oa, user)
+        acceptance(srv, admin, oa)
+        kill_switch(srv, admin, oa, tmp)
+        concurrency(srv, admin, oa, tmp)
+        retries(srv, admin, oa, tmp)
+        steps_kinds(srv, admin, oa)
+        bad_input(srv, admin, oa)
+        audit_query(srv, admin)
+    finally:
+        t.eq(srv.stop(), 0, 'server exits cleanly')
+        if t.failed:
+            print('# server log tail:\n' + '\n'.join('#   ' + x for x in srv.logtext().splitlines()[-40:]))
+        srv.cleanup()
+    from_alerts(tmp)
+    restart(tmp)
+    config_file(tmp)
+    t.done()
+
+
+main()

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# threshold.sh — seed 004's thresholds in the console (tmux, 120x40): the
+# Metrics pane shows each metric's limit and an open alert, `:threshold
+# cpu 85` goes through the domain (config row, audit entry) and shows with
+# the next sample, bad input is refused, `:threshold` alone lists them,
+# and the status bar shows the notification outbox.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+# wait_any SESSION TEXT...: one of the TEXTs on screen before the deadline
+wait_any() {
+    local s=$1 end=$((SECONDS + DEADLINE)) t
+    shift
+    while :; do
+        for t in "$@"; do screen "$s" | grep -qF -- "$t" && return 0; done
+        [ $SECONDS -ge $end ] && { echo "# none of: $*" >&2; return 1; }
+        sleep 0.1
+    done
+}
+
+echo "1..8"
+DB=$WORK/t.db
+make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
+
+start a 120 40 METRICS_INTERVAL=1 -- --db "$DB"
+wait_for a "1 Services" "ENGINE" >/dev/null
+keys a 7
+# (a busy machine may have CPU over its limit: "ALERT >80%" then)
+wait_for a "Metrics " "CPU" "limit 75%" "Cores" "Mounts" "alerts fire after 3 samples"; r1=$?
+wait_any a "limit 80%" "ALERT >80%"; r2=$?
+tap $((r1 + r2)) "Metrics pane: the thresholds beside the metrics, cores, mounts, the firing rule"
+
+keys a :; literal a "threshold cpu 85"; keys a Enter
+wait_for a "cpu threshold set to 85%"; r1=$?
+wait_sql "$DB" "SELECT value FROM config WHERE key = 'cpu_threshold'" "85"; r2=$?
+tap $((r1 + r2)) ":threshold cpu 85 writes the config table"
+wait_sql "$DB" "SELECT count(*) FROM audit_log WHERE action = 'Threshold Updated' AND detail LIKE 'cpu_threshold 80 -> 85 by %'" "1"
+tap $? "and is audited"
+wait_any a "limit 85%" "ALERT >85%"
+tap $? "the Metrics pane shows the new limit with the next sample"
+
+keys a :; literal a "threshold memory 0.5"; keys a Enter
+wait_for a "ALERT >0.5%"
+tap $? "memory over its limit for 3 samples: the pane shows the open alert"
+
+keys a :; literal a "threshold gpu 5"; keys a Enter
+wait_for a 'Unknown threshold "gpu"'; r1=$?
+keys a :; literal a "threshold cpu 150"; keys a Enter
+wait_for a "cpu_threshold must be a number from 0 (off) to 100"; r2=$?
+wait_sql "$DB" "SELECT value FROM config WHERE key = 'cpu_threshold'" "85"; r3=$?
+tap $((r1 + r2 + r3)) "an unknown name or a value out of range is refused, nothing written"
+
+keys a :; literal a "threshold"; keys a Enter
+wait_for a "Thresholds: cpu 85% memory 0.5% swap 80% disk 90% load off"
+tap $? ":threshold alone lists them"
+
+wait_for a "notify:"
+tap $? "the status bar shows the notification outbox"
+
+keys a q
+wait_for a "RESOPS-EXIT=0" >/dev/null
+[ "$FAILS" = 0 ]
