@@ -8,7 +8,7 @@
  * "nothing to start": claim decides again with the number of resolutions
  * this runner runs, so the limit is enforced in one place, by one thread.
  * Each started run is a Job on an in-memory list; the pool grows by one
- * thread when no worker is idle (never beyond max_workers). Threads stay
+ * thread when more jobs wait than workers idle (never beyond max_workers). Threads stay
  * once started: a pool of at most max_concurrent_resolutions threads.
  *
  * Worker: takes a Job and walks its playbook. Before every step (and
@@ -254,10 +254,16 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Under mu: a thread for the new job when none is idle. */
+/* Under mu: a thread for the new job unless an idle worker is left for
+ * it. Idle workers that were signalled but have not woken yet still count
+ * as idle, so compare with the jobs waiting, not with zero: otherwise two
+ * quick claims share one worker and the second waits for the first. */
 static void grow_locked(Runner *r)
 {
-    if (r->idle > 0 || r->nworkers >= r->o.max_workers)
+    int queued = 0;
+    for (const Job *j = r->head; j; j = j->next)
+        queued++;
+    if (queued <= r->idle || r->nworkers >= r->o.max_workers)
         return;
     r->workers = xrealloc(r->workers, (size_t)(r->nworkers + 1) * sizeof *r->workers);
     if (pthread_create(&r->workers[r->nworkers], NULL, worker_main, r) == 0)
@@ -325,7 +331,7 @@ static void *dispatcher_main(void *arg)
             want = 1;
         }
         int64_t v = store_data_version(r->st);
-        if (v != dv)              /* someone else wrote: the console may care */
+        /* a kick, another connection's commit, or the periodic rescan */
         if (want || v != dv || now_ms - last_scan >= RESCAN_MS) {
             dv = v;
             last_scan = now_ms;
