@@ -14,6 +14,8 @@
 #include "store/integration_repo.h"
 #include "store/listing_repo.h"
 #include "store/risk_repo.h"
+#include "store/bia_repo.h"
+#include "store/deps_repo.h"
 #include "store/service_repo.h"
 #include "store/status_repo.h"
 #include "util.h"

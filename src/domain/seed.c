@@ -6,6 +6,8 @@
 #include "domain/services.h"
 #include "store/downtime_repo.h"
 #include "store/integration_repo.h"
+#include "store/bia_repo.h"
+#include "store/deps_repo.h"
 #include "store/service_repo.h"
 #include "store/status_repo.h"
 #include "util.h"

@@ -4,6 +4,8 @@
 #include "store/audit_repo.h"
 #include "store/downtime_repo.h"
 #include "store/probe_repo.h"
+#include "store/bia_repo.h"
+#include "store/deps_repo.h"
 #include "store/service_repo.h"
 #include "store/status_repo.h"
 #include "util.h"

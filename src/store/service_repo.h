@@ -7,11 +7,6 @@
 #include <stdint.h>
 #include "store/db.h"
 
-typedef struct BiaFields {
-    const char *criticality, *impact;  /* NULL → NULL column */
-    int has_rto, rto, has_rpo, rpo;
-    int signed_off;
-} BiaFields;
 
 int64_t service_repo_insert(Store *st, const char *name, const char *description,
                             const char *created_by);
@@ -23,11 +18,7 @@ int64_t service_repo_count(Store *st);
 /* Service name into buf: 1 found, 0 none, -EIO. */
 int service_repo_name(Store *st, int64_t id, char *buf, size_t size);
 
-int bia_repo_upsert(Store *st, int64_t service_id, const BiaFields *b);
-int bia_repo_delete(Store *st, int64_t service_id);      /* 1, 0 none */
 
-/* Replace the dependency list of a service. */
-int deps_repo_set(Store *st, int64_t service_id, const int64_t *deps, int n);
 
 /* One row of the engine's bulk load: service + BIA + status + current risk. */
 typedef struct ServiceLoadRow {
@@ -57,14 +48,6 @@ void service_set_free(ServiceSet *set);
 /* Index of id in set->rows or -1 (binary search). */
 int  service_set_find(const ServiceSet *set, int64_t id);
 
-/* A service's BIA (strings copied into the row): 1 found, 0 none, -EIO. */
-typedef struct BiaRow {
-    char criticality[21], impact[51];
-    int  has_criticality, has_impact;
-    int  has_rto, rto, has_rpo, rpo;
-    int  signed_off;
-} BiaRow;
-int bia_repo_get(Store *st, int64_t service_id, BiaRow *out);
 
 /* Set the description (NULL clears it); 1 changed, 0 no such id, -EIO. */
 int service_repo_set_description(Store *st, int64_t id, const char *description);
