@@ -35,11 +35,12 @@ out:
     cJSON_Delete(b);
 }
 
-void h_auth_login(ApiReq *rq, ApiResp *rs)
+char *api_login(ApiReq *rq, ApiResp *rs)
 {
     cJSON *b = api_body_object(rq, rs);
     if (!b)
-        return;
+        return NULL;
+    char *tok = NULL;
     const char *username, *password;
     if (api_field_str(rs, b, "username", &username, NULL) < 0 ||
         api_field_str(rs, b, "password", &password, NULL) < 0)
@@ -52,18 +53,23 @@ void h_auth_login(ApiReq *rq, ApiResp *rs)
         api_send_error(rs, api_status_of(r), "%s", err);
         goto out;
     }
-    char *tok = api_token_issue(rq->cfg->key, rq->cfg->keylen, &u, jti, rq->now,
-                                rq->cfg->token_ttl_s);
-    if (!tok) {
+    tok = api_token_issue(rq->cfg->key, rq->cfg->keylen, &u, jti, rq->now, rq->cfg->token_ttl_s);
+    if (!tok)
         api_send_error(rs, 500, "Internal server error");
-        goto out;
-    }
+out:
+    cJSON_Delete(b);
+    return tok;
+}
+
+void h_auth_login(ApiReq *rq, ApiResp *rs)
+{
+    char *tok = api_login(rq, rs);
+    if (!tok)
+        return;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "access_token", tok);
     free(tok);
     api_send_json(rs, 200, o);
-out:
-    cJSON_Delete(b);
 }
 
 void h_auth_logout(ApiReq *rq, ApiResp *rs)

@@ -10,6 +10,10 @@
 /* /api/auth */
 void h_auth_signup(ApiReq *rq, ApiResp *rs);
 void h_auth_login(ApiReq *rq, ApiResp *rs);
+/* Shared by seed 000's and seed 004's login: parse {username, password},
+ * sign in (throttled) and issue a JWT. Returns the token (caller frees),
+ * or NULL with the error already sent. */
+char *api_login(ApiReq *rq, ApiResp *rs);
 void h_auth_logout(ApiReq *rq, ApiResp *rs);
 
 /* /api/services */
