@@ -547,7 +547,10 @@ def alerts(srv, tk, ctx):
     t.ok(down and down[0]['message'] == 'Service Payments is Down' and down[0]['severity'] == 'Critical'
          and down[0]['acknowledged'] is False, 'status Down raised a StatusChange alert', r.json)
     t.eq(sorted(r.json[0].keys()), sorted(['id', 'service_id', 'type', 'message', 'severity', 'created_at',
-                                           'acknowledged']), 'alert fields as in §2.5.1')
+                                           'acknowledged', 'resolved', 'resolved_at']),
+         'alert fields as in §2.5.1, plus ours: resolved, resolved_at')
+    t.ok(down and down[0]['resolved'] is False and down[0]['resolved_at'] is None,
+         'the current Down alert is not resolved', down[:1])
     keys = [(x['created_at'], x['id']) for x in r.json]
     t.eq(keys, sorted(keys, reverse=True), 'alerts newest first')
     alert_id = down[0]['id']
