@@ -111,7 +111,7 @@ int cli_probe(int argc, char **argv, const char *db_path)
     long id_num;
     int64_t id = parse_int(service, 1, 0x7fffffffL, &id_num) == 0 ? id_num
                                                                   : service_repo_find_by_name(st, service);
-    int rc = 0;
+    int rc = 0, r;
     if (id <= 0 || service_repo_exists(st, id) != 1) {
         fprintf(stderr, "resops probe: Service not found: %s\n", service);
         rc = 1;
@@ -123,10 +123,10 @@ int cli_probe(int argc, char **argv, const char *db_path)
             printf("resops: service %lld now reports by heartbeat%s\n", (long long)id,
                    r ? "" : " (it had no probe)");
         rc = r < 0;
-    } else if (kind && services_set_probe(st, id, kind, target, (int)timeout, (int)expect, 0,
-                                          util_now(), err, sizeof err) < 0) {
+    } else if (kind && (r = services_set_probe(st, id, kind, target, (int)timeout, (int)expect,
+                                               0, util_now(), err, sizeof err)) < 0) {
         fprintf(stderr, "resops probe: %s\n", err);
-        rc = 1;
+        rc = r == -EINVAL ? 2 : 1;   /* a bad target is a usage error */
     } else {
         if (kind)
             printf("resops: service %lld is checked by %s %s\n", (long long)id, kind, target);

@@ -298,7 +298,12 @@ static int run_seed(const char *db_path, const Cli *cli, const Config *cfg, int 
     if (open_store(db_path, &st) < 0)
         return 1;
     int r = 0;
-    if (demo) {
+    if (demo && service_repo_count(st) > 0) {
+        /* the demo's names and accounts would collide with what is there */
+        snprintf(err, sizeof err, "%s already has services; the demo needs a new database "
+                 "(give another --db)", db_path);
+        r = -EEXIST;
+    } else if (demo) {
         r = seed_demo(st, util_now(), err, sizeof err);
         if (r == 0)
             printf("resops: demo data written to %s\n", db_path);
@@ -337,7 +342,15 @@ static int run_probe_cmd(int argc, char **argv)
     }
     int unused;
     char *db = choose_db(cfg, &cli, &unused);
-    int rc = make_parents(db) < 0 ? 1 : cli_probe(argc - 1, argv + 1, db);
+    /* A probe belongs to a service of an existing database: a mistyped
+     * --db must not quietly create an empty one. */
+    int rc;
+    if (access(db, F_OK) < 0) {
+        fprintf(stderr, "resops probe: no database at %s (give --db PATH)\n", db);
+        rc = 1;
+    } else {
+        rc = cli_probe(argc - 1, argv + 1, db);
+    }
     free(db);
     config_free(cfg);
     return rc;
@@ -634,8 +647,13 @@ int main(int argc, char **argv)
         config_free(cfg);
         return 1;
     }
-    log_info("resops %s: %s on %s, checks every %d s", RESOPS_VERSION,
-             engine_is_primary(engine) ? "engine" : "viewer", db_path, eo.check_interval_s);
+    if (engine_is_primary(engine))
+        log_info("resops %s: engine on %s, checks every %d s", RESOPS_VERSION, db_path,
+                 eo.check_interval_s);
+    else
+        log_info("resops %s: viewer on %s (another resops runs the checks; this one takes "
+                 "over, checking every %d s, if that one stops)", RESOPS_VERSION, db_path,
+                 eo.check_interval_s);
 
     int api_fatal = 0;
     ApiServer *api = start_api(cfg, &cli, db_path, &api_fatal);

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define IO_ERROR "Internal server error"
@@ -170,8 +171,21 @@ int services_set_probe(Store *st, int64_t service_id, const char *kind, const ch
         snprintf(err, errsz, "HTTP probe target must start with http:// or https://");
         return -EINVAL;
     }
-    if (!strcmp(kind, "tcp") && !strrchr(target, ':')) {
-        snprintf(err, errsz, "TCP probe target must be host:port");
+    if (!strcmp(kind, "tcp")) {
+        const char *colon = strrchr(target, ':');
+        char *end;
+        long port = colon ? strtol(colon + 1, &end, 10) : 0;
+        if (!colon || colon == target || !colon[1] || *end || port < 1 || port > 65535) {
+            snprintf(err, errsz, "TCP probe target must be host:port with a port 1..65535");
+            return -EINVAL;
+        }
+    }
+    if (!strcmp(kind, "http") && expect_status && (expect_status < 100 || expect_status > 599)) {
+        snprintf(err, errsz, "An HTTP probe expects a status 100..599 (0 = any 2xx)");
+        return -EINVAL;
+    }
+    if (!strcmp(kind, "cmd") && (expect_status < 0 || expect_status > 255)) {
+        snprintf(err, errsz, "A command probe expects an exit code 0..255");
         return -EINVAL;
     }
     if (store_begin(st) < 0)

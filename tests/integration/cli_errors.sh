@@ -72,8 +72,8 @@ run "$RESOPS_BIN" probe --service svc-000001 --http http://127.0.0.1:9/health --
 ok_if "probe by name attaches an HTTP probe" \
     bash -c "test $RC -eq 0 && test \"\$(sqlite3 '$TMP/p.db' 'SELECT kind, target FROM probe WHERE service_id = 1')\" = 'http|http://127.0.0.1:9/health'"
 run "$RESOPS_BIN" probe --service 2 --tcp no-port --db "$TMP/p.db"
-ok_if "a TCP probe without a port is refused" \
-    bash -c "test $RC -eq 1 && grep -q 'host:port' <<<\"\$0\" && test \"\$(sqlite3 '$TMP/p.db' 'SELECT count(*) FROM probe')\" = 1" "$ERR"
+ok_if "a TCP probe without a port is refused as a usage error" \
+    bash -c "test $RC -eq 2 && grep -q 'host:port' <<<\"\$0\" && test \"\$(sqlite3 '$TMP/p.db' 'SELECT count(*) FROM probe')\" = 1" "$ERR"
 run "$RESOPS_BIN" probe --service 77 --cmd true --db "$TMP/p.db"
 ok_if "a probe for an unknown service is refused" \
     bash -c "test $RC -eq 1 && grep -q 'Service not found' <<<\"\$0\"" "$ERR"
@@ -83,5 +83,16 @@ run "$RESOPS_BIN" probe --service 1 --remove --db "$TMP/p.db"
 ok_if "probe --remove deletes it and audits" \
     test "$(sqlite3 "$TMP/p.db" "SELECT count(*) FROM probe; SELECT count(*) FROM audit_log WHERE action IN ('Probe Updated', 'Probe Removed')")" = "0
 2"
+
+run "$RESOPS_BIN" probe --service 1 --tcp 127.0.0.1:99999 --db "$TMP/p.db"
+ok_if "a TCP port out of range is refused" test $RC -eq 2
+run "$RESOPS_BIN" probe --service 1 --http http://127.0.0.1:9/ --expect 999 --db "$TMP/p.db"
+ok_if "an HTTP status out of range is refused" test $RC -eq 2
+run "$RESOPS_BIN" probe --service 1 --cmd true --db "$TMP/nowhere/p.db"
+ok_if "probe on a missing database says so and creates nothing" \
+    bash -c "test $RC -eq 1 && grep -q 'no database at' <<<\"\$0\" && test ! -e '$TMP/nowhere'" "$ERR"
+run "$RESOPS_BIN" seed --demo --db "$TMP/p.db"
+ok_if "seed --demo into a database with services refuses clearly" \
+    bash -c "test $RC -eq 1 && grep -q 'already has services' <<<\"\$0\"" "$ERR"
 
 tap_done
