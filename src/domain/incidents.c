@@ -779,6 +779,23 @@ int incidents_on_service_down(Store *st, int64_t service_id, const char *why, in
         return -EIO;
     if (active > 0)
         return 0;                      /* already on it */
+    /* The seed's default steps only record; "resolving" a Down service
+     * with them would tell on-call it was fixed when nothing ran. */
+    CategoryRow cr;
+    int has = category_repo_get(st, cat, &cr);
+    if (has < 0)
+        return -EIO;
+    int has_playbook = has == 1 && cr.playbook != NULL;
+    if (has == 1)
+        category_row_free(&cr);
+    if (!has_playbook) {
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "%s is Down and names the %s playbook, but no %s playbook is configured: "
+                 "a human is needed", name, cat, cat);
+        return alerts_raise(st, service_id, ALERT_NO_PLAYBOOK, SEV_CRITICAL, msg, now,
+                            NULL) < 0 ? -EIO : 0;
+    }
     if (recent >= g.max_incidents_per_service_hour) {
         char msg[300];
         snprintf(msg, sizeof msg,

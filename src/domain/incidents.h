@@ -39,6 +39,7 @@
 /* Alert types raised for humans. */
 #define ALERT_AUTO_RESOLUTION_FAILED "AutoResolutionFailed"
 #define ALERT_AUTO_RESOLUTION_LIMIT  "AutoResolutionLimit"
+#define ALERT_NO_PLAYBOOK            "NoPlaybook"
 /* Confidence of incidents opened for a Down service whose probe has none. */
 #define INCIDENTS_DOWN_CONFIDENCE 0.95
 /* Bytes of a step's output kept in playbook_run and the audit. */

@@ -13,6 +13,8 @@ Prints TAP; one check = one case. Run: RESOPS_BIN=build/resops tests/api/test_v1
 import http.server
 import json
 import os
+import shutil
+import tempfile
 import subprocess
 import sys
 import threading
@@ -539,6 +541,7 @@ def from_alerts(tmp):
     """A probed service whose probe names a playbook goes Down: the engine
     opens an incident, the runner resolves it; a flapping service is capped
     per hour and a human alerted."""
+    flagdir = tempfile.mkdtemp(prefix='resops-v1-flag-')
     srv = Server(args=['--check-interval', '1'], env={'RESOPS_DOWN_AFTER': '1',
                                                       'RESOPS_RETRY_BACKOFF_MS': '50'})
     srv.start()
@@ -546,7 +549,7 @@ def from_alerts(tmp):
         srv.signup('admin', 'adminpass')
         admin = srv.login('admin', 'adminpass')
         sid = srv.post('/api/services', {'name': 'Queue'}, admin).json['service_id']
-        flag = os.path.join(tmp, 'queue-ok')
+        flag = os.path.join(flagdir, 'queue-ok')
         p = subprocess.run([BIN, 'probe', '--service', str(sid), '--cmd', 'test -e ' + flag,
                             '--playbook', 'infrastructure', '--confidence', '0.97', '--db', srv.db],
                            capture_output=True, text=True, env=srv.env)
@@ -556,14 +559,28 @@ def from_alerts(tmp):
                             capture_output=True, text=True, env=srv.env)
         t.ok(p2.returncode == 1 and 'Invalid category: storage' in p2.stderr, 'an unknown category is refused',
              p2.stderr)
+        def incidents():
+            r = srv.get('/api/v1/incidents?limit=100', admin)
+            return [i for i in (r.json or []) if i.get('service_id') == sid]
+
+        def status():
+            r = srv.get('/api/services/%d/health' % sid, admin)
+            return (r.json or {}).get('status')
+        # no infrastructure playbook yet: the seed's default steps only
+        # record, so "resolving" would claim a fix that never ran
+        nop = wait_until(lambda: [a for a in srv.get('/api/alerts', admin).json
+                                  if a['type'] == 'NoPlaybook' and a['service_id'] == sid], 20)
+        t.ok(nop and nop[0]['severity'] == 'Critical' and
+             'no infrastructure playbook is configured' in nop[0]['message'],
+             'Down with no playbook configured: a human alert', nop)
+        t.eq(len(incidents()), 0, '... and no incident that would resolve nothing')
         srv.put('/api/v1/config', {'max_incidents_per_service_hour': 2, 'category_config': {
             'category': 'infrastructure', 'playbook': [
                 {'type': 'command', 'action': 'restart_queue', 'argv': ['/bin/true']},
                 {'type': 'set_status', 'action': 'mark_up', 'status': 'Up'}]}}, admin)
-
-        def incidents():
-            r = srv.get('/api/v1/incidents?limit=100', admin)
-            return [i for i in (r.json or []) if i.get('service_id') == sid]
+        open(flag, 'w').close()                 # the queue comes back ...
+        wait_until(lambda: status() == 'Up', 20)
+        os.remove(flag)                         # ... and fails again
         first = wait_until(lambda: [i for i in incidents() if i['state'] == 'resolved'], 20)
         t.ok(first and first[0]['category'] == 'infrastructure' and first[0]['confidence_score'] == 0.97 and
              first[0]['incident_id'].startswith('SVC-%d-' % sid) and first[0]['title'] == 'Service Queue is Down',
@@ -581,6 +598,7 @@ def from_alerts(tmp):
     finally:
         t.eq(srv.stop(), 0, 'server (probes) exits cleanly')
         srv.cleanup()
+        shutil.rmtree(flagdir, ignore_errors=True)
 
 
 def restart(tmp):
