@@ -157,7 +157,7 @@ static void run_job(Runner *r, Store *st, RunPlan *p)
     for (int i = 0; i < p->pb.n; i++) {
         const PlaybookStep *s = &p->pb.steps[i];
         char step_id[37], last_error[256] = "";
-        incident_repo_uuid4(step_id);
+        util_uuid4(step_id);
         for (int attempt = 1;; attempt++) {
             if (attempt > 1) {
                 int64_t delay = decision_retry_delay_ms(r->o.retry_backoff_ms, attempt - 1,

@@ -45,4 +45,7 @@ void strbuf_free(StrBuf *b);
 
 int util_strcaseeq(const char *a, const char *b); /* NULL-safe, ASCII */
 
+/* A random RFC 4122 version-4 UUID, lower-case hex, into out. */
+void util_uuid4(char out[37]);
+
 #endif

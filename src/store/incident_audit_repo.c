@@ -7,25 +7,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-/* RFC 4122 version 4, lower-case hex. */
-static void uuid4(char out[37])
-{
-    unsigned char b[16];
-    size_t got = 0;
-    while (got < sizeof b) {
-        ssize_t r = getrandom(b + got, sizeof b - got, 0);
-        if (r > 0)
-            got += (size_t)r;
-        else if (errno != EINTR)
-            break;
-    }
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
-}
 
 int incident_audit_repo_add(Store *st, const char *incident_id, const char *action,
                             const char *actor, const double *confidence,
@@ -39,7 +20,7 @@ int incident_audit_repo_add(Store *st, const char *incident_id, const char *acti
     if (!s)
         return -EIO;
     char id[37];
-    uuid4(id);
+    util_uuid4(id);
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, incident_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);

@@ -129,7 +129,5 @@ typedef int (*IncidentAuditFn)(void *ctx, const IncidentAuditEntry *e);
 int incident_repo_audit_each(Store *st, const char *incident_id, const char *action, int limit,
                              int offset, IncidentAuditFn fn, void *ctx);
 
-/* A fresh RFC 4122 version 4 id (lower-case hex). */
-void incident_repo_uuid4(char out[37]);
 
 #endif
