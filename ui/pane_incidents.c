@@ -284,6 +284,11 @@ static PaneResult on_key(Pane *p, int key)
         return PANE_HANDLED;
     }
     const IncidentViewRow *r = &s->incidents[cur];
+    /* say so now rather than after a question whose answer cannot help */
+    if (!strcmp(r->state, "resolved") || !strcmp(r->state, "resolving")) {
+        ui_message(p->ui, 0, "Incident %s is already %s", r->incident_id, r->state);
+        return PANE_HANDLED | PANE_REDRAW;
+    }
     Ask *a = xcalloc(1, sizeof *a);
     strlcpy_(a->id, r->incident_id, sizeof a->id);
     char q[300];

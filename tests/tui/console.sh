@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..30"
+echo "1..31"
 DB=$WORK/d.db
 make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
 q() { sqlite3 -cmd '.timeout 2000' "$DB" "$1"; }
@@ -116,6 +116,16 @@ keys a Enter; wait_for a "Needed by" "Integrations"; r1=$?
 keys a Escape; wait_for a "Services  12 services" >/dev/null; r2=$?
 keys a r; wait_for a "Refreshing"; r3=$?
 tap $((r1 + r2 + r3)) "Enter opens the detail, Esc returns, r refreshes"
+
+# Incidents pane: m marks the selected incident resolved by hand (asked
+# first, stored, audited); x on a resolved one says so without asking
+keys a 6; wait_for a "INC-TUI-1" >/dev/null
+keys a m; wait_for a "Mark INC-TUI-1 resolved by hand? [y/N]" >/dev/null; r1=$?
+keys a y
+wait_sql "$DB" "SELECT state FROM incident WHERE incident_id = 'INC-TUI-1'" "resolved"; r2=$?
+wait_sql "$DB" "SELECT count(*) FROM incident_audit WHERE incident_id = 'INC-TUI-1' AND action = 'manually_resolved'" "1"; r3=$?
+keys a x; wait_for a "Incident INC-TUI-1 is already resolved"; r4=$?
+tap $((r1 + r2 + r3 + r4)) "Incidents: m + y resolves by hand and audits; x on a resolved incident says so"
 
 # 23 q quits cleanly, the terminal is back to the shell
 keys a q
