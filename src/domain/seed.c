@@ -3,6 +3,8 @@
  * repositories in one transaction because it is a fixture loader for
  * benchmarks, and 100k audit entries would only measure the seeding. */
 #include "domain/seed.h"
+#include "domain/incidents.h"
+#include "domain/resolution.h"
 #include "domain/services.h"
 #include "store/downtime_repo.h"
 #include "store/integration_repo.h"
@@ -55,6 +57,48 @@ static const DemoService demo[] = {
      {NULL}, "cmd", "getent hosts localhost", 0, 0, 0, 0},
 };
 
+
+/* Seed 001 in the demo: an application playbook that really runs (two
+ * commands, then acknowledge the service's alerts) and three incidents:
+ * two the engine's runner resolves when it starts, one refused for its
+ * low confidence — so the Incidents pane and /api/v1/audit have a story. */
+static int seed_demo_incidents(Store *st, int64_t now, char *err, size_t errsz)
+{
+    static const char playbook[] =
+        "[{\"type\": \"command\", \"action\": \"log_check\", \"argv\": [\"true\"]},"
+        " {\"type\": \"command\", \"action\": \"service_restart\","
+        " \"argv\": [\"sh\", \"-c\", \"sleep 1\"], \"timeout_ms\": 5000},"
+        " {\"type\": \"ack_alerts\", \"action\": \"ack_alerts\"}]";
+    ResolutionUpdate u = {.has_category = 1, .has_playbook = 1, .playbook_json = playbook};
+    category_config_default(&u.category, "application");
+    if (resolution_config_update(st, &u, "demo", now, err, errsz) < 0)
+        return -EIO;
+    static const struct {
+        const char *id, *title, *category, *priority, *service;
+        double      confidence;
+    } incs[] = {
+        {"INC-DEMO-1", "Order Service error rate above 5%", "application", "high",
+         "Order Service", 0.96},
+        {"INC-DEMO-2", "Customer Portal logins slow for EU users", "user_access", "medium",
+         "Customer Portal", 0.72},
+        {"INC-DEMO-3", "Payments API pods restarting", "application", "critical",
+         "Payments API", 0.93},
+    };
+    for (size_t i = 0; i < sizeof incs / sizeof incs[0]; i++) {
+        int64_t sid = service_repo_find_by_name(st, incs[i].service);
+        IncidentInput in = {
+            .incident_id = incs[i].id, .title = incs[i].title, .description = "demo incident",
+            .category = incs[i].category, .priority = incs[i].priority,
+            .created_by = "demo", .confidence = incs[i].confidence,
+            .service_id = sid > 0 ? sid : 0,
+        };
+        SubmitResult res;
+        if (incidents_submit(st, &in, "demo", 0, now, &res, err, errsz) < 0)
+            return -EIO;
+    }
+    return 0;
+}
+
 int seed_demo(Store *st, int64_t now, char *err, size_t errsz)
 {
     int n = (int)(sizeof demo / sizeof demo[0]);
@@ -106,7 +150,8 @@ int seed_demo(Store *st, int64_t now, char *err, size_t errsz)
                 goto io_rb;
         }
     }
-    if (seed_demo_observability(st, now, err, errsz) < 0)
+    if (seed_demo_observability(st, now, err, errsz) < 0 ||
+        seed_demo_incidents(st, now, err, errsz) < 0)
         goto fail;
     if (store_commit(st) < 0)
         goto io;

@@ -70,7 +70,7 @@ literal a "tui test"; keys a Enter
 wait_for a "KILL SWITCH ON: AUTO-RESOLUTION DISABLED"; tap $? "K + y turns the kill switch on: loud status bar"
 wait_sql "$DB" "SELECT global_enabled, kill_switch_reason FROM resolution_config" "0|tui test"; r1=$?
 wait_sql "$DB" "SELECT count(*) FROM audit_log WHERE action = 'Kill Switch Activated' AND entity = 'Config'" "1"; r2=$?
-wait_sql "$DB" "SELECT incident_id, action, details FROM incident_audit" 'SYSTEM|kill_switch_activated|{"message":"Emergency kill switch activated - all auto-resolutions disabled","reason":"tui test"}'; r3=$?
+wait_sql "$DB" "SELECT incident_id, action, details FROM incident_audit WHERE action LIKE 'kill_switch%'" 'SYSTEM|kill_switch_activated|{"message":"Emergency kill switch activated - all auto-resolutions disabled","reason":"tui test"}'; r3=$?
 tap $((r1 + r2 + r3)) "the kill switch is stored (global_enabled 0) and audited twice"
 keys a K
 wait_for a "Turn the kill switch OFF" >/dev/null
