@@ -71,17 +71,8 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
         if (v->uptime_pct < 99.0)
             *attr = theme_attr(TH_WARN);
         break;
-    case 3:
-        if (v->has_risk)
-            snprintf(buf, size, "%d", v->risk_score);
-        else
-            strlcpy_(buf, "-", size);
-        break;
-    case 4:
-        strlcpy_(buf, v->has_risk ? risk_level_name(v->risk_level) : "-", size);
-        if (v->has_risk)
-            *attr = theme_risk(v->risk_level);
-        break;
+    case 3: pane_risk_cell(v, 0, buf, size, attr); break;
+    case 4: pane_risk_cell(v, 1, buf, size, attr); break;
     case 5:
         strlcpy_(buf, v->is_critical ? "yes" : "no", size);
         *attr = v->is_critical ? theme_attr(TH_CRIT) : theme_attr(TH_DIM);

@@ -20,6 +20,18 @@ typedef struct ServicesState {
     SortKey sort;
 } ServicesState;
 
+void pane_risk_cell(const SnapService *v, int level, char *buf, size_t size, attr_t *attr)
+{
+    if (!v->has_risk) {
+        strlcpy_(buf, "-", size);
+    } else if (!level) {
+        snprintf(buf, size, "%d", v->risk_score);
+    } else {
+        strlcpy_(buf, risk_level_name(v->risk_level), size);
+        *attr = theme_risk(v->risk_level);
+    }
+}
+
 const char *pane_service_name(const Snapshot *s, int64_t id, char *buf, size_t size)
 {
     const SnapService *v = s ? snapshot_find_service(s, id) : NULL;
@@ -102,17 +114,8 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
         *attr = theme_status(v->status);
         break;
     case 2: strlcpy_(buf, v->criticality ? v->criticality : "-", size); break;
-    case 3:
-        if (v->has_risk)
-            snprintf(buf, size, "%d", v->risk_score);
-        else
-            strlcpy_(buf, "-", size);
-        break;
-    case 4:
-        strlcpy_(buf, v->has_risk ? risk_level_name(v->risk_level) : "-", size);
-        if (v->has_risk)
-            *attr = theme_risk(v->risk_level);
-        break;
+    case 3: pane_risk_cell(v, 0, buf, size, attr); break;
+    case 4: pane_risk_cell(v, 1, buf, size, attr); break;
     case 5: minutes(v->has_rto, v->rto, buf, size); break;
     case 6: minutes(v->has_rpo, v->rpo, buf, size); break;
     case 7:

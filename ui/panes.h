@@ -18,6 +18,11 @@ Pane *pane_audit_new(Ui *ui);
  * integrations. Also drawn by Dependencies and Health. */
 void services_draw_detail(WINDOW *w, const Snapshot *s, const SnapService *v);
 
+/* The risk score (level = 0) or level (level = 1) cell of a service row,
+ * "-" before the first score; the level gets its colour. Services and
+ * Health show the same two columns. */
+void pane_risk_cell(const SnapService *v, int level, char *buf, size_t size, attr_t *attr);
+
 /* A service's name, "#<id>" when it is not in the snapshot. */
 const char *pane_service_name(const Snapshot *s, int64_t id, char *buf, size_t size);
 

@@ -102,15 +102,6 @@ void h4_login(ApiReq *rq, ApiResp *rs)
     api_send_json(rs, 200, o);
 }
 
-void h4_logout(ApiReq *rq, ApiResp *rs)
-{
-    int r = users_logout(rq->st, rq->jti, rq->user->id, rq->now);
-    if (r == -EIO)
-        api_send_error(rs, 500, "Internal server error");
-    else
-        api_send_message(rs, 200, "Logged out");
-}
-
 /* ---- summary -------------------------------------------------------------------- */
 
 static int add_count(void *ctx, const char *type, int64_t count)

@@ -61,7 +61,6 @@ void h_v1_audit_incident(ApiReq *rq, ApiResp *rs);
 /* seed 004 at the root paths (h_seed004.c) */
 void h4_register(ApiReq *rq, ApiResp *rs);
 void h4_login(ApiReq *rq, ApiResp *rs);
-void h4_logout(ApiReq *rq, ApiResp *rs);
 void h4_summary(ApiReq *rq, ApiResp *rs);
 void h4_logs_analyze(ApiReq *rq, ApiResp *rs);
 void h4_metrics(ApiReq *rq, ApiResp *rs);

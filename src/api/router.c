@@ -66,7 +66,7 @@ static const ApiRoute routes[] = {
     /* seed 004 at its root paths (the admin pair checks x-admin-token itself) */
     {"POST",   "/register",                                ROLES_PUBLIC,   h4_register,                    0},
     {"POST",   "/login",                                   ROLES_PUBLIC,   h4_login,                       0},
-    {"POST",   "/logout",                                  ANY,            h4_logout,                      0},
+    {"POST",   "/logout",                                  ANY,            h_auth_logout,                  0},
     {"GET",    "/summary",                                 ANY,            h4_summary,                     0},
     {"POST",   "/logs/analyze",                            ROLES_OPTIONAL, h4_logs_analyze,                0},
     {"GET",    "/metrics",                                 ANY,            h4_metrics,                     0},

@@ -9,22 +9,16 @@
 #define ALERT_COLS "id, service_id, type, message, severity, created_at, acknowledged, " \
                    "acknowledged_by, resolved_at"
 
-static void text(sqlite3_stmt *s, int col, char *dst, size_t size)
-{
-    const char *t = (const char *)sqlite3_column_text(s, col);
-    strlcpy_(dst, t ? t : "", size);
-}
-
 static void read_row(sqlite3_stmt *s, AlertRow *r)
 {
     r->id = sqlite3_column_int64(s, 0);
     r->service_id = sqlite3_column_int64(s, 1);
-    text(s, 2, r->type, sizeof r->type);
-    text(s, 3, r->message, sizeof r->message);
-    text(s, 4, r->severity, sizeof r->severity);
+    store_col_copy(s, 2, r->type, sizeof r->type);
+    store_col_copy(s, 3, r->message, sizeof r->message);
+    store_col_copy(s, 4, r->severity, sizeof r->severity);
     r->created_at = store_col_time(s, 5);
     r->acknowledged = sqlite3_column_int(s, 6);
-    text(s, 7, r->acknowledged_by, sizeof r->acknowledged_by);
+    store_col_copy(s, 7, r->acknowledged_by, sizeof r->acknowledged_by);
     r->resolved_at = store_col_time(s, 8);
 }
 
@@ -163,8 +157,8 @@ int alert_repo_load_open(Store *st, OpenAlertKey **out)
             rows = xrealloc(rows, (size_t)cap * sizeof *rows);
         }
         rows[n].service_id = sqlite3_column_int64(s, 0);
-        text(s, 1, rows[n].type, sizeof rows[n].type);
-        text(s, 2, rows[n].severity, sizeof rows[n].severity);
+        store_col_copy(s, 1, rows[n].type, sizeof rows[n].type);
+        store_col_copy(s, 2, rows[n].severity, sizeof rows[n].severity);
         n++;
     }
     sqlite3_reset(s);

@@ -25,12 +25,6 @@ int audit_repo_add(Store *st, const char *action, const char *entity, int64_t en
     return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
-{
-    const char *t = (const char *)sqlite3_column_text(s, col);
-    strlcpy_(dst, t ? t : "", size);
-}
-
 int audit_repo_list(Store *st, const char *filter, AuditRow *out, int max)
 {
     static const char sql[] =
@@ -47,12 +41,12 @@ int audit_repo_list(Store *st, const char *filter, AuditRow *out, int max)
     while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         AuditRow *r = &out[n++];
         r->id = sqlite3_column_int64(s, 0);
-        copy_col(s, 1, r->action, sizeof r->action);
-        copy_col(s, 2, r->entity, sizeof r->entity);
+        store_col_copy(s, 1, r->action, sizeof r->action);
+        store_col_copy(s, 2, r->entity, sizeof r->entity);
         r->entity_id = sqlite3_column_int64(s, 3);
         r->timestamp = store_col_time(s, 4);
         r->user_id = sqlite3_column_int64(s, 5);
-        copy_col(s, 6, r->detail, sizeof r->detail);
+        store_col_copy(s, 6, r->detail, sizeof r->detail);
     }
     sqlite3_reset(s);
     return n;

@@ -6,12 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
-{
-    const char *t = (const char *)sqlite3_column_text(s, col);
-    strlcpy_(dst, t ? t : "", size);
-}
-
 int category_repo_global_get(Store *st, GlobalConfigRow *out)
 {
     static const char sql[] =
@@ -28,13 +22,13 @@ int category_repo_global_get(Store *st, GlobalConfigRow *out)
         out->global_enabled = sqlite3_column_int(s, 0);
         out->default_confidence_threshold = sqlite3_column_double(s, 1);
         out->max_concurrent_resolutions = sqlite3_column_int(s, 2);
-        copy_col(s, 3, out->notification_recipients, sizeof out->notification_recipients);
+        store_col_copy(s, 3, out->notification_recipients, sizeof out->notification_recipients);
         out->max_incidents_per_service_hour = sqlite3_column_int(s, 4);
-        copy_col(s, 5, out->kill_actor, sizeof out->kill_actor);
-        copy_col(s, 6, out->kill_reason, sizeof out->kill_reason);
+        store_col_copy(s, 5, out->kill_actor, sizeof out->kill_actor);
+        store_col_copy(s, 6, out->kill_reason, sizeof out->kill_reason);
         out->kill_at = store_col_time(s, 7);
         out->updated_at = store_col_time(s, 8);
-        copy_col(s, 9, out->updated_by, sizeof out->updated_by);
+        store_col_copy(s, 9, out->updated_by, sizeof out->updated_by);
     }
     sqlite3_reset(s);
     if (rc != SQLITE_ROW)
@@ -83,14 +77,14 @@ void category_row_free(CategoryRow *r)
 static void read_row(sqlite3_stmt *s, CategoryRow *r)
 {
     memset(r, 0, sizeof *r);
-    copy_col(s, 0, r->category, sizeof r->category);
+    store_col_copy(s, 0, r->category, sizeof r->category);
     r->auto_resolution_enabled = sqlite3_column_int(s, 1);
     r->confidence_threshold = sqlite3_column_double(s, 2);
     r->max_retry_attempts = sqlite3_column_int(s, 3);
     r->notification_required = sqlite3_column_int(s, 4);
     r->playbook = store_col_strdup(s, 5);
-    copy_col(s, 6, r->kill_actor, sizeof r->kill_actor);
-    copy_col(s, 7, r->kill_reason, sizeof r->kill_reason);
+    store_col_copy(s, 6, r->kill_actor, sizeof r->kill_actor);
+    store_col_copy(s, 7, r->kill_reason, sizeof r->kill_reason);
     r->kill_at = store_col_time(s, 8);
 }
 

@@ -264,6 +264,12 @@ int64_t store_col_time(sqlite3_stmt *s, int col)
     return t && util_parse_iso8601(t, &v) == 0 ? v : 0;
 }
 
+void store_col_copy(sqlite3_stmt *s, int col, char *dst, size_t size)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    strlcpy_(dst, t ? t : "", size);
+}
+
 char *store_col_strdup(sqlite3_stmt *s, int col)
 {
     const char *t = (const char *)sqlite3_column_text(s, col);

@@ -60,6 +60,8 @@ int  store_bind_text(sqlite3_stmt *s, int idx, const char *v); /* NULL → NULL 
 int  store_bind_time(sqlite3_stmt *s, int idx, int64_t t);     /* 0 → NULL */
 /* Column as epoch seconds (ISO text); 0 when NULL or unparsable. */
 int64_t store_col_time(sqlite3_stmt *s, int col);
+/* Column text copied into dst (truncated, "" when NULL). */
+void store_col_copy(sqlite3_stmt *s, int col, char *dst, size_t size);
 /* Column text duplicated (caller frees), NULL when NULL. */
 char *store_col_strdup(sqlite3_stmt *s, int col);
 

@@ -45,12 +45,6 @@ int incident_audit_repo_add(Store *st, const char *incident_id, const char *acti
     return 0;
 }
 
-static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
-{
-    const char *t = (const char *)sqlite3_column_text(s, col);
-    strlcpy_(dst, t ? t : "", size);
-}
-
 int incident_audit_repo_list(Store *st, const char *incident_id, const char *action,
                              IncidentAuditRow *out, int max, int offset)
 {
@@ -69,16 +63,16 @@ int incident_audit_repo_list(Store *st, const char *incident_id, const char *act
     int n = 0, rc = SQLITE_DONE;
     while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         IncidentAuditRow *r = &out[n++];
-        copy_col(s, 0, r->audit_id, sizeof r->audit_id);
-        copy_col(s, 1, r->incident_id, sizeof r->incident_id);
-        copy_col(s, 2, r->action, sizeof r->action);
+        store_col_copy(s, 0, r->audit_id, sizeof r->audit_id);
+        store_col_copy(s, 1, r->incident_id, sizeof r->incident_id);
+        store_col_copy(s, 2, r->action, sizeof r->action);
         r->timestamp = store_col_time(s, 3);
-        copy_col(s, 4, r->actor, sizeof r->actor);
+        store_col_copy(s, 4, r->actor, sizeof r->actor);
         r->has_confidence = sqlite3_column_type(s, 5) != SQLITE_NULL;
         r->confidence = sqlite3_column_double(s, 5);
-        copy_col(s, 6, r->details, sizeof r->details);
+        store_col_copy(s, 6, r->details, sizeof r->details);
         r->success = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 7);
-        copy_col(s, 8, r->error_message, sizeof r->error_message);
+        store_col_copy(s, 8, r->error_message, sizeof r->error_message);
     }
     sqlite3_reset(s);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -EIO;

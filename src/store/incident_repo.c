@@ -23,12 +23,6 @@ void incident_rec_free(IncidentRec *r)
     r->requested_by = NULL;
 }
 
-static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
-{
-    const char *t = (const char *)sqlite3_column_text(s, col);
-    strlcpy_(dst, t ? t : "", size);
-}
-
 #define INCIDENT_COLS                                                                      \
     "incident_id, title, description, category, priority, status, state, state_reason, "  \
     "confidence_score, created_by, created_at, updated_at, resolved_at, queued_at, "      \
@@ -39,13 +33,13 @@ static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
 static void read_row(sqlite3_stmt *s, IncidentRec *r)
 {
     memset(r, 0, sizeof *r);
-    copy_col(s, 0, r->incident_id, sizeof r->incident_id);
+    store_col_copy(s, 0, r->incident_id, sizeof r->incident_id);
     r->title = store_col_strdup(s, 1);
     r->description = store_col_strdup(s, 2);
-    copy_col(s, 3, r->category, sizeof r->category);
-    copy_col(s, 4, r->priority, sizeof r->priority);
-    copy_col(s, 5, r->status, sizeof r->status);
-    copy_col(s, 6, r->state, sizeof r->state);
+    store_col_copy(s, 3, r->category, sizeof r->category);
+    store_col_copy(s, 4, r->priority, sizeof r->priority);
+    store_col_copy(s, 5, r->status, sizeof r->status);
+    store_col_copy(s, 6, r->state, sizeof r->state);
     r->state_reason = store_col_strdup(s, 7);
     r->confidence = sqlite3_column_double(s, 8);
     r->created_by = store_col_strdup(s, 9);
@@ -204,7 +198,7 @@ int incident_repo_next_queued(Store *st, char *out_id, size_t size)
         return -EIO;
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
-        copy_col(s, 0, out_id, size);
+        store_col_copy(s, 0, out_id, size);
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }
@@ -308,14 +302,14 @@ int incident_repo_progress(Store *st, IncidentProgress *out, int max)
     while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         IncidentProgress *p = &out[n++];
         memset(p, 0, sizeof *p);
-        copy_col(s, 0, p->incident_id, sizeof p->incident_id);
+        store_col_copy(s, 0, p->incident_id, sizeof p->incident_id);
         p->run = sqlite3_column_int(s, 1);
         p->steps_total = sqlite3_column_int(s, 2);
         p->steps_done = sqlite3_column_int(s, 3);
         p->forced = sqlite3_column_int(s, 4);
         p->queued_at = store_col_time(s, 5);
         p->started_at = store_col_time(s, 6);
-        copy_col(s, 7, p->current_step, sizeof p->current_step);
+        store_col_copy(s, 7, p->current_step, sizeof p->current_step);
         p->current_attempt = sqlite3_column_int(s, 8);
     }
     sqlite3_reset(s);
@@ -347,13 +341,13 @@ int incident_repo_step_views(Store *st, int max_incidents, IncidentStepView **ou
         }
         IncidentStepView *x = &v[n++];
         memset(x, 0, sizeof *x);
-        copy_col(s, 0, x->incident_id, sizeof x->incident_id);
+        store_col_copy(s, 0, x->incident_id, sizeof x->incident_id);
         x->step_index = sqlite3_column_int(s, 1);
         x->attempt = sqlite3_column_int(s, 2);
-        copy_col(s, 3, x->action, sizeof x->action);
-        copy_col(s, 4, x->description, sizeof x->description);
+        store_col_copy(s, 3, x->action, sizeof x->action);
+        store_col_copy(s, 4, x->description, sizeof x->description);
         x->success = sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 5);
-        copy_col(s, 6, x->error, sizeof x->error);
+        store_col_copy(s, 6, x->error, sizeof x->error);
         x->executed_at = store_col_time(s, 7);
         x->duration_ms = sqlite3_column_int(s, 8);
     }
@@ -405,7 +399,7 @@ int incident_repo_probe_playbook(Store *st, int64_t service_id, char *cat, size_
     sqlite3_bind_int64(s, 1, service_id);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        copy_col(s, 0, cat, size);
+        store_col_copy(s, 0, cat, size);
         *out_confidence = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1
                                                                     : sqlite3_column_double(s, 1);
     }

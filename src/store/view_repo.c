@@ -6,12 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
-{
-    const char *t = (const char *)sqlite3_column_text(s, col);
-    strlcpy_(dst, t ? t : "", size);
-}
-
 int view_repo_probes(Store *st, ProbeViewRow **out)
 {
     static const char sql[] =
@@ -30,13 +24,13 @@ int view_repo_probes(Store *st, ProbeViewRow **out)
         }
         ProbeViewRow *r = &rows[n++];
         r->service_id = sqlite3_column_int64(s, 0);
-        copy_col(s, 1, r->kind, sizeof r->kind);
-        copy_col(s, 2, r->target, sizeof r->target);
+        store_col_copy(s, 1, r->kind, sizeof r->kind);
+        store_col_copy(s, 2, r->target, sizeof r->target);
         r->timeout_ms = sqlite3_column_int(s, 3);
         r->fail_streak = sqlite3_column_int(s, 4);
         r->has_latency = sqlite3_column_type(s, 5) != SQLITE_NULL;
         r->last_latency_ms = sqlite3_column_int(s, 5);
-        copy_col(s, 6, r->last_error, sizeof r->last_error);
+        store_col_copy(s, 6, r->last_error, sizeof r->last_error);
         r->last_checked = store_col_time(s, 7);
     }
     sqlite3_reset(s);
@@ -67,7 +61,7 @@ int view_repo_integrations(Store *st, IntegrationViewRow **out)
         IntegrationViewRow *r = &rows[n++];
         r->service_id = sqlite3_column_int64(s, 0);
         r->count = sqlite3_column_int(s, 1);
-        copy_col(s, 2, r->types, sizeof r->types);
+        store_col_copy(s, 2, r->types, sizeof r->types);
     }
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
@@ -91,15 +85,15 @@ int view_repo_incidents(Store *st, IncidentViewRow *out, int max)
     int n = 0, rc = SQLITE_DONE;
     while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         IncidentViewRow *r = &out[n++];
-        copy_col(s, 0, r->incident_id, sizeof r->incident_id);
-        copy_col(s, 1, r->title, sizeof r->title);
-        copy_col(s, 2, r->category, sizeof r->category);
-        copy_col(s, 3, r->priority, sizeof r->priority);
-        copy_col(s, 4, r->status, sizeof r->status);
-        copy_col(s, 5, r->state, sizeof r->state);
-        copy_col(s, 6, r->state_reason, sizeof r->state_reason);
+        store_col_copy(s, 0, r->incident_id, sizeof r->incident_id);
+        store_col_copy(s, 1, r->title, sizeof r->title);
+        store_col_copy(s, 2, r->category, sizeof r->category);
+        store_col_copy(s, 3, r->priority, sizeof r->priority);
+        store_col_copy(s, 4, r->status, sizeof r->status);
+        store_col_copy(s, 5, r->state, sizeof r->state);
+        store_col_copy(s, 6, r->state_reason, sizeof r->state_reason);
         r->confidence = sqlite3_column_double(s, 7);
-        copy_col(s, 8, r->created_by, sizeof r->created_by);
+        store_col_copy(s, 8, r->created_by, sizeof r->created_by);
         r->created_at = store_col_time(s, 9);
         r->updated_at = store_col_time(s, 10);
         r->resolved_at = store_col_time(s, 11);
