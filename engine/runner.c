@@ -204,6 +204,14 @@ static void run_job(Runner *r, Store *st, RunPlan *p)
             }
         }
     }
+    if (!playbook_acts(&p->pb)) {
+        /* every step only recorded: say nothing was done, never "resolved" */
+        if (incidents_finish_no_action(st, p, util_now()) < 0)
+            goto io;
+        log_info("runner: %s: no action taken (the %s playbook has no step that acts)", id,
+                 p->inc.category);
+        return;
+    }
     if (incidents_finish_resolved(st, p, util_now()) < 0)
         goto io;
     log_info("runner: %s auto-resolved in %d step%s", id, p->pb.n, p->pb.n == 1 ? "" : "s");
@@ -342,6 +350,15 @@ static void *dispatcher_main(void *arg)
 
 /* ---- lifecycle ---------------------------------------------------------------------- */
 
+/* The domain's hooks: a submission in this process kicks the dispatcher at
+ * once, and waiters learn whether this runner runs incidents. */
+static void hook_queued(void *ctx) { runner_kick(ctx); }
+static int hook_active(void *ctx)
+{
+    Runner *r = ctx;
+    return !r->o.engine || engine_is_primary(r->o.engine);
+}
+
 static void runner_free(Runner *r)
 {
     if (!r)
@@ -398,6 +415,8 @@ Runner *runner_start(const RunnerOpts *opts, char *err, size_t errsz)
         return NULL;
     }
     r->started = 1;
+    IncidentsHooks h = {.queued = hook_queued, .active = hook_active, .ctx = r};
+    incidents_set_hooks(&h);
     return r;
 }
 
@@ -420,6 +439,7 @@ void runner_stop(Runner *r)
 {
     if (!r)
         return;
+    incidents_set_hooks(NULL);
     __atomic_store_n(&r->stopping, 1, __ATOMIC_RELEASE);
     ssize_t w = write(r->cancel[1], "x", 1);  /* stays readable: every wait ends */
     (void)w;

@@ -7,11 +7,21 @@
  *
  * POST .../auto-resolve and batch-resolve answer when the resolution is
  * over, as the seed's do: the incidents are queued (incidents_submit) and
- * the engine's runner resolves them; this worker thread polls their rows
- * until every one is done, the server stops (503) or V1_WAIT_MS passes
- * (202 with what is known: the runs go on).
+ * the engine's runner resolves them; this worker thread sleeps on the
+ * domain's wake-up (incidents_wait: the runner of this process signals the
+ * end of every run) and re-reads their rows when woken, until every one
+ * is done, the server stops (503) or V1_WAIT_MS passes (202 with what is
+ * known: the runs go on). When the runner is another process (this one
+ * is a viewer) nothing signals: the rows are re-read every
+ * incidents_wait_fallback_ms().
+ *
+ * Issue 9: playbooks through PUT /api/v1/config only name actions of the
+ * host's playbook file and use internal steps (D4, playbook_parse_api);
+ * the audit names the signed-in user, never a free-text ?actor= (B4);
+ * every 500 logs its cause.
  */
 #include "api/handlers.h"
+#include "domain/actions.h"
 #include "domain/decision.h"
 #include "domain/incidents.h"
 #include "domain/playbook.h"
@@ -19,6 +29,7 @@
 #include "store/category_repo.h"
 #include "store/incident_repo.h"
 #include "store/playbook_repo.h"
+#include "log.h"
 #include "util.h"
 
 #include <errno.h>
@@ -27,14 +38,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <strings.h>
 
 #ifndef RESOPS_VERSION
 #define RESOPS_VERSION "dev"
 #endif
 
 #define V1_WAIT_MS      300000   /* longest a resolve request waits */
-#define V1_POLL_MS      50
 #define V1_MAX_BATCH    1000
 #define V1_AUDIT_LIMIT  1000     /* seed: AuditQuery limit le=1000 */
 
@@ -43,7 +53,7 @@ static const char *const audit_actions[] = {
     "auto_resolution_attempted", "auto_resolution_success", "auto_resolution_failed",
     "auto_resolution_skipped", "notification_sent", "kill_switch_activated",
     "kill_switch_deactivated", "config_updated",
-    "step_executed", "step_retry", "manually_resolved", NULL,
+    "step_executed", "step_retry", "manually_resolved", "auto_resolution_no_action", NULL,
 };
 
 /* ---- helpers ---------------------------------------------------------------------- */
@@ -64,8 +74,11 @@ static void v1_error(ApiResp *rs, int status, const char *fmt, ...)
     api_send_json(rs, status, o);
 }
 
-static void v1_io_error(ApiResp *rs)
+/* 500, and the cause in the log (every 500 says why, D1). */
+static void v1_io_error(ApiReq *rq, ApiResp *rs, const char *what)
 {
+    log_error("api: %s %s: 500: %s: %s", rq->method ? rq->method : "?",
+              rq->path ? rq->path : "?", what, rq->st ? store_errmsg(rq->st) : "no database");
     v1_error(rs, 500, "Internal server error");
 }
 
@@ -100,12 +113,6 @@ static cJSON *time_or_null(int64_t t)
 }
 
 static int64_t mono_ms(void) { return util_mono_ms(); }
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static int stopping(const ApiReq *rq)
 {
@@ -249,12 +256,15 @@ typedef struct Pending {
     int          done;
 } Pending;
 
-/* Poll until every queued submission is done. 0 all done, 1 time is up,
- * 2 the server stops, -EIO. */
+/* Wait until every queued submission is done: sleep on the domain's
+ * wake-up and re-read the rows when it moves (or at the fallback period,
+ * for a runner in another process). 0 all done, 1 time is up, 2 the
+ * server stops, -EIO. */
 static int wait_all(ApiReq *rq, Pending *p, int n)
 {
     int64_t deadline = mono_ms() + V1_WAIT_MS;
     for (;;) {
+        uint64_t seen = incidents_seq();       /* before reading: no end is missed */
         int left = 0;
         for (int i = 0; i < n; i++) {
             if (p[i].done)
@@ -273,9 +283,13 @@ static int wait_all(ApiReq *rq, Pending *p, int n)
             return 0;
         if (stopping(rq))
             return 2;
-        if (mono_ms() >= deadline)
+        int64_t now = mono_ms();
+        if (now >= deadline)
             return 1;
-        sleep_ms(V1_POLL_MS);
+        int64_t wait = incidents_wait_fallback_ms();
+        if (wait > deadline - now)
+            wait = deadline - now;
+        incidents_wait(seen, (int)wait);
     }
 }
 
@@ -297,23 +311,59 @@ static cJSON *pending_json(ApiReq *rq, const Pending *p)
     return o;
 }
 
-/* Submit parsed incidents; -1 with 500 sent. */
+/* Check every parsed incident against the database (an unknown
+ * service_id is a 400 naming the field, D1) before any is submitted
+ * (B5); -1 with the answer sent. */
+static int check_all(ApiReq *rq, ApiResp *rs, ParsedIncident *in, int n, int batch)
+{
+    for (int i = 0; i < n; i++) {
+        char err[300];
+        int r = incidents_check_refs(rq->st, &in[i].in, err, sizeof err);
+        if (r == -EINVAL) {
+            if (batch)
+                v1_error(rs, 400, "Incident %d: %s", i + 1, err);
+            else
+                v1_error(rs, 400, "%s", err);
+            return -1;
+        }
+        if (r < 0) {
+            v1_io_error(rq, rs, "cannot check the incidents' services");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Submit parsed incidents, all in one transaction: all are queued (or
+ * refused by the decision), or none; -1 with the error sent. */
 static int submit_all(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pending *p, int n)
 {
+    if (store_begin(rq->st) < 0) {
+        v1_io_error(rq, rs, "cannot begin the submission");
+        return -1;
+    }
     for (int i = 0; i < n; i++) {
         char err[300];
         p[i].id = in[i].in.incident_id;
         int r = incidents_submit(rq->st, &in[i].in, rq->user ? rq->user->username : "api-user", 0,
                                  rq->now, &p[i].sr, err, sizeof err);
         if (r < 0) {
-            if (r == -EINVAL)
+            store_rollback(rq->st);
+            if (r == -EINVAL && n > 1)
+                v1_error(rs, 400, "Incident %d: %s", i + 1, err);
+            else if (r == -EINVAL)
                 v1_error(rs, 400, "%s", err);
             else
-                v1_io_error(rs);
+                v1_io_error(rq, rs, "cannot submit an incident");
             return -1;
         }
         p[i].done = p[i].sr.outcome != SUBMIT_QUEUED;
     }
+    if (store_commit(rq->st) < 0) {
+        v1_io_error(rq, rs, "cannot commit the submission");
+        return -1;
+    }
+    incidents_kick();
     return 0;
 }
 
@@ -330,7 +380,7 @@ void h_v1_auto_resolve(ApiReq *rq, ApiResp *rs)
         goto out_tags;
     }
     Pending p = {0};
-    if (submit_all(rq, rs, &in, &p, 1) < 0)
+    if (check_all(rq, rs, &in, 1, 0) < 0 || submit_all(rq, rs, &in, &p, 1) < 0)
         goto out_tags;
     if (p.sr.outcome == SUBMIT_BUSY) {
         v1_error(rs, 409, "%s", p.sr.reason);
@@ -338,13 +388,13 @@ void h_v1_auto_resolve(ApiReq *rq, ApiResp *rs)
     }
     int w = p.done ? 0 : wait_all(rq, &p, 1);
     if (w < 0) {
-        v1_io_error(rs);
+        v1_io_error(rq, rs, "cannot read the incident while waiting");
     } else if (w == 2) {
         v1_error(rs, 503, "Server is shutting down; the incident stays queued");
     } else {
         cJSON *o = pending_json(rq, &p);
         if (!o)
-            v1_io_error(rs);
+            v1_io_error(rq, rs, "cannot read the incident's result");
         else
             api_send_json(rs, w == 1 ? 202 : 200, o);
     }
@@ -375,11 +425,11 @@ void h_v1_batch_resolve(ApiReq *rq, ApiResp *rs)
             goto out;
         parsed++;
     }
-    if (submit_all(rq, rs, in, p, n) < 0)
+    if (check_all(rq, rs, in, n, 1) < 0 || submit_all(rq, rs, in, p, n) < 0)
         goto out;
     int w = wait_all(rq, p, n);
     if (w < 0) {
-        v1_io_error(rs);
+        v1_io_error(rq, rs, "cannot read the incidents while waiting");
         goto out;
     }
     if (w == 2) {
@@ -391,7 +441,7 @@ void h_v1_batch_resolve(ApiReq *rq, ApiResp *rs)
         cJSON *o = pending_json(rq, &p[i]);
         if (!o) {
             cJSON_Delete(a);
-            v1_io_error(rs);
+            v1_io_error(rq, rs, "cannot read an incident's result");
             goto out;
         }
         cJSON_AddItemToArray(a, o);
@@ -459,7 +509,7 @@ void h_v1_incidents_list(ApiReq *rq, ApiResp *rs)
     cJSON *a = cJSON_CreateArray();
     if (incident_repo_each(rq->st, state, (int)limit, (int)offset, add_incident, a) < 0) {
         cJSON_Delete(a);
-        v1_io_error(rs);
+        v1_io_error(rq, rs, "cannot list incidents");
         return;
     }
     api_send_json(rs, 200, a);
@@ -471,7 +521,7 @@ void h_v1_incident_get(ApiReq *rq, ApiResp *rs)
     int got = incident_repo_get(rq->st, rq->key, &r);
     if (got <= 0) {
         if (got < 0)
-            v1_io_error(rs);
+            v1_io_error(rq, rs, "cannot read the incident");
         else
             v1_error(rs, 404, "Incident not found");
         return;
@@ -488,7 +538,7 @@ void h_v1_incident_get(ApiReq *rq, ApiResp *rs)
     incident_rec_free(&r);
     if (n < 0) {
         cJSON_Delete(o);
-        v1_io_error(rs);
+        v1_io_error(rq, rs, "cannot read the incident's steps");
         return;
     }
     api_send_json(rs, 200, o);
@@ -504,18 +554,25 @@ static cJSON *category_json(const ResolutionCategory *c)
     cJSON_AddNumberToObject(o, "confidence_threshold", c->cfg.confidence_threshold);
     cJSON_AddNumberToObject(o, "max_retry_attempts", c->cfg.max_retry_attempts);
     cJSON_AddBoolToObject(o, "notification_required", c->cfg.notification_required);
-    /* ours: the steps that run (the seed's named no-ops when none are set) */
+    /* ours: the steps that run — the playbook stored through the API, else
+     * the host's playbook file's, else the seed's named no-ops */
     Playbook pb;
-    char err[200];
-    int configured = c->playbook && playbook_parse(c->playbook, &pb, err, sizeof err) == 0;
-    if (!configured)
+    char err[600];
+    const char *source = "default";
+    if (c->playbook && playbook_parse_api(c->playbook, &pb, err, sizeof err) == 0)
+        source = "configured";
+    else if (actions_category(c->cfg.category, &pb, err, sizeof err) > 0)
+        source = "file";
+    else
         playbook_default(c->cfg.category, &pb);
     char *text = playbook_to_json(&pb);
+    int acts = playbook_acts(&pb);
     playbook_free(&pb);
     cJSON *steps = text ? cJSON_Parse(text) : NULL;
     free(text);
     cJSON_AddItemToObject(o, "playbook", steps ? steps : cJSON_CreateArray());
-    cJSON_AddStringToObject(o, "playbook_source", configured ? "configured" : "default");
+    cJSON_AddStringToObject(o, "playbook_source", source);
+    cJSON_AddBoolToObject(o, "playbook_acts", acts);
     if (c->kill_at && !c->cfg.auto_resolution_enabled) {
         cJSON *k = cJSON_CreateObject();
         cJSON_AddStringToObject(k, "actor", c->kill_actor);
@@ -564,6 +621,10 @@ static cJSON *config_json(Store *st)
     cJSON_AddItemToObject(k, "at", time_or_null(g.kill_at));
     cJSON_AddItemToObject(o, "kill_switch", k);
     cJSON_AddNumberToObject(o, "running_resolutions", running);
+    char *acts = actions_list_json();
+    cJSON *al = acts ? cJSON_Parse(acts) : NULL;
+    free(acts);
+    cJSON_AddItemToObject(o, "actions", al ? al : cJSON_CreateArray());   /* the file's, by name */
     return o;
 }
 
@@ -571,7 +632,7 @@ static void send_config(ApiReq *rq, ApiResp *rs)
 {
     cJSON *o = config_json(rq->st);
     if (!o)
-        v1_io_error(rs);
+        v1_io_error(rq, rs, "cannot read the configuration");
     else
         api_send_json(rs, 200, o);
 }
@@ -589,7 +650,7 @@ void h_v1_config_category(ApiReq *rq, ApiResp *rs)
     }
     ResolutionCategory c;
     if (resolution_category_get(rq->st, rq->key, &c) < 0) {
-        v1_io_error(rs);
+        v1_io_error(rq, rs, "cannot read the category's configuration");
         return;
     }
     api_send_json(rs, 200, category_json(&c));
@@ -640,8 +701,8 @@ static int opt_int(ApiResp *rs, const cJSON *o, const char *name, int *has, int 
     return 0;
 }
 
-/* category_config: the seed's CategoryConfig (category required, the
- * rest defaulted) plus our playbook. */
+/* category_config: the seed's CategoryConfig (category required; B1:
+ * every other field only when sent) plus our playbook (API steps only). */
 static int parse_category(ApiResp *rs, const cJSON *cc, ResolutionUpdate *u, char **playbook)
 {
     if (!cJSON_IsObject(cc)) {
@@ -659,11 +720,14 @@ static int parse_category(ApiResp *rs, const cJSON *cc, ResolutionUpdate *u, cha
         return -1;
     }
     category_config_default(&u->category, cat->valuestring);
-    int has = 0;
-    if (opt_bool(rs, cc, "auto_resolution_enabled", &has, &u->category.auto_resolution_enabled) < 0 ||
-        opt_num(rs, cc, "confidence_threshold", &has, &u->category.confidence_threshold) < 0 ||
-        opt_int(rs, cc, "max_retry_attempts", &has, &u->category.max_retry_attempts) < 0 ||
-        opt_bool(rs, cc, "notification_required", &has, &u->category.notification_required) < 0)
+    if (opt_bool(rs, cc, "auto_resolution_enabled", &u->has_enabled,
+                 &u->category.auto_resolution_enabled) < 0 ||
+        opt_num(rs, cc, "confidence_threshold", &u->has_threshold,
+                &u->category.confidence_threshold) < 0 ||
+        opt_int(rs, cc, "max_retry_attempts", &u->has_retries,
+                &u->category.max_retry_attempts) < 0 ||
+        opt_bool(rs, cc, "notification_required", &u->has_notify,
+                 &u->category.notification_required) < 0)
         return -1;
     u->has_category = 1;
     const cJSON *pb = cJSON_GetObjectItemCaseSensitive(cc, "playbook");
@@ -681,20 +745,35 @@ static int parse_category(ApiResp *rs, const cJSON *cc, ResolutionUpdate *u, cha
     return 0;
 }
 
-static const char *actor_of(ApiReq *rq)
+/* Who acts (B4): always the signed-in user. ?actor= is optional; when
+ * sent it must be that user's own name (compared without case), so an
+ * audit entry can never name someone else. NULL with 400 sent. */
+static const char *caller(ApiReq *rq, ApiResp *rs)
 {
+    const char *me = rq->user ? rq->user->username : NULL;
     const char *a = api_query(rq, "actor");
-    if (a && *a)
-        return a;
-    return rq->user ? rq->user->username : "api-user";
+    if (!me) {
+        v1_error(rs, 401, "Authentication required");
+        return NULL;
+    }
+    if (a && *a && strcasecmp(a, me) != 0) {
+        v1_error(rs, 400,
+                 "Query parameter 'actor' must be your own username (%s): the audit records "
+                 "the signed-in user", me);
+        return NULL;
+    }
+    return me;
 }
 
 void h_v1_config_put(ApiReq *rq, ApiResp *rs)
 {
+    const char *actor = caller(rq, rs);
+    if (!actor)
+        return;
     cJSON *b = v1_body(rq, rs, cJSON_Object);
     if (!b)
         return;
-    ResolutionUpdate u = {0};
+    ResolutionUpdate u = {.user_id = rq->user->id};
     char *playbook = NULL, *recipients = NULL;
     if (opt_bool(rs, b, "global_enabled", &u.has_global_enabled, &u.global_enabled) < 0 ||
         opt_num(rs, b, "default_confidence_threshold", &u.has_default_threshold,
@@ -710,13 +789,15 @@ void h_v1_config_put(ApiReq *rq, ApiResp *rs)
     const cJSON *cc = cJSON_GetObjectItemCaseSensitive(b, "category_config");
     if (cc && !cJSON_IsNull(cc) && parse_category(rs, cc, &u, &playbook) < 0)
         goto out;
-    char err[300];
-    int r = resolution_config_update(rq->st, &u, actor_of(rq), rq->now, err, sizeof err);
+    char err[600];
+    int r = resolution_config_update(rq->st, &u, actor, rq->now, err, sizeof err);
     if (r < 0) {
         if (r == -EINVAL)
             v1_error(rs, 400, "%s", err);
+        else if (r == -EPERM)
+            v1_error(rs, 409, "%s", err);
         else
-            v1_io_error(rs);
+            v1_io_error(rq, rs, "cannot update the configuration");
         goto out;
     }
     send_config(rq, rs);
@@ -728,21 +809,19 @@ out:
 
 static void kill_switch(ApiReq *rq, ApiResp *rs, int active)
 {
-    const char *actor = api_query(rq, "actor");
-    if (!actor || !*actor) {
-        v1_error(rs, 400, "Query parameter 'actor' is required");
+    const char *actor = caller(rq, rs);
+    if (!actor)
         return;
-    }
     const char *reason = active ? api_query(rq, "reason") : NULL;
     const char *category = api_query(rq, "category");
     char err[300];
-    int r = resolution_kill_switch(rq->st, active, category && *category ? category : NULL, actor,
-                                   reason, rq->now, err, sizeof err);
+    int r = resolution_kill_switch_by(rq->st, active, category && *category ? category : NULL,
+                                      actor, rq->user->id, reason, rq->now, err, sizeof err);
     if (r < 0) {
         if (r == -EINVAL)
             v1_error(rs, 400, "%s", err);
         else
-            v1_io_error(rs);
+            v1_io_error(rq, rs, "cannot set the kill switch");
         return;
     }
     send_config(rq, rs);
@@ -783,7 +862,7 @@ static void send_audit(ApiReq *rq, ApiResp *rs, const char *incident_id, const c
     if (incident_repo_audit_each(rq->st, incident_id, action, (int)limit, (int)offset, add_audit,
                                  a) < 0) {
         cJSON_Delete(a);
-        v1_io_error(rs);
+        v1_io_error(rq, rs, "cannot read the audit trail");
         return;
     }
     api_send_json(rs, 200, a);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char *const state_names[INCIDENT_STATE_COUNT] = {
-    "open", "resolving", "resolved", "failed", "skipped",
+    "open", "resolving", "resolved", "failed", "skipped", "no_action",
 };
 
 const char *incident_state_name(IncidentState s)

@@ -32,8 +32,10 @@ typedef enum {
     INCIDENT_RESOLVED = 2,
     INCIDENT_FAILED = 3,      /* a step failed after its retries: a human is needed */
     INCIDENT_SKIPPED = 4,     /* refused by the decision or stopped by a kill switch */
+    INCIDENT_NO_ACTION = 5,   /* its run ended, but no step acts (only noop / the seed's
+                                 default steps): nothing was done, status stays open */
 } IncidentState;
-#define INCIDENT_STATE_COUNT 5
+#define INCIDENT_STATE_COUNT 6
 
 const char *incident_state_name(IncidentState s);        /* "open", ... */
 int         incident_state_parse(const char *s, IncidentState *out); /* 0 / -EINVAL */

@@ -11,6 +11,7 @@
  * step; the step in flight finishes (or times out).
  */
 #include "domain/incidents.h"
+#include "domain/actions.h"
 #include "domain/alerts.h"
 #include "domain/notify.h"
 #include "domain/resolution.h"
@@ -25,12 +26,88 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define IO_ERROR "Internal server error"
 #define MSG_IN_PROGRESS "Auto-resolution already in progress for this incident"
+
+/* ---- waking waiters ------------------------------------------------------------- */
+
+/* Process-wide on purpose: the API's waiting requests and the runner's
+ * workers are threads of one process that share no object but the
+ * domain. The counter moves after the commit of every end of a run. */
+static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  wake_cv = PTHREAD_COND_INITIALIZER;
+static uint64_t        wake_seq;          /* under wake_mu */
+static IncidentsHooks  wake_hooks;        /* under wake_mu */
+
+void incidents_set_hooks(const IncidentsHooks *h)
+{
+    pthread_mutex_lock(&wake_mu);
+    if (h)
+        wake_hooks = *h;
+    else
+        memset(&wake_hooks, 0, sizeof wake_hooks);
+    wake_seq++;                            /* waiters re-check who runs */
+    pthread_cond_broadcast(&wake_cv);
+    pthread_mutex_unlock(&wake_mu);
+}
+
+void incidents_kick(void)
+{
+    pthread_mutex_lock(&wake_mu);
+    IncidentsHooks h = wake_hooks;
+    pthread_mutex_unlock(&wake_mu);
+    if (h.queued)
+        h.queued(h.ctx);
+}
+
+static void wake_all(void)
+{
+    pthread_mutex_lock(&wake_mu);
+    wake_seq++;
+    pthread_cond_broadcast(&wake_cv);
+    pthread_mutex_unlock(&wake_mu);
+}
+
+uint64_t incidents_seq(void)
+{
+    pthread_mutex_lock(&wake_mu);
+    uint64_t v = wake_seq;
+    pthread_mutex_unlock(&wake_mu);
+    return v;
+}
+
+int incidents_wait(uint64_t seen, int timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&wake_mu);
+    int rc = 0;
+    while (wake_seq == seen && rc == 0)
+        rc = pthread_cond_timedwait(&wake_cv, &wake_mu, &until);
+    int moved = wake_seq != seen;
+    pthread_mutex_unlock(&wake_mu);
+    return moved;
+}
+
+int incidents_wait_fallback_ms(void)
+{
+    pthread_mutex_lock(&wake_mu);
+    IncidentsHooks h = wake_hooks;
+    pthread_mutex_unlock(&wake_mu);
+    return h.active && h.active(h.ctx) ? 1000 : 200;
+}
 
 /* ---- helpers ------------------------------------------------------------------- */
 
@@ -167,6 +244,23 @@ int incidents_validate(const IncidentInput *in, char *err, size_t errsz)
     return 0;
 }
 
+int incidents_check_refs(Store *st, const IncidentInput *in, char *err, size_t errsz)
+{
+    if (!in->service_id)
+        return 0;
+    int e = service_repo_exists(st, in->service_id);
+    if (e < 0) {
+        snprintf(err, errsz, IO_ERROR);
+        return -EIO;
+    }
+    if (!e) {
+        snprintf(err, errsz, "Field 'service_id': no service with id %lld",
+                 (long long)in->service_id);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 int incidents_submit(Store *st, const IncidentInput *in, const char *requested_by, int forced,
                      int64_t now, SubmitResult *out, char *err, size_t errsz)
 {
@@ -178,10 +272,19 @@ int incidents_submit(Store *st, const IncidentInput *in, const char *requested_b
     int got = 0;
     if (store_begin(st) < 0)
         goto io;
+    int refs = incidents_check_refs(st, in, err, errsz);
+    if (refs == -EINVAL) {
+        /* nothing written yet: end this level only, a caller's batch
+         * transaction (store_begin nests) decides for itself */
+        store_commit(st);
+        return -EINVAL;
+    }
+    if (refs < 0)
+        goto io_rb;
     if ((got = incident_repo_get(st, in->incident_id, &old)) < 0)
         goto io_rb;
     if (got && is_queued(&old)) {
-        store_rollback(st);
+        store_commit(st);                  /* nothing written (see above) */
         out->outcome = SUBMIT_BUSY;
         snprintf(out->reason, sizeof out->reason, MSG_IN_PROGRESS);
         incident_rec_free(&old);
@@ -234,6 +337,8 @@ int incidents_submit(Store *st, const IncidentInput *in, const char *requested_b
         goto io;
     incident_rec_free(&old);
     resolution_category_free(&cat);
+    if (out->outcome == SUBMIT_QUEUED)
+        incidents_kick();
     return 0;
 io_rb:
     store_rollback(st);
@@ -324,6 +429,8 @@ int incidents_result(Store *st, const char *id, int run_before, IncidentResult *
         snprintf(out->message, sizeof out->message, "Failed to auto-resolve incident: %s", why);
     } else if (!strcmp(rec.state, "skipped")) {
         snprintf(out->message, sizeof out->message, "Auto-resolution skipped: %s", why);
+    } else if (!strcmp(rec.state, "no_action")) {
+        snprintf(out->message, sizeof out->message, "%s", why);
     } else {
         snprintf(out->message, sizeof out->message, "Auto-resolution not started");
     }
@@ -352,6 +459,60 @@ void incidents_plan_free(RunPlan *p)
         return;
     incident_rec_free(&p->inc);
     playbook_free(&p->pb);
+}
+
+/* The steps of a run: the category's playbook stored through the API
+ * (internal steps and named actions only, D4), else the playbook file's
+ * for the category, else the seed's default steps (which only record).
+ * Action names resolve against this process's playbook file. 0, -EINVAL
+ * with err. */
+static int plan_playbook(const ResolutionCategory *cat, const char *category, Playbook *out,
+                         char *err, size_t errsz)
+{
+    if (cat->playbook) {
+        if (playbook_parse_api(cat->playbook, out, err, errsz) < 0)
+            return -EINVAL;
+        if (actions_resolve(out, err, errsz) < 0) {
+            playbook_free(out);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    int r = actions_category(category, out, err, errsz);
+    if (r < 0)
+        return -EINVAL;
+    if (r == 0)
+        playbook_default(category, out);
+    return 0;
+}
+
+/* The Critical AutoResolutionFailed alert for a human (B2): on the
+ * incident's service, or an incident-level one when it names none. */
+static int raise_failed_alert(Store *st, const IncidentRec *inc, const char *reason, int64_t now)
+{
+    char msg[700];
+    snprintf(msg, sizeof msg, "Auto-resolution of incident %s failed: %s; a human is needed",
+             inc->incident_id, reason);
+    if (inc->service_id)
+        return alerts_raise(st, inc->service_id, ALERT_AUTO_RESOLUTION_FAILED, SEV_CRITICAL, msg,
+                            now, NULL) < 0 ? -EIO : 0;
+    int64_t id;
+    int got = incident_repo_alert_find_open(st, inc->incident_id, ALERT_AUTO_RESOLUTION_FAILED,
+                                            &id);
+    if (got < 0)
+        return -EIO;
+    if (got)
+        return incident_repo_alert_set_message(st, id, msg);
+    id = incident_repo_alert_insert(st, inc->incident_id, ALERT_AUTO_RESOLUTION_FAILED, msg,
+                                    "Critical", now);
+    if (id < 0)
+        return -EIO;
+    char action[100];
+    snprintf(action, sizeof action, "Alert Created (%s)", ALERT_AUTO_RESOLUTION_FAILED);
+    if (audit_repo_add(st, action, "Alert", id, AUDIT_SYSTEM_USER, msg, now) < 0)
+        return -EIO;
+    return notify_alert(st, id, 0, ALERT_AUTO_RESOLUTION_FAILED, "Critical", NULL, msg, "raised",
+                        now) < 0 ? -EIO : 0;
 }
 
 int incidents_claim(Store *st, int running, int64_t now, RunPlan *out)
@@ -385,21 +546,23 @@ int incidents_claim(Store *st, int running, int64_t now, RunPlan *out)
             resolution_category_free(&cat);
             return 0;
         }
-        int started = 0;
+        int started = 0, ended = 0;
         if (d.verdict == DECISION_SKIP) {
             if (record_skip(st, &p.inc, &d, now) < 0)
                 goto io_rb;
-        } else if (cat.playbook && playbook_parse(cat.playbook, &p.pb, perr, sizeof perr) < 0) {
-            /* validated when stored; a bad row still must not loop */
-            char reason[300];
+            ended = 1;
+        } else if (plan_playbook(&cat, p.inc.category, &p.pb, perr, sizeof perr) < 0) {
+            /* validated when stored; a bad row or a name the file no longer
+             * defines still must not loop, and a human must hear of it */
+            char reason[600];
             snprintf(reason, sizeof reason, "Invalid playbook: %s", perr);
             if (incident_repo_finish(st, id, "failed", "open", reason, 0, 0, now) < 0 ||
                 audit(st, id, "auto_resolution_failed", "system", &p.inc.confidence,
-                      message_details("Auto-resolution failed"), 0, reason, now) < 0)
+                      message_details("Auto-resolution failed"), 0, reason, now) < 0 ||
+                raise_failed_alert(st, &p.inc, reason, now) < 0)
                 goto io_rb;
+            ended = 1;
         } else {
-            if (!cat.playbook)
-                playbook_default(p.inc.category, &p.pb);
             if (incident_repo_start(st, id, p.pb.n, now, &p.run) < 0)
                 goto io_rb;
             if (p.inc.service_id &&
@@ -411,6 +574,8 @@ int incidents_claim(Store *st, int running, int64_t now, RunPlan *out)
         if (store_commit(st) < 0)
             goto io;
         resolution_category_free(&cat);
+        if (ended)
+            wake_all();
         if (started) {
             *out = p;
             return 1;
@@ -478,15 +643,18 @@ int incidents_run_internal(Store *st, const RunPlan *p, const PlaybookStep *step
         o->output = xasprintf("service %lld marked %s", (long long)sid, status_name(step->status));
         return 0;
     }
-    /* STEP_ACK_ALERTS */
+    /* STEP_ACK_ALERTS: only alerts whose condition has cleared; the rest
+     * stay for a human (issue 9 B7), and the ack says a playbook did it */
     int64_t *ids;
-    int n = incident_repo_open_alert_ids(st, sid, &ids);
+    int active = 0;
+    int n = incident_repo_cleared_alert_ids(st, sid, &ids, &active);
     if (n < 0)
         return -EIO;
+    char by[INCIDENT_ID_MAX + 16];
+    snprintf(by, sizeof by, "playbook:%s", p->inc.incident_id);
     int acked = 0;
     for (int i = 0; i < n; i++) {
-        int r = alerts_ack(st, ids[i], 1, AUDIT_SYSTEM_USER, "auto-resolution", now, err,
-                           sizeof err);
+        int r = alerts_ack(st, ids[i], 1, AUDIT_SYSTEM_USER, by, now, err, sizeof err);
         if (r == -EIO) {
             free(ids);
             return -EIO;
@@ -496,8 +664,9 @@ int incidents_run_internal(Store *st, const RunPlan *p, const PlaybookStep *step
     free(ids);
     o->ok = 1;
     o->code = 0;
-    o->output = xasprintf("%d alert%s of service %lld acknowledged", acked, acked == 1 ? "" : "s",
-                          (long long)sid);
+    o->output = xasprintf("%d cleared alert%s of service %lld acknowledged as %s; %d still "
+                          "active, left for a human",
+                          acked, acked == 1 ? "" : "s", (long long)sid, by, active);
     return 0;
 }
 
@@ -645,7 +814,10 @@ int incidents_finish_resolved(Store *st, const RunPlan *p, int64_t now)
         (p->cfg.notification_required && notify_creator(st, p, n, now) < 0))
         goto io_rb;
     playbook_rows_free(rows, n);
-    return store_commit(st) < 0 ? -EIO : 0;
+    if (store_commit(st) < 0)
+        return -EIO;
+    wake_all();
+    return 0;
 io_rb:
     store_rollback(st);
     playbook_rows_free(rows, n > 0 ? n : 0);
@@ -654,10 +826,8 @@ io_rb:
 
 int incidents_finish_failed(Store *st, const RunPlan *p, const char *reason, int64_t now)
 {
-    char error[400], msg[500];
+    char error[600];
     snprintf(error, sizeof error, "Failed to auto-resolve incident: %s", reason);
-    snprintf(msg, sizeof msg, "Auto-resolution of incident %s failed: %s; a human is needed",
-             p->inc.incident_id, reason);
     cJSON *det = message_details("Auto-resolution failed");
     cJSON_AddNumberToObject(det, "run", p->run);
     cJSON_AddNumberToObject(det, "steps_completed", p->inc.steps_done);
@@ -671,22 +841,44 @@ int incidents_finish_failed(Store *st, const RunPlan *p, const char *reason, int
                   det, 0, error, now);
     else
         cJSON_Delete(det);
-    if (r == 0 && p->inc.service_id) {
-        r = alerts_raise(st, p->inc.service_id, ALERT_AUTO_RESOLUTION_FAILED, SEV_CRITICAL, msg,
-                         now, NULL) < 0 ? -EIO : 0;
-    } else if (r == 0) {
-        NotifyEvent ev = {
-            .source = "incident", .id = p->inc.rowid, .event = "raised",
-            .type = ALERT_AUTO_RESOLUTION_FAILED, .severity = "Critical", .message = msg,
-            .ts = now,
-        };
-        r = notify_event(st, &ev, now) < 0 ? -EIO : 0;
-    }
+    if (r == 0)
+        r = raise_failed_alert(st, &p->inc, reason, now);
     if (r < 0) {
         store_rollback(st);
         return -EIO;
     }
-    return store_commit(st) < 0 ? -EIO : 0;
+    if (store_commit(st) < 0)
+        return -EIO;
+    wake_all();
+    return 0;
+}
+
+int incidents_finish_no_action(Store *st, const RunPlan *p, int64_t now)
+{
+    char why[300];
+    snprintf(why, sizeof why, "No action taken: the %s playbook has no step that acts",
+             p->inc.category);
+    cJSON *det = message_details(why);
+    cJSON_AddNumberToObject(det, "run", p->run);
+    cJSON_AddNumberToObject(det, "steps_recorded", p->pb.n);
+    if (store_begin(st) < 0) {
+        cJSON_Delete(det);
+        return -EIO;
+    }
+    if (incident_repo_finish(st, p->inc.incident_id, "no_action", "open", why, 0, 0, now) < 0) {
+        cJSON_Delete(det);
+        store_rollback(st);
+        return -EIO;
+    }
+    if (audit(st, p->inc.incident_id, "auto_resolution_no_action", "system", &p->inc.confidence,
+              det, 0, why, now) < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    if (store_commit(st) < 0)
+        return -EIO;
+    wake_all();
+    return 0;
 }
 
 int incidents_finish_stopped(Store *st, const RunPlan *p, int before_step, const char *reason,
@@ -712,7 +904,10 @@ int incidents_finish_stopped(Store *st, const RunPlan *p, int before_step, const
         store_rollback(st);
         return -EIO;
     }
-    return store_commit(st) < 0 ? -EIO : 0;
+    if (store_commit(st) < 0)
+        return -EIO;
+    wake_all();
+    return 0;
 }
 
 typedef struct IdList {
@@ -788,6 +983,14 @@ int incidents_on_service_down(Store *st, int64_t service_id, const char *why, in
     int has_playbook = has == 1 && cr.playbook != NULL;
     if (has == 1)
         category_row_free(&cr);
+    if (!has_playbook) {
+        Playbook fpb;
+        char perr[400];
+        int f = actions_category(cat, &fpb, perr, sizeof perr);
+        if (f > 0)
+            playbook_free(&fpb);
+        has_playbook = f != 0;        /* a broken one fails the run: a human hears of it */
+    }
     if (!has_playbook) {
         char msg[300];
         snprintf(msg, sizeof msg,

@@ -58,6 +58,9 @@ typedef struct IncidentInput {
 /* The seed's validation; 0 or -EINVAL with the message, e.g. "Invalid
  * category: x", "Confidence score must be between 0.0 and 1.0". */
 int incidents_validate(const IncidentInput *in, char *err, size_t errsz);
+/* What needs the database: the service named exists (D1). 0, -EINVAL
+ * "Field 'service_id': no service with id 99999", -EIO. */
+int incidents_check_refs(Store *st, const IncidentInput *in, char *err, size_t errsz);
 
 typedef enum {
     SUBMIT_QUEUED = 0,    /* waits for the runner */
@@ -72,7 +75,8 @@ typedef struct SubmitResult {
 } SubmitResult;
 
 /* Store the incident (insert or update), audit auto_resolution_attempted,
- * decide (checks 1-4) and queue it or record the skip. requested_by is
+ * decide (checks 1-4) and queue it or record the skip (incidents_check_refs
+ * first: an unknown service is -EINVAL, nothing written). requested_by is
  * who asked (user name, "engine"); forced waives the confidence check
  * (a human's "resolve now"). 0 and *out, -EINVAL (bad input: err), -EIO. */
 int incidents_submit(Store *st, const IncidentInput *in, const char *requested_by, int forced,
@@ -149,8 +153,13 @@ int incidents_record_step(Store *st, const RunPlan *p, int step_index, const cha
 int incidents_record_retry(Store *st, const RunPlan *p, int step_index, int next_attempt,
                            int64_t delay_ms, const char *previous_error, int64_t now);
 
-/* Ends of a run. */
+/* Ends of a run. A run whose playbook has no step that acts
+ * (playbook_acts) ends no_action, never resolved: status stays open, the
+ * message says nothing was done, audited auto_resolution_no_action (ours).
+ * A failed run raises a Critical AutoResolutionFailed alert: on the
+ * incident's service, or an incident-level one (no service) otherwise. */
 int incidents_finish_resolved(Store *st, const RunPlan *p, int64_t now);
+int incidents_finish_no_action(Store *st, const RunPlan *p, int64_t now);
 int incidents_finish_failed(Store *st, const RunPlan *p, const char *reason, int64_t now);
 int incidents_finish_stopped(Store *st, const RunPlan *p, int before_step, const char *reason,
                              int64_t now);
@@ -158,6 +167,31 @@ int incidents_finish_stopped(Store *st, const RunPlan *p, int before_step, const
 /* A restart: every incident left resolving goes back to the queue, audited
  * auto_resolution_attempted ("Resumed after restart"). count or -EIO. */
 int incidents_recover(Store *st, int64_t now);
+
+/* ---- waking those who wait for a run --------------------------------------- */
+
+/* The runner of this process registers itself: queued() is called after a
+ * submission queued an incident (look now), active() says whether it runs
+ * incidents (the engine) or idles (a viewer). NULL hooks: none. */
+typedef struct IncidentsHooks {
+    void (*queued)(void *ctx);
+    int  (*active)(void *ctx);
+    void *ctx;
+} IncidentsHooks;
+void incidents_set_hooks(const IncidentsHooks *h);
+/* Tell the runner to look now (after a caller's own commit). */
+void incidents_kick(void);
+/* A counter that moves whenever a run of this process ends (any state)
+ * or a queued incident is refused by the runner. */
+uint64_t incidents_seq(void);
+/* Wait until incidents_seq() differs from seen, at most timeout_ms: 1
+ * moved, 0 timed out. Runs that end in another process (a viewer's API,
+ * the engine elsewhere) do not move it: callers re-read the database at
+ * each timeout; incidents_wait_fallback_ms() says how often. */
+int incidents_wait(uint64_t seen, int timeout_ms);
+/* 1000 ms while this process's runner is active (woken on every end; the
+ * timeout is a safety net), 200 ms otherwise (polling another process). */
+int incidents_wait_fallback_ms(void);
 
 /* ---- from alerts to incidents --------------------------------------------- */
 

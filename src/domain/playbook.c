@@ -10,7 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const kind_names[] = {"noop", "command", "http", "set_status", "ack_alerts"};
+static const char *const kind_names[] = {"noop", "command", "http", "set_status", "ack_alerts",
+                                         "action"};
 
 const char *playbook_kind_name(StepKind k)
 {
@@ -24,7 +25,7 @@ static void strv_free(char **v)
     free(v);
 }
 
-static void step_free(PlaybookStep *s)
+void playbook_step_free(PlaybookStep *s)
 {
     free(s->action);
     free(s->description);
@@ -40,7 +41,7 @@ void playbook_free(Playbook *p)
     if (!p)
         return;
     for (int i = 0; i < p->n; i++)
-        step_free(&p->steps[i]);
+        playbook_step_free(&p->steps[i]);
     free(p->steps);
     p->steps = NULL;
     p->n = 0;
@@ -52,11 +53,12 @@ typedef struct Ctx {
     char  *err;
     size_t errsz;
     int    index;                      /* 1-based step number */
+    int    api;                        /* from the API: internal steps and actions only */
 } Ctx;
 
 static int fail(Ctx *c, const char *fmt, const char *name)
 {
-    char msg[200];
+    char msg[400];
     snprintf(msg, sizeof msg, fmt, name);
     snprintf(c->err, c->errsz, "Playbook step %d: %s", c->index, msg);
     return -EINVAL;
@@ -181,9 +183,43 @@ static char *default_description(const PlaybookStep *s)
     case STEP_COMMAND: return xasprintf("Run %s", s->argv[0]);
     case STEP_HTTP: return xasprintf("%s %s", s->method, s->url);
     case STEP_SET_STATUS: return xasprintf("Mark the service %s", status_name(s->status));
-    case STEP_ACK_ALERTS: return xstrdup("Acknowledge the service's open alerts");
+    case STEP_ACK_ALERTS: return xstrdup("Acknowledge the service's cleared alerts");
+    case STEP_ACTION: return xasprintf("Run the action %s of the playbook file", s->action);
     default: return xstrdup("No-op");
     }
+}
+
+#define API_ONLY_HINT                                                                        \
+    "is not allowed through the API: commands and URLs are defined only in the playbook "   \
+    "file on the host (resolve.playbook_file); name one with {\"type\": \"action\", "       \
+    "\"action\": \"<name>\"}"
+
+/* Through the API: only these members, so no argv, url, shell or the like
+ * ever gets in, whatever the type says. */
+static int api_fields_ok(Ctx *c, const cJSON *o)
+{
+    static const char *const allowed[] = {"type", "action", "description", "status",
+                                          "service_id", NULL};
+    const cJSON *e;
+    cJSON_ArrayForEach(e, o) {
+        int ok = 0;
+        for (int i = 0; allowed[i]; i++)
+            ok |= strcmp(e->string, allowed[i]) == 0;
+        if (!ok) {
+            char f[320];
+            snprintf(f, sizeof f, "field '%%s' %s", API_ONLY_HINT);
+            return fail(c, f, e->string);
+        }
+    }
+    return 0;
+}
+
+static int parse_action_ref(Ctx *c, const cJSON *o)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "action");
+    if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > 64)
+        return fail(c, "'%s' must name an action of the playbook file", "action");
+    return 0;
 }
 
 static int parse_step(Ctx *c, const cJSON *o, PlaybookStep *s)
@@ -191,6 +227,8 @@ static int parse_step(Ctx *c, const cJSON *o, PlaybookStep *s)
     memset(s, 0, sizeof *s);
     if (!cJSON_IsObject(o))
         return fail(c, "%s", "must be an object");
+    if (c->api && api_fields_ok(c, o) < 0)
+        return -EINVAL;
     char *type = NULL;
     int r = opt_str(c, o, "type", &type, 32);
     if (r < 0)
@@ -201,9 +239,18 @@ static int parse_step(Ctx *c, const cJSON *o, PlaybookStep *s)
             s->kind = (StepKind)i;
             found = 1;
         }
+    if (found && c->api && (s->kind == STEP_COMMAND || s->kind == STEP_HTTP)) {
+        char f[320];
+        snprintf(f, sizeof f, "type '%%s' %s", API_ONLY_HINT);
+        r = fail(c, f, type);
+        free(type);
+        return r;
+    }
     free(type);
     if (!found)
-        return fail(c, "'%s' must be command, http, set_status, ack_alerts or noop", "type");
+        return fail(c, c->api ? "'%s' must be action, set_status, ack_alerts or noop"
+                              : "'%s' must be command, http, action, set_status, ack_alerts or noop",
+                    "type");
     if ((r = opt_str(c, o, "action", &s->action, 64)) < 0 ||
         (r = opt_str(c, o, "description", &s->description, 500)) < 0)
         return r;
@@ -216,6 +263,7 @@ static int parse_step(Ctx *c, const cJSON *o, PlaybookStep *s)
     case STEP_HTTP: r = parse_http(c, o, s); break;
     case STEP_SET_STATUS:
     case STEP_ACK_ALERTS: r = parse_internal(c, o, s); break;
+    case STEP_ACTION: r = parse_action_ref(c, o); break;
     default: r = 0;
     }
     if (r < 0)
@@ -227,9 +275,9 @@ static int parse_step(Ctx *c, const cJSON *o, PlaybookStep *s)
     return 0;
 }
 
-int playbook_parse(const char *json, Playbook *out, char *err, size_t errsz)
+static int parse_from(const char *json, int api, Playbook *out, char *err, size_t errsz)
 {
-    Ctx c = {.err = err, .errsz = errsz};
+    Ctx c = {.err = err, .errsz = errsz, .api = api};
     cJSON *a = json ? cJSON_Parse(json) : NULL;
     int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
     if (n < 0 || n > PLAYBOOK_MAX_STEPS) {
@@ -254,6 +302,51 @@ int playbook_parse(const char *json, Playbook *out, char *err, size_t errsz)
     }
     *out = p;
     return 0;
+}
+
+int playbook_parse(const char *json, Playbook *out, char *err, size_t errsz)
+{
+    return parse_from(json, 0, out, err, errsz);
+}
+
+int playbook_parse_api(const char *json, Playbook *out, char *err, size_t errsz)
+{
+    return parse_from(json, 1, out, err, errsz);
+}
+
+int playbook_acts(const Playbook *p)
+{
+    for (int i = 0; p && i < p->n; i++)
+        if (p->steps[i].kind != STEP_NOOP)
+            return 1;
+    return 0;
+}
+
+static char **strv_dup(char *const *v)
+{
+    if (!v)
+        return NULL;
+    int n = 0;
+    while (v[n])
+        n++;
+    char **out = xcalloc((size_t)n + 1, sizeof *out);
+    for (int i = 0; i < n; i++)
+        out[i] = xstrdup(v[i]);
+    return out;
+}
+
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+void playbook_step_copy(PlaybookStep *out, const PlaybookStep *in)
+{
+    *out = *in;
+    out->action = dup_or_null(in->action);
+    out->description = dup_or_null(in->description);
+    out->argv = strv_dup(in->argv);
+    out->url = dup_or_null(in->url);
+    out->method = dup_or_null(in->method);
+    out->body = dup_or_null(in->body);
+    out->headers = strv_dup(in->headers);
 }
 
 char *playbook_to_json(const Playbook *p)

@@ -10,12 +10,22 @@
  *   {"type": "http", "url": "https://...", "method": "POST", "body": "...",
  *    "headers": {"Name": "value"}, "expect_status": 200, "timeout_ms": 5000}
  *                                                      expect 0 = any 2xx
+ *   {"type": "action", "action": "restart-web"}        a named command or
+ *                                                      http step of the
+ *                                                      playbook file
  *   {"type": "set_status", "status": "Up", "service_id": 3}
  *   {"type": "ack_alerts", "service_id": 3}            service_id defaults
  *                                                      to the incident's
  *   {"type": "noop"}                                   records, does nothing
  * Strings of argv, url, body and header values may use ${incident_id},
  * ${category}, ${priority}, ${service_id}, ${service}, ${created_by}.
+ *
+ * Two origins (issue 9, D4): the host's playbook file may use every type
+ * (playbook_parse); a playbook that comes through the API or the console
+ * (playbook_parse_api) may only name actions of that file and use the
+ * internal steps (action, set_status, ack_alerts, noop): any other field
+ * (argv, url, command, shell, ...) is refused with its name, so no caller
+ * ever supplies a command line or a URL.
  *
  * Pure (cJSON only, no I/O). Thread: any.
  */
@@ -34,6 +44,7 @@ typedef enum {
     STEP_HTTP,
     STEP_SET_STATUS,
     STEP_ACK_ALERTS,
+    STEP_ACTION,       /* a reference to a named action of the playbook file */
 } StepKind;
 
 typedef struct PlaybookStep {
@@ -58,6 +69,16 @@ typedef struct Playbook {
  * 'argv' must be a non-empty array of strings" and the like. *out is
  * written only on success (free with playbook_free). */
 int  playbook_parse(const char *json, Playbook *out, char *err, size_t errsz);
+/* The same for a playbook from the API or the console: only action,
+ * set_status, ack_alerts and noop steps with their own fields; e.g.
+ * "Playbook step 1: field 'argv' is not allowed through the API ...". */
+int  playbook_parse_api(const char *json, Playbook *out, char *err, size_t errsz);
+/* 1 when some step acts (command, http, action, set_status, ack_alerts);
+ * 0 when every step only records (noop, the seed's defaults). */
+int  playbook_acts(const Playbook *p);
+/* A deep copy of one step into *out. */
+void playbook_step_copy(PlaybookStep *out, const PlaybookStep *in);
+void playbook_step_free(PlaybookStep *s);
 /* The seed's named steps for category (no-ops that only record):
  * network ping_check, service_restart, health_check; database
  * connection_check, pool_clear, health_check; application log_check,

@@ -7,6 +7,7 @@
  * key the request named, {"old": ..., "new": ...}.
  */
 #include "domain/resolution.h"
+#include "domain/actions.h"
 #include "domain/playbook.h"
 #include "store/audit_repo.h"
 #include "store/category_repo.h"
@@ -43,7 +44,7 @@ static void inheriting_row(CategoryRow *row, const char *category)
 
 /* The switch, its audit_log and incident_audit entries; inside a txn. */
 static int kill_locked(Store *st, int active, const char *category, const char *actor,
-                       const char *reason, int64_t now)
+                       int64_t user_id, const char *reason, int64_t now)
 {
     cJSON *d = cJSON_CreateObject();
     char msg[200];
@@ -90,7 +91,7 @@ static int kill_locked(Store *st, int active, const char *category, const char *
     }
     if (r == 0 &&
         (audit_repo_add(st, active ? "Kill Switch Activated" : "Kill Switch Deactivated", "Config",
-                        1, AUDIT_SYSTEM_USER, detail, now) < 0 ||
+                        1, user_id, detail, now) < 0 ||
          incident_audit_repo_add(st, INCIDENT_AUDIT_SYSTEM,
                                  active ? "kill_switch_activated" : "kill_switch_deactivated",
                                  actor, NULL, details ? details : "{}", 1, NULL, now, NULL) < 0))
@@ -102,6 +103,14 @@ out:
 
 int resolution_kill_switch(Store *st, int active, const char *category, const char *actor,
                            const char *reason, int64_t now, char *err, size_t errsz)
+{
+    return resolution_kill_switch_by(st, active, category, actor, AUDIT_SYSTEM_USER, reason, now,
+                                     err, errsz);
+}
+
+int resolution_kill_switch_by(Store *st, int active, const char *category, const char *actor,
+                              int64_t user_id, const char *reason, int64_t now, char *err,
+                              size_t errsz)
 {
     if (!actor || !*actor) {
         snprintf(err, errsz, "actor is required");
@@ -115,7 +124,7 @@ int resolution_kill_switch(Store *st, int active, const char *category, const ch
         reason = active ? RESOLUTION_DEFAULT_KILL_REASON : NULL;
     if (store_begin(st) < 0)
         goto io;
-    if (kill_locked(st, active, category, actor, reason, now) < 0) {
+    if (kill_locked(st, active, category, actor, user_id, reason, now) < 0) {
         store_rollback(st);
         goto io;
     }
@@ -258,17 +267,28 @@ static int validate(const ResolutionUpdate *u, char *err, size_t errsz)
             snprintf(err, errsz, "Invalid category: %s", c->category);
             return -EINVAL;
         }
-        if (check_threshold(c->confidence_threshold, "confidence_threshold", err, errsz) < 0)
+        if (u->has_threshold &&
+            check_threshold(c->confidence_threshold, "confidence_threshold", err, errsz) < 0)
             return -EINVAL;
-        if (c->max_retry_attempts < 0 || c->max_retry_attempts > DECISION_MAX_RETRIES) {
+        if (u->has_retries &&
+            (c->max_retry_attempts < 0 || c->max_retry_attempts > DECISION_MAX_RETRIES)) {
             snprintf(err, errsz, "max_retry_attempts must be between 0 and %d",
                      DECISION_MAX_RETRIES);
             return -EINVAL;
         }
         if (u->has_playbook && u->playbook_json) {
             Playbook pb;
-            if (playbook_parse(u->playbook_json, &pb, err, errsz) < 0)
+            if (playbook_parse_api(u->playbook_json, &pb, err, errsz) < 0)
                 return -EINVAL;
+            for (int i = 0; i < pb.n; i++)
+                if (pb.steps[i].kind == STEP_ACTION && !actions_exists(pb.steps[i].action)) {
+                    snprintf(err, errsz,
+                             "Playbook step %d: unknown action '%s': actions are defined in the "
+                             "playbook file on the host (resolve.playbook_file)",
+                             i + 1, pb.steps[i].action);
+                    playbook_free(&pb);
+                    return -EINVAL;
+                }
             playbook_free(&pb);
         }
     } else if (u->has_playbook) {
@@ -280,7 +300,8 @@ static int validate(const ResolutionUpdate *u, char *err, size_t errsz)
 
 /* ---- PUT /api/v1/config ------------------------------------------------------ */
 
-static int audit_config(Store *st, const char *actor, cJSON *changes, int64_t now)
+static int audit_config(Store *st, const char *actor, int64_t user_id, cJSON *changes,
+                        int64_t now)
 {
     char keys[300] = "";
     const cJSON *c;
@@ -297,58 +318,84 @@ static int audit_config(Store *st, const char *actor, cJSON *changes, int64_t no
     snprintf(detail, sizeof detail, "by %s: %s", actor, keys);
     int r = incident_audit_repo_add(st, INCIDENT_AUDIT_SYSTEM, "config_updated", actor, NULL,
                                     details ? details : "{}", 1, NULL, now, NULL) < 0 ||
-                    audit_repo_add(st, "Config Updated", "Config", 1, AUDIT_SYSTEM_USER, detail,
-                                   now) < 0
+                    audit_repo_add(st, "Config Updated", "Config", 1, user_id, detail, now) < 0
                 ? -EIO
                 : 0;
     free(details);
     return r;
 }
 
+/* The category's row as stored, or a new inheriting one; 1 existed, 0
+ * new, -EIO. */
+static int category_row(Store *st, const char *category, CategoryRow *out)
+{
+    int got = category_repo_get(st, category, out);
+    if (got == 0)
+        inheriting_row(out, category);
+    return got;
+}
+
+/* A partial update of one category (B1): the fields sent, the rest kept.
+ * A stopped category is never re-enabled here (-EPERM). */
 static int update_category(Store *st, const ResolutionUpdate *u, const char *actor,
-                           cJSON *changes, int64_t now)
+                           cJSON *changes, int64_t now, char *err, size_t errsz)
 {
     const CategoryConfig *c = &u->category;
     CategoryRow old;
-    int got = category_repo_get(st, c->category, &old);
+    int got = category_row(st, c->category, &old);
     if (got < 0)
         return -EIO;
-    CategoryRow row = {0};
-    strlcpy_(row.category, c->category, sizeof row.category);
-    row.auto_resolution_enabled = c->auto_resolution_enabled;
-    row.confidence_threshold = c->confidence_threshold;
-    row.max_retry_attempts = c->max_retry_attempts;
-    row.notification_required = c->notification_required;
-    row.playbook = u->has_playbook ? (char *)u->playbook_json : got ? old.playbook : NULL;
-    int was_enabled = got ? old.auto_resolution_enabled : 1;
-    if (got && was_enabled == c->auto_resolution_enabled) {       /* keep the switch record */
-        strlcpy_(row.kill_actor, old.kill_actor, sizeof row.kill_actor);
-        strlcpy_(row.kill_reason, old.kill_reason, sizeof row.kill_reason);
-        row.kill_at = old.kill_at;
-    } else if (!c->auto_resolution_enabled) {                      /* switched off here */
-        strlcpy_(row.kill_actor, actor, sizeof row.kill_actor);
-        strlcpy_(row.kill_reason, "Set via configuration update", sizeof row.kill_reason);
-        row.kill_at = now;
+    if (u->has_enabled && c->auto_resolution_enabled && !old.auto_resolution_enabled) {
+        snprintf(err, errsz,
+                 "Field 'category_config.auto_resolution_enabled': auto-resolution of %s is "
+                 "stopped by a kill switch; only POST /api/v1/config/kill-switch/deactivate?"
+                 "category=%s lifts it",
+                 c->category, c->category);
+        category_row_free(&old);
+        return -EPERM;
     }
-    CategoryConfig oldc;
-    if (got) {
-        strlcpy_(oldc.category, old.category, sizeof oldc.category);
-        oldc.auto_resolution_enabled = old.auto_resolution_enabled;
-        oldc.confidence_threshold = old.confidence_threshold;
-        GlobalConfigRow g;
-        if (oldc.confidence_threshold <= THRESHOLD_INHERIT && category_repo_global_get(st, &g) == 0)
-            oldc.confidence_threshold = g.default_confidence_threshold;
-        oldc.max_retry_attempts = old.max_retry_attempts;
-        oldc.notification_required = old.notification_required;
+    GlobalConfigRow g;
+    if (category_repo_global_get(st, &g) < 0) {
+        category_row_free(&old);
+        return -EIO;
     }
+    CategoryConfig oldc, newc;
+    strlcpy_(oldc.category, old.category, sizeof oldc.category);
+    oldc.auto_resolution_enabled = old.auto_resolution_enabled;
+    oldc.confidence_threshold = old.confidence_threshold <= THRESHOLD_INHERIT
+                                    ? g.default_confidence_threshold
+                                    : old.confidence_threshold;
+    oldc.max_retry_attempts = old.max_retry_attempts;
+    oldc.notification_required = old.notification_required;
+
+    CategoryRow row = old;                /* shallow: the playbook pointer is swapped below */
+    if (u->has_threshold)
+        row.confidence_threshold = c->confidence_threshold;
+    if (u->has_retries)
+        row.max_retry_attempts = c->max_retry_attempts;
+    if (u->has_notify)
+        row.notification_required = c->notification_required;
+    if (u->has_playbook)
+        row.playbook = (char *)u->playbook_json;
+    int stop = u->has_enabled && !c->auto_resolution_enabled && old.auto_resolution_enabled;
+    newc = oldc;
+    newc.confidence_threshold = row.confidence_threshold <= THRESHOLD_INHERIT
+                                    ? g.default_confidence_threshold
+                                    : row.confidence_threshold;
+    newc.max_retry_attempts = row.max_retry_attempts;
+    newc.notification_required = row.notification_required;
+    newc.auto_resolution_enabled = stop ? 0 : row.auto_resolution_enabled;
     char key[64];
     snprintf(key, sizeof key, "category_config.%s", c->category);
     add_change(changes, key, got ? category_json(&oldc, old.playbook) : cJSON_CreateNull(),
-               category_json(c, row.playbook));
+               category_json(&newc, row.playbook));
     int r = category_repo_put(st, &row);
-    if (got)
-        category_row_free(&old);
-    return r;
+    category_row_free(&old);
+    /* stopping is the kill switch: its own row fields and audit entries */
+    if (r == 0 && stop &&
+        kill_locked(st, 1, c->category, actor, u->user_id, "Set via configuration update", now) < 0)
+        r = -EIO;
+    return r < 0 ? -EIO : 0;
 }
 
 int resolution_config_update(Store *st, const ResolutionUpdate *u, const char *actor,
@@ -368,15 +415,20 @@ int resolution_config_update(Store *st, const ResolutionUpdate *u, const char *a
         goto io;
     if (category_repo_global_get(st, &g) < 0)
         goto io_rb;
+    int stop_global = 0;
     if (u->has_global_enabled) {
-        add_change(changes, "global_enabled", cJSON_CreateBool(g.global_enabled),
-                   cJSON_CreateBool(u->global_enabled));
-        if (g.global_enabled && !u->global_enabled &&
-            kill_locked(st, 1, NULL, actor, "Set via configuration update", now) < 0)
-            goto io_rb;
-        if (!g.global_enabled && u->global_enabled && kill_locked(st, 0, NULL, actor, NULL, now) < 0)
-            goto io_rb;
-        g.global_enabled = u->global_enabled;
+        if (!g.global_enabled && u->global_enabled) {
+            store_rollback(st);
+            cJSON_Delete(changes);
+            snprintf(err, errsz,
+                     "Field 'global_enabled': the kill switch is active; only POST "
+                     "/api/v1/config/kill-switch/deactivate lifts it");
+            return -EPERM;
+        }
+        if (g.global_enabled != u->global_enabled)
+            add_change(changes, "global_enabled", cJSON_CreateBool(g.global_enabled),
+                       cJSON_CreateBool(u->global_enabled));
+        stop_global = g.global_enabled && !u->global_enabled;
     }
     if (u->has_default_threshold) {
         add_change(changes, "default_confidence_threshold",
@@ -404,9 +456,21 @@ int resolution_config_update(Store *st, const ResolutionUpdate *u, const char *a
     }
     if (category_repo_global_put(st, &g, actor, now) < 0)
         goto io_rb;
-    if (u->has_category && update_category(st, u, actor, changes, now) < 0)
+    /* after the row is written: the kill switch writes global_enabled itself */
+    if (stop_global &&
+        kill_locked(st, 1, NULL, actor, u->user_id, "Set via configuration update", now) < 0)
         goto io_rb;
-    if (cJSON_GetArraySize(changes) > 0 && audit_config(st, actor, changes, now) < 0)
+    if (u->has_category) {
+        int r = update_category(st, u, actor, changes, now, err, errsz);
+        if (r == -EPERM) {
+            store_rollback(st);
+            cJSON_Delete(changes);
+            return -EPERM;
+        }
+        if (r < 0)
+            goto io_rb;
+    }
+    if (cJSON_GetArraySize(changes) > 0 && audit_config(st, actor, u->user_id, changes, now) < 0)
         goto io_rb;
     if (store_commit(st) < 0)
         goto io;
@@ -422,61 +486,33 @@ io:
 
 /* ---- start-up ------------------------------------------------------------------ */
 
-/* Apply the playbook file's categories; changes gets what differed. */
-static int bootstrap_playbooks(Store *st, const cJSON *obj, cJSON *changes, char *err,
-                               size_t errsz)
+/* What a playbook file defines, for the audit: its action names and its
+ * categories. */
+static cJSON *file_summary(const char *json)
 {
-    const cJSON *e;
-    cJSON_ArrayForEach(e, obj) {
-        if (!decision_in(decision_categories, e->string)) {
-            snprintf(err, errsz, "playbook file: Invalid category: %s", e->string);
-            return -EINVAL;
+    cJSON *o = cJSON_Parse(json), *sum = cJSON_CreateObject();
+    cJSON *acts = cJSON_CreateArray(), *cats = cJSON_CreateArray();
+    const cJSON *e, *x;
+    cJSON_ArrayForEach(e, o) {
+        if (strcmp(e->string, "actions") == 0) {
+            cJSON_ArrayForEach(x, e) cJSON_AddItemToArray(acts, cJSON_CreateString(x->string));
+        } else {
+            cJSON_AddItemToArray(cats, cJSON_CreateString(e->string));
         }
-        char *text = cJSON_PrintUnformatted(e);
-        Playbook pb;
-        char perr[200];
-        if (playbook_parse(text, &pb, perr, sizeof perr) < 0) {
-            snprintf(err, errsz, "playbook file: %s: %s", e->string, perr);
-            free(text);
-            return -EINVAL;
-        }
-        playbook_free(&pb);
-        CategoryRow row;
-        int got = category_repo_get(st, e->string, &row);
-        if (got < 0) {
-            free(text);
-            return -EIO;
-        }
-        if (!got)
-            inheriting_row(&row, e->string);
-        int r = 0;
-        if (!row.playbook || strcmp(row.playbook, text) != 0) {
-            char key[64];
-            snprintf(key, sizeof key, "category_config.%s.playbook", e->string);
-            cJSON *old = row.playbook ? cJSON_Parse(row.playbook) : NULL;
-            add_change(changes, key, old ? old : cJSON_CreateNull(), cJSON_Parse(text));
-            free(row.playbook);
-            row.playbook = text;
-            text = NULL;
-            r = category_repo_put(st, &row);
-        }
-        category_row_free(&row);
-        free(text);
-        if (r < 0)
-            return -EIO;
     }
-    return 0;
+    cJSON_Delete(o);
+    cJSON_AddItemToObject(sum, "actions", acts);
+    cJSON_AddItemToObject(sum, "categories", cats);
+    return sum;
 }
 
 int resolution_bootstrap(Store *st, double default_threshold, int max_concurrent,
                          const char *playbooks_json, int64_t now, char *err, size_t errsz)
 {
-    cJSON *obj = NULL;
     if (playbooks_json) {
-        obj = cJSON_Parse(playbooks_json);
-        if (!cJSON_IsObject(obj)) {
-            cJSON_Delete(obj);
-            snprintf(err, errsz, "playbook file: expected a JSON object {\"<category>\": [steps]}");
+        char perr[512];
+        if (actions_load(playbooks_json, "file", perr, sizeof perr) < 0) {
+            snprintf(err, errsz, "playbook file: %s", perr);
             return -EINVAL;
         }
     }
@@ -502,10 +538,10 @@ int resolution_bootstrap(Store *st, double default_threshold, int max_concurrent
         if (category_repo_global_put(st, &g, NULL, now) < 0)
             goto rb;
     }
-    if (obj && (r = bootstrap_playbooks(st, obj, changes, err, errsz)) < 0)
-        goto rb_keep;
-    r = -EIO;
-    if (cJSON_GetArraySize(changes) > 0 && audit_config(st, "config-file", changes, now) < 0)
+    if (playbooks_json)
+        add_change(changes, "playbook_file", cJSON_CreateNull(), file_summary(playbooks_json));
+    if (cJSON_GetArraySize(changes) > 0 &&
+        audit_config(st, "config-file", AUDIT_SYSTEM_USER, changes, now) < 0)
         goto rb;
     if (store_commit(st) < 0)
         goto out;
@@ -513,13 +549,11 @@ int resolution_bootstrap(Store *st, double default_threshold, int max_concurrent
     goto done;
 rb:
     r = -EIO;
-rb_keep:
     store_rollback(st);
 out:
     if (r == -EIO)
         snprintf(err, errsz, "cannot write the auto-resolution settings: %s", store_errmsg(st));
 done:
     cJSON_Delete(changes);
-    cJSON_Delete(obj);
     return r;
 }

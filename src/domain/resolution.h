@@ -41,6 +41,11 @@ int resolution_set_kill_switch(Store *st, int active, const char *actor, const c
  * -EINVAL "Invalid category: x" too. */
 int resolution_kill_switch(Store *st, int active, const char *category, const char *actor,
                            const char *reason, int64_t now, char *err, size_t errsz);
+/* The same with the acting account's id for the audit_log row (the API:
+ * the authenticated user; actor is then that user's name, issue 9 B4). */
+int resolution_kill_switch_by(Store *st, int active, const char *category, const char *actor,
+                              int64_t user_id, const char *reason, int64_t now, char *err,
+                              size_t errsz);
 
 /* ---- configuration (seed 001's AutoResolutionConfig) ---------------------- */
 
@@ -60,15 +65,22 @@ typedef struct ResolutionCategory {
 int  resolution_category_get(Store *st, const char *category, ResolutionCategory *out);
 void resolution_category_free(ResolutionCategory *c);
 
-/* PUT /api/v1/config: only the has_* parts change. A category update
- * replaces that category's settings (the seed's semantics); its playbook
- * changes only with has_playbook (playbook_json NULL = back to the seed's
- * defaults). Validation ("Confidence threshold should be at least 0.5 for
- * safety", ...) comes first; then one transaction writes the rows, the
- * kill switch entries when global_enabled flips (reason "Set via
- * configuration update"), and one config_updated entry (incident_id
- * "SYSTEM", details.changes {"<key>": {"old", "new"}}). Nothing changed:
- * nothing audited. 0, -EINVAL, -EIO. */
+/* PUT /api/v1/config: a partial update, only the has_* parts change
+ * (issue 9 B1: a category update keeps every field it does not send; its
+ * playbook changes only with has_playbook, playbook_json NULL = no stored
+ * playbook: the playbook file's for that category, else the seed's
+ * defaults). The playbook is one from the API (playbook_parse_api): it
+ * names actions of the playbook file and internal steps, never an argv or
+ * a URL (D4); an unknown action is refused.
+ * A stop is never lifted here: global_enabled true while the kill switch
+ * is active, or auto_resolution_enabled true while the category is
+ * stopped, is -EPERM ("... use POST /api/v1/config/kill-switch/deactivate");
+ * only resolution_kill_switch lifts a stop. Stopping here (false) is a
+ * kill switch activation, audited as such (reason "Set via configuration
+ * update"). Validation comes first; then one transaction writes the rows
+ * and one config_updated entry (incident_id "SYSTEM", details.changes
+ * {"<key>": {"old", "new"}}). Nothing changed: nothing audited.
+ * 0, -EINVAL, -EPERM, -EIO. */
 typedef struct ResolutionUpdate {
     int            has_global_enabled, global_enabled;
     int            has_default_threshold;
@@ -76,10 +88,12 @@ typedef struct ResolutionUpdate {
     int            has_max_concurrent, max_concurrent;
     const char    *recipients_json;      /* JSON array of strings; NULL = unchanged */
     int            has_max_per_hour, max_per_hour;
-    int            has_category;
-    CategoryConfig category;
+    int            has_category;         /* category.category names it */
+    CategoryConfig category;             /* only the fields flagged below */
+    int            has_enabled, has_threshold, has_retries, has_notify;
     int            has_playbook;
     const char    *playbook_json;
+    int64_t        user_id;              /* the audit_log row's user; 0 = system */
 } ResolutionUpdate;
 
 int resolution_config_update(Store *st, const ResolutionUpdate *u, const char *actor,
@@ -87,10 +101,11 @@ int resolution_config_update(Store *st, const ResolutionUpdate *u, const char *a
 
 /* At start (main): the config file's resolve.* values. The default
  * threshold and the concurrency limit apply while the settings were never
- * changed through the API or the console; playbooks_json (a JSON object
- * {"<category>": [steps...]}, may be NULL) replaces the playbook of each
- * category it names whenever it differs, audited config_updated with
- * actor "config-file". 0, -EINVAL (err names the problem), -EIO. */
+ * changed through the API or the console; playbooks_json (the playbook
+ * file, actions.h; may be NULL) is loaded into this process's action
+ * catalog (actions_load) and audited config_updated with actor
+ * "config-file" (details.changes.playbook_file: its actions and
+ * categories). 0, -EINVAL (err names the problem), -EIO. */
 int resolution_bootstrap(Store *st, double default_threshold, int max_concurrent,
                          const char *playbooks_json, int64_t now, char *err, size_t errsz);
 

@@ -3,6 +3,7 @@
  * repositories in one transaction because it is a fixture loader for
  * benchmarks, and 100k audit entries would only measure the seeding. */
 #include "domain/seed.h"
+#include "domain/actions.h"
 #include "domain/incidents.h"
 #include "domain/resolution.h"
 #include "domain/services.h"
@@ -16,6 +17,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct DemoService {
@@ -58,21 +60,36 @@ static const DemoService demo[] = {
 };
 
 
-/* Seed 001 in the demo: an application playbook that really runs (two
- * commands, then acknowledge the service's alerts) and three incidents:
- * two the engine's runner resolves when it starts, one refused for its
- * low confidence — so the Incidents pane and /api/v1/audit have a story. */
+/* Seed 001 in the demo: an application playbook that really runs and
+ * three incidents: two the engine's runner resolves when it starts, one
+ * refused for its low confidence — so the Incidents pane and
+ * /api/v1/audit have a story.
+ *
+ * Commands come only from the operator's playbook file (issue 9, D4), so
+ * the demo is an operator too: its definitions below are loaded into the
+ * action catalog exactly as a resolve.playbook_file would be (same text,
+ * same loader). Nothing goes through the API's path, which can only name
+ * these actions. */
+static const char demo_playbooks[] =
+    "{\n"
+    "  \"actions\": {\n"
+    "    \"log_check\": {\"type\": \"command\", \"argv\": [\"true\"],\n"
+    "                  \"description\": \"Check application logs (demo: always passes)\"},\n"
+    "    \"service_restart\": {\"type\": \"command\", \"argv\": [\"sh\", \"-c\", \"sleep 1\"],\n"
+    "                        \"timeout_ms\": 5000,\n"
+    "                        \"description\": \"Restart application service (demo: waits 1 s)\"}\n"
+    "  },\n"
+    "  \"application\": [\n"
+    "    {\"type\": \"action\", \"action\": \"log_check\"},\n"
+    "    {\"type\": \"action\", \"action\": \"service_restart\"},\n"
+    "    {\"type\": \"ack_alerts\", \"action\": \"ack_alerts\"}\n"
+    "  ]\n"
+    "}\n";
+
 static int seed_demo_incidents(Store *st, int64_t now, char *err, size_t errsz)
 {
-    static const char playbook[] =
-        "[{\"type\": \"command\", \"action\": \"log_check\", \"argv\": [\"true\"]},"
-        " {\"type\": \"command\", \"action\": \"service_restart\","
-        " \"argv\": [\"sh\", \"-c\", \"sleep 1\"], \"timeout_ms\": 5000},"
-        " {\"type\": \"ack_alerts\", \"action\": \"ack_alerts\"}]";
-    ResolutionUpdate u = {.has_category = 1, .has_playbook = 1, .playbook_json = playbook};
-    category_config_default(&u.category, "application");
-    if (resolution_config_update(st, &u, "demo", now, err, errsz) < 0)
-        return -EIO;
+    if (actions_load(demo_playbooks, "demo", err, errsz) < 0)
+        return -EINVAL;
     static const struct {
         const char *id, *title, *category, *priority, *service;
         double      confidence;

@@ -360,19 +360,27 @@ int incident_repo_step_views(Store *st, int max_incidents, IncidentStepView **ou
     return n;
 }
 
-int incident_repo_open_alert_ids(Store *st, int64_t service_id, int64_t **out)
+int incident_repo_cleared_alert_ids(Store *st, int64_t service_id, int64_t **out,
+                                    int *out_active)
 {
     static const char sql[] =
-        "SELECT id FROM alert WHERE service_id = ? AND acknowledged = 0 AND resolved_at IS NULL "
-        "ORDER BY id";
+        "SELECT a.id, a.resolved_at IS NOT NULL OR (a.type = 'StatusChange' AND "
+        "coalesce((SELECT status FROM status WHERE service_id = a.service_id), '') = 'Up') "
+        "FROM alert a WHERE a.service_id = ? AND a.acknowledged = 0 ORDER BY a.id";
     sqlite3_stmt *s = store_stmt(st, sql);
     *out = NULL;
+    if (out_active)
+        *out_active = 0;
     if (!s)
         return -EIO;
     sqlite3_bind_int64(s, 1, service_id);
-    int n = 0, cap = 0, rc;
+    int n = 0, cap = 0, active = 0, rc;
     int64_t *ids = NULL;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (!sqlite3_column_int(s, 1)) {
+            active++;
+            continue;
+        }
         if (n == cap) {
             cap = cap ? cap * 2 : 8;
             ids = xrealloc(ids, (size_t)cap * sizeof *ids);
@@ -385,7 +393,58 @@ int incident_repo_open_alert_ids(Store *st, int64_t service_id, int64_t **out)
         return -EIO;
     }
     *out = ids;
+    if (out_active)
+        *out_active = active;
     return n;
+}
+
+int incident_repo_alert_find_open(Store *st, const char *incident_id, const char *type,
+                                  int64_t *out_id)
+{
+    static const char sql[] = "SELECT id FROM alert WHERE incident_id = ? AND type = ? "
+                              "AND service_id IS NULL AND resolved_at IS NULL "
+                              "ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, incident_id);
+    store_bind_text(s, 2, type);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *out_id = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int64_t incident_repo_alert_insert(Store *st, const char *incident_id, const char *type,
+                                   const char *message, const char *severity, int64_t now)
+{
+    static const char sql[] = "INSERT INTO alert (service_id, incident_id, type, message, "
+                              "severity, created_at) VALUES (NULL, ?, ?, ?, ?, ?)";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, incident_id);
+    store_bind_text(s, 2, type);
+    store_bind_text(s, 3, message);
+    store_bind_text(s, 4, severity);
+    store_bind_time(s, 5, now);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(store_db(st)) : -EIO;
+}
+
+int incident_repo_alert_set_message(Store *st, int64_t id, const char *message)
+{
+    static const char sql[] = "UPDATE alert SET message = ? WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, message);
+    sqlite3_bind_int64(s, 2, id);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 int incident_repo_probe_playbook(Store *st, int64_t service_id, char *cat, size_t size,

@@ -103,9 +103,22 @@ typedef struct IncidentStepView {
 } IncidentStepView;
 int incident_repo_step_views(Store *st, int max_incidents, IncidentStepView **out);
 
-/* Ids of a service's open alerts (unacknowledged, unresolved); *out
- * malloc'd (caller frees). count or -EIO. */
-int incident_repo_open_alert_ids(Store *st, int64_t service_id, int64_t **out);
+/* Ids of a service's unacknowledged alerts whose condition has cleared
+ * (issue 9: resolved, or a StatusChange alert of a service that is Up
+ * now); *out malloc'd (caller frees). count or -EIO. *out_active (may be
+ * NULL) gets how many unacknowledged alerts are still active. */
+int incident_repo_cleared_alert_ids(Store *st, int64_t service_id, int64_t **out,
+                                    int *out_active);
+
+/* Incident-level alerts (issue 9 B2; alert.service_id NULL,
+ * alert.incident_id set). The unresolved one of (incident, type): 1 with
+ * its id, 0 none, -EIO. */
+int incident_repo_alert_find_open(Store *st, const char *incident_id, const char *type,
+                                  int64_t *out_id);
+/* A new one; its id or -EIO. */
+int64_t incident_repo_alert_insert(Store *st, const char *incident_id, const char *type,
+                                   const char *message, const char *severity, int64_t now);
+int incident_repo_alert_set_message(Store *st, int64_t id, const char *message);
 
 /* The playbook settings of a service's probe: category (probe.playbook)
  * into cat ("" when none) and its confidence (-1 when NULL). 1 the service
