@@ -29,6 +29,55 @@ CREATE INDEX alert_open ON alert(service_id, type) WHERE acknowledged = 0 AND re
 CREATE INDEX alert_unresolved ON alert(service_id, type) WHERE resolved_at IS NULL;
 CREATE INDEX alert_incident ON alert(incident_id, type) WHERE incident_id IS NOT NULL;
 
+-- B7: a run whose steps only record ends 'no_action' (nothing was done),
+-- never 'resolved'. The state's CHECK gains that value: the table is
+-- rebuilt (rowids kept: notifications use them). Dropping the old table
+-- cascades into playbook_run (foreign keys are on during migrations), so
+-- its rows are kept aside and put back.
+CREATE TEMP TABLE playbook_run_keep AS SELECT * FROM playbook_run;
+CREATE TABLE incident_new (
+    incident_id      TEXT PRIMARY KEY,
+    title            TEXT NOT NULL,
+    description      TEXT,
+    category         TEXT NOT NULL CHECK (category IN ('network', 'database',
+                     'application', 'security', 'infrastructure', 'user_access')),
+    priority         TEXT NOT NULL DEFAULT 'medium',
+    status           TEXT NOT NULL DEFAULT 'open',
+    state            TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open',
+                     'resolving', 'resolved', 'failed', 'skipped', 'no_action')),
+    state_reason     TEXT,
+    confidence_score REAL NOT NULL,
+    created_by       TEXT,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
+    resolved_at      TEXT,
+    auto_resolved    INTEGER NOT NULL DEFAULT 0,
+    tags             TEXT NOT NULL DEFAULT '[]',
+    service_id       INTEGER REFERENCES service(id) ON DELETE SET NULL,
+    queued_at        TEXT,
+    started_at       TEXT,
+    run              INTEGER NOT NULL DEFAULT 0,
+    steps_total      INTEGER NOT NULL DEFAULT 0,
+    steps_done       INTEGER NOT NULL DEFAULT 0,
+    forced           INTEGER NOT NULL DEFAULT 0,
+    requested_by     TEXT
+);
+INSERT INTO incident_new (rowid, incident_id, title, description, category, priority, status,
+                          state, state_reason, confidence_score, created_by, created_at,
+                          updated_at, resolved_at, auto_resolved, tags, service_id, queued_at,
+                          started_at, run, steps_total, steps_done, forced, requested_by)
+    SELECT rowid, incident_id, title, description, category, priority, status, state,
+           state_reason, confidence_score, created_by, created_at, updated_at, resolved_at,
+           auto_resolved, tags, service_id, queued_at, started_at, run, steps_total,
+           steps_done, forced, requested_by FROM incident;
+DROP TABLE incident;
+ALTER TABLE incident_new RENAME TO incident;
+CREATE INDEX incident_queue ON incident(queued_at) WHERE queued_at IS NOT NULL;
+CREATE INDEX incident_state ON incident(state);
+CREATE INDEX incident_service ON incident(service_id, created_at) WHERE service_id IS NOT NULL;
+INSERT INTO playbook_run SELECT * FROM playbook_run_keep;
+DROP TABLE playbook_run_keep;
+
 -- D4: commands and URLs come only from the playbook file on the host. A
 -- stored playbook with a command or http step came through the API (or
 -- from an earlier start's copy of the file): it is dropped, so the

@@ -8,6 +8,14 @@ playbook steps (command, HTTP, internal actions), the engine opening
 incidents for Down services with its loop guard, and a restart that
 resumes an interrupted run.
 
+Issue 9: commands and URLs come only from the host's playbook file (D4:
+the API can only name its actions), a partial PUT /api/v1/config that
+never lifts a stop (B1), a failed run always alerts a human (B2), an
+unknown service_id is a 400 and a batch is checked before it runs (B5,
+D1), a run that acts on nothing ends no_action (B7), ack_alerts only
+acknowledges cleared alerts, the audit names the signed-in user (B4), and
+a waiting request is woken when its run ends.
+
 Prints TAP; one check = one case. Run: RESOPS_BIN=build/resops tests/api/test_v1.py
 """
 import http.server
@@ -59,6 +67,21 @@ def put_category(srv, tok, category, **kw):
 def v1_error(r, status, message, name):
     t.ok(r.status == status and isinstance(r.json, dict) and r.json.get('error') == message and
          r.json.get('status_code') == status, name, r)
+
+
+def action_step(name, **kw):
+    d = {'type': 'action', 'action': name}
+    d.update(kw)
+    return d
+
+
+def write_playbooks(path, actions, categories=None):
+    """The host's playbook file (resolve.playbook_file)."""
+    doc = {'actions': actions}
+    doc.update(categories or {})
+    with open(path, 'w') as f:
+        json.dump(doc, f)
+    return path
 
 
 def wait_until(fn, timeout=20.0, step=0.1):
@@ -134,13 +157,37 @@ def acceptance(srv, admin, oa):
     t.ok(tr and tr[0]['details'].get('reason') == 'Confidence score 85.00% below threshold 90.00%' and
          tr[0]['confidence_score'] == 0.85, 'the skip entry carries the reason and the confidence', tr[:1])
 
+    # B7: the seed's default steps only record; such a run is never reported
+    # as auto-resolved
+    r = resolve(srv, admin, incident('INC-NOOP', confidence=0.95))
+    t.ok(r.status == 200 and r.json['success'] is False and
+         r.json['message'] == 'No action taken: the database playbook has no step that acts' and
+         r.json.get('state') == 'no_action' and r.json['resolved_at'] is None and
+         [s['action'] for s in r.json['resolution_steps']] == ['connection_check', 'pool_clear', 'health_check'],
+         'B7_noop_run_is_no_action: default steps end no_action, success false, steps listed', r)
+    g = srv.get('/api/v1/incidents/INC-NOOP', admin).json
+    t.ok(g['state'] == 'no_action' and g['status'] == 'open' and g['auto_resolved'] is False,
+         'B7_noop_run_is_no_action: stored no_action, status stays open, not auto_resolved', g)
+    tr = actions(srv, admin, 'INC-NOOP')
+    t.ok(tr[0] == 'auto_resolution_no_action' and 'auto_resolution_success' not in tr and
+         'notification_sent' not in tr, 'B7_noop_run_is_no_action: audited no_action, nobody told "resolved"', tr)
+    r = put_category(srv, oa, 'database', playbook=[{'type': 'noop', 'action': 'y'}])
+    r = resolve(srv, admin, incident('INC-NOOP2', confidence=0.95))
+    t.ok(r.json['success'] is False and r.json['message'].startswith('No action taken'),
+         'B7_noop_run_is_no_action: a configured noop-only playbook too', r)
+    put_category(srv, oa, 'database', playbook=[action_step('db_fix', description='Check connections'),
+                                                 {'type': 'noop', 'action': 'pool_clear'},
+                                                 {'type': 'noop', 'action': 'health_check'}])
+
     r = resolve(srv, admin, incident('INC-AT', confidence=0.90))
     ok = r.status == 200 and r.json['success'] is True and \
         r.json['message'] == 'Incident successfully auto-resolved'
     t.ok(ok, 'acceptance: exactly 0.90 is auto-resolved', r)
     steps = r.json.get('resolution_steps', []) if r.json else []
-    t.eq([s['action'] for s in steps], ['connection_check', 'pool_clear', 'health_check'],
+    t.eq([s['action'] for s in steps], ['db_fix', 'pool_clear', 'health_check'],
          'the response lists every executed step')
+    t.eq(steps[0]['description'] if steps else None, 'Check connections',
+         'a named action: the playbook\'s own description wins')
     t.ok(all(s['success'] is True and s['step_id'] and s['executed_at'] and s['error_message'] is None
              for s in steps) and r.json.get('resolved_at'), 'steps are successful, dated, resolved_at set', steps)
     r = srv.get('/api/v1/incidents/INC-AT', admin)
@@ -164,8 +211,9 @@ def acceptance(srv, admin, oa):
     t.ok(att and att[0]['details'].get('message') == 'Auto-resolution process initiated' and
          att[0]['details'].get('requested_by') == 'admin', 'attempted entry names who asked', att)
     st = [e for e in tr if e['action'] == 'step_executed']
-    t.ok(all(e['details'].get('attempt') == 1 and e['details'].get('type') == 'noop' for e in st),
-         'step entries: attempt and type', st)
+    t.ok(all(e['details'].get('attempt') == 1 for e in st) and
+         [e['details'].get('type') for e in st] == ['noop', 'noop', 'command'],
+         'step entries: attempt and type (the named action ran its command)', st)
 
     # 3. the creator is notified (the outbox row is the proof)
     nt = [e for e in tr if e['action'] == 'notification_sent']
@@ -177,6 +225,8 @@ def acceptance(srv, admin, oa):
          p.get('source') == 'incident' and 'user123' in p.get('message', ''),
          'acceptance: one outbox row tells the creator', rows)
 
+    for cat in ('application', 'network'):
+        put_category(srv, oa, cat, playbook=[action_step('ok')])
     r = put_category(srv, oa, 'application', notification_required=False)
     t.eq(r.status, 200, 'notification_required false for application')
     r = resolve(srv, admin, incident('INC-QUIET', 'application'))
@@ -194,6 +244,9 @@ def acceptance(srv, admin, oa):
     r = put_category(srv, oa, 'security', auto_resolution_enabled=False)
     t.ok(r.status == 200 and r.json['category_configs']['security']['auto_resolution_enabled'] is False,
          'PUT category_config disables security', r)
+    ks = [e for e in trail(srv, admin, 'SYSTEM') if e['action'] == 'kill_switch_activated']
+    t.ok(ks and ks[0]['details'].get('category') == 'security' and ks[0]['actor'] == 'olivia',
+         'B1_stop_through_put_is_a_kill_switch: audited kill_switch_activated', ks[:1])
     r = resolve(srv, admin, incident('INC-SEC', 'security', 0.99))
     t.ok(r.json['success'] is False and
          r.json['message'] == 'Auto-resolution skipped: Auto-resolution disabled for category: security',
@@ -209,8 +262,10 @@ def acceptance(srv, admin, oa):
          'a category\'s own threshold applies')
     r = resolve(srv, admin, incident('INC-NET96', 'network', 0.96))
     t.eq(r.json['success'], True, 'other categories keep the default threshold')
-    put_category(srv, oa, 'database')
-    put_category(srv, oa, 'security')
+    put_category(srv, oa, 'database', confidence_threshold=0.9)
+    r = srv.post('/api/v1/config/kill-switch/deactivate?category=security', None, oa)
+    t.eq(r.json['category_configs']['security']['auto_resolution_enabled'], True,
+         'a category stopped through PUT is lifted by the kill-switch endpoint')
 
     # already resolved
     r = resolve(srv, admin, incident('INC-AT', confidence=0.99))
@@ -223,34 +278,51 @@ def acceptance(srv, admin, oa):
 
 
 def kill_switch(srv, admin, oa, tmp):
+    # B4: the audit names the signed-in user; ?actor= may only repeat it
+    r = srv.post('/api/v1/config/kill-switch/activate?actor=someone-else&reason=spoof', None, oa)
+    v1_error(r, 400, "Query parameter 'actor' must be your own username (olivia): the audit records "
+             "the signed-in user", 'B4_actor_is_the_signed_in_user: a forged ?actor= is 400')
+    t.ok(srv.get('/api/v1/config', admin).json['global_enabled'] is True, '... and nothing was switched')
     r = srv.post('/api/v1/config/kill-switch/activate', None, oa)
-    v1_error(r, 400, "Query parameter 'actor' is required", 'kill switch without actor: 400 seed shape')
-    r = srv.post('/api/v1/config/kill-switch/activate?actor=ops-admin', None, oa)
-    t.ok(r.status == 200 and r.json['global_enabled'] is False and r.json['kill_switch']['actor'] == 'ops-admin'
-         and r.json['kill_switch']['reason'] == 'Emergency activation', 'activate: default reason, config back', r)
+    t.ok(r.status == 200 and r.json['global_enabled'] is False and r.json['kill_switch']['actor'] == 'olivia'
+         and r.json['kill_switch']['reason'] == 'Emergency activation',
+         'B4_actor_is_the_signed_in_user: activate without ?actor= records the caller', r)
     r = resolve(srv, admin, incident('INC-KS', 'network', 0.99))
     t.eq(r.json['message'], 'Auto-resolution skipped: ' + KILL, 'acceptance: kill switch refuses at once')
     ks = [e for e in trail(srv, admin, 'SYSTEM') if e['action'] == 'kill_switch_activated']
-    t.ok(ks and ks[0]['actor'] == 'ops-admin' and ks[0]['details']['reason'] == 'Emergency activation' and
+    t.ok(ks and ks[0]['actor'] == 'olivia' and ks[0]['details']['reason'] == 'Emergency activation' and
          'disabled' in ks[0]['details']['message'], 'kill_switch_activated audited with actor and reason', ks[:1])
-    r = srv.post('/api/v1/config/kill-switch/deactivate?actor=ops-admin', None, oa)
-    t.ok(r.status == 200 and r.json['global_enabled'] is True, 'deactivate', r)
+    v1 = srv.get('/api/v1/audit?action=kill_switch_activated&limit=1', admin).json
+    t.ok(v1 and v1[0]['actor'] == 'olivia', 'B4_actor_is_the_signed_in_user: /api/v1/audit shows the username', v1)
+    uid = srv.db_query("SELECT id FROM user WHERE username = 'olivia'")
+    row = srv.db_query("SELECT user_id, detail FROM audit_log WHERE action = 'Kill Switch Activated' "
+                       "ORDER BY id DESC LIMIT 1")
+    t.ok(uid and row and row[0][0] == uid[0][0] and 'olivia' in row[0][1],
+         'B4_actor_is_the_signed_in_user: the audit_log row carries the user id', (uid, row))
+    # B1: PUT never lifts the kill switch; only the endpoint does
+    r = srv.put('/api/v1/config', {'global_enabled': True}, oa)
+    v1_error(r, 409, "Field 'global_enabled': the kill switch is active; only POST "
+             "/api/v1/config/kill-switch/deactivate lifts it", 'B1_put_never_lifts_the_kill_switch: 409')
+    t.ok(srv.get('/api/v1/config', admin).json['global_enabled'] is False, '... and it stays active')
+    r = srv.post('/api/v1/config/kill-switch/deactivate?actor=OLIVIA', None, oa)
+    t.ok(r.status == 200 and r.json['global_enabled'] is True, 'deactivate (?actor= the caller, any case)', r)
     t.ok('kill_switch_deactivated' in actions(srv, admin, 'SYSTEM'), 'kill_switch_deactivated audited')
 
     # mid-batch: two 2-second steps, two at a time, eight incidents
     log = os.path.join(tmp, 'ks-steps.log')
-    step = ['/bin/sh', '-c', 'echo "$RESOPS_INCIDENT_ID $RESOPS_STEP $(date +%s.%N)" >> ' + log + '; sleep 2']
-    put_category(srv, oa, 'infrastructure', playbook=[
-        {'type': 'command', 'action': 'drain', 'argv': step},
-        {'type': 'command', 'action': 'restart', 'argv': step}])
+    put_category(srv, oa, 'infrastructure', playbook=[action_step('drain'), action_step('restart')])
     srv.put('/api/v1/config', {'max_concurrent_resolutions': 2}, oa)
     out = {}
     batch = [incident('KS-%d' % i, 'infrastructure', 0.99) for i in range(8)]
     th = threading.Thread(target=lambda: out.update(r=srv.post('/api/v1/incidents/batch-resolve', batch, admin)))
     th.start()
-    wait_until(lambda: os.path.exists(log) and len(open(log).read().splitlines()) >= 2, 10, 0.02)
-    time.sleep(0.3)
-    r = srv.post('/api/v1/config/kill-switch/activate?actor=ops-admin&reason=mid-batch+test', None, oa)
+    # the two running incidents are in their first (2-second) step: both
+    # logged their start, and the limit holds the other six queued
+    started = wait_until(lambda: os.path.exists(log) and len(open(log).read().splitlines()) >= 2 and
+                         srv.db_query("SELECT count(*) FROM incident WHERE incident_id LIKE 'KS-%' "
+                                      "AND state = 'resolving'")[0][0] == 2, 10, 0.02)
+    t.ok(started, 'two steps of the batch are running')
+    r = srv.post('/api/v1/config/kill-switch/activate?reason=mid-batch+test', None, oa)
     after = time.time()
     th.join(60)
     res = out['r'].json or []
@@ -267,11 +339,13 @@ def kill_switch(srv, admin, oa, tmp):
          'running ones stop before their next step', running)
     st = srv.db_query("SELECT count(*) FROM incident WHERE incident_id LIKE 'KS-%' AND state = 'skipped'")
     t.eq(st[0][0], 8, 'all eight stored skipped')
-    srv.post('/api/v1/config/kill-switch/deactivate?actor=ops-admin', None, oa)
+    srv.post('/api/v1/config/kill-switch/deactivate', None, oa)
     srv.put('/api/v1/config', {'max_concurrent_resolutions': 10}, oa)
 
     # per category (ours): ?category=
-    r = srv.post('/api/v1/config/kill-switch/activate?actor=ops-admin&reason=db+maintenance&category=database',
+    put_category(srv, oa, 'database', confidence_threshold=0.6, max_retry_attempts=1,
+                 notification_required=False)
+    r = srv.post('/api/v1/config/kill-switch/activate?reason=db+maintenance&category=database',
                  None, oa)
     db = r.json['category_configs']['database'] if r.status == 200 else {}
     t.ok(r.json['global_enabled'] is True and db.get('auto_resolution_enabled') is False and
@@ -282,25 +356,40 @@ def kill_switch(srv, admin, oa, tmp):
          and r2.json['success'] is True, 'it stops only its category', (r1, r2))
     ks = [e for e in trail(srv, admin, 'SYSTEM') if e['action'] == 'kill_switch_activated']
     t.ok(ks and ks[0]['details'].get('category') == 'database', 'audited with details.category', ks[:1])
-    r = srv.post('/api/v1/config/kill-switch/deactivate?actor=ops-admin&category=database', None, oa)
+    # B1 (the review's reproduction): a playbook update keeps the stop and
+    # every setting it does not send
+    r = put_category(srv, oa, 'database', playbook=[{'type': 'noop', 'action': 'y'}])
+    db = r.json['category_configs']['database'] if r.status == 200 else {}
+    t.ok(db.get('auto_resolution_enabled') is False and db.get('confidence_threshold') == 0.6 and
+         db.get('max_retry_attempts') == 1 and db.get('notification_required') is False and
+         [x['action'] for x in db.get('playbook', [])] == ['y'],
+         'B1_partial_config_keeps_fields: a playbook update keeps the stop, threshold, retries, notify', r)
+    t.ok(actions(srv, admin, 'SYSTEM')[0] == 'config_updated' and
+         'kill_switch_deactivated' not in actions(srv, admin, 'SYSTEM')[:3],
+         'B1_partial_config_keeps_fields: audited config_updated only')
+    r = put_category(srv, oa, 'database', auto_resolution_enabled=True)
+    t.ok(r.status == 409 and 'kill-switch/deactivate?category=database' in (r.error or ''),
+         'B1_put_never_lifts_a_category_stop: 409 naming the endpoint', r)
+    t.eq(srv.get('/api/v1/config/category/database', admin).json['auto_resolution_enabled'], False,
+         '... and database stays stopped')
+    r = srv.post('/api/v1/config/kill-switch/deactivate?category=database', None, oa)
     t.eq(r.json['category_configs']['database']['auto_resolution_enabled'], True, 'per-category deactivate')
-    r = srv.post('/api/v1/config/kill-switch/activate?actor=x&category=storage', None, oa)
+    put_category(srv, oa, 'database', confidence_threshold=0.9, max_retry_attempts=3, notification_required=True,
+                 playbook=[action_step('db_fix')])
+    r = srv.post('/api/v1/config/kill-switch/activate?category=storage', None, oa)
     v1_error(r, 400, 'Invalid category: storage', 'per-category kill switch: unknown category 400')
 
     # PUT global_enabled false is the kill switch too (seed)
-    r = srv.put('/api/v1/config?actor=carol', {'global_enabled': False}, oa)
+    r = srv.put('/api/v1/config', {'global_enabled': False}, oa)
     acts = actions(srv, admin, 'SYSTEM')[:2]
     t.ok(r.json['global_enabled'] is False and acts == ['config_updated', 'kill_switch_activated'],
          'PUT global_enabled false: kill_switch_activated + config_updated', acts)
-    srv.put('/api/v1/config?actor=carol', {'global_enabled': True}, oa)
+    r = srv.put('/api/v1/config', {'global_enabled': False, 'default_confidence_threshold': 0.9}, oa)
+    t.eq(r.status, 200, 'PUT global_enabled false while stopped: accepted, nothing lifted')
+    srv.post('/api/v1/config/kill-switch/deactivate', None, oa)
 
 
-def concurrency(srv, admin, oa, tmp):
-    d = os.path.join(tmp, 'conc')
-    os.makedirs(d)
-    script = os.path.join(d, 'step.py')
-    with open(script, 'w') as f:
-        f.write('''import fcntl, os, sys, time
+CONC_SCRIPT = '''import fcntl, os, sys, time
 d = sys.argv[1]
 def bump(delta):
     with open(os.path.join(d, 'lock'), 'a') as lk:
@@ -319,9 +408,12 @@ def bump(delta):
 bump(1)
 time.sleep(1)
 bump(-1)
-''')
-    put_category(srv, oa, 'user_access', playbook=[
-        {'type': 'command', 'action': 'slow_fix', 'argv': [PY, script, d], 'timeout_ms': 10000}])
+'''
+
+
+def concurrency(srv, admin, oa, tmp):
+    d = os.path.join(tmp, 'conc')
+    put_category(srv, oa, 'user_access', playbook=[action_step('slow_fix')])
     r = srv.put('/api/v1/config', {'max_concurrent_resolutions': 10}, oa)
     t.eq(r.json['max_concurrent_resolutions'], 10, 'limit set to 10')
     batch = [incident('LOAD-%03d' % i, 'user_access', 0.99) for i in range(100)]
@@ -358,12 +450,10 @@ def retries(srv, admin, oa, tmp):
     r = srv.post('/api/services', {'name': 'Billing'}, admin)
     sid = r.json['service_id']
     log = os.path.join(tmp, 'retry.log')
-    put_category(srv, oa, 'application', max_retry_attempts=2, playbook=[
-        {'type': 'command', 'action': 'restart', 'description': 'Restart billing',
-         'argv': ['/bin/sh', '-c', 'echo try >> ' + log + '; echo "disk full" >&2; exit 7']}])
+    put_category(srv, oa, 'application', max_retry_attempts=2, playbook=[action_step('billing_restart')])
     r = resolve(srv, admin, incident('INC-RETRY', 'application', 0.99, service_id=sid))
     t.ok(r.status == 200 and r.json['success'] is False and r.json['message'] ==
-         'Failed to auto-resolve incident: Step 1 (restart) failed after 3 attempts: exit status 7',
+         'Failed to auto-resolve incident: Step 1 (billing_restart) failed after 3 attempts: exit status 7',
          'a failing step: failed with the seed\'s message', r)
     t.eq(len(open(log).read().split()), 3, 'retried exactly max_retry_attempts (2) times: 3 runs')
     s = r.json['resolution_steps']
@@ -384,8 +474,7 @@ def retries(srv, admin, oa, tmp):
     al = [a for a in r.json if a['type'] == 'AutoResolutionFailed' and a['service_id'] == sid]
     t.ok(len(al) == 1 and al[0]['severity'] == 'Critical' and 'INC-RETRY' in al[0]['message'],
          'a human alert is raised on the service', r.json)
-    put_category(srv, oa, 'application', max_retry_attempts=0, playbook=[
-        {'type': 'command', 'action': 'once', 'argv': ['/bin/sh', '-c', 'echo once >> ' + log + '; exit 1']}])
+    put_category(srv, oa, 'application', max_retry_attempts=0, playbook=[action_step('once')])
     open(log, 'w').close()
     r = resolve(srv, admin, incident('INC-NORETRY', 'application', 0.99))
     t.ok(r.json['message'].endswith('failed after 1 attempt: exit status 1') and
@@ -393,14 +482,21 @@ def retries(srv, admin, oa, tmp):
     ev = srv.db_query("SELECT payload FROM outbox WHERE payload LIKE '%AutoResolutionFailed%INC-NORETRY%'")
     t.ok(len(ev) == 1 and json.loads(ev[0][0])['severity'] == 'Critical',
          'without a service the human alert is a Critical notification', ev)
-    put_category(srv, oa, 'application', playbook=[
-        {'type': 'command', 'argv': ['/bin/sleep', '5'], 'timeout_ms': 300}])
+    al = [a for a in srv.get('/api/alerts', admin).json
+          if a['type'] == 'AutoResolutionFailed' and 'INC-NORETRY' in a['message']]
+    t.ok(len(al) == 1 and al[0]['service_id'] is None and al[0]['severity'] == 'Critical' and
+         al[0]['acknowledged'] is False,
+         'B2_failed_without_service_alerts_a_human: an incident-level Critical alert in GET /api/alerts', al)
+    aid = al[0]['id'] if al else 0
+    r = srv.put('/api/alerts', {'id': aid, 'acknowledged': True}, oa)
+    t.ok(r.status == 200 and [a for a in srv.get('/api/alerts', admin).json if a['id'] == aid][0]['acknowledged'],
+         'B2_failed_without_service_alerts_a_human: a human can acknowledge it', r)
+    put_category(srv, oa, 'application', playbook=[action_step('sleep5')])
     t0 = time.time()
     r = resolve(srv, admin, incident('INC-TIMEOUT', 'application', 0.99))
     t.ok(r.json['message'].endswith('timed out after 300 ms') and time.time() - t0 < 4,
          'a step is killed at its timeout', r)
-    put_category(srv, oa, 'application', playbook=[
-        {'type': 'command', 'argv': ['/nonexistent/tool']}])
+    put_category(srv, oa, 'application', playbook=[action_step('nocmd')])
     r = resolve(srv, admin, incident('INC-NOCMD', 'application', 0.99))
     t.ok('cannot run /nonexistent/tool' in r.json['message'], 'a missing command fails cleanly', r)
     put_category(srv, oa, 'application', playbook=None)
@@ -425,17 +521,12 @@ class Hook(http.server.BaseHTTPRequestHandler):
 
 
 def steps_kinds(srv, admin, oa):
-    hs = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Hook)
-    threading.Thread(target=hs.serve_forever, daemon=True).start()
-    url = 'http://127.0.0.1:%d' % hs.server_address[1]
     r = srv.post('/api/services', {'name': 'Web'}, admin)
     sid = r.json['service_id']
     srv.post('/api/services/%d/status' % sid, {'status': 'Down'}, admin)
     n_alerts = len([a for a in srv.get('/api/alerts', admin).json if a['service_id'] == sid and not a['acknowledged']])
     put_category(srv, oa, 'network', playbook=[
-        {'type': 'http', 'action': 'restart_api', 'url': url + '/restart/${incident_id}', 'method': 'POST',
-         'body': '{"incident": "${incident_id}", "service": "${service}"}', 'headers': {'X-Token': 's3'},
-         'expect_status': 200},
+        action_step('restart_api'),
         {'type': 'set_status', 'action': 'mark_up', 'status': 'Up'},
         {'type': 'ack_alerts', 'action': 'ack'}])
     r = resolve(srv, admin, incident('INC-HTTP', 'network', 0.99, service_id=sid))
@@ -447,15 +538,24 @@ def steps_kinds(srv, admin, oa):
     open_alerts = srv.db_query('SELECT id FROM alert WHERE service_id = ? AND acknowledged = 0 AND '
                                'resolved_at IS NULL', (sid,))
     acked = srv.db_query("SELECT count(*) FROM alert WHERE service_id = ? AND acknowledged_by = "
-                         "'auto-resolution'", (sid,))[0][0]
+                         "'playbook:INC-HTTP'", (sid,))[0][0]
     t.ok(n_alerts >= 1 and not open_alerts and acked >= 1,
-         'ack_alerts acknowledged the service\'s open alerts (alerts_ack)', (open_alerts, acked))
-    put_category(srv, oa, 'network', max_retry_attempts=0, playbook=[
-        {'type': 'http', 'url': url + '/fail', 'expect_status': 200}])
+         'ack_alerts acknowledged the service\'s cleared alerts as playbook:<incident>', (open_alerts, acked))
+    put_category(srv, oa, 'network', max_retry_attempts=0, playbook=[action_step('http_fail')])
     r = resolve(srv, admin, incident('INC-HTTP500', 'network', 0.99))
     t.ok(r.json['message'].endswith('HTTP 500'), 'an unexpected HTTP status fails the step', r)
-    put_category(srv, oa, 'network', playbook=None, max_retry_attempts=3)
-    hs.shutdown()
+
+    # B7: ack_alerts leaves an alert whose condition is still there for a human
+    sid2 = srv.post('/api/services', {'name': 'Cache'}, admin).json['service_id']
+    srv.post('/api/services/%d/status' % sid2, {'status': 'Down'}, admin)
+    put_category(srv, oa, 'network', max_retry_attempts=3, playbook=[{'type': 'ack_alerts', 'action': 'ack'}])
+    r = resolve(srv, admin, incident('INC-ACKDOWN', 'network', 0.99, service_id=sid2))
+    still = srv.db_query("SELECT count(*) FROM alert WHERE service_id = ? AND acknowledged = 0 AND "
+                         "resolved_at IS NULL", (sid2,))[0][0]
+    out = srv.db_query("SELECT output FROM playbook_run WHERE incident_id = 'INC-ACKDOWN'")
+    t.ok(still >= 1 and out and '0 cleared alerts' in out[0][0] and 'still active' in out[0][0],
+         'B7_ack_alerts_only_cleared: a Down service\'s alert stays unacknowledged', (still, out))
+    put_category(srv, oa, 'network', playbook=None)
 
 
 def bad_input(srv, admin, oa):
@@ -488,6 +588,19 @@ def bad_input(srv, admin, oa):
     r = srv.post('/api/v1/incidents/batch-resolve', [incident('B-1'), incident('B-2', confidence=2)], admin)
     v1_error(r, 400, 'Incident 2: Confidence score must be between 0.0 and 1.0', 'batch: one bad incident: 400')
     t.eq(srv.get('/api/v1/incidents/B-1', admin).status, 404, '... and nothing of the batch was written')
+    # D1 / B5: an unknown service is a 400 naming the field; a batch runs nothing
+    r = resolve(srv, admin, incident('W8', 'network', 0.95, service_id=99999))
+    v1_error(r, 400, "Field 'service_id': no service with id 99999", 'D1_unknown_service_is_400')
+    t.eq(srv.get('/api/v1/incidents/W8', admin).status, 404, 'D1_unknown_service_is_400: nothing stored')
+    r = srv.post('/api/v1/incidents/batch-resolve',
+                 [incident('W13', 'network', 0.95), incident('W14', 'network', 0.95, service_id=99999)], admin)
+    v1_error(r, 400, "Incident 2: Field 'service_id': no service with id 99999",
+             'B5_batch_checks_every_item_first: 400 naming the item and field')
+    t.ok(srv.get('/api/v1/incidents/W13', admin).status == 404 and
+         not srv.db_query("SELECT 1 FROM incident_audit WHERE incident_id IN ('W13', 'W14')"),
+         'B5_batch_checks_every_item_first: W13 was neither stored nor run')
+    t.ok(not [x for x in srv.logtext().splitlines() if ' 500 ' in x and 'api:' in x and 'W1' in x],
+         'D1_unknown_service_is_400: no 500 in the log')
     r = srv.post('/api/v1/incidents/batch-resolve', {'incidents': []}, admin)
     v1_error(r, 400, 'Request body must be a JSON array', 'batch body not a list: 400')
     r = srv.post('/api/v1/incidents/batch-resolve', [], admin)
@@ -512,12 +625,80 @@ def bad_input(srv, admin, oa):
     v1_error(r, 400, 'max_concurrent_resolutions must be between 1 and 100', 'concurrency 0: 400')
     r = srv.put('/api/v1/config', {'category_config': {'auto_resolution_enabled': True}}, oa)
     v1_error(r, 400, "Field 'category_config.category' is required", 'category_config without category: 400')
+    hint = ('is not allowed through the API: commands and URLs are defined only in the playbook file on '
+            'the host (resolve.playbook_file); name one with {"type": "action", "action": "<name>"}')
     r = put_category(srv, oa, 'network', playbook=[{'type': 'command'}])
-    v1_error(r, 400, "Playbook step 1: 'argv' must be a non-empty array of strings", 'bad playbook: 400')
+    v1_error(r, 400, "Playbook step 1: type 'command' " + hint, 'D4_api_cannot_define_commands: type command 400')
+    r = put_category(srv, oa, 'network', playbook=[{'type': 'noop'}, {'type': 'http', 'url': 'http://127.0.0.1:1/'}])
+    v1_error(r, 400, "Playbook step 2: field 'url' " + hint, 'D4_api_cannot_define_commands: an http step 400')
+    r = put_category(srv, oa, 'network', playbook=[{'type': 'action', 'action': 'ok', 'argv': ['id']}])
+    v1_error(r, 400, "Playbook step 1: field 'argv' " + hint, 'D4_api_cannot_define_commands: argv on any step 400')
     r = put_category(srv, oa, 'network', playbook=[{'type': 'shell', 'cmd': 'rm -rf /'}])
-    t.eq(r.status, 400, 'there is no shell step type')
+    v1_error(r, 400, "Playbook step 1: field 'cmd' " + hint, 'D4_api_cannot_define_commands: no shell step')
+    r = put_category(srv, oa, 'network', playbook=[{'type': 'shell'}])
+    v1_error(r, 400, "Playbook step 1: 'type' must be action, set_status, ack_alerts or noop",
+             'D4_api_cannot_define_commands: the API\'s step types')
+    r = put_category(srv, oa, 'network', playbook=[action_step('no-such-action')])
+    v1_error(r, 400, "Playbook step 1: unknown action 'no-such-action': actions are defined in the playbook "
+             "file on the host (resolve.playbook_file)", 'D4_api_names_only_defined_actions: unknown action 400')
+    r = srv.put('/api/v1/config', {'category_config': {'category': 'network', 'playbook': 'id'}}, oa)
+    v1_error(r, 400, "Field 'category_config.playbook' must be an array of steps", 'playbook as text: 400')
+    c = srv.get('/api/v1/config', admin).json
+    t.ok(sorted(a['name'] for a in c['actions']) == sorted(PLAYBOOK_ACTIONS) and
+         all(set(a) == {'name', 'type', 'description'} for a in c['actions']),
+         'GET /api/v1/config lists the file\'s actions by name (no argv, no URL)', c['actions'])
     r = srv.get('/api/v1/incidents?state=done', admin)
     v1_error(r, 400, 'Invalid state: done', 'incident list: unknown state 400')
+
+
+def wake(srv, admin, oa):
+    """Part of issue 9 item 5: a waiting auto-resolve request is woken when
+    its run ends (the runner signals), not by polling every 50 ms."""
+    put_category(srv, oa, 'infrastructure', playbook=[action_step('ok')])
+    took = []
+    for i in range(12):
+        t0 = time.time()
+        r = resolve(srv, admin, incident('WAKE-%d' % i, 'infrastructure', 0.99))
+        took.append(time.time() - t0)
+        if not (r.status == 200 and r.json['success'] is True):
+            break
+    took.sort()
+    t.ok(len(took) == 12 and took[len(took) // 2] < 0.045,
+         'P5_waiter_woken_when_run_ends: median answer %.1f ms for a one-command run '
+         '(dispatcher kicked, waiter woken)' % (1000 * took[len(took) // 2]), took)
+    put_category(srv, oa, 'infrastructure', playbook=None)
+
+
+def d4_no_commands(tmp):
+    """The reliability review's D4 reproduction: with --open-signup anyone
+    can become an Ops Analyst; through the API they still cannot make the
+    server run a command or call a URL."""
+    srv = Server(args=['--open-signup'])
+    marker = os.path.join(srv.dir, 'marker.txt')
+    srv.start()
+    try:
+        srv.signup('admin', 'adminpass')            # the first account is the Admin
+        r = srv.post('/api/auth/signup', {'username': 'mallory', 'password': 'secret123', 'role': 'Ops Analyst'})
+        t.eq(r.status, 201, 'D4: open signup grants Ops Analyst')
+        m = srv.login('mallory', 'secret123')
+        r = srv.put('/api/v1/config', {'category_config': {'category': 'security', 'playbook': [
+            {'type': 'command', 'action': 'x', 'argv': ['sh', '-c', 'id > ' + marker], 'expect_exit': 0}]}}, m)
+        t.ok(r.status == 400 and "field 'argv' is not allowed through the API" in (r.json or {}).get('error', ''),
+             'D4_api_cannot_define_commands: the review\'s PUT with argv is 400 naming argv', r)
+        r = srv.put('/api/v1/config', {'category_config': {'category': 'security', 'playbook': [
+            {'type': 'noop', 'argv': ['sh', '-c', 'id > ' + marker]}]}}, m)
+        t.ok(r.status == 400 and "field 'argv'" in (r.json or {}).get('error', ''),
+             'D4_api_cannot_define_commands: argv on an internal step is 400 too', r)
+        r = resolve(srv, m, incident('INC-RCE', 'security', 0.95, created_by='m'))
+        t.ok(r.status == 200 and r.json['success'] is False and r.json.get('state') == 'no_action',
+             'D4: the incident runs only the seed\'s recording steps', r)
+        t.ok(not os.path.exists(marker), 'D4_api_cannot_define_commands: no file was created')
+        c = srv.get('/api/v1/config', m).json
+        t.ok(c['actions'] == [] and c['category_configs']['security']['playbook_source'] == 'default',
+             'D4: no action is defined without a playbook file', c['actions'])
+    finally:
+        t.eq(srv.stop(), 0, 'server (D4) exits cleanly')
+        srv.cleanup()
 
 
 def audit_query(srv, admin):
@@ -544,6 +725,8 @@ def from_alerts(tmp):
     flagdir = tempfile.mkdtemp(prefix='resops-v1-flag-')
     srv = Server(args=['--check-interval', '1'], env={'RESOPS_DOWN_AFTER': '1',
                                                       'RESOPS_RETRY_BACKOFF_MS': '50'})
+    srv.env['RESOPS_PLAYBOOK_FILE'] = write_playbooks(os.path.join(srv.dir, 'playbooks.json'), {
+        'restart_queue': {'type': 'command', 'argv': ['/bin/true']}})
     srv.start()
     try:
         srv.signup('admin', 'adminpass')
@@ -576,7 +759,7 @@ def from_alerts(tmp):
         t.eq(len(incidents()), 0, '... and no incident that would resolve nothing')
         srv.put('/api/v1/config', {'max_incidents_per_service_hour': 2, 'category_config': {
             'category': 'infrastructure', 'playbook': [
-                {'type': 'command', 'action': 'restart_queue', 'argv': ['/bin/true']},
+                action_step('restart_queue'),
                 {'type': 'set_status', 'action': 'mark_up', 'status': 'Up'}]}}, admin)
         open(flag, 'w').close()                 # the queue comes back ...
         wait_until(lambda: status() == 'Up', 20)
@@ -593,7 +776,14 @@ def from_alerts(tmp):
                                   if a['type'] == 'AutoResolutionLimit' and a['service_id'] == sid], 20)
         t.ok(lim and lim[0]['severity'] == 'Critical' and '2 incidents in the last hour' in lim[0]['message'],
              'a flapping service: at most 2 incidents per hour, then a human alert', lim)
-        time.sleep(2.5)
+        # the engine keeps checking the Down service (two more failed checks
+        # after the limit alert), and still opens no third incident
+        def streak():
+            rows = srv.db_query('SELECT fail_streak FROM probe WHERE service_id = ?', (sid,))
+            return rows[0][0] if rows else 0
+        base = streak()
+        t.ok(wait_until(lambda: streak() >= base + 2, 20, 0.1),
+             'the engine checked the Down service twice more after the limit', (base, streak()))
         t.eq(len(incidents()), 2, 'no third incident within the hour')
     finally:
         t.eq(srv.stop(), 0, 'server (probes) exits cleanly')
@@ -605,20 +795,23 @@ def restart(tmp):
     """A run interrupted by a stop is queued again and finished by the next
     engine (nothing is lost)."""
     srv = Server(env={'RESOPS_RETRY_BACKOFF_MS': '50'})
+    mark = os.path.join(srv.dir, 'step-started')
+    srv.env['RESOPS_PLAYBOOK_FILE'] = write_playbooks(os.path.join(srv.dir, 'playbooks.json'), {
+        'long': {'type': 'command',
+                 'argv': ['/bin/sh', '-c', '[ "$RESOPS_RUN" = 2 ] || { touch %s; sleep 30; }' % mark]}})
     srv.start()
     try:
         srv.signup('admin', 'adminpass')
         admin = srv.login('admin', 'adminpass')
-        srv.put('/api/v1/config', {'category_config': {'category': 'security', 'playbook': [
-            {'type': 'command', 'action': 'long', 'argv': ['/bin/sh', '-c', '[ "$RESOPS_RUN" = 2 ] || sleep 30']}]}},
+        srv.put('/api/v1/config', {'category_config': {'category': 'security', 'playbook': [action_step('long')]}},
                 admin)
         th = threading.Thread(target=lambda: srv.post('/api/v1/incidents/INC-LONG/auto-resolve',
                                                       incident('INC-LONG', 'security', 0.99), admin))
         th.daemon = True
         th.start()
-        wait_until(lambda: srv.db_query("SELECT state FROM incident WHERE incident_id = 'INC-LONG'") ==
-                   [('resolving',)], 10)
-        time.sleep(0.3)
+        t.ok(wait_until(lambda: os.path.exists(mark), 10, 0.02) and
+             srv.db_query("SELECT state FROM incident WHERE incident_id = 'INC-LONG'") == [('resolving',)],
+             'the step is in flight (its process started)')
         t0 = time.time()
         rc = srv.stop()
         t.ok(rc == 0 and time.time() - t0 < 10, 'stopping with a step in flight is quick and clean (%.1f s)'
@@ -647,7 +840,8 @@ def config_file(tmp):
     os.makedirs(d, exist_ok=True)
     pb = os.path.join(d, 'playbooks.json')
     with open(pb, 'w') as f:
-        json.dump({'network': [{'type': 'command', 'action': 'restart_router', 'argv': ['/bin/true']}]}, f)
+        json.dump({'actions': {'page': {'type': 'command', 'argv': ['/bin/true'], 'description': 'Page'}},
+                   'network': [{'type': 'command', 'action': 'restart_router', 'argv': ['/bin/true']}]}, f)
     conf = os.path.join(d, 'resops.conf')
     with open(conf, 'w') as f:
         f.write('[resolve]\ndefault_confidence_threshold = 0.8\nmax_concurrent_resolutions = 4\n'
@@ -660,13 +854,23 @@ def config_file(tmp):
         c = srv.get('/api/v1/config', admin).json
         net = c['category_configs']['network']
         t.ok(c['default_confidence_threshold'] == 0.8 and c['max_concurrent_resolutions'] == 4 and
-             net['playbook_source'] == 'configured' and net['playbook'][0]['action'] == 'restart_router',
-             'the config file sets the threshold, the limit and the network playbook', c)
+             net['playbook_source'] == 'file' and net['playbook'][0]['action'] == 'restart_router' and
+             c['actions'] == [{'name': 'page', 'type': 'command', 'description': 'Page'}],
+             'the config file sets the threshold, the limit, the network playbook and the actions', c)
         r = resolve(srv, admin, incident('INC-CF', 'network', 0.85))
         t.ok(r.json['success'] is True and r.json['resolution_steps'][0]['action'] == 'restart_router',
              '0.85 passes the file\'s 0.80 and runs the file\'s playbook', r)
         cu = [e for e in srv.get('/api/v1/audit/incident/SYSTEM', admin).json if e['actor'] == 'config-file']
-        t.ok(cu and cu[0]['action'] == 'config_updated', 'applying the file is audited (actor config-file)', cu)
+        t.ok(cu and cu[0]['action'] == 'config_updated' and
+             cu[0]['details']['changes']['playbook_file']['new'] == {'actions': ['page'], 'categories': ['network']},
+             'applying the file is audited (actor config-file, its actions and categories)', cu)
+        r = put_category(srv, admin, 'network', playbook=[action_step('page')])
+        t.ok(r.status == 200 and r.json['category_configs']['network']['playbook_source'] == 'configured',
+             'a playbook through the API may name the file\'s actions', r)
+        r = resolve(srv, admin, incident('INC-CF2', 'network', 0.85))
+        t.ok(r.json['success'] is True and r.json['resolution_steps'][0]['action'] == 'page' and
+             r.json['resolution_steps'][0]['description'] == 'Page', '... and runs them', r)
+        put_category(srv, admin, 'network', playbook=None)
         srv.put('/api/v1/config', {'default_confidence_threshold': 0.95}, admin)
         srv.stop()
         srv.start()
@@ -685,10 +889,48 @@ def config_file(tmp):
     srv.cleanup()
 
 
+PLAYBOOK_ACTIONS = ['ok', 'db_fix', 'drain', 'restart', 'slow_fix', 'billing_restart', 'once', 'sleep5',
+                    'nocmd', 'restart_api', 'http_fail']
+
+
+def main_playbooks(d, hook_url):
+    """The operator's playbook file for the main server: every command and
+    URL the tests run is defined here, on the host (D4)."""
+    ks_log = os.path.join(d, 'ks-steps.log')
+    ks = ['/bin/sh', '-c', 'echo "$RESOPS_INCIDENT_ID $RESOPS_STEP $(date +%s.%N)" >> ' + ks_log + '; sleep 2']
+    conc = os.path.join(d, 'conc')
+    os.makedirs(conc)
+    script = os.path.join(conc, 'step.py')
+    with open(script, 'w') as f:
+        f.write(CONC_SCRIPT)
+    retry_log = os.path.join(d, 'retry.log')
+    acts = {
+        'ok': {'type': 'command', 'argv': ['/bin/true']},
+        'db_fix': {'type': 'command', 'argv': ['/bin/true'], 'description': 'Fix the database'},
+        'drain': {'type': 'command', 'argv': ks},
+        'restart': {'type': 'command', 'argv': ks},
+        'slow_fix': {'type': 'command', 'argv': [PY, script, conc], 'timeout_ms': 10000},
+        'billing_restart': {'type': 'command', 'description': 'Restart billing',
+                            'argv': ['/bin/sh', '-c', 'echo try >> ' + retry_log + '; echo "disk full" >&2; exit 7']},
+        'once': {'type': 'command', 'argv': ['/bin/sh', '-c', 'echo once >> ' + retry_log + '; exit 1']},
+        'sleep5': {'type': 'command', 'argv': ['/bin/sleep', '5'], 'timeout_ms': 300},
+        'nocmd': {'type': 'command', 'argv': ['/nonexistent/tool']},
+        'restart_api': {'type': 'http', 'url': hook_url + '/restart/${incident_id}', 'method': 'POST',
+                        'body': '{"incident": "${incident_id}", "service": "${service}"}',
+                        'headers': {'X-Token': 's3'}, 'expect_status': 200},
+        'http_fail': {'type': 'http', 'url': hook_url + '/fail', 'expect_status': 200},
+    }
+    assert sorted(acts) == sorted(PLAYBOOK_ACTIONS)
+    return write_playbooks(os.path.join(d, 'playbooks.json'), acts)
+
+
 def main():
+    hs = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Hook)
+    threading.Thread(target=hs.serve_forever, daemon=True).start()
     srv = Server(env={'RESOPS_RETRY_BACKOFF_MS': '100'})
-    srv.start()
     tmp = srv.dir
+    srv.env['RESOPS_PLAYBOOK_FILE'] = main_playbooks(tmp, 'http://127.0.0.1:%d' % hs.server_address[1])
+    srv.start()
     try:
         admin, oa, user = accounts(srv)
         health_and_roles(srv, admin, oa, user)
@@ -698,12 +940,15 @@ def main():
         retries(srv, admin, oa, tmp)
         steps_kinds(srv, admin, oa)
         bad_input(srv, admin, oa)
+        wake(srv, admin, oa)
         audit_query(srv, admin)
     finally:
         t.eq(srv.stop(), 0, 'server exits cleanly')
         if t.failed:
             print('# server log tail:\n' + '\n'.join('#   ' + x for x in srv.logtext().splitlines()[-40:]))
         srv.cleanup()
+        hs.shutdown()
+    d4_no_commands(tmp)
     from_alerts(tmp)
     restart(tmp)
     config_file(tmp)
