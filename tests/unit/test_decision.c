@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "domain/actions.h"
 #include "domain/decision.h"
 #include "domain/playbook.h"
 
@@ -240,9 +241,12 @@ static void test_playbook_errors(void **state)
         {"{}", "Playbook must be an array of at most 50 steps"},
         {"not json", "Playbook must be an array of at most 50 steps"},
         {"[1]", "Playbook step 1: must be an object"},
-        {"[{}]", "Playbook step 1: 'type' must be command, http, set_status, ack_alerts or noop"},
+        {"[{}]",
+         "Playbook step 1: 'type' must be command, http, action, set_status, ack_alerts or noop"},
         {"[{\"type\":\"shell\"}]",
-         "Playbook step 1: 'type' must be command, http, set_status, ack_alerts or noop"},
+         "Playbook step 1: 'type' must be command, http, action, set_status, ack_alerts or noop"},
+        {"[{\"type\":\"action\"}]",
+         "Playbook step 1: 'action' must name an action of the playbook file"},
         {"[{\"type\":\"noop\"},{\"type\":\"command\"}]",
          "Playbook step 2: 'argv' must be a non-empty array of strings"},
         {"[{\"type\":\"command\",\"argv\":[]}]",
@@ -268,6 +272,104 @@ static void test_playbook_errors(void **state)
         if (playbook_parse(t[i].json, &p, err, sizeof err) != -22 || strcmp(err, t[i].err) != 0)
             fail_msg("%s: got \"%s\", want \"%s\"", t[i].json, err, t[i].err);
     }
+}
+
+/* Issue 9, D4: through the API a playbook names actions and uses internal
+ * steps; any field that could carry a command line or a URL is refused by
+ * name, whatever the type says. */
+static void test_D4_api_playbook_refuses_commands(void **state)
+{
+    (void)state;
+#define HINT " is not allowed through the API: commands and URLs are defined only in the " \
+             "playbook file on the host (resolve.playbook_file); name one with {\"type\": " \
+             "\"action\", \"action\": \"<name>\"}"
+    static const struct { const char *json, *err; } t[] = {
+        {"[{\"type\":\"command\",\"argv\":[\"id\"]}]", "Playbook step 1: field 'argv'" HINT},
+        {"[{\"type\":\"command\"}]", "Playbook step 1: type 'command'" HINT},
+        {"[{\"type\":\"http\"}]", "Playbook step 1: type 'http'" HINT},
+        {"[{\"type\":\"noop\"},{\"type\":\"http\",\"url\":\"http://x\"}]",
+         "Playbook step 2: field 'url'" HINT},
+        {"[{\"type\":\"noop\",\"argv\":[\"sh\"]}]", "Playbook step 1: field 'argv'" HINT},
+        {"[{\"type\":\"action\",\"action\":\"a\",\"shell\":\"id\"}]",
+         "Playbook step 1: field 'shell'" HINT},
+        {"[{\"type\":\"set_status\",\"status\":\"Up\",\"headers\":{}}]",
+         "Playbook step 1: field 'headers'" HINT},
+        {"[{\"type\":\"shell\"}]",
+         "Playbook step 1: 'type' must be action, set_status, ack_alerts or noop"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+        Playbook p;
+        char err[600] = "";
+        if (playbook_parse_api(t[i].json, &p, err, sizeof err) != -22 || strcmp(err, t[i].err) != 0)
+            fail_msg("%s: got \"%s\", want \"%s\"", t[i].json, err, t[i].err);
+    }
+    Playbook p;
+    char err[600] = "";
+    assert_int_equal(playbook_parse_api("[{\"type\":\"action\",\"action\":\"restart-web\"},"
+                                        "{\"type\":\"set_status\",\"status\":\"Up\"},"
+                                        "{\"type\":\"ack_alerts\"},{\"type\":\"noop\"}]",
+                                        &p, err, sizeof err), 0);
+    assert_int_equal(p.steps[0].kind, STEP_ACTION);
+    assert_string_equal(p.steps[0].action, "restart-web");
+    playbook_free(&p);
+#undef HINT
+}
+
+/* B7: only a playbook with a step that acts can resolve anything. */
+static void test_B7_playbook_acts(void **state)
+{
+    (void)state;
+    Playbook p;
+    char err[200];
+    playbook_default("database", &p);
+    assert_int_equal(playbook_acts(&p), 0);
+    playbook_free(&p);
+    assert_int_equal(playbook_parse("[{\"type\":\"noop\"},{\"type\":\"noop\"}]", &p, err,
+                                    sizeof err), 0);
+    assert_int_equal(playbook_acts(&p), 0);
+    playbook_free(&p);
+    assert_int_equal(playbook_parse("[{\"type\":\"noop\"},{\"type\":\"ack_alerts\"}]", &p, err,
+                                    sizeof err), 0);
+    assert_int_equal(playbook_acts(&p), 1);
+    playbook_free(&p);
+}
+
+/* D4: the host's catalog: named actions resolve to their command or
+ * http step; an unknown name fails; a bad file merges nothing. */
+static void test_D4_actions_catalog(void **state)
+{
+    (void)state;
+    char err[600] = "";
+    actions_clear();
+    assert_int_equal(actions_load("{\"actions\": {\"restart-web\": {\"type\": \"command\", "
+                                  "\"argv\": [\"systemctl\", \"restart\", \"web\"], "
+                                  "\"description\": \"Restart web\"}}, \"network\": [{\"type\": "
+                                  "\"action\", \"action\": \"restart-web\"}]}", "t", err, sizeof err),
+                     0);
+    assert_int_equal(actions_exists("restart-web"), 1);
+    assert_int_equal(actions_exists("rm"), 0);
+    Playbook p;
+    assert_int_equal(actions_category("network", &p, err, sizeof err), 1);
+    assert_int_equal(p.steps[0].kind, STEP_COMMAND);
+    assert_string_equal(p.steps[0].argv[2], "web");
+    assert_string_equal(p.steps[0].action, "restart-web");
+    assert_string_equal(p.steps[0].description, "Restart web");
+    playbook_free(&p);
+    assert_int_equal(actions_category("database", &p, err, sizeof err), 0);
+    assert_int_equal(playbook_parse_api("[{\"type\":\"action\",\"action\":\"rm\"}]", &p, err,
+                                        sizeof err), 0);
+    assert_int_equal(actions_resolve(&p, err, sizeof err), -22);
+    assert_string_equal(err, "Unknown action 'rm': not defined in the playbook file");
+    playbook_free(&p);
+    /* an action must be a command or an http step, and a bad file changes nothing */
+    assert_int_equal(actions_load("{\"actions\": {\"x\": {\"type\": \"noop\"}, \"y\": {\"type\": "
+                                  "\"command\", \"argv\": [\"true\"]}}}", "t", err, sizeof err), -22);
+    assert_string_equal(err, "actions.x: an action is a command or an http step");
+    assert_int_equal(actions_exists("y"), 0);
+    assert_int_equal(actions_load("{\"storage\": []}", "t", err, sizeof err), -22);
+    assert_string_equal(err, "Invalid category: storage");
+    actions_clear();
+    assert_int_equal(actions_exists("restart-web"), 0);
 }
 
 static void test_playbook_defaults(void **state)
@@ -319,6 +421,9 @@ int main(void)
         cmocka_unit_test(test_playbook_parse),
         cmocka_unit_test(test_playbook_errors),
         cmocka_unit_test(test_playbook_defaults),
+        cmocka_unit_test(test_D4_api_playbook_refuses_commands),
+        cmocka_unit_test(test_B7_playbook_acts),
+        cmocka_unit_test(test_D4_actions_catalog),
         cmocka_unit_test(test_playbook_expand),
     };
     size_t n = ARRAY_LEN(rows) + ARRAY_LEN(fixed);

@@ -1,7 +1,11 @@
 /* test_resolution — the kill switch's one write path
  * (resolution_set_kill_switch): seed 001's config row, the seed 000 style
  * audit entry and the seed 001 incident_audit entry are written together;
- * the default reason; the required actor; and the snapshot shows it. */
+ * the default reason; the required actor; and the snapshot shows it.
+ * Issue 9: PUT /api/v1/config's domain function is a partial update that
+ * never lifts a stop (B1); a failed run without a service raises an
+ * incident-level alert (B2); a run that acts on nothing ends no_action
+ * (B7). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +19,8 @@
 #include <cmocka.h>
 
 #include "snapshot.h"
+#include "domain/actions.h"
+#include "domain/incidents.h"
 #include "domain/resolution.h"
 #include "store/audit_repo.h"
 #include "store/db.h"
@@ -150,9 +156,135 @@ static void test_snapshot_shows_it(void **state)
     snapshot_unref(s);
 }
 
+static void test_B1_partial_config_keeps_fields(void **state)
+{
+    Fx *f = *state;
+    char err[600];
+    ResolutionUpdate u = {.has_category = 1, .has_threshold = 1, .has_retries = 1, .has_notify = 1};
+    category_config_default(&u.category, "database");
+    u.category.confidence_threshold = 0.6;
+    u.category.max_retry_attempts = 1;
+    u.category.notification_required = 0;
+    assert_int_equal(resolution_config_update(f->st, &u, "ann", 1700000000, err, sizeof err), 0);
+    assert_int_equal(resolution_kill_switch(f->st, 1, "database", "ann", "hands off", 1700000001,
+                                            err, sizeof err), 0);
+    /* the review's PUT: only a playbook */
+    ResolutionUpdate p = {.has_category = 1, .has_playbook = 1,
+                          .playbook_json = "[{\"type\": \"noop\", \"action\": \"y\"}]"};
+    category_config_default(&p.category, "database");    /* defaults not flagged: ignored */
+    assert_int_equal(resolution_config_update(f->st, &p, "ann", 1700000002, err, sizeof err), 0);
+    ResolutionCategory c;
+    assert_int_equal(resolution_category_get(f->st, "database", &c), 0);
+    assert_int_equal(c.cfg.auto_resolution_enabled, 0);
+    assert_true(c.cfg.confidence_threshold == 0.6);
+    assert_int_equal(c.cfg.max_retry_attempts, 1);
+    assert_int_equal(c.cfg.notification_required, 0);
+    assert_non_null(strstr(c.playbook, "\"y\""));
+    resolution_category_free(&c);
+}
+
+static void test_B1_put_never_lifts_a_stop(void **state)
+{
+    Fx *f = *state;
+    char err[600];
+    assert_int_equal(resolution_kill_switch(f->st, 1, "network", "ann", NULL, 1700000000, err,
+                                            sizeof err), 0);
+    ResolutionUpdate u = {.has_category = 1, .has_enabled = 1};
+    category_config_default(&u.category, "network");
+    u.category.auto_resolution_enabled = 1;
+    assert_int_equal(resolution_config_update(f->st, &u, "ann", 1700000001, err, sizeof err),
+                     -EPERM);
+    assert_non_null(strstr(err, "kill-switch/deactivate?category=network"));
+    ResolutionCategory c;
+    assert_int_equal(resolution_category_get(f->st, "network", &c), 0);
+    assert_int_equal(c.cfg.auto_resolution_enabled, 0);
+    resolution_category_free(&c);
+
+    assert_int_equal(resolution_set_kill_switch(f->st, 1, "ann", NULL, 1700000002, err, sizeof err),
+                     0);
+    ResolutionUpdate g = {.has_global_enabled = 1, .global_enabled = 1, .has_max_concurrent = 1,
+                          .max_concurrent = 5};
+    assert_int_equal(resolution_config_update(f->st, &g, "ann", 1700000003, err, sizeof err),
+                     -EPERM);
+    assert_int_equal(global_enabled(f->st), 0);
+    /* only the kill switch lifts it, audited as such */
+    assert_int_equal(resolution_set_kill_switch(f->st, 0, "ann", NULL, 1700000004, err, sizeof err),
+                     0);
+    assert_int_equal(global_enabled(f->st), 1);
+    IncidentAuditRow rows[1];
+    assert_int_equal(incident_audit_repo_list(f->st, NULL, NULL, rows, 1, 0), 1);
+    assert_string_equal(rows[0].action, "kill_switch_deactivated");
+}
+
+/* A run to its end by hand (the runner's calls, no thread). */
+static void run_to_end(Store *st, int acts, const char *id, int64_t service_id)
+{
+    char err[300];
+    IncidentInput in = {.incident_id = id, .title = "t", .description = "d",
+                        .category = acts ? "security" : "database", .priority = "low",
+                        .created_by = "ann", .confidence = 0.99, .service_id = service_id};
+    SubmitResult sr;
+    assert_int_equal(incidents_submit(st, &in, "ann", 0, 1700000000, &sr, err, sizeof err), 0);
+    assert_int_equal(sr.outcome, SUBMIT_QUEUED);
+    RunPlan p;
+    assert_int_equal(incidents_claim(st, 0, 1700000001, &p), 1);
+    if (!playbook_acts(&p.pb))
+        assert_int_equal(incidents_finish_no_action(st, &p, 1700000002), 0);
+    else
+        assert_int_equal(incidents_finish_failed(st, &p, "Step 1 (x) failed", 1700000002), 0);
+    incidents_plan_free(&p);
+}
+
+static int64_t count(Store *st, const char *sql)
+{
+    sqlite3_stmt *s;
+    int64_t v = -1;
+    sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static void test_B7_noop_run_is_no_action(void **state)
+{
+    Fx *f = *state;
+    run_to_end(f->st, 0, "INC-N", 0);            /* database: the seed's recording steps */
+    IncidentResult r;
+    assert_int_equal(incidents_result(f->st, "INC-N", 0, &r), 1);
+    assert_string_equal(r.state, "no_action");
+    assert_int_equal(r.success, 0);
+    assert_string_equal(r.message, "No action taken: the database playbook has no step that acts");
+    incidents_result_free(&r);
+    assert_int_equal(count(f->st, "SELECT count(*) FROM incident WHERE status = 'open' AND "
+                                  "auto_resolved = 0"), 1);
+}
+
+static void test_B2_failed_without_service_alerts_a_human(void **state)
+{
+    Fx *f = *state;
+    char err[300];
+    assert_int_equal(actions_load("{\"actions\": {\"boom\": {\"type\": \"command\", "
+                                  "\"argv\": [\"false\"]}}, \"security\": [{\"type\": "
+                                  "\"action\", \"action\": \"boom\"}]}", "test", err, sizeof err),
+                     0);
+    run_to_end(f->st, 1, "INC-F2", 0);
+    assert_int_equal(count(f->st, "SELECT count(*) FROM alert WHERE service_id IS NULL AND "
+                                  "incident_id = 'INC-F2' AND type = 'AutoResolutionFailed' AND "
+                                  "severity = 'Critical'"), 1);
+    assert_int_equal(count(f->st, "SELECT count(*) FROM outbox WHERE payload LIKE "
+                                  "'%AutoResolutionFailed%INC-F2%'"), 1);
+    actions_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_B1_partial_config_keeps_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_B1_put_never_lifts_a_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_B7_noop_run_is_no_action, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_B2_failed_without_service_alerts_a_human, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_activate_writes_all_three, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_reason_and_actor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_shows_it, setup, teardown),
