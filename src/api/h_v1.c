@@ -336,7 +336,7 @@ static int check_all(ApiReq *rq, ApiResp *rs, ParsedIncident *in, int n, int bat
 
 /* Submit parsed incidents, all in one transaction: all are queued (or
  * refused by the decision), or none; -1 with the error sent. */
-static int submit_all(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pending *p, int n)
+static int submit_all_locked(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pending *p, int n)
 {
     if (store_begin(rq->st) < 0) {
         v1_io_error(rq, rs, "cannot begin the submission");
@@ -363,8 +363,17 @@ static int submit_all(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pending *p, i
         v1_io_error(rq, rs, "cannot commit the submission");
         return -1;
     }
-    incidents_kick();
     return 0;
+}
+
+static int submit_all(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pending *p, int n)
+{
+    incidents_submit_lock();
+    int r = submit_all_locked(rq, rs, in, p, n);
+    incidents_submit_unlock();
+    if (r == 0)
+        incidents_kick();
+    return r;
 }
 
 void h_v1_auto_resolve(ApiReq *rq, ApiResp *rs)

@@ -158,7 +158,7 @@ static int decide(Store *st, const IncidentRec *rec, int forced, int running, in
 {
     GlobalConfigRow g;
     if (category_repo_global_get(st, &g) < 0 ||
-        resolution_category_get(st, rec->category, cat) < 0)
+        resolution_category_get_g(st, rec->category, &g, cat) < 0)
         return -EIO;
     DecisionInput in = {
         .global_enabled = g.global_enabled,
@@ -177,16 +177,21 @@ static int decide(Store *st, const IncidentRec *rec, int forced, int running, in
 
 /* Record a refusal: the skip entry, and the state (an incident already
  * resolved keeps its state; the seed only reports it). */
+static int audit_skip(Store *st, const IncidentRec *rec, const Decision *d, int64_t now)
+{
+    cJSON *det = message_details("Auto-resolution skipped");
+    cJSON_AddStringToObject(det, "reason", d->reason);
+    return audit(st, rec->incident_id, "auto_resolution_skipped", "system", &rec->confidence,
+                 det, 1, NULL, now);
+}
+
 static int record_skip(Store *st, const IncidentRec *rec, const Decision *d, int64_t now)
 {
     int keep = d->check == CHECK_STATUS && strcmp(rec->state, "resolved") == 0;
     if (incident_repo_finish(st, rec->incident_id, keep ? rec->state : "skipped", NULL,
                              keep ? rec->state_reason : d->reason, 0, -1, now) < 0)
         return -EIO;
-    cJSON *det = message_details("Auto-resolution skipped");
-    cJSON_AddStringToObject(det, "reason", d->reason);
-    return audit(st, rec->incident_id, "auto_resolution_skipped", "system", &rec->confidence,
-                 det, 1, NULL, now);
+    return audit_skip(st, rec, d, now);
 }
 
 /* ---- submission ------------------------------------------------------------------ */
@@ -261,8 +266,39 @@ int incidents_check_refs(Store *st, const IncidentInput *in, char *err, size_t e
     return 0;
 }
 
+/* Submissions of this process take turns on a mutex before their write
+ * transaction: the API answers many at once (one thread per request), and
+ * SQLite's busy handler would make the losers sleep 1..100 ms between
+ * tries (the review's 1 s p99). Reentrant per thread for a caller's batch. */
+static pthread_mutex_t submit_mu = PTHREAD_MUTEX_INITIALIZER;
+static __thread int submit_depth;
+
+void incidents_submit_lock(void)
+{
+    if (submit_depth++ == 0)
+        pthread_mutex_lock(&submit_mu);
+}
+
+void incidents_submit_unlock(void)
+{
+    if (--submit_depth == 0)
+        pthread_mutex_unlock(&submit_mu);
+}
+
+static int submit_locked(Store *st, const IncidentInput *in, const char *requested_by,
+                         int forced, int64_t now, SubmitResult *out, char *err, size_t errsz);
+
 int incidents_submit(Store *st, const IncidentInput *in, const char *requested_by, int forced,
                      int64_t now, SubmitResult *out, char *err, size_t errsz)
+{
+    incidents_submit_lock();
+    int r = submit_locked(st, in, requested_by, forced, now, out, err, errsz);
+    incidents_submit_unlock();
+    return r;
+}
+
+static int submit_locked(Store *st, const IncidentInput *in, const char *requested_by,
+                         int forced, int64_t now, SubmitResult *out, char *err, size_t errsz)
 {
     if (incidents_validate(in, err, errsz) < 0)
         return -EINVAL;
@@ -307,7 +343,25 @@ int incidents_submit(Store *st, const IncidentInput *in, const char *requested_b
     rec.tags = (char *)(in->tags_json ? in->tags_json : "[]");
     rec.service_id = in->service_id;
     out->run_before = got ? old.run : 0;
-    if (incident_repo_upsert(st, &rec, now) < 0)
+
+    /* Decide first (only the configuration is read), then write the row
+     * with its outcome in one statement and the two audit entries. */
+    Decision d;
+    if (decide(st, &rec, forced, 0, 0, &cat, &d) < 0)
+        goto io_rb;
+    int skip = d.verdict == DECISION_SKIP;
+    if (skip) {
+        /* an incident already resolved keeps its state; the seed only reports it */
+        int keep = d.check == CHECK_STATUS && strcmp(rec.state, "resolved") == 0;
+        if (!keep) {
+            strlcpy_(rec.state, "skipped", sizeof rec.state);
+            rec.state_reason = d.reason;
+        }
+    } else {
+        strlcpy_(rec.state, "open", sizeof rec.state);
+        rec.state_reason = NULL;
+    }
+    if (incident_repo_upsert_decided(st, &rec, !skip, forced, requested_by, now) < 0)
         goto io_rb;
 
     cJSON *det = message_details("Auto-resolution process initiated");
@@ -319,18 +373,12 @@ int incidents_submit(Store *st, const IncidentInput *in, const char *requested_b
     if (audit(st, rec.incident_id, "auto_resolution_attempted",
               requested_by ? requested_by : "system", &rec.confidence, det, 1, NULL, now) < 0)
         goto io_rb;
-
-    Decision d;
-    if (decide(st, &rec, forced, 0, 0, &cat, &d) < 0)
-        goto io_rb;
-    if (d.verdict == DECISION_SKIP) {
-        if (record_skip(st, &rec, &d, now) < 0)
+    if (skip) {
+        if (audit_skip(st, &rec, &d, now) < 0)
             goto io_rb;
         out->outcome = SUBMIT_SKIPPED;
         strlcpy_(out->reason, d.reason, sizeof out->reason);
     } else {
-        if (incident_repo_queue(st, rec.incident_id, forced, requested_by, now) < 0)
-            goto io_rb;
         out->outcome = SUBMIT_QUEUED;
     }
     if (store_commit(st) < 0)

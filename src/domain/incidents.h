@@ -82,6 +82,12 @@ typedef struct SubmitResult {
 int incidents_submit(Store *st, const IncidentInput *in, const char *requested_by, int forced,
                      int64_t now, SubmitResult *out, char *err, size_t errsz);
 
+/* The submission turn of this process (incidents_submit takes it): a
+ * caller that wraps several submissions in its own transaction takes it
+ * first, before store_begin. Reentrant within a thread. */
+void incidents_submit_lock(void);
+void incidents_submit_unlock(void);
+
 /* Submit an existing incident again (the console's retry, or with forced
  * its "resolve now"). -ENOENT "Incident not found". */
 int incidents_retry(Store *st, const char *id, int forced, const char *actor, int64_t now,

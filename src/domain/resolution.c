@@ -159,25 +159,32 @@ static void from_row(ResolutionCategory *c, CategoryRow *row)
     c->configured = 1;
 }
 
-int resolution_category_get(Store *st, const char *category, ResolutionCategory *out)
+int resolution_category_get_g(Store *st, const char *category, const GlobalConfigRow *g,
+                              ResolutionCategory *out)
 {
     memset(out, 0, sizeof *out);
     category_config_default(&out->cfg, category);
-    GlobalConfigRow g;
     CategoryRow row;
     int r = category_repo_get(st, category, &row);
-    if (r < 0 || category_repo_global_get(st, &g) < 0) {
-        if (r > 0)
-            category_row_free(&row);
+    if (r < 0)
         return -EIO;
-    }
     if (r)
         from_row(out, &row);
     if (!r || out->cfg.confidence_threshold <= THRESHOLD_INHERIT) {
-        out->cfg.confidence_threshold = g.default_confidence_threshold;
+        out->cfg.confidence_threshold = g->default_confidence_threshold;
         out->inherits_threshold = 1;
     }
     return 0;
+}
+
+int resolution_category_get(Store *st, const char *category, ResolutionCategory *out)
+{
+    GlobalConfigRow g;
+    if (category_repo_global_get(st, &g) < 0) {
+        memset(out, 0, sizeof *out);
+        return -EIO;
+    }
+    return resolution_category_get_g(st, category, &g, out);
 }
 
 void resolution_category_free(ResolutionCategory *c)

@@ -63,6 +63,10 @@ typedef struct ResolutionCategory {
  * (not configured, or a row made only for a playbook or a kill switch).
  * 0 or -EIO. Free with resolution_category_free. */
 int  resolution_category_get(Store *st, const char *category, ResolutionCategory *out);
+/* The same with the global row already read (one query less per decision). */
+struct GlobalConfigRow;
+int  resolution_category_get_g(Store *st, const char *category, const struct GlobalConfigRow *g,
+                               ResolutionCategory *out);
 void resolution_category_free(ResolutionCategory *c);
 
 /* PUT /api/v1/config: a partial update, only the has_* parts change

@@ -108,6 +108,49 @@ int incident_repo_upsert(Store *st, const IncidentRec *in, int64_t now)
     return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+int incident_repo_upsert_decided(Store *st, const IncidentRec *in, int queued, int forced,
+                                 const char *requested_by, int64_t now)
+{
+    static const char sql[] =
+        "INSERT INTO incident (incident_id, title, description, category, priority, status, "
+        "confidence_score, created_by, created_at, updated_at, tags, service_id, state, "
+        "state_reason, queued_at, forced, requested_by) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, "
+        "CASE WHEN ?14 THEN ?9 END, CASE WHEN ?14 THEN ?15 ELSE 0 END, "
+        "CASE WHEN ?14 THEN ?16 END) "
+        "ON CONFLICT(incident_id) DO UPDATE SET title = ?2, description = ?3, category = ?4, "
+        "priority = ?5, status = ?6, confidence_score = ?7, created_by = ?8, updated_at = ?9, "
+        "tags = ?10, service_id = ?11, state = ?12, state_reason = ?13, "
+        "queued_at = CASE WHEN ?14 THEN ?9 END, "
+        "forced = CASE WHEN ?14 THEN ?15 ELSE forced END, "
+        "requested_by = CASE WHEN ?14 THEN ?16 ELSE requested_by END";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_text(s, 1, in->incident_id, -1, SQLITE_TRANSIENT);
+    store_bind_text(s, 2, in->title ? in->title : "");
+    store_bind_text(s, 3, in->description);
+    store_bind_text(s, 4, in->category);
+    store_bind_text(s, 5, in->priority);
+    store_bind_text(s, 6, in->status[0] ? in->status : "open");
+    sqlite3_bind_double(s, 7, in->confidence);
+    store_bind_text(s, 8, in->created_by);
+    store_bind_time(s, 9, now);
+    store_bind_text(s, 10, in->tags ? in->tags : "[]");
+    if (in->service_id > 0)
+        sqlite3_bind_int64(s, 11, in->service_id);
+    else
+        sqlite3_bind_null(s, 11);
+    store_bind_text(s, 12, in->state[0] ? in->state : "open");
+    store_bind_text(s, 13, in->state_reason);
+    sqlite3_bind_int(s, 14, queued ? 1 : 0);
+    sqlite3_bind_int(s, 15, forced ? 1 : 0);
+    store_bind_text(s, 16, requested_by);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 static int exec_done(sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);

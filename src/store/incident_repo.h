@@ -43,6 +43,12 @@ int incident_repo_get(Store *st, const char *id, IncidentRec *out);
  * service_id; created_at is kept). now is updated_at (and created_at of a
  * new row). 0 or -EIO. */
 int incident_repo_upsert(Store *st, const IncidentRec *in, int64_t now);
+/* The same and the submission's outcome in one statement (issue 9: one
+ * write per decision): state and state_reason from in; queued != 0 also
+ * sets queued_at = now, forced and requested_by, else queued_at = NULL
+ * and the last run's forced / requested_by stay. */
+int incident_repo_upsert_decided(Store *st, const IncidentRec *in, int queued, int forced,
+                                 const char *requested_by, int64_t now);
 
 /* Queue for the runner: state open, queued_at now, the run's requester
  * and forced flag; the reason cleared. 0 or -EIO. */
