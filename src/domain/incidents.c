@@ -639,6 +639,22 @@ int incidents_claim(Store *st, int running, int64_t now, RunPlan *out)
     }
 }
 
+int incidents_playbook_acts(Store *st, const char *category)
+{
+    ResolutionCategory cat;
+    if (resolution_category_get(st, category, &cat) < 0)
+        return -EIO;
+    Playbook pb;
+    char err[600];
+    int r = plan_playbook(&cat, category, &pb, err, sizeof err);
+    resolution_category_free(&cat);
+    if (r < 0)
+        return -EINVAL;
+    r = playbook_acts(&pb);
+    playbook_free(&pb);
+    return r;
+}
+
 int incidents_gate(Store *st, const char *category, char *reason, size_t size)
 {
     GlobalConfigRow g;

@@ -174,6 +174,12 @@ int incidents_finish_stopped(Store *st, const RunPlan *p, int before_step, const
  * auto_resolution_attempted ("Resumed after restart"). count or -EIO. */
 int incidents_recover(Store *st, int64_t now);
 
+/* Whether a run of category would act (B7, for the console's "x" to say
+ * so before asking): 1 its playbook has a step that acts, 0 its steps only
+ * record (the run would end no_action), -EINVAL its playbook names an
+ * action the playbook file does not define, -EIO. */
+int incidents_playbook_acts(Store *st, const char *category);
+
 /* ---- waking those who wait for a run --------------------------------------- */
 
 /* The runner of this process registers itself: queued() is called after a

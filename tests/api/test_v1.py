@@ -872,7 +872,7 @@ def config_file(tmp):
              r.json['resolution_steps'][0]['description'] == 'Page', '... and runs them', r)
         put_category(srv, admin, 'network', playbook=None)
         srv.put('/api/v1/config', {'default_confidence_threshold': 0.95}, admin)
-        srv.stop()
+        t.eq(srv.stop(), 0, 'server (config file) stops cleanly before the restart')
         srv.start()
         admin = srv.login('admin', 'adminpass')
         t.eq(srv.get('/api/v1/config', admin).json['default_confidence_threshold'], 0.95,

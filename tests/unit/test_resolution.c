@@ -258,6 +258,7 @@ static void test_B7_noop_run_is_no_action(void **state)
     incidents_result_free(&r);
     assert_int_equal(count(f->st, "SELECT count(*) FROM incident WHERE status = 'open' AND "
                                   "auto_resolved = 0"), 1);
+    assert_int_equal(incidents_playbook_acts(f->st, "database"), 0);   /* the console asks this */
 }
 
 static void test_B2_failed_without_service_alerts_a_human(void **state)
@@ -268,6 +269,7 @@ static void test_B2_failed_without_service_alerts_a_human(void **state)
                                   "\"argv\": [\"false\"]}}, \"security\": [{\"type\": "
                                   "\"action\", \"action\": \"boom\"}]}", "test", err, sizeof err),
                      0);
+    assert_int_equal(incidents_playbook_acts(f->st, "security"), 1);
     run_to_end(f->st, 1, "INC-F2", 0);
     assert_int_equal(count(f->st, "SELECT count(*) FROM alert WHERE service_id IS NULL AND "
                                   "incident_id = 'INC-F2' AND type = 'AutoResolutionFailed' AND "
