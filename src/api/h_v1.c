@@ -579,6 +579,13 @@ static cJSON *category_json(const ResolutionCategory *c)
     playbook_free(&pb);
     cJSON *steps = text ? cJSON_Parse(text) : NULL;
     free(text);
+    /* header values of the file's http steps often carry tokens: any
+     * signed-in user reads this, so they are shown as "(hidden)" */
+    cJSON *st;
+    cJSON_ArrayForEach(st, steps) {
+        cJSON *h = cJSON_GetObjectItemCaseSensitive(st, "headers"), *v;
+        cJSON_ArrayForEach(v, h) cJSON_SetValuestring(v, "(hidden)");
+    }
     cJSON_AddItemToObject(o, "playbook", steps ? steps : cJSON_CreateArray());
     cJSON_AddStringToObject(o, "playbook_source", source);
     cJSON_AddBoolToObject(o, "playbook_acts", acts);

@@ -41,12 +41,23 @@
  * workers are threads of one process that share no object but the
  * domain. The counter moves after the commit of every end of a run. */
 static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t  wake_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t  wake_cv;           /* CLOCK_MONOTONIC, made once */
+static pthread_once_t  wake_once = PTHREAD_ONCE_INIT;
 static uint64_t        wake_seq;          /* under wake_mu */
 static IncidentsHooks  wake_hooks;        /* under wake_mu */
 
+static void wake_init(void)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);   /* a clock step never stretches a wait */
+    pthread_cond_init(&wake_cv, &a);
+    pthread_condattr_destroy(&a);
+}
+
 void incidents_set_hooks(const IncidentsHooks *h)
 {
+    pthread_once(&wake_once, wake_init);
     pthread_mutex_lock(&wake_mu);
     if (h)
         wake_hooks = *h;
@@ -68,6 +79,7 @@ void incidents_kick(void)
 
 static void wake_all(void)
 {
+    pthread_once(&wake_once, wake_init);
     pthread_mutex_lock(&wake_mu);
     wake_seq++;
     pthread_cond_broadcast(&wake_cv);
@@ -84,8 +96,9 @@ uint64_t incidents_seq(void)
 
 int incidents_wait(uint64_t seen, int timeout_ms)
 {
+    pthread_once(&wake_once, wake_init);
     struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
+    clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += timeout_ms / 1000;
     until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L) {

@@ -841,7 +841,9 @@ def config_file(tmp):
     pb = os.path.join(d, 'playbooks.json')
     with open(pb, 'w') as f:
         json.dump({'actions': {'page': {'type': 'command', 'argv': ['/bin/true'], 'description': 'Page'}},
-                   'network': [{'type': 'command', 'action': 'restart_router', 'argv': ['/bin/true']}]}, f)
+                   'network': [{'type': 'command', 'action': 'restart_router', 'argv': ['/bin/true']}],
+                   'security': [{'type': 'http', 'url': 'http://127.0.0.1:9/x', 'headers': {'X-Token': 's3cret'}}]},
+                  f)
     conf = os.path.join(d, 'resops.conf')
     with open(conf, 'w') as f:
         f.write('[resolve]\ndefault_confidence_threshold = 0.8\nmax_concurrent_resolutions = 4\n'
@@ -857,12 +859,16 @@ def config_file(tmp):
              net['playbook_source'] == 'file' and net['playbook'][0]['action'] == 'restart_router' and
              c['actions'] == [{'name': 'page', 'type': 'command', 'description': 'Page'}],
              'the config file sets the threshold, the limit, the network playbook and the actions', c)
+        raw = srv.get('/api/v1/config', admin)
+        sec = c['category_configs']['security']['playbook']
+        t.ok('s3cret' not in json.dumps(raw.json) and sec[0]['headers'] == {'X-Token': '(hidden)'},
+             'header values of the file\'s http steps are not shown through the API', sec)
         r = resolve(srv, admin, incident('INC-CF', 'network', 0.85))
         t.ok(r.json['success'] is True and r.json['resolution_steps'][0]['action'] == 'restart_router',
              '0.85 passes the file\'s 0.80 and runs the file\'s playbook', r)
         cu = [e for e in srv.get('/api/v1/audit/incident/SYSTEM', admin).json if e['actor'] == 'config-file']
         t.ok(cu and cu[0]['action'] == 'config_updated' and
-             cu[0]['details']['changes']['playbook_file']['new'] == {'actions': ['page'], 'categories': ['network']},
+             cu[0]['details']['changes']['playbook_file']['new'] == {'actions': ['page'], 'categories': ['network', 'security']},
              'applying the file is audited (actor config-file, its actions and categories)', cu)
         r = put_category(srv, admin, 'network', playbook=[action_step('page')])
         t.ok(r.status == 200 and r.json['category_configs']['network']['playbook_source'] == 'configured',
