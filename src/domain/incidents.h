@@ -17,11 +17,16 @@
  *     failed (auto_resolution_failed, a human alert)
  *   all steps done ──> resolved / auto_resolved (auto_resolution_success,
  *     the creator notified through the outbox when the category says so)
+ *     ... unless no step acts (noop only, the seed's defaults) ──> no_action
+ *     (status stays open; auto_resolution_no_action; issue 9 B7)
+ *   a failed run always raises a Critical AutoResolutionFailed alert: on
+ *     the incident's service, else an incident-level one (issue 9 B2)
  *
  * Every function validates, writes in one transaction (joining the
  * caller's, store_begin nests) and appends the seed 001 audit entries
  * (table incident_audit): auto_resolution_attempted, _skipped, _success,
- * _failed, notification_sent, and ours: step_executed, step_retry.
+ * _failed, notification_sent, and ours: step_executed, step_retry,
+ * auto_resolution_no_action, manually_resolved.
  *
  * Thread: whoever owns the Store passed in.
  */
