@@ -299,6 +299,9 @@ def kill_switch(srv, admin, oa, tmp):
                        "ORDER BY id DESC LIMIT 1")
     t.ok(uid and row and row[0][0] == uid[0][0] and 'olivia' in row[0][1],
          'B4_actor_is_the_signed_in_user: the audit_log row carries the user id', (uid, row))
+    r = srv.put('/api/v1/config?actor=carol', {'max_concurrent_resolutions': 10}, oa)
+    t.ok(r.status == 400 and "'actor' must be your own username (olivia)" in (r.error or ''),
+         'B4_actor_is_the_signed_in_user: PUT /api/v1/config with a forged ?actor= is 400', r)
     # B1: PUT never lifts the kill switch; only the endpoint does
     r = srv.put('/api/v1/config', {'global_enabled': True}, oa)
     v1_error(r, 409, "Field 'global_enabled': the kill switch is active; only POST "
