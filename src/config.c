@@ -178,7 +178,7 @@ static const Setting settings[] = {
      .def = "30000", .imin = 100, .imax = 3600000,
      .doc = "Milliseconds a playbook step may run when it sets no timeout_ms."},
     {.name = "resolve.playbook_file", .env = "RESOPS_PLAYBOOK_FILE", .type = T_STR, .def = "",
-     .doc = "JSON file {\"<category>\": [steps]} of playbooks loaded at start (\"\" = none)."},
+     .doc = "JSON file of the host's actions and playbooks, {\"actions\": {\"<name>\": step}, \"<category>\": [steps]}, loaded at start; the API can only name these actions (\"\" = none)."},
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
