@@ -1,8 +1,12 @@
 /* engine — see engine.h.
  *
  * DESIGN: the thread sleeps in poll() on a control pipe with a timeout to
- * the next scheduled tick. A byte 'k' on the pipe means "tick now", 'q'
- * means stop. A tick is: run every probe concurrently (probes.c), fold
+ * the next scheduled tick. A byte 'k' on the pipe means "tick now" (the
+ * console's `r`, nothing else), 'w' means "someone wrote: re-evaluate and
+ * publish" and 'q' means stop. A wake never runs probes or judges
+ * heartbeats: a status must not depend on what an operator pressed (a
+ * kill-switch toggle once brought every failing service one probe closer
+ * to Down, newcomer review B3), so probes run only on the schedule. A tick is: run every probe concurrently (probes.c), fold
  * each result into the service's history and status (services_set_status,
  * the one write path), judge heartbeat services, run the evaluation cycle
  * (risk, SLA, alerts) and publish a snapshot. Ticks never overlap; a tick
@@ -207,6 +211,16 @@ int engine_tick(Engine *e, int64_t now)
     return rc;
 }
 
+int engine_evaluate(Engine *e, int64_t now)
+{
+    CycleStats cs;
+    int rc = cycle_evaluate(e->st, now, &cs) < 0 ? -EIO : 0;
+    if (rc < 0)
+        log_error("engine: evaluation after a write failed");
+    publish(e);
+    return rc;
+}
+
 static void *engine_main(void *arg)
 {
     Engine *e = arg;
@@ -227,7 +241,7 @@ static void *engine_main(void *arg)
         }
         struct pollfd pfd = {.fd = e->ctl[0], .events = POLLIN};
         int r = poll(&pfd, 1, timeout);
-        int kick = 0;
+        int kick = 0, wake = 0;
         if (r > 0) {
             char buf[16];
             ssize_t n = read(e->ctl[0], buf, sizeof buf);
@@ -235,6 +249,7 @@ static void *engine_main(void *arg)
                 if (buf[i] == 'q')
                     return NULL;
                 kick |= buf[i] == 'k';
+                wake |= buf[i] == 'w';
             }
         }
         if (!engine_is_primary(e)) {
@@ -244,14 +259,18 @@ static void *engine_main(void *arg)
                 next = 0;
                 continue;
             }
-            if (kick || store_data_version(e->st) != e->data_version)
+            if (kick || wake || store_data_version(e->st) != e->data_version)
                 publish(e);
             continue;
         }
         if (!kick && util_mono_ms() < next) {
             /* Between ticks: another connection (the console, the API, a
-             * viewer) committed something; publish it so readers see it. */
-            if (store_data_version(e->st) != e->data_version)
+             * viewer) committed something; publish it so readers see it.
+             * A wake also re-runs the evaluation (risk, SLA, alerts: pure
+             * functions of what is stored), never the probes. */
+            if (wake)
+                engine_evaluate(e, engine_now(e));
+            else if (store_data_version(e->st) != e->data_version)
                 publish(e);
             continue;
         }
@@ -285,6 +304,14 @@ void engine_kick(Engine *e)
 {
     if (e && e->ctl[1] >= 0) {
         ssize_t w = write(e->ctl[1], "k", 1);
+        (void)w;
+    }
+}
+
+void engine_wake(Engine *e)
+{
+    if (e && e->ctl[1] >= 0) {
+        ssize_t w = write(e->ctl[1], "w", 1);
         (void)w;
     }
 }

@@ -510,6 +510,7 @@ static Runner *start_runner(const Config *cfg, const char *db_path, Engine *engi
 
 /* The console's hooks into the engine (ui/ does not include engine/). */
 static void tui_kick(void *ctx) { engine_kick(ctx); }
+static void tui_wake(void *ctx) { engine_wake(ctx); }
 static int tui_is_primary(void *ctx) { return engine_is_primary(ctx); }
 
 /* In the console the terminal belongs to curses: logs go to
@@ -680,6 +681,7 @@ int main(int argc, char **argv)
             .box = box,
             .signals = &tui_sigs,
             .kick = tui_kick,
+            .wake = tui_wake,
             .is_primary = tui_is_primary,
             .ctx = engine,
             .listen_addr = addr,

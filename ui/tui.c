@@ -12,7 +12,7 @@
  * The console holds one reference to the newest Snapshot and one to the
  * newest SnapMetrics. After a write of its own it builds a snapshot from
  * its own Store and publishes it in the box (so nothing older replaces
- * it), then kicks the engine.
+ * it), then wakes the engine (evaluation only, never probes).
  *
  * Terminal restore: endwin() on every normal path; for crashes the
  * terminfo strings that undo curses (rmcup, cnorm, sgr0, rmkx) and the
@@ -25,6 +25,7 @@
 #include "theme.h"
 #include "log.h"
 #include "util.h"
+#include "store/audit_repo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -202,7 +203,7 @@ static void set_snapshot(Ui *ui, Snapshot *s)
     ui->dirty |= DIRTY_BODY | DIRTY_STATUS | DIRTY_TABS;
 }
 
-void ui_after_write(Ui *ui, int kick)
+void ui_after_write(Ui *ui, int wake)
 {
     int primary = ui->opts.is_primary ? ui->opts.is_primary(ui->opts.ctx) : 0;
     Snapshot *s = snapshot_build(ui->st, primary, ui->snap ? ui->snap->tick_at : 0);
@@ -211,8 +212,8 @@ void ui_after_write(Ui *ui, int kick)
             snapshot_box_publish(ui->opts.box, snapshot_ref(s));
         set_snapshot(ui, s);
     }
-    if (kick && ui->opts.kick)
-        ui->opts.kick(ui->opts.ctx);
+    if (wake && ui->opts.wake)
+        ui->opts.wake(ui->opts.ctx);
 }
 
 /* Once a second: when another connection committed (a viewer console,
@@ -495,6 +496,9 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
         free(ui);
         return rc;
     }
+    /* every audit row this connection writes names the login user (B4) */
+    if (audit_repo_set_session_actor(ui->st, ui->actor) < 0)
+        log_warn("tui: cannot name the console's audit actor; rows say system");
     Timing tm = {.f = NULL, .first_frame_ms = -1};
     const char *tpath = getenv("RESOPS_TUI_TIMING");
     if (tpath && *tpath && (tm.f = fopen(tpath, "w")) != NULL)

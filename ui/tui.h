@@ -23,7 +23,9 @@ typedef struct TuiOpts {
     const char     *db_path;
     SnapshotBox    *box;
     const sigset_t *signals;       /* blocked set: SIGWINCH resizes, the rest quit */
-    void          (*kick)(void *ctx);       /* run an engine tick now (`r`) */
+    void          (*kick)(void *ctx);       /* run an engine tick now (`r` only) */
+    void          (*wake)(void *ctx);       /* after a write: re-evaluate, publish;
+                                               never a round of probes (B3) */
     int           (*is_primary)(void *ctx); /* 1 engine, 0 viewer */
     void           *ctx;
     const char     *listen_addr;   /* the API's address, NULL/"" = none */
