@@ -42,6 +42,13 @@ void    engine_kick(Engine *e);
  * and no heartbeat judgement: those run only on the schedule (B3). */
 void    engine_wake(Engine *e);
 int     engine_is_primary(Engine *e);
+/* This process's API address ("HOST:PORT", NULL/"" = none). While this
+ * process is the engine (now, or after a takeover) it is written to the
+ * lock file, so viewers can show where the engine serves the API. */
+void    engine_set_api(Engine *e, const char *addr);
+/* The address the engine of this database published: 1 and buf, or 0
+ * when it serves no API (or published nothing). Any thread. */
+int     engine_api_of_engine(Engine *e, char *buf, size_t size);
 
 /* For tests and benchmarks: build an engine without a thread and run one
  * tick synchronously at the given time. */

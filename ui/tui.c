@@ -125,6 +125,21 @@ static void remove_crash_handlers(void)
     util_set_emergency_hook(NULL);
 }
 
+/* D5 (reliability review): with XON/XOFF flow control on, Ctrl-S froze
+ * the screen until Ctrl-Q, with no hint. Turn IXON/IXOFF off for the
+ * console (ISIG stays: Ctrl-C still quits) and make that curses' program
+ * mode, so its own resets keep it; endwin() restores the shell mode saved
+ * at newterm, and the crash path restores saved_tio. */
+static void no_flow_control(void)
+{
+    struct termios t;
+    if (tcgetattr(STDIN_FILENO, &t) < 0)
+        return;
+    t.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
+        def_prog_mode();
+}
+
 /* Alerts in the first snapshot: a screenful and more; the rest follows
  * right after the first frame (snapshot_build_capped). */
 #define UI_FIRST_ALERTS 500
@@ -403,6 +418,13 @@ static void handle_key(Ui *ui, int key)
         ui->dirty |= DIRTY_LAYOUT;
         return;
     }
+    /* Too small: nothing is visible, so nothing takes keys, an open
+     * prompt included (B22); q still quits. */
+    if (ui->too_small) {
+        if (key == 'q')
+            ui->quit = 1;
+        return;
+    }
     if (ui->prompt) {
         prompt_key(ui, key);
         return;
@@ -410,11 +432,6 @@ static void handle_key(Ui *ui, int key)
     if (ui->msg[0]) {
         ui->msg[0] = '\0';
         ui->dirty |= DIRTY_MSG;
-    }
-    if (ui->too_small) {
-        if (key == 'q')
-            ui->quit = 1;
-        return;
     }
     if (ui->help) {
         keys_help_key(ui, key);
@@ -482,16 +499,49 @@ static void who_am_i(char *buf, size_t size)
     strlcpy_(buf, u && *u ? u : "console", size);
 }
 
-int tui_run(const TuiOpts *opts, char *err, size_t errsz)
+int tui_check_terminal(char *err, size_t errsz)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         snprintf(err, errsz, "the console needs a terminal (use --headless without one)");
         return -ENOTTY;
     }
+    const char *term = getenv("TERM");
+    if (!term || !*term) {
+        snprintf(err, errsz, "TERM is not set; try TERM=xterm-256color");
+        return -ENOTTY;
+    }
+    /* setupterm, not newterm: it allocates only the TERMINAL, which
+     * del_curterm frees whatever the answer (newterm on an unknown TERM
+     * left a SCREEN behind that nothing can free, B20) */
+    int e = 0;
+    if (setupterm(term, STDOUT_FILENO, &e) != OK) {
+        if (cur_term)
+            del_curterm(cur_term);
+        snprintf(err, errsz, "cannot use the terminal (TERM=%s%s); try TERM=xterm-256color",
+                 term, e == -1 ? ": no terminfo database" : " is unknown");
+        return -ENOTTY;
+    }
+    const char *cup = tigetstr("cup");
+    int hardcopy = tigetflag("hc") > 0, generic = tigetflag("gn") > 0;
+    int ok = cup && cup != (char *)-1 && !hardcopy && !generic;
+    del_curterm(cur_term);
+    if (!ok) {
+        snprintf(err, errsz, "the terminal TERM=%s cannot move the cursor, which the console "
+                 "needs; try TERM=xterm-256color (or --headless)", term);
+        return -ENOTTY;
+    }
+    return 0;
+}
+
+int tui_run(const TuiOpts *opts, char *err, size_t errsz)
+{
+    int rc = tui_check_terminal(err, errsz);
+    if (rc < 0)
+        return rc;
     Ui *ui = xcalloc(1, sizeof *ui);
     ui->opts = *opts;
     who_am_i(ui->actor, sizeof ui->actor);
-    int rc = store_open(opts->db_path, &ui->st, err, errsz);
+    rc = store_open(opts->db_path, &ui->st, err, errsz);
     if (rc < 0) {
         free(ui);
         return rc;
@@ -538,6 +588,7 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
     cbreak();
     noecho();
     nonl();
+    no_flow_control();
     intrflush(stdscr, FALSE);
     curs_set(0);
     theme_init();
