@@ -35,7 +35,7 @@ def main():
                 f.write(c_string(src.read()) + ',\n')
             i += 1
         f.write('};\n')
-        f.write('const int store_migration_count = %d;\n' % len(files))
+        f.write('const int store_migration_count = %d;\n' % (i - 1))
 
 
 main()
