@@ -71,7 +71,7 @@ void frame_draw_status(Ui *ui)
     WINDOW *w = ui->statw;
     int width = getmaxx(w);
     const Snapshot *s = ui->snap;
-    Segment seg[8];
+    Segment seg[7];
     int n = 0;
     memset(seg, 0, sizeof seg);
 
@@ -122,13 +122,6 @@ void frame_draw_status(Ui *ui)
     seg[n].drop = 2;
     seg[n++].attr = theme_attr(TH_BAR);
 
-    /* the database: where a second console attaches (B21, README) */
-    const char *db = ui->opts.db_path ? ui->opts.db_path : "";
-    const char *base = strrchr(db, '/');
-    snprintf(seg[n].longt, sizeof seg[n].longt, " db %s ", db);
-    snprintf(seg[n].shortt, sizeof seg[n].shortt, " %s ", base ? base + 1 : db);
-    seg[n].drop = 1;
-    seg[n++].attr = theme_attr(TH_BAR);
 
     char age[32];
     int64_t now = util_now();
@@ -155,7 +148,7 @@ void frame_draw_status(Ui *ui)
     seg[n++].attr = theme_attr(TH_BAR_KEY);
 
     /* choose forms: long everywhere, else short from the least important */
-    int use_short[8] = {0}, shown[8];
+    int use_short[7] = {0}, shown[7];
     for (int i = 0; i < n; i++)
         shown[i] = 1;
     for (int pass = 0; pass < 2 * n + 4; pass++) {
@@ -190,11 +183,19 @@ void frame_draw_status(Ui *ui)
                        seg[i].attr);
         x++;
     }
-    if (shown[n - 1]) {                      /* the clock sits on the right */
-        int cw = layout_width(seg[n - 1].longt);
-        if (x + cw <= width)
-            draw_text(w, 0, width - cw, cw, seg[n - 1].longt, seg[n - 1].attr);
-    }
+    int cw = shown[n - 1] ? layout_width(seg[n - 1].longt) : 0;
+    if (shown[n - 1] && x + cw <= width)     /* the clock sits on the right */
+        draw_text(w, 0, width - cw, cw, seg[n - 1].longt, seg[n - 1].attr);
+    /* the database (where a second console attaches, B21) only in room
+     * left over when everything else shows in full; `:info` always has it */
+    int full = 1;
+    for (int i = 0; i < n; i++)
+        full &= shown[i] && !use_short[i];
+    char db[300];
+    snprintf(db, sizeof db, " db %s ", ui->opts.db_path ? ui->opts.db_path : "");
+    int dw = layout_width(db);
+    if (full && x + dw + 1 + cw <= width)
+        draw_text(w, 0, x, dw, db, theme_attr(TH_BAR));
 }
 
 void frame_draw_message(Ui *ui)
