@@ -74,7 +74,7 @@ int audit_repo_set_session_actor(Store *st, const char *actor)
     return store_exec(st,
         "CREATE TEMP TRIGGER IF NOT EXISTS audit_session_actor AFTER INSERT ON main.audit_log "
         "WHEN NEW.user_id = 0 AND NEW.actor = '" AUDIT_SYSTEM_ACTOR "' BEGIN "
-        "UPDATE main.audit_log SET actor = (SELECT actor FROM temp.audit_session LIMIT 1) "
+        "UPDATE audit_log SET actor = (SELECT actor FROM temp.audit_session LIMIT 1) "
         "WHERE id = NEW.id; END") < 0 ? -EIO : 0;
 }
 
