@@ -571,8 +571,11 @@ def alerts(srv, tk, ctx):
 def audit(srv, tk):
     r = srv.get('/api/audit', tk['user'])
     t.eq(r.status, 200, 'GET /api/audit: 200 for any signed-in user')
-    t.eq(sorted(r.json[0].keys()), sorted(['id', 'action', 'entity', 'entity_id', 'timestamp', 'user_id']),
-         'audit fields as in §2.4.1')
+    t.eq(sorted(r.json[0].keys()), sorted(['id', 'action', 'entity', 'entity_id', 'timestamp', 'user_id',
+                                           'actor']),
+         'audit fields as in §2.4.1, plus actor (issue 9, B4)')
+    t.ok(all(e['actor'] == 'system' for e in r.json if e['user_id'] == 0 and e['action'].startswith('Alert Created')),
+         'B4: audit rows the engine wrote name the actor system')
     keys = [(x['timestamp'], x['id']) for x in r.json]
     t.eq(keys, sorted(keys, reverse=True), 'audit newest first')
     r2 = srv.get('/api/audit?limit=2&offset=1', tk['user'])
