@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Two resops processes on one database file: the first is the engine, the
 # second a viewer that runs no checks; when the engine exits, the viewer
-# takes over. SIGTERM shuts each down cleanly.
+# takes over. SIGTERM shuts each down cleanly. The engine publishes its API
+# address in the lock file, so viewers can show it (B21); the new engine
+# replaces it after a takeover.
 . "$(dirname "$0")/tap.sh"
 
 DB=$TMP/two.db
 "$RESOPS_BIN" seed --demo --db "$DB" >/dev/null 2>&1
 
-"$RESOPS_BIN" --headless --db "$DB" --check-interval 1 --log-level debug 2>"$TMP/a.log" &
+"$RESOPS_BIN" --headless --db "$DB" --listen 127.0.0.1:0 --check-interval 1 --log-level debug 2>"$TMP/a.log" &
 A=$!
 TAP_PIDS+=("$A")
 ok_if "first process is the engine" wait_for 10 grep -q "role engine" "$TMP/a.log"
 ok_if "the engine ticks" wait_for 10 grep -q "engine: tick:" "$TMP/a.log"
+# the port a process serves on, from its "api: listening on http://H:P" line
+port_of() { sed -n 's|.*api: listening on http://[^:]*:\([0-9]*\).*|\1|p' "$1" | head -1; }
+wait_for 10 grep -q "api: listening" "$TMP/a.log"
+PA=$(port_of "$TMP/a.log")
+ok_if "B21: the lock file names the engine's API ($PA)" \
+    wait_for 10 grep -qx "api 127.0.0.1:${PA:-none}" "$DB.lock"
 
-"$RESOPS_BIN" --headless --db "$DB" --check-interval 1 --log-level debug 2>"$TMP/b.log" &
+"$RESOPS_BIN" --headless --db "$DB" --listen 127.0.0.1:0 --check-interval 1 --log-level debug 2>"$TMP/b.log" &
 B=$!
 TAP_PIDS+=("$B")
 ok_if "second process is a viewer" wait_for 10 grep -q "role viewer" "$TMP/b.log"
@@ -32,6 +40,9 @@ ok_if "the engine exits 0 on SIGTERM" test $? -eq 0
 ok_if "the engine logged a clean stop" grep -q "stopped cleanly" "$TMP/a.log"
 ok_if "the viewer takes over" wait_for 10 grep -q "taking over" "$TMP/b.log"
 ok_if "the new engine ticks" wait_for 10 grep -q "engine: tick:" "$TMP/b.log"
+PB=$(port_of "$TMP/b.log")
+ok_if "B21: after the takeover the lock file names the new engine's API ($PB)" \
+    wait_for 10 grep -qx "api 127.0.0.1:${PB:-none}" "$DB.lock"
 
 kill -INT "$B"
 wait "$B"
