@@ -24,15 +24,6 @@ typedef struct Patch {
     int64_t     *deps;
 } Patch;
 
-static int str_max(ApiResp *rs, const char *key, const char *v, size_t max)
-{
-    if (v && strlen(v) > max) {
-        api_send_error(rs, 400, "Field '%s' must be at most %zu characters", key, max);
-        return -1;
-    }
-    return 0;
-}
-
 static int minutes(ApiResp *rs, const cJSON *b, const char *key, int *has, int *is_null, int *v)
 {
     int64_t x;
@@ -61,12 +52,11 @@ static int parse_patch(ApiResp *rs, const cJSON *b, Patch *out)
     if ((r = api_field_str(rs, b, "description", &p->description, &null_desc)) < 0)
         return -1;
     p->has_description = r;
-    if ((r = api_field_str(rs, b, "criticality", &p->criticality, &null_crit)) < 0 ||
-        str_max(rs, "criticality", p->criticality, 20) < 0)
+    /* text rules, enumerations and limits: the domain (services.h) */
+    if ((r = api_field_str(rs, b, "criticality", &p->criticality, &null_crit)) < 0)
         return -1;
     p->has_criticality = r;
-    if ((r = api_field_str(rs, b, "impact", &p->impact, &null_imp)) < 0 ||
-        str_max(rs, "impact", p->impact, 50) < 0)
+    if ((r = api_field_str(rs, b, "impact", &p->impact, &null_imp)) < 0)
         return -1;
     p->has_impact = r;
     if (minutes(rs, b, "rto", &p->has_rto, &p->rto_null, &p->rto) < 0 ||
@@ -261,7 +251,7 @@ void h_services_status(ApiReq *rq, ApiResp *rs)
         api_send_error(rs, 400, "Status must be one of: Up, Down, Degraded, Unknown");
         goto out;
     }
-    char err[256], reason[160];
+    char err[256], reason[400];
     snprintf(reason, sizeof reason, "Reported %s by %s", status_name(status),
              rq->user->username);
     r = services_set_status(rq->st, rq->id, status, SET_BY_USER, rq->user->id, reason, rq->now,
@@ -382,7 +372,7 @@ static int add_downtime(void *ctx, const Listing *l, const ListingValue *v)
 
 void h_services_downtime_get(ApiReq *rq, ApiResp *rs)
 {
-    char name[128];
+    char name[SERVICE_NAME_BUF];
     int r = service_repo_name(rq->st, rq->id, name, sizeof name);
     if (r <= 0) {
         if (r == 0)
