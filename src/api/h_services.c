@@ -69,6 +69,15 @@ static int parse_patch(ApiResp *rs, const cJSON *b, Patch *out)
         return -1;
     p->has_deps = r;                /* null = an empty list */
     p->deps = out->deps;
+    const char *created;           /* ours (B12): since when the service exists */
+    if ((r = api_field_str(rs, b, "created_at", &created, NULL)) < 0)
+        return -1;
+    if (r == 1 && (util_parse_iso8601(created, &p->created_at) < 0 || p->created_at <= 0)) {
+        api_send_error(rs, 400, "Field 'created_at' must be an ISO 8601 time "
+                                "(YYYY-MM-DDTHH:MM:SS)");
+        return -1;
+    }
+    p->has_created_at = r;
     return 0;
 }
 
@@ -165,6 +174,7 @@ void h_services_create(ApiReq *rq, ApiResp *rs)
         .has_rpo = p->has_rpo && !p->rpo_null, .rpo = p->rpo,
         .signed_off = p->signed_off,
         .deps = p->deps, .ndeps = p->ndeps, .has_deps = p->has_deps,
+        .created_at = p->has_created_at ? p->created_at : 0,
     };
     char err[512];
     int64_t id = 0;
@@ -272,6 +282,7 @@ void h_services_bia_put(ApiReq *rq, ApiResp *rs)
     Patch pa;
     if (parse_patch(rs, b, &pa) == 0) {
         pa.p.has_name = pa.p.has_description = 0;      /* BIA fields only */
+        pa.p.has_created_at = 0;
         char err[512];
         int r = catalog_bia_put(rq->st, rq->id, &pa.p, rq->user->id, rq->now, err, sizeof err);
         if (r < 0)

@@ -138,6 +138,21 @@ static int update_locked(Store *st, int64_t id, const ServicePatch *p, const cha
     if (p->has_description && !p->description &&
         service_repo_set_description(st, id, NULL) < 0)
         return fail_io(st, err, errsz);
+    if (p->has_created_at) {
+        int64_t first = 0;
+        if (downtime_repo_first_start(st, id, &first) < 0)
+            return fail_io(st, err, errsz);
+        if (first && first < p->created_at) {
+            store_rollback(st);
+            char when[32];
+            util_iso8601(first, when, sizeof when);
+            snprintf(err, errsz, "Field 'created_at' cannot be after the service's first "
+                     "downtime (%s)", when);
+            return -EINVAL;
+        }
+        if (service_repo_set_created_at(st, id, p->created_at) < 0)
+            return fail_io(st, err, errsz);
+    }
     r = apply_bia(st, id, p, 0, err, errsz);
     if (r == -EINVAL) {
         store_rollback(st);
@@ -159,6 +174,8 @@ int catalog_service_update(Store *st, int64_t id, const ServicePatch *p, int64_t
     }
     char *trimmed = p->has_name ? util_trim_dup(p->name) : NULL;
     int r = services_check_text(trimmed, p->has_description ? p->description : NULL, err, errsz);
+    if (r == 0 && p->has_created_at)
+        r = services_check_created(p->created_at, now, err, errsz);
     if (r == 0)
         r = update_locked(st, id, p, trimmed, user_id, now, err, errsz);
     free(trimmed);

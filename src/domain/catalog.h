@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include "store/db.h"
 #include "domain/rules.h"
+#include "domain/services.h"
 
 /* Limits (characters, i.e. code points) and the clock skew a client may
  * have when it logs a downtime that just ended. */
@@ -23,7 +24,7 @@
 #define CATALOG_TYPE_MAX        50     /* integration type (seed: String(50)) */
 #define CATALOG_CONFIG_MAX      8000   /* integration config, as JSON text */
 #define CATALOG_RISK_REASON_MAX 2000   /* manual risk reason */
-#define CATALOG_CLOCK_SKEW_S    60
+#define CATALOG_CLOCK_SKEW_S    SERVICES_CLOCK_SKEW_S
 
 /* A partial update: has_x = the field was given (a given NULL string
  * clears it). */
@@ -38,6 +39,8 @@ typedef struct ServicePatch {
     int         has_deps;
     const int64_t *deps;
     int         ndeps;
+    int         has_created_at;   /* ours (B12): since when the service exists */
+    int64_t     created_at;
 } ServicePatch;
 
 /* Seed 000 PUT /api/services: name/description and, when given, BIA
@@ -112,7 +115,7 @@ typedef struct HealthInfo {
     int        has_rto, rto, has_rpo, rpo;
     int        has_downtime;      /* latest downtime */
     int64_t    downtime_start;
-    char       downtime_reason[256];
+    char       downtime_reason[1024]; /* 255 characters of UTF-8 */
     int        has_downtime_reason;
     const char *overall_health;   /* Healthy | Degraded | Unhealthy */
     RiskResult risk;

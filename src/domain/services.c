@@ -55,7 +55,8 @@ static int create_locked(Store *st, const ServiceInput *in, const char *name, co
             goto io;
         return -ENOTUNIQ;
     }
-    int64_t id = service_repo_insert_at(st, name, in->description, created_by, now);
+    int64_t id = service_repo_insert_at(st, name, in->description, created_by,
+                                        in->created_at ? in->created_at : now);
     if (id == -EEXIST) {            /* lost a race with another writer */
         store_rollback(st);
         snprintf(err, errsz, "A service named '%s' already exists", name);
@@ -139,8 +140,22 @@ int services_name_taken(Store *st, const char *name, int64_t except_id, char *er
         return -EIO;
     if (other == 0 || other == except_id)
         return 0;
-    snprintf(err, errsz, "A service named '%s' already exists (id %lld)", name, (long long)other);
+    char have[SERVICE_NAME_BUF];
+    if (service_repo_name(st, other, have, sizeof have) < 0)
+        return -EIO;
+    snprintf(err, errsz, "A service named '%s' already exists (id %lld)", have, (long long)other);
     return 1;
+}
+
+int services_check_created(int64_t created_at, int64_t now, char *err, size_t errsz)
+{
+    if (created_at > now + SERVICES_CLOCK_SKEW_S) {
+        char when[32];
+        util_iso8601(now, when, sizeof when);
+        snprintf(err, errsz, "Field 'created_at' cannot be in the future (server time %s)", when);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 int services_check_self_dep(int64_t id, const int64_t *deps, int n, char *err, size_t errsz)
@@ -168,6 +183,8 @@ int services_create(Store *st, const ServiceInput *in, const char *created_by,
         r = services_canon_criticality(in->criticality, &crit, err, errsz);
     if (r == 0)
         r = services_canon_impact(in->impact, &impact, err, errsz);
+    if (r == 0)
+        r = services_check_created(in->created_at, now, err, errsz);
     if (r == 0)
         r = create_locked(st, in, name, crit, impact, created_by, user_id, now, out_id, err,
                           errsz);

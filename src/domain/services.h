@@ -16,6 +16,7 @@
  * Unicode code points, not bytes. */
 #define SERVICE_NAME_MAX        100
 #define SERVICE_DESCRIPTION_MAX 2000
+#define SERVICES_CLOCK_SKEW_S   60     /* a client's clock may run this far ahead */
 
 typedef struct ServiceInput {
     const char *name, *description;
@@ -25,6 +26,7 @@ typedef struct ServiceInput {
     int         signed_off;
     const int64_t *deps;
     int         ndeps, has_deps;
+    int64_t     created_at;            /* since when the service exists; 0 = now */
 } ServiceInput;
 
 /* Seed 000 POST /api/services. Audits "Service Created". The name is
@@ -82,6 +84,10 @@ int services_name_taken(Store *st, const char *name, int64_t except_id, char *er
 
 /* A service may not depend on itself: 0, or -EINVAL with err naming the
  * field "dependencies". (Longer cycles are allowed, as in seed 000.) */
+/* A service's creation time (ours, B12): not in the future. 0 or
+ * -EINVAL naming the field "created_at". */
+int services_check_created(int64_t created_at, int64_t now, char *err, size_t errsz);
+
 int services_check_self_dep(int64_t id, const int64_t *deps, int n, char *err, size_t errsz);
 
 #endif

@@ -39,6 +39,17 @@ int64_t service_repo_insert_at(Store *st, const char *name, const char *descript
     return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(store_db(st)) : -EIO;
 }
 
+int service_repo_set_created_at(Store *st, int64_t id, int64_t created_at)
+{
+    static const char sql[] = "UPDATE service SET created_at = ? WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_time(s, 1, created_at);
+    sqlite3_bind_int64(s, 2, id);
+    return step_done(st, s);
+}
+
 int service_repo_created_at(Store *st, int64_t id, int64_t *out)
 {
     static const char sql[] = "SELECT created_at FROM service WHERE id = ?";

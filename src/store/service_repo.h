@@ -20,6 +20,8 @@ int service_repo_update(Store *st, int64_t id, const char *name, const char *des
 /* When the service was created: 1 with *out (0 = unknown, a service from
  * before migration 0006 with no audit trail), 0 no such id, -EIO. */
 int service_repo_created_at(Store *st, int64_t id, int64_t *out);
+/* 1 changed, 0 no such id, -EIO. */
+int service_repo_set_created_at(Store *st, int64_t id, int64_t created_at);
 int service_repo_delete(Store *st, int64_t id);          /* 1, 0 none, -EIO */
 int service_repo_exists(Store *st, int64_t id);          /* 1, 0, -EIO */
 /* The service with that name, compared case-insensitively (ASCII) and
