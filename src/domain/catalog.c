@@ -257,14 +257,14 @@ int catalog_downtime_log(Store *st, int64_t service_id, int64_t start, int64_t e
     int64_t created = 0;
     if (service_repo_created_at(st, service_id, &created) < 0)
         return fail_io(st, err, errsz);
-    /* A downtime cannot be longer than the service's life so far (a
-     * service from before 0006 with no known creation time: no bound). */
-    int64_t lasts = (end ? end : now) - start;
-    if (created > 0 && lasts > now - created + CATALOG_CLOCK_SKEW_S) {
+    /* A downtime lies within the service's life, so it never lasts
+     * longer than the service has existed (a service from before 0006
+     * with no known creation time: no bound; created_at can be set). */
+    if (created > 0 && start < created - CATALOG_CLOCK_SKEW_S) {
         store_rollback(st);
         util_iso8601(created, when, sizeof when);
-        snprintf(err, errsz, "Field 'start_time': the downtime would last %lld minutes, longer "
-                 "than the service has existed (created %s)", (long long)(lasts / 60), when);
+        snprintf(err, errsz, "Field 'start_time' cannot be before the service existed (created "
+                 "%s; set the service's created_at to log older downtimes)", when);
         return -EINVAL;
     }
     if (downtime_repo_insert(st, service_id, start, end,

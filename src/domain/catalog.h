@@ -69,8 +69,9 @@ int catalog_bia_delete(Store *st, int64_t service_id, int64_t user_id, int64_t n
 
 /* Seed 000 POST /api/services/<id>/downtime. end 0 = still open; reason
  * NULL → "Not specified". -EINVAL "End time cannot be before start time",
- * a start or end in the future (beyond CATALOG_CLOCK_SKEW_S), a downtime
- * longer than the service has existed (when its creation time is known),
+ * a start or end in the future (beyond CATALOG_CLOCK_SKEW_S), a start
+ * before the service's created_at (when known: so no downtime lasts
+ * longer than the service has existed),
  * a reason that is not one line of at most CATALOG_REASON_MAX characters.
  * Audits "Downtime Logged" / "Downtime" / service id. */
 int catalog_downtime_log(Store *st, int64_t service_id, int64_t start, int64_t end,

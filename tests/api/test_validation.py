@@ -207,6 +207,16 @@ def b12(srv, tok):
     t.eq(r.status, 200, 'B12_a_past_downtime_within_the_service_life_is_accepted')
     n = srv.get('/api/services/%d/downtime' % sid, tok).json['downtime_count']
     t.eq(n, 1, 'B12_refused_downtimes_are_not_stored')
+    r = create(srv, tok, name='B12 old', created_at='2020-01-01T00:00:00')
+    t.eq(r.status, 201, 'B12_a_service_may_say_since_when_it_exists')
+    old = r.json['service_id']
+    r = srv.post('/api/services/%d/downtime' % old,
+                 {'start_time': '2024-01-01T00:00:00', 'end_time': '2024-01-02T00:00:00'}, tok)
+    t.eq(r.status, 200, 'B12_history_within_created_at_is_accepted')
+    r = srv.put('/api/services', {'id': old, 'created_at': '2025-01-01T00:00:00'}, tok)
+    bad(r, 400, 'created_at', 'B12_created_at_cannot_move_after_the_first_downtime')
+    r = create(srv, tok, name='B12 future', created_at=iso(now + datetime.timedelta(days=1)))
+    bad(r, 400, 'created_at', 'B12_created_at_cannot_be_in_the_future')
 
 
 def b13(srv, tok):
