@@ -288,6 +288,19 @@ size_t util_utf8_len(const char *s)
     return n;
 }
 
+void util_utf8_cut(char *s)
+{
+    size_t n = strlen(s), k = n;
+    while (k > 0 && ((unsigned char)s[k - 1] & 0xC0) == 0x80 && n - k < 3)
+        k--;
+    if (k == 0)
+        return;
+    unsigned char lead = (unsigned char)s[k - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (n - (k - 1) < want)
+        s[k - 1] = '\0';
+}
+
 /* The code point at s (valid UTF-8), its length in *len. */
 static unsigned utf8_decode(const unsigned char *s, int *len)
 {

@@ -59,6 +59,10 @@ int util_utf8_valid(const char *s, size_t len);
  * (every byte that is not a continuation byte starts one). */
 size_t util_utf8_len(const char *s);
 
+/* Drop a trailing incomplete UTF-8 sequence, as left by a snprintf()
+ * that truncated valid text in the middle of a character. */
+void util_utf8_cut(char *s);
+
 /* Flags for util_text_check. */
 #define UTIL_TEXT_LINE     1   /* a name: no control character at all */
 #define UTIL_TEXT_NONBLANK 2   /* at least one non-space character */

@@ -177,6 +177,25 @@ static void test_B10_utf8_len_counts_code_points(void **state)
     assert_int_equal(util_utf8_len("\xf0\x9f\x9a\x80x"), 2);
 }
 
+static void test_B8_utf8_cut_never_ends_mid_character(void **state)
+{
+    (void)state;
+    char a[] = "ab\xf0\x9f\x9a", b[] = "ab\xc3", c[] = "ab\xc3\xa9", d[] = "\xe2\x98\x83";
+    util_utf8_cut(a);
+    util_utf8_cut(b);
+    util_utf8_cut(c);
+    util_utf8_cut(d);
+    assert_string_equal(a, "ab");
+    assert_string_equal(b, "ab");
+    assert_string_equal(c, "ab\xc3\xa9");
+    assert_string_equal(d, "\xe2\x98\x83");
+    char buf[7];                    /* what a truncating copy leaves */
+    strlcpy_(buf, "abcde\xc3\xa9\xc3\xa9", sizeof buf);
+    assert_false(util_utf8_valid(buf, strlen(buf)));
+    util_utf8_cut(buf);
+    assert_true(util_utf8_valid(buf, strlen(buf)));
+}
+
 static void test_B9_B10_text_check(void **state)
 {
     (void)state;
@@ -432,6 +451,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_B8_utf8_valid_table),
         cmocka_unit_test(test_B10_utf8_len_counts_code_points),
+        cmocka_unit_test(test_B8_utf8_cut_never_ends_mid_character),
         cmocka_unit_test(test_B9_B10_text_check),
         cmocka_unit_test(test_B9_json_nul_scan),
         cmocka_unit_test_setup_teardown(test_B11_service_names_unique, setup_db, teardown),
