@@ -168,7 +168,7 @@ static int update_locked(Store *st, int64_t id, const ServicePatch *p, const cha
 int catalog_service_update(Store *st, int64_t id, const ServicePatch *p, int64_t user_id,
                            int64_t now, char *err, size_t errsz)
 {
-    if (p->has_name && !p->name) {
+    if (p->has_name && (!p->name || !*p->name)) {
         snprintf(err, errsz, "Service name is required");
         return -EINVAL;
     }

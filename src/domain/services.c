@@ -122,10 +122,6 @@ int services_canon_impact(const char *in, const char **out, char *err, size_t er
 
 int services_check_text(const char *name, const char *description, char *err, size_t errsz)
 {
-    if (name && !*name) {
-        snprintf(err, errsz, "Service name is required");
-        return -EINVAL;
-    }
     if (util_text_check("name", name, SERVICE_NAME_MAX, UTIL_TEXT_LINE | UTIL_TEXT_NONBLANK,
                         err, errsz) < 0 ||
         util_text_check("description", description, SERVICE_DESCRIPTION_MAX, 0, err, errsz) < 0)
@@ -172,7 +168,7 @@ int services_check_self_dep(int64_t id, const int64_t *deps, int n, char *err, s
 int services_create(Store *st, const ServiceInput *in, const char *created_by,
                     int64_t user_id, int64_t now, int64_t *out_id, char *err, size_t errsz)
 {
-    if (!in->name) {
+    if (!in->name || !*in->name) {
         snprintf(err, errsz, "Service name is required");
         return -EINVAL;
     }

@@ -65,7 +65,7 @@ int services_remove_probe(Store *st, int64_t service_id, int64_t user_id, int64_
  * "Invalid dependency IDs: [3, 4]", -EIO. (For the catalog's updates.) */
 int services_check_deps(Store *st, const int64_t *deps, int n, char *err, size_t errsz);
 
-/* Check name (when non-NULL: required, one line, not blank, at most
+/* Check name (when non-NULL: one line, not blank, at most
  * SERVICE_NAME_MAX characters) and description (multi-line, at most
  * SERVICE_DESCRIPTION_MAX characters). 0 or -EINVAL with err naming the
  * field. name is expected trimmed (util_trim_dup). */
