@@ -391,6 +391,12 @@ def downtime(srv, tk, ctx):
     a, c = ctx['a'], ctx['c']
     user = tk['user']
     uid = srv.db_query("SELECT id FROM user WHERE username = 'plain'")[0][0]
+    # issue 9 (B12): a downtime cannot outlast the service, whose history
+    # starts at its created_at (registered today, existing since 2023)
+    for sid in (a, ctx['b'], c):
+        r = srv.put('/api/services', {'id': sid, 'created_at': '2023-06-01T00:00:00'},
+                    tk['Business Owner'])
+        t.eq(r.status, 200, 'PUT created_at: service %d exists since 2023' % sid)
     r = srv.post('/api/services/%d/downtime' % a, {'start_time': '2024-01-01T00:00:00',
                                                    'end_time': '2024-01-02T02:30:15',
                                                    'reason': 'DB failover'}, user)
@@ -509,7 +515,9 @@ def risk(srv, tk, ctx):
                       ({'risk_score': 101, 'risk_level': 'High'}, 'Risk score must be an integer between 0 and 100'),
                       ({'risk_score': -1, 'risk_level': 'Low'}, 'Risk score must be an integer between 0 and 100'),
                       ({'risk_score': 50.5, 'risk_level': 'Low'}, 'Risk score must be an integer between 0 and 100'),
-                      ({'risk_score': '50', 'risk_level': 'Low'}, 'Risk score must be an integer between 0 and 100'),
+                      # issue 9 (B15): a wrong type names its field
+                      ({'risk_score': '50', 'risk_level': 'Low'},
+                       "Field 'risk_score' must be an integer between 0 and 100"),
                       ({'risk_score': 50, 'risk_level': 'high'}, 'Risk level must be Low, Medium, or High'),
                       ({'risk_score': 50, 'risk_level': 'Critical'}, 'Risk level must be Low, Medium, or High')]:
         for m in ('POST', 'PUT'):
