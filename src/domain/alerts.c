@@ -92,7 +92,7 @@ int alerts_ack(Store *st, int64_t alert_id, int acknowledged, int64_t user_id,
     }
     if (alert_repo_set_ack(st, alert_id, acknowledged, actor, now) < 0)
         goto io_rb;
-    char detail[160];
+    char detail[512];          /* room for a username of 80 UTF-8 characters */
     snprintf(detail, sizeof detail, "alert %lld %s by %s", (long long)alert_id,
              acknowledged ? "acknowledged" : "unacknowledged", actor ? actor : "system");
     if (audit_repo_add_alert(st, "Alert Acknowledged", alert_id, a.service_id, user_id, actor,
