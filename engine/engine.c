@@ -1,8 +1,12 @@
 /* engine — see engine.h.
  *
  * DESIGN: the thread sleeps in poll() on a control pipe with a timeout to
- * the next scheduled tick. A byte 'k' on the pipe means "tick now", 'q'
- * means stop. A tick is: run every probe concurrently (probes.c), fold
+ * the next scheduled tick. A byte 'k' on the pipe means "tick now" (the
+ * console's `r`, nothing else), 'w' means "someone wrote: re-evaluate and
+ * publish" and 'q' means stop. A wake never runs probes or judges
+ * heartbeats: a status must not depend on what an operator pressed (a
+ * kill-switch toggle once brought every failing service one probe closer
+ * to Down, newcomer review B3), so probes run only on the schedule. A tick is: run every probe concurrently (probes.c), fold
  * each result into the service's history and status (services_set_status,
  * the one write path), judge heartbeat services, run the evaluation cycle
  * (risk, SLA, alerts) and publish a snapshot. Ticks never overlap; a tick
@@ -42,7 +46,25 @@ struct Engine {
     int          running;
     int64_t      last_tick;
     int64_t      data_version;
+    /* this process's API address, published in the lock file while it
+     * holds the engine role (B21: a viewer shows it) */
+    pthread_mutex_t api_mu;
+    char            api_addr[128];
 };
+
+/* The lock file's content: "api HOST:PORT\n", or empty when the engine
+ * serves no API. Written by the holder of the lock only. */
+static void write_lock_info(Engine *e)
+{
+    if (e->lock_fd < 0)
+        return;
+    char line[160];
+    pthread_mutex_lock(&e->api_mu);
+    int n = e->api_addr[0] ? snprintf(line, sizeof line, "api %s\n", e->api_addr) : 0;
+    pthread_mutex_unlock(&e->api_mu);
+    if (ftruncate(e->lock_fd, 0) < 0 || (n > 0 && pwrite(e->lock_fd, line, (size_t)n, 0) != n))
+        log_warn("engine: cannot write the API address to the lock file: %s", strerror(errno));
+}
 
 static int64_t engine_now(const Engine *e)
 {
@@ -66,6 +88,7 @@ Engine *engine_new(const EngineOpts *opts, SnapshotBox *box, char *err, size_t e
     e->opts.db_path = e->db_path;
     e->box = box;
     e->ctl[0] = e->ctl[1] = -1;
+    pthread_mutex_init(&e->api_mu, NULL);
     if (store_open(e->db_path, &e->st, err, errsz) < 0) {
         engine_free(e);
         return NULL;
@@ -80,6 +103,8 @@ Engine *engine_new(const EngineOpts *opts, SnapshotBox *box, char *err, size_t e
         log_warn("engine: cannot open %s: %s; running as viewer", lock_path, strerror(errno));
     free(lock_path);
     e->primary = try_lock(e);
+    if (e->primary)
+        write_lock_info(e);      /* no API yet: empty until engine_set_api */
     log_info("engine: role %s on %s", e->primary ? "engine" : "viewer", e->db_path);
     return e;
 }
@@ -89,14 +114,48 @@ void engine_free(Engine *e)
     if (!e)
         return;
     store_close(e->st);
-    if (e->lock_fd >= 0)
+    if (e->lock_fd >= 0) {
+        if (engine_is_primary(e) && ftruncate(e->lock_fd, 0) < 0)
+            log_warn("engine: cannot clear the lock file: %s", strerror(errno));
         close(e->lock_fd); /* releases the flock */
+    }
     if (e->ctl[0] >= 0) {
         close(e->ctl[0]);
         close(e->ctl[1]);
     }
+    pthread_mutex_destroy(&e->api_mu);
     free(e->db_path);
     free(e);
+}
+
+void engine_set_api(Engine *e, const char *addr)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->api_mu);
+    strlcpy_(e->api_addr, addr ? addr : "", sizeof e->api_addr);
+    pthread_mutex_unlock(&e->api_mu);
+    if (engine_is_primary(e))
+        write_lock_info(e);
+}
+
+int engine_api_of_engine(Engine *e, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (!e || e->lock_fd < 0 || size < 2)
+        return 0;
+    char tmp[160];
+    ssize_t n = pread(e->lock_fd, tmp, sizeof tmp - 1, 0);
+    if (n <= 4)
+        return 0;
+    tmp[n] = '\0';
+    if (strncmp(tmp, "api ", 4) != 0)
+        return 0;
+    char *nl = strchr(tmp, '\n');
+    if (nl)
+        *nl = '\0';
+    strlcpy_(buf, tmp + 4, size);
+    return buf[0] != '\0';
 }
 
 int engine_is_primary(Engine *e)
@@ -207,6 +266,16 @@ int engine_tick(Engine *e, int64_t now)
     return rc;
 }
 
+int engine_evaluate(Engine *e, int64_t now)
+{
+    CycleStats cs;
+    int rc = cycle_evaluate(e->st, now, &cs) < 0 ? -EIO : 0;
+    if (rc < 0)
+        log_error("engine: evaluation after a write failed");
+    publish(e);
+    return rc;
+}
+
 static void *engine_main(void *arg)
 {
     Engine *e = arg;
@@ -227,7 +296,7 @@ static void *engine_main(void *arg)
         }
         struct pollfd pfd = {.fd = e->ctl[0], .events = POLLIN};
         int r = poll(&pfd, 1, timeout);
-        int kick = 0;
+        int kick = 0, wake = 0;
         if (r > 0) {
             char buf[16];
             ssize_t n = read(e->ctl[0], buf, sizeof buf);
@@ -235,23 +304,29 @@ static void *engine_main(void *arg)
                 if (buf[i] == 'q')
                     return NULL;
                 kick |= buf[i] == 'k';
+                wake |= buf[i] == 'w';
             }
         }
         if (!engine_is_primary(e)) {
             if (try_lock(e)) {
                 log_warn("engine: the engine on %s went away; taking over", e->db_path);
                 __atomic_store_n(&e->primary, 1, __ATOMIC_RELAXED);
+                write_lock_info(e);
                 next = 0;
                 continue;
             }
-            if (kick || store_data_version(e->st) != e->data_version)
+            if (kick || wake || store_data_version(e->st) != e->data_version)
                 publish(e);
             continue;
         }
         if (!kick && util_mono_ms() < next) {
             /* Between ticks: another connection (the console, the API, a
-             * viewer) committed something; publish it so readers see it. */
-            if (store_data_version(e->st) != e->data_version)
+             * viewer) committed something; publish it so readers see it.
+             * A wake also re-runs the evaluation (risk, SLA, alerts: pure
+             * functions of what is stored), never the probes. */
+            if (wake)
+                engine_evaluate(e, engine_now(e));
+            else if (store_data_version(e->st) != e->data_version)
                 publish(e);
             continue;
         }
@@ -285,6 +360,14 @@ void engine_kick(Engine *e)
 {
     if (e && e->ctl[1] >= 0) {
         ssize_t w = write(e->ctl[1], "k", 1);
+        (void)w;
+    }
+}
+
+void engine_wake(Engine *e)
+{
+    if (e && e->ctl[1] >= 0) {
+        ssize_t w = write(e->ctl[1], "w", 1);
         (void)w;
     }
 }

@@ -35,14 +35,27 @@ typedef struct Engine Engine;
 Engine *engine_start(const EngineOpts *opts, SnapshotBox *box, char *err, size_t errsz);
 /* Stop the thread (the current tick finishes), join, close. NULL ok. */
 void    engine_stop(Engine *e);
-/* Run a tick now (the TUI's `r`). */
+/* Run a tick now, probes included (the TUI's `r`, an explicit request). */
 void    engine_kick(Engine *e);
+/* Something was written (a status, the kill switch): re-run the
+ * evaluation (risk, SLA, alerts) and publish a snapshot, but no probes
+ * and no heartbeat judgement: those run only on the schedule (B3). */
+void    engine_wake(Engine *e);
 int     engine_is_primary(Engine *e);
+/* This process's API address ("HOST:PORT", NULL/"" = none). While this
+ * process is the engine (now, or after a takeover) it is written to the
+ * lock file, so viewers can show where the engine serves the API. */
+void    engine_set_api(Engine *e, const char *addr);
+/* The address the engine of this database published: 1 and buf, or 0
+ * when it serves no API (or published nothing). Any thread. */
+int     engine_api_of_engine(Engine *e, char *buf, size_t size);
 
 /* For tests and benchmarks: build an engine without a thread and run one
  * tick synchronously at the given time. */
 Engine *engine_new(const EngineOpts *opts, SnapshotBox *box, char *err, size_t errsz);
 int     engine_tick(Engine *e, int64_t now);
+/* What a wake does, synchronously: evaluate and publish. 0 or -EIO. */
+int     engine_evaluate(Engine *e, int64_t now);
 void    engine_free(Engine *e);
 
 #endif

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -217,7 +218,9 @@ static int load_config(Config *cfg, const Cli *cli)
 }
 
 /* Decide the database file; for --demo, maybe a fresh temporary one.
- * Returns an owned path, or NULL with a message printed. */
+ * Returns an owned path, or NULL with a message printed. *out_seed_demo:
+ * 0 use as is, 1 seed the demo into it, 2 seed it into a temporary
+ * directory made here (removed at exit: remove_demo_dir). */
 static char *choose_db(const Config *cfg, const Cli *cli, int *out_seed_demo)
 {
     const char *db = config_str(cfg, "general.db");
@@ -233,7 +236,7 @@ static char *choose_db(const Config *cfg, const Cli *cli, int *out_seed_demo)
             fprintf(stderr, "resops: cannot create a temporary directory: %s\n", strerror(errno));
             return NULL;
         }
-        *out_seed_demo = 1;
+        *out_seed_demo = 2;          /* 2: a temporary directory of ours */
         if (*db)
             fprintf(stderr, "resops: %s already has data; the demo uses a fresh database\n", db);
         return xasprintf("%s/demo.db", tmpl);
@@ -241,6 +244,37 @@ static char *choose_db(const Config *cfg, const Cli *cli, int *out_seed_demo)
     if (*db)
         return xstrdup(db);
     return default_path("XDG_DATA_HOME", ".local/share", "resops.db");
+}
+
+/* nftw callback: remove what is there, deepest first. */
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path) < 0 ? -1 : 0;
+}
+
+/* The temporary demo directory (the database, its -wal/-shm/.lock, the
+ * log, the API secret): gone at exit, so `make run` leaves nothing in
+ * /tmp (B20). Only a directory this process made with mkdtemp. */
+static void remove_demo_dir(const char *db_path)
+{
+    const char *slash = strrchr(db_path, '/');
+    if (!slash || strncmp(db_path, "/tmp/resops-demo-", 17) != 0)
+        return;
+    char *dir = xasprintf("%.*s", (int)(slash - db_path), db_path);
+    if (nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0)
+        fprintf(stderr, "resops: could not remove the demo directory %s: %s\n", dir,
+                strerror(errno));
+    free(dir);
+}
+
+static void drop_db_path(char *db_path, int temp_demo)
+{
+    if (temp_demo)
+        remove_demo_dir(db_path);
+    free(db_path);
 }
 
 static int open_store(const char *path, Store **out)
@@ -510,7 +544,12 @@ static Runner *start_runner(const Config *cfg, const char *db_path, Engine *engi
 
 /* The console's hooks into the engine (ui/ does not include engine/). */
 static void tui_kick(void *ctx) { engine_kick(ctx); }
+static void tui_wake(void *ctx) { engine_wake(ctx); }
 static int tui_is_primary(void *ctx) { return engine_is_primary(ctx); }
+static int tui_engine_api(void *ctx, char *buf, size_t size)
+{
+    return engine_api_of_engine(ctx, buf, size);
+}
 
 /* In the console the terminal belongs to curses: logs go to
  * general.log_file, by default resops.log next to the database. */
@@ -569,15 +608,27 @@ int main(int argc, char **argv)
     log_parse_level(config_str(cfg, "general.log_level"), &lvl);
     log_set_level(lvl);
 
+    /* A console that cannot run says so before anything is created (a
+     * demo database, the log file): B20. */
+    if (!cli.headless && !cli.seed_mode) {
+        char terr[256];
+        if (tui_check_terminal(terr, sizeof terr) < 0) {
+            fprintf(stderr, "resops: %s\n", terr);
+            config_free(cfg);
+            return 1;
+        }
+    }
+
     int seed_demo_db = 0;
     char *db_path = choose_db(cfg, &cli, &seed_demo_db);
+    int temp_demo = seed_demo_db == 2;
     if (!db_path) {
         config_free(cfg);
         return 1;
     }
     if (cli.seed_mode) {
         int rc = run_seed(db_path, &cli, cfg, cli.seed_demo);
-        free(db_path);
+        drop_db_path(db_path, temp_demo);
         config_free(cfg);
         return rc;
     }
@@ -586,7 +637,7 @@ int main(int argc, char **argv)
      * reported before any thread starts. */
     Store *st;
     if (open_store(db_path, &st) < 0) {
-        free(db_path);
+        drop_db_path(db_path, temp_demo);
         config_free(cfg);
         return 1;
     }
@@ -595,7 +646,7 @@ int main(int argc, char **argv)
         if (service_repo_count(st) == 0 && seed_demo(st, util_now(), err, sizeof err) < 0) {
             fprintf(stderr, "resops: %s\n", err);
             store_close(st);
-            free(db_path);
+            drop_db_path(db_path, temp_demo);
             config_free(cfg);
             return 1;
         }
@@ -603,7 +654,7 @@ int main(int argc, char **argv)
     }
     if (bootstrap_resolution(st, cfg) < 0) {
         store_close(st);
-        free(db_path);
+        drop_db_path(db_path, temp_demo);
         config_free(cfg);
         return 1;
     }
@@ -643,7 +694,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "resops: %s\n", err);
         snapshot_box_free(box);
         curl_global_cleanup();
-        free(db_path);
+        drop_db_path(db_path, temp_demo);
         config_free(cfg);
         return 1;
     }
@@ -661,10 +712,12 @@ int main(int argc, char **argv)
         engine_stop(engine);
         snapshot_box_free(box);
         curl_global_cleanup();
-        free(db_path);
+        drop_db_path(db_path, temp_demo);
         config_free(cfg);
         return 1;
     }
+    char *addr = api_address(cfg, api);
+    engine_set_api(engine, addr);     /* viewers show it (B21) */
     Notifier *notifier = start_notifier(cfg, db_path, engine);
     Runner *runner = start_runner(cfg, db_path, engine);
     SysMetrics *sm = start_metrics(cfg, db_path, box, engine);
@@ -674,15 +727,16 @@ int main(int argc, char **argv)
         sigwait(&sigs, &sig);
         log_info("resops: %s received, shutting down", strsignal(sig));
     } else {
-        char *addr = api_address(cfg, api);
         TuiOpts to = {
             .db_path = db_path,
             .box = box,
             .signals = &tui_sigs,
             .kick = tui_kick,
+            .wake = tui_wake,
             .is_primary = tui_is_primary,
             .ctx = engine,
             .listen_addr = addr,
+            .engine_api = tui_engine_api,
             .started_ms = started_ms,
         };
         sig = tui_run(&to, err, sizeof err);
@@ -692,8 +746,8 @@ int main(int argc, char **argv)
         } else if (sig > 0) {
             log_info("resops: %s received, shutting down", strsignal(sig));
         }
-        free(addr);
     }
+    free(addr);
     sysmetrics_stop(sm);
     api_stop(api);          /* in-flight requests finish before the engine stops */
     runner_stop(runner);    /* steps in flight are abandoned; they run again at start */
@@ -701,7 +755,7 @@ int main(int argc, char **argv)
     engine_stop(engine);
     snapshot_box_free(box);
     curl_global_cleanup();
-    free(db_path);
+    drop_db_path(db_path, temp_demo);
     config_free(cfg);
     log_info("resops: stopped cleanly");
     return rc;

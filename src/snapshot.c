@@ -7,7 +7,11 @@
  * work. The wake pipe carries no data: a readable pipe means "look again".
  */
 #include "snapshot.h"
+#include "store/category_repo.h"
 #include "store/resolution_repo.h"
+#include "domain/actions.h"
+#include "domain/incidents.h"
+#include "domain/playbook.h"
 #include "store/service_repo.h"
 #include "store/view_repo.h"
 #include "log.h"
@@ -151,6 +155,67 @@ static int fill_detail(Snapshot *s, Store *st)
     return 0;
 }
 
+/* 1 when a run of the category would act (domain/incidents.h: the stored
+ * playbook, else the host playbook file's, else the seed's defaults); a
+ * playbook that cannot be read counts as acting (the runner will say what
+ * is wrong, the console must not claim it does nothing). */
+static int category_acts(Store *st, const char *category)
+{
+    return incidents_playbook_acts(st, category) != 0;
+}
+
+/* The same without a row in the database: the playbook file's, else the
+ * seed's defaults (which only record). */
+static int category_acts_unstored(const char *category)
+{
+    Playbook pb;
+    char err[400];
+    int r = actions_category(category, &pb, err, sizeof err);
+    if (r < 0)
+        return 1;
+    if (r == 0)
+        return 0;
+    int acts = playbook_acts(&pb);
+    playbook_free(&pb);
+    return acts;
+}
+
+static int fill_categories(Snapshot *s, Store *st)
+{
+    CategoryRow *rows;
+    int n = category_repo_list(st, &rows);
+    if (n < 0)
+        return -EIO;
+    s->categories = xcalloc((size_t)(n ? n : 1), sizeof *s->categories);
+    s->ncategories = n;
+    for (int i = 0; i < n; i++) {
+        SnapCategory *c = &s->categories[i];
+        strlcpy_(c->name, rows[i].category, sizeof c->name);
+        c->enabled = rows[i].auto_resolution_enabled;
+        c->acts = category_acts(st, rows[i].category);
+        strlcpy_(c->kill_actor, rows[i].kill_actor, sizeof c->kill_actor);
+        strlcpy_(c->kill_reason, rows[i].kill_reason, sizeof c->kill_reason);
+        c->kill_at = rows[i].kill_at;
+        category_row_free(&rows[i]);
+    }
+    free(rows);
+    return 0;
+}
+
+const SnapCategory *snapshot_find_category(const Snapshot *s, const char *name)
+{
+    for (int i = 0; s && name && i < s->ncategories; i++)
+        if (!strcmp(s->categories[i].name, name))
+            return &s->categories[i];
+    return NULL;
+}
+
+int snapshot_category_acts(const Snapshot *s, const char *name)
+{
+    const SnapCategory *c = snapshot_find_category(s, name);
+    return c ? c->acts : category_acts_unstored(name);
+}
+
 Snapshot *snapshot_build(Store *st, int is_engine, int64_t tick_at)
 {
     return snapshot_build_capped(st, is_engine, tick_at, SNAPSHOT_MAX_ALERTS);
@@ -205,7 +270,7 @@ Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int m
             s->nincident_steps = incident_repo_step_views(st, SNAPSHOT_MAX_INCIDENTS,
                                                           &s->incident_steps);
             ok = s->nincidents >= 0 && s->nincident_audit >= 0 && np == s->nincidents &&
-                 s->nincident_steps >= 0;
+                 s->nincident_steps >= 0 && fill_categories(s, st) == 0;
         }
     }
     store_exec(st, "COMMIT");
@@ -251,6 +316,7 @@ void snapshot_unref(Snapshot *s)
     free(s->probes);
     free(s->integ);
     free(s->rdep_ids);
+    free(s->categories);
     free(s);
 }
 

@@ -53,6 +53,18 @@ typedef struct SnapService {
     double        uptime_pct;  /* over the last SNAPSHOT_UPTIME_DAYS */
 } SnapService;
 
+/* A configured auto-resolution category (seed 001's category_config):
+ * its own kill switch and whether its playbook does anything. A category
+ * with no row uses the seed's defaults: enabled, steps that only record. */
+typedef struct SnapCategory {
+    char    name[24];
+    int     enabled;              /* 0: stopped by its kill switch */
+    int     acts;                 /* 1: a step acts (command, http, set_status,
+                                     ack_alerts); 0: only no-op steps record */
+    char    kill_actor[81], kill_reason[256];
+    int64_t kill_at;
+} SnapCategory;
+
 typedef struct Snapshot {
     int          refs;          /* atomic */
     int64_t      built_at;      /* wall clock */
@@ -89,6 +101,8 @@ typedef struct Snapshot {
     int                 ninteg;
     int64_t            *rdep_ids;
     int                 partial;    /* alerts capped below what exists */
+    SnapCategory       *categories; /* configured ones, by name */
+    int                 ncategories;
 } Snapshot;
 
 #define SNAPSHOT_MAX_ALERTS 10000
@@ -108,6 +122,11 @@ Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int m
 Snapshot *snapshot_ref(Snapshot *s);
 void      snapshot_unref(Snapshot *s);
 const SnapService *snapshot_find_service(const Snapshot *s, int64_t id);
+/* The configured category, or NULL (the seed's defaults apply). */
+const SnapCategory *snapshot_find_category(const Snapshot *s, const char *name);
+/* Whether category's playbook has a step that acts (the seed's default
+ * steps for an unconfigured one do not): what `x` warns about (B7). */
+int snapshot_category_acts(const Snapshot *s, const char *name);
 
 typedef struct SnapshotBox SnapshotBox;
 SnapshotBox *snapshot_box_new(void);          /* with a non-blocking pipe */

@@ -239,3 +239,184 @@ void util_uuid4(char out[37])
              b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
              b[13], b[14], b[15]);
 }
+
+/* ---- text from outside ---- */
+
+int util_utf8_valid(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str, *end = s + len;
+    while (s < end) {
+        unsigned c = *s;
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        int n;
+        unsigned lo = 0x80, hi = 0xBF;      /* allowed range of the 2nd byte */
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            if (c == 0xE0)
+                lo = 0xA0;                  /* no overlong 3-byte forms */
+            else if (c == 0xED)
+                hi = 0x9F;                  /* no UTF-16 surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            if (c == 0xF0)
+                lo = 0x90;                  /* no overlong 4-byte forms */
+            else if (c == 0xF4)
+                hi = 0x8F;                  /* nothing above U+10FFFF */
+        } else {
+            return 0;                       /* 0x80..0xC1, 0xF5..0xFF */
+        }
+        if (end - s <= n || s[1] < lo || s[1] > hi)
+            return 0;
+        for (int k = 2; k <= n; k++)
+            if ((s[k] & 0xC0) != 0x80)
+                return 0;
+        s += n + 1;
+    }
+    return 1;
+}
+
+size_t util_utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+void util_utf8_cut(char *s)
+{
+    size_t n = strlen(s), k = n;
+    while (k > 0 && ((unsigned char)s[k - 1] & 0xC0) == 0x80 && n - k < 3)
+        k--;
+    if (k == 0)
+        return;
+    unsigned char lead = (unsigned char)s[k - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (n - (k - 1) < want)
+        s[k - 1] = '\0';
+}
+
+/* The code point at s (valid UTF-8), its length in *len. */
+static unsigned utf8_decode(const unsigned char *s, int *len)
+{
+    if (s[0] < 0x80) {
+        *len = 1;
+        return s[0];
+    }
+    if (s[0] < 0xE0) {
+        *len = 2;
+        return (s[0] & 0x1Fu) << 6 | (s[1] & 0x3Fu);
+    }
+    if (s[0] < 0xF0) {
+        *len = 3;
+        return (s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+    }
+    *len = 4;
+    return (s[0] & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 | (s[3] & 0x3Fu);
+}
+
+/* Unicode White_Space plus the zero-width ones that render as nothing. */
+static int is_space_cp(unsigned cp)
+{
+    return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 ||
+           cp == 0x1680 || cp == 0x180E || (cp >= 0x2000 && cp <= 0x200B) ||
+           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 ||
+           cp == 0xFEFF;
+}
+
+int util_text_check(const char *field, const char *s, size_t max_chars, int flags,
+                    char *err, size_t errsz)
+{
+    if (!s)
+        return 0;
+    size_t len = strlen(s);
+    if (!util_utf8_valid(s, len)) {
+        snprintf(err, errsz, "Field '%s' must be valid UTF-8", field);
+        return -EINVAL;
+    }
+    size_t chars = 0;
+    int blank = 1;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n;
+        unsigned cp = utf8_decode(p, &n);
+        int control = cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
+        if (control && ((flags & UTIL_TEXT_LINE) || (cp != '\t' && cp != '\n' && cp != '\r'))) {
+            snprintf(err, errsz, "Field '%s' must not contain control characters (U+%04X)",
+                     field, cp);
+            return -EINVAL;
+        }
+        if (!is_space_cp(cp))
+            blank = 0;
+        chars++;
+        p += n;
+    }
+    if ((flags & UTIL_TEXT_NONBLANK) && blank) {
+        snprintf(err, errsz, "Field '%s' must not be blank", field);
+        return -EINVAL;
+    }
+    if (max_chars && chars > max_chars) {
+        snprintf(err, errsz, "Field '%s' must be at most %zu characters (got %zu)", field,
+                 max_chars, chars);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+char *util_trim_dup(const char *s)
+{
+    if (!s)
+        return NULL;
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        n--;
+    char *d = xmalloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+int util_json_find_nul(const char *json, size_t len, char *key, size_t keysz)
+{
+    char cur[128] = "";
+    for (size_t i = 0; i < len; i++) {
+        if (json[i] != '"')
+            continue;
+        size_t j = i + 1;
+        int nul = 0;
+        while (j < len && json[j] != '"') {
+            if (json[j] == '\\') {
+                if (j + 5 < len && json[j + 1] == 'u' && !memcmp(json + j + 2, "0000", 4))
+                    nul = 1;
+                j += 2;
+                continue;
+            }
+            if (json[j] == '\0')
+                nul = 1;
+            j++;
+        }
+        size_t k = j + 1;
+        while (k < len && strchr(" \t\r\n", json[k]) && json[k])
+            k++;
+        int is_key = k < len && json[k] == ':';
+        if (is_key) {
+            size_t n = j - i - 1 < sizeof cur - 1 ? j - i - 1 : sizeof cur - 1;
+            memcpy(cur, json + i + 1, n);
+            cur[n] = '\0';
+        }
+        if (nul) {
+            if (keysz)
+                strlcpy_(key, cur, keysz);
+            return 1;
+        }
+        i = j;
+    }
+    return 0;
+}

@@ -48,4 +48,43 @@ int util_strcaseeq(const char *a, const char *b); /* NULL-safe, ASCII */
 /* A random RFC 4122 version-4 UUID, lower-case hex, into out. */
 void util_uuid4(char out[37]);
 
+/* ---- text that comes from outside (API bodies, console prompts) ---- */
+
+/* 1 when s[0..len) is well-formed UTF-8 (RFC 3629: shortest form only, no
+ * UTF-16 surrogates, nothing above U+10FFFF), else 0. A NUL byte counts
+ * as valid here: callers with C strings never see one. */
+int util_utf8_valid(const char *s, size_t len);
+
+/* Code points in a NUL-terminated string that util_utf8_valid accepted
+ * (every byte that is not a continuation byte starts one). */
+size_t util_utf8_len(const char *s);
+
+/* Drop a trailing incomplete UTF-8 sequence, as left by a snprintf()
+ * that truncated valid text in the middle of a character. */
+void util_utf8_cut(char *s);
+
+/* Flags for util_text_check. */
+#define UTIL_TEXT_LINE     1   /* a name: no control character at all */
+#define UTIL_TEXT_NONBLANK 2   /* at least one non-space character */
+
+/* Validate a text field the API or the console accepts: valid UTF-8; no
+ * C0 control (U+0000..U+001F), DEL or C1 control (U+0080..U+009F) — a
+ * multi-line text (flags without UTIL_TEXT_LINE) may hold tab, LF and CR;
+ * not blank with UTIL_TEXT_NONBLANK (spaces of any script count as
+ * blank); at most max_chars code points (0 = no limit). NULL passes.
+ * Returns 0, or -EINVAL with err = "Field '<field>' must ...". Any thread. */
+int util_text_check(const char *field, const char *s, size_t max_chars, int flags,
+                    char *err, size_t errsz);
+
+/* A copy of s without leading and trailing ASCII spaces (caller frees);
+ * NULL in, NULL out. */
+char *util_trim_dup(const char *s);
+
+/* Does a string in the JSON text json[0..len) hold a NUL character — the
+ * escape \u0000 or a raw zero byte — which a C string would silently cut?
+ * 1 with the name of the object member it belongs to in key (the
+ * innermost member name seen before it, "" when none), 0 when none. The
+ * text need not be valid JSON: this only scans string tokens. */
+int util_json_find_nul(const char *json, size_t len, char *key, size_t keysz);
+
 #endif

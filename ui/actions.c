@@ -218,6 +218,20 @@ static void cmd_threshold(Ui *ui, char *args)
     ui_after_write(ui, 0);
 }
 
+/* ":info": where this console is and what it is attached to (the
+ * database a second console opens, the API, the role, who writes). */
+static void cmd_info(Ui *ui, char *args)
+{
+    (void)args;
+    char api[128];
+    int api_of = frame_api_address(ui, api, sizeof api);
+    int engine = ui->snap ? ui->snap->is_engine
+                          : (ui->opts.is_primary ? ui->opts.is_primary(ui->opts.ctx) : 0);
+    ui_message(ui, 0, "%s as %s; database %s; API %s%s", engine ? "ENGINE" : "VIEWER",
+               ui->actor, ui->opts.db_path ? ui->opts.db_path : "?",
+               api_of ? api : "off", api_of == 2 ? " (the engine's)" : "");
+}
+
 static const struct Command {
     const char *name, *usage, *help;
     CmdFn       fn;
@@ -229,6 +243,8 @@ static const struct Command {
                                        "SERVICE is its name or id", cmd_status},
     {"threshold", ":threshold cpu 85", "set a metric alert threshold (cpu, memory, swap, disk, "
                                        "load; 0 or off = off); alone: list them", cmd_threshold},
+    {"info", ":info", "role, login name, database path (for a second console), API address",
+     cmd_info},
     {"help", ":help", "this help", cmd_help},
     {"q", ":q", "quit", cmd_quit},
     {"quit", ":quit", "quit", cmd_quit},

@@ -3,7 +3,10 @@
  * The status bar is built from segments, most important first; each has
  * a long and a short text. Long forms are used while everything fits,
  * then short forms, then the least important segments are dropped — so
- * role and kill switch always show, even at 80 columns. */
+ * role and kill switch always show, even at 80 columns. A viewer without
+ * an API of its own shows the engine's ("api 127.0.0.1:5001 (engine)"),
+ * read from the lock file the engine writes; the database path shows
+ * while there is room (`:info` always has it). */
 #include "tui_priv.h"
 #include "layout.h"
 #include "theme.h"
@@ -42,10 +45,23 @@ void frame_draw_tabs(Ui *ui)
         draw_text(w, 0, width - bw, bw, brand, theme_attr(TH_TAB) | A_BOLD);
 }
 
+int frame_api_address(Ui *ui, char *buf, size_t size)
+{
+    if (ui->opts.listen_addr && *ui->opts.listen_addr) {
+        strlcpy_(buf, ui->opts.listen_addr, size);
+        return 1;
+    }
+    buf[0] = '\0';
+    int engine = ui->opts.is_primary ? ui->opts.is_primary(ui->opts.ctx) : 0;
+    if (!engine && ui->opts.engine_api && ui->opts.engine_api(ui->opts.ctx, buf, size) > 0)
+        return 2;
+    return 0;
+}
+
 #define OUTBOX_REFRESH_MS 2000
 
 typedef struct Segment {
-    char   longt[160], shortt[64];
+    char   longt[300], shortt[160];
     attr_t attr;
     int    drop;            /* may be dropped when nothing else helps */
 } Segment;
@@ -98,11 +114,14 @@ void frame_draw_status(Ui *ui)
         seg[n++].attr = d ? theme_attr(TH_KILL) : q ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
     }
 
-    const char *api = ui->opts.listen_addr && *ui->opts.listen_addr ? ui->opts.listen_addr : NULL;
-    snprintf(seg[n].longt, sizeof seg[n].longt, " api %s ", api ? api : "off");
-    snprintf(seg[n].shortt, sizeof seg[n].shortt, " %s ", api ? api : "no api");
+    char api[128];
+    int api_of = frame_api_address(ui, api, sizeof api);
+    snprintf(seg[n].longt, sizeof seg[n].longt, " api %s%s ", api_of ? api : "off",
+             api_of == 2 ? " (engine)" : "");
+    snprintf(seg[n].shortt, sizeof seg[n].shortt, " %s ", api_of ? api : "no api");
     seg[n].drop = 2;
     seg[n++].attr = theme_attr(TH_BAR);
+
 
     char age[32];
     int64_t now = util_now();
@@ -164,11 +183,19 @@ void frame_draw_status(Ui *ui)
                        seg[i].attr);
         x++;
     }
-    if (shown[n - 1]) {                      /* the clock sits on the right */
-        int cw = layout_width(seg[n - 1].longt);
-        if (x + cw <= width)
-            draw_text(w, 0, width - cw, cw, seg[n - 1].longt, seg[n - 1].attr);
-    }
+    int cw = shown[n - 1] ? layout_width(seg[n - 1].longt) : 0;
+    if (shown[n - 1] && x + cw <= width)     /* the clock sits on the right */
+        draw_text(w, 0, width - cw, cw, seg[n - 1].longt, seg[n - 1].attr);
+    /* the database (where a second console attaches, B21) only in room
+     * left over when everything else shows in full; `:info` always has it */
+    int full = 1;
+    for (int i = 0; i < n; i++)
+        full &= shown[i] && !use_short[i];
+    char db[300];
+    snprintf(db, sizeof db, " db %s ", ui->opts.db_path ? ui->opts.db_path : "");
+    int dw = layout_width(db);
+    if (full && x + dw + 1 + cw <= width)
+        draw_text(w, 0, x, dw, db, theme_attr(TH_BAR));
 }
 
 void frame_draw_message(Ui *ui)

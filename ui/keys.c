@@ -90,7 +90,10 @@ static void act_refresh(Ui *ui, int key)
     (void)key;
     if (ui->opts.kick)
         ui->opts.kick(ui->opts.ctx);
-    ui_message(ui, 0, "Refreshing...");
+    /* the one key that runs the probes out of schedule, on purpose (B3) */
+    int engine = ui->opts.is_primary ? ui->opts.is_primary(ui->opts.ctx) : 0;
+    ui_message(ui, 0, engine ? "Refreshing: running every check now..."
+                             : "Refreshing from the database (the engine runs the checks)");
 }
 
 static void act_redraw(Ui *ui, int key)
@@ -145,7 +148,7 @@ static const KeyBinding keymap[] = {
     {{'K'}, "K", "kill switch on/off: stop or resume auto-resolution (asks y/n, then a reason)",
      "Actions", act_kill},
     {{':'}, ":", "command line (see below)", "Actions", act_command},
-    {{'r'}, "r", "refresh now: run an engine tick", "Actions", act_refresh},
+    {{'r'}, "r", "refresh now: run every check (probes) at once; no other key runs them", "Actions", act_refresh},
     {{12}, "^L", "redraw the screen", "Actions", act_redraw},
     {{'?', FN(KEY_F(1))}, "? F1", "this help (any key closes it)", "Actions", act_help},
     {{'q'}, "q", "quit", "Actions", act_quit},

@@ -246,6 +246,27 @@ int layout_wrap(const char *text, int width, int *starts, int *lens, int max)
     return n;
 }
 
+int layout_wrap_clip(const char *text, int width, int reserve, int *starts, int *lens, int max,
+                     int *clipped)
+{
+    *clipped = 0;
+    int n = layout_wrap(text, width, starts, lens, max);
+    if (n < max || n == 0)
+        return n;
+    const char *rest = text + starts[n - 1] + lens[n - 1];
+    while (*rest == ' ' || *rest == '\n')
+        rest++;
+    if (!*rest)
+        return n;
+    *clipped = 1;
+    int s1, l1, w = width - reserve > 1 ? width - reserve : 1;
+    if (layout_wrap(text + starts[n - 1], w, &s1, &l1, 1) == 1)
+        lens[n - 1] = s1 + l1;
+    while (lens[n - 1] > 0 && text[starts[n - 1] + lens[n - 1] - 1] == ' ')
+        lens[n - 1]--;
+    return n;
+}
+
 int layout_contains(const char *hay, const char *needle)
 {
     if (!needle || !*needle)

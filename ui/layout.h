@@ -62,6 +62,12 @@ void layout_rate(double bytes_per_s, char *buf, size_t size);
 /* Break text into lines of at most width columns, at spaces when it can.
  * Fills starts[]/lens[] (byte offsets) up to max lines; returns count. */
 int layout_wrap(const char *text, int width, int *starts, int *lens, int max);
+/* layout_wrap for a box of max lines that may be too small: when text is
+ * left over, the last line is re-broken to leave `reserve` columns for an
+ * ellipsis and *clipped is 1, so the caller shows "... last words…"
+ * rather than silently dropping the end (B19). */
+int layout_wrap_clip(const char *text, int width, int reserve, int *starts, int *lens, int max,
+                     int *clipped);
 
 /* Case-insensitive (ASCII) substring test; an empty needle matches. */
 int layout_contains(const char *hay, const char *needle);

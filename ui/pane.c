@@ -74,7 +74,9 @@ void pane_sync(Pane *p, const Snapshot *s)
             }
         l->n = k;
     }
-    if (l->has_sel) {
+    if (!l->moved) {
+        l->cursor = l->top = 0;      /* nobody chose a row yet: the first one */
+    } else if (l->has_sel) {
         /* keep the cursor on the same object: look near the old place first */
         int found = -1;
         if (l->cursor < l->n && l->ids[l->cursor] == l->sel_id)
@@ -106,6 +108,7 @@ int pane_search(Pane *p, const char *pattern, int dir)
         int i = ((l->cursor + (dir >= 0 ? k : -k)) % l->n + l->n) % l->n;
         if (p->ops->match(p, s, l->items[i], p->search)) {
             l->cursor = i;
+            l->moved = 1;
             layout_scroll(l->n, l->page, &l->cursor, &l->top);
             remember(l);
             return 1;
@@ -175,6 +178,7 @@ PaneResult pane_list_key(Pane *p, int key)
     }
     layout_scroll(l->n, l->page, &l->cursor, &l->top);
     remember(l);
+    l->moved = 1;
     (void)old;
     return PANE_HANDLED | PANE_REDRAW;
 }
@@ -221,12 +225,25 @@ int draw_wrapped(WINDOW *w, int y, int x, int width, int maxlines, const char *t
     int starts[64], lens[64];
     if (maxlines > 64)
         maxlines = 64;
-    int n = layout_wrap(text ? text : "", width, starts, lens, maxlines);
+    if (!text)
+        text = "";
+    /* the box may be shorter than the text, or the window shorter than
+     * the box: either way the last line shown says that more follows */
+    int room = getmaxy(w) - y;
+    if (room < maxlines)
+        maxlines = room > 0 ? room : 0;
+    if (!maxlines)
+        return y;
+    const char *ell = theme_glyphs()->ellipsis;
+    int clipped, ew = layout_width(ell);
+    int n = layout_wrap_clip(text, width, ew + 1, starts, lens, maxlines, &clipped);
     for (int i = 0; i < n && y < getmaxy(w); i++, y++) {
         char line[1024];
-        int len = lens[i] < (int)sizeof line - 1 ? lens[i] : (int)sizeof line - 1;
+        int len = lens[i] < (int)sizeof line - 8 ? lens[i] : (int)sizeof line - 8;
         memcpy(line, text + starts[i], (size_t)len);
         line[len] = '\0';
+        if (clipped && i == n - 1)
+            snprintf(line + len, sizeof line - (size_t)len, " %s", ell);
         draw_text(w, y, x, width, line, a);
     }
     return y;

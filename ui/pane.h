@@ -49,6 +49,9 @@ typedef struct ListView {
     int      page;          /* rows visible at the last draw */
     int64_t  sel_id;
     int      has_sel;
+    int      moved;         /* the user moved the cursor or searched: keep it
+                               on the same object; until then it stays on the
+                               first row whatever the new order (B16) */
 } ListView;
 
 struct Pane {

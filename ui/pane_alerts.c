@@ -69,10 +69,12 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
     case 3: strlcpy_(buf, pane_service_name(s, a->service_id, tmp, sizeof tmp), size); break;
     case 4: strlcpy_(buf, a->type, size); break;
     case 5:
-        if (a->acknowledged)
-            snprintf(buf, size, "acked by %s", a->acknowledged_by[0] ? a->acknowledged_by : "?");
-        else if (a->resolved_at)
+        /* resolved wins: an alert whose condition cleared is over,
+         * whoever acknowledged it on the way (B17) */
+        if (a->resolved_at)
             strlcpy_(buf, "resolved", size);
+        else if (a->acknowledged)
+            snprintf(buf, size, "acked by %s", a->acknowledged_by[0] ? a->acknowledged_by : "?");
         else
             strlcpy_(buf, "OPEN", size);
         *attr = open ? theme_severity(a->severity) : theme_attr(TH_UP);

@@ -1,6 +1,8 @@
 /* pane_audit — the audit log (seed 000's AuditLog), newest first, with
  * the newest SNAPSHOT_MAX_AUDIT entries searchable with `/` and filtered
- * to the matches with `f`. */
+ * to the matches with `f`. The User column is who acted (a user's name,
+ * the console's login name, or system); on alert rows the ID column is
+ * the alert's own id ("#9"), the service's id is in the detail view. */
 #include "panes.h"
 #include "layout.h"
 #include "theme.h"
@@ -21,7 +23,7 @@ static int match(Pane *p, const Snapshot *s, int item, const char *pat)
     (void)p;
     const AuditRow *a = &s->audit[item];
     return layout_contains(a->action, pat) || layout_contains(a->entity, pat) ||
-           layout_contains(a->detail, pat);
+           layout_contains(a->detail, pat) || layout_contains(a->actor, pat);
 }
 
 static const TableCol cols[] = {
@@ -29,7 +31,7 @@ static const TableCol cols[] = {
     {"Action", 14, 30, 2, 0, 0},
     {"Entity", 6, 10, 0, 1, 0},
     {"ID", 3, 7, 0, 2, 1},
-    {"User", 4, 6, 0, 3, 1},
+    {"User", 6, 14, 1, 1, 0},
     {"Detail", 10, 0, 4, 0, 0},
 };
 
@@ -49,12 +51,16 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
             *attr = theme_attr(TH_WARN);
         break;
     case 2: strlcpy_(buf, a->entity, size); break;
-    case 3: snprintf(buf, size, "%lld", (long long)a->entity_id); break;
-    case 4:
-        if (a->user_id)
-            snprintf(buf, size, "%lld", (long long)a->user_id);
+    case 3:
+        if (a->alert_id)
+            snprintf(buf, size, "#%lld", (long long)a->alert_id);
         else
-            strlcpy_(buf, "sys", size);
+            snprintf(buf, size, "%lld", (long long)a->entity_id);
+        break;
+    case 4:
+        strlcpy_(buf, a->actor[0] ? a->actor : "system", size);
+        if (!strcmp(buf, "system"))
+            *attr = theme_attr(TH_DIM);
         break;
     case 5: strlcpy_(buf, a->detail, size); break;
     }
@@ -82,9 +88,20 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
     fmt_time(a->timestamp, t, sizeof t);
     y = draw_kv(w, y, x, width, "Time", A_NORMAL, "%s", t);
     y = draw_kv(w, y, x, width, "Action", A_BOLD, "%s", a->action);
-    y = draw_kv(w, y, x, width, "Entity", A_NORMAL, "%s %lld", a->entity, (long long)a->entity_id);
-    y = draw_kv(w, y, x, width, "User", A_NORMAL, "%lld%s", (long long)a->user_id,
-                a->user_id ? "" : " (system / console)");
+    if (a->alert_id) {
+        char sv[24];
+        y = draw_kv(w, y, x, width, "Entity", A_NORMAL, "Alert #%lld (service %s, id %lld)",
+                    (long long)a->alert_id, pane_service_name(s, a->entity_id, sv, sizeof sv),
+                    (long long)a->entity_id);
+    } else {
+        y = draw_kv(w, y, x, width, "Entity", A_NORMAL, "%s %lld", a->entity,
+                    (long long)a->entity_id);
+    }
+    if (a->user_id)
+        y = draw_kv(w, y, x, width, "User", A_NORMAL, "%s (user id %lld)", a->actor,
+                    (long long)a->user_id);
+    else
+        y = draw_kv(w, y, x, width, "User", A_NORMAL, "%s", a->actor);
     y++;
     draw_wrapped(w, y, x, width, 10, a->detail, A_NORMAL);
 }

@@ -9,7 +9,11 @@
  * switch and a disabled category still stop it; asks first), t retry it
  * through the normal decision, m mark it resolved by hand (asks first).
  * Each is one domain call (src/domain/incidents.h) on the UI's Store; the
- * engine's runner picks the queued incident up.
+ * engine's runner picks the queued incident up. `x` on a category whose
+ * playbook only records (no playbook: the seed's no-op steps) says so in
+ * its question; a run that only recorded ends `no_action`, shown as such.
+ * The line under the title shows the global kill switch, or the
+ * categories stopped by their own kill switch.
  */
 #include "panes.h"
 #include "layout.h"
@@ -67,7 +71,29 @@ static attr_t state_attr(const char *state)
         return theme_attr(TH_WARN);
     if (!strcmp(state, "skipped"))
         return theme_attr(TH_DIM);
+    if (!strcmp(state, "no_action"))       /* the run only recorded: not a fix */
+        return theme_attr(TH_WARN);
     return A_BOLD;
+}
+
+/* " Auto-resolution STOPPED for database (by olga: maintenance), ...;
+ * enabled for the rest " into buf; 0 when no category is stopped. */
+static int stopped_categories(const Snapshot *s, char *buf, size_t size)
+{
+    int n = 0;
+    size_t len = (size_t)snprintf(buf, size, " Auto-resolution STOPPED for ");
+    for (int i = 0; i < s->ncategories && len < size; i++) {
+        const SnapCategory *c = &s->categories[i];
+        if (c->enabled)
+            continue;
+        len += (size_t)snprintf(buf + len, size - len, "%s%s (by %s%s%s)", n ? ", " : "",
+                                c->name, c->kill_actor[0] ? c->kill_actor : "?",
+                                c->kill_reason[0] ? ": " : "", c->kill_reason);
+        n++;
+    }
+    if (len < size)
+        snprintf(buf + len, size - len, "; enabled for the rest ");
+    return n;
 }
 
 static const IncidentProgress *progress(const Snapshot *s, int item)
@@ -104,15 +130,18 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
 static void draw(Pane *p, WINDOW *w, const Snapshot *s)
 {
     int width = getmaxx(w), h = getmaxy(w);
-    int counts[5] = {0};
-    static const char *const states[5] = {"open", "resolving", "resolved", "failed", "skipped"};
+    int counts[6] = {0};
+    static const char *const states[6] = {"open", "resolving", "resolved", "failed", "skipped",
+                                           "no_action"};
     for (int i = 0; i < s->nincidents; i++)
-        for (int k = 0; k < 5; k++)
+        for (int k = 0; k < 6; k++)
             counts[k] += !strcmp(s->incidents[i].state, states[k]);
-    char sum[200], t[64], line[1024];
+    char sum[240], t[64], line[1024];
     snprintf(sum, sizeof sum,
              "%d incidents: %d open, %d resolving, %d resolved, %d failed, %d skipped",
              s->nincidents, counts[0], counts[1], counts[2], counts[3], counts[4]);
+    if (counts[5])
+        snprintf(sum + strlen(sum), sizeof sum - strlen(sum), ", %d no action", counts[5]);
     draw_title(w, p, sum);
 
     if (s->kill_switch) {
@@ -122,6 +151,10 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
                  t, s->kill_actor[0] ? s->kill_actor : "?", s->kill_reason);
         mvwhline(w, 1, 0, ' ' | theme_attr(TH_KILL), width);
         draw_text(w, 1, 0, width, line, theme_attr(TH_KILL));
+    } else if (stopped_categories(s, line, sizeof line)) {
+        /* B18: a category's own kill switch is as loud as the global one */
+        mvwhline(w, 1, 0, ' ' | theme_attr(TH_WARN), width);
+        draw_text(w, 1, 0, width, line, theme_attr(TH_WARN));
     } else {
         draw_text(w, 1, 1, width - 2,
                   "Auto-resolution enabled (K: kill switch; x resolve now, t retry, "
@@ -298,8 +331,13 @@ static PaneResult on_key(Pane *p, int key)
     }
     if (key == 'x') {
         a->forced = 1;
-        snprintf(q, sizeof q, "Run the %s playbook for %s now (confidence %.0f%% waived)?",
-                 r->category, r->incident_id, r->confidence * 100);
+        if (!snapshot_category_acts(s, r->category))
+            /* B7: say it before asking, not after a "resolved" that fixed nothing */
+            snprintf(q, sizeof q, "The %s playbook does nothing: no step acts, they only "
+                     "record. Run it for %s anyway?", r->category, r->incident_id);
+        else
+            snprintf(q, sizeof q, "Run the %s playbook for %s now (confidence %.0f%% waived)?",
+                     r->category, r->incident_id, r->confidence * 100);
         ui_confirm(p->ui, q, resolve_answer, a);
     } else {
         snprintf(q, sizeof q, "Mark %s resolved by hand?", r->incident_id);

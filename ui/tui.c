@@ -12,7 +12,7 @@
  * The console holds one reference to the newest Snapshot and one to the
  * newest SnapMetrics. After a write of its own it builds a snapshot from
  * its own Store and publishes it in the box (so nothing older replaces
- * it), then kicks the engine.
+ * it), then wakes the engine (evaluation only, never probes).
  *
  * Terminal restore: endwin() on every normal path; for crashes the
  * terminfo strings that undo curses (rmcup, cnorm, sgr0, rmkx) and the
@@ -25,6 +25,7 @@
 #include "theme.h"
 #include "log.h"
 #include "util.h"
+#include "store/audit_repo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,6 +125,21 @@ static void remove_crash_handlers(void)
     util_set_emergency_hook(NULL);
 }
 
+/* D5 (reliability review): with XON/XOFF flow control on, Ctrl-S froze
+ * the screen until Ctrl-Q, with no hint. Turn IXON/IXOFF off for the
+ * console (ISIG stays: Ctrl-C still quits) and make that curses' program
+ * mode, so its own resets keep it; endwin() restores the shell mode saved
+ * at newterm, and the crash path restores saved_tio. */
+static void no_flow_control(void)
+{
+    struct termios t;
+    if (tcgetattr(STDIN_FILENO, &t) < 0)
+        return;
+    t.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
+        def_prog_mode();
+}
+
 /* Alerts in the first snapshot: a screenful and more; the rest follows
  * right after the first frame (snapshot_build_capped). */
 #define UI_FIRST_ALERTS 500
@@ -202,7 +218,7 @@ static void set_snapshot(Ui *ui, Snapshot *s)
     ui->dirty |= DIRTY_BODY | DIRTY_STATUS | DIRTY_TABS;
 }
 
-void ui_after_write(Ui *ui, int kick)
+void ui_after_write(Ui *ui, int wake)
 {
     int primary = ui->opts.is_primary ? ui->opts.is_primary(ui->opts.ctx) : 0;
     Snapshot *s = snapshot_build(ui->st, primary, ui->snap ? ui->snap->tick_at : 0);
@@ -211,8 +227,8 @@ void ui_after_write(Ui *ui, int kick)
             snapshot_box_publish(ui->opts.box, snapshot_ref(s));
         set_snapshot(ui, s);
     }
-    if (kick && ui->opts.kick)
-        ui->opts.kick(ui->opts.ctx);
+    if (wake && ui->opts.wake)
+        ui->opts.wake(ui->opts.ctx);
 }
 
 /* Once a second: when another connection committed (a viewer console,
@@ -402,6 +418,13 @@ static void handle_key(Ui *ui, int key)
         ui->dirty |= DIRTY_LAYOUT;
         return;
     }
+    /* Too small: nothing is visible, so nothing takes keys, an open
+     * prompt included (B22); q still quits. */
+    if (ui->too_small) {
+        if (key == 'q')
+            ui->quit = 1;
+        return;
+    }
     if (ui->prompt) {
         prompt_key(ui, key);
         return;
@@ -409,11 +432,6 @@ static void handle_key(Ui *ui, int key)
     if (ui->msg[0]) {
         ui->msg[0] = '\0';
         ui->dirty |= DIRTY_MSG;
-    }
-    if (ui->too_small) {
-        if (key == 'q')
-            ui->quit = 1;
-        return;
     }
     if (ui->help) {
         keys_help_key(ui, key);
@@ -481,20 +499,56 @@ static void who_am_i(char *buf, size_t size)
     strlcpy_(buf, u && *u ? u : "console", size);
 }
 
-int tui_run(const TuiOpts *opts, char *err, size_t errsz)
+int tui_check_terminal(char *err, size_t errsz)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         snprintf(err, errsz, "the console needs a terminal (use --headless without one)");
         return -ENOTTY;
     }
+    const char *term = getenv("TERM");
+    if (!term || !*term) {
+        snprintf(err, errsz, "TERM is not set; try TERM=xterm-256color");
+        return -ENOTTY;
+    }
+    /* setupterm, not newterm: it allocates only the TERMINAL, which
+     * del_curterm frees whatever the answer (newterm on an unknown TERM
+     * left a SCREEN behind that nothing can free, B20) */
+    int e = 0;
+    if (setupterm(term, STDOUT_FILENO, &e) != OK) {
+        if (cur_term)
+            del_curterm(cur_term);
+        snprintf(err, errsz, "cannot use the terminal (TERM=%s%s); try TERM=xterm-256color",
+                 term, e == -1 ? ": no terminfo database" : " is unknown");
+        return -ENOTTY;
+    }
+    const char *cup = tigetstr("cup");
+    int hardcopy = tigetflag("hc") > 0, generic = tigetflag("gn") > 0;
+    int ok = cup && cup != (char *)-1 && !hardcopy && !generic;
+    del_curterm(cur_term);
+    if (!ok) {
+        snprintf(err, errsz, "the terminal TERM=%s cannot move the cursor, which the console "
+                 "needs; try TERM=xterm-256color (or --headless)", term);
+        return -ENOTTY;
+    }
+    return 0;
+}
+
+int tui_run(const TuiOpts *opts, char *err, size_t errsz)
+{
+    int rc = tui_check_terminal(err, errsz);
+    if (rc < 0)
+        return rc;
     Ui *ui = xcalloc(1, sizeof *ui);
     ui->opts = *opts;
     who_am_i(ui->actor, sizeof ui->actor);
-    int rc = store_open(opts->db_path, &ui->st, err, errsz);
+    rc = store_open(opts->db_path, &ui->st, err, errsz);
     if (rc < 0) {
         free(ui);
         return rc;
     }
+    /* every audit row this connection writes names the login user (B4) */
+    if (audit_repo_set_session_actor(ui->st, ui->actor) < 0)
+        log_warn("tui: cannot name the console's audit actor; rows say system");
     Timing tm = {.f = NULL, .first_frame_ms = -1};
     const char *tpath = getenv("RESOPS_TUI_TIMING");
     if (tpath && *tpath && (tm.f = fopen(tpath, "w")) != NULL)
@@ -534,6 +588,7 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
     cbreak();
     noecho();
     nonl();
+    no_flow_control();
     intrflush(stdscr, FALSE);
     curs_set(0);
     theme_init();

@@ -23,12 +23,24 @@ typedef struct TuiOpts {
     const char     *db_path;
     SnapshotBox    *box;
     const sigset_t *signals;       /* blocked set: SIGWINCH resizes, the rest quit */
-    void          (*kick)(void *ctx);       /* run an engine tick now (`r`) */
+    void          (*kick)(void *ctx);       /* run an engine tick now (`r` only) */
+    void          (*wake)(void *ctx);       /* after a write: re-evaluate, publish;
+                                               never a round of probes (B3) */
     int           (*is_primary)(void *ctx); /* 1 engine, 0 viewer */
     void           *ctx;
-    const char     *listen_addr;   /* the API's address, NULL/"" = none */
+    const char     *listen_addr;   /* this process's API address, NULL/"" = none */
+    /* the address the engine of this database serves its API on (what a
+     * viewer shows): 1 and buf, 0 none; may be NULL */
+    int           (*engine_api)(void *ctx, char *buf, size_t size);
     int64_t         started_ms;    /* util_mono_ms() at process start */
 } TuiOpts;
+
+/* Can the console run here? Both ends a terminal, TERM known to terminfo
+ * and able to address the cursor (TERM=dumb, hardcopy and generic
+ * terminals cannot). 0, or -ENOTTY with a message for the user. Leaves
+ * nothing allocated. main.c calls it before it creates anything (a demo
+ * database); tui_run calls it again. */
+int tui_check_terminal(char *err, size_t errsz);
 
 /* Run until `q`, `:q`, a quit signal or a closed terminal. Returns 0, or
  * the number of the quit signal, or a negative errno with err filled when

@@ -52,6 +52,9 @@ struct Ui {
 void frame_draw_tabs(Ui *ui);
 void frame_draw_status(Ui *ui);
 void frame_draw_message(Ui *ui);
+/* The API address to show: 1 this process's own, 2 the engine's (a
+ * viewer), 0 none (buf ""). */
+int  frame_api_address(Ui *ui, char *buf, size_t size);
 
 /* keys.c: the key table */
 void keys_dispatch(Ui *ui, int key);

@@ -33,10 +33,11 @@ void ui_confirm(Ui *ui, const char *question, UiAnswerFn fn, void *arg);
 /* Ask a line of text. */
 void ui_prompt(Ui *ui, const char *label, UiAnswerFn fn, void *arg);
 /* After a write: rebuild the snapshot from the UI's connection now (and
- * publish it), so the change shows at once; kick = 1 also asks the
- * engine for a tick (a change the engine must act on: status, kill
- * switch). An acknowledgement needs no tick. */
-void ui_after_write(Ui *ui, int kick);
+ * publish it), so the change shows at once; wake = 1 also asks the
+ * engine to re-evaluate risk, SLA and alerts (a status or kill-switch
+ * change). A wake never runs probes: what the operator presses must not
+ * change when checks run (B3). An acknowledgement needs no wake. */
+void ui_after_write(Ui *ui, int wake);
 /* The newest metrics history (may be NULL). */
 const SnapMetrics *ui_metrics(Ui *ui);
 /* The service selected in the Services pane (0 = none); Dependencies and

@@ -4,7 +4,10 @@
 -- B2: a failed auto-resolution always raises a Critical alert for a human,
 -- also when the incident names no service. alert.service_id becomes
 -- nullable and alert.incident_id names the incident of such an alert
--- (SQLite cannot drop NOT NULL in place: the table is rebuilt, ids kept).
+-- (SQLite cannot drop NOT NULL in place: the table is rebuilt, ids kept,
+-- and its AUTOINCREMENT sequence from 0006 kept: ids are never reused).
+-- store/db.c runs migrations with foreign_keys off, so no DROP cascades.
+CREATE TEMP TABLE alert_seq AS SELECT seq FROM sqlite_sequence WHERE name = 'alert';
 CREATE TABLE alert_new (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     service_id   INTEGER REFERENCES service(id) ON DELETE CASCADE,   -- NULL: incident-level
@@ -28,13 +31,18 @@ CREATE INDEX alert_created ON alert(created_at, id);
 CREATE INDEX alert_open ON alert(service_id, type) WHERE acknowledged = 0 AND resolved_at IS NULL;
 CREATE INDEX alert_unresolved ON alert(service_id, type) WHERE resolved_at IS NULL;
 CREATE INDEX alert_incident ON alert(incident_id, type) WHERE incident_id IS NOT NULL;
+INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'alert', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'alert');
+UPDATE sqlite_sequence
+   SET seq = max(seq, coalesce((SELECT max(seq) FROM alert_seq), 0),
+                 coalesce((SELECT max(id) FROM alert), 0))
+ WHERE name = 'alert';
+DROP TABLE alert_seq;
 
 -- B7: a run whose steps only record ends 'no_action' (nothing was done),
 -- never 'resolved'. The state's CHECK gains that value: the table is
--- rebuilt (rowids kept: notifications use them). Dropping the old table
--- cascades into playbook_run (foreign keys are on during migrations), so
--- its rows are kept aside and put back.
-CREATE TEMP TABLE playbook_run_keep AS SELECT * FROM playbook_run;
+-- rebuilt (rowids kept: notifications use them; playbook_run's
+-- REFERENCES incident names the table, so it holds for the new one).
 CREATE TABLE incident_new (
     incident_id      TEXT PRIMARY KEY,
     title            TEXT NOT NULL,
@@ -75,8 +83,6 @@ ALTER TABLE incident_new RENAME TO incident;
 CREATE INDEX incident_queue ON incident(queued_at) WHERE queued_at IS NOT NULL;
 CREATE INDEX incident_state ON incident(state);
 CREATE INDEX incident_service ON incident(service_id, created_at) WHERE service_id IS NOT NULL;
-INSERT INTO playbook_run SELECT * FROM playbook_run_keep;
-DROP TABLE playbook_run_keep;
 
 -- D4: commands and URLs come only from the playbook file on the host. A
 -- stored playbook with a command or http step came through the API (or

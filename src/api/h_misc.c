@@ -64,17 +64,9 @@ void h_alerts_update(ApiReq *rq, ApiResp *rs)
     int has_ack = api_field_bool(rs, b, "acknowledged", &ack);
     if (has_ack < 0)
         goto out;
-    if (!has_ack) {                 /* the seed keeps the current value */
-        AlertRow a;
-        r = alert_repo_get(rq->st, id, &a);
-        if (r <= 0) {
-            if (r == 0)
-                api_send_error(rs, 404, "Alert not found");
-            else
-                api_send_error(rs, 500, "Failed to update alert due to database error");
-            goto out;
-        }
-        ack = a.acknowledged;
+    if (!has_ack) {                 /* B6: never guess; the seed's code un-acked */
+        api_send_error(rs, 400, "Field 'acknowledged' is required (true or false)");
+        goto out;
     }
     char err[256];
     r = alerts_ack(rq->st, id, ack, rq->user->id, rq->user->username, rq->now, err, sizeof err);

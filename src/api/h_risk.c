@@ -78,6 +78,15 @@ void h_risk_manual(ApiReq *rq, ApiResp *rs)
     const cJSON *level_j = cJSON_GetObjectItemCaseSensitive(b, "risk_level");
     const char *reason, *level;
     int critical = 0;
+    /* a wrong type names its field before "required" (B15) */
+    if (score_j && !cJSON_IsNull(score_j) && !cJSON_IsNumber(score_j)) {
+        api_send_error(rs, 400, "Field 'risk_score' must be an integer between 0 and 100");
+        goto out;
+    }
+    if (level_j && !cJSON_IsNull(level_j) && !cJSON_IsString(level_j)) {
+        api_send_error(rs, 400, "Field 'risk_level' must be a string: Low, Medium, or High");
+        goto out;
+    }
     if (!score_j || cJSON_IsNull(score_j) || !level_j || cJSON_IsNull(level_j) ||
         (cJSON_IsString(level_j) && !*level_j->valuestring)) {
         api_send_error(rs, 400, "Risk score and risk level are required");

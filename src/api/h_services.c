@@ -24,15 +24,6 @@ typedef struct Patch {
     int64_t     *deps;
 } Patch;
 
-static int str_max(ApiResp *rs, const char *key, const char *v, size_t max)
-{
-    if (v && strlen(v) > max) {
-        api_send_error(rs, 400, "Field '%s' must be at most %zu characters", key, max);
-        return -1;
-    }
-    return 0;
-}
-
 static int minutes(ApiResp *rs, const cJSON *b, const char *key, int *has, int *is_null, int *v)
 {
     int64_t x;
@@ -61,12 +52,11 @@ static int parse_patch(ApiResp *rs, const cJSON *b, Patch *out)
     if ((r = api_field_str(rs, b, "description", &p->description, &null_desc)) < 0)
         return -1;
     p->has_description = r;
-    if ((r = api_field_str(rs, b, "criticality", &p->criticality, &null_crit)) < 0 ||
-        str_max(rs, "criticality", p->criticality, 20) < 0)
+    /* text rules, enumerations and limits: the domain (services.h) */
+    if ((r = api_field_str(rs, b, "criticality", &p->criticality, &null_crit)) < 0)
         return -1;
     p->has_criticality = r;
-    if ((r = api_field_str(rs, b, "impact", &p->impact, &null_imp)) < 0 ||
-        str_max(rs, "impact", p->impact, 50) < 0)
+    if ((r = api_field_str(rs, b, "impact", &p->impact, &null_imp)) < 0)
         return -1;
     p->has_impact = r;
     if (minutes(rs, b, "rto", &p->has_rto, &p->rto_null, &p->rto) < 0 ||
@@ -79,6 +69,15 @@ static int parse_patch(ApiResp *rs, const cJSON *b, Patch *out)
         return -1;
     p->has_deps = r;                /* null = an empty list */
     p->deps = out->deps;
+    const char *created;           /* ours (B12): since when the service exists */
+    if ((r = api_field_str(rs, b, "created_at", &created, NULL)) < 0)
+        return -1;
+    if (r == 1 && (util_parse_iso8601(created, &p->created_at) < 0 || p->created_at <= 0)) {
+        api_send_error(rs, 400, "Field 'created_at' must be an ISO 8601 time "
+                                "(YYYY-MM-DDTHH:MM:SS)");
+        return -1;
+    }
+    p->has_created_at = r;
     return 0;
 }
 
@@ -175,6 +174,7 @@ void h_services_create(ApiReq *rq, ApiResp *rs)
         .has_rpo = p->has_rpo && !p->rpo_null, .rpo = p->rpo,
         .signed_off = p->signed_off,
         .deps = p->deps, .ndeps = p->ndeps, .has_deps = p->has_deps,
+        .created_at = p->has_created_at ? p->created_at : 0,
     };
     char err[512];
     int64_t id = 0;
@@ -261,7 +261,7 @@ void h_services_status(ApiReq *rq, ApiResp *rs)
         api_send_error(rs, 400, "Status must be one of: Up, Down, Degraded, Unknown");
         goto out;
     }
-    char err[256], reason[160];
+    char err[256], reason[400];
     snprintf(reason, sizeof reason, "Reported %s by %s", status_name(status),
              rq->user->username);
     r = services_set_status(rq->st, rq->id, status, SET_BY_USER, rq->user->id, reason, rq->now,
@@ -282,6 +282,7 @@ void h_services_bia_put(ApiReq *rq, ApiResp *rs)
     Patch pa;
     if (parse_patch(rs, b, &pa) == 0) {
         pa.p.has_name = pa.p.has_description = 0;      /* BIA fields only */
+        pa.p.has_created_at = 0;
         char err[512];
         int r = catalog_bia_put(rq->st, rq->id, &pa.p, rq->user->id, rq->now, err, sizeof err);
         if (r < 0)
@@ -382,7 +383,7 @@ static int add_downtime(void *ctx, const Listing *l, const ListingValue *v)
 
 void h_services_downtime_get(ApiReq *rq, ApiResp *rs)
 {
-    char name[128];
+    char name[SERVICE_NAME_BUF];
     int r = service_repo_name(rq->st, rq->id, name, sizeof name);
     if (r <= 0) {
         if (r == 0)

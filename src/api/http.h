@@ -58,7 +58,7 @@ void api_send_error(ApiResp *rs, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void api_send_message(ApiResp *rs, int status, const char *message);
 /* Status for a domain function's -errno: EINVAL/EEXIST 400, EACCES 401,
- * EPERM 403, ENOENT 404, EAGAIN 429, else 500. */
+ * EPERM 403, ENOENT 404, ENOTUNIQ 409, EAGAIN 429, else 500. */
 int  api_status_of(int neg_errno);
 
 /* The body as a JSON object (caller deletes), or NULL with 400 sent:

@@ -49,6 +49,7 @@ int api_status_of(int r)
     case EPERM: return 403;
     case ENOENT: return 404;
     case EAGAIN: return 429;
+    case ENOTUNIQ: return 409;      /* a name another entity already has */
     default: return 500;
     }
 }
@@ -74,6 +75,16 @@ cJSON *api_body_object(ApiReq *rq, ApiResp *rs)
     if (!cJSON_IsObject(o)) {
         cJSON_Delete(o);
         api_send_error(rs, 400, "Request body must be a JSON object");
+        return NULL;
+    }
+    /* cJSON ends a string at a NUL ("\u0000" or a raw zero byte): refuse
+     * it rather than store a silently shortened value (B9). */
+    char key[64];
+    if (util_json_find_nul(rq->body, rq->body_len, key, sizeof key)) {
+        cJSON_Delete(o);
+        if (util_text_check("", key, 0, UTIL_TEXT_LINE, NULL, 0) < 0)
+            strlcpy_(key, "?", sizeof key);
+        api_send_error(rs, 400, "Field '%s' must not contain NUL characters", key);
         return NULL;
     }
     return o;

@@ -33,7 +33,8 @@ static int raise_locked(Store *st, int64_t service_id, const char *type, AlertSe
         return -EIO;
     char action[100];
     snprintf(action, sizeof action, "Alert Created (%s)", type);
-    if (audit_repo_add(st, action, "Alert", service_id, AUDIT_SYSTEM_USER, message, now) < 0)
+    if (audit_repo_add_alert(st, action, id, service_id, AUDIT_SYSTEM_USER, NULL, message,
+                             now) < 0)
         return -EIO;
     /* The notification is an outbox row of this same transaction (design
      * rule 5); a severity change names the severity it replaces. */
@@ -91,10 +92,11 @@ int alerts_ack(Store *st, int64_t alert_id, int acknowledged, int64_t user_id,
     }
     if (alert_repo_set_ack(st, alert_id, acknowledged, actor, now) < 0)
         goto io_rb;
-    char detail[160];
+    char detail[512];          /* room for a username of 80 UTF-8 characters */
     snprintf(detail, sizeof detail, "alert %lld %s by %s", (long long)alert_id,
              acknowledged ? "acknowledged" : "unacknowledged", actor ? actor : "system");
-    if (audit_repo_add(st, "Alert Acknowledged", "Alert", a.service_id, user_id, detail, now) < 0)
+    if (audit_repo_add_alert(st, "Alert Acknowledged", alert_id, a.service_id, user_id, actor,
+                             detail, now) < 0)
         goto io_rb;
     if (store_commit(st) < 0)
         goto io;

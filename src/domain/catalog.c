@@ -44,7 +44,7 @@ static int begin_for(Store *st, int64_t id, char *name, size_t namesz, char *err
         snprintf(err, errsz, IO_ERROR);
         return -EIO;
     }
-    char tmp[128];
+    char tmp[SERVICE_NAME_BUF];
     int r = service_repo_name(st, id, name ? name : tmp, name ? namesz : sizeof tmp);
     if (r < 0)
         return fail_io(st, err, errsz);
@@ -70,7 +70,13 @@ static int commit(Store *st, char *err, size_t errsz)
 static int apply_bia(Store *st, int64_t sid, const ServicePatch *p, int create,
                      char *err, size_t errsz)
 {
+    const char *crit = NULL, *impact = NULL;
+    if ((p->has_criticality && services_canon_criticality(p->criticality, &crit, err, errsz) < 0) ||
+        (p->has_impact && services_canon_impact(p->impact, &impact, err, errsz) < 0))
+        return -EINVAL;
     if (p->has_deps) {
+        if (services_check_self_dep(sid, p->deps, p->ndeps, err, errsz) < 0)
+            return -EINVAL;
         int ok = services_check_deps(st, p->deps, p->ndeps, err, errsz);
         if (ok < 0)
             return -EIO;
@@ -85,9 +91,9 @@ static int apply_bia(Store *st, int64_t sid, const ServicePatch *p, int create,
                   p->has_signed_off;
     if (have || create || touches) {
         BiaFields b = {
-            .criticality = p->has_criticality ? p->criticality
+            .criticality = p->has_criticality ? crit
                            : cur.has_criticality ? cur.criticality : NULL,
-            .impact = p->has_impact ? p->impact : cur.has_impact ? cur.impact : NULL,
+            .impact = p->has_impact ? impact : cur.has_impact ? cur.impact : NULL,
             .has_rto = p->has_rto ? !p->rto_null : cur.has_rto,
             .rto = p->has_rto ? p->rto : cur.rto,
             .has_rpo = p->has_rpo ? !p->rpo_null : cur.has_rpo,
@@ -102,28 +108,51 @@ static int apply_bia(Store *st, int64_t sid, const ServicePatch *p, int create,
     return 0;
 }
 
-int catalog_service_update(Store *st, int64_t id, const ServicePatch *p, int64_t user_id,
-                           int64_t now, char *err, size_t errsz)
+/* catalog_service_update once the text is checked; new_name is trimmed
+ * (NULL = keep the name). */
+static int update_locked(Store *st, int64_t id, const ServicePatch *p, const char *new_name,
+                         int64_t user_id, int64_t now, char *err, size_t errsz)
 {
-    if (p->has_name && (!p->name || !*p->name)) {
-        snprintf(err, errsz, "Service name is required");
-        return -EINVAL;
-    }
-    if (p->has_name && strlen(p->name) > 100) {
-        snprintf(err, errsz, "Service name must be at most 100 characters");
-        return -EINVAL;
-    }
-    char name[128];
+    char name[SERVICE_NAME_BUF];
     int r = begin_for(st, id, name, sizeof name, err, errsz);
     if (r < 0)
         return r;
+    if (new_name) {
+        int taken = services_name_taken(st, new_name, id, err, errsz);
+        if (taken < 0)
+            return fail_io(st, err, errsz);
+        if (taken) {
+            store_rollback(st);
+            return -ENOTUNIQ;
+        }
+    }
     if ((p->has_name || p->has_description) &&
-        service_repo_update(st, id, p->has_name ? p->name : NULL,
-                            p->has_description ? p->description : NULL) < 0)
-        return fail_io(st, err, errsz);
+        (r = service_repo_update(st, id, new_name,
+                                 p->has_description ? p->description : NULL)) < 0) {
+        if (r != -EEXIST)
+            return fail_io(st, err, errsz);
+        store_rollback(st);          /* lost a race with another writer */
+        snprintf(err, errsz, "A service named '%s' already exists", new_name);
+        return -ENOTUNIQ;
+    }
     if (p->has_description && !p->description &&
         service_repo_set_description(st, id, NULL) < 0)
         return fail_io(st, err, errsz);
+    if (p->has_created_at) {
+        int64_t first = 0;
+        if (downtime_repo_first_start(st, id, &first) < 0)
+            return fail_io(st, err, errsz);
+        if (first && first < p->created_at) {
+            store_rollback(st);
+            char when[32];
+            util_iso8601(first, when, sizeof when);
+            snprintf(err, errsz, "Field 'created_at' cannot be after the service's first "
+                     "downtime (%s)", when);
+            return -EINVAL;
+        }
+        if (service_repo_set_created_at(st, id, p->created_at) < 0)
+            return fail_io(st, err, errsz);
+    }
     r = apply_bia(st, id, p, 0, err, errsz);
     if (r == -EINVAL) {
         store_rollback(st);
@@ -131,15 +160,32 @@ int catalog_service_update(Store *st, int64_t id, const ServicePatch *p, int64_t
     }
     if (r < 0 ||
         audit_repo_add(st, "Service Updated", "Service", id, user_id,
-                       p->has_name ? p->name : name, now) < 0)
+                       new_name ? new_name : name, now) < 0)
         return fail_io(st, err, errsz);
     return commit(st, err, errsz);
+}
+
+int catalog_service_update(Store *st, int64_t id, const ServicePatch *p, int64_t user_id,
+                           int64_t now, char *err, size_t errsz)
+{
+    if (p->has_name && (!p->name || !*p->name)) {
+        snprintf(err, errsz, "Service name is required");
+        return -EINVAL;
+    }
+    char *trimmed = p->has_name ? util_trim_dup(p->name) : NULL;
+    int r = services_check_text(trimmed, p->has_description ? p->description : NULL, err, errsz);
+    if (r == 0 && p->has_created_at)
+        r = services_check_created(p->created_at, now, err, errsz);
+    if (r == 0)
+        r = update_locked(st, id, p, trimmed, user_id, now, err, errsz);
+    free(trimmed);
+    return r;
 }
 
 int catalog_service_delete(Store *st, int64_t id, int64_t user_id, int64_t now,
                            char *err, size_t errsz)
 {
-    char name[128];
+    char name[SERVICE_NAME_BUF];
     int r = begin_for(st, id, name, sizeof name, err, errsz);
     if (r < 0)
         return r;
@@ -192,17 +238,35 @@ int catalog_downtime_log(Store *st, int64_t service_id, int64_t start, int64_t e
                          const char *reason, int64_t user_id, int64_t now,
                          char *err, size_t errsz)
 {
+    char when[32];
     if (end && end < start) {
         snprintf(err, errsz, "End time cannot be before start time");
         return -EINVAL;
     }
-    if (reason && strlen(reason) > 255) {
-        snprintf(err, errsz, "Reason must be at most 255 characters");
+    if (start > now + CATALOG_CLOCK_SKEW_S || end > now + CATALOG_CLOCK_SKEW_S) {
+        util_iso8601(now, when, sizeof when);
+        snprintf(err, errsz, "Field '%s' cannot be in the future (server time %s)",
+                 end > now + CATALOG_CLOCK_SKEW_S ? "end_time" : "start_time", when);
         return -EINVAL;
     }
+    if (util_text_check("reason", reason, CATALOG_REASON_MAX, UTIL_TEXT_LINE, err, errsz) < 0)
+        return -EINVAL;
     int r = begin_for(st, service_id, NULL, 0, err, errsz);
     if (r < 0)
         return r;
+    int64_t created = 0;
+    if (service_repo_created_at(st, service_id, &created) < 0)
+        return fail_io(st, err, errsz);
+    /* A downtime lies within the service's life, so it never lasts
+     * longer than the service has existed (a service from before 0006
+     * with no known creation time: no bound; created_at can be set). */
+    if (created > 0 && start < created - CATALOG_CLOCK_SKEW_S) {
+        store_rollback(st);
+        util_iso8601(created, when, sizeof when);
+        snprintf(err, errsz, "Field 'start_time' cannot be before the service existed (created "
+                 "%s; set the service's created_at to log older downtimes)", when);
+        return -EINVAL;
+    }
     if (downtime_repo_insert(st, service_id, start, end,
                                     reason ? reason : "Not specified") < 0 ||
         audit_repo_add(st, "Downtime Logged", "Downtime", service_id, user_id, NULL, now) < 0)
@@ -244,11 +308,20 @@ int catalog_integration_add(Store *st, int64_t service_id, const char *type,
         snprintf(err, errsz, "Service ID, type, and config are required");
         return -EINVAL;
     }
-    if (strlen(type) > 50) {
-        snprintf(err, errsz, "Type must be at most 50 characters");
+    if (util_text_check("type", type, CATALOG_TYPE_MAX, UTIL_TEXT_LINE | UTIL_TEXT_NONBLANK,
+                        err, errsz) < 0)
+        return -EINVAL;
+    /* strings inside the config come back verbatim from GET: same rules */
+    if (!util_utf8_valid(config_json, strlen(config_json))) {
+        snprintf(err, errsz, "Field 'config' must be valid UTF-8");
         return -EINVAL;
     }
-    char name[128];
+    if (util_utf8_len(config_json) > CATALOG_CONFIG_MAX) {
+        snprintf(err, errsz, "Field 'config' must be at most %d characters as JSON",
+                 CATALOG_CONFIG_MAX);
+        return -EINVAL;
+    }
+    char name[SERVICE_NAME_BUF];
     int r = begin_for(st, service_id, name, sizeof name, err, errsz);
     if (r < 0)
         return r;
@@ -303,6 +376,15 @@ int catalog_risk_manual(Store *st, int64_t service_id, int score, const char *le
         snprintf(err, errsz, "Risk level must be Low, Medium, or High");
         return -EINVAL;
     }
+    /* the level is a function of the score (seed 000 §3.2's thresholds) */
+    RiskLevel want = risk_level_of(score);
+    if (lv != want) {
+        snprintf(err, errsz, "Field 'risk_level' must be %s for a risk score of %d (High from "
+                 "80, Medium from 50, else Low)", risk_level_name(want), score);
+        return -EINVAL;
+    }
+    if (util_text_check("reason", reason, CATALOG_RISK_REASON_MAX, 0, err, errsz) < 0)
+        return -EINVAL;
     int r = begin_for(st, service_id, NULL, 0, err, errsz);
     if (r < 0)
         return r;

@@ -16,6 +16,15 @@
 #include <stdint.h>
 #include "store/db.h"
 #include "domain/rules.h"
+#include "domain/services.h"
+
+/* Limits (characters, i.e. code points) and the clock skew a client may
+ * have when it logs a downtime that just ended. */
+#define CATALOG_REASON_MAX      255    /* downtime reason (seed: String(255)) */
+#define CATALOG_TYPE_MAX        50     /* integration type (seed: String(50)) */
+#define CATALOG_CONFIG_MAX      8000   /* integration config, as JSON text */
+#define CATALOG_RISK_REASON_MAX 2000   /* manual risk reason */
+#define CATALOG_CLOCK_SKEW_S    SERVICES_CLOCK_SKEW_S
 
 /* A partial update: has_x = the field was given (a given NULL string
  * clears it). */
@@ -30,6 +39,8 @@ typedef struct ServicePatch {
     int         has_deps;
     const int64_t *deps;
     int         ndeps;
+    int         has_created_at;   /* ours (B12): since when the service exists */
+    int64_t     created_at;
 } ServicePatch;
 
 /* Seed 000 PUT /api/services: name/description and, when given, BIA
@@ -57,7 +68,11 @@ int catalog_bia_delete(Store *st, int64_t service_id, int64_t user_id, int64_t n
                        char *err, size_t errsz);
 
 /* Seed 000 POST /api/services/<id>/downtime. end 0 = still open; reason
- * NULL → "Not specified". -EINVAL "End time cannot be before start time".
+ * NULL → "Not specified". -EINVAL "End time cannot be before start time",
+ * a start or end in the future (beyond CATALOG_CLOCK_SKEW_S), a start
+ * before the service's created_at (when known: so no downtime lasts
+ * longer than the service has existed),
+ * a reason that is not one line of at most CATALOG_REASON_MAX characters.
  * Audits "Downtime Logged" / "Downtime" / service id. */
 int catalog_downtime_log(Store *st, int64_t service_id, int64_t start, int64_t end,
                          const char *reason, int64_t user_id, int64_t now,
@@ -79,7 +94,9 @@ int catalog_risk_save(Store *st, int64_t service_id, const char *created_by, int
                       int64_t now, RiskResult *out, char *err, size_t errsz);
 
 /* Seed 000 POST/PUT /api/risk/<id>/manual: append a manual risk row.
- * score 0..100, level Low|Medium|High (validated here too). reason NULL →
+ * score 0..100, level Low|Medium|High and the one the score gives
+ * (risk_level_of: the automated formula's thresholds); reason at
+ * most CATALOG_RISK_REASON_MAX characters. reason NULL →
  * "". Audits "Manual Risk Score Added" (update = 0) or "Manual Risk Score
  * Updated" (update = 1) / "Risk". */
 int catalog_risk_manual(Store *st, int64_t service_id, int score, const char *level,
@@ -90,7 +107,7 @@ int catalog_risk_manual(Store *st, int64_t service_id, int score, const char *le
 /* Seed 000 GET /api/services/<id>/health. */
 typedef struct HealthInfo {
     int64_t    service_id;
-    char       name[101];
+    char       name[401];        /* SERVICE_NAME_BUF */
     char       status[21];        /* "Unknown" when never set */
     int64_t    last_updated;      /* 0 = null */
     int        has_bia;
@@ -99,7 +116,7 @@ typedef struct HealthInfo {
     int        has_rto, rto, has_rpo, rpo;
     int        has_downtime;      /* latest downtime */
     int64_t    downtime_start;
-    char       downtime_reason[256];
+    char       downtime_reason[1024]; /* 255 characters of UTF-8 */
     int        has_downtime_reason;
     const char *overall_health;   /* Healthy | Degraded | Unhealthy */
     RiskResult risk;

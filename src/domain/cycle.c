@@ -250,6 +250,7 @@ static int evaluate(Store *st, Inputs *in, int64_t now, CycleStats *cs)
                              changed, sid, ALERT_HIGH_RISK, msg, now, cs) < 0)
             goto io;
         snprintf(msg, sizeof msg, "Service %s is critical: %s", row->name, rr.reason);
+        util_utf8_cut(msg);         /* a long UTF-8 name: never end mid-character */
         if (raise_or_resolve(st, rr.is_critical, open_severity(in, c.oa, sid, ALERT_CRITICAL),
                              changed, sid, ALERT_CRITICAL, msg, now, cs) < 0)
             goto io;

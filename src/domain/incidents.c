@@ -570,7 +570,8 @@ static int raise_failed_alert(Store *st, const IncidentRec *inc, const char *rea
         return -EIO;
     char action[100];
     snprintf(action, sizeof action, "Alert Created (%s)", ALERT_AUTO_RESOLUTION_FAILED);
-    if (audit_repo_add(st, action, "Alert", id, AUDIT_SYSTEM_USER, msg, now) < 0)
+    if (audit_repo_add_alert(st, action, id, 0, AUDIT_SYSTEM_USER, AUDIT_SYSTEM_ACTOR, msg,
+                             now) < 0)
         return -EIO;
     return notify_alert(st, id, 0, ALERT_AUTO_RESOLUTION_FAILED, "Critical", NULL, msg, "raised",
                         now) < 0 ? -EIO : 0;

@@ -2,7 +2,8 @@
  *
  * DESIGN: a line is a span [p, end) that is never copied. logparse_line()
  * tries the formats that announce themselves by their first characters
- * (JSON, syslog PRI, glog), then logfmt keys, then the general form:
+ * (JSON, syslog PRI, glog), then the fixed shape of an access log, then
+ * logfmt keys, then the general form:
  * skip a timestamp (and a syslog host and tag), and look for a level word
  * among the first words. The analyzer keeps the error groups in an
  * open-addressing hash table keyed by the masked message.
@@ -336,6 +337,63 @@ static LpLevel parse_logfmt(const char *p, const char *end, const char **msg, si
     return l;
 }
 
+/* nginx/Apache access logs, common or combined (also Apache's
+ * vhost_combined, one more field in front):
+ *   host ident authuser [dd/Mmm/yyyy:hh:mm:ss +zzzz] "request" status bytes
+ *   ... "referer" "user-agent" [anything nginx adds]
+ * The level comes from the status: 5xx ERROR, 4xx WARN, 1xx-3xx INFO. The
+ * message is the quoted request and the status ("\"GET / HTTP/1.1\" 500"),
+ * so errors group by request. LP_NONE unless every field up to the bytes
+ * has its shape. */
+static LpLevel parse_access(const char *p, const char *end, const char **msg, size_t *msglen)
+{
+    const char *q = p;
+    int fields = 0;
+    while (q < end && *q != '[' && fields < 5) {
+        const char *te = token_end(q, end);
+        if (te == q)
+            return LP_NONE;
+        fields++;
+        q = skip_sp(te, end);
+    }
+    if (fields < 3 || fields > 4 || q >= end || *q != '[')
+        return LP_NONE;
+    /* [10/Oct/2000:13:55:36 -0700] */
+    q++;
+    if (end - q < 27 || !digits(q, end, 2) || q[2] != '/' || !month_at(q + 3, end) ||
+        q[6] != '/' || !digits(q + 7, end, 4) || q[11] != ':' || clock_end(q + 12, end) != q + 20 ||
+        q[20] != ' ' || (q[21] != '+' && q[21] != '-') || !digits(q + 22, end, 4) || q[26] != ']')
+        return LP_NONE;
+    q += 27;
+    if (q >= end || *q != ' ')
+        return LP_NONE;
+    const char *req = skip_sp(q, end);
+    if (req >= end || *req != '"')
+        return LP_NONE;
+    q = req + 1;
+    while (q < end && *q != '"')
+        q += *q == '\\' && q + 1 < end ? 2 : 1;
+    if (q >= end)
+        return LP_NONE;
+    q++;                                            /* past the closing quote */
+    if (q >= end || *q != ' ')
+        return LP_NONE;
+    const char *st = skip_sp(q, end);
+    if (!digits(st, end, 3) || st[0] < '1' || st[0] > '5' || st + 3 >= end || !is_sp(st[3]))
+        return LP_NONE;
+    const char *by = skip_sp(st + 3, end);
+    const char *bye = token_end(by, end);
+    if (bye == by)
+        return LP_NONE;
+    if (!(bye - by == 1 && *by == '-'))
+        for (const char *c = by; c < bye; c++)
+            if (!isdigit((unsigned char)*c))
+                return LP_NONE;
+    *msg = req;
+    *msglen = (size_t)(st + 3 - req);
+    return st[0] == '5' ? LP_ERROR : st[0] == '4' ? LP_WARN : LP_INFO;
+}
+
 /* The level word among the header words, and where the message starts. */
 static LpLevel header_level(const char *p, const char *end, const char **msg_start)
 {
@@ -416,6 +474,9 @@ LpLevel logparse_line(const char *line, size_t len, const char **msg, size_t *ms
                 int sys;
                 q = skip_timestamp(q, end, &sys);
             }
+            LpLevel a = parse_access(q, end, msg, msglen);
+            if (a != LP_NONE)
+                return a;                           /* nginx logging to syslog */
             tidy(&q, end, msglen);
             *msg = q;
             return sev[pri & 7];
@@ -433,10 +494,14 @@ LpLevel logparse_line(const char *line, size_t len, const char **msg, size_t *ms
                                                                           : LP_CRITICAL;
         }
     }
+    if ((l = parse_access(p, end, msg, msglen)) != LP_NONE)
+        return l;
     if ((l = parse_logfmt(p, end, msg, msglen)) != LP_NONE)
         return l;
     int sys;
     const char *body = skip_timestamp(p, end, &sys);
+    if (sys && (l = parse_access(body, end, msg, msglen)) != LP_NONE)
+        return l;
     l = header_level(body, end, &m);
     if (l == LP_NONE) {
         *msg = p;

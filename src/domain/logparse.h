@@ -8,6 +8,10 @@
  *  - logfmt: ... level=error msg="..." (also lvl=, severity=);
  *  - syslog with a priority: "<11>..." (severity = PRI & 7);
  *  - glog: "E0101 12:00:00.123456 1234 file.cc:12] msg";
+ *  - nginx/Apache access logs, common and combined (and vhost_combined),
+ *    alone or behind a syslog header: the level is the status class,
+ *    5xx ERROR, 4xx WARN, 1xx-3xx INFO; the message is the quoted
+ *    request and the status, '"GET /x HTTP/1.1" 500';
  *  - a level word near the start, after an optional timestamp (ISO 8601,
  *    "YYYY/MM/DD hh:mm:ss", syslog "Mmm dd hh:mm:ss host tag:", Apache
  *    "[Www Mmm dd hh:mm:ss yyyy]"): "2024-01-01 12:00:00 ERROR msg",

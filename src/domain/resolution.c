@@ -9,6 +9,7 @@
 #include "domain/resolution.h"
 #include "domain/actions.h"
 #include "domain/playbook.h"
+#include "domain/seed.h"
 #include "store/audit_repo.h"
 #include "store/category_repo.h"
 #include "store/incident_audit_repo.h"
@@ -90,8 +91,8 @@ static int kill_locked(Store *st, int active, const char *category, const char *
         r = resolution_repo_set_kill(st, active, actor, reason, now);
     }
     if (r == 0 &&
-        (audit_repo_add(st, active ? "Kill Switch Activated" : "Kill Switch Deactivated", "Config",
-                        1, user_id, detail, now) < 0 ||
+        (audit_repo_add_as(st, active ? "Kill Switch Activated" : "Kill Switch Deactivated",
+                           "Config", 1, user_id, actor, detail, now) < 0 ||
          incident_audit_repo_add(st, INCIDENT_AUDIT_SYSTEM,
                                  active ? "kill_switch_activated" : "kill_switch_deactivated",
                                  actor, NULL, details ? details : "{}", 1, NULL, now, NULL) < 0))
@@ -325,7 +326,8 @@ static int audit_config(Store *st, const char *actor, int64_t user_id, cJSON *ch
     snprintf(detail, sizeof detail, "by %s: %s", actor, keys);
     int r = incident_audit_repo_add(st, INCIDENT_AUDIT_SYSTEM, "config_updated", actor, NULL,
                                     details ? details : "{}", 1, NULL, now, NULL) < 0 ||
-                    audit_repo_add(st, "Config Updated", "Config", 1, user_id, detail, now) < 0
+                    audit_repo_add_as(st, "Config Updated", "Config", 1, user_id, actor, detail,
+                                      now) < 0
                 ? -EIO
                 : 0;
     free(details);
@@ -516,6 +518,15 @@ static cJSON *file_summary(const char *json)
 int resolution_bootstrap(Store *st, double default_threshold, int max_concurrent,
                          const char *playbooks_json, int64_t now, char *err, size_t errsz)
 {
+    /* a demo database runs the demo's compiled-in playbook file (seed.h);
+     * the operator's file, loaded after it, wins on a shared name */
+    int demo = incident_audit_repo_is_demo(st);
+    if (demo < 0) {
+        snprintf(err, errsz, "cannot read the auto-resolution settings: %s", store_errmsg(st));
+        return -EIO;
+    }
+    if (demo && actions_load(seed_demo_playbooks(), "demo", err, errsz) < 0)
+        return -EINVAL;
     if (playbooks_json) {
         char perr[512];
         if (actions_load(playbooks_json, "file", perr, sizeof perr) < 0) {

@@ -1,6 +1,7 @@
 /* rules — see rules.h. Every branch here is named after the seed rule it
  * implements; the order of the risk rules is the order of the reasons. */
 #include "domain/rules.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -153,6 +154,7 @@ void risk_score(const RiskInput *in, RiskResult *out)
         size_t l = (size_t)snprintf(t, sizeof t, "Dependencies down: ");
         for (int i = 0; i < in->n_deps_down && l < sizeof t; i++)
             l += (size_t)snprintf(t + l, sizeof t - l, "%s%s", i ? ", " : "", in->deps_down[i]);
+        util_utf8_cut(t);           /* names are UTF-8: never end mid-character */
         score += 20;
         reason_add(&rs, t);
     }

@@ -8,6 +8,7 @@
 #include "domain/resolution.h"
 #include "domain/services.h"
 #include "store/downtime_repo.h"
+#include "store/incident_audit_repo.h"
 #include "store/integration_repo.h"
 #include "store/bia_repo.h"
 #include "store/deps_repo.h"
@@ -86,10 +87,22 @@ static const char demo_playbooks[] =
     "  ]\n"
     "}\n";
 
+const char *seed_demo_playbooks(void) { return demo_playbooks; }
+
 static int seed_demo_incidents(Store *st, int64_t now, char *err, size_t errsz)
 {
     if (actions_load(demo_playbooks, "demo", err, errsz) < 0)
         return -EINVAL;
+    if (incident_audit_repo_add(st, INCIDENT_AUDIT_SYSTEM, "config_updated", "demo", NULL,
+                                "{\"message\":\"The demo's playbook file is loaded at every "
+                                "start on this database\",\"demo\":true,\"changes\":{"
+                                "\"playbook_file\":{\"old\":null,\"new\":{\"actions\":"
+                                "[\"log_check\",\"service_restart\"],\"categories\":"
+                                "[\"application\"]}}}}",
+                                1, NULL, now, NULL) < 0) {
+        snprintf(err, errsz, "cannot record the demo playbook");
+        return -EIO;
+    }
     static const struct {
         const char *id, *title, *category, *priority, *service;
         double      confidence;

@@ -14,6 +14,16 @@
  * 0, or -errno with err. */
 int seed_demo(Store *st, int64_t now, char *err, size_t errsz);
 
+/* The demo's playbook file (issue 9, D4): two named command actions and
+ * the application playbook, compiled in. seed_demo loads it into the
+ * action catalog and records the database as a demo one (an
+ * incident_audit config_updated entry with details.demo true, which no
+ * API request can write); every later start on that database loads it
+ * again (resolution_bootstrap), so `resops seed --demo` followed by a
+ * start still runs the demo playbook. Its commands are fixed here: the
+ * database only says "demo". */
+const char *seed_demo_playbooks(void);
+
 /* Seed 004's demo (seed004.c), part of seed_demo: the accounts below
  * (the first an Admin), a day of metrics history, two threshold alerts
  * (cpu 92.1 cleared, memory 78.2 open) and the demo user's thresholds

@@ -37,17 +37,10 @@ static int check_deps(Store *st, const int64_t *deps, int n, char *err, size_t e
     return nbad ? 0 : 1;
 }
 
-int services_create(Store *st, const ServiceInput *in, const char *created_by,
-                    int64_t user_id, int64_t now, int64_t *out_id, char *err, size_t errsz)
+static int create_locked(Store *st, const ServiceInput *in, const char *name, const char *crit,
+                         const char *impact, const char *created_by, int64_t user_id,
+                         int64_t now, int64_t *out_id, char *err, size_t errsz)
 {
-    if (!in->name || !*in->name) {
-        snprintf(err, errsz, "Service name is required");
-        return -EINVAL;
-    }
-    if (strlen(in->name) > 100) {
-        snprintf(err, errsz, "Service name must be at most 100 characters");
-        return -EINVAL;
-    }
     if (store_begin(st) < 0)
         goto io;
     int ok = check_deps(st, in->deps, in->ndeps, err, errsz);
@@ -55,18 +48,31 @@ int services_create(Store *st, const ServiceInput *in, const char *created_by,
         store_rollback(st);
         return ok < 0 ? -EIO : -EINVAL;
     }
-    int64_t id = service_repo_insert(st, in->name, in->description, created_by);
+    int taken = services_name_taken(st, name, 0, err, errsz);
+    if (taken != 0) {
+        store_rollback(st);
+        if (taken < 0)
+            goto io;
+        return -ENOTUNIQ;
+    }
+    int64_t id = service_repo_insert_at(st, name, in->description, created_by,
+                                        in->created_at ? in->created_at : now);
+    if (id == -EEXIST) {            /* lost a race with another writer */
+        store_rollback(st);
+        snprintf(err, errsz, "A service named '%s' already exists", name);
+        return -ENOTUNIQ;
+    }
     if (id < 0)
         goto io_rb;
     if (in->has_bia || in->has_deps) {
-        BiaFields b = {in->criticality, in->impact, in->has_rto, in->rto,
+        BiaFields b = {crit, impact, in->has_rto, in->rto,
                        in->has_rpo, in->rpo, in->signed_off};
         if (bia_repo_upsert(st, id, &b) < 0)
             goto io_rb;
     }
     if (in->ndeps && deps_repo_set(st, id, in->deps, in->ndeps) < 0)
         goto io_rb;
-    if (audit_repo_add(st, "Service Created", "Service", id, user_id, in->name, now) < 0)
+    if (audit_repo_add(st, "Service Created", "Service", id, user_id, name, now) < 0)
         goto io_rb;
     if (store_commit(st) < 0)
         goto io;
@@ -80,11 +86,112 @@ io:
     return -EIO;
 }
 
+static const char *const criticality_names[] = {"Low", "Medium", "High"};
+static const char *const impact_names[] = {"Low", "Moderate", "Medium", "High", "Severe"};
+
+static int canon(const char *field, const char *in, const char *const *names, size_t n,
+                 const char **out, char *err, size_t errsz)
+{
+    *out = NULL;
+    if (!in)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (util_strcaseeq(in, names[i])) {
+            *out = names[i];
+            return 0;
+        }
+    StrBuf b = {0};
+    for (size_t i = 0; i < n; i++)
+        strbuf_appendf(&b, "%s%s", i ? (i + 1 == n ? " or " : ", ") : "", names[i]);
+    snprintf(err, errsz, "Field '%s' must be one of %s", field, b.s);
+    strbuf_free(&b);
+    return -EINVAL;
+}
+
+int services_canon_criticality(const char *in, const char **out, char *err, size_t errsz)
+{
+    return canon("criticality", in, criticality_names,
+                 sizeof criticality_names / sizeof criticality_names[0], out, err, errsz);
+}
+
+int services_canon_impact(const char *in, const char **out, char *err, size_t errsz)
+{
+    return canon("impact", in, impact_names, sizeof impact_names / sizeof impact_names[0], out,
+                 err, errsz);
+}
+
+int services_check_text(const char *name, const char *description, char *err, size_t errsz)
+{
+    if (util_text_check("name", name, SERVICE_NAME_MAX, UTIL_TEXT_LINE | UTIL_TEXT_NONBLANK,
+                        err, errsz) < 0 ||
+        util_text_check("description", description, SERVICE_DESCRIPTION_MAX, 0, err, errsz) < 0)
+        return -EINVAL;
+    return 0;
+}
+
+int services_name_taken(Store *st, const char *name, int64_t except_id, char *err, size_t errsz)
+{
+    int64_t other = service_repo_find_by_name(st, name);
+    if (other < 0)
+        return -EIO;
+    if (other == 0 || other == except_id)
+        return 0;
+    char have[SERVICE_NAME_BUF];
+    if (service_repo_name(st, other, have, sizeof have) < 0)
+        return -EIO;
+    snprintf(err, errsz, "A service named '%s' already exists (id %lld)", have, (long long)other);
+    return 1;
+}
+
+int services_check_created(int64_t created_at, int64_t now, char *err, size_t errsz)
+{
+    if (created_at > now + SERVICES_CLOCK_SKEW_S) {
+        char when[32];
+        util_iso8601(now, when, sizeof when);
+        snprintf(err, errsz, "Field 'created_at' cannot be in the future (server time %s)", when);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int services_check_self_dep(int64_t id, const int64_t *deps, int n, char *err, size_t errsz)
+{
+    for (int i = 0; i < n; i++)
+        if (deps[i] == id) {
+            snprintf(err, errsz, "Field 'dependencies': a service cannot depend on itself "
+                                 "(id %lld)", (long long)id);
+            return -EINVAL;
+        }
+    return 0;
+}
+
+int services_create(Store *st, const ServiceInput *in, const char *created_by,
+                    int64_t user_id, int64_t now, int64_t *out_id, char *err, size_t errsz)
+{
+    if (!in->name || !*in->name) {
+        snprintf(err, errsz, "Service name is required");
+        return -EINVAL;
+    }
+    const char *crit, *impact;
+    char *name = util_trim_dup(in->name);
+    int r = services_check_text(name, in->description, err, errsz);
+    if (r == 0)
+        r = services_canon_criticality(in->criticality, &crit, err, errsz);
+    if (r == 0)
+        r = services_canon_impact(in->impact, &impact, err, errsz);
+    if (r == 0)
+        r = services_check_created(in->created_at, now, err, errsz);
+    if (r == 0)
+        r = create_locked(st, in, name, crit, impact, created_by, user_id, now, out_id, err,
+                          errsz);
+    free(name);
+    return r;
+}
 static int status_locked(Store *st, int64_t sid, ServiceStatus status, StatusSource src,
                          int64_t user_id, const char *reason, int64_t now,
                          char *err, size_t errsz)
 {
-    char name[128], old_text[32];
+    char name[SERVICE_NAME_BUF], old_text[32];
     int r = service_repo_name(st, sid, name, sizeof name);
     if (r <= 0) {
         snprintf(err, errsz, r == 0 ? "Service not found" : IO_ERROR);
@@ -125,7 +232,7 @@ static int status_locked(Store *st, int64_t sid, ServiceStatus status, StatusSou
      * (Degraded, Down) is worth an alert. */
     if (!had && (status == STATUS_UNKNOWN || status == STATUS_UP))
         return 1;
-    char msg[200];
+    char msg[SERVICE_NAME_BUF + 32];
     snprintf(msg, sizeof msg, "Service %s is %s", name, status_name(status));
     if (alerts_raise(st, sid, ALERT_STATUS_CHANGE, status_alert_severity(status), msg, now,
                      NULL) < 0)

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,18 +88,20 @@ static void make_dummy(void)
     hash_password(hex, PW_INTERACTIVE, dummy_hash);
 }
 
-int users_signup(Store *st, const char *username, const char *password, const char *role,
-                 const SignupPolicy *policy, int64_t now, int64_t *out_id,
-                 char *out_role, size_t rolesz, char *err, size_t errsz)
+/* users_signup with raw = what the caller sent, username = it trimmed. */
+static int signup_trimmed(Store *st, const char *raw, const char *username, const char *password,
+                          const char *role, const SignupPolicy *policy, int64_t now,
+                          int64_t *out_id, char *out_role, size_t rolesz, char *err,
+                          size_t errsz)
 {
-    if (!username || !*username) {
+    if (!raw || !*raw) {
         snprintf(err, errsz, "Username is required");
         return -EINVAL;
     }
-    if (strlen(username) > USERS_USERNAME_MAX) {
-        snprintf(err, errsz, "Username must be at most %d characters", USERS_USERNAME_MAX);
+    if (util_text_check("username", raw, 0, UTIL_TEXT_LINE | UTIL_TEXT_NONBLANK, err,
+                        errsz) < 0 ||
+        util_text_check("username", username, USERS_USERNAME_MAX, 0, err, errsz) < 0)
         return -EINVAL;
-    }
     if (!password || !*password) {
         snprintf(err, errsz, "Password is required");
         return -EINVAL;
@@ -123,6 +126,22 @@ int users_signup(Store *st, const char *username, const char *password, const ch
     int64_t n = user_repo_count(st);
     if (n < 0)
         goto io_rb;
+    /* D9: one account per name, compared case-insensitively and without
+     * surrounding spaces; the seed's own duplicate stays its 400. */
+    UserRow other;
+    int taken = user_repo_by_name_ci(st, raw, username, &other);
+    if (taken < 0)
+        goto io_rb;
+    if (taken) {
+        store_rollback(st);
+        if (strcmp(other.username, raw) == 0) {
+            snprintf(err, errsz, "User already exists");
+            return -EEXIST;
+        }
+        snprintf(err, errsz, "Username is taken by an existing account that differs only in "
+                             "case or surrounding spaces");
+        return -ENOTUNIQ;
+    }
     const char *granted;
     int caller_admin = policy->caller && strcmp(policy->caller->role, ROLE_NAME_ADMIN) == 0;
     if (n == 0) {
@@ -166,6 +185,28 @@ io:
     return -EIO;
 }
 
+/* The throttle's key for a username: trimmed, ASCII lower case, so that
+ * " Admin" and "admin" count against the same account (caller frees). */
+static char *throttle_key(const char *username)
+{
+    char *k = util_trim_dup(username);
+    for (char *p = k; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return k;
+}
+
+int users_signup(Store *st, const char *username, const char *password, const char *role,
+                 const SignupPolicy *policy, int64_t now, int64_t *out_id,
+                 char *out_role, size_t rolesz, char *err, size_t errsz)
+{
+    char *name = util_trim_dup(username);
+    int r = signup_trimmed(st, username, name, password, role, policy, now, out_id, out_role,
+                           rolesz, err, errsz);
+    free(name);
+    return r;
+}
+
 static int throttled(Store *st, const char *username, int64_t now)
 {
     int n = login_failure_count(st, username, now - USERS_FAILURE_WINDOW_S);
@@ -184,6 +225,10 @@ static int record_failure(Store *st, const char *username, int64_t now)
     return 0;
 }
 
+static int login_keyed(Store *st, const char *raw, const char *username, const char *password,
+                       int64_t now, int ttl_s, UserInfo *out, char *jti, char *err,
+                       size_t errsz);
+
 int users_login(Store *st, const char *username, const char *password, int64_t now, int ttl_s,
                 UserInfo *out, char *jti, char *err, size_t errsz)
 {
@@ -191,6 +236,18 @@ int users_login(Store *st, const char *username, const char *password, int64_t n
         snprintf(err, errsz, "Username and password are required");
         return -EINVAL;
     }
+    char *key = throttle_key(username);
+    int r = login_keyed(st, username, key, password, now, ttl_s, out, jti, err, errsz);
+    free(key);
+    return r;
+}
+
+/* users_login once the throttle key is known: failures are counted per
+ * key, the account is found by user_repo_by_name_ci. */
+static int login_keyed(Store *st, const char *raw, const char *username, const char *password,
+                       int64_t now, int ttl_s, UserInfo *out, char *jti, char *err,
+                       size_t errsz)
+{
     if (sodium_init() < 0)
         goto io;
     int t = throttled(st, username, now);
@@ -201,7 +258,9 @@ int users_login(Store *st, const char *username, const char *password, int64_t n
         return -EAGAIN;
     }
     UserRow u;
-    int r = user_repo_by_name(st, username, &u);
+    char *trimmed = util_trim_dup(raw);
+    int r = user_repo_by_name_ci(st, raw, trimmed, &u);
+    free(trimmed);
     if (r < 0)
         goto io;
     int ok;
@@ -219,9 +278,9 @@ int users_login(Store *st, const char *username, const char *password, int64_t n
         snprintf(err, errsz, "Invalid username or password");
         return -EACCES;
     }
-    unsigned char raw[USERS_JTI_LEN / 2];
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2hex(jti, USERS_JTI_LEN + 1, raw, sizeof raw);
+    unsigned char rnd[USERS_JTI_LEN / 2];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(jti, USERS_JTI_LEN + 1, rnd, sizeof rnd);
     if (store_begin(st) < 0)
         goto io;
     if (session_repo_prune(st, now) < 0 || session_repo_insert(st, jti, u.id, now + ttl_s) < 0 ||

@@ -41,7 +41,7 @@ int users_role_valid(const char *role);
 
 typedef struct UserInfo {
     int64_t id;
-    char    username[81];
+    char    username[321];     /* USERS_USERNAME_MAX characters of UTF-8 */
     char    role[21];
 } UserInfo;
 
@@ -56,7 +56,12 @@ typedef struct SignupPolicy {
  * or the new user). Returns 0 and *out_id / *out_role, or:
  *  -EINVAL "Username is required" | "Password is required" | "Password must
  *          be at least 6 characters long" | "Invalid role: ..." (400),
- *  -EEXIST "User already exists" (400),
+ *  -EINVAL also for a username that is blank, not one line of valid UTF-8
+ *          or longer than USERS_USERNAME_MAX characters (surrounding
+ *          spaces are dropped before it is stored),
+ *  -EEXIST "User already exists" (400, the seed's answer for the same name),
+ *  -ENOTUNIQ a look-alike of an existing name: equal ignoring ASCII case
+ *          and surrounding spaces (409, D9),
  *  -EPERM  role refused by the policy (403), -EIO. */
 int users_signup(Store *st, const char *username, const char *password, const char *role,
                  const SignupPolicy *policy, int64_t now, int64_t *out_id,
@@ -64,7 +69,9 @@ int users_signup(Store *st, const char *username, const char *password, const ch
 
 /* Seed 000 POST /api/auth/login. On success opens a session that expires
  * at now + ttl_s and returns 0 with *out and its id in jti (USERS_JTI_LEN
- * + 1 bytes). Errors: -EINVAL "Username and password are required" (400),
+ * + 1 bytes). The username is matched like user_repo_by_name_ci (case
+ * and surrounding spaces ignored) and failures are throttled per that
+ * normalized name. Errors: -EINVAL "Username and password are required" (400),
  * -EACCES "Invalid username or password" (401), -EAGAIN after
  * USERS_MAX_FAILURES failures within the window (429), -EIO. */
 int users_login(Store *st, const char *username, const char *password, int64_t now, int ttl_s,

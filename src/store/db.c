@@ -51,6 +51,27 @@ static int schema_version(Store *st)
     return version;
 }
 
+/* PRAGMA foreign_key_check inside a migration: 1 with *msg (sqlite3
+ * allocated) naming the first row whose parent is missing, 0 none. */
+static int foreign_keys_broken(Store *st, char **msg)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK) {
+        *msg = sqlite3_mprintf("foreign_key_check: %s", sqlite3_errmsg(st->db));
+        return 1;
+    }
+    int broken = 0;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        broken = 1;
+        *msg = sqlite3_mprintf("foreign key check: %s row %lld has no parent in %s",
+                               (const char *)sqlite3_column_text(s, 0),
+                               (long long)sqlite3_column_int64(s, 1),
+                               (const char *)sqlite3_column_text(s, 2));
+    }
+    sqlite3_finalize(s);
+    return broken;
+}
+
 static int migrate(Store *st, char *err, size_t errsz)
 {
     sqlite3_stmt *s;
@@ -63,23 +84,36 @@ static int migrate(Store *st, char *err, size_t errsz)
 
     if (version > store_migration_count)
         return refuse_newer(st, version, err, errsz);
-    for (int v = version; v < store_migration_count; v++) {
+    if (version == store_migration_count)
+        return 0;
+    /* A migration may rebuild a table (SQLite's 12-step ALTER, 0006): with
+     * foreign keys on, its DROP TABLE would cascade into the child tables.
+     * The pragma is a no-op inside a transaction, so it goes off around
+     * the migrations, and each one proves its keys before it commits. */
+    if (sqlite3_exec(st->db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    int r = 0;
+    for (int v = version; v < store_migration_count && r == 0; v++) {
         char *msg = NULL;
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
         if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(st->db, store_migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+            foreign_keys_broken(st, &msg) ||
             sqlite3_exec(st->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
             snprintf(err, errsz, "%s: migration %04d failed: %s", st->path, v + 1,
                      msg ? msg : sqlite3_errmsg(st->db));
             sqlite3_free(msg);
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-            return -EIO;
+            r = -EIO;
+            break;
         }
         log_info("store: migrated %s to schema version %d", st->path, v + 1);
     }
-    return 0;
+    if (sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK && r == 0)
+        goto fail;
+    return r;
 fail:
     snprintf(err, errsz, "%s: %s", st->path, sqlite3_errmsg(st->db));
     return -EIO;

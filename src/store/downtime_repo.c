@@ -103,3 +103,18 @@ int downtime_repo_list(Store *st, int64_t service_id, DowntimeRow *out, int max)
     sqlite3_reset(s);
     return n;
 }
+
+int downtime_repo_first_start(Store *st, int64_t service_id, int64_t *out)
+{
+    static const char sql[] = "SELECT min(start_time) FROM downtime WHERE service_id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, service_id);
+    int rc = sqlite3_step(s);
+    int r = rc == SQLITE_ROW ? sqlite3_column_type(s, 0) != SQLITE_NULL : -EIO;
+    if (r == 1)
+        *out = store_col_time(s, 0);
+    sqlite3_reset(s);
+    return r;
+}

@@ -7,13 +7,15 @@
 
 typedef struct DowntimeRow {
     int64_t id, service_id, start_time, end_time; /* end 0 = open */
-    char    reason[256];
+    char    reason[1024];   /* 255 characters of UTF-8 */
 } DowntimeRow;
 
 int64_t downtime_repo_insert(Store *st, int64_t service_id, int64_t start, int64_t end,
                              const char *reason);
 /* The open downtime of a service: 1 and *out, 0 none, -EIO. */
 int downtime_repo_find_open(Store *st, int64_t service_id, DowntimeRow *out);
+/* Start of a service's earliest downtime: 1 and *out, 0 none, -EIO. */
+int downtime_repo_first_start(Store *st, int64_t service_id, int64_t *out);
 int downtime_repo_close(Store *st, int64_t id, int64_t end);
 
 /* Every downtime with start >= since or still open or ended >= since, in

@@ -77,3 +77,16 @@ int incident_audit_repo_list(Store *st, const char *incident_id, const char *act
     sqlite3_reset(s);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -EIO;
 }
+
+int incident_audit_repo_is_demo(Store *st)
+{
+    static const char sql[] =
+        "SELECT 1 FROM incident_audit WHERE incident_id = 'SYSTEM' AND action = 'config_updated' "
+        "AND CASE WHEN json_valid(details) THEN json_extract(details, '$.demo') END = 1 LIMIT 1";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+}

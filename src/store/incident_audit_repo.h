@@ -36,4 +36,8 @@ int incident_audit_repo_add(Store *st, const char *incident_id, const char *acti
 int incident_audit_repo_list(Store *st, const char *incident_id, const char *action,
                              IncidentAuditRow *out, int max, int offset);
 
+/* 1 when the database was seeded as the demo (a SYSTEM config_updated
+ * entry whose details carry "demo": true), 0 not, -EIO. */
+int incident_audit_repo_is_demo(Store *st);
+
 #endif

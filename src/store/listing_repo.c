@@ -67,11 +67,12 @@ static const ListingCol sla_cols[] = {
 const Listing listing_sla_breaches = {sla_sql, sla_cols, N(sla_cols)};
 
 static const char audit_sql[] =
-    "SELECT id, action, entity, entity_id, timestamp, user_id FROM audit_log "
+    "SELECT id, action, entity, entity_id, timestamp, user_id, coalesce(actor, 'system') "
+    "FROM audit_log "
     "ORDER BY timestamp DESC, id DESC LIMIT ?1 OFFSET ?2";
 static const ListingCol audit_cols[] = {
     {"id", COL_INT}, {"action", COL_TEXT}, {"entity", COL_TEXT}, {"entity_id", COL_INT},
-    {"timestamp", COL_TEXT}, {"user_id", COL_INT},
+    {"timestamp", COL_TEXT}, {"user_id", COL_INT}, {"actor", COL_TEXT},
 };
 const Listing listing_audit = {audit_sql, audit_cols, N(audit_cols)};
 

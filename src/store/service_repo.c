@@ -17,14 +17,52 @@ static int step_done(Store *st, sqlite3_stmt *s)
 int64_t service_repo_insert(Store *st, const char *name, const char *description,
                             const char *created_by)
 {
-    static const char sql[] = "INSERT INTO service (name, description, created_by) VALUES (?, ?, ?)";
+    return service_repo_insert_at(st, name, description, created_by, util_now());
+}
+
+int64_t service_repo_insert_at(Store *st, const char *name, const char *description,
+                               const char *created_by, int64_t now)
+{
+    static const char sql[] = "INSERT INTO service (name, description, created_by, created_at) "
+                              "VALUES (?, ?, ?, ?)";
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
         return -EIO;
     store_bind_text(s, 1, name);
     store_bind_text(s, 2, description);
     store_bind_text(s, 3, created_by);
-    return step_done(st, s) < 0 ? -EIO : sqlite3_last_insert_rowid(store_db(st));
+    store_bind_time(s, 4, now);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        return -EEXIST;
+    return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(store_db(st)) : -EIO;
+}
+
+int service_repo_set_created_at(Store *st, int64_t id, int64_t created_at)
+{
+    static const char sql[] = "UPDATE service SET created_at = ? WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_time(s, 1, created_at);
+    sqlite3_bind_int64(s, 2, id);
+    return step_done(st, s);
+}
+
+int service_repo_created_at(Store *st, int64_t id, int64_t *out)
+{
+    static const char sql[] = "SELECT created_at FROM service WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    int r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+    if (r == 1)
+        *out = store_col_time(s, 0);
+    sqlite3_reset(s);
+    return r;
 }
 
 int service_repo_update(Store *st, int64_t id, const char *name, const char *description)
@@ -37,7 +75,11 @@ int service_repo_update(Store *st, int64_t id, const char *name, const char *des
     store_bind_text(s, 1, name);
     store_bind_text(s, 2, description);
     sqlite3_bind_int64(s, 3, id);
-    return step_done(st, s);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        return -EEXIST;
+    return rc == SQLITE_DONE ? sqlite3_changes(store_db(st)) : -EIO;
 }
 
 int service_repo_delete(Store *st, int64_t id)
@@ -64,7 +106,9 @@ int service_repo_exists(Store *st, int64_t id)
 
 int64_t service_repo_find_by_name(Store *st, const char *name)
 {
-    static const char sql[] = "SELECT id FROM service WHERE name = ? ORDER BY id LIMIT 1";
+    /* names are unique compared this way (0006's service_name_unique) */
+    static const char sql[] = "SELECT id FROM service WHERE trim(name) = trim(?) COLLATE NOCASE "
+                              "ORDER BY id LIMIT 1";
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
         return -EIO;
@@ -209,7 +253,13 @@ int service_repo_name(Store *st, int64_t id, char *buf, size_t size)
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         const char *t = (const char *)sqlite3_column_text(s, 0);
-        strlcpy_(buf, t ? t : "", size);
+        size_t n = strlcpy_(buf, t ? t : "", size);
+        if (n >= size && size) {    /* cut whole characters only, never a UTF-8 sequence */
+            size_t k = size - 1;
+            while (k > 0 && ((unsigned char)buf[k] & 0xC0) == 0x80)
+                k--;
+            buf[k] = '\0';
+        }
     }
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;

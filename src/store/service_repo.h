@@ -8,14 +8,32 @@
 #include "store/db.h"
 
 
+/* New id, -EEXIST when the name is taken (case-insensitively, ignoring
+ * surrounding spaces), -EIO. created_at = now (the wall clock for the
+ * first form). */
 int64_t service_repo_insert(Store *st, const char *name, const char *description,
                             const char *created_by);
+int64_t service_repo_insert_at(Store *st, const char *name, const char *description,
+                               const char *created_by, int64_t now);
+/* 1 changed, 0 no such id, -EEXIST name taken, -EIO. */
 int service_repo_update(Store *st, int64_t id, const char *name, const char *description);
+/* When the service was created: 1 with *out (0 = unknown, a service from
+ * before migration 0006 with no audit trail), 0 no such id, -EIO. */
+int service_repo_created_at(Store *st, int64_t id, int64_t *out);
+/* 1 changed, 0 no such id, -EIO. */
+int service_repo_set_created_at(Store *st, int64_t id, int64_t created_at);
 int service_repo_delete(Store *st, int64_t id);          /* 1, 0 none, -EIO */
 int service_repo_exists(Store *st, int64_t id);          /* 1, 0, -EIO */
-int64_t service_repo_find_by_name(Store *st, const char *name); /* id, 0, -EIO */
+/* The service with that name, compared case-insensitively (ASCII) and
+ * without surrounding spaces: id, 0 none, -EIO. */
+int64_t service_repo_find_by_name(Store *st, const char *name);
 int64_t service_repo_count(Store *st);
-/* Service name into buf: 1 found, 0 none, -EIO. */
+/* Bytes that hold any valid name: SERVICE_NAME_MAX (100) characters of up
+ * to 4 bytes each, and the NUL. */
+#define SERVICE_NAME_BUF 401
+
+/* Service name into buf (a short buf gets whole characters only): 1
+ * found, 0 none, -EIO. */
 int service_repo_name(Store *st, int64_t id, char *buf, size_t size);
 
 

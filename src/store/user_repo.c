@@ -51,6 +51,19 @@ int user_repo_by_name(Store *st, const char *username, UserRow *out)
     return one(s, out);
 }
 
+int user_repo_by_name_ci(Store *st, const char *raw, const char *trimmed, UserRow *out)
+{
+    static const char sql[] =
+        "SELECT id, username, password, role FROM user WHERE trim(username) = ?2 COLLATE NOCASE "
+        "ORDER BY username = ?1 DESC, username = ?2 DESC, id LIMIT 1";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_text(s, 1, raw, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, trimmed, -1, SQLITE_STATIC);
+    return one(s, out);
+}
+
 int user_repo_get(Store *st, int64_t id, UserRow *out)
 {
     static const char sql[] = "SELECT id, username, password, role FROM user WHERE id = ?";

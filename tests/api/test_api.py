@@ -212,50 +212,65 @@ def token_attacks(srv, tokens):
 
 
 # ---------------------------------------------------------------------------
-# (method, path, body, roles allowed); bodies point at missing ids so an
-# allowed call answers 404/400/200 but never 401/403, and changes nothing.
+# (method, path, body, roles allowed, what an allowed role gets: status and
+# error); bodies point at missing ids so an allowed call answers 404/400/200
+# but never 401/403 or a 5xx, and changes nothing.
 ANY = {'user', 'Business Owner', 'Ops Analyst', 'Engineer', 'Admin'}
 BO, OA, ENG = {'Business Owner', 'Admin'}, {'Ops Analyst', 'Admin'}, {'Engineer', 'Admin'}
+NO_SERVICE = (404, 'Service not found')
+LISTED = (200, None)
 MATRIX = [
-    ('GET', '/api/services', None, ANY),
-    ('POST', '/api/services', {'name': 'x', 'dependencies': [999999]}, BO),
-    ('PUT', '/api/services', {'id': 999999}, BO),
-    ('DELETE', '/api/services', {'id': 999999}, BO),
-    ('POST', '/api/services/999999/status', {'status': 'Up'}, BO),
-    ('PUT', '/api/services/999999/status', {'status': 'Up'}, BO),
-    ('PUT', '/api/services/999999/bia', {'criticality': 'Low'}, BO),
-    ('DELETE', '/api/services/999999/bia', None, BO),
-    ('POST', '/api/services/999999/downtime', {'start_time': '2024-01-01T00:00:00'}, ANY),
-    ('GET', '/api/services/999999/downtime', None, ANY),
-    ('POST', '/api/services/integrations', {'service_id': 999999, 'type': 'x', 'config': {'a': 1}}, ENG),
-    ('GET', '/api/services/integrations', None, ENG),
-    ('GET', '/api/services/dependencies', None, ENG),
-    ('GET', '/api/services/999999/health', None, ANY),
-    ('GET', '/api/risk/999999', None, ANY),
-    ('POST', '/api/risk/999999/save', None, OA),
-    ('POST', '/api/risk/999999/manual', {'risk_score': 1, 'risk_level': 'Low'}, OA),
-    ('PUT', '/api/risk/999999/manual', {'risk_score': 1, 'risk_level': 'Low'}, OA),
-    ('GET', '/api/audit', None, ANY),
-    ('GET', '/api/alerts', None, ANY),
-    ('PUT', '/api/alerts', {'id': 999999, 'acknowledged': True}, OA),
-    ('GET', '/api/alerts/sla_breaches', None, ANY),
-    ('POST', '/api/auth/logout', None, set()),       # checked separately
+    ('GET', '/api/services', None, ANY, LISTED),
+    ('POST', '/api/services', {'name': 'x', 'dependencies': [999999]}, BO,
+     (400, 'Invalid dependency IDs: [999999]')),
+    ('PUT', '/api/services', {'id': 999999}, BO, NO_SERVICE),
+    ('DELETE', '/api/services', {'id': 999999}, BO, NO_SERVICE),
+    ('POST', '/api/services/999999/status', {'status': 'Up'}, BO, NO_SERVICE),
+    ('PUT', '/api/services/999999/status', {'status': 'Up'}, BO, NO_SERVICE),
+    ('PUT', '/api/services/999999/bia', {'criticality': 'Low'}, BO, NO_SERVICE),
+    ('DELETE', '/api/services/999999/bia', None, BO, NO_SERVICE),
+    ('POST', '/api/services/999999/downtime', {'start_time': '2024-01-01T00:00:00'}, ANY, NO_SERVICE),
+    ('GET', '/api/services/999999/downtime', None, ANY, NO_SERVICE),
+    ('POST', '/api/services/integrations', {'service_id': 999999, 'type': 'x', 'config': {'a': 1}}, ENG,
+     NO_SERVICE),
+    ('GET', '/api/services/integrations', None, ENG, LISTED),
+    ('GET', '/api/services/dependencies', None, ENG, LISTED),
+    ('GET', '/api/services/999999/health', None, ANY, NO_SERVICE),
+    ('GET', '/api/risk/999999', None, ANY, NO_SERVICE),
+    ('POST', '/api/risk/999999/save', None, OA, NO_SERVICE),
+    ('POST', '/api/risk/999999/manual', {'risk_score': 1, 'risk_level': 'Low'}, OA, NO_SERVICE),
+    ('PUT', '/api/risk/999999/manual', {'risk_score': 1, 'risk_level': 'Low'}, OA, NO_SERVICE),
+    ('GET', '/api/audit', None, ANY, LISTED),
+    ('GET', '/api/alerts', None, ANY, LISTED),
+    ('PUT', '/api/alerts', {'id': 999999, 'acknowledged': True}, OA, (404, 'Alert not found')),
+    ('GET', '/api/alerts/sla_breaches', None, ANY, LISTED),
+    ('POST', '/api/auth/logout', None, set(), None),       # checked below: it revokes the token
 ]
 
 
 def role_matrix(srv, tokens):
-    for method, path, body, allowed in MATRIX:
+    for method, path, body, allowed, (want, want_err) in ((m, p, b, a, w or (None, None))
+                                                          for m, p, b, a, w in MATRIX):
         if not allowed:
             continue
         for role in ('user', 'Business Owner', 'Ops Analyst', 'Engineer', 'Admin'):
             r = srv.request(method, path, body, tokens[role])
             if role in allowed:
-                t.ok(r.status not in (401, 403), 'role %-14s %-6s %s: allowed' % (role, method, path), r)
+                t.ok(r.status == want and (want_err is None or r.error == want_err)
+                     and (want != 200 or r.json is not None),
+                     'role %-14s %-6s %s: allowed, %d %s' % (role, method, path, want, want_err or ''), r)
             else:
                 t.ok(r.status == 403 and r.error == NO_ROLE,
                      'role %-14s %-6s %s: 403' % (role, method, path), r)
         r = srv.request(method, path, body)
         t.eq(r.status, 401, 'no token %-6s %s: 401' % (method, path))
+    # logout: any signed-in role may (token_attacks logs out and checks the
+    # revocation); without a token, or with a bad one, it is a 401
+    r = srv.post('/api/auth/logout')
+    t.ok(r.status == 401 and r.error == 'Missing Authorization header',
+         'no token POST   /api/auth/logout: 401', r)
+    r = srv.post('/api/auth/logout', token='not.a.token')
+    t.ok(r.status == 401 and r.error, 'bad token POST  /api/auth/logout: 401', r)
 
 
 # ---------------------------------------------------------------------------
@@ -376,6 +391,12 @@ def downtime(srv, tk, ctx):
     a, c = ctx['a'], ctx['c']
     user = tk['user']
     uid = srv.db_query("SELECT id FROM user WHERE username = 'plain'")[0][0]
+    # issue 9 (B12): a downtime cannot outlast the service, whose history
+    # starts at its created_at (registered today, existing since 2023)
+    for sid in (a, ctx['b'], c):
+        r = srv.put('/api/services', {'id': sid, 'created_at': '2023-06-01T00:00:00'},
+                    tk['Business Owner'])
+        t.eq(r.status, 200, 'PUT created_at: service %d exists since 2023' % sid)
     r = srv.post('/api/services/%d/downtime' % a, {'start_time': '2024-01-01T00:00:00',
                                                    'end_time': '2024-01-02T02:30:15',
                                                    'reason': 'DB failover'}, user)
@@ -494,7 +515,9 @@ def risk(srv, tk, ctx):
                       ({'risk_score': 101, 'risk_level': 'High'}, 'Risk score must be an integer between 0 and 100'),
                       ({'risk_score': -1, 'risk_level': 'Low'}, 'Risk score must be an integer between 0 and 100'),
                       ({'risk_score': 50.5, 'risk_level': 'Low'}, 'Risk score must be an integer between 0 and 100'),
-                      ({'risk_score': '50', 'risk_level': 'Low'}, 'Risk score must be an integer between 0 and 100'),
+                      # issue 9 (B15): a wrong type names its field
+                      ({'risk_score': '50', 'risk_level': 'Low'},
+                       "Field 'risk_score' must be an integer between 0 and 100"),
                       ({'risk_score': 50, 'risk_level': 'high'}, 'Risk level must be Low, Medium, or High'),
                       ({'risk_score': 50, 'risk_level': 'Critical'}, 'Risk level must be Low, Medium, or High')]:
         for m in ('POST', 'PUT'):
@@ -571,8 +594,11 @@ def alerts(srv, tk, ctx):
 def audit(srv, tk):
     r = srv.get('/api/audit', tk['user'])
     t.eq(r.status, 200, 'GET /api/audit: 200 for any signed-in user')
-    t.eq(sorted(r.json[0].keys()), sorted(['id', 'action', 'entity', 'entity_id', 'timestamp', 'user_id']),
-         'audit fields as in §2.4.1')
+    t.eq(sorted(r.json[0].keys()), sorted(['id', 'action', 'entity', 'entity_id', 'timestamp', 'user_id',
+                                           'actor']),
+         'audit fields as in §2.4.1, plus actor (issue 9, B4)')
+    t.ok(all(e['actor'] == 'system' for e in r.json if e['user_id'] == 0 and e['action'].startswith('Alert Created')),
+         'B4: audit rows the engine wrote name the actor system')
     keys = [(x['timestamp'], x['id']) for x in r.json]
     t.eq(keys, sorted(keys, reverse=True), 'audit newest first')
     r2 = srv.get('/api/audit?limit=2&offset=1', tk['user'])
@@ -763,37 +789,79 @@ def tls():
     srv.cleanup()
 
 
+SECTION_LOG_TAIL = 3000
+
+
+def run_section(srv, name, fn, *args):
+    """Run one section; an exception fails that section only. A server
+    that died in it is reported and started again on the same database, so
+    the later sections still check something."""
+    import traceback
+    try:
+        fn(*args)
+        return
+    except Exception as e:  # a crash of the harness is a failed case, not a silent stop
+        t.ok(False, 'section %s raised %s' % (name, type(e).__name__),
+             traceback.format_exc() + '\n' + srv.logtext()[-SECTION_LOG_TAIL:])
+    alive = srv.proc is not None and srv.proc.poll() is None
+    if alive:
+        try:
+            alive = srv.get('/api/healthz').status == 200
+        except OSError:
+            alive = False
+    if not alive:
+        rc = srv.stop(signal.SIGKILL)
+        t.ok(False, 'the server died during section %s (exit %s)'
+             % (name, 'stopped' if rc is None else rc), srv.logtext()[-SECTION_LOG_TAIL:])
+        try:
+            srv.start()
+        except RuntimeError as e:
+            t.ok(False, 'the server restarts after section %s' % name, e)
+
+
+def standalone(name, fn):
+    """A section with its own servers (cors, graceful, tls)."""
+    import traceback
+    try:
+        fn()
+    except Exception as e:
+        t.ok(False, 'section %s raised %s' % (name, type(e).__name__), traceback.format_exc())
+
+
 def main():
     srv = Server().start()
     tokens = {}
+    ctx = {}
+
+    def acc():
+        tokens.update(accounts(srv))
     try:
-        hygiene(srv)
-        tokens = accounts(srv)
-        throttle(srv)
-        token_attacks(srv, tokens)
-        role_matrix(srv, tokens)
-        ctx = {}
-        services(srv, tokens, ctx)
-        downtime(srv, tokens, ctx)
-        integrations(srv, tokens, ctx)
-        risk(srv, tokens, ctx)
-        health(srv, tokens, ctx)
-        alerts(srv, tokens, ctx)
-        audit(srv, tokens)
-        after_restart(srv, tokens, ctx)
-        cascade(srv, tokens, ctx)
-        cache(srv, tokens)
-        request_log(srv, ['adminpass', 'password123', 'rightpass'] + list(tokens.values()))
-    except Exception as e:  # a crash of the harness is a failed case, not a silent stop
-        import traceback
-        t.ok(False, 'test harness raised %s' % type(e).__name__, traceback.format_exc() + '\n' + srv.logtext()[-3000:])
+        run_section(srv, 'hygiene', hygiene, srv)
+        run_section(srv, 'accounts', acc)
+        for name, fn, args in (
+                ('throttle', throttle, (srv,)),
+                ('token_attacks', token_attacks, (srv, tokens)),
+                ('role_matrix', role_matrix, (srv, tokens)),
+                ('services', services, (srv, tokens, ctx)),
+                ('downtime', downtime, (srv, tokens, ctx)),
+                ('integrations', integrations, (srv, tokens, ctx)),
+                ('risk', risk, (srv, tokens, ctx)),
+                ('health', health, (srv, tokens, ctx)),
+                ('alerts', alerts, (srv, tokens, ctx)),
+                ('audit', audit, (srv, tokens)),
+                ('after_restart', after_restart, (srv, tokens, ctx)),
+                ('cascade', cascade, (srv, tokens, ctx)),
+                ('cache', cache, (srv, tokens)),
+                ('request_log', lambda: request_log(
+                    srv, ['adminpass', 'password123', 'rightpass'] + list(tokens.values())), ())):
+            run_section(srv, name, fn, *args)
     finally:
         rc = srv.stop()
         t.eq(rc, 0, 'server exits 0 at the end')
         srv.cleanup()
-    cors()
-    graceful()
-    tls()
+    standalone('cors', cors)
+    standalone('graceful', graceful)
+    standalone('tls', tls)
     t.done()
 
 

@@ -3,7 +3,7 @@
 endpoint's success and error paths, the token: header, logout revoking
 one session, accounts shared with seed 000, threshold alerts raised by the
 live collector (the webhook reaches a real receiver in seed 004's shape),
-clearing with hysteresis, ADMIN_TOKEN (401 wrong, 403 unset), a viewer
+clearing, ADMIN_TOKEN (401 wrong, 403 unset), a viewer
 that records nothing, retention at start-up, and the demo seeder's token.
 
 Prints TAP; one check = one case. Run: RESOPS_BIN=build/resops tests/api/test_seed004.py
@@ -146,6 +146,7 @@ def logs_analyze(srv, tok):
     t.eq(r.json.get('top_errors_detail', [{}])[0].get('count'), 3, 'top_errors_detail counts')
     t.eq((r.json.get('continuation_lines'), r.json.get('unrecognized_lines')), (3, 1),
          'a traceback is a continuation, plain text is unrecognized')
+    access_logs(srv)
     r = srv.post('/logs/analyze', {'logs': ['ERROR a', 'WARN b']}, headers=tok_hdr(tok))
     t.ok(r.status == 200 and r.json['counts']['ERROR'] == 1, 'logs as a list of lines, with a token', r)
     r = srv.post('/logs/analyze', {'logs': ''})
@@ -159,6 +160,28 @@ def logs_analyze(srv, tok):
     t.eq(r.status, 400, 'logs list with a non-string: 400')
     r = srv.post('/logs/analyze', {'logs': 'x'}, headers={'token': 'garbage'})
     t.eq(r.status, 401, 'a token given must be valid: 401')
+
+
+def access_logs(srv):
+    """B23: nginx/Apache access logs count by status class (5xx ERROR,
+    4xx WARN, 2xx/3xx INFO) through the real listener."""
+    text = '\n'.join([
+        '203.0.113.7 - - [10/Oct/2024:13:55:36 +0000] "POST /api/orders HTTP/1.1" 500 162 '
+        '"https://shop.example/cart" "Mozilla/5.0"',                      # nginx combined
+        '2001:db8::1 - - [10/Oct/2024:13:55:37 +0000] "POST /api/orders HTTP/1.1" 502 0 "-" "-"',
+        '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326',
+        '192.0.2.10 - - [01/Jan/2024:00:00:02 +0100] "GET /admin HTTP/1.1" 404 199',  # common
+        '192.0.2.10 - - [01/Jan/2024:00:00:03 +0100] "GET /old HTTP/1.1" 301 -',
+        '192.0.2.10 - - 01/Jan/2024:00:00:04 +0100 "GET / HTTP/1.1" 500 1',  # close, but not
+    ])
+    r = srv.post('/logs/analyze', {'logs': text})
+    c = (r.json or {}).get('counts', {})
+    t.ok(r.status == 200 and (c.get('ERROR'), c.get('WARN'), c.get('INFO')) == (2, 1, 2),
+         'access logs: 5xx count as ERROR, 4xx as WARN, 2xx/3xx as INFO', r)
+    t.eq((r.json or {}).get('top_errors'), ['"POST /api/orders HTTP/1.1" 500'],
+         'access logs: a 5xx request is a top error, grouped with its 502 twin')
+    t.eq(((r.json or {}).get('total_lines'), (r.json or {}).get('unrecognized_lines')), (6, 1),
+         'access logs: a line without the [time] field is unrecognized')
 
 
 def metrics(srv, tok):
@@ -297,7 +320,13 @@ def alerts(srv, tok, recv_log):
          and ISO.match(a.get('ts', '')), 'alert {id, type, value, ts}', a)
     t.ok(a.get('threshold') == 0.5 and a.get('cleared_at') is None and 'over the 0.5%' in a.get('message', ''),
          'ours: threshold, cleared_at null while firing, message', a)
-    time.sleep(2.5)
+    # Positive sign first: the collector keeps sampling (memory stays over
+    # 0.5 %); three more samples are one more than a second alert needs.
+    def mem_samples():
+        return srv.db_query("SELECT count(*) FROM metric_sample "
+                            "WHERE name = 'memory' AND resolution = 0")[0][0]
+    n0 = mem_samples()
+    t.ok(wait_for(lambda: mem_samples() >= n0 + 3), 'the collector took 3 more samples while over')
     t.eq(len(mem_alerts()), 1, 'staying over does not raise it again')
 
     def hook(event):
@@ -337,23 +366,38 @@ def alerts(srv, tok, recv_log):
     srv.post('/admin/thresholds', {'memory_threshold': 75}, headers={'x-admin-token': ADMIN})
 
 
-def viewer_records_nothing(srv):
+def viewer_records_nothing():
     """A second resops on the same database is a viewer: its collector
-    samples for its own screen but stores nothing."""
-    v = Server(env={'METRICS_INTERVAL': '1'}, workdir=srv.dir)
-    v.db = srv.db
-    v.start()
+    samples for its own screen but stores nothing. The engine samples
+    every 3 s and the viewer every 1 s, so a stored viewer sample shows as
+    two rows less than 2 s apart; the engine's own rows stay 3 s apart
+    even when a tick is late by up to a second."""
+    d = tempfile.mkdtemp(prefix='resops-viewer-')
+    eng = Server(env={'METRICS_INTERVAL': '3'}, workdir=d).start()
+    v = Server(env={'METRICS_INTERVAL': '1'}, workdir=d)
+    v.db = eng.db
+
+    def cpu_rows(after):
+        return [r[0] for r in eng.db_query(
+            "SELECT ts FROM metric_sample WHERE name = 'cpu' AND resolution = 0 AND rowid > ? "
+            "ORDER BY ts", (after,))]
     try:
-        before = srv.db_query("SELECT count(*) FROM metric_sample WHERE name = 'cpu'")[0][0]
-        time.sleep(3.5)
-        dup = srv.db_query("SELECT ts FROM metric_sample WHERE name = 'cpu' AND resolution = 0 "
-                           "GROUP BY ts HAVING count(*) > 1")
-        after = srv.db_query("SELECT count(*) FROM metric_sample WHERE name = 'cpu'")[0][0]
-        t.ok(not dup and after - before <= 5, 'a viewer on the same database stores no samples',
-             (dup, before, after))
-        t.ok('viewer' in v.logtext(), 'the second process runs as a viewer')
+        t.ok(wait_for(lambda: cpu_rows(0)), 'the engine records samples')
+        v.start()
+        t.ok(wait_for(lambda: 'engine: role viewer' in v.logtext(), 10),
+             'the second process runs as a viewer', v.logtext())
+        r0 = eng.db_query("SELECT coalesce(max(rowid), 0) FROM metric_sample")[0][0]
+        rows = wait_for(lambda: len(cpu_rows(r0)) >= 4 and cpu_rows(r0), 40)
+        t.ok(rows, 'the engine kept recording while the viewer ran (4 new samples)', rows)
+        secs = [datetime.datetime.strptime(x, '%Y-%m-%dT%H:%M:%S').timestamp() for x in rows or []]
+        gaps = [b - a for a, b in zip(secs, secs[1:])]
+        t.ok(rows and all(g >= 2 for g in gaps),
+             'a viewer on the same database stores no samples (every new row is the engine\'s)',
+             (rows, gaps))
     finally:
-        v.stop()
+        t.eq(v.stop(), 0, 'the viewer exits cleanly')
+        t.eq(eng.stop(), 0, 'its engine exits cleanly')
+        eng.cleanup()
 
 
 def no_admin_token():
@@ -375,7 +419,7 @@ def retention_at_start():
     srv = Server(env={'METRICS_INTERVAL': '1', 'RESOPS_METRICS_RAW_RETENTION_S': '60',
                       'RESOPS_METRICS_MINUTE_RETENTION_S': '86400'}, workdir=d)
     srv.start()
-    srv.stop()
+    t.eq(srv.stop(), 0, 'retention: the first run exits cleanly')
     now = datetime.datetime.utcnow().replace(microsecond=0)
     two_h = now - datetime.timedelta(hours=2)
     two_d = now - datetime.timedelta(days=2)
@@ -397,7 +441,7 @@ def retention_at_start():
         t.eq(m, [(two_h.replace(second=0).strftime('%Y-%m-%dT%H:%M:%S'), 20.0)],
              'their minute average stays; minutes older than a day are pruned')
     finally:
-        srv.stop()
+        t.eq(srv.stop(), 0, 'retention: the second run exits cleanly')
         srv.cleanup()
 
 
@@ -438,7 +482,7 @@ def demo_seeder():
         t.eq((r.json or {}).get('cpu_threshold'), 60, "the demo user's own thresholds (60/70)")
         t.ok(login(srv, 'admin', 'admin123'), 'admin / admin123 logs in')
     finally:
-        srv.stop()
+        t.eq(srv.stop(), 0, 'the server on the demo database exits cleanly')
         srv.cleanup()
 
 
@@ -457,7 +501,6 @@ def main():
         thresholds(srv, tok)
         admin(srv)
         alerts(srv, tok, recv_log)
-        viewer_records_nothing(srv)
     finally:
         t.eq(srv.stop(), 0, 'server exits cleanly')
         srv.cleanup()
@@ -467,6 +510,7 @@ def main():
             os.unlink(recv_log)
         except OSError:
             pass
+    viewer_records_nothing()
     no_admin_token()
     retention_at_start()
     demo_seeder()

@@ -721,6 +721,36 @@ def audit_query(srv, admin):
     t.ok(r.status == 200 and r.json == [], 'trail of an unknown incident: []', r)
 
 
+def demo_runs(tmp):
+    """D4 and the demo: `resops seed --demo`, then a start on that database,
+    still runs the demo's application playbook for real (its commands are
+    compiled in, loaded like a playbook file), and the API can only name
+    those actions."""
+    srv = Server()
+    p = subprocess.run([BIN, 'seed', '--demo', '--db', srv.db], capture_output=True, text=True, env=srv.env)
+    t.eq(p.returncode, 0, 'resops seed --demo')
+    srv.start()
+    try:
+        tok = srv.login('admin', 'admin123')
+        done = wait_until(lambda: srv.db_query("SELECT state FROM incident WHERE incident_id = 'INC-DEMO-1'")
+                          == [('resolved',)], 20)
+        steps = srv.db_query("SELECT action FROM playbook_run WHERE incident_id = 'INC-DEMO-1' ORDER BY id")
+        t.ok(done and [x[0] for x in steps] == ['log_check', 'service_restart', 'ack_alerts'],
+             'D4_demo_still_runs: the demo playbook ran its commands after a restart', steps)
+        ex = [e for e in srv.get('/api/v1/audit/incident/INC-DEMO-1', tok).json if e['action'] == 'step_executed']
+        t.ok(sorted(e['details'].get('type') for e in ex) == ['ack_alerts', 'command', 'command'],
+             'D4_demo_still_runs: two command steps and the internal ack', ex)
+        c = srv.get('/api/v1/config', tok).json
+        t.ok(sorted(a['name'] for a in c['actions']) == ['log_check', 'service_restart'] and
+             c['category_configs']['application']['playbook_source'] == 'file',
+             'D4_demo_still_runs: the demo actions are listed by name', c['actions'])
+        r = put_category(srv, tok, 'network', playbook=[action_step('service_restart')])
+        t.eq(r.status, 200, 'the demo\'s actions can be named through the API')
+    finally:
+        t.eq(srv.stop(), 0, 'server (demo) exits cleanly')
+        srv.cleanup()
+
+
 def from_alerts(tmp):
     """A probed service whose probe names a playbook goes Down: the engine
     opens an incident, the runner resolves it; a flapping service is capped
@@ -958,6 +988,7 @@ def main():
         srv.cleanup()
         hs.shutdown()
     d4_no_commands(tmp)
+    demo_runs(tmp)
     from_alerts(tmp)
     restart(tmp)
     config_file(tmp)

@@ -4,7 +4,12 @@
 # pane visited, each capture (tmux capture-pane -e) turned into HTML by aha
 # and rendered by headless Chromium with DejaVu Sans Mono.
 #
+#   ninja -C build screenshots        (a meson run_target), or
 #   RESOPS_BIN=build/resops tests/tui/screenshots.sh [OUTDIR]
+#
+# Not part of the test suite (it asserts nothing; meson test does not run
+# it): a tool that lives beside the tests because it drives the console
+# through the same tmux helpers (lib.sh).
 #
 # Needs: tmux, sqlite3, aha, chromium (apt-get install aha chromium).
 # The metrics collector samples every second here (METRICS_INTERVAL=1) so

@@ -232,6 +232,34 @@ static void test_wrap(void **state)
     assert_int_equal(layout_wrap("a b c d e f g h i j k", 1, st, ln, 4), 4);  /* max lines */
 }
 
+/* B19 (newcomer review): at 200x50 a risk reason wrapped into a 3-line
+ * box ended "... based on business" and "rules" was gone, with no mark.
+ * A clipped box ends with room for an ellipsis; a box that fits keeps
+ * every word. */
+static void test_wrap_keeps_last_word_or_ellipsis_b19(void **state)
+{
+    (void)state;
+    int st[8], ln[8], clipped;
+    const char *t = "Risk 85: Service is currently down, High criticality in BIA, "
+                    "dependencies down: Message Queue; scored on business rules";
+    /* enough lines: the last word is there, nothing clipped */
+    int n = layout_wrap_clip(t, 30, 2, st, ln, 8, &clipped);
+    assert_int_equal(clipped, 0);
+    assert_int_equal(st[n - 1] + ln[n - 1], (int)strlen(t));
+    assert_memory_equal(t + st[n - 1] + ln[n - 1] - 5, "rules", 5);
+    /* too few lines: clipped, and the last line leaves room for " ..." */
+    n = layout_wrap_clip(t, 30, 2, st, ln, 3, &clipped);
+    assert_int_equal(n, 3);
+    assert_int_equal(clipped, 1);
+    assert_true(ln[2] <= 28);
+    assert_true(t[st[2] + ln[2] - 1] != ' ');
+    /* exactly enough lines: not clipped */
+    int need = layout_wrap(t, 30, st, ln, 8);
+    n = layout_wrap_clip(t, 30, 2, st, ln, need, &clipped);
+    assert_int_equal(clipped, 0);
+    assert_int_equal(st[n - 1] + ln[n - 1], (int)strlen(t));
+}
+
 static void test_contains(void **state)
 {
     (void)state;
@@ -256,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_duration_rate),
         cmocka_unit_test(test_wrap),
+        cmocka_unit_test(test_wrap_keeps_last_word_or_ellipsis_b19),
         cmocka_unit_test(test_contains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,6 +95,144 @@ static void test_lines(void **state)
     }
 }
 
+/* B23: nginx/Apache access logs. The level is the status class (5xx
+ * ERROR, 4xx WARN, 2xx/3xx INFO); the message is the request and status. */
+static const struct {
+    const char *format, *line;
+    LpLevel     level;
+    const char *msg;
+} access[] = {
+    {"nginx combined, 500",
+     "203.0.113.7 - - [10/Oct/2024:13:55:36 +0000] \"POST /api/orders HTTP/1.1\" 500 162 "
+     "\"https://shop.example/cart\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\"",
+     LP_ERROR, "\"POST /api/orders HTTP/1.1\" 500"},
+    {"nginx combined, 404",
+     "203.0.113.7 - - [10/Oct/2024:13:55:37 +0000] \"GET /favicon.ico HTTP/1.1\" 404 153 "
+     "\"-\" \"curl/8.5.0\"",
+     LP_WARN, "\"GET /favicon.ico HTTP/1.1\" 404"},
+    {"nginx combined, 200",
+     "203.0.113.7 - - [10/Oct/2024:13:55:38 +0000] \"GET / HTTP/2.0\" 200 615 \"-\" \"-\"",
+     LP_INFO, "\"GET / HTTP/2.0\" 200"},
+    {"nginx combined, extra fields after the user agent",
+     "10.0.0.1 - - [10/Oct/2024:13:55:38 +0000] \"GET /slow HTTP/1.1\" 504 0 \"-\" \"k6/0.49\" "
+     "\"198.51.100.2\" rt=60.001",
+     LP_ERROR, "\"GET /slow HTTP/1.1\" 504"},
+    {"Apache common (no referrer, no user agent), 200",
+     "127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /apache_pb.gif HTTP/1.0\" 200 2326",
+     LP_INFO, "\"GET /apache_pb.gif HTTP/1.0\" 200"},
+    {"Apache common, 500, bytes '-'",
+     "192.0.2.10 - - [01/Jan/2024:00:00:01 +0100] \"GET /cgi-bin/x HTTP/1.1\" 500 -",
+     LP_ERROR, "\"GET /cgi-bin/x HTTP/1.1\" 500"},
+    {"Apache common, 403",
+     "192.0.2.10 - - [01/Jan/2024:00:00:02 +0100] \"GET /admin HTTP/1.1\" 403 199",
+     LP_WARN, "\"GET /admin HTTP/1.1\" 403"},
+    {"Apache combined, 301",
+     "127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /old HTTP/1.0\" 301 2326 "
+     "\"http://www.example.com/start.html\" \"Mozilla/4.08 [en] (Win98; I ;Nav)\"",
+     LP_INFO, "\"GET /old HTTP/1.0\" 301"},
+    {"Apache vhost_combined",
+     "www.example.com:443 198.51.100.4 - - [10/Oct/2024:13:55:36 +0000] \"GET /x HTTP/1.1\" "
+     "502 0 \"-\" \"-\"",
+     LP_ERROR, "\"GET /x HTTP/1.1\" 502"},
+    {"IPv6 client",
+     "2001:db8::8a2e:370:7334 - - [10/Oct/2024:13:55:36 +0000] \"GET /health HTTP/1.1\" 503 "
+     "19 \"-\" \"kube-probe/1.29\"",
+     LP_ERROR, "\"GET /health HTTP/1.1\" 503"},
+    {"IPv6 loopback, common",
+     "::1 - - [10/Oct/2024:13:55:36 +0000] \"OPTIONS * HTTP/1.0\" 200 126",
+     LP_INFO, "\"OPTIONS * HTTP/1.0\" 200"},
+    {"escaped quote inside the request",
+     "198.51.100.9 - - [10/Oct/2024:13:55:36 +0000] \"GET /q?a=\\\"x\\\" HTTP/1.1\" 400 0",
+     LP_WARN, "\"GET /q?a=\\\"x\\\" HTTP/1.1\" 400"},
+    {"nginx: no request line (\"-\"), 400",
+     "198.51.100.9 - - [10/Oct/2024:13:55:36 +0000] \"-\" 400 0 \"-\" \"-\"",
+     LP_WARN, "\"-\" 400"},
+    {"a level word in the path does not decide",
+     "198.51.100.9 - - [10/Oct/2024:13:55:36 +0000] \"GET /ERROR HTTP/1.1\" 200 5",
+     LP_INFO, "\"GET /ERROR HTTP/1.1\" 200"},
+    {"nginx through syslog (PRI 190 = local7.info), 500",
+     "<190>Oct 10 13:55:36 web1 nginx: 203.0.113.7 - - [10/Oct/2024:13:55:36 +0000] "
+     "\"GET /a HTTP/1.1\" 500 1 \"-\" \"-\"",
+     LP_ERROR, "\"GET /a HTTP/1.1\" 500"},
+    {"nginx through plain syslog, 404",
+     "Oct 10 13:55:36 web1 nginx: 203.0.113.7 - - [10/Oct/2024:13:55:36 +0000] "
+     "\"GET /b HTTP/1.1\" 404 1",
+     LP_WARN, "\"GET /b HTTP/1.1\" 404"},
+    /* close, but not access-log lines: nothing to count */
+    {"close but not: time without brackets",
+     "127.0.0.1 - - 10/Oct/2000:13:55:36 -0700 \"GET / HTTP/1.0\" 500 2326", LP_NONE, NULL},
+    {"close but not: status not a number",
+     "127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" OK 2326", LP_NONE, NULL},
+    {"close but not: four-digit status",
+     "127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 5000 2326", LP_NONE, NULL},
+    {"close but not: status 600",
+     "127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 600 2326", LP_NONE, NULL},
+    {"close but not: request not quoted",
+     "127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] GET / HTTP/1.0 500 2326", LP_NONE, NULL},
+    {"close but not: request quote never closed",
+     "127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0 500 2326", LP_NONE, NULL},
+    {"close but not: no bytes field",
+     "127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 500", LP_NONE, NULL},
+    {"close but not: bytes not a number",
+     "127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 500 lots", LP_NONE, NULL},
+    {"close but not: month not a month",
+     "127.0.0.1 - - [10/Foo/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 500 2326", LP_NONE, NULL},
+    {"close but not: time zone missing",
+     "127.0.0.1 - - [10/Oct/2000:13:55:36] \"GET / HTTP/1.0\" 500 2326", LP_NONE, NULL},
+    {"close but not: only two fields before the time",
+     "127.0.0.1 - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 500 2326", LP_NONE, NULL},
+};
+
+/* Every row is checked and every wrong row is printed before failing. */
+static void test_access_log_lines(void **state)
+{
+    (void)state;
+    int bad = 0;
+    for (size_t i = 0; i < sizeof access / sizeof access[0]; i++) {
+        const char *msg;
+        size_t len;
+        LpLevel l = logparse_line(access[i].line, strlen(access[i].line), &msg, &len);
+        char got[512];
+        snprintf(got, sizeof got, "%.*s", (int)len, msg);
+        const char *want = access[i].msg ? access[i].msg : access[i].line;
+        if (l != access[i].level || strcmp(got, want) != 0) {
+            print_error("%s: got %s \"%s\", want %s \"%s\"\n", access[i].format,
+                        logparse_level_name(l), got, logparse_level_name(access[i].level), want);
+            bad++;
+        }
+    }
+    if (bad)
+        fail_msg("%d of %zu access-log rows wrong", bad, sizeof access / sizeof access[0]);
+}
+
+/* B23 as the API sees it: counts and top errors over a mixed access log. */
+static void test_access_log_analyze(void **state)
+{
+    (void)state;
+    const char log[] =
+        "203.0.113.7 - - [10/Oct/2024:13:55:36 +0000] \"GET /api/orders/17 HTTP/1.1\" 500 1 \"-\" \"-\"\n"
+        "203.0.113.8 - - [10/Oct/2024:13:55:37 +0000] \"GET /api/orders/42 HTTP/1.1\" 502 1 \"-\" \"-\"\n"
+        "203.0.113.9 - - [10/Oct/2024:13:55:38 +0000] \"POST /login HTTP/1.1\" 503 1\n"
+        "2001:db8::1 - - [10/Oct/2024:13:55:39 +0000] \"GET /nope HTTP/1.1\" 404 1 \"-\" \"-\"\n"
+        "2001:db8::1 - - [10/Oct/2024:13:55:40 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\"\n"
+        "2001:db8::1 - - [10/Oct/2024:13:55:41 +0000] \"GET /old HTTP/1.1\" 304 0\n"
+        "2024/10/10 13:55:42 [error] 12#0: *5 connect() failed\n"
+        "127.0.0.1 - - [10/Oct/2024:13:55:43 +0000] \"GET / HTTP/1.0\" OK 1\n";
+    LogReport r;
+    assert_int_equal(logparse_analyze(log, strlen(log), 5, &r), 0);
+    assert_int_equal(r.lines, 8);
+    assert_int_equal(r.counts[LP_ERROR], 4);        /* three 5xx, the nginx [error] */
+    assert_int_equal(r.counts[LP_WARN], 1);         /* the 404 */
+    assert_int_equal(r.counts[LP_INFO], 2);         /* 200 and 304 */
+    assert_int_equal(r.unrecognized, 1);
+    assert_int_equal(r.ntop, 3);
+    assert_string_equal(r.top[0].message, "\"GET /api/orders/17 HTTP/1.1\" 500");
+    assert_int_equal(r.top[0].count, 2);            /* numbers masked: 17/500 and 42/502 */
+    assert_string_equal(r.top[1].message, "\"POST /login HTTP/1.1\" 503");
+    assert_string_equal(r.top[2].message, "connect() failed");
+    logparse_report_free(&r);
+}
+
 static const char text[] =
     "2024-01-01 12:00:00 INFO service started\n"
     "2024-01-01 12:00:01 ERROR Connection timeout after 30 ms to 10.0.0.1\n"
@@ -188,6 +326,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_access_log_lines),
+        cmocka_unit_test(test_access_log_analyze),
         cmocka_unit_test(test_analyze),
         cmocka_unit_test(test_edges),
     };

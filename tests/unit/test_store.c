@@ -783,6 +783,106 @@ static void test_cycle_risk_history(void **state)
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM risk_current"), 2);
 }
 
+/* assert_contains for the tests below; not inlined, because GCC 12 with
+ * -fsanitize=undefined reports a null %s argument through the inlined copy. */
+__attribute__((noinline)) static void expect_in(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle))
+        fail_msg("\"%s\" does not contain \"%s\"", hay, needle);
+}
+
+/* Survivor M42b (tests-2026-12.md): an open HighRisk or Critical alert is
+ * refreshed, not left stale, when the risk changes while the level stays
+ * High. Ledger Down scores 80; its dependency going Down too adds 20. The
+ * open alerts keep their rows (deduplicated) and say 100 and the
+ * dependency. */
+static void test_cycle_high_risk_message_refreshed(void **state)
+{
+    Fx *fx = *state;
+    int64_t dep = make_service(fx, "Queue", NULL, NULL, 0, 0);
+    ServiceInput in = {
+        .name = "Ledger", .description = "test service", .has_bia = 1,
+        .criticality = "High", .impact = "Severe", .has_rto = 1, .rto = 30,
+        .has_rpo = 1, .rpo = 15, .deps = &dep, .ndeps = 1, .has_deps = 1,
+    };
+    int64_t sid = 0;
+    char err[256] = "";
+    if (services_create(fx->st, &in, "tester", 7, T0 - 3600, &sid, err, sizeof err) < 0)
+        fail_msg("services_create(Ledger): %s", err);
+    long long S = (long long)sid;
+    set_status(fx, dep, STATUS_UP, SET_BY_USER, NULL, T0 - 600);
+    set_status(fx, sid, STATUS_DOWN, SET_BY_USER, "outage", T0 - 300);
+
+    run_cycle(fx, T0);
+    assert_int_equal(q_int(fx->check, "SELECT risk_score FROM risk_current WHERE service_id = %lld", S), 80);
+    assert_int_equal(alert_rows(fx, sid, "HighRisk"), 1);
+    const char *msg = q_text(fx->check, "SELECT message FROM alert WHERE service_id = %lld AND "
+                                        "type = 'HighRisk' AND resolved_at IS NULL", S);
+    expect_in(msg, "High risk score: 80. Reason: Service is currently down");
+
+    /* The dependency goes Down as well: 100, still High. */
+    set_status(fx, dep, STATUS_DOWN, SET_BY_USER, "broker crash", T0 + MIN);
+    run_cycle(fx, T0 + 2 * MIN);
+    assert_int_equal(q_int(fx->check, "SELECT risk_score FROM risk_current WHERE service_id = %lld", S), 100);
+    assert_string_equal(q_text(fx->check, "SELECT risk_level FROM risk_current WHERE service_id = %lld", S),
+                        "High");
+    assert_int_equal(alert_rows(fx, sid, "HighRisk"), 1);          /* refreshed, not a new row */
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM alert WHERE service_id = %lld AND "
+                                      "type = 'HighRisk' AND resolved_at IS NULL", S), 1);
+    msg = q_text(fx->check, "SELECT message FROM alert WHERE service_id = %lld AND "
+                            "type = 'HighRisk' AND resolved_at IS NULL", S);
+    expect_in(msg, "High risk score: 100. Reason: Service is currently down");
+    expect_in(msg, "Dependencies down: Queue");
+    assert_int_equal(alert_rows(fx, sid, "Critical"), 1);
+    msg = q_text(fx->check, "SELECT message FROM alert WHERE service_id = %lld AND "
+                            "type = 'Critical' AND resolved_at IS NULL", S);
+    expect_in(msg, "Service Ledger is critical: ");
+    expect_in(msg, "Dependencies down: Queue");
+    assert_int_equal(audit_count(fx, "Alert Created (HighRisk)"), 1);
+}
+
+/* Survivor M09 (tests-2026-12.md): seed 000's +20 counts downtimes that
+ * started within the last 7 days (summed, over 120 minutes). A 3-hour
+ * downtime 8 or 10 days old must not score; one 6 days old must. */
+static void test_cycle_risk_window_is_seven_days(void **state)
+{
+    Fx *fx = *state;
+    static const struct {
+        const char *name;
+        int         days_ago, score;
+        const char *reason;
+    } cases[] = {
+        {"TenDaysAgo", 10, 0, "No risks identified"},
+        {"EightDaysAgo", 8, 0, "No risks identified"},
+        {"SixDaysAgo", 6, 20, "Frequent or prolonged downtimes in the last 7 days"},
+    };
+    enum { N = sizeof cases / sizeof cases[0] };
+    int64_t sid[N];
+    for (int i = 0; i < N; i++) {
+        sid[i] = make_service(fx, cases[i].name, NULL, NULL, 0, 0);
+        set_status(fx, sid[i], STATUS_UP, SET_BY_USER, NULL, T0 - 600);
+        int64_t start = T0 - (int64_t)cases[i].days_ago * 86400;
+        assert_true(downtime_repo_insert(fx->st, sid[i], start, start + 180 * MIN, "outage") > 0);
+    }
+    run_cycle(fx, T0);
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        long long S = (long long)sid[i];
+        int64_t score = q_int(fx->check, "SELECT risk_score FROM risk_current WHERE service_id = %lld", S);
+        char reason[256];
+        snprintf(reason, sizeof reason, "%s",
+                 q_text(fx->check, "SELECT reason FROM risk_current WHERE service_id = %lld", S));
+        if (score != cases[i].score || strcmp(reason, cases[i].reason) != 0) {
+            print_error("%s: 3-hour downtime %d days ago: got %lld \"%s\", want %d \"%s\"\n",
+                        cases[i].name, cases[i].days_ago, (long long)score, reason,
+                        cases[i].score, cases[i].reason);
+            bad++;
+        }
+    }
+    if (bad)
+        fail_msg("%d of %d downtime ages scored wrong", bad, (int)N);
+}
+
 /* ---- 9. seeding ---------------------------------------------------------- */
 
 static void test_seed(void **state)
@@ -824,6 +924,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_set_status_downtime_and_alerts, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_cycle_sla_breaches, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_cycle_risk_history, setup_db, teardown),
+        cmocka_unit_test_setup_teardown(test_cycle_high_risk_message_refreshed, setup_db, teardown),
+        cmocka_unit_test_setup_teardown(test_cycle_risk_window_is_seven_days, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_seed, setup_db, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,21 +71,20 @@ static const Case cases[] = {
      {76, 76, 76, 71, 71, 71}, 6, "..F..C"},
 };
 
-static void test_table(void **state)
+/* One case of the table: cmocka runs each as its own test named after its
+ * rule (main builds the list), so one failure does not hide the others. */
+static void test_case(void **state)
 {
-    (void)state;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const Case *c = &cases[i];
-        ThresholdPolicy p = {.fire_after = c->n, .clear_after = c->m, .hysteresis_pct = c->hyst};
-        ThresholdState s = {0};
-        char got[17] = {0};
-        for (int k = 0; k < c->nv; k++) {
-            ThresholdEdge e = threshold_step(&s, c->threshold, &p, c->v[k]);
-            got[k] = e == THRESH_FIRE ? 'F' : e == THRESH_CLEAR ? 'C' : '.';
-        }
-        if (strcmp(got, c->edges) != 0)
-            fail_msg("%s: edges %s, want %s", c->rule, got, c->edges);
+    const Case *c = *state;
+    ThresholdPolicy p = {.fire_after = c->n, .clear_after = c->m, .hysteresis_pct = c->hyst};
+    ThresholdState s = {0};
+    char got[17] = {0};
+    for (int k = 0; k < c->nv; k++) {
+        ThresholdEdge e = threshold_step(&s, c->threshold, &p, c->v[k]);
+        got[k] = e == THRESH_FIRE ? 'F' : e == THRESH_CLEAR ? 'C' : '.';
     }
+    if (strcmp(got, c->edges) != 0)
+        fail_msg("%s: edges %s, want %s", c->rule, got, c->edges);
 }
 
 static void test_turned_off_while_firing(void **state)
@@ -166,14 +165,22 @@ static void test_validate(void **state)
     assert_string_equal(err, "cpu_threshold must be a number from 0 (off) to 100");
 }
 
+#define NCASES (sizeof cases / sizeof cases[0])
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
+    static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_turned_off_while_firing),
         cmocka_unit_test(test_clear_level),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_validate),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    struct CMUnitTest tests[NCASES + sizeof fixed / sizeof fixed[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < NCASES; i++)
+        tests[n++] = (struct CMUnitTest){.name = cases[i].rule, .test_func = test_case,
+                                         .initial_state = (void *)&cases[i]};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        tests[n++] = fixed[i];
+    return _cmocka_run_group_tests("test_thresholds", tests, n, NULL, NULL);
 }
