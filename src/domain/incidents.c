@@ -16,6 +16,7 @@
 #include "domain/notify.h"
 #include "domain/resolution.h"
 #include "domain/services.h"
+#include "store/alert_repo.h"
 #include "store/audit_repo.h"
 #include "store/category_repo.h"
 #include "store/incident_audit_repo.h"
@@ -206,6 +207,8 @@ static int record_skip(Store *st, const IncidentRec *rec, const Decision *d, int
         return -EIO;
     return audit_skip(st, rec, d, now);
 }
+
+static int clear_failed_alert(Store *st, const IncidentRec *inc, int64_t now);
 
 /* ---- submission ------------------------------------------------------------------ */
 
@@ -452,7 +455,8 @@ int incidents_mark_resolved(Store *st, const char *id, const char *actor, int64_
     cJSON *det = message_details("Incident resolved by hand");
     cJSON_AddStringToObject(det, "previous_state", rec.state);
     if (incident_repo_finish(st, id, "resolved", "manually_resolved", reason, now, 0, now) < 0 ||
-        audit(st, id, "manually_resolved", actor, &rec.confidence, det, 1, NULL, now) < 0)
+        audit(st, id, "manually_resolved", actor, &rec.confidence, det, 1, NULL, now) < 0 ||
+        clear_failed_alert(st, &rec, now) < 0)
         goto io_rb;
     if (store_commit(st) < 0)
         goto io;
@@ -575,6 +579,26 @@ static int raise_failed_alert(Store *st, const IncidentRec *inc, const char *rea
         return -EIO;
     return notify_alert(st, id, 0, ALERT_AUTO_RESOLUTION_FAILED, "Critical", NULL, msg, "raised",
                         now) < 0 ? -EIO : 0;
+}
+
+/* The incident is resolved (by a run or by hand): its incident-level
+ * failure alert, if one is open, has cleared. */
+static int clear_failed_alert(Store *st, const IncidentRec *inc, int64_t now)
+{
+    if (inc->service_id)
+        return 0;                    /* a service's alert is the service's (dedup per type) */
+    int64_t id;
+    int got = incident_repo_alert_find_open(st, inc->incident_id, ALERT_AUTO_RESOLUTION_FAILED,
+                                            &id);
+    if (got <= 0)
+        return got;
+    char msg[300];
+    snprintf(msg, sizeof msg, "Incident %s is resolved now", inc->incident_id);
+    return alert_repo_resolve(st, id, now) < 0 ||
+                   notify_alert(st, id, 0, ALERT_AUTO_RESOLUTION_FAILED, "Critical", NULL, msg,
+                                "resolved", now) < 0
+               ? -EIO
+               : 0;
 }
 
 int incidents_claim(Store *st, int running, int64_t now, RunPlan *out)
@@ -889,7 +913,8 @@ int incidents_finish_resolved(Store *st, const RunPlan *p, int64_t now)
                              now) < 0 ||
         audit(st, p->inc.incident_id, "auto_resolution_success", "system", &p->inc.confidence, det,
               1, NULL, now) < 0 ||
-        (p->cfg.notification_required && notify_creator(st, p, n, now) < 0))
+        (p->cfg.notification_required && notify_creator(st, p, n, now) < 0) ||
+        clear_failed_alert(st, &p->inc, now) < 0)
         goto io_rb;
     playbook_rows_free(rows, n);
     if (store_commit(st) < 0)

@@ -494,6 +494,11 @@ def retries(srv, admin, oa, tmp):
     r = srv.put('/api/alerts', {'id': aid, 'acknowledged': True}, oa)
     t.ok(r.status == 200 and [a for a in srv.get('/api/alerts', admin).json if a['id'] == aid][0]['acknowledged'],
          'B2_failed_without_service_alerts_a_human: a human can acknowledge it', r)
+    put_category(srv, oa, 'application', max_retry_attempts=3, playbook=[action_step('ok')])
+    r = resolve(srv, admin, incident('INC-NORETRY', 'application', 0.99))
+    al = [a for a in srv.get('/api/alerts', admin).json if a['id'] == aid]
+    t.ok(r.json['success'] is True and al and al[0]['resolved'] is True,
+         'B2_failed_without_service_alerts_a_human: resolved once a later run resolves the incident', al)
     put_category(srv, oa, 'application', playbook=[action_step('sleep5')])
     t0 = time.time()
     r = resolve(srv, admin, incident('INC-TIMEOUT', 'application', 0.99))
