@@ -61,7 +61,7 @@ typedef struct SnapCategory {
     int     enabled;              /* 0: stopped by its kill switch */
     int     acts;                 /* 1: a step acts (command, http, set_status,
                                      ack_alerts); 0: only no-op steps record */
-    char    kill_actor[81], kill_reason[256];
+    char    kill_actor[321], kill_reason[256];
     int64_t kill_at;
 } SnapCategory;
 
@@ -82,7 +82,7 @@ typedef struct Snapshot {
     int          kill_switch;   /* 1 when auto-resolution is disabled */
     char         kill_reason[256];
     int          status_counts[STATUS_COUNT];
-    char         kill_actor[81];
+    char         kill_actor[321];
     int64_t      kill_at;
     IncidentViewRow  *incidents;      /* newest first, capped */
     int               nincidents;

@@ -37,6 +37,8 @@ const char *pane_service_name(const Snapshot *s, int64_t id, char *buf, size_t s
     const SnapService *v = s ? snapshot_find_service(s, id) : NULL;
     if (v)
         return v->name;
+    if (id <= 0)                       /* an incident-level alert has no service */
+        return "(incident)";
     snprintf(buf, size, "#%lld", (long long)id);
     return buf;
 }

@@ -54,7 +54,7 @@ typedef struct ResolutionCategory {
     int            configured;           /* a category_config row exists */
     int            inherits_threshold;   /* its threshold is the global default */
     char          *playbook;             /* owned JSON text; NULL = the seed's defaults */
-    char           kill_actor[81], kill_reason[256];
+    char           kill_actor[321], kill_reason[256];
     int64_t        kill_at;              /* 0 = no per-category kill switch record */
 } ResolutionCategory;
 

@@ -25,7 +25,7 @@ typedef struct AuditRow {
     int64_t timestamp;
     int64_t user_id;
     char    detail[256];
-    char    actor[81];     /* never empty ("system" for the engine) */
+    char    actor[321];     /* never empty ("system" for the engine) */
     int64_t alert_id;      /* the alert's own id on Alert rows, else 0 */
 } AuditRow;
 

@@ -19,7 +19,7 @@ typedef struct GlobalConfigRow {
     int     max_concurrent_resolutions;
     char    notification_recipients[2048];   /* JSON array text */
     int     max_incidents_per_service_hour;
-    char    kill_actor[81], kill_reason[256];
+    char    kill_actor[321], kill_reason[256];
     int64_t kill_at;
     int64_t updated_at;                      /* 0 = never changed by a user */
     char    updated_by[81];
@@ -39,7 +39,7 @@ typedef struct CategoryRow {
     int     max_retry_attempts;
     int     notification_required;
     char   *playbook;                 /* owned JSON text, NULL = the seed's defaults */
-    char    kill_actor[81], kill_reason[256];
+    char    kill_actor[321], kill_reason[256];
     int64_t kill_at;
 } CategoryRow;
 

@@ -16,7 +16,7 @@ typedef struct IncidentAuditRow {
     char    incident_id[64];
     char    action[48];
     int64_t timestamp;
-    char    actor[81];
+    char    actor[321];
     int     has_confidence;
     double  confidence;
     char    details[512];        /* JSON object text */

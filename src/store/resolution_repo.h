@@ -9,7 +9,7 @@
 
 typedef struct KillSwitchState {
     int     active;              /* 1 = auto-resolution disabled */
-    char    actor[81];
+    char    actor[321];
     char    reason[256];
     int64_t at;
 } KillSwitchState;
