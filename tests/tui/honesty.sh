@@ -7,7 +7,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..21"
+echo "1..22"
 ME=$(id -un)
 q() { sqlite3 -cmd '.timeout 2000' "$1" "$2"; }
 # rows SESSION: the names of the table rows on screen (first 11 columns
@@ -115,6 +115,20 @@ keys a /; literal a "$AID"; keys a Enter
 wait_row a "$AID" "resolved"; r=$?
 screen a | grep -E "^ +$AID " | grep -q "acked by" && r=1
 tap $r "B17: a resolved alert's State column says resolved (not acked by)"
+
+# 7b B2: an incident-level alert (no service) names the incident, not "#0"
+IAID=$(q "$A" "INSERT INTO alert (service_id, incident_id, type, message, severity, created_at)
+               VALUES (NULL, 'INC-TUI', 'AutoResolutionFailed', 'Auto-resolution of incident INC-TUI failed',
+                       'Critical', strftime('%Y-%m-%dT%H:%M:%S', 'now')) RETURNING id")
+keys a Escape
+end=$((SECONDS + DEADLINE)); r=1
+while [ $SECONDS -lt $end ]; do
+    screen a | grep -E "^[ >]+$IAID " | grep -qF "(incident)" && { r=0; break; }
+    sleep 0.1
+done
+[ $r = 0 ] || screen a | grep -E "^[ >]+$IAID " | sed 's/^/#   /' >&2
+screen a | grep -E "^[ >]+$IAID " | grep -q "#0" && r=1
+tap $r "B2: an incident-level alert shows (incident) in the Service column, not #0"
 
 # 8 B22: a prompt takes no keys while the terminal is too small
 keys a Escape
