@@ -143,14 +143,20 @@ static int add_service(void *ctx, const Listing *l, const ListingValue *v)
 
 void h_services_list(ApiReq *rq, ApiResp *rs)
 {
+    ApiPage pg;
+    if (api_page(rq, rs, &pg) < 0)
+        return;
     ListCtx lc = {.arr = cJSON_CreateArray()};
-    int64_t all = 0;
-    if (listing_run(rq->st, &listing_dependency_edges, NULL, 0, collect_edge, &lc.edges) < 0 ||
-        listing_run(rq->st, &listing_services, &all, 1, add_service, &lc) < 0) {
+    int64_t p[3] = {0, pg.limit, pg.offset}, total;   /* all services, one page */
+    if (listing_count(rq->st, &listing_services, p, 1, &total) < 0 ||
+        listing_run(rq->st, &listing_dependency_edges, NULL, 0, collect_edge, &lc.edges) < 0 ||
+        listing_run(rq->st, &listing_services, p, 3, add_service, &lc) < 0) {
         cJSON_Delete(lc.arr);
         api_send_error(rs, 500, "Failed to retrieve services due to database error");
     } else {
         api_send_json(rs, 200, lc.arr);
+        rs->has_total = 1;
+        rs->total = total;
     }
     free(lc.edges.from);
     free(lc.edges.to);

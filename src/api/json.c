@@ -233,3 +233,58 @@ void api_send_listing(ApiReq *rq, ApiResp *rs, const Listing *l, const int64_t *
     api_send_json(rs, 200, arr);
 }
 
+
+/* ?name as an integer in [min, max]; absent leaves *out alone. */
+static int query_int(ApiReq *rq, const char *name, int64_t min, int64_t max, int64_t *out)
+{
+    const char *v = api_query(rq, name);
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end || errno || n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+int api_page(ApiReq *rq, ApiResp *rs, ApiPage *out)
+{
+    ApiPage p = {.limit = API_PAGE_DEFAULT, .offset = 0};
+    if (query_int(rq, "limit", 1, API_PAGE_MAX, &p.limit) < 0) {
+        api_send_error(rs, 400, "Query parameter 'limit' must be an integer from 1 to %d",
+                       API_PAGE_MAX);
+        return -1;
+    }
+    if (query_int(rq, "offset", 0, INT64_MAX, &p.offset) < 0) {
+        api_send_error(rs, 400, "Query parameter 'offset' must be a non-negative integer");
+        return -1;
+    }
+    *out = p;
+    return 0;
+}
+
+void api_send_listing_page(ApiReq *rq, ApiResp *rs, const Listing *l, const int64_t *params,
+                           int nparams, const ApiPage *pg, const char *what)
+{
+    int64_t p[8];
+    if (nparams > 6) {
+        api_send_error(rs, 500, "Internal server error");
+        return;
+    }
+    for (int i = 0; i < nparams; i++)
+        p[i] = params[i];
+    p[nparams] = pg->limit;
+    p[nparams + 1] = pg->offset;
+    int64_t total;
+    if (listing_count(rq->st, l, params, nparams, &total) < 0) {
+        api_send_error(rs, 500, "Failed to retrieve %s due to database error", what);
+        return;
+    }
+    api_send_listing(rq, rs, l, p, nparams + 2, what);
+    if (rs->status == 200) {
+        rs->has_total = 1;
+        rs->total = total;
+    }
+}
