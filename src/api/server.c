@@ -47,6 +47,13 @@
  * that, MHD refuses connections over a per-address limit and over a
  * total derived from RLIMIT_NOFILE (raised to its hard limit at start).
  *
+ * Writes (every method but GET and HEAD, except the routes flagged
+ * ROUTE_UNSERIAL that spend their time hashing passwords) run one at a
+ * time under write_mu. SQLite lets one connection write at a time and
+ * makes the others sleep in its busy handler (1, 2, 5, 10 ... ms), and a
+ * sleeping MHD worker stalls all its connections; a mutex hands over at
+ * once. Reads (WAL) never wait for it.
+ *
  * Auth memo: a thread also remembers the last few tokens it verified,
  * with the user they resolved to and the same database version. The same
  * token string at the same version (no commit anywhere since: no logout,
@@ -115,6 +122,7 @@ struct ApiServer {
     int                inflight;     /* atomic */
     int                stopping;     /* atomic: api_stop began */
     int                port;
+    pthread_mutex_t    write_mu;     /* one database write at a time (see DESIGN) */
     /* the slow pool (slow_mu) */
     pthread_mutex_t    slow_mu;
     pthread_cond_t     slow_cv;
@@ -644,7 +652,15 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
         slow_release(s, uid);
         return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
     }
+    /* writes one at a time: SQLite would make the others sleep-poll for
+     * its write lock, stalling every connection of their worker thread */
+    int serial = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+                 !(r->flags & ROUTE_UNSERIAL);
+    if (serial)
+        pthread_mutex_lock(&s->write_mu);
     r->handler(&rq, &rs);
+    if (serial)
+        pthread_mutex_unlock(&s->write_mu);
     return send_resp(s, conn, method, url, c, &rs, NULL, origin, slot);
 }
 
@@ -948,6 +964,7 @@ static void server_free(ApiServer *s)
 {
     if (s->have_sync) {
         pthread_mutex_destroy(&s->slow_mu);
+        pthread_mutex_destroy(&s->write_mu);
         pthread_cond_destroy(&s->slow_cv);
         pthread_mutex_destroy(&s->track_mu);
         pthread_cond_destroy(&s->track_cv);
@@ -1005,6 +1022,7 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
     }
     s->have_key = 1;
     pthread_mutex_init(&s->slow_mu, NULL);
+    pthread_mutex_init(&s->write_mu, NULL);
     pthread_mutex_init(&s->track_mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
