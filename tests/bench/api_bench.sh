@@ -14,7 +14,7 @@
 #             wrk -t2 -c256 on a fresh --demo database, 30 % GET /api/services,
 #             30 % GET /api/alerts, 20 % GET /api/audit, 10 % POST
 #             /api/services/{1..12}/status, 8 % PUT /api/alerts (ack), 2 % POST
-#             /api/services, Bearer token of the first (Admin) account; a warm-up
+#             /api/services, Bearer token of the demo's admin; a warm-up
 #             (default 10 s) then the measured run (default 60 s). Prints req/s,
 #             p50/p90/p99/p99.9, errors, the load average, threads, fds and RSS.
 #             Target: p99 under 250 ms. BENCH_RESOPS=path runs another binary
@@ -76,8 +76,7 @@ if [ -n "$mixed" ]; then
     done
     [ -n "$port" ] || { echo "api_bench: resops did not start" >&2; cat "$tmp/resops.log" >&2; exit 1; }
     base=http://127.0.0.1:$port
-    curl -s -XPOST "$base/api/auth/signup" -d '{"username":"bench","password":"benchpass"}' >/dev/null
-    TOKEN=$(curl -s -XPOST "$base/api/auth/login" -d '{"username":"bench","password":"benchpass"}' |
+    TOKEN=$(curl -s -XPOST "$base/api/auth/login" -d '{"username":"admin","password":"admin123"}' |
             python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
     export TOKEN
     script=$root/tests/bench/mixed.lua
