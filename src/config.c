@@ -141,10 +141,10 @@ static const Setting settings[] = {
      .def = "512", .imin = 1, .imax = 1000000,
      .doc = "Open connections from one client address at most."},
     {.name = "api.max_waiting_resolves", .env = "RESOPS_MAX_WAITING_RESOLVES", .type = T_INT,
-     .def = "32", .imin = 1, .imax = 1024,
+     .def = "64", .imin = 1, .imax = 1024,
      .doc = "Auto-resolve requests waiting for their run at once (503 beyond)."},
     {.name = "api.max_waiting_resolves_per_user", .env = "RESOPS_MAX_WAITING_RESOLVES_PER_USER",
-     .type = T_INT, .def = "4", .imin = 1, .imax = 1024,
+     .type = T_INT, .def = "32", .imin = 1, .imax = 1024,
      .doc = "Auto-resolve requests one user may have waiting at once (429 beyond)."},
 
     /* [notify] */

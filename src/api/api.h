@@ -38,8 +38,8 @@ typedef struct ApiOpts {
 #define API_HEADER_TIMEOUT_DEFAULT 10
 #define API_BODY_TIMEOUT_DEFAULT   30
 #define API_PER_IP_DEFAULT         512
-#define API_SLOW_MAX_DEFAULT       32
-#define API_SLOW_PER_USER_DEFAULT  4
+#define API_SLOW_MAX_DEFAULT       64
+#define API_SLOW_PER_USER_DEFAULT  32
 
 typedef struct ApiServer ApiServer;
 

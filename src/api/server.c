@@ -128,6 +128,7 @@ struct ApiServer {
     pthread_cond_t     slow_cv;
     int                slow_max, slow_per_user;
     int                slow_used;    /* admitted requests not yet answered */
+    int                slow_jobs;    /* queued or running jobs (until resumed) */
     SlowUser          *slow_users;   /* slow_max entries */
     struct SlowJob    *q_head, *q_tail;
     int                q_len, running, nthreads;
@@ -270,7 +271,6 @@ static void slow_release(ApiServer *s, int64_t user_id)
             break;
         }
     s->slow_used--;
-    pthread_cond_broadcast(&s->slow_cv);   /* api_stop waits for slow_used == 0 */
     pthread_mutex_unlock(&s->slow_mu);
 }
 
@@ -287,11 +287,17 @@ static void slow_run(SlowJob *j)
         j->rq.key = j->key[0] ? j->key : NULL;
         j->r->handler(&j->rq, &j->c->slow_rs);
     }
-    int64_t uid = j->has_user ? j->user.id : 0;
+    /* release the slot before the client can see the answer (and send
+     * its next request), but count the job until the resume is done:
+     * api_stop must not stop MHD with a connection still suspended */
+    slow_release(s, j->has_user ? j->user.id : 0);
     __atomic_store_n(&j->c->slow, 2, __ATOMIC_RELEASE);
     MHD_resume_connection(j->conn);
     free(j);
-    slow_release(s, uid);
+    pthread_mutex_lock(&s->slow_mu);
+    s->slow_jobs--;
+    pthread_cond_broadcast(&s->slow_cv);
+    pthread_mutex_unlock(&s->slow_mu);
 }
 
 /* A slow-pool thread: run queued jobs until api_stop. Its Store (in the
@@ -349,6 +355,7 @@ static int run_slow(ApiServer *s, struct MHD_Connection *conn, Conn *c, const Ap
         free(j);
         return -1;
     }
+    s->slow_jobs++;
     if (s->q_tail)
         s->q_tail->next = j;
     else
@@ -1124,7 +1131,7 @@ void api_stop(ApiServer *s)
         /* slow handlers see `stopping` and answer soon; MHD must not
          * stop while their connections are suspended */
         pthread_mutex_lock(&s->slow_mu);
-        while (s->slow_used > 0)
+        while (s->slow_jobs > 0)
             pthread_cond_wait(&s->slow_cv, &s->slow_mu);
         s->pool_stop = 1;
         pthread_cond_broadcast(&s->slow_cv);

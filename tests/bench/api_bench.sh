@@ -19,6 +19,11 @@
 #             p50/p90/p99/p99.9, errors, the load average, threads, fds and RSS.
 #             Target: p99 under 250 ms. BENCH_RESOPS=path runs another binary
 #             (an older build, for before/after figures).
+#        tests/bench/api_bench.sh --resolve [WARMUP_S MEASURE_S]
+#   --resolve POST /api/v1/incidents/{id}/auto-resolve at 32 connections for
+#             decisions that run no step (tests/bench/resolve.lua: a new incident
+#             each time, confidence 0.5 under the 0.90 threshold); prints req/s,
+#             mean and p99 latency, and the rows committed. Target: >= 5,000 req/s.
 #
 # Build: build-release/ (release, no sanitizers), configured on first use
 # like tests/bench/run.sh (BENCH_BUILD_DIR overrides). Needs wrk, curl,
@@ -34,7 +39,8 @@ dur=10s
 total=1000000
 mixed=
 if [ "${1:-}" = "--quick" ]; then dur=3s; total=200000; fi
-if [ "${1:-}" = "--mixed" ]; then mixed=1; warm=${2:-10}; meas=${3:-60}; fi
+if [ "${1:-}" = "--mixed" ]; then mixed=mixed; conns=256; warm=${2:-10}; meas=${3:-60}; fi
+if [ "${1:-}" = "--resolve" ]; then mixed=resolve; conns=32; warm=${2:-5}; meas=${3:-30}; fi
 
 for tool in wrk curl python3; do
     command -v $tool >/dev/null || { echo "api_bench: $tool is not installed" >&2; exit 1; }
@@ -79,18 +85,30 @@ if [ -n "$mixed" ]; then
     TOKEN=$(curl -s -XPOST "$base/api/auth/login" -d '{"username":"admin","password":"admin123"}' |
             python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
     export TOKEN
-    script=$root/tests/bench/mixed.lua
+    script=$root/tests/bench/$mixed.lua
     echo "machine: $(nproc) CPUs, $(uname -sr); binary: $resops_bin"
-    echo "wrk -t2 -c256 --timeout 10s, mixed load (tests/bench/mixed.lua): ${warm}s warm-up, ${meas}s measured"
-    wrk -t2 -c256 -d"${warm}s" --timeout 10s -s "$script" "$base" | grep '^MIXED' | sed 's/^MIXED/warm-up:/'
+    echo "wrk -t2 -c$conns --timeout 10s, tests/bench/$mixed.lua: ${warm}s warm-up, ${meas}s measured"
+    wrk -t2 -c$conns -d"${warm}s" --timeout 10s -s "$script" "$base" | grep '^[A-Z]* rps' |
+        sed 's/^[A-Z]*/warm-up:/'
     snap() { printf 'threads %s, fds %s, RSS %s kB' \
         "$(sed -n 's/^Threads:[[:space:]]*//p' /proc/$pid/status)" \
         "$(ls /proc/$pid/fd | wc -l)" "$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$pid/status)"; }
     echo "before the run: $(snap); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    wrk -t2 -c256 -d"${meas}s" --timeout 10s -s "$script" "$base" >"$tmp/wrk.out"
+    wrk -t2 -c$conns -d"${meas}s" --timeout 10s -s "$script" "$base" >"$tmp/wrk.out"
     echo "after the run:  $(snap); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    line=$(grep '^MIXED' "$tmp/wrk.out" | sed 's/^MIXED //')
+    line=$(grep '^[A-Z]* rps' "$tmp/wrk.out" | sed 's/^[A-Z]* //')
     echo "measured: $line"
+    if [ "$mixed" = resolve ]; then
+        rps=$(echo "$line" | sed -n 's/^rps=\([0-9.]*\).*/\1/p')
+        verdict=ok; python3 -c "import sys; sys.exit(0 if $rps >= 5000 else 1)" || verdict=MISSED
+        echo "${rps} req/s ($verdict, target >= 5,000)"
+        echo "rows at the end: $(python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(", ".join("%s %d" % (t, c.execute("SELECT count(*) FROM " + t).fetchone()[0])
+                for t in ("incident", "incident_audit")))' "$db")"
+        exit 0
+    fi
     p99=$(echo "$line" | sed -n 's/.*p99=\([0-9.]*\).*/\1/p')
     verdict=ok; python3 -c "import sys; sys.exit(0 if $p99 < 250 else 1)" || verdict=MISSED
     echo "p99 ${p99} ms ($verdict, target < 250 ms)"
