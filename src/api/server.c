@@ -123,6 +123,9 @@ struct ApiServer {
     int                stopping;     /* atomic: api_stop began */
     int                port;
     pthread_mutex_t    write_mu;     /* one database write at a time (see DESIGN) */
+    pthread_mutex_t    commit_mu;    /* commit_seq: bumped after every commit of ours */
+    pthread_cond_t     commit_cv;
+    uint64_t           commit_seq;
     /* the slow pool (slow_mu) */
     pthread_mutex_t    slow_mu;
     pthread_cond_t     slow_cv;
@@ -367,6 +370,55 @@ static int run_slow(ApiServer *s, struct MHD_Connection *conn, Conn *c, const Ap
     return 0;
 }
 
+#define BUSY_WAIT_MS   5000      /* as store_open's busy timeout */
+#define BUSY_POLL_MS   5         /* the lock holder may be another thread's
+                                  * connection, whose commits we do not see */
+
+static _Thread_local int64_t busy_since_us;
+
+/* sqlite3_wal_hook: a commit of one of the listener's connections (the
+ * hook also disables auto-checkpoints, as store_manual_checkpoints). */
+static int api_committed(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    (void)pages;
+    ApiServer *s = arg;
+    pthread_mutex_lock(&s->commit_mu);
+    s->commit_seq++;
+    pthread_cond_broadcast(&s->commit_cv);
+    pthread_mutex_unlock(&s->commit_mu);
+    return SQLITE_OK;
+}
+
+/* sqlite3_busy_handler: SQLite's own waits 1, 2, 5 ... 100 ms between
+ * tries, so with 32 resolve handlers writing at once a write could wait
+ * far longer than the lock is held. Wait for the next commit instead
+ * (at most BUSY_POLL_MS per try, BUSY_WAIT_MS in all); 0 gives up. */
+static int api_busy(void *arg, int count)
+{
+    ApiServer *s = arg;
+    int64_t now = mono_us();
+    if (count == 0)
+        busy_since_us = now;
+    else if (now - busy_since_us > (int64_t)BUSY_WAIT_MS * 1000)
+        return 0;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += BUSY_POLL_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->commit_mu);
+    uint64_t seq = s->commit_seq;
+    while (s->commit_seq == seq &&
+           pthread_cond_timedwait(&s->commit_cv, &s->commit_mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&s->commit_mu);
+    return 1;
+}
+
 static ThreadCtx *thread_ctx(ApiServer *s)
 {
     ThreadCtx *t = pthread_getspecific(s->store_key);
@@ -378,6 +430,12 @@ static ThreadCtx *thread_ctx(ApiServer *s)
         log_error("api: %s", err);
         return NULL;
     }
+    /* the reaper thread checkpoints the WAL: a request never pays for it;
+     * a connection that finds the write lock taken waits for our next
+     * commit instead of SQLite's sleeps (see api_busy) */
+    store_manual_checkpoints(st);
+    sqlite3_busy_handler(store_db(st), api_busy, s);
+    sqlite3_wal_hook(store_db(st), api_committed, s);
     t = xcalloc(1, sizeof *t);
     t->st = st;
     pthread_setspecific(s->store_key, t);
@@ -807,10 +865,18 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     }
 }
 
-/* Shut down the sockets of requests past their header or body deadline. */
+/* Shut down the sockets of requests past their header or body deadline,
+ * and checkpoint the WAL (passive: it never blocks a reader or writer)
+ * for the listener's connections, which do not checkpoint themselves. */
 static void *reaper_main(void *arg)
 {
     ApiServer *s = arg;
+    char err[512];
+    Store *ck = NULL;
+    if (store_open(s->db_path, &ck, err, sizeof err) < 0) {
+        log_warn("api: %s (the WAL is checkpointed by the engine only)", err);
+        ck = NULL;
+    }
     pthread_mutex_lock(&s->track_mu);
     while (!s->reaper_stop) {
         struct timespec until;
@@ -840,8 +906,14 @@ static void *reaper_main(void *arg)
             log_info("api: closed %d connection(s) without headers after %llds, %d without "
                      "their whole body after %llds", hdr, (long long)(s->header_us / 1000000),
                      body, (long long)(s->body_us / 1000000));
+        if (ck) {
+            pthread_mutex_unlock(&s->track_mu);
+            store_checkpoint(ck);
+            pthread_mutex_lock(&s->track_mu);
+        }
     }
     pthread_mutex_unlock(&s->track_mu);
+    store_close(ck);
     return NULL;
 }
 
@@ -972,6 +1044,8 @@ static void server_free(ApiServer *s)
     if (s->have_sync) {
         pthread_mutex_destroy(&s->slow_mu);
         pthread_mutex_destroy(&s->write_mu);
+        pthread_mutex_destroy(&s->commit_mu);
+        pthread_cond_destroy(&s->commit_cv);
         pthread_cond_destroy(&s->slow_cv);
         pthread_mutex_destroy(&s->track_mu);
         pthread_cond_destroy(&s->track_cv);
@@ -1030,11 +1104,13 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
     s->have_key = 1;
     pthread_mutex_init(&s->slow_mu, NULL);
     pthread_mutex_init(&s->write_mu, NULL);
+    pthread_mutex_init(&s->commit_mu, NULL);
     pthread_mutex_init(&s->track_mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->track_cv, &ca);
+    pthread_cond_init(&s->commit_cv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_cond_init(&s->slow_cv, NULL);
     s->have_sync = 1;

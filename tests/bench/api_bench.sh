@@ -98,6 +98,10 @@ if [ -n "$mixed" ]; then
     echo "after the run:  $(snap); load average $(cut -d' ' -f1-3 /proc/loadavg)"
     line=$(grep '^[A-Z]* rps' "$tmp/wrk.out" | sed 's/^[A-Z]* //')
     echo "measured: $line"
+    echo "non-2xx answers in the server log (warm-up included):"
+    grep -oE 'api: [A-Z]+ [^ ]+ [45][0-9][0-9]' "$tmp/resops.log" |
+        sed -E 's#/[0-9]+/#/{id}/#; s#/incidents/[^/ ]+/#/incidents/{id}/#' | sort | uniq -c || true
+    grep -E ' (warn|error) ' "$tmp/resops.log" | cut -c26- | sort | uniq -c | sort -rn | head -5 || true
     if [ "$mixed" = resolve ]; then
         rps=$(echo "$line" | sed -n 's/^rps=\([0-9.]*\).*/\1/p')
         verdict=ok; python3 -c "import sys; sys.exit(0 if $rps >= 5000 else 1)" || verdict=MISSED
