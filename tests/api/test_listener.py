@@ -367,6 +367,41 @@ def D3_per_address_limit():
         srv.cleanup()
 
 
+def D3_nofile_raised_and_connection_limit():
+    """Started with a soft file limit of 256 (hard 4096), the listener
+    raises it to 4096 and keeps its connection limit below it."""
+    import resource
+    import subprocess
+    import tempfile
+    from harness import BIN
+    d = tempfile.mkdtemp(prefix='resops-nofile-')
+    env = dict(os.environ, RESOPS_PASSWORD_LIMITS='min', XDG_CONFIG_HOME=d)
+    for k in ('RESOPS_LISTEN', 'RESOPS_MAX_CONNECTIONS'):
+        env.pop(k, None)
+    p = subprocess.Popen([BIN, '--headless', '--db', os.path.join(d, 'r.db'), '--listen', '127.0.0.1:0',
+                          '--check-interval', '3600'], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         text=True, env=env,
+                         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, 4096)))
+    line = ''
+    try:
+        for line in p.stderr:                 # ends when the process does
+            if 'api: limits:' in line:
+                break
+        with open('/proc/%d/limits' % p.pid) as f:
+            soft = [l.split()[3] for l in f if l.startswith('Max open files')]
+        import re
+        m = re.search(r'limits: (\d+) connections .*file limit (\d+)', line)
+        t.ok(soft == ['4096'] and m and m.group(2) == '4096',
+             'D3_nofile_raised: the soft file limit is raised to the hard limit at start', (soft, line))
+        t.ok(m and 16 <= int(m.group(1)) < 4096 - 128,
+             'D3_connection_limit_below_nofile: the connection limit leaves room for the rest', line)
+    finally:
+        p.terminate()
+        t.eq(p.wait(30), 0, 'nofile server exits cleanly')
+        import shutil
+        shutil.rmtree(d, ignore_errors=True)
+
+
 # ---------------------------------------------------------------------------
 def incident(iid):
     return {'incident_id': iid, 'title': 'Incident ' + iid, 'description': 'pile-up test',
@@ -463,5 +498,6 @@ def D2_slow_requests_bounded():
 basics()
 D3_slowloris_deadlines()
 D3_per_address_limit()
+D3_nofile_raised_and_connection_limit()
 D2_slow_requests_bounded()
 t.done()
