@@ -78,6 +78,18 @@ int api_field_bool(ApiResp *rs, const cJSON *o, const char *key, int *out);
 int api_field_ids(ApiResp *rs, const cJSON *o, const char *key, int64_t **out, int *n,
                   int *is_null);
 
+/* JSON written straight into a buffer, for the hot lists (no cJSON tree):
+ * the same bytes cJSON_PrintUnformatted would give. */
+typedef struct ApiJson {
+    char  *s;
+    size_t len, cap;
+} ApiJson;
+void api_json_put(ApiJson *b, const char *raw, size_t n);   /* raw bytes */
+void api_json_str(ApiJson *b, const char *s);   /* a JSON string; NULL = null */
+void api_json_int(ApiJson *b, int64_t v);
+/* Send b as the body (takes its buffer; b is left empty). */
+void api_send_built(ApiResp *rs, int status, ApiJson *b);
+
 /* ISO 8601 string, or JSON null for 0. */
 cJSON *api_time(int64_t t);
 /* String or JSON null. */

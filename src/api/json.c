@@ -202,12 +202,7 @@ const char *api_query(ApiReq *rq, const char *key)
 /* Listings are written straight into one buffer (no cJSON tree: the
  * lists are the hot path under load), byte for byte what
  * cJSON_PrintUnformatted would print for the same rows. */
-typedef struct JsonBuf {
-    char  *s;
-    size_t len, cap;
-} JsonBuf;
-
-static void jb_put(JsonBuf *b, const char *p, size_t n)
+void api_json_put(ApiJson *b, const char *p, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
@@ -221,35 +216,39 @@ static void jb_put(JsonBuf *b, const char *p, size_t n)
     b->s[b->len] = '\0';
 }
 
-static void jb_str(JsonBuf *b, const char *p)
+void api_json_str(ApiJson *b, const char *p)
 {
-    jb_put(b, "\"", 1);
+    if (!p) {
+        api_json_put(b, "null", 4);
+        return;
+    }
+    api_json_put(b, "\"", 1);
     const char *run = p;
     for (; *p; p++) {
         unsigned char ch = (unsigned char)*p;
         if (ch >= 0x20 && ch != '"' && ch != '\\')
             continue;
-        jb_put(b, run, (size_t)(p - run));
+        api_json_put(b, run, (size_t)(p - run));
         char esc[8];
         switch (ch) {
-        case '"': jb_put(b, "\\\"", 2); break;
-        case '\\': jb_put(b, "\\\\", 2); break;
-        case '\b': jb_put(b, "\\b", 2); break;
-        case '\f': jb_put(b, "\\f", 2); break;
-        case '\n': jb_put(b, "\\n", 2); break;
-        case '\r': jb_put(b, "\\r", 2); break;
-        case '\t': jb_put(b, "\\t", 2); break;
+        case '"': api_json_put(b, "\\\"", 2); break;
+        case '\\': api_json_put(b, "\\\\", 2); break;
+        case '\b': api_json_put(b, "\\b", 2); break;
+        case '\f': api_json_put(b, "\\f", 2); break;
+        case '\n': api_json_put(b, "\\n", 2); break;
+        case '\r': api_json_put(b, "\\r", 2); break;
+        case '\t': api_json_put(b, "\\t", 2); break;
         default:
             snprintf(esc, sizeof esc, "\\u%04x", ch);
-            jb_put(b, esc, 6);
+            api_json_put(b, esc, 6);
         }
         run = p + 1;
     }
-    jb_put(b, run, (size_t)(p - run));
-    jb_put(b, "\"", 1);
+    api_json_put(b, run, (size_t)(p - run));
+    api_json_put(b, "\"", 1);
 }
 
-static void jb_int(JsonBuf *b, int64_t v)
+void api_json_int(ApiJson *b, int64_t v)
 {
     char num[24], *e = num + sizeof num, *p = e;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -258,58 +257,65 @@ static void jb_int(JsonBuf *b, int64_t v)
     while (u /= 10);
     if (v < 0)
         *--p = '-';
-    jb_put(b, p, (size_t)(e - p));
+    api_json_put(b, p, (size_t)(e - p));
 }
 
 /* A listing row as a JSON object, by the listing's column names. */
 static int add_row(void *ctx, const Listing *l, const ListingValue *v)
 {
-    JsonBuf *b = ctx;
-    jb_put(b, b->len > 1 ? ",{" : "{", b->len > 1 ? 2 : 1);
+    ApiJson *b = ctx;
+    api_json_put(b, b->len > 1 ? ",{" : "{", b->len > 1 ? 2 : 1);
     for (int c = 0; c < l->ncols; c++) {
         if (c)
-            jb_put(b, ",", 1);
-        jb_str(b, l->cols[c].name);
-        jb_put(b, ":", 1);
+            api_json_put(b, ",", 1);
+        api_json_str(b, l->cols[c].name);
+        api_json_put(b, ":", 1);
         cJSON *item;
         char *txt;
         if (v[c].is_null || (l->cols[c].kind != COL_INT && l->cols[c].kind != COL_BOOL &&
                              !v[c].s)) {
-            jb_put(b, "null", 4);
+            api_json_put(b, "null", 4);
         } else if (l->cols[c].kind == COL_INT) {
-            jb_int(b, v[c].i);
+            api_json_int(b, v[c].i);
         } else if (l->cols[c].kind == COL_BOOL) {
-            jb_put(b, v[c].i ? "true" : "false", v[c].i ? 4 : 5);
+            api_json_put(b, v[c].i ? "true" : "false", v[c].i ? 4 : 5);
         } else if (l->cols[c].kind == COL_JSON && (item = cJSON_Parse(v[c].s))) {
             if ((txt = cJSON_PrintUnformatted(item))) {
-                jb_put(b, txt, strlen(txt));
+                api_json_put(b, txt, strlen(txt));
                 free(txt);
             } else {
-                jb_put(b, "null", 4);
+                api_json_put(b, "null", 4);
             }
             cJSON_Delete(item);
         } else {
-            jb_str(b, v[c].s);
+            api_json_str(b, v[c].s);
         }
     }
-    jb_put(b, "}", 1);
+    api_json_put(b, "}", 1);
     return 0;
 }
 
 void api_send_listing(ApiReq *rq, ApiResp *rs, const Listing *l, const int64_t *params,
                       int nparams, const char *what)
 {
-    JsonBuf b = {0};
-    jb_put(&b, "[", 1);
+    ApiJson b = {0};
+    api_json_put(&b, "[", 1);
     if (listing_run(rq->st, l, params, nparams, add_row, &b) < 0) {
         free(b.s);
         api_send_error(rs, 500, "Failed to retrieve %s due to database error", what);
         return;
     }
-    jb_put(&b, "]", 1);
+    api_json_put(&b, "]", 1);
+    api_send_built(rs, 200, &b);
+}
+
+void api_send_built(ApiResp *rs, int status, ApiJson *b)
+{
     free(rs->body);
-    rs->status = 200;
-    rs->body = b.s;
+    rs->status = status;
+    rs->body = b->s;
+    b->s = NULL;
+    b->len = b->cap = 0;
 }
 
 /* ?name as an integer in [min, max]; absent leaves *out alone. */
