@@ -480,7 +480,9 @@ out:
 
 void h_services_integrations_get(ApiReq *rq, ApiResp *rs)
 {
-    api_send_listing(rq, rs, &listing_integrations, NULL, 0, "integrations");
+    ApiPage pg;
+    if (api_page(rq, rs, &pg) == 0)
+        api_send_listing_page(rq, rs, &listing_integrations, NULL, 0, &pg, "integrations");
 }
 
 typedef struct DepCtx {

@@ -96,13 +96,14 @@ const Listing listing_audit = {audit_sql, audit_cols, N(audit_cols),
                                "SELECT count(*) FROM audit_log"};
 
 static const char integrations_sql[] =
-    "SELECT id, service_id, type, config, created_by, created_at FROM integration ORDER BY id";
+    "SELECT id, service_id, type, config, created_by, created_at FROM integration ORDER BY id "
+    "LIMIT ?1 OFFSET ?2";
 static const ListingCol integrations_cols[] = {
     {"id", COL_INT}, {"service_id", COL_INT}, {"type", COL_TEXT}, {"config", COL_JSON},
     {"created_by", COL_TEXT}, {"created_at", COL_TEXT},
 };
 const Listing listing_integrations = {integrations_sql, integrations_cols, N(integrations_cols),
-                                      NULL};
+                                      "SELECT count(*) FROM integration"};
 
 static const char services_sql[] =
     "SELECT s.id, s.name, s.description, s.created_by, b.id IS NOT NULL, b.criticality, "

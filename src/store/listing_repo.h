@@ -62,7 +62,7 @@ int listing_version(Store *st, int64_t *out_data_version, int64_t *out_own_chang
 extern const Listing listing_alerts;         /* GET /api/alerts, newest first; ?1 limit, ?2 offset */
 extern const Listing listing_sla_breaches;   /* GET /api/alerts/sla_breaches; ?1 limit, ?2 offset */
 extern const Listing listing_audit;          /* GET /api/audit; ?1 limit (-1 all), ?2 offset */
-extern const Listing listing_integrations;   /* GET /api/services/integrations */
+extern const Listing listing_integrations;   /* GET /api/services/integrations; ?1 limit, ?2 offset */
 /* GET /api/services: id, name, description, created_by, has_bia,
  * criticality, impact, rto, rpo, signed_off, status, last_updated; ?1 = one
  * service id or 0 for all, ?2 limit (-1 all), ?3 offset. */

@@ -223,7 +223,8 @@ def D7_paging(srv, tok):
          r.headers.get('x-total-count') == str(total), 'D7: ?limit=3&offset=2 is the third to fifth', r)
     r = srv.get('/api/services?offset=%d' % total, tok)
     t.ok(r.status == 200 and r.json == [], 'D7: an offset past the end: []', r)
-    for path in ('/api/services', '/api/alerts', '/api/audit', '/api/alerts/sla_breaches'):
+    for path in ('/api/services', '/api/alerts', '/api/audit', '/api/alerts/sla_breaches',
+                 '/api/services/integrations'):
         r = srv.get(path + '?limit=2', tok)
         t.ok(r.status == 200 and isinstance(r.json, list) and len(r.json) <= 2 and
              r.headers.get('x-total-count', '').isdigit(), 'D7: %s?limit=2 pages, with X-Total-Count' % path, r)
