@@ -386,7 +386,7 @@ static int api_committed(void *arg, sqlite3 *db, const char *name, int pages)
     ApiServer *s = arg;
     pthread_mutex_lock(&s->commit_mu);
     s->commit_seq++;
-    pthread_cond_broadcast(&s->commit_cv);
+    pthread_cond_signal(&s->commit_cv);   /* one waiter: its commit wakes the next */
     pthread_mutex_unlock(&s->commit_mu);
     return SQLITE_OK;
 }
