@@ -415,6 +415,12 @@ static ApiServer *start_api(const Config *cfg, const Cli *cli, const char *db_pa
         .tls_cert = config_str(cfg, "api.tls_cert"),
         .tls_key = config_str(cfg, "api.tls_key"),
         .admin_token = config_str(cfg, "api.admin_token"),
+        .header_timeout_s = (int)config_int(cfg, "api.header_timeout_s"),
+        .body_timeout_s = (int)config_int(cfg, "api.body_timeout_s"),
+        .max_connections = (int)config_int(cfg, "api.max_connections"),
+        .max_connections_per_ip = (int)config_int(cfg, "api.max_connections_per_ip"),
+        .slow_max = (int)config_int(cfg, "api.max_waiting_resolves"),
+        .slow_per_user = (int)config_int(cfg, "api.max_waiting_resolves_per_user"),
     };
     char err[512];
     ApiServer *api = api_start(&ao, err, sizeof err);

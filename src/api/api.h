@@ -5,6 +5,8 @@
  * Each worker thread opens its own Store on first use (design rule 3) and
  * closes it when the thread ends. api_stop() stops accepting, lets
  * in-flight requests finish (up to 5 s), then stops the threads.
+ * api_start() raises RLIMIT_NOFILE to its hard limit (process-wide) and
+ * sizes the connection limit from it.
  *
  * Thread: api_start/api_stop from the main thread.
  */
@@ -24,7 +26,20 @@ typedef struct ApiOpts {
     int         threads;           /* worker threads; 0 = 4 */
     int         token_ttl_s;       /* 0 = 3600 (seed 000: 1 hour) */
     const char *admin_token;       /* seed 004 x-admin-token; NULL or "" = off */
+    /* abuse limits; 0 = the default */
+    int         header_timeout_s;  /* a request's headers must arrive within this */
+    int         body_timeout_s;    /* ... and its whole body within this */
+    int         max_connections;   /* 0 = from RLIMIT_NOFILE (at most 4096) */
+    int         max_connections_per_ip;
+    int         slow_max;          /* resolve requests waiting at once (503 beyond) */
+    int         slow_per_user;     /* ... of them for one user (429 beyond) */
 } ApiOpts;
+
+#define API_HEADER_TIMEOUT_DEFAULT 10
+#define API_BODY_TIMEOUT_DEFAULT   30
+#define API_PER_IP_DEFAULT         512
+#define API_SLOW_MAX_DEFAULT       64
+#define API_SLOW_PER_USER_DEFAULT  32
 
 typedef struct ApiServer ApiServer;
 

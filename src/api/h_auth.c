@@ -51,6 +51,10 @@ char *api_login(ApiReq *rq, ApiResp *rs)
                         err, sizeof err);
     if (r < 0) {
         api_send_error(rs, api_status_of(r), "%s", err);
+        if (r == -EAGAIN) {
+            int64_t left = users_login_retry_after(rq->st, username, rq->now);
+            rs->retry_after = left > 0 ? (int)left : USERS_FAILURE_WINDOW_S;
+        }
         goto out;
     }
     tok = api_token_issue(rq->cfg->key, rq->cfg->keylen, &u, jti, rq->now, rq->cfg->token_ttl_s);

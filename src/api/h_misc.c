@@ -12,39 +12,25 @@
 extern const char api_openapi_json[];
 extern const unsigned long api_openapi_json_len;
 
-/* ?name=N, a non-negative integer, or def; -1 with 400 sent. */
-static int query_count(ApiReq *rq, ApiResp *rs, const char *name, int64_t def, int64_t *out)
-{
-    const char *v = api_query(rq, name);
-    *out = def;
-    if (!v)
-        return 0;
-    char *end;
-    long long n = strtoll(v, &end, 10);
-    if (!*v || *end || n < 0) {
-        api_send_error(rs, 400, "Query parameter '%s' must be a non-negative integer", name);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
-
 void h_audit_list(ApiReq *rq, ApiResp *rs)
 {
-    int64_t p[2];                   /* limit (-1 = all, the seed's default), offset */
-    if (query_count(rq, rs, "limit", -1, &p[0]) < 0 || query_count(rq, rs, "offset", 0, &p[1]) < 0)
-        return;
-    api_send_listing(rq, rs, &listing_audit, p, 2, "audit logs");
+    ApiPage pg;
+    if (api_page(rq, rs, &pg) == 0)
+        api_send_listing_page(rq, rs, &listing_audit, NULL, 0, &pg, "audit logs");
 }
 
 void h_alerts_list(ApiReq *rq, ApiResp *rs)
 {
-    api_send_listing(rq, rs, &listing_alerts, NULL, 0, "alerts");
+    ApiPage pg;
+    if (api_page(rq, rs, &pg) == 0)
+        api_send_listing_page(rq, rs, &listing_alerts, NULL, 0, &pg, "alerts");
 }
 
 void h_alerts_sla_breaches(ApiReq *rq, ApiResp *rs)
 {
-    api_send_listing(rq, rs, &listing_sla_breaches, NULL, 0, "SLA breaches");
+    ApiPage pg;
+    if (api_page(rq, rs, &pg) == 0)
+        api_send_listing_page(rq, rs, &listing_sla_breaches, NULL, 0, &pg, "SLA breaches");
 }
 
 void h_alerts_update(ApiReq *rq, ApiResp *rs)

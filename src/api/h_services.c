@@ -103,54 +103,89 @@ static int collect_edge(void *ctx, const Listing *l, const ListingValue *v)
 }
 
 typedef struct ListCtx {
-    cJSON *arr;
-    Edges  edges;
+    ApiJson out;
+    int     n;
+    Edges   edges;
 } ListCtx;
+
+static void put_lit(ApiJson *b, const char *lit)
+{
+    api_json_put(b, lit, strlen(lit));
+}
 
 static cJSON *int_or_null(const ListingValue *v)
 {
     return v->is_null ? cJSON_CreateNull() : cJSON_CreateNumber((double)v->i);
 }
 
+static void put_int_or_null(ApiJson *b, const ListingValue *v)
+{
+    if (v->is_null)
+        put_lit(b, "null");
+    else
+        api_json_int(b, v->i);
+}
+
+/* One service, written as the seed's object (hot path: no cJSON tree). */
 static int add_service(void *ctx, const Listing *l, const ListingValue *v)
 {
     (void)l;
     ListCtx *lc = ctx;
+    ApiJson *b = &lc->out;
     int64_t id = v[0].i;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double)id);
-    cJSON_AddItemToObject(o, "name", api_str_or_null(v[1].s));
-    cJSON_AddItemToObject(o, "description", api_str_or_null(v[2].s));
-    cJSON_AddItemToObject(o, "created_by", api_str_or_null(v[3].s));
-    cJSON *bia = cJSON_AddObjectToObject(o, "bia");
-    cJSON_AddItemToObject(bia, "criticality", api_str_or_null(v[5].s));
-    cJSON_AddItemToObject(bia, "impact", api_str_or_null(v[6].s));
-    cJSON_AddItemToObject(bia, "rto", int_or_null(&v[7]));
-    cJSON_AddItemToObject(bia, "rpo", int_or_null(&v[8]));
-    cJSON_AddBoolToObject(bia, "signed_off", v[9].i != 0);
-    cJSON *deps = cJSON_AddArrayToObject(bia, "dependencies");
+    put_lit(b, lc->n++ ? ",{\"id\":" : "{\"id\":");
+    api_json_int(b, id);
+    put_lit(b, ",\"name\":");
+    api_json_str(b, v[1].s);
+    put_lit(b, ",\"description\":");
+    api_json_str(b, v[2].s);
+    put_lit(b, ",\"created_by\":");
+    api_json_str(b, v[3].s);
+    put_lit(b, ",\"bia\":{\"criticality\":");
+    api_json_str(b, v[5].s);
+    put_lit(b, ",\"impact\":");
+    api_json_str(b, v[6].s);
+    put_lit(b, ",\"rto\":");
+    put_int_or_null(b, &v[7]);
+    put_lit(b, ",\"rpo\":");
+    put_int_or_null(b, &v[8]);
+    put_lit(b, v[9].i ? ",\"signed_off\":true,\"dependencies\":["
+                      : ",\"signed_off\":false,\"dependencies\":[");
     Edges *e = &lc->edges;
     while (e->k < e->n && e->from[e->k] < id)
         e->k++;
-    for (; e->k < e->n && e->from[e->k] == id; e->k++)
-        cJSON_AddItemToArray(deps, cJSON_CreateNumber((double)e->to[e->k]));
-    cJSON_AddStringToObject(o, "status", v[10].is_null ? "Unknown" : v[10].s);
-    cJSON_AddItemToObject(o, "last_updated", api_str_or_null(v[11].s));
-    cJSON_AddItemToArray(lc->arr, o);
+    for (int first = 1; e->k < e->n && e->from[e->k] == id; e->k++, first = 0) {
+        if (!first)
+            put_lit(b, ",");
+        api_json_int(b, e->to[e->k]);
+    }
+    put_lit(b, "]},\"status\":");
+    api_json_str(b, v[10].is_null ? "Unknown" : v[10].s);
+    put_lit(b, ",\"last_updated\":");
+    api_json_str(b, v[11].s);
+    put_lit(b, "}");
     return 0;
 }
 
 void h_services_list(ApiReq *rq, ApiResp *rs)
 {
-    ListCtx lc = {.arr = cJSON_CreateArray()};
-    int64_t all = 0;
-    if (listing_run(rq->st, &listing_dependency_edges, NULL, 0, collect_edge, &lc.edges) < 0 ||
-        listing_run(rq->st, &listing_services, &all, 1, add_service, &lc) < 0) {
-        cJSON_Delete(lc.arr);
+    ApiPage pg;
+    if (api_page(rq, rs, &pg) < 0)
+        return;
+    ListCtx lc = {0};
+    int64_t p[3] = {0, pg.limit, pg.offset}, total;   /* all services, one page */
+    put_lit(&lc.out, "[");
+    if (listing_count(rq->st, &listing_services, p, 1, &total) < 0 ||
+        listing_run(rq->st, &listing_dependency_edges, NULL, 0, collect_edge, &lc.edges) < 0 ||
+        listing_run(rq->st, &listing_services, p, 3, add_service, &lc) < 0) {
         api_send_error(rs, 500, "Failed to retrieve services due to database error");
     } else {
-        api_send_json(rs, 200, lc.arr);
+        put_lit(&lc.out, "]");
+        api_send_built(rs, 200, &lc.out);
+        rs->has_total = 1;
+        rs->total = total;
     }
+    free(lc.out.s);
     free(lc.edges.from);
     free(lc.edges.to);
 }
@@ -446,7 +481,9 @@ out:
 
 void h_services_integrations_get(ApiReq *rq, ApiResp *rs)
 {
-    api_send_listing(rq, rs, &listing_integrations, NULL, 0, "integrations");
+    ApiPage pg;
+    if (api_page(rq, rs, &pg) == 0)
+        api_send_listing_page(rq, rs, &listing_integrations, NULL, 0, &pg, "integrations");
 }
 
 typedef struct DepCtx {

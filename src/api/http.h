@@ -48,6 +48,9 @@ typedef struct ApiResp {
     const char *static_body; /* or a static body (not freed) */
     size_t      static_len;
     const char *content_type; /* NULL = application/json */
+    int         retry_after;  /* seconds for Retry-After on a 429/503; 0 = none */
+    int         has_total;    /* 1: send X-Total-Count: total */
+    int64_t     total;
 } ApiResp;
 
 typedef void (*ApiHandler)(ApiReq *rq, ApiResp *rs);
@@ -75,6 +78,18 @@ int api_field_bool(ApiResp *rs, const cJSON *o, const char *key, int *out);
 int api_field_ids(ApiResp *rs, const cJSON *o, const char *key, int64_t **out, int *n,
                   int *is_null);
 
+/* JSON written straight into a buffer, for the hot lists (no cJSON tree):
+ * the same bytes cJSON_PrintUnformatted would give. */
+typedef struct ApiJson {
+    char  *s;
+    size_t len, cap;
+} ApiJson;
+void api_json_put(ApiJson *b, const char *raw, size_t n);   /* raw bytes */
+void api_json_str(ApiJson *b, const char *s);   /* a JSON string; NULL = null */
+void api_json_int(ApiJson *b, int64_t v);
+/* Send b as the body (takes its buffer; b is left empty). */
+void api_send_built(ApiResp *rs, int status, ApiJson *b);
+
 /* ISO 8601 string, or JSON null for 0. */
 cJSON *api_time(int64_t t);
 /* String or JSON null. */
@@ -86,6 +101,27 @@ cJSON *api_str_or_null(const char *s);
 struct Listing;
 void api_send_listing(ApiReq *rq, ApiResp *rs, const struct Listing *l, const int64_t *params,
                       int nparams, const char *what);
+
+/* Paging of the list endpoints: ?limit=1..API_PAGE_MAX (default
+ * API_PAGE_DEFAULT) and ?offset>=0 (default 0). */
+#define API_PAGE_DEFAULT 100
+#define API_PAGE_MAX     1000
+
+typedef struct ApiPage {
+    int64_t limit, offset;
+} ApiPage;
+
+/* Read ?limit and ?offset into *out: 0, or -1 with 400 sent ("Query
+ * parameter 'limit' must be an integer from 1 to 1000" / "Query parameter
+ * 'offset' must be a non-negative integer"). */
+int api_page(ApiReq *rq, ApiResp *rs, ApiPage *out);
+
+/* A page of a listing (its last two parameters are LIMIT and OFFSET,
+ * after params) with X-Total-Count from its count query; errors as
+ * api_send_listing. */
+void api_send_listing_page(ApiReq *rq, ApiResp *rs, const struct Listing *l,
+                           const int64_t *params, int nparams, const ApiPage *pg,
+                           const char *what);
 
 /* A query-string argument (borrowed) or NULL. */
 const char *api_query(ApiReq *rq, const char *key);

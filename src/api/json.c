@@ -210,37 +210,176 @@ const char *api_query(ApiReq *rq, const char *key)
     return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+/* Listings are written straight into one buffer (no cJSON tree: the
+ * lists are the hot path under load), byte for byte what
+ * cJSON_PrintUnformatted would print for the same rows. */
+void api_json_put(ApiJson *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        b->s = xrealloc(b->s, cap);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void api_json_str(ApiJson *b, const char *p)
+{
+    if (!p) {
+        api_json_put(b, "null", 4);
+        return;
+    }
+    api_json_put(b, "\"", 1);
+    const char *run = p;
+    for (; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        api_json_put(b, run, (size_t)(p - run));
+        char esc[8];
+        switch (ch) {
+        case '"': api_json_put(b, "\\\"", 2); break;
+        case '\\': api_json_put(b, "\\\\", 2); break;
+        case '\b': api_json_put(b, "\\b", 2); break;
+        case '\f': api_json_put(b, "\\f", 2); break;
+        case '\n': api_json_put(b, "\\n", 2); break;
+        case '\r': api_json_put(b, "\\r", 2); break;
+        case '\t': api_json_put(b, "\\t", 2); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04x", ch);
+            api_json_put(b, esc, 6);
+        }
+        run = p + 1;
+    }
+    api_json_put(b, run, (size_t)(p - run));
+    api_json_put(b, "\"", 1);
+}
+
+void api_json_int(ApiJson *b, int64_t v)
+{
+    char num[24], *e = num + sizeof num, *p = e;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    api_json_put(b, p, (size_t)(e - p));
+}
+
 /* A listing row as a JSON object, by the listing's column names. */
 static int add_row(void *ctx, const Listing *l, const ListingValue *v)
 {
-    cJSON *o = cJSON_CreateObject();
+    ApiJson *b = ctx;
+    api_json_put(b, b->len > 1 ? ",{" : "{", b->len > 1 ? 2 : 1);
     for (int c = 0; c < l->ncols; c++) {
+        if (c)
+            api_json_put(b, ",", 1);
+        api_json_str(b, l->cols[c].name);
+        api_json_put(b, ":", 1);
         cJSON *item;
-        if (v[c].is_null)
-            item = cJSON_CreateNull();
-        else if (l->cols[c].kind == COL_INT)
-            item = cJSON_CreateNumber((double)v[c].i);
-        else if (l->cols[c].kind == COL_BOOL)
-            item = cJSON_CreateBool(v[c].i != 0);
-        else if (l->cols[c].kind == COL_JSON && (item = cJSON_Parse(v[c].s)))
-            ;
-        else
-            item = cJSON_CreateString(v[c].s);
-        cJSON_AddItemToObject(o, l->cols[c].name, item);
+        char *txt;
+        if (v[c].is_null || (l->cols[c].kind != COL_INT && l->cols[c].kind != COL_BOOL &&
+                             !v[c].s)) {
+            api_json_put(b, "null", 4);
+        } else if (l->cols[c].kind == COL_INT) {
+            api_json_int(b, v[c].i);
+        } else if (l->cols[c].kind == COL_BOOL) {
+            api_json_put(b, v[c].i ? "true" : "false", v[c].i ? 4 : 5);
+        } else if (l->cols[c].kind == COL_JSON && (item = cJSON_Parse(v[c].s))) {
+            if ((txt = cJSON_PrintUnformatted(item))) {
+                api_json_put(b, txt, strlen(txt));
+                free(txt);
+            } else {
+                api_json_put(b, "null", 4);
+            }
+            cJSON_Delete(item);
+        } else {
+            api_json_str(b, v[c].s);
+        }
     }
-    cJSON_AddItemToArray((cJSON *)ctx, o);
+    api_json_put(b, "}", 1);
     return 0;
 }
 
 void api_send_listing(ApiReq *rq, ApiResp *rs, const Listing *l, const int64_t *params,
                       int nparams, const char *what)
 {
-    cJSON *arr = cJSON_CreateArray();
-    if (listing_run(rq->st, l, params, nparams, add_row, arr) < 0) {
-        cJSON_Delete(arr);
+    ApiJson b = {0};
+    api_json_put(&b, "[", 1);
+    if (listing_run(rq->st, l, params, nparams, add_row, &b) < 0) {
+        free(b.s);
         api_send_error(rs, 500, "Failed to retrieve %s due to database error", what);
         return;
     }
-    api_send_json(rs, 200, arr);
+    api_json_put(&b, "]", 1);
+    api_send_built(rs, 200, &b);
 }
 
+void api_send_built(ApiResp *rs, int status, ApiJson *b)
+{
+    free(rs->body);
+    rs->status = status;
+    rs->body = b->s;
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+/* ?name as an integer in [min, max]; absent leaves *out alone. */
+static int query_int(ApiReq *rq, const char *name, int64_t min, int64_t max, int64_t *out)
+{
+    const char *v = api_query(rq, name);
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end || errno || n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+int api_page(ApiReq *rq, ApiResp *rs, ApiPage *out)
+{
+    ApiPage p = {.limit = API_PAGE_DEFAULT, .offset = 0};
+    if (query_int(rq, "limit", 1, API_PAGE_MAX, &p.limit) < 0) {
+        api_send_error(rs, 400, "Query parameter 'limit' must be an integer from 1 to %d",
+                       API_PAGE_MAX);
+        return -1;
+    }
+    if (query_int(rq, "offset", 0, INT64_MAX, &p.offset) < 0) {
+        api_send_error(rs, 400, "Query parameter 'offset' must be a non-negative integer");
+        return -1;
+    }
+    *out = p;
+    return 0;
+}
+
+void api_send_listing_page(ApiReq *rq, ApiResp *rs, const Listing *l, const int64_t *params,
+                           int nparams, const ApiPage *pg, const char *what)
+{
+    int64_t p[8];
+    if (nparams > 6) {
+        api_send_error(rs, 500, "Internal server error");
+        return;
+    }
+    for (int i = 0; i < nparams; i++)
+        p[i] = params[i];
+    p[nparams] = pg->limit;
+    p[nparams + 1] = pg->offset;
+    int64_t total;
+    if (listing_count(rq->st, l, params, nparams, &total) < 0) {
+        api_send_error(rs, 500, "Failed to retrieve %s due to database error", what);
+        return;
+    }
+    api_send_listing(rq, rs, l, p, nparams + 2, what);
+    if (rs->status == 200) {
+        rs->has_total = 1;
+        rs->total = total;
+    }
+}

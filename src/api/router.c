@@ -14,6 +14,7 @@
 #define ANY ROLES_SIGNED_IN
 #define CACHED ROUTE_CACHED
 #define SLOW ROUTE_SLOW
+#define CPU ROUTE_UNSERIAL
 
 static const ApiRoute routes[] = {
     /* method  path                                        roles           handler                         flags */
@@ -21,8 +22,8 @@ static const ApiRoute routes[] = {
     {"GET",    "/api/healthz",                             ROLES_PUBLIC,   h_healthz,                      0},
     {"GET",    "/api/openapi.json",                        ROLES_PUBLIC,   h_openapi,                      0},
     /* seed 000 §2.1 auth */
-    {"POST",   "/api/auth/signup",                         ROLES_OPTIONAL, h_auth_signup,                  0},
-    {"POST",   "/api/auth/login",                          ROLES_PUBLIC,   h_auth_login,                   0},
+    {"POST",   "/api/auth/signup",                         ROLES_OPTIONAL, h_auth_signup,                  CPU},
+    {"POST",   "/api/auth/login",                          ROLES_PUBLIC,   h_auth_login,                   CPU},
     {"POST",   "/api/auth/logout",                         ANY,            h_auth_logout,                  0},
     /* seed 000 §2.2 services */
     {"GET",    "/api/services",                            ANY,            h_services_list,                CACHED},
@@ -64,11 +65,11 @@ static const ApiRoute routes[] = {
     {"GET",    "/api/v1/audit",                            ANY,            h_v1_audit,                     0},
     {"GET",    "/api/v1/audit/incident/{incident_id}",     ANY,            h_v1_audit_incident,            0},
     /* seed 004 at its root paths (the admin pair checks x-admin-token itself) */
-    {"POST",   "/register",                                ROLES_PUBLIC,   h4_register,                    0},
-    {"POST",   "/login",                                   ROLES_PUBLIC,   h4_login,                       0},
+    {"POST",   "/register",                                ROLES_PUBLIC,   h4_register,                    CPU},
+    {"POST",   "/login",                                   ROLES_PUBLIC,   h4_login,                       CPU},
     {"POST",   "/logout",                                  ANY,            h_auth_logout,                  0},
     {"GET",    "/summary",                                 ANY,            h4_summary,                     0},
-    {"POST",   "/logs/analyze",                            ROLES_OPTIONAL, h4_logs_analyze,                0},
+    {"POST",   "/logs/analyze",                            ROLES_OPTIONAL, h4_logs_analyze,                CPU},
     {"GET",    "/metrics",                                 ANY,            h4_metrics,                     0},
     {"GET",    "/metrics/history",                         ANY,            h4_metrics_history,             0},
     {"GET",    "/alerts",                                  ANY,            h4_alerts,                      0},

@@ -32,6 +32,9 @@
 #define ROUTE_SLOW   0x2u  /* the handler may wait long (seed 001's resolve
                             * calls): it runs on its own thread while the
                             * connection is suspended */
+#define ROUTE_UNSERIAL 0x4u /* a write that spends its time outside the database
+                            * (password hashing, log parsing): not serialized
+                            * with the other writes (see server.c) */
 
 typedef struct ApiRoute {
     const char *method;

@@ -24,10 +24,35 @@
  *
  * Slow routes (ROUTE_SLOW, seed 001's resolve calls, which answer when
  * the resolution is over): the connection is suspended and the handler
- * runs on a thread of its own (with its own Store), so the MHD worker
- * thread keeps serving its other connections; the handler's thread
- * resumes the connection when it has the answer, and the next call of
- * on_request sends it. api_stop waits for those threads.
+ * runs on a thread of the slow pool, so the MHD worker thread keeps
+ * serving its other connections; the pool thread resumes the connection
+ * when it has the answer, and the next call of on_request sends it. The
+ * pool is bounded: at most slow_max requests wait at once (503 beyond),
+ * at most slow_per_user of them for one user (429 beyond), both with
+ * Retry-After. Pool threads start on demand (never more than slow_max),
+ * keep their Store, and end in api_stop.
+ *
+ * Slow clients: MHD's CONNECTION_TIMEOUT is an idle timeout only, so a
+ * client sending one header byte every few seconds would hold its
+ * connection for ever. Every connection is tracked from
+ * MHD_CONNECTION_NOTIFY_STARTED to _CLOSED with the time its current
+ * request began (accept, or the end of the previous request) and how far
+ * it got (headers / body / received). A reaper thread shuts down
+ * (shutdown(2), never close) the socket of a request that has not sent
+ * its headers within header_timeout or its body within body_timeout; MHD
+ * then sees the end of the stream and closes the connection itself. MHD
+ * 0.9.75 calls NOTIFY_CLOSED before it closes the socket, and the entry
+ * leaves the list under the same mutex the reaper holds, so the reaper
+ * never touches a descriptor number that was closed and reused. Besides
+ * that, MHD refuses connections over a per-address limit and over a
+ * total derived from RLIMIT_NOFILE (raised to its hard limit at start).
+ *
+ * Writes (every method but GET and HEAD, except the routes flagged
+ * ROUTE_UNSERIAL that spend their time hashing passwords) run one at a
+ * time under write_mu. SQLite lets one connection write at a time and
+ * makes the others sleep in its busy handler (1, 2, 5, 10 ... ms), and a
+ * sleeping MHD worker stalls all its connections; a mutex hands over at
+ * once. Reads (WAL) never wait for it.
  *
  * Auth memo: a thread also remembers the last few tokens it verified,
  * with the user they resolved to and the same database version. The same
@@ -56,6 +81,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -63,6 +89,26 @@
 
 #define BODY_LIMIT   (1024u * 1024u)
 #define STOP_WAIT_MS 5000
+#define SLOW_RETRY_S 5          /* Retry-After when the slow pool is full */
+#define REAP_PERIOD_MS 250
+#define CONN_LIMIT_AUTO_MAX 4096
+
+/* How far the current request of a tracked connection got. */
+enum { TRACK_HEADERS = 0, TRACK_BODY, TRACK_RECEIVED, TRACK_REAPED };
+
+typedef struct Track {
+    struct Track *prev, *next;
+    int           fd;
+    int64_t       start_us;    /* atomic: when the current request began */
+    int           state;       /* atomic: TRACK_* */
+} Track;
+
+typedef struct SlowUser {
+    int64_t user_id;
+    int     n;                 /* 0 = free entry */
+} SlowUser;
+
+struct SlowJob;
 
 struct ApiServer {
     struct MHD_Daemon *d;
@@ -75,8 +121,30 @@ struct ApiServer {
     int                have_key;
     int                inflight;     /* atomic */
     int                stopping;     /* atomic: api_stop began */
-    int                slow_threads; /* atomic: ROUTE_SLOW handlers running */
     int                port;
+    pthread_mutex_t    write_mu;     /* one database write at a time (see DESIGN) */
+    pthread_mutex_t    commit_mu;    /* commit_seq: bumped after every commit of ours */
+    pthread_cond_t     commit_cv;
+    uint64_t           commit_seq;
+    /* the slow pool (slow_mu) */
+    pthread_mutex_t    slow_mu;
+    pthread_cond_t     slow_cv;
+    int                slow_max, slow_per_user;
+    int                slow_used;    /* admitted requests not yet answered */
+    int                slow_jobs;    /* queued or running jobs (until resumed) */
+    SlowUser          *slow_users;   /* slow_max entries */
+    struct SlowJob    *q_head, *q_tail;
+    int                q_len, running, nthreads;
+    pthread_t         *pool;         /* slow_max entries */
+    int                pool_stop;
+    /* connection tracking and the reaper (track_mu) */
+    pthread_mutex_t    track_mu;
+    pthread_cond_t     track_cv;
+    Track             *tracks;
+    int64_t            header_us, body_us;
+    pthread_t          reaper;
+    int                have_reaper, reaper_stop;
+    int                have_sync;
     char              *tls_cert, *tls_key;
     int                tls;
     char              *admin_token;
@@ -117,14 +185,18 @@ typedef struct Conn {
     char   *body;
     size_t  len, cap;
     int     too_large;
+    int     bad_framing;       /* more than one Content-Length */
     int64_t t0_us;
     int     slow;              /* atomic: 1 handler running, 2 answer ready */
     ApiResp slow_rs;
+    Track  *track;             /* this connection's entry (may be NULL) */
+    char    user[USERS_USERNAME_MAX + 1]; /* for the request log; "" = anonymous */
 } Conn;
 
 /* A ROUTE_SLOW request handed to its own thread (copies of what the
  * request borrowed from dispatch()'s stack). */
 typedef struct SlowJob {
+    struct SlowJob        *next;
     struct ApiServer      *s;
     struct MHD_Connection *conn;
     Conn                  *c;
@@ -157,9 +229,56 @@ static void thread_ctx_dtor(void *p)
 
 static ThreadCtx *thread_ctx(ApiServer *s);
 
-static void *slow_main(void *arg)
+/* Admit one more slow request for user_id: 0, or -1 with 503 (pool full)
+ * or 429 (this user's share used) and Retry-After in rs. */
+static int slow_admit(ApiServer *s, int64_t user_id, ApiResp *rs)
 {
-    SlowJob *j = arg;
+    pthread_mutex_lock(&s->slow_mu);
+    SlowUser *mine = NULL, *free_e = NULL;
+    for (int i = 0; i < s->slow_max; i++) {
+        if (s->slow_users[i].n && s->slow_users[i].user_id == user_id)
+            mine = &s->slow_users[i];
+        else if (!s->slow_users[i].n && !free_e)
+            free_e = &s->slow_users[i];
+    }
+    int full = s->slow_used >= s->slow_max;
+    int mine_full = mine && mine->n >= s->slow_per_user;
+    if (!full && !mine_full) {
+        if (!mine) {
+            mine = free_e;             /* there is one: fewer users than slots in use */
+            mine->user_id = user_id;
+        }
+        mine->n++;
+        s->slow_used++;
+    }
+    pthread_mutex_unlock(&s->slow_mu);
+    if (mine_full) {
+        api_send_error(rs, 429, "Too many of your resolve requests are waiting (limit %d per "
+                       "user); try again later", s->slow_per_user);
+    } else if (full) {
+        api_send_error(rs, 503, "Too many resolve requests are waiting (limit %d); try again "
+                       "later", s->slow_max);
+    } else {
+        return 0;
+    }
+    rs->retry_after = SLOW_RETRY_S;
+    return -1;
+}
+
+static void slow_release(ApiServer *s, int64_t user_id)
+{
+    pthread_mutex_lock(&s->slow_mu);
+    for (int i = 0; i < s->slow_max; i++)
+        if (s->slow_users[i].n && s->slow_users[i].user_id == user_id) {
+            s->slow_users[i].n--;
+            break;
+        }
+    s->slow_used--;
+    pthread_mutex_unlock(&s->slow_mu);
+}
+
+static void slow_run(SlowJob *j)
+{
     ApiServer *s = j->s;
     ThreadCtx *t = thread_ctx(s);
     if (!t) {
@@ -170,18 +289,49 @@ static void *slow_main(void *arg)
         j->rq.jti = j->has_user ? j->jti : NULL;
         j->rq.key = j->key[0] ? j->key : NULL;
         j->r->handler(&j->rq, &j->c->slow_rs);
-        pthread_setspecific(s->store_key, NULL);
-        thread_ctx_dtor(t);             /* now: api_stop may delete the key next */
     }
+    /* release the slot before the client can see the answer (and send
+     * its next request), but count the job until the resume is done:
+     * api_stop must not stop MHD with a connection still suspended */
+    slow_release(s, j->has_user ? j->user.id : 0);
     __atomic_store_n(&j->c->slow, 2, __ATOMIC_RELEASE);
     MHD_resume_connection(j->conn);
     free(j);
-    __atomic_sub_fetch(&s->slow_threads, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_lock(&s->slow_mu);
+    s->slow_jobs--;
+    pthread_cond_broadcast(&s->slow_cv);
+    pthread_mutex_unlock(&s->slow_mu);
+}
+
+/* A slow-pool thread: run queued jobs until api_stop. Its Store (in the
+ * thread key) is closed by the key's destructor when it returns. */
+static void *slow_main(void *arg)
+{
+    ApiServer *s = arg;
+    pthread_mutex_lock(&s->slow_mu);
+    for (;;) {
+        while (!s->q_head && !s->pool_stop)
+            pthread_cond_wait(&s->slow_cv, &s->slow_mu);
+        if (!s->q_head)
+            break;
+        SlowJob *j = s->q_head;
+        s->q_head = j->next;
+        if (!s->q_head)
+            s->q_tail = NULL;
+        s->q_len--;
+        s->running++;
+        pthread_mutex_unlock(&s->slow_mu);
+        slow_run(j);
+        pthread_mutex_lock(&s->slow_mu);
+        s->running--;
+    }
+    pthread_mutex_unlock(&s->slow_mu);
     return NULL;
 }
 
-/* Suspend the connection and run the handler on its own thread. 0, or
- * -1 when no thread could be started (the caller answers instead). */
+/* Suspend the connection and queue the handler for the slow pool (the
+ * request was admitted). 0, or -1 when no pool thread could run it (the
+ * caller answers instead). */
 static int run_slow(ApiServer *s, struct MHD_Connection *conn, Conn *c, const ApiRoute *r,
                     const ApiReq *rq)
 {
@@ -194,23 +344,79 @@ static int run_slow(ApiServer *s, struct MHD_Connection *conn, Conn *c, const Ap
     }
     if (rq->key)
         snprintf(j->key, sizeof j->key, "%s", rq->key);
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
     __atomic_store_n(&c->slow, 1, __ATOMIC_RELEASE);
-    __atomic_add_fetch(&s->slow_threads, 1, __ATOMIC_SEQ_CST);
     MHD_suspend_connection(conn);
-    pthread_t th;
-    int rc = pthread_create(&th, &at, slow_main, j);
-    pthread_attr_destroy(&at);
-    if (rc != 0) {
+    pthread_mutex_lock(&s->slow_mu);
+    /* every admitted job gets a thread at once: threads >= running + queued */
+    if (s->running + s->q_len + 1 > s->nthreads && s->nthreads < s->slow_max &&
+        pthread_create(&s->pool[s->nthreads], NULL, slow_main, s) == 0)
+        s->nthreads++;
+    if (s->running + s->q_len + 1 > s->nthreads) {
+        pthread_mutex_unlock(&s->slow_mu);
         MHD_resume_connection(conn);
         __atomic_store_n(&c->slow, 0, __ATOMIC_RELEASE);
-        __atomic_sub_fetch(&s->slow_threads, 1, __ATOMIC_SEQ_CST);
         free(j);
         return -1;
     }
+    s->slow_jobs++;
+    if (s->q_tail)
+        s->q_tail->next = j;
+    else
+        s->q_head = j;
+    s->q_tail = j;
+    s->q_len++;
+    pthread_cond_broadcast(&s->slow_cv);
+    pthread_mutex_unlock(&s->slow_mu);
     return 0;
+}
+
+#define BUSY_WAIT_MS   5000      /* as store_open's busy timeout */
+#define BUSY_POLL_MS   5         /* the lock holder may be another thread's
+                                  * connection, whose commits we do not see */
+
+static _Thread_local int64_t busy_since_us;
+
+/* sqlite3_wal_hook: a commit of one of the listener's connections (the
+ * hook also disables auto-checkpoints, as store_manual_checkpoints). */
+static int api_committed(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    (void)pages;
+    ApiServer *s = arg;
+    pthread_mutex_lock(&s->commit_mu);
+    s->commit_seq++;
+    pthread_cond_signal(&s->commit_cv);   /* one waiter: its commit wakes the next */
+    pthread_mutex_unlock(&s->commit_mu);
+    return SQLITE_OK;
+}
+
+/* sqlite3_busy_handler: SQLite's own waits 1, 2, 5 ... 100 ms between
+ * tries, so with 32 resolve handlers writing at once a write could wait
+ * far longer than the lock is held. Wait for the next commit instead
+ * (at most BUSY_POLL_MS per try, BUSY_WAIT_MS in all); 0 gives up. */
+static int api_busy(void *arg, int count)
+{
+    ApiServer *s = arg;
+    int64_t now = mono_us();
+    if (count == 0)
+        busy_since_us = now;
+    else if (now - busy_since_us > (int64_t)BUSY_WAIT_MS * 1000)
+        return 0;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += BUSY_POLL_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->commit_mu);
+    uint64_t seq = s->commit_seq;
+    while (s->commit_seq == seq &&
+           pthread_cond_timedwait(&s->commit_cv, &s->commit_mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&s->commit_mu);
+    return 1;
 }
 
 static ThreadCtx *thread_ctx(ApiServer *s)
@@ -224,6 +430,12 @@ static ThreadCtx *thread_ctx(ApiServer *s)
         log_error("api: %s", err);
         return NULL;
     }
+    /* the reaper thread checkpoints the WAL: a request never pays for it;
+     * a connection that finds the write lock taken waits for our next
+     * commit instead of SQLite's sleeps (see api_busy) */
+    store_manual_checkpoints(st);
+    sqlite3_busy_handler(store_db(st), api_busy, s);
+    sqlite3_wal_hook(store_db(st), api_committed, s);
     t = xcalloc(1, sizeof *t);
     t->st = st;
     pthread_setspecific(s->store_key, t);
@@ -372,8 +584,17 @@ static enum MHD_Result send_resp(ApiServer *s, struct MHD_Connection *conn, cons
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
         MHD_add_response_header(resp, "Vary", "Origin");
     }
-    if (rs->status == 429)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "900");
+    if (rs->retry_after > 0 && (rs->status == 429 || rs->status == 503)) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%d", rs->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
+    if (rs->has_total) {
+        char tc[24];
+        snprintf(tc, sizeof tc, "%lld", (long long)rs->total);
+        MHD_add_response_header(resp, "X-Total-Count", tc);
+        MHD_add_response_header(resp, "Access-Control-Expose-Headers", "X-Total-Count");
+    }
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs->status, resp);
     if (keep && rs->status == 200) {
         if (keep->resp)
@@ -383,10 +604,22 @@ static enum MHD_Result send_resp(ApiServer *s, struct MHD_Connection *conn, cons
         MHD_destroy_response(resp);
     }
     /* Path only: query strings and headers (tokens) are never logged. */
-    log_info("api: %s %s %d %.2f ms", method, url, rs->status,
-             (double)(mono_us() - c->t0_us) / 1000.0);
+    log_info("api: %s %s %d %.2f ms %s", method, url, rs->status,
+             (double)(mono_us() - c->t0_us) / 1000.0, c->user[0] ? c->user : "-");
     (void)s;
     return ret;
+}
+
+/* The signed-in user's name for the request log, with bytes that could
+ * fake a log line (controls, spaces) shown as '?'. */
+static void conn_set_user(Conn *c, const UserInfo *u)
+{
+    size_t i = 0;
+    for (; u && u->username[i] && i < sizeof c->user - 1; i++) {
+        unsigned char ch = (unsigned char)u->username[i];
+        c->user[i] = ch <= ' ' || ch == 0x7f ? '?' : (char)ch;
+    }
+    c->user[i] = '\0';
 }
 
 static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const char *url,
@@ -398,6 +631,12 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
     if (!cors_allowed(s, origin))
         origin = NULL;
 
+    if (c->track)
+        __atomic_store_n(&c->track->state, TRACK_RECEIVED, __ATOMIC_RELEASE);
+    if (c->bad_framing) {
+        api_send_error(&rs, 400, "Duplicate Content-Length header");
+        return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
+    }
     if (c->too_large) {
         api_send_error(&rs, 413, "Request body too large (limit 1 MiB)");
         return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
@@ -417,7 +656,7 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
         MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
         enum MHD_Result ret = MHD_queue_response(conn, 204, resp);
         MHD_destroy_response(resp);
-        log_info("api: %s %s 204 %.2f ms", method, url, (double)(mono_us() - c->t0_us) / 1000.0);
+        log_info("api: %s %s 204 %.2f ms -", method, url, (double)(mono_us() - c->t0_us) / 1000.0);
         return ret;
     }
     if (!r) {
@@ -446,7 +685,9 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
     DbVersion ver = {0};
     if (r->roles != ROLES_PUBLIC || (r->flags & ROUTE_CACHED))
         ver.ok = listing_version(rq.st, &ver.data_version, &ver.own_changes) == 0;
-    if (r->roles != ROLES_PUBLIC && authenticate(s, t, &ver, r, &rq, &user, &claims, &rs) < 0)
+    int auth = r->roles != ROLES_PUBLIC ? authenticate(s, t, &ver, r, &rq, &user, &claims, &rs) : 0;
+    conn_set_user(c, rq.user);
+    if (auth < 0)
         return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
     int64_t dv = ver.data_version, own = ver.own_changes;
     /* CORS answers carry per-origin headers and query strings vary the
@@ -456,8 +697,8 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
         (slot = cache_slot(t, r))) {
         if (slot->resp && slot->data_version == dv && slot->own_changes == own) {
             enum MHD_Result ret = MHD_queue_response(conn, 200, slot->resp);
-            log_info("api: %s %s 200 %.2f ms (cached)", method, url,
-                     (double)(mono_us() - c->t0_us) / 1000.0);
+            log_info("api: %s %s 200 %.2f ms %s (cached)", method, url,
+                     (double)(mono_us() - c->t0_us) / 1000.0, c->user[0] ? c->user : "-");
             return ret;
         }
         if (slot->resp)                /* stale: the next 200 replaces it */
@@ -466,10 +707,36 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
         slot->data_version = dv;
         slot->own_changes = own;
     }
-    if ((r->flags & ROUTE_SLOW) && run_slow(s, conn, c, r, &rq) == 0)
-        return MHD_YES;                /* answered when the handler's thread resumes us */
+    if (r->flags & ROUTE_SLOW) {
+        int64_t uid = rq.user ? rq.user->id : 0;
+        if (slow_admit(s, uid, &rs) < 0)
+            return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
+        if (run_slow(s, conn, c, r, &rq) == 0)
+            return MHD_YES;            /* answered when the pool thread resumes us */
+        r->handler(&rq, &rs);          /* no pool thread: answer from here */
+        slow_release(s, uid);
+        return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
+    }
+    /* writes one at a time: SQLite would make the others sleep-poll for
+     * its write lock, stalling every connection of their worker thread */
+    int serial = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+                 !(r->flags & ROUTE_UNSERIAL);
+    if (serial)
+        pthread_mutex_lock(&s->write_mu);
     r->handler(&rq, &rs);
+    if (serial)
+        pthread_mutex_unlock(&s->write_mu);
     return send_resp(s, conn, method, url, c, &rs, NULL, origin, slot);
+}
+
+static enum MHD_Result count_content_length(void *cls, enum MHD_ValueKind kind,
+                                           const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        (*(int *)cls)++;
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -495,6 +762,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->t0_us = mono_us();
         *con_cls = c;
         __atomic_add_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        c->track = ci ? ci->socket_context : NULL;
+        if (c->track)
+            __atomic_store_n(&c->track->state, TRACK_BODY, __ATOMIC_RELEASE);
+        int ncl = 0;
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, count_content_length, &ncl);
+        if (ncl > 1) {
+            /* RFC 9112 6.3: a proxy may have read the other one */
+            c->bad_framing = 1;    /* answer now; the body is never read */
+            return dispatch(s, conn, url, method, c);
+        }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > BODY_LIMIT) {
@@ -538,11 +817,122 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     Conn *c = *con_cls;
     if (!c)
         return;
+    if (c->track) {                /* the next request's clock starts now */
+        __atomic_store_n(&c->track->start_us, mono_us(), __ATOMIC_RELEASE);
+        __atomic_store_n(&c->track->state, TRACK_HEADERS, __ATOMIC_RELEASE);
+    }
     free(c->body);
     free(c->slow_rs.body);
     free(c);
     *con_cls = NULL;
     __atomic_sub_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: track a connection from accept to close.
+ * MHD calls _CLOSED before it closes the socket (see the DESIGN note). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    ApiServer *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci)
+            return;
+        Track *t = xcalloc(1, sizeof *t);
+        t->fd = ci->connect_fd;
+        t->start_us = mono_us();
+        t->state = TRACK_HEADERS;
+        pthread_mutex_lock(&s->track_mu);
+        t->next = s->tracks;
+        if (s->tracks)
+            s->tracks->prev = t;
+        s->tracks = t;
+        pthread_mutex_unlock(&s->track_mu);
+        *socket_context = t;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        Track *t = *socket_context;
+        pthread_mutex_lock(&s->track_mu);
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            s->tracks = t->next;
+        if (t->next)
+            t->next->prev = t->prev;
+        pthread_mutex_unlock(&s->track_mu);
+        free(t);
+        *socket_context = NULL;
+    }
+}
+
+/* Shut down the sockets of requests past their header or body deadline,
+ * and checkpoint the WAL (passive: it never blocks a reader or writer)
+ * for the listener's connections, which do not checkpoint themselves. */
+static void *reaper_main(void *arg)
+{
+    ApiServer *s = arg;
+    char err[512];
+    Store *ck = NULL;
+    if (store_open(s->db_path, &ck, err, sizeof err) < 0) {
+        log_warn("api: %s (the WAL is checkpointed by the engine only)", err);
+        ck = NULL;
+    }
+    pthread_mutex_lock(&s->track_mu);
+    while (!s->reaper_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += REAP_PERIOD_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->track_cv, &s->track_mu, &until);
+        int64_t now = mono_us();
+        int hdr = 0, body = 0;
+        for (Track *t = s->tracks; t && !s->reaper_stop; t = t->next) {
+            int st = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+            int64_t age = now - __atomic_load_n(&t->start_us, __ATOMIC_ACQUIRE);
+            if ((st == TRACK_HEADERS && age > s->header_us) ||
+                (st == TRACK_BODY && age > s->body_us)) {
+                shutdown(t->fd, SHUT_RDWR);
+                __atomic_store_n(&t->state, TRACK_REAPED, __ATOMIC_RELEASE);
+                if (st == TRACK_HEADERS)
+                    hdr++;
+                else
+                    body++;
+            }
+        }
+        if (hdr || body)
+            log_info("api: closed %d connection(s) without headers after %llds, %d without "
+                     "their whole body after %llds", hdr, (long long)(s->header_us / 1000000),
+                     body, (long long)(s->body_us / 1000000));
+        if (ck) {
+            pthread_mutex_unlock(&s->track_mu);
+            store_checkpoint(ck);
+            pthread_mutex_lock(&s->track_mu);
+        }
+    }
+    pthread_mutex_unlock(&s->track_mu);
+    store_close(ck);
+    return NULL;
+}
+
+/* Raise RLIMIT_NOFILE's soft limit to the hard one (capped); the soft
+ * limit in effect afterwards. */
+static long raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    rlim_t want = rl.rlim_max;
+    if (want == RLIM_INFINITY || want > (rlim_t)1048576)
+        want = 1048576;
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+        return rl.rlim_cur == RLIM_INFINITY ? 1048576 : (long)rl.rlim_cur;
+    struct rlimit n = {.rlim_cur = want, .rlim_max = rl.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &n) == 0)
+        return (long)want;
+    return (long)rl.rlim_cur;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -651,6 +1041,17 @@ static void parse_cors(ApiServer *s, const char *list)
 
 static void server_free(ApiServer *s)
 {
+    if (s->have_sync) {
+        pthread_mutex_destroy(&s->slow_mu);
+        pthread_mutex_destroy(&s->write_mu);
+        pthread_mutex_destroy(&s->commit_mu);
+        pthread_cond_destroy(&s->commit_cv);
+        pthread_cond_destroy(&s->slow_cv);
+        pthread_mutex_destroy(&s->track_mu);
+        pthread_cond_destroy(&s->track_cv);
+    }
+    free(s->slow_users);
+    free(s->pool);
     if (s->have_key)
         pthread_key_delete(s->store_key);
     for (int i = 0; i < s->ncors; i++)
@@ -701,6 +1102,39 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
         goto fail;
     }
     s->have_key = 1;
+    pthread_mutex_init(&s->slow_mu, NULL);
+    pthread_mutex_init(&s->write_mu, NULL);
+    pthread_mutex_init(&s->commit_mu, NULL);
+    pthread_mutex_init(&s->track_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->track_cv, &ca);
+    pthread_cond_init(&s->commit_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_cond_init(&s->slow_cv, NULL);
+    s->have_sync = 1;
+    s->slow_max = o->slow_max > 0 ? o->slow_max : API_SLOW_MAX_DEFAULT;
+    s->slow_per_user = o->slow_per_user > 0 ? o->slow_per_user : API_SLOW_PER_USER_DEFAULT;
+    s->slow_users = xcalloc((size_t)s->slow_max, sizeof *s->slow_users);
+    s->pool = xcalloc((size_t)s->slow_max, sizeof *s->pool);
+    s->header_us = (int64_t)(o->header_timeout_s > 0 ? o->header_timeout_s
+                                                     : API_HEADER_TIMEOUT_DEFAULT) * 1000000;
+    s->body_us = (int64_t)(o->body_timeout_s > 0 ? o->body_timeout_s
+                                                 : API_BODY_TIMEOUT_DEFAULT) * 1000000;
+    /* fds: the connections, plus the engine, each thread's SQLite files and
+     * the runner's pipes */
+    long nofile = raise_nofile();
+    long reserve = 128 + 6L * s->slow_max;
+    long conn_limit = nofile - reserve;
+    if (o->max_connections > 0 && o->max_connections < conn_limit)
+        conn_limit = o->max_connections;
+    else if (o->max_connections <= 0 && conn_limit > CONN_LIMIT_AUTO_MAX)
+        conn_limit = CONN_LIMIT_AUTO_MAX;
+    if (conn_limit < 16)
+        conn_limit = 16;
+    unsigned per_ip = (unsigned)(o->max_connections_per_ip > 0 ? o->max_connections_per_ip
+                                                               : API_PER_IP_DEFAULT);
 
     int fd = bind_listen(o->listen, &s->port, err, errsz);
     if (fd < 0)
@@ -719,8 +1153,10 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
                             MHD_OPTION_THREAD_POOL_SIZE, threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)conn_limit,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
                             MHD_OPTION_ARRAY, s->tls ? tls_opts : &tls_opts[2],
                             MHD_OPTION_END);
     if (!s->d) {
@@ -729,10 +1165,22 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
                  s->tls ? " (check the TLS certificate and key)" : "");
         goto fail;
     }
+    if (pthread_create(&s->reaper, NULL, reaper_main, s) == 0) {
+        s->have_reaper = 1;
+    } else {
+        MHD_stop_daemon(s->d);
+        s->d = NULL;
+        snprintf(err, errsz, "cannot start the HTTP listener's reaper thread");
+        goto fail;
+    }
     int hostlen = (int)(strrchr(o->listen, ':') - o->listen);
     log_info("api: listening on %s://%.*s:%d (%u threads%s%s)", s->tls ? "https" : "http",
              hostlen, o->listen, s->port, threads, s->cfg.open_signup ? ", open signup" : "",
              s->ncors ? ", CORS on" : "");
+    log_info("api: limits: %ld connections (%u per address; file limit %ld), headers within "
+             "%llds, body within %llds, %d waiting resolve requests (%d per user)", conn_limit,
+             per_ip, nofile, (long long)(s->header_us / 1000000),
+             (long long)(s->body_us / 1000000), s->slow_max, s->slow_per_user);
     return s;
 fail:
     server_free(s);
@@ -756,11 +1204,24 @@ void api_stop(ApiServer *s)
         for (int waited = 0; waited < STOP_WAIT_MS &&
                              __atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0; waited += 10)
             usleep(10 * 1000);
-        /* slow handlers see `stopping` and answer within a poll period;
-         * MHD must not stop while their connections are suspended */
-        while (__atomic_load_n(&s->slow_threads, __ATOMIC_SEQ_CST) > 0)
-            usleep(10 * 1000);
+        /* slow handlers see `stopping` and answer soon; MHD must not
+         * stop while their connections are suspended */
+        pthread_mutex_lock(&s->slow_mu);
+        while (s->slow_jobs > 0)
+            pthread_cond_wait(&s->slow_cv, &s->slow_mu);
+        s->pool_stop = 1;
+        pthread_cond_broadcast(&s->slow_cv);
+        pthread_mutex_unlock(&s->slow_mu);
+        for (int i = 0; i < s->nthreads; i++)
+            pthread_join(s->pool[i], NULL);  /* their Stores close as they end */
         MHD_stop_daemon(s->d);
+        if (s->have_reaper) {
+            pthread_mutex_lock(&s->track_mu);
+            s->reaper_stop = 1;
+            pthread_cond_signal(&s->track_cv);
+            pthread_mutex_unlock(&s->track_mu);
+            pthread_join(s->reaper, NULL);
+        }
         log_info("api: stopped");
     }
     server_free(s);

@@ -213,6 +213,19 @@ static int throttled(Store *st, const char *username, int64_t now)
     return n < 0 ? -EIO : n >= USERS_MAX_FAILURES;
 }
 
+int64_t users_login_retry_after(Store *st, const char *username, int64_t now)
+{
+    int64_t since = now - USERS_FAILURE_WINDOW_S;
+    int t = throttled(st, username, now);
+    if (t <= 0)
+        return t < 0 ? -EIO : 0;
+    int64_t oldest = login_failure_oldest(st, username, since);
+    if (oldest < 0)
+        return -EIO;
+    int64_t left = oldest + USERS_FAILURE_WINDOW_S - now;
+    return left > 0 ? left : 1;
+}
+
 static int record_failure(Store *st, const char *username, int64_t now)
 {
     if (store_begin(st) < 0)

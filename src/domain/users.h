@@ -77,6 +77,12 @@ int users_signup(Store *st, const char *username, const char *password, const ch
 int users_login(Store *st, const char *username, const char *password, int64_t now, int ttl_s,
                 UserInfo *out, char *jti, char *err, size_t errsz);
 
+/* While users_login answers -EAGAIN for username: the seconds until the
+ * window of its oldest counted failure ends (900 right after the lockout;
+ * another 429 then tells the next wait if more failures were counted).
+ * 0 when not throttled, -EIO. */
+int64_t users_login_retry_after(Store *st, const char *username, int64_t now);
+
 /* Is the session jti of user_id live? 0 and *out (the user as stored now),
  * -ENOENT unknown session or user, -EKEYREVOKED revoked, -EIO. */
 int users_session_check(Store *st, const char *jti, int64_t user_id, UserInfo *out);

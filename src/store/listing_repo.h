@@ -36,6 +36,8 @@ typedef struct Listing {
     const char       *sql;
     const ListingCol *cols;
     int               ncols;
+    const char       *count_sql; /* rows of the whole listing (same leading
+                                  * parameters, no paging); NULL = none */
 } Listing;
 
 /* fn returns 0 to go on, anything else stops (and is returned). */
@@ -45,19 +47,25 @@ typedef int (*ListingRowFn)(void *ctx, const Listing *l, const ListingValue *v);
 int listing_run(Store *st, const Listing *l, const int64_t *params, int nparams,
                 ListingRowFn fn, void *ctx);
 
+/* The number of rows of the whole listing (its count_sql with the same
+ * leading parameters) into *out: 0, -EINVAL without count_sql, or -EIO. */
+int listing_count(Store *st, const Listing *l, const int64_t *params, int nparams,
+                  int64_t *out);
+
 /* What a listing's answer depends on: PRAGMA data_version (commits by
  * other connections) and this connection's own total changes. Equal keys
  * mean equal listings (none of them depends on the clock). 0 or -EIO. */
 int listing_version(Store *st, int64_t *out_data_version, int64_t *out_own_changes);
 
 /* Seed 000 lists (column order = the seed's field order). */
-extern const Listing listing_alerts;         /* GET /api/alerts, newest first */
-extern const Listing listing_sla_breaches;   /* GET /api/alerts/sla_breaches */
+/* Paged listings: the last two parameters are LIMIT (-1 = all) and OFFSET. */
+extern const Listing listing_alerts;         /* GET /api/alerts, newest first; ?1 limit, ?2 offset */
+extern const Listing listing_sla_breaches;   /* GET /api/alerts/sla_breaches; ?1 limit, ?2 offset */
 extern const Listing listing_audit;          /* GET /api/audit; ?1 limit (-1 all), ?2 offset */
-extern const Listing listing_integrations;   /* GET /api/services/integrations */
+extern const Listing listing_integrations;   /* GET /api/services/integrations; ?1 limit, ?2 offset */
 /* GET /api/services: id, name, description, created_by, has_bia,
  * criticality, impact, rto, rpo, signed_off, status, last_updated; ?1 = one
- * service id or 0 for all. */
+ * service id or 0 for all, ?2 limit (-1 all), ?3 offset. */
 extern const Listing listing_services;
 /* Every dependency edge: service_id, dependency_id, by service then dep. */
 extern const Listing listing_dependency_edges;

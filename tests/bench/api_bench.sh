@@ -9,6 +9,21 @@
 #
 # usage: tests/bench/api_bench.sh [--quick]
 #   --quick   3 s runs and 200,000 requests for the RSS check
+#        tests/bench/api_bench.sh --mixed [WARMUP_S MEASURE_S]
+#   --mixed   the reliability review's mixed load instead (tests/bench/mixed.lua):
+#             wrk -t2 -c256 on a fresh --demo database, 30 % GET /api/services,
+#             30 % GET /api/alerts, 20 % GET /api/audit, 10 % POST
+#             /api/services/{1..12}/status, 8 % PUT /api/alerts (ack), 2 % POST
+#             /api/services, Bearer token of the demo's admin; a warm-up
+#             (default 10 s) then the measured run (default 60 s). Prints req/s,
+#             p50/p90/p99/p99.9, errors, the load average, threads, fds and RSS.
+#             Target: p99 under 250 ms. BENCH_RESOPS=path runs another binary
+#             (an older build, for before/after figures).
+#        tests/bench/api_bench.sh --resolve [WARMUP_S MEASURE_S]
+#   --resolve POST /api/v1/incidents/{id}/auto-resolve at 32 connections for
+#             decisions that run no step (tests/bench/resolve.lua: a new incident
+#             each time, confidence 0.5 under the 0.90 threshold); prints req/s,
+#             mean and p99 latency, and the rows committed. Target: >= 5,000 req/s.
 #
 # Build: build-release/ (release, no sanitizers), configured on first use
 # like tests/bench/run.sh (BENCH_BUILD_DIR overrides). Needs wrk, curl,
@@ -22,7 +37,10 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 bdir=${BENCH_BUILD_DIR:-$root/build-release}
 dur=10s
 total=1000000
+mixed=
 if [ "${1:-}" = "--quick" ]; then dur=3s; total=200000; fi
+if [ "${1:-}" = "--mixed" ]; then mixed=mixed; conns=256; warm=${2:-10}; meas=${3:-60}; fi
+if [ "${1:-}" = "--resolve" ]; then mixed=resolve; conns=32; warm=${2:-5}; meas=${3:-30}; fi
 
 for tool in wrk curl python3; do
     command -v $tool >/dev/null || { echo "api_bench: $tool is not installed" >&2; exit 1; }
@@ -33,8 +51,12 @@ if [ ! -f "$bdir/build.ninja" ]; then
     echo "== configuring $bdir (release, no sanitizers)"
     meson setup "$bdir" "$root" --buildtype=release -Db_sanitize=none -Dtests=disabled >/dev/null
 fi
-echo "== building resops in $bdir"
-meson compile -C "$bdir" resops >/dev/null
+resops_bin=${BENCH_RESOPS:-}
+if [ -z "$resops_bin" ]; then
+    echo "== building resops in $bdir"
+    meson compile -C "$bdir" resops >/dev/null
+    resops_bin=$bdir/resops
+fi
 
 tmp=$(mktemp -d /tmp/resops-apibench-XXXXXX)
 chmod 755 "$tmp"
@@ -47,9 +69,63 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 db=$tmp/bench.db
-"$bdir/resops" seed --services 100 --db "$db" >/dev/null 2>&1
 
-"$bdir/resops" --headless --db "$db" --listen 127.0.0.1:0 --check-interval 86400 \
+# ---- the mixed load (--mixed) ----
+if [ -n "$mixed" ]; then
+    "$resops_bin" --headless --demo --db "$db" --listen 127.0.0.1:0 2>"$tmp/resops.log" &
+    pid=$!
+    port=
+    for _ in $(seq 100); do
+        port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/resops.log")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { echo "api_bench: resops did not start" >&2; cat "$tmp/resops.log" >&2; exit 1; }
+    base=http://127.0.0.1:$port
+    TOKEN=$(curl -s -XPOST "$base/api/auth/login" -d '{"username":"admin","password":"admin123"}' |
+            python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+    export TOKEN
+    script=$root/tests/bench/$mixed.lua
+    echo "machine: $(nproc) CPUs, $(uname -sr); binary: $resops_bin"
+    echo "wrk -t2 -c$conns --timeout 10s, tests/bench/$mixed.lua: ${warm}s warm-up, ${meas}s measured"
+    wrk -t2 -c$conns -d"${warm}s" --timeout 10s -s "$script" "$base" | grep '^[A-Z]* rps' |
+        sed 's/^[A-Z]*/warm-up:/'
+    snap() { printf 'threads %s, fds %s, RSS %s kB' \
+        "$(sed -n 's/^Threads:[[:space:]]*//p' /proc/$pid/status)" \
+        "$(ls /proc/$pid/fd | wc -l)" "$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$pid/status)"; }
+    echo "before the run: $(snap); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    wrk -t2 -c$conns -d"${meas}s" --timeout 10s -s "$script" "$base" >"$tmp/wrk.out"
+    echo "after the run:  $(snap); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    line=$(grep '^[A-Z]* rps' "$tmp/wrk.out" | sed 's/^[A-Z]* //')
+    echo "measured: $line"
+    echo "non-2xx answers in the server log (warm-up included):"
+    grep -oE 'api: [A-Z]+ [^ ]+ [45][0-9][0-9]' "$tmp/resops.log" |
+        sed -E 's#/[0-9]+/#/{id}/#; s#/incidents/[^/ ]+/#/incidents/{id}/#' | sort | uniq -c || true
+    grep -E ' (warn|error) ' "$tmp/resops.log" | cut -c26- | sort | uniq -c | sort -rn | head -5 || true
+    if [ "$mixed" = resolve ]; then
+        rps=$(echo "$line" | sed -n 's/^rps=\([0-9.]*\).*/\1/p')
+        verdict=ok; python3 -c "import sys; sys.exit(0 if $rps >= 5000 else 1)" || verdict=MISSED
+        echo "${rps} req/s ($verdict, target >= 5,000)"
+        echo "rows at the end: $(python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(", ".join("%s %d" % (t, c.execute("SELECT count(*) FROM " + t).fetchone()[0])
+                for t in ("incident", "incident_audit")))' "$db")"
+        exit 0
+    fi
+    p99=$(echo "$line" | sed -n 's/.*p99=\([0-9.]*\).*/\1/p')
+    verdict=ok; python3 -c "import sys; sys.exit(0 if $p99 < 250 else 1)" || verdict=MISSED
+    echo "p99 ${p99} ms ($verdict, target < 250 ms)"
+    echo "rows at the end: $(python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(", ".join("%s %d" % (t, c.execute("SELECT count(*) FROM " + t).fetchone()[0])
+                for t in ("service", "alert", "audit_log")))' "$db")"
+    exit 0
+fi
+"$resops_bin" seed --services 100 --db "$db" >/dev/null 2>&1
+
+"$resops_bin" --headless --db "$db" --listen 127.0.0.1:0 --check-interval 86400 \
     2>"$tmp/resops.log" &
 pid=$!
 port=

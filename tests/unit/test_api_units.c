@@ -1,10 +1,17 @@
 /* test_api_units — the pure parts behind seed 000's API: Python-style
  * duration text, 30-day uptime, overall_health (seed-notes "Seed 000"),
  * the router's matching and role table, JWT issue/verify (alg pinned,
- * exp checked). One table row per rule. */
+ * exp checked). One table row per rule. The test audit's survivors M24
+ * (nbf) and M26/M40 (the 15-minute login window and its Retry-After)
+ * have their own cases with an injected clock. */
 #include "api/auth.h"
 #include "api/router.h"
 #include "domain/catalog.h"
+#include "domain/users.h"
+#include "store/db.h"
+
+#include <jwt.h>
+#include <unistd.h>
 
 #include <errno.h>
 #include <setjmp.h> /* cmocka.h needs these four first */
@@ -150,12 +157,90 @@ static void tokens(void **state)
     free(tok);
 }
 
+/* A HS256 token with these claims, signed with key (caller frees). */
+static char *token_with_nbf(const unsigned char *key, int64_t exp, int64_t nbf)
+{
+    jwt_t *j = NULL;
+    assert_int_equal(jwt_new(&j), 0);
+    assert_int_equal(jwt_add_grant(j, "sub", "7"), 0);
+    assert_int_equal(jwt_add_grant(j, "jti", "0123456789abcdef0123456789abcdef"), 0);
+    assert_int_equal(jwt_add_grant_int(j, "exp", (long)exp), 0);
+    assert_int_equal(jwt_add_grant_int(j, "nbf", (long)nbf), 0);
+    assert_int_equal(jwt_set_alg(j, JWT_ALG_HS256, key, 32), 0);
+    char *tok = jwt_encode_str(j);
+    jwt_free(j);
+    assert_non_null(tok);
+    return tok;
+}
+
+/* M24: a token is not accepted before its nbf (60 s leeway). */
+static void M24_nbf_ahead_refused(void **state)
+{
+    (void)state;
+    const unsigned char key[] = "0123456789abcdef0123456789abcdef";
+    const int64_t now = 1000000;
+    static const struct { int64_t nbf_offset; int want; } rows[] = {
+        {3600, -EINVAL}, {61, -EINVAL}, {60, 0}, {0, 0}, {-10, 0},
+    };
+    for (size_t i = 0; i < N(rows); i++) {
+        char *tok = token_with_nbf(key, now + 7200, now + rows[i].nbf_offset);
+        TokenClaims c;
+        const char *why;
+        assert_int_equal(api_token_verify(key, 32, tok, now, &c, &why), rows[i].want);
+        free(tok);
+    }
+}
+
+/* M26 and M40: five failed logins lock the account for 15 minutes from
+ * the oldest of them, and Retry-After is what is left of that window. */
+static void M26_M40_login_window(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/resops-units-XXXXXX", path[64], err[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    Store *st;
+    assert_int_equal(store_open(path, &st, err, sizeof err), 0);
+    const int64_t t0 = 2000000000;
+    SignupPolicy pol = {.limits = PW_MIN};
+    int64_t id;
+    char role[32], jti[USERS_JTI_LEN + 1];
+    UserInfo u;
+    assert_int_equal(users_signup(st, "ann", "secret123", NULL, &pol, t0 - 100, &id, role,
+                                  sizeof role, err, sizeof err), 0);
+    for (int k = 0; k < USERS_MAX_FAILURES; k++)
+        assert_int_equal(users_login(st, "ann", "wrong", t0, 3600, &u, jti, err, sizeof err),
+                         -EACCES);
+    static const struct { int64_t after; int want; int64_t retry; } rows[] = {
+        {0, -EAGAIN, 900},             /* M40: 900 right after the lockout */
+        {12 * 60, -EAGAIN, 180},       /* M26: 12 and 14 minutes later still locked */
+        {14 * 60, -EAGAIN, 60},
+        {15 * 60 - 1, -EAGAIN, 1},
+        {16 * 60, 0, 0},               /* the window is over */
+    };
+    for (size_t i = 0; i < N(rows); i++) {
+        int64_t now = t0 + rows[i].after;
+        assert_int_equal(users_login_retry_after(st, "ann", now), rows[i].retry);
+        assert_int_equal(users_login(st, "ann", "secret123", now, 3600, &u, jti, err, sizeof err),
+                         rows[i].want);
+    }
+    store_close(st);
+    char f[80];
+    static const char *const sfx[] = {"", "-wal", "-shm", ".jwt-secret"};
+    for (size_t i = 0; i < N(sfx); i++) {
+        snprintf(f, sizeof f, "%s%s", path, sfx[i]);
+        unlink(f);
+    }
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(duration_text), cmocka_unit_test(uptime_share),
         cmocka_unit_test(overall),       cmocka_unit_test(routing),
         cmocka_unit_test(roles),         cmocka_unit_test(tokens),
+        cmocka_unit_test(M24_nbf_ahead_refused), cmocka_unit_test(M26_M40_login_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
