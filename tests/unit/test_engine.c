@@ -374,8 +374,9 @@ static void test_snapshot_published(void **state)
     snapshot_unref(s);
 }
 
-/* A second engine on the same file is a viewer, and takes over when the
- * first one goes away. */
+/* A second engine on the same file is a viewer, and a running viewer
+ * takes over when the first one goes away (two_engines.sh does the same
+ * with two processes). */
 static void test_one_engine_per_database(void **state)
 {
     World *w = *state;
@@ -387,6 +388,21 @@ static void test_one_engine_per_database(void **state)
     assert_non_null(second);
     assert_false(engine_is_primary(second));
     engine_free(second);
+
+    /* a running viewer takes over once the engine's lock is released */
+    o.viewer_poll_ms = 20;
+    SnapshotBox *box = snapshot_box_new();
+    assert_non_null(box);
+    Engine *viewer = engine_start(&o, box, err, sizeof err);
+    assert_non_null(viewer);
+    assert_false(engine_is_primary(viewer));
+    engine_free(w->engine);
+    w->engine = NULL;
+    for (int i = 0; i < 500 && !engine_is_primary(viewer); i++)
+        usleep(10 * 1000);             /* poll the condition, 5 s at most */
+    assert_true(engine_is_primary(viewer));
+    engine_stop(viewer);
+    snapshot_box_free(box);
 }
 
 int main(void)
