@@ -113,7 +113,7 @@ q "$A" "UPDATE alert SET resolved_at = strftime('%Y-%m-%dT%H:%M:%S', 'now') WHER
 keys a 4; wait_for a "Alerts " >/dev/null
 keys a /; literal a "$AID"; keys a Enter
 wait_row a "$AID" "resolved"; r=$?
-screen a | grep -E "^ +$AID " | grep -q "acked by" && r=1
+screen a | grep -E "^[ >]+$AID " | grep -q "acked by" && r=1
 tap $r "B17: a resolved alert's State column says resolved (not acked by)"
 
 # 7b B2: an incident-level alert (no service) names the incident, not "#0"

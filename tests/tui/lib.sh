@@ -117,10 +117,10 @@ pid_of() {
 # wait_row SESSION ID TEXT: the table row starting with ID contains TEXT
 wait_row() {
     local end=$((SECONDS + DEADLINE))
-    while ! screen "$1" | grep -E "^ +$2 " | grep -qF -- "$3"; do
+    while ! screen "$1" | grep -E "^[ >]+$2 " | grep -qF -- "$3"; do
         if [ $SECONDS -ge $end ]; then
             echo "# row $2 never showed '$3':" >&2
-            screen "$1" | grep -E "^ +$2 " | sed 's/^/#   /' >&2
+            screen "$1" | grep -E "^[ >]+$2 " | sed 's/^/#   /' >&2
             return 1
         fi
         sleep 0.1
