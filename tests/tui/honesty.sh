@@ -59,7 +59,7 @@ keys a Escape
 tap $r "B16: the first selected row is the first row (Services, after the order changed)"
 
 # 2 B16 in the Alerts pane too: Enter opens the first row's alert
-keys a 4; wait_for a "Alerts " >/dev/null
+keys a 4; wait_pane a Alerts
 AID=$(screen a | awk '/^ +ID +Created/ { getline; print $1; exit }')
 keys a Enter
 wait_for a "Alert #$AID"; r=$?
@@ -89,7 +89,7 @@ keys a :; literal a "status Reporting Down"; keys a Enter
 wait_for a "is now Down" >/dev/null
 wait_sql "$A" "SELECT actor FROM audit_log WHERE action = 'Status Updated' AND entity_id = $RID ORDER BY id DESC LIMIT 1" "$ME"
 tap $? "B4: :status is audited with the console's login name ($ME)"
-keys a 4; wait_for a "Alerts " >/dev/null
+keys a 4; wait_pane a Alerts
 AID=$(screen a | awk '/^ +ID +Created/ { getline; print $1; exit }')
 keys a a
 wait_for a "Alert #$AID acknowledged by $ME" >/dev/null
@@ -99,7 +99,7 @@ q "$A" "SELECT action FROM audit_log WHERE action LIKE 'Kill Switch%' AND actor 
 tap $r "B4: the console's kill switch is audited with the login name"
 
 # 6 B4: the Audit Log pane shows names, never "sys" or user numbers, and #id on alert rows
-keys a 8; wait_for a "Audit Log " >/dev/null
+keys a 8; wait_pane a "Audit Log"
 wait_for a "Alert Acknowledged" >/dev/null
 line=$(screen a | grep "Alert Acknowledged" | head -1)
 r=0
@@ -110,7 +110,7 @@ tap $r "B4: the Audit Log pane shows user names and the alert's own id"
 
 # 7 B17: a resolved alert says resolved, even when it was acknowledged first
 q "$A" "UPDATE alert SET resolved_at = strftime('%Y-%m-%dT%H:%M:%S', 'now') WHERE id = $AID"
-keys a 4; wait_for a "Alerts " >/dev/null
+keys a 4; wait_pane a Alerts
 keys a /; literal a "$AID"; keys a Enter
 wait_row a "$AID" "resolved"; r=$?
 screen a | grep -E "^[ >]+$AID " | grep -q "acked by" && r=1

@@ -114,6 +114,20 @@ pid_of() {
     pgrep -P "$sh" | head -1
 }
 
+# wait_pane SESSION TITLE: the pane TITLE is the one shown (its header is
+# line 2; the tab bar on line 1 always names every pane, so a plain
+# wait_for on the title would not wait at all)
+wait_pane() {
+    local end=$((SECONDS + DEADLINE))
+    while ! screen "$1" | sed -n 2p | grep -q "^ $2 "; do
+        if [ $SECONDS -ge $end ]; then
+            echo "# pane '$2' never showed; line 2: $(screen "$1" | sed -n 2p)" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
 # wait_row SESSION ID TEXT: the table row starting with ID contains TEXT
 wait_row() {
     local end=$((SECONDS + DEADLINE))
