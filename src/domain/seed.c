@@ -129,6 +129,10 @@ static int seed_demo_incidents(Store *st, int64_t now, char *err, size_t errsz)
     return 0;
 }
 
+/* How long before the seed the demo services were "created": well before
+ * every piece of demo history (at most a few days back). */
+#define SEED_DEMO_AGE_S (90 * 86400)
+
 int seed_demo(Store *st, int64_t now, char *err, size_t errsz)
 {
     int n = (int)(sizeof demo / sizeof demo[0]);
@@ -150,6 +154,10 @@ int seed_demo(Store *st, int64_t now, char *err, size_t errsz)
             .criticality = d->criticality, .impact = d->impact,
             .has_rto = 1, .rto = d->rto, .has_rpo = 1, .rpo = d->rpo,
             .signed_off = i % 3 != 2, .deps = deps, .ndeps = nd, .has_deps = 1,
+            /* N6: the demo services come with days of history (downtimes,
+             * metrics): they must have existed before it, or a downtime
+             * from earlier today is refused as older than the service */
+            .created_at = now - SEED_DEMO_AGE_S,
         };
         int64_t sid;
         if (services_create(st, &in, "demo", 0, now, &sid, err, errsz) < 0)
