@@ -12,6 +12,22 @@
  * (risk, SLA, alerts) and publish a snapshot. Ticks never overlap; a tick
  * that runs past the interval makes the next one start at once, not pile
  * up.
+ *
+ * HAND-BACK (N2): the headless service is meant to be the engine; a
+ * console that took the role over while it was down gives it back. A
+ * headless process that starts as a viewer writes its pid to
+ * "<db>.handover"; a console engine (opts.headless == 0) that finds a live
+ * pid there on its next loop (within viewer_poll_ms) clears its lock info,
+ * releases the flock and becomes a viewer, and no console viewer takes the
+ * role while that request stands; the headless process takes the lock on
+ * its next try and removes the request. A headless engine never hands
+ * over, and a second headless process asks nothing of it (the lock file
+ * says which kind the engine is): it waits as a viewer, like any other.
+ *
+ * LOCK FILE: the holder writes "engine headless|console\n", "api
+ * HOST:PORT\n" (when it serves the API) and "tick EPOCH\n" (its last tick,
+ * N5) there after each tick, so a viewer shows where the API is and
+ * whether the engine is alive, and a headless viewer knows whether to ask.
  */
 #include "engine.h"
 #include "probes.h"
@@ -28,6 +44,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,11 +57,13 @@ struct Engine {
     Store       *st;
     SnapshotBox *box;
     int          lock_fd;
+    char        *handover_path; /* "<db>.handover" (N2) */
     int          primary;       /* atomic: 1 engine, 0 viewer */
     int          ctl[2];
     pthread_t    thread;
     int          running;
-    int64_t      last_tick;
+    int64_t      last_tick;     /* atomic: read by write_lock_info from any thread */
+    int          handed_back;   /* atomic: times this process gave the role back */
     int64_t      data_version;
     /* this process's API address, published in the lock file while it
      * holds the engine role (B21: a viewer shows it) */
@@ -52,18 +71,92 @@ struct Engine {
     char            api_addr[128];
 };
 
-/* The lock file's content: "api HOST:PORT\n", or empty when the engine
- * serves no API. Written by the holder of the lock only. */
+/* The lock file's content: "engine headless|console\n", "api HOST:PORT\n"
+ * when the engine serves the API, then "tick EPOCH\n" once it has ticked. Written by the holder of the
+ * lock only: the new text over the old, then cut to its length, so a
+ * reader never sees an empty file between two ticks. */
 static void write_lock_info(Engine *e)
 {
     if (e->lock_fd < 0)
         return;
-    char line[160];
+    char text[240];
+    int n = snprintf(text, sizeof text, "engine %s\n", e->opts.headless ? "headless" : "console");
     pthread_mutex_lock(&e->api_mu);
-    int n = e->api_addr[0] ? snprintf(line, sizeof line, "api %s\n", e->api_addr) : 0;
+    if (e->api_addr[0])
+        n += snprintf(text + n, sizeof text - (size_t)n, "api %s\n", e->api_addr);
     pthread_mutex_unlock(&e->api_mu);
-    if (ftruncate(e->lock_fd, 0) < 0 || (n > 0 && pwrite(e->lock_fd, line, (size_t)n, 0) != n))
-        log_warn("engine: cannot write the API address to the lock file: %s", strerror(errno));
+    int64_t tick = __atomic_load_n(&e->last_tick, __ATOMIC_RELAXED);
+    if (tick > 0)
+        n += snprintf(text + n, sizeof text - (size_t)n, "tick %lld\n", (long long)tick);
+    if ((n > 0 && pwrite(e->lock_fd, text, (size_t)n, 0) != n) || ftruncate(e->lock_fd, n) < 0)
+        log_warn("engine: cannot write the lock file: %s", strerror(errno));
+}
+
+/* The pid in "<db>.handover" when that process is alive and is not this
+ * one, else 0 (no file, a stale one, our own). */
+static pid_t handover_pending(const Engine *e)
+{
+    FILE *f = fopen(e->handover_path, "r");
+    if (!f)
+        return 0;
+    long pid = 0;
+    if (fscanf(f, "%ld", &pid) != 1)
+        pid = 0;
+    fclose(f);
+    if (pid <= 0 || pid == (long)getpid())
+        return 0;
+    if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+        return 0;
+    return (pid_t)pid;
+}
+
+static int lock_info_get(Engine *e, const char *key, char *buf, size_t size);
+
+/* A headless viewer asks a console engine for the role (N2): its pid in
+ * "<db>.handover", unless another live process's request is already
+ * there. An engine that is headless itself is never asked. */
+static void handover_request(Engine *e)
+{
+    char kind[16];
+    if (!lock_info_get(e, "engine", kind, sizeof kind) || strcmp(kind, "console") != 0)
+        return;
+    if (handover_pending(e))
+        return;
+    FILE *f = fopen(e->handover_path, "r");
+    long pid = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    if (pid == (long)getpid())
+        return;
+    int fd = open(e->handover_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        log_warn("engine: cannot write %s: %s", e->handover_path, strerror(errno));
+        return;
+    }
+    char line[32];
+    int n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+    if (write(fd, line, (size_t)n) != n)
+        log_warn("engine: cannot write %s: %s", e->handover_path, strerror(errno));
+    close(fd);
+    log_info("engine: asked the engine on %s to hand the role back (%s)", e->db_path,
+             e->handover_path);
+}
+
+/* Our own request is done (we hold the role, or we are leaving). */
+static void handover_withdraw(Engine *e)
+{
+    FILE *f = fopen(e->handover_path, "r");
+    if (!f)
+        return;
+    long pid = 0;
+    if (fscanf(f, "%ld", &pid) != 1)
+        pid = 0;
+    fclose(f);
+    if (pid == (long)getpid())
+        unlink(e->handover_path);
 }
 
 static int64_t engine_now(const Engine *e)
@@ -88,6 +181,7 @@ Engine *engine_new(const EngineOpts *opts, SnapshotBox *box, char *err, size_t e
     e->opts.db_path = e->db_path;
     e->box = box;
     e->ctl[0] = e->ctl[1] = -1;
+    e->handover_path = xasprintf("%s.handover", e->db_path);
     pthread_mutex_init(&e->api_mu, NULL);
     if (store_open(e->db_path, &e->st, err, errsz) < 0) {
         engine_free(e);
@@ -98,13 +192,19 @@ Engine *engine_new(const EngineOpts *opts, SnapshotBox *box, char *err, size_t e
     store_set_cache_mb(e->st, 32);
     store_manual_checkpoints(e->st);
     char *lock_path = xasprintf("%s.lock", e->db_path);
-    e->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* 0666 less the umask (N3): consoles of the database's group read the
+     * engine's address from it and can take the role over */
+    e->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (e->lock_fd < 0)
         log_warn("engine: cannot open %s: %s; running as viewer", lock_path, strerror(errno));
     free(lock_path);
     e->primary = try_lock(e);
     if (e->primary)
         write_lock_info(e);      /* no API yet: empty until engine_set_api */
+    if (e->primary && e->opts.headless)
+        handover_withdraw(e);    /* a request of ours left by a crash */
+    if (!e->primary && e->opts.headless)
+        handover_request(e);
     log_info("engine: role %s on %s", e->primary ? "engine" : "viewer", e->db_path);
     return e;
 }
@@ -114,6 +214,8 @@ void engine_free(Engine *e)
     if (!e)
         return;
     store_close(e->st);
+    if (e->opts.headless)
+        handover_withdraw(e);
     if (e->lock_fd >= 0) {
         if (engine_is_primary(e) && ftruncate(e->lock_fd, 0) < 0)
             log_warn("engine: cannot clear the lock file: %s", strerror(errno));
@@ -124,6 +226,7 @@ void engine_free(Engine *e)
         close(e->ctl[1]);
     }
     pthread_mutex_destroy(&e->api_mu);
+    free(e->handover_path);
     free(e->db_path);
     free(e);
 }
@@ -139,23 +242,45 @@ void engine_set_api(Engine *e, const char *addr)
         write_lock_info(e);
 }
 
-int engine_api_of_engine(Engine *e, char *buf, size_t size)
+/* The value of the lock file's line "KEY value": 1 and buf, else 0. */
+static int lock_info_get(Engine *e, const char *key, char *buf, size_t size)
 {
     buf[0] = '\0';
     if (!e || e->lock_fd < 0 || size < 2)
         return 0;
-    char tmp[160];
+    char tmp[256];
     ssize_t n = pread(e->lock_fd, tmp, sizeof tmp - 1, 0);
-    if (n <= 4)
+    if (n <= 0)
         return 0;
     tmp[n] = '\0';
-    if (strncmp(tmp, "api ", 4) != 0)
-        return 0;
-    char *nl = strchr(tmp, '\n');
-    if (nl)
+    size_t klen = strlen(key);
+    for (char *line = tmp; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (!nl)
+            break;              /* a line being written: not whole yet */
         *nl = '\0';
-    strlcpy_(buf, tmp + 4, size);
-    return buf[0] != '\0';
+        if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+            strlcpy_(buf, line + klen + 1, size);
+            return buf[0] != '\0';
+        }
+        line = nl + 1;
+    }
+    return 0;
+}
+
+int engine_api_of_engine(Engine *e, char *buf, size_t size)
+{
+    return lock_info_get(e, "api", buf, size);
+}
+
+int64_t engine_tick_of_engine(Engine *e)
+{
+    char buf[32];
+    if (!lock_info_get(e, "tick", buf, sizeof buf))
+        return 0;
+    char *end;
+    long long t = strtoll(buf, &end, 10);
+    return *end || t <= 0 ? 0 : (int64_t)t;
 }
 
 int engine_is_primary(Engine *e)
@@ -255,7 +380,9 @@ int engine_tick(Engine *e, int64_t now)
     CycleStats cs;
     if (cycle_evaluate(e->st, now, &cs) < 0)
         rc = -EIO;
-    e->last_tick = now;
+    __atomic_store_n(&e->last_tick, now, __ATOMIC_RELAXED);
+    if (engine_is_primary(e))
+        write_lock_info(e);      /* viewers show the engine's tick age (N5) */
     int64_t t1 = util_mono_ms();
     publish(e);
     store_checkpoint(e->st);
@@ -274,6 +401,23 @@ int engine_evaluate(Engine *e, int64_t now)
         log_error("engine: evaluation after a write failed");
     publish(e);
     return rc;
+}
+
+/* N2: this console engine gives the role to the headless process that
+ * asked: the lock info goes, the flock is released, and the snapshot says
+ * VIEWER. The console's runner, notifier and collector follow
+ * engine_is_primary. */
+static void hand_back(Engine *e, pid_t asker)
+{
+    log_warn("engine: the headless engine (pid %ld) asked for the engine role on %s; "
+             "handing it back, this process is a viewer now", (long)asker, e->db_path);
+    if (ftruncate(e->lock_fd, 0) < 0)
+        log_warn("engine: cannot clear the lock file: %s", strerror(errno));
+    __atomic_store_n(&e->primary, 0, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&e->handed_back, 1, __ATOMIC_RELAXED);
+    if (flock(e->lock_fd, LOCK_UN) < 0)
+        log_warn("engine: cannot release the lock: %s", strerror(errno));
+    publish(e);
 }
 
 static void *engine_main(void *arg)
@@ -308,15 +452,27 @@ static void *engine_main(void *arg)
             }
         }
         if (!engine_is_primary(e)) {
-            if (try_lock(e)) {
+            if (e->opts.headless)
+                handover_request(e);    /* again, in case it went away */
+            /* a console leaves the role to a headless process that asked
+             * for it (N2); that one takes it on its own next try */
+            int yield = !e->opts.headless && handover_pending(e);
+            if (!yield && try_lock(e)) {
                 log_warn("engine: the engine on %s went away; taking over", e->db_path);
                 __atomic_store_n(&e->primary, 1, __ATOMIC_RELAXED);
                 write_lock_info(e);
+                if (e->opts.headless)
+                    handover_withdraw(e);
                 next = 0;
                 continue;
             }
             if (kick || wake || store_data_version(e->st) != e->data_version)
                 publish(e);
+            continue;
+        }
+        pid_t asker = e->opts.headless ? 0 : handover_pending(e);
+        if (asker) {
+            hand_back(e, asker);
             continue;
         }
         if (!kick && util_mono_ms() < next) {

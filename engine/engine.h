@@ -6,7 +6,8 @@
  * other process on the same file runs as a "viewer": it only rebuilds
  * snapshots when the database changes (PRAGMA data_version), and tries to
  * take over the lock each loop, so a viewer becomes the engine when the
- * engine's process exits.
+ * engine's process exits. A console that took the role gives it back to
+ * a headless process that asks for it (engine.c, HAND-BACK).
  *
  * Thread: engine_start/stop/kick from the main or UI thread; the engine
  * owns its own Store connection.
@@ -26,6 +27,11 @@ typedef struct EngineOpts {
     StatusRules rules;
     int64_t   (*clock)(void);       /* wall clock; NULL = util_now */
     int         viewer_poll_ms;     /* viewer refresh period; 0 = 1000 */
+    /* 1 for `--headless` (the service): as a viewer it asks a console
+     * engine for the role back ("<db>.handover") and never gives it up
+     * once it has it; 0 (a console) hands the role back on such a
+     * request (N2) */
+    int         headless;
 } EngineOpts;
 
 typedef struct Engine Engine;
@@ -49,6 +55,9 @@ void    engine_set_api(Engine *e, const char *addr);
 /* The address the engine of this database published: 1 and buf, or 0
  * when it serves no API (or published nothing). Any thread. */
 int     engine_api_of_engine(Engine *e, char *buf, size_t size);
+/* When the engine of this database last ticked (epoch seconds, from the
+ * lock file), 0 unknown. Any thread. */
+int64_t engine_tick_of_engine(Engine *e);
 
 /* For tests and benchmarks: build an engine without a thread and run one
  * tick synchronously at the given time. */

@@ -209,7 +209,8 @@ typedef union Value {
 } Value;
 
 struct Config {
-    Value v[N_SETTINGS]; /* parallel to settings[] */
+    Value v[N_SETTINGS];      /* parallel to settings[] */
+    char *origin[N_SETTINGS]; /* where each value came from; NULL = default */
 };
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -478,7 +479,8 @@ static int split_value(char *v, char **out, char *why, size_t whysz)
 
 /* One line, modified in place. *section is the current section (owned,
  * NULL before the first header). */
-static int parse_line(Value *vals, char *line, char **section, char *why, size_t whysz)
+static int parse_line(Value *vals, char *line, char **section, const Setting **out_s,
+                      char *why, size_t whysz)
 {
     rtrim(line);
     char *p = skip_ws(line);
@@ -530,6 +532,7 @@ static int parse_line(Value *vals, char *line, char **section, char *why, size_t
         set_err(why, whysz, "unknown key '%s' in section [%s]", p, *section);
         return -EINVAL;
     }
+    *out_s = s;
     return apply(vals, s, value, why, whysz);
 }
 
@@ -544,6 +547,7 @@ int config_load_file(Config *c, const char *path, char *err, size_t errsz)
 
     Value tmp[N_SETTINGS];
     values_copy(tmp, c->v);
+    char *where[N_SETTINGS] = {0}; /* "FILE:LINE" of the settings this file sets */
     char *line = NULL, *section = NULL;
     size_t cap = 0;
     long lineno = 0;
@@ -555,10 +559,15 @@ int config_load_file(Config *c, const char *path, char *err, size_t errsz)
         char *p = line;
         if (lineno == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
             p += 3; /* UTF-8 byte order mark, as some editors write */
-        r = parse_line(tmp, p, &section, why, sizeof why);
+        const Setting *set = NULL;
+        r = parse_line(tmp, p, &section, &set, why, sizeof why);
         if (r < 0) {
             set_err(err, errsz, "%s:%ld: %s", path, lineno, why);
             goto out;
+        }
+        if (set) {
+            free(where[set - settings]);
+            where[set - settings] = xasprintf("%s:%ld", path, lineno);
         }
     }
     if (ferror(f)) {
@@ -576,6 +585,14 @@ out:
         memcpy(c->v, tmp, sizeof tmp);
     } else {
         values_done(tmp);
+    }
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (r == 0 && where[i]) {
+            free(c->origin[i]);
+            c->origin[i] = where[i];
+        } else {
+            free(where[i]);
+        }
     }
     return r;
 }
@@ -603,6 +620,13 @@ int config_load_env(Config *c, char *err, size_t errsz)
     }
     values_done(c->v);
     memcpy(c->v, tmp, sizeof tmp);
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const char *v = getenv(settings[i].env);
+        if (v && *v) {
+            free(c->origin[i]);
+            c->origin[i] = xstrdup(settings[i].env);
+        }
+    }
     return 0;
 }
 
@@ -614,7 +638,19 @@ int config_set(Config *c, const char *name, const char *value, char *err, size_t
         set_err(err, errsz, "unknown setting '%s'", name);
         return -EINVAL;
     }
-    return apply(c->v, s, value, err, errsz);
+    int r = apply(c->v, s, value, err, errsz);
+    if (r == 0) {
+        free(c->origin[s - settings]);
+        c->origin[s - settings] = xstrdup(name);
+    }
+    return r;
+}
+
+const char *config_origin(const Config *c, const char *name)
+{
+    const Setting *s = find(name);
+    assert(s && "unknown setting");
+    return c->origin[s - settings] ? c->origin[s - settings] : name;
 }
 
 /* ---- lifetime, getters ------------------------------------------------ */
@@ -635,6 +671,8 @@ void config_free(Config *c)
     if (!c)
         return;
     values_done(c->v);
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        free(c->origin[i]);
     free(c);
 }
 

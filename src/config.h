@@ -36,6 +36,11 @@ int config_load_env(Config *c, char *err, size_t errsz);
  * name or a bad value is -EINVAL, err = "engine.check_interval: ...". */
 int config_set(Config *c, const char *name, const char *value, char *err, size_t errsz);
 
+/* Where a setting's value came from, for messages: "FILE:LINE" when the
+ * config file set it, the environment variable's name, or the setting's
+ * own name (a flag or the default). Borrowed; valid until c changes. */
+const char *config_origin(const Config *c, const char *name);
+
 /* Typed getters by "section.key"; an unknown name or a getter that does
  * not match the setting's type is a programmer error (assert).
  * Strings are borrowed, "" when unset. */

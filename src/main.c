@@ -19,6 +19,7 @@
 #include "sysmetrics.h"
 #include "tui.h"
 #include "util.h"
+#include "domain/actions.h"
 #include "domain/resolution.h"
 #include "domain/seed.h"
 #include "store/db.h"
@@ -33,7 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -255,26 +258,91 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
     return remove(path) < 0 ? -1 : 0;
 }
 
+/* The users lock (N1): every process on a database holds a shared flock
+ * on "<db>.users" for its whole life, so the process that made a
+ * temporary demo database can tell, after closing its own connections,
+ * whether anyone else still has it open: only then may it remove it.
+ * Returns the descriptor, or -1 (logged; the demo is then kept). */
+static int users_hold(const char *db_path)
+{
+    char *path = xasprintf("%s.users", db_path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);  /* umask applies (N3) */
+    if (fd >= 0 && flock(fd, LOCK_SH) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0)
+        log_warn("resops: cannot hold %s: %s", path, strerror(errno));
+    free(path);
+    return fd;
+}
+
 /* The temporary demo directory (the database, its -wal/-shm/.lock, the
  * log, the API secret): gone at exit, so `make run` leaves nothing in
- * /tmp (B20). Only a directory this process made with mkdtemp. */
-static void remove_demo_dir(const char *db_path)
+ * /tmp (B20), but only when no other process still uses the database
+ * (N1: a viewer console opened on it keeps it, and is told where it is).
+ * Only a directory this process made with mkdtemp; called after every
+ * connection of this process is closed. Closes users_fd. */
+static void remove_demo_dir(const char *db_path, int users_fd)
 {
     const char *slash = strrchr(db_path, '/');
-    if (!slash || strncmp(db_path, "/tmp/resops-demo-", 17) != 0)
+    if (!slash || strncmp(db_path, "/tmp/resops-demo-", 17) != 0) {
+        if (users_fd >= 0)
+            close(users_fd);
         return;
+    }
     char *dir = xasprintf("%.*s", (int)(slash - db_path), db_path);
-    if (nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0)
+    /* shared -> exclusive without waiting: fails while another holds it */
+    if (users_fd < 0 || flock(users_fd, LOCK_EX | LOCK_NB) < 0) {
+        fprintf(stderr, "resops: the demo database %s is still open in another resops; "
+                "left in place (remove %s when you are done)\n", db_path, dir);
+        log_info("resops: demo database %s still in use by another process; kept", db_path);
+    } else if (nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0) {
         fprintf(stderr, "resops: could not remove the demo directory %s: %s\n", dir,
                 strerror(errno));
+    }
+    if (users_fd >= 0)
+        close(users_fd);
     free(dir);
 }
 
-static void drop_db_path(char *db_path, int temp_demo)
+/* The files a run may create next to a database. When the database is new
+ * and the start fails after it was made (a busy --listen port: N4), the
+ * ones this run created are removed again, so a failed start leaves
+ * nothing behind. */
+static const char *const run_files[] = {"", "-wal", "-shm", ".lock", ".users", ".jwt-secret",
+                                        ".handover"};
+#define N_RUN_FILES (sizeof run_files / sizeof run_files[0])
+
+typedef struct RunFiles {
+    unsigned existed;   /* bit i: db_path + run_files[i] was there before */
+    char    *log_path;  /* the console's default log file, when this run makes it */
+} RunFiles;
+
+static void run_files_note(RunFiles *rf, const char *db_path)
 {
-    if (temp_demo)
-        remove_demo_dir(db_path);
-    free(db_path);
+    rf->existed = 0;
+    for (size_t i = 0; i < N_RUN_FILES; i++) {
+        char *p = xasprintf("%s%s", db_path, run_files[i]);
+        if (access(p, F_OK) == 0)
+            rf->existed |= 1u << i;
+        free(p);
+    }
+}
+
+static void run_files_undo(const RunFiles *rf, const char *db_path)
+{
+    if (rf->existed & 1u)        /* an existing database: leave everything */
+        return;
+    for (size_t i = 0; i < N_RUN_FILES; i++) {
+        if (rf->existed & (1u << i))
+            continue;
+        char *p = xasprintf("%s%s", db_path, run_files[i]);
+        unlink(p);
+        free(p);
+    }
+    if (rf->log_path)
+        unlink(rf->log_path);
 }
 
 static int open_store(const char *path, Store **out)
@@ -497,36 +565,67 @@ static SysMetrics *start_metrics(const Config *cfg, const char *db_path, Snapsho
     return sm;
 }
 
+/* The operator's playbook file (resolve.playbook_file), read and checked
+ * before anything is created (N4: a bad file never starts half-way).
+ * 0 and *out_json (owned; NULL when no file is set), or -EINVAL with the
+ * message printed naming the file and where the setting came from
+ * (config "FILE:LINE:", the environment variable, or the setting). */
+static int read_playbook_file(const Config *cfg, char **out_json)
+{
+    const char *name = "resolve.playbook_file";
+    const char *path = config_str(cfg, name);
+    const char *origin = config_origin(cfg, name);
+    *out_json = NULL;
+    if (!*path)
+        return 0;
+    char where[600];
+    if (strcmp(origin, name) == 0)
+        snprintf(where, sizeof where, "%s", name);
+    else
+        snprintf(where, sizeof where, "%s: %s", origin, name);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "resops: %s: cannot read the playbook file %s: %s\n", where, path,
+                strerror(errno));
+        return -EINVAL;
+    }
+    StrBuf json = {0};
+    char buf[4096];
+    size_t n;
+    strbuf_append(&json, "");
+    while ((n = fread(buf, 1, sizeof buf - 1, f)) > 0) {
+        buf[n] = '\0';
+        strbuf_append(&json, buf);
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    char err[512];
+    if (rerr) {
+        fprintf(stderr, "resops: %s: cannot read the playbook file %s\n", where, path);
+        strbuf_free(&json);
+        return -EINVAL;
+    }
+    if (actions_check(json.s, err, sizeof err) < 0) {
+        fprintf(stderr, "resops: %s: bad playbook file %s: %s\n", where, path, err);
+        strbuf_free(&json);
+        return -EINVAL;
+    }
+    *out_json = json.s;
+    return 0;
+}
+
 /* Seed 001's settings from the config file: the default threshold and
  * the concurrency limit (while never changed through the API or the
- * console) and the playbook file. A bad playbook file stops the start. */
-static int bootstrap_resolution(Store *st, const Config *cfg)
+ * console) and the playbook file, already checked (read_playbook_file). */
+static int bootstrap_resolution(Store *st, const Config *cfg, const char *playbook_json)
 {
     const char *path = config_str(cfg, "resolve.playbook_file");
-    StrBuf json = {0};
-    if (*path) {
-        FILE *f = fopen(path, "r");
-        if (!f) {
-            fprintf(stderr, "resops: resolve.playbook_file: cannot read %s: %s\n", path,
-                    strerror(errno));
-            return -1;
-        }
-        char buf[4096];
-        size_t n;
-        strbuf_append(&json, "");
-        while ((n = fread(buf, 1, sizeof buf - 1, f)) > 0) {
-            buf[n] = '\0';
-            strbuf_append(&json, buf);
-        }
-        fclose(f);
-    }
     char err[512];
     int r = resolution_bootstrap(st, config_double(cfg, "resolve.default_confidence_threshold"),
                                  (int)config_int(cfg, "resolve.max_concurrent_resolutions"),
-                                 json.s, util_now(), err, sizeof err);
+                                 playbook_json, util_now(), err, sizeof err);
     if (r < 0)
         fprintf(stderr, "resops: %s%s%s\n", *path ? path : "", *path ? ": " : "", err);
-    strbuf_free(&json);
     return r;
 }
 
@@ -556,10 +655,11 @@ static int tui_engine_api(void *ctx, char *buf, size_t size)
 {
     return engine_api_of_engine(ctx, buf, size);
 }
+static int64_t tui_engine_tick(void *ctx) { return engine_tick_of_engine(ctx); }
 
 /* In the console the terminal belongs to curses: logs go to
  * general.log_file, by default resops.log next to the database. */
-static void log_to_file(const Config *cfg, const char *db_path)
+static void log_to_file(const Config *cfg, const char *db_path, RunFiles *rf)
 {
     const char *lf = config_str(cfg, "general.log_file");
     char *path;
@@ -570,7 +670,10 @@ static void log_to_file(const Config *cfg, const char *db_path)
         path = slash ? xasprintf("%.*s/resops.log", (int)(slash - db_path), db_path)
                      : xstrdup("resops.log");
     }
+    int existed = access(path, F_OK) == 0;
     FILE *f = fopen(path, "a");
+    if (f && !existed)
+        rf->log_path = xstrdup(path);
     if (f) {
         setvbuf(f, NULL, _IOLBF, 0);
         log_set_file(f);
@@ -613,6 +716,13 @@ int main(int argc, char **argv)
     LogLevel lvl = LOG_INFO;
     log_parse_level(config_str(cfg, "general.log_level"), &lvl);
     log_set_level(lvl);
+    /* N4: the operator's playbook file is part of the configuration: a
+     * bad one is a usage error before any database is created */
+    char *playbook_json = NULL;
+    if (!cli.seed_mode && read_playbook_file(cfg, &playbook_json) < 0) {
+        config_free(cfg);
+        return EXIT_USAGE;
+    }
 
     /* A console that cannot run says so before anything is created (a
      * demo database, the log file): B20. */
@@ -620,6 +730,7 @@ int main(int argc, char **argv)
         char terr[256];
         if (tui_check_terminal(terr, sizeof terr) < 0) {
             fprintf(stderr, "resops: %s\n", terr);
+            free(playbook_json);
             config_free(cfg);
             return 1;
         }
@@ -629,44 +740,60 @@ int main(int argc, char **argv)
     char *db_path = choose_db(cfg, &cli, &seed_demo_db);
     int temp_demo = seed_demo_db == 2;
     if (!db_path) {
+        free(playbook_json);
         config_free(cfg);
         return 1;
     }
     if (cli.seed_mode) {
         int rc = run_seed(db_path, &cli, cfg, cli.seed_demo);
-        drop_db_path(db_path, temp_demo);
+        if (temp_demo)
+            remove_demo_dir(db_path, -1);
+        free(db_path);
         config_free(cfg);
         return rc;
     }
 
+    int rc = 1, sig = 0;
+    int users_fd = -1;
+    Store *st = NULL;
+    SnapshotBox *box = NULL;
+    Engine *engine = NULL;
+    ApiServer *api = NULL;
+    char *addr = NULL;
+    Notifier *notifier = NULL;
+    Runner *runner = NULL;
+    SysMetrics *sm = NULL;
+    int curl_up = 0, started = 0;
+    char err[512];
+    RunFiles rf = {0};
+    run_files_note(&rf, db_path);
+
     /* Open once here: migrations run, and a bad path or a newer schema is
-     * reported before any thread starts. */
-    Store *st;
-    if (open_store(db_path, &st) < 0) {
-        drop_db_path(db_path, temp_demo);
-        config_free(cfg);
-        return 1;
+     * reported before any thread starts. The users lock comes first, so
+     * the owner of a temporary demo never removes a database that this
+     * process is about to open (N1). */
+    int mr = make_parents(db_path);
+    if (mr < 0) {
+        fprintf(stderr, "resops: cannot create the directory for %s: %s\n", db_path,
+                strerror(-mr));
+        goto out;
     }
+    users_fd = users_hold(db_path);
+    if (open_store(db_path, &st) < 0)
+        goto out;
     if (seed_demo_db) {
-        char err[512];
         if (service_repo_count(st) == 0 && seed_demo(st, util_now(), err, sizeof err) < 0) {
             fprintf(stderr, "resops: %s\n", err);
-            store_close(st);
-            drop_db_path(db_path, temp_demo);
-            config_free(cfg);
-            return 1;
+            goto out;
         }
         fprintf(stderr, "resops: demo database %s\n", db_path);
     }
-    if (bootstrap_resolution(st, cfg) < 0) {
-        store_close(st);
-        drop_db_path(db_path, temp_demo);
-        config_free(cfg);
-        return 1;
-    }
+    if (bootstrap_resolution(st, cfg, playbook_json) < 0)
+        goto out;
     store_close(st);
+    st = NULL;
     if (!cli.headless)
-        log_to_file(cfg, db_path);
+        log_to_file(cfg, db_path, &rf);
 
     sigset_t sigs;
     sigemptyset(&sigs);
@@ -680,8 +807,9 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, cli.headless ? &sigs : &tui_sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    curl_up = 1;
 
-    SnapshotBox *box = snapshot_box_new();
+    box = snapshot_box_new();
     EngineOpts eo = {
         .db_path = db_path,
         .check_interval_s = (int)config_int(cfg, "engine.check_interval"),
@@ -693,16 +821,12 @@ int main(int argc, char **argv)
             .heartbeat_degraded_s = (int)config_int(cfg, "engine.heartbeat_degraded_s"),
             .heartbeat_down_s = (int)config_int(cfg, "engine.heartbeat_down_s"),
         },
+        .headless = cli.headless,
     };
-    char err[512];
-    Engine *engine = engine_start(&eo, box, err, sizeof err);
+    engine = engine_start(&eo, box, err, sizeof err);
     if (!engine) {
         fprintf(stderr, "resops: %s\n", err);
-        snapshot_box_free(box);
-        curl_global_cleanup();
-        drop_db_path(db_path, temp_demo);
-        config_free(cfg);
-        return 1;
+        goto out;
     }
     if (engine_is_primary(engine))
         log_info("resops %s: engine on %s, checks every %d s", RESOPS_VERSION, db_path,
@@ -713,22 +837,17 @@ int main(int argc, char **argv)
                  eo.check_interval_s);
 
     int api_fatal = 0;
-    ApiServer *api = start_api(cfg, &cli, db_path, &api_fatal);
-    if (api_fatal) {
-        engine_stop(engine);
-        snapshot_box_free(box);
-        curl_global_cleanup();
-        drop_db_path(db_path, temp_demo);
-        config_free(cfg);
-        return 1;
-    }
-    char *addr = api_address(cfg, api);
+    api = start_api(cfg, &cli, db_path, &api_fatal);
+    if (api_fatal)
+        goto out;
+    started = 1;
+    addr = api_address(cfg, api);
     engine_set_api(engine, addr);     /* viewers show it (B21) */
-    Notifier *notifier = start_notifier(cfg, db_path, engine);
-    Runner *runner = start_runner(cfg, db_path, engine);
-    SysMetrics *sm = start_metrics(cfg, db_path, box, engine);
+    notifier = start_notifier(cfg, db_path, engine);
+    runner = start_runner(cfg, db_path, engine);
+    sm = start_metrics(cfg, db_path, box, engine);
 
-    int sig = 0, rc = 0;
+    rc = 0;
     if (cli.headless) {
         sigwait(&sigs, &sig);
         log_info("resops: %s received, shutting down", strsignal(sig));
@@ -743,6 +862,7 @@ int main(int argc, char **argv)
             .ctx = engine,
             .listen_addr = addr,
             .engine_api = tui_engine_api,
+            .engine_tick = tui_engine_tick,
             .started_ms = started_ms,
         };
         sig = tui_run(&to, err, sizeof err);
@@ -753,16 +873,28 @@ int main(int argc, char **argv)
             log_info("resops: %s received, shutting down", strsignal(sig));
         }
     }
+out:
     free(addr);
     sysmetrics_stop(sm);
     api_stop(api);          /* in-flight requests finish before the engine stops */
     runner_stop(runner);    /* steps in flight are abandoned; they run again at start */
     notifier_stop(notifier); /* unfinished sends stay queued for the next engine */
     engine_stop(engine);
+    store_close(st);
     snapshot_box_free(box);
-    curl_global_cleanup();
-    drop_db_path(db_path, temp_demo);
+    if (curl_up)
+        curl_global_cleanup();
+    if (!started && !temp_demo)
+        run_files_undo(&rf, db_path);     /* a failed start leaves nothing (N4) */
+    if (temp_demo)
+        remove_demo_dir(db_path, users_fd);   /* closes users_fd */
+    else if (users_fd >= 0)
+        close(users_fd);
+    free(rf.log_path);
+    free(db_path);
+    free(playbook_json);
     config_free(cfg);
-    log_info("resops: stopped cleanly");
+    if (started)
+        log_info("resops: stopped cleanly");
     return rc;
 }

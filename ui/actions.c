@@ -22,7 +22,7 @@ int actions_ack(Ui *ui, int64_t id, int quiet)
     char err[128];
     int r = alerts_ack(ui->st, id, 1, 0, ui->actor, util_now(), err, sizeof err);
     if (r < 0) {
-        ui_message(ui, 1, "Alert #%lld: %s", (long long)id, err);
+        ui_message(ui, 1, "Alert #%lld: %s", (long long)id, ui_write_error(ui, err));
         return r;
     }
     if (!quiet)
@@ -38,7 +38,7 @@ static void apply_kill(Ui *ui, int on, const char *reason)
     char err[128];
     if (resolution_set_kill_switch(ui->st, on, ui->actor, reason, util_now(), err,
                                    sizeof err) < 0) {
-        ui_message(ui, 1, "Kill switch: %s", err);
+        ui_message(ui, 1, "Kill switch: %s", ui_write_error(ui, err));
         return;
     }
     if (on)
@@ -156,7 +156,7 @@ static void cmd_status(Ui *ui, char *args)
     int r = services_set_status(ui->st, id, st, SET_BY_USER, 0, reason, util_now(), err,
                                 sizeof err);
     if (r < 0) {
-        ui_message(ui, 1, "Status: %s", err);
+        ui_message(ui, 1, "Status: %s", ui_write_error(ui, err));
         return;
     }
     ui_message(ui, 0, "Service %lld is now %s", (long long)id, status_name(st));
@@ -205,7 +205,7 @@ static void cmd_threshold(Ui *ui, char *args)
     }
     char err[160];
     if (metrics_set_threshold(ui->st, name, v, 0, ui->actor, util_now(), err, sizeof err) < 0) {
-        ui_message(ui, 1, "Threshold: %s", err);
+        ui_message(ui, 1, "Threshold: %s", ui_write_error(ui, err));
         return;
     }
     ThresholdId t;

@@ -125,9 +125,18 @@ void frame_draw_status(Ui *ui)
 
     char age[32];
     int64_t now = util_now();
-    if (s && s->tick_at) {
+    /* a viewer shows the engine's own tick, from the lock file (N5): its
+     * data can be fresh (metrics, API writes) while the engine is stuck */
+    int64_t etick = !engine && ui->opts.engine_tick ? ui->opts.engine_tick(ui->opts.ctx) : 0;
+    if (!engine && etick) {
+        layout_duration(now > etick ? now - etick : 0, age, sizeof age);
+        snprintf(seg[n].longt, sizeof seg[n].longt, " tick %s ago (engine) ", age);
+    } else if (engine && s && s->tick_at) {
         layout_duration(now - s->tick_at, age, sizeof age);
         snprintf(seg[n].longt, sizeof seg[n].longt, " tick %s ago ", age);
+    } else if (!engine && s) {
+        snprintf(age, sizeof age, "no tick");
+        snprintf(seg[n].longt, sizeof seg[n].longt, " engine tick unknown ");
     } else if (s) {
         layout_duration(now - s->built_at, age, sizeof age);
         snprintf(seg[n].longt, sizeof seg[n].longt, " data %s old ", age);

@@ -262,7 +262,7 @@ typedef struct Ask {
 static void submitted(Ui *ui, const char *id, int r, const SubmitResult *sr, const char *err)
 {
     if (r < 0)
-        ui_message(ui, 1, "Incident %s: %s", id, err);
+        ui_message(ui, 1, "Incident %s: %s", id, ui_write_error(ui, err));
     else if (sr->outcome == SUBMIT_QUEUED)
         ui_message(ui, 0, "Incident %s queued for auto-resolution by %s", id, ui_actor(ui));
     else if (sr->outcome == SUBMIT_BUSY)
@@ -295,7 +295,7 @@ static void mark_answer(Ui *ui, void *arg, const char *answer)
         char err[200];
         if (incidents_mark_resolved(ui_store(ui), a->id, ui_actor(ui), util_now(), err,
                                     sizeof err) < 0) {
-            ui_message(ui, 1, "Incident %s: %s", a->id, err);
+            ui_message(ui, 1, "Incident %s: %s", a->id, ui_write_error(ui, err));
         } else {
             ui_message(ui, 0, "Incident %s marked resolved by %s", a->id, ui_actor(ui));
             ui_after_write(ui, 0);

@@ -218,6 +218,13 @@ static void set_snapshot(Ui *ui, Snapshot *s)
     ui->dirty |= DIRTY_BODY | DIRTY_STATUS | DIRTY_TABS;
 }
 
+const char *ui_write_error(Ui *ui, const char *err)
+{
+    if (store_readonly_why(ui->st, ui->write_err, sizeof ui->write_err))
+        return ui->write_err;
+    return err;
+}
+
 void ui_after_write(Ui *ui, int wake)
 {
     int primary = ui->opts.is_primary ? ui->opts.is_primary(ui->opts.ctx) : 0;
@@ -244,6 +251,25 @@ static void watch_database(Ui *ui)
     ui->data_version = dv;
     if (ui->opts.is_primary && ui->opts.is_primary(ui->opts.ctx))
         ui_after_write(ui, 0);
+}
+
+/* Once a second: say in the message line when this console's role
+ * changes. It becomes the engine when the engine went away; it stops
+ * being the engine only when the headless service asked for the role
+ * back (N2: engine.c hands it over). */
+static void watch_role(Ui *ui)
+{
+    int primary = ui->opts.is_primary ? ui->opts.is_primary(ui->opts.ctx) : 0;
+    if (primary == ui->was_primary)
+        return;
+    ui->was_primary = primary;
+    if (primary)
+        ui_message(ui, 0, "The engine went away: this console is the ENGINE now "
+                   "(checks, alerts, playbooks; no API)");
+    else
+        ui_message(ui, 0, "Handed the engine role back to the headless engine: this "
+                   "console is a VIEWER now");
+    ui_after_write(ui, 0);
 }
 
 /* ---- windows and painting ----------------------------------------------- */
@@ -556,6 +582,7 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
 
     /* our own first snapshot: the first frame does not wait for a tick */
     int primary = opts->is_primary ? opts->is_primary(opts->ctx) : 0;
+    ui->was_primary = primary;
     int64_t t_snap = util_mono_ms();
     ui->snap = snapshot_build_capped(ui->st, primary, 0, UI_FIRST_ALERTS);
     if (tm.f)
@@ -618,6 +645,7 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
             last_sec = now;
             ui->dirty |= DIRTY_STATUS;
             watch_database(ui);
+            watch_role(ui);
         }
         if (ui->dirty) {
             paint(ui);

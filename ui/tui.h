@@ -32,6 +32,9 @@ typedef struct TuiOpts {
     /* the address the engine of this database serves its API on (what a
      * viewer shows): 1 and buf, 0 none; may be NULL */
     int           (*engine_api)(void *ctx, char *buf, size_t size);
+    /* when the engine of this database last ticked (epoch s, 0 unknown),
+     * what a viewer shows as "tick Ns ago (engine)" (N5); may be NULL */
+    int64_t       (*engine_tick)(void *ctx);
     int64_t         started_ms;    /* util_mono_ms() at process start */
 } TuiOpts;
 

@@ -34,6 +34,8 @@ struct Ui {
     unsigned     dirty;
     int          quit;
     char         msg[256];
+    int          was_primary;
+    char         write_err[240]; /* ui_write_error's answer */   /* the role last seen (watch_role) */
     int          msg_err;
     int          prompt;
     char         prompt_label[200];

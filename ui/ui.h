@@ -28,6 +28,10 @@ Store      *ui_store(Ui *ui);
 const char *ui_actor(Ui *ui);
 /* Message in the bottom line until the next key (error: in red). */
 void ui_message(Ui *ui, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* What to tell the user after a write failed with err: "the database is
+ * read-only for you (...)" when that is why (N3), else err. Borrowed,
+ * valid until the next call. */
+const char *ui_write_error(Ui *ui, const char *err);
 /* Ask y/n; the callback gets "y" or NULL. */
 void ui_confirm(Ui *ui, const char *question, UiAnswerFn fn, void *arg);
 /* Ask a line of text. */

@@ -49,26 +49,27 @@ static int check_action(const char *name, const cJSON *def, char *err, size_t er
     return 0;
 }
 
-int actions_load(const char *json, const char *origin, char *err, size_t errsz)
+/* The file text parsed and every entry checked: the object (caller
+ * deletes) or NULL with err. Nothing is merged here. */
+static cJSON *parse_checked(const char *json, char *err, size_t errsz)
 {
-    (void)origin;
     cJSON *o = json ? cJSON_Parse(json) : NULL;
     if (!cJSON_IsObject(o)) {
         cJSON_Delete(o);
         snprintf(err, errsz, "expected a JSON object {\"actions\": {...}, \"<category>\": [steps]}");
-        return -EINVAL;
+        return NULL;
     }
     const cJSON *acts = cJSON_GetObjectItemCaseSensitive(o, "actions");
     const cJSON *e;
     if (acts && !cJSON_IsObject(acts)) {
         cJSON_Delete(o);
         snprintf(err, errsz, "actions: expected an object {\"<name>\": {step}}");
-        return -EINVAL;
+        return NULL;
     }
     cJSON_ArrayForEach(e, acts) {
         if (check_action(e->string, e, err, errsz) < 0) {
             cJSON_Delete(o);
-            return -EINVAL;
+            return NULL;
         }
     }
     cJSON_ArrayForEach(e, o) {
@@ -77,7 +78,7 @@ int actions_load(const char *json, const char *origin, char *err, size_t errsz)
         if (!decision_in(decision_categories, e->string)) {
             snprintf(err, errsz, "Invalid category: %s", e->string);
             cJSON_Delete(o);
-            return -EINVAL;
+            return NULL;
         }
         char *text = cJSON_PrintUnformatted(e);
         Playbook pb;
@@ -87,10 +88,30 @@ int actions_load(const char *json, const char *origin, char *err, size_t errsz)
         if (r < 0) {
             snprintf(err, errsz, "%s: %s", e->string, perr);
             cJSON_Delete(o);
-            return -EINVAL;
+            return NULL;
         }
         playbook_free(&pb);
     }
+    return o;
+}
+
+int actions_check(const char *json, char *err, size_t errsz)
+{
+    cJSON *o = parse_checked(json, err, errsz);
+    if (!o)
+        return -EINVAL;
+    cJSON_Delete(o);
+    return 0;
+}
+
+int actions_load(const char *json, const char *origin, char *err, size_t errsz)
+{
+    (void)origin;
+    cJSON *o = parse_checked(json, err, errsz);
+    if (!o)
+        return -EINVAL;
+    const cJSON *acts = cJSON_GetObjectItemCaseSensitive(o, "actions");
+    const cJSON *e;
     pthread_mutex_lock(&mu);
     if (!cat_actions)
         cat_actions = cJSON_CreateObject();

@@ -33,6 +33,10 @@
  * with err ("actions.restart-web: Playbook step 1: ..."); nothing is
  * merged on error. */
 int  actions_load(const char *json, const char *origin, char *err, size_t errsz);
+/* The same validation as actions_load without merging anything: main
+ * checks the operator's file before it opens or creates a database. 0,
+ * or -EINVAL with err. */
+int  actions_check(const char *json, char *err, size_t errsz);
 /* Forget everything (tests). */
 void actions_clear(void);
 

@@ -11,9 +11,11 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct CachedStmt {
     const char   *sql;
@@ -119,8 +121,33 @@ fail:
     return -EIO;
 }
 
+/* SQLite creates a database with mode 0644 less the umask, and its -wal
+ * and -shm files copy the database's mode. A team's database lives in a
+ * group directory (umask 007, setgid): consoles of the group must be able
+ * to write it (N3). So a new database is made here first, with 0666 less
+ * the umask, the way open(2) and every other tool do it. An empty file is
+ * an empty SQLite database. 0, or -errno with err. */
+static int create_new(const char *path, char *err, size_t errsz)
+{
+    if (strncmp(path, "file:", 5) == 0 || strcmp(path, ":memory:") == 0 || !*path)
+        return 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    if (errno == EEXIST)
+        return 0;
+    int e = errno;
+    snprintf(err, errsz, "cannot open database %s: %s", path, strerror(e));
+    return e == EACCES ? -EACCES : e == ENOENT ? -ENOENT : -EIO;
+}
+
 int store_open(const char *path, Store **out, char *err, size_t errsz)
 {
+    int cr = create_new(path, err, errsz);
+    if (cr < 0)
+        return cr;
     Store *st = xcalloc(1, sizeof *st);
     st->path = xstrdup(path);
     int rc = sqlite3_open_v2(path, &st->db,
@@ -302,6 +329,26 @@ void store_col_copy(sqlite3_stmt *s, int col, char *dst, size_t size)
 {
     const char *t = (const char *)sqlite3_column_text(s, col);
     strlcpy_(dst, t ? t : "", size);
+}
+
+int store_readonly_why(Store *st, char *buf, size_t size)
+{
+    if (!st || !st->db)
+        return 0;
+    int code = sqlite3_extended_errcode(st->db);
+    if ((code & 0xff) != SQLITE_READONLY && sqlite3_db_readonly(st->db, "main") != 1)
+        return 0;
+    const char *why = sqlite3_db_readonly(st->db, "main") == 1
+                          ? "opened read-only: you cannot write the file"
+                      : code == SQLITE_READONLY_DBMOVED ? "the file was moved or deleted"
+                      : code == SQLITE_READONLY_CANTLOCK || code == SQLITE_READONLY_CANTINIT
+                          ? "its -shm file is not writable for you"
+                      : code == SQLITE_READONLY_RECOVERY ? "it needs recovery by its owner"
+                      : code == SQLITE_READONLY_DIRECTORY
+                          ? "its directory is not writable for you"
+                          : sqlite3_errmsg(st->db);
+    snprintf(buf, size, "the database is read-only for you (%s: %s)", st->path, why);
+    return 1;
 }
 
 char *store_col_strdup(sqlite3_stmt *s, int col)

@@ -39,6 +39,12 @@ void store_rollback(Store *st);
 /* Last error text of the connection (borrowed). */
 const char *store_errmsg(Store *st);
 
+/* After a failed write: 1 and a sentence for the user in buf when it
+ * failed because the database is read-only for this process (file modes,
+ * a read-only open, a moved file), else 0. Any error path may ask (N3:
+ * the console says this instead of "Internal server error"). */
+int store_readonly_why(Store *st, char *buf, size_t size);
+
 /* Run a one-off statement with no results; 0 or -EIO. */
 int store_exec(Store *st, const char *sql);
 
