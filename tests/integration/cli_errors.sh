@@ -95,4 +95,42 @@ run "$RESOPS_BIN" seed --demo --db "$TMP/p.db"
 ok_if "seed --demo into a database with services refuses clearly" \
     bash -c "test $RC -eq 1 && grep -q 'already has services' <<<\"\$0\"" "$ERR"
 
+# N4: a bad playbook file is bad configuration: exit 2 naming the file (and
+# the config file:line that set it), before any database is created
+printf '{"actions": {' > "$TMP/broken.json"
+printf '{"actions":{"x":{"type":"command"}}}' > "$TMP/noargv.json"
+for pb in broken.json noargv.json missing.json; do
+    RESOPS_PLAYBOOK_FILE="$TMP/$pb" run "$RESOPS_BIN" --headless --db "$TMP/pb-$pb.db" --listen 127.0.0.1:0
+    ok_if "N4: RESOPS_PLAYBOOK_FILE=$pb exits 2" test $RC -eq 2
+    ok_if "N4: the message names $pb and the variable" \
+        bash -c "grep -q '$TMP/$pb' <<<\"\$0\" && grep -q RESOPS_PLAYBOOK_FILE <<<\"\$0\"" "$ERR"
+    ok_if "N4: RESOPS_PLAYBOOK_FILE=$pb creates no database, lock or secret" \
+        bash -c "! ls '$TMP'/pb-$pb.db* 2>/dev/null | grep -q ."
+done
+printf '[general]\nlog_level = info\n\n[resolve]\nplaybook_file = %s\n' "$TMP/noargv.json" > "$TMP/pb.conf"
+run "$RESOPS_BIN" --headless --config "$TMP/pb.conf" --db "$TMP/pbconf.db" --listen 127.0.0.1:0
+ok_if "N4: playbook_file in a config file: exit 2 with the config's file:line" \
+    bash -c "test $RC -eq 2 && grep -q 'pb.conf:5: resolve.playbook_file' <<<\"\$0\" && grep -q noargv.json <<<\"\$0\"" "$ERR"
+ok_if "N4: ... and no database" bash -c "! ls '$TMP'/pbconf.db* 2>/dev/null | grep -q ."
+ok_if "N4: a console with a bad playbook file also exits 2 before anything (no tty needed)" \
+    bash -c "RESOPS_PLAYBOOK_FILE='$TMP/broken.json' '$RESOPS_BIN' --db '$TMP/pbc.db' </dev/null >/dev/null 2>&1; test \$? -eq 2 && ! ls '$TMP'/pbc.db* 2>/dev/null | grep -q ."
+
+# N4: a busy --listen port leaves no new database, .jwt-secret or .lock
+python3 -c 'import signal, socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); signal.pause()' > "$TMP/busy.port" &
+BUSY=$!
+TAP_PIDS+=("$BUSY")
+wait_for 10 test -s "$TMP/busy.port"
+PORT=$(cat "$TMP/busy.port")
+run "$RESOPS_BIN" --headless --db "$TMP/busy/new.db" --listen "127.0.0.1:$PORT"
+ok_if "N4: a busy --listen port exits 1" test $RC -eq 1
+ok_if "N4: ... and leaves no new database, secret, lock or users file" \
+    bash -c "! ls '$TMP'/busy/new.db* 2>/dev/null | grep -q ."
+"$RESOPS_BIN" seed --services 2 --db "$TMP/old.db" >/dev/null 2>&1
+run "$RESOPS_BIN" --headless --db "$TMP/old.db" --listen "127.0.0.1:$PORT"
+ok_if "N4: a busy port keeps an existing database and its data" \
+    bash -c "test $RC -eq 1 && test \"\$(sqlite3 '$TMP/old.db' 'SELECT count(*) FROM service')\" = 2"
+kill "$BUSY" 2>/dev/null
+
 tap_done
