@@ -330,9 +330,12 @@ static void run_files_note(RunFiles *rf, const char *db_path)
     }
 }
 
-static void run_files_undo(const RunFiles *rf, const char *db_path)
+static void run_files_undo(const RunFiles *rf, const char *db_path, int users_fd)
 {
     if (rf->existed & 1u)        /* an existing database: leave everything */
+        return;
+    /* another process that opened the new database meanwhile keeps it */
+    if (users_fd >= 0 && flock(users_fd, LOCK_EX | LOCK_NB) < 0)
         return;
     for (size_t i = 0; i < N_RUN_FILES; i++) {
         if (rf->existed & (1u << i))
@@ -745,9 +748,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (cli.seed_mode) {
-        int rc = run_seed(db_path, &cli, cfg, cli.seed_demo);
-        if (temp_demo)
-            remove_demo_dir(db_path, -1);
+        int rc = run_seed(db_path, &cli, cfg, cli.seed_demo);   /* never a temporary demo */
         free(db_path);
         config_free(cfg);
         return rc;
@@ -885,7 +886,7 @@ out:
     if (curl_up)
         curl_global_cleanup();
     if (!started && !temp_demo)
-        run_files_undo(&rf, db_path);     /* a failed start leaves nothing (N4) */
+        run_files_undo(&rf, db_path, users_fd);  /* a failed start leaves nothing (N4) */
     if (temp_demo)
         remove_demo_dir(db_path, users_fd);   /* closes users_fd */
     else if (users_fd >= 0)
