@@ -928,7 +928,7 @@ def config_file(tmp):
     p = subprocess.run([BIN, '--headless', '--db', os.path.join(d, 'bad.db'), '--config', conf,
                         '--listen', '127.0.0.1:0'], capture_output=True, text=True, timeout=30,
                        env=dict(srv.env))
-    t.ok(p.returncode == 1 and "Playbook step 1: 'type' must be" in p.stderr,
+    t.ok(p.returncode == 2 and "Playbook step 1: 'type' must be" in p.stderr,
          'a bad playbook file stops the start with a message', p.stderr)
     srv.cleanup()
 
