@@ -6,6 +6,12 @@
  * set before any thread starts) and taken synchronously with sigwait()
  * here, so shutdown runs in ordinary code: stop the engine (its tick
  * finishes, the thread is joined), close the database, exit 0.
+ *
+ * Nothing is created before the configuration (the playbook file
+ * included) and the terminal are known good; a start that fails after
+ * making a new database removes what it made (RunFiles). Every process
+ * holds a shared lock on "<db>.users", so a temporary demo database is
+ * removed only by the last process that has it open (N1).
  */
 #include "api/api.h"
 #include "api/auth.h"
@@ -266,7 +272,8 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 static int users_hold(const char *db_path)
 {
     char *path = xasprintf("%s.users", db_path);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);  /* umask applies (N3) */
+    /* read-only is enough for flock; 0666 less the umask (N3) */
+    int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
     if (fd >= 0 && flock(fd, LOCK_SH) < 0) {
         close(fd);
         fd = -1;
