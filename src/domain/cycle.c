@@ -50,10 +50,14 @@ static void inputs_free(Inputs *in)
     free(in->open);
 }
 
-static int inputs_load(Store *st, int64_t now, Inputs *in)
+/* Every input of a cycle; with one (a service id) only what scoring that
+ * service needs: its row and its dependencies' (not every service: a
+ * create or a BIA change must not pay for the whole catalog), and no open
+ * alerts. */
+static int inputs_load(Store *st, int64_t now, int64_t one, Inputs *in)
 {
     memset(in, 0, sizeof *in);
-    if (service_repo_load_all(st, &in->set) < 0)
+    if ((one ? service_repo_load_one(st, one, &in->set) : service_repo_load_all(st, &in->set)) < 0)
         return -EIO;
     in->status = xmalloc((size_t)(in->set.n ? in->set.n : 1) * sizeof *in->status);
     for (int i = 0; i < in->set.n; i++) {
@@ -63,8 +67,17 @@ static int inputs_load(Store *st, int64_t now, Inputs *in)
         in->status[i] = s;
     }
     in->ndt = downtime_repo_load_since(st, now - WEEK_S, &in->dt);
-    in->nint = integration_repo_counts(st, &in->int_ids, &in->int_counts);
-    in->nopen = alert_repo_load_open(st, &in->open);
+    if (one) {
+        int k = service_repo_integration_count(st, one);
+        in->nint = k < 0 ? -EIO : 1;
+        in->int_ids = xmalloc(sizeof *in->int_ids);
+        in->int_counts = xmalloc(sizeof *in->int_counts);
+        in->int_ids[0] = one;
+        in->int_counts[0] = k;
+    } else {
+        in->nint = integration_repo_counts(st, &in->int_ids, &in->int_counts);
+    }
+    in->nopen = one ? 0 : alert_repo_load_open(st, &in->open);
     if (in->ndt < 0 || in->nint < 0 || in->nopen < 0) {
         inputs_free(in);
         return -EIO;
@@ -287,7 +300,7 @@ int cycle_rescore_one(Store *st, int64_t service_id, int64_t now)
     Inputs in;
     if (store_begin(st) < 0)
         return -EIO;
-    if (inputs_load(st, now, &in) < 0) {
+    if (inputs_load(st, now, service_id, &in) < 0) {
         store_rollback(st);
         return -EIO;
     }
@@ -314,7 +327,7 @@ int cycle_rescore_one(Store *st, int64_t service_id, int64_t now)
 int cycle_risk_one(Store *st, int64_t service_id, int64_t now, RiskResult *out)
 {
     Inputs in;
-    if (inputs_load(st, now, &in) < 0)
+    if (inputs_load(st, now, service_id, &in) < 0)
         return -EIO;
     int i = service_set_find(&in.set, service_id);
     if (i >= 0) {
@@ -336,7 +349,7 @@ int cycle_evaluate(Store *st, int64_t now, CycleStats *out)
     Inputs in;
     if (store_begin(st) < 0)
         return -EIO;
-    if (inputs_load(st, now, &in) < 0) {
+    if (inputs_load(st, now, 0, &in) < 0) {
         store_rollback(st);
         return -EIO;
     }
