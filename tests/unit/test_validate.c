@@ -10,9 +10,11 @@
  * read from the clock; checks read back on a second connection.
  */
 #include "domain/catalog.h"
+#include "domain/cycle.h"
 #include "domain/services.h"
 #include "domain/users.h"
 #include "store/db.h"
+#include "store/integration_repo.h"
 #include "store/migrations.h"
 #include "util.h"
 
@@ -413,6 +415,62 @@ static void test_D9_lookalike_usernames(void **state)
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM user"), 1);
 }
 
+/* S3: a service is scored when it is created and when its BIA changes,
+ * with the cycle's rule for history (a row only when the score, level or
+ * critical flag changes), and the next cycle still refreshes an open
+ * HighRisk alert whose reason the rescore changed. */
+static void test_S3_risk_scored_on_create_and_bia_change(void **state)
+{
+    Fx *fx = *state;
+    char err[512];
+    int64_t sid = 0;
+    ServiceInput in = {.name = "Ledger", .has_bia = 1, .criticality = "High", .impact = "Severe",
+                       .has_rto = 1, .rto = 10, .has_rpo = 1, .rpo = 5};
+    assert_int_equal(services_create(fx->st, &in, "t", 1, T0, &sid, err, sizeof err), 0);
+    /* 15 + 10 + 10 + 5, critical by BIA: there at once, as /health says */
+    assert_int_equal(q_int(fx->check, "SELECT risk_score FROM risk WHERE service_id = %lld",
+                           (long long)sid), 40);
+    assert_int_equal(q_int(fx->check, "SELECT risk_score FROM risk_current WHERE service_id = %lld",
+                           (long long)sid), 40);
+    assert_string_equal(q_text(fx->check, "SELECT source || '/' || created_by FROM risk "
+                                          "WHERE service_id = %lld", (long long)sid),
+                        "automated/system");
+    RiskResult rr;
+    assert_int_equal(cycle_risk_one(fx->st, sid, T0, &rr), 1);
+    assert_int_equal(rr.score, 40);
+
+    /* Down and 6 integrations: 40 + 40 + 15 = 95, High; the cycle raises. */
+    for (int i = 0; i < 6; i++)
+        assert_true(integration_repo_insert(fx->st, sid, "Jira", "{}", "t", T0) > 0);
+    assert_true(services_set_status(fx->st, sid, STATUS_DOWN, SET_BY_USER, 1, "x", T0 + 1, err,
+                                    sizeof err) >= 0);
+    assert_int_equal(cycle_evaluate(fx->st, T0 + 2, NULL), 0);
+    assert_contains(q_text(fx->check, "SELECT message FROM alert WHERE type = 'HighRisk' "
+                                      "AND resolved_at IS NULL"), "High risk score: 95.");
+    int64_t rows = q_int(fx->check, "SELECT count(*) FROM risk WHERE service_id = %lld",
+                         (long long)sid);
+
+    /* RPO 120: 90, still High, another reason: scored by the PUT itself ... */
+    ServicePatch p = {.has_rpo = 1, .rpo = 120};
+    assert_int_equal(catalog_bia_put(fx->st, sid, &p, 1, T0 + 3, err, sizeof err), 0);
+    assert_int_equal(q_int(fx->check, "SELECT risk_score FROM risk WHERE service_id = %lld "
+                                      "ORDER BY id DESC LIMIT 1", (long long)sid), 90);
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM risk WHERE service_id = %lld",
+                           (long long)sid), rows + 1);
+    /* ... the same PUT again changes nothing, so appends nothing ... */
+    assert_int_equal(catalog_bia_put(fx->st, sid, &p, 1, T0 + 4, err, sizeof err), 0);
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM risk WHERE service_id = %lld",
+                           (long long)sid), rows + 1);
+    /* ... and the next cycle brings the open alert's text up to date. */
+    assert_int_equal(cycle_evaluate(fx->st, T0 + 5, NULL), 0);
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM alert WHERE type = 'HighRisk' "
+                                      "AND resolved_at IS NULL"), 1);
+    assert_contains(q_text(fx->check, "SELECT message FROM alert WHERE type = 'HighRisk' "
+                                      "AND resolved_at IS NULL"), "High risk score: 90.");
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM risk WHERE service_id = %lld",
+                           (long long)sid), rows + 1);
+}
+
 /* ---- B14: migration 0006 ------------------------------------------------ */
 
 static void test_B14_ids_never_reused(void **state)
@@ -502,6 +560,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_B13_no_self_dependency, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_B15_enumerations_and_risk_level, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_D9_lookalike_usernames, setup_db, teardown),
+        cmocka_unit_test_setup_teardown(test_S3_risk_scored_on_create_and_bia_change, setup_db,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_B14_ids_never_reused, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_B14_upgrade_from_schema_5, setup_dir, teardown),
     };
