@@ -66,7 +66,7 @@ static const Setting settings[] = {
      .choices = log_levels,
      .doc = "Least severe log level that is written."},
     {.name = "general.log_file", .env = "RESOPS_LOG_FILE", .type = T_STR, .def = "",
-     .doc = "Log file in TUI mode (\"\" = <data dir>/resops.log)."},
+     .doc = "Log file in TUI mode (\"\" = resops.log next to the database)."},
 
     /* [engine] */
     {.name = "engine.check_interval", .env = "CHECK_INTERVAL", .type = T_INT, .def = "300",
