@@ -51,6 +51,7 @@ typedef struct Xfer {
     CURL              *easy;
     struct curl_slist *hdrs, *rcpt;
     char              *url, *mail_from;
+    const char        *why;             /* setup refused: the reason (static) */
     size_t             off;             /* SMTP upload position */
     char               body[BODY_KEEP + 1];
     size_t             body_len;
@@ -163,6 +164,14 @@ static int setup_http(Notifier *n, Xfer *x)
               : strcmp(x->ops->name, "pagerduty") == 0 ? c->pagerduty_url : NULL;
     if (!url || !*url)
         return -EINVAL;
+    /* A Slack URL came from a user: contacted only while it is on the
+     * operator's list (S1), checked here too so that narrowing the list
+     * stops integrations added before. */
+    if (strcmp(x->ops->name, "slack") == 0 && !notify_slack_url_allowed(url)) {
+        x->why = "webhook URL refused: it does not start with a prefix of "
+                 "notify.slack_webhook_prefixes (not contacted)";
+        return -EPERM;
+    }
     x->url = xstrdup(url);
     common_opts(n, x);
     curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
@@ -431,7 +440,9 @@ static void claim(Notifier *n)
         Xfer *x = picked[i];
         x->easy = curl_easy_init();
         if (!x->easy || !x->ops || x->ops->setup(n, x) < 0) {
-            reject(n, x, x->easy ? "no address to deliver to" : "curl_easy_init failed");
+            reject(n, x, !x->easy ? "curl_easy_init failed"
+                         : x->why    ? x->why
+                                     : "no address to deliver to");
             xfer_free(x);
             continue;
         }

@@ -4,7 +4,9 @@
  * events (notify_fanout), claims due delivery rows and sends them all at
  * once through one libcurl multi handle (HTTP POST for webhook, Slack and
  * PagerDuty; SMTP for e-mail), then records each outcome (notify_record:
- * delivered, retried with backoff, or dead). It sends only while this
+ * delivered, retried with backoff, or dead). A Slack row whose URL is not
+ * on the operator's list (notify_slack_url_allowed) is never contacted:
+ * it is dead at once, its last_error naming notify.slack_webhook_prefixes. It sends only while this
  * process is the engine (engine_is_primary): a viewer's notifier idles.
  *
  * Why a thread of its own and not a step of the engine tick: ticks run

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "domain/notify.h"
 #include "util.h"
 
 typedef enum { T_STR, T_INT, T_DOUBLE, T_BOOL } SettingType;
@@ -55,6 +56,7 @@ static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL}
 static const char *const hash_limits[] = {"interactive", "moderate", "min", NULL};
 
 static const char *check_listen(const char *v);
+static const char *check_url_prefixes(const char *v);
 
 static const Setting settings[] = {
     /* [general] */
@@ -64,7 +66,7 @@ static const Setting settings[] = {
      .choices = log_levels,
      .doc = "Least severe log level that is written."},
     {.name = "general.log_file", .env = "RESOPS_LOG_FILE", .type = T_STR, .def = "",
-     .doc = "Log file in TUI mode (\"\" = <data dir>/resops.log)."},
+     .doc = "Log file in TUI mode (\"\" = resops.log next to the database)."},
 
     /* [engine] */
     {.name = "engine.check_interval", .env = "CHECK_INTERVAL", .type = T_INT, .def = "300",
@@ -181,6 +183,10 @@ static const Setting settings[] = {
     {.name = "notify.max_age_s", .env = "RESOPS_NOTIFY_MAX_AGE_S", .type = T_INT, .def = "86400",
      .imin = 60, .imax = NO_MAX,
      .doc = "A notification not delivered within this many seconds is dropped."},
+    {.name = "notify.slack_webhook_prefixes", .env = "RESOPS_SLACK_WEBHOOK_PREFIXES",
+     .type = T_STR, .def = NOTIFY_SLACK_PREFIXES_DEFAULT, .check = check_url_prefixes,
+     .form = "comma-separated http(s)://HOST/... prefixes",
+     .doc = "A Slack integration's webhook_url must start with one of these, when it is added and at each delivery (\"\" = no Slack webhooks)."},
 
     /* [resolve] */
     {.name = "resolve.default_confidence_threshold", .env = "RESOPS_CONFIDENCE_THRESHOLD",
@@ -322,6 +328,37 @@ static const char *check_listen(const char *v)
             return want;
     if (atol(port) > 65535)
         return want;
+    return NULL;
+}
+
+/* Each entry "http://HOST/..." or "https://HOST/...": the '/' after the
+ * host is required, so "https://hooks.slack.com" cannot also admit
+ * "https://hooks.slack.com.evil.example/". */
+static const char *check_url_prefixes(const char *v)
+{
+    static const char want[] = "expected comma-separated URL prefixes, each "
+                               "http(s)://HOST/ or longer";
+    for (const char *p = v; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *b = p, *e = p + len;
+        while (b < e && *b == ' ')
+            b++;
+        while (e > b && e[-1] == ' ')
+            e--;
+        if (e > b) {
+            size_t skip = strncmp(b, "https://", 8) == 0 ? 8
+                          : strncmp(b, "http://", 7) == 0 ? 7 : 0;
+            const char *host = b + skip, *slash = host;
+            while (slash < e && *slash != '/')
+                slash++;
+            if (!skip || slash == host || slash == e)
+                return want;
+            for (const char *q = b; q < e; q++)
+                if (isspace((unsigned char)*q) || (unsigned char)*q < 0x20)
+                    return want;
+        }
+        p += len + (p[len] == ',');
+    }
     return NULL;
 }
 
@@ -536,6 +573,15 @@ static int parse_line(Value *vals, char *line, char **section, const Setting **o
     return apply(vals, s, value, why, whysz);
 }
 
+/* The one setting read by code that main does not hand a value to: the
+ * Slack URL allow-list is checked deep in the domain (catalog, notifier),
+ * so each successful load passes it on (the last load wins: file, then
+ * environment, then flags). Main thread, before other threads start. */
+static void publish(const Config *c)
+{
+    notify_set_slack_prefixes(config_str(c, "notify.slack_webhook_prefixes"));
+}
+
 int config_load_file(Config *c, const char *path, char *err, size_t errsz)
 {
     FILE *f = fopen(path, "r");
@@ -583,6 +629,7 @@ out:
     if (r == 0) {
         values_done(c->v);
         memcpy(c->v, tmp, sizeof tmp);
+        publish(c);
     } else {
         values_done(tmp);
     }
@@ -627,6 +674,7 @@ int config_load_env(Config *c, char *err, size_t errsz)
             c->origin[i] = xstrdup(settings[i].env);
         }
     }
+    publish(c);
     return 0;
 }
 
@@ -642,6 +690,7 @@ int config_set(Config *c, const char *name, const char *value, char *err, size_t
     if (r == 0) {
         free(c->origin[s - settings]);
         c->origin[s - settings] = xstrdup(name);
+        publish(c);
     }
     return r;
 }

@@ -5,6 +5,11 @@
  * section.key name for the file, an environment variable (the seeds' names
  * where they have one: JWT_SECRET_KEY, ALERT_WEBHOOK_URL, ...), a type and a
  * default. Thread: main thread loads; afterwards read-only from any thread.
+ *
+ * One setting is also handed on: each successful load (file, environment,
+ * config_set) passes notify.slack_webhook_prefixes to
+ * notify_set_slack_prefixes(), since the catalog and the notifier check
+ * Slack URLs where no Config reaches (issue 9, S1).
  */
 #ifndef RESOPS_CONFIG_H
 #define RESOPS_CONFIG_H

@@ -329,6 +329,17 @@ static int is_space_cp(unsigned cp)
            cp == 0xFEFF;
 }
 
+/* Format characters that draw nothing yet change what a reader sees: bidi
+ * embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069), the
+ * marks U+200E/U+200F, zero-width space, (non-)joiner (U+200B..U+200D), word
+ * joiner U+2060 and the BOM U+FEFF. In a name they make "admin" and
+ * "ad<ZWSP>min", or a reversed string, look alike (S4). */
+static int is_invisible_cp(unsigned cp)
+{
+    return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2060 || cp == 0xFEFF;
+}
+
 int util_text_check(const char *field, const char *s, size_t max_chars, int flags,
                     char *err, size_t errsz)
 {
@@ -348,6 +359,12 @@ int util_text_check(const char *field, const char *s, size_t max_chars, int flag
         int control = cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
         if (control && ((flags & UTIL_TEXT_LINE) || (cp != '\t' && cp != '\n' && cp != '\r'))) {
             snprintf(err, errsz, "Field '%s' must not contain control characters (U+%04X)",
+                     field, cp);
+            return -EINVAL;
+        }
+        if ((flags & UTIL_TEXT_VISIBLE) && is_invisible_cp(cp)) {
+            snprintf(err, errsz,
+                     "Field '%s' must not contain invisible or bidi format characters (U+%04X)",
                      field, cp);
             return -EINVAL;
         }

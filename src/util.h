@@ -66,10 +66,14 @@ void util_utf8_cut(char *s);
 /* Flags for util_text_check. */
 #define UTIL_TEXT_LINE     1   /* a name: no control character at all */
 #define UTIL_TEXT_NONBLANK 2   /* at least one non-space character */
+#define UTIL_TEXT_VISIBLE  4   /* a name: no invisible or bidi format character */
 
 /* Validate a text field the API or the console accepts: valid UTF-8; no
  * C0 control (U+0000..U+001F), DEL or C1 control (U+0080..U+009F) — a
  * multi-line text (flags without UTIL_TEXT_LINE) may hold tab, LF and CR;
+ * with UTIL_TEXT_VISIBLE no invisible or bidi format character (U+200B..
+ * U+200F, U+202A..U+202E, U+2060, U+2066..U+2069, U+FEFF: names that look
+ * alike but differ, or read reversed);
  * not blank with UTIL_TEXT_NONBLANK (spaces of any script count as
  * blank); at most max_chars code points (0 = no limit). NULL passes.
  * Returns 0, or -EINVAL with err = "Field '<field>' must ...". Any thread. */

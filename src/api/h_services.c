@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,14 +27,20 @@ typedef struct Patch {
 
 static int minutes(ApiResp *rs, const cJSON *b, const char *key, int *has, int *is_null, int *v)
 {
+    /* A whole number out of range (-5, 1e12, 1e300) is told the range, not
+     * that it is no integer (S4). */
+    const cJSON *raw = cJSON_GetObjectItemCaseSensitive(b, key);
+    if (cJSON_IsNumber(raw) && isfinite(raw->valuedouble) &&
+        raw->valuedouble == floor(raw->valuedouble) &&
+        (raw->valuedouble < 0 || raw->valuedouble > INT_MAX)) {
+        api_send_error(rs, 400, "Field '%s' must be an integer between 0 and %d (minutes)", key,
+                       INT_MAX);
+        return -1;
+    }
     int64_t x;
     int r = api_field_int(rs, b, key, &x, is_null);
     if (r < 0)
         return -1;
-    if (r == 1 && !*is_null && (x < 0 || x > INT_MAX)) {
-        api_send_error(rs, 400, "Field '%s' must be a non-negative integer (minutes)", key);
-        return -1;
-    }
     *has = r;
     *v = (int)x;
     return 0;

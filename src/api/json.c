@@ -54,6 +54,57 @@ int api_status_of(int r)
     }
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The first member name that occurs twice in an object of v, searched
+ * depth-first; its path ("config.webhook_url", "items[2].name") goes into
+ * path. cJSON keeps both members and a lookup finds the first, so a
+ * duplicate would let a checked value and a used one differ (S4). Keys are
+ * sorted per object, so a body of many keys costs n log n, not n^2. */
+static int dup_key(const cJSON *v, char *path, size_t pathsz, size_t at)
+{
+    if (cJSON_IsObject(v)) {
+        int n = cJSON_GetArraySize(v);
+        if (n > 1) {
+            const char **keys = xmalloc((size_t)n * sizeof *keys);
+            int i = 0;
+            const cJSON *c;
+            cJSON_ArrayForEach(c, v)
+                keys[i++] = c->string ? c->string : "";
+            qsort(keys, (size_t)n, sizeof *keys, cmp_key);
+            for (i = 1; i < n && strcmp(keys[i - 1], keys[i]); i++)
+                ;
+            if (i < n) {
+                snprintf(path + at, pathsz - at, "%s%s", at ? "." : "", keys[i]);
+                free(keys);
+                return 1;
+            }
+            free(keys);
+        }
+    }
+    if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        int idx = 0;
+        const cJSON *c;
+        cJSON_ArrayForEach(c, v) {
+            int w = cJSON_IsObject(v)
+                        ? snprintf(path + at, pathsz - at, "%s%s", at ? "." : "",
+                                   c->string ? c->string : "")
+                        : snprintf(path + at, pathsz - at, "[%d]", idx);
+            size_t next = w < 0 ? at : at + (size_t)w;
+            if (next >= pathsz)
+                next = pathsz - 1;
+            if (dup_key(c, path, pathsz, next))
+                return 1;
+            path[at] = '\0';
+            idx++;
+        }
+    }
+    return 0;
+}
+
 cJSON *api_body_object(ApiReq *rq, ApiResp *rs)
 {
     if (!rq->body || !rq->body_len) {
@@ -85,6 +136,15 @@ cJSON *api_body_object(ApiReq *rq, ApiResp *rs)
         if (util_text_check("", key, 0, UTIL_TEXT_LINE, NULL, 0) < 0)
             strlcpy_(key, "?", sizeof key);
         api_send_error(rs, 400, "Field '%s' must not contain NUL characters", key);
+        return NULL;
+    }
+    char path[256] = "";
+    if (dup_key(o, path, sizeof path, 0)) {
+        cJSON_Delete(o);
+        util_utf8_cut(path);
+        if (util_text_check("", path, 0, UTIL_TEXT_LINE, NULL, 0) < 0)
+            strlcpy_(path, "?", sizeof path);
+        api_send_error(rs, 400, "Duplicate field '%s'", path);
         return NULL;
     }
     return o;

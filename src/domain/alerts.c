@@ -95,8 +95,9 @@ int alerts_ack(Store *st, int64_t alert_id, int acknowledged, int64_t user_id,
     char detail[512];          /* room for a username of 80 UTF-8 characters */
     snprintf(detail, sizeof detail, "alert %lld %s by %s", (long long)alert_id,
              acknowledged ? "acknowledged" : "unacknowledged", actor ? actor : "system");
-    if (audit_repo_add_alert(st, "Alert Acknowledged", alert_id, a.service_id, user_id, actor,
-                             detail, now) < 0)
+    /* S2: taking an ack back is its own action, not another ack. */
+    if (audit_repo_add_alert(st, acknowledged ? "Alert Acknowledged" : "Alert Unacknowledged",
+                             alert_id, a.service_id, user_id, actor, detail, now) < 0)
         goto io_rb;
     if (store_commit(st) < 0)
         goto io;

@@ -38,6 +38,7 @@ int alerts_raise(Store *st, int64_t service_id, const char *type, AlertSeverity 
 int alerts_resolve(Store *st, int64_t service_id, const char *type, int64_t now);
 
 /* Seed 000 PUT /api/alerts: set acknowledged; audited "Alert Acknowledged"
+ * ("Alert Unacknowledged" when acknowledged is 0)
  * with entity "Alert" and entity_id = the alert's service_id (as the seed
  * says), user_id the actor, detail "alert <id> by <actor>".
  * 0, -ENOENT ("Alert not found"), -EIO. */

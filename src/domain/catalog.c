@@ -160,7 +160,8 @@ static int update_locked(Store *st, int64_t id, const ServicePatch *p, const cha
     }
     if (r < 0 ||
         audit_repo_add(st, "Service Updated", "Service", id, user_id,
-                       new_name ? new_name : name, now) < 0)
+                       new_name ? new_name : name, now) < 0 ||
+        cycle_rescore_one(st, id, now) < 0)          /* S3: the new BIA's risk, now */
         return fail_io(st, err, errsz);
     return commit(st, err, errsz);
 }
@@ -208,7 +209,8 @@ int catalog_bia_put(Store *st, int64_t service_id, const ServicePatch *p, int64_
         store_rollback(st);
         return r;
     }
-    if (r < 0 || audit_repo_add(st, "BIA Updated", "BIA", service_id, user_id, NULL, now) < 0)
+    if (r < 0 || audit_repo_add(st, "BIA Updated", "BIA", service_id, user_id, NULL, now) < 0 ||
+        cycle_rescore_one(st, service_id, now) < 0)
         return fail_io(st, err, errsz);
     return commit(st, err, errsz);
 }
@@ -229,7 +231,8 @@ int catalog_bia_delete(Store *st, int64_t service_id, int64_t user_id, int64_t n
     }
     /* The seed's BIA owns the dependency list: unlink it, nothing more. */
     if (deps_repo_set(st, service_id, NULL, 0) < 0 ||
-        audit_repo_add(st, "BIA Deleted", "BIA", service_id, user_id, NULL, now) < 0)
+        audit_repo_add(st, "BIA Deleted", "BIA", service_id, user_id, NULL, now) < 0 ||
+        cycle_rescore_one(st, service_id, now) < 0)
         return fail_io(st, err, errsz);
     return commit(st, err, errsz);
 }
@@ -300,6 +303,35 @@ static int queue_slack_notice(Store *st, int64_t integration_id, const char *ser
     return r;
 }
 
+/* A Slack integration's webhook_url is the one URL a user gives the
+ * server; the notifier posts to it (the "added" notice, then alerts). It
+ * must start with one of the operator's prefixes (S1); the notifier checks
+ * again before each delivery, so narrowing the list later stops old ones. */
+static int check_slack_url(const char *config_json, char *err, size_t errsz)
+{
+    cJSON *cfg = cJSON_Parse(config_json);
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(cfg, "webhook_url");
+    int r = 0;
+    if (url && !cJSON_IsNull(url) && !cJSON_IsString(url)) {
+        snprintf(err, errsz, "Field 'config.webhook_url' must be a string");
+        r = -EINVAL;
+    } else if (cJSON_IsString(url) && *url->valuestring &&
+               !notify_slack_url_allowed(url->valuestring)) {
+        char allowed[512];
+        notify_slack_prefixes(allowed, sizeof allowed);
+        if (*allowed)
+            snprintf(err, errsz, "Field 'config.webhook_url' must start with one of the "
+                     "allowed prefixes: %s (setting notify.slack_webhook_prefixes)", allowed);
+        else
+            snprintf(err, errsz, "Field 'config.webhook_url' is refused: no Slack webhook URL "
+                     "is allowed (setting notify.slack_webhook_prefixes is empty)");
+        util_utf8_cut(err);
+        r = -EINVAL;
+    }
+    cJSON_Delete(cfg);
+    return r;
+}
+
 int catalog_integration_add(Store *st, int64_t service_id, const char *type,
                             const char *config_json, const char *created_by, int64_t user_id,
                             int64_t now, int64_t *out_id, char *err, size_t errsz)
@@ -308,7 +340,8 @@ int catalog_integration_add(Store *st, int64_t service_id, const char *type,
         snprintf(err, errsz, "Service ID, type, and config are required");
         return -EINVAL;
     }
-    if (util_text_check("type", type, CATALOG_TYPE_MAX, UTIL_TEXT_LINE | UTIL_TEXT_NONBLANK,
+    if (util_text_check("type", type, CATALOG_TYPE_MAX,
+                        UTIL_TEXT_LINE | UTIL_TEXT_NONBLANK | UTIL_TEXT_VISIBLE,
                         err, errsz) < 0)
         return -EINVAL;
     /* strings inside the config come back verbatim from GET: same rules */
@@ -321,6 +354,8 @@ int catalog_integration_add(Store *st, int64_t service_id, const char *type,
                  CATALOG_CONFIG_MAX);
         return -EINVAL;
     }
+    if (util_strcaseeq(type, "slack") && check_slack_url(config_json, err, errsz) < 0)
+        return -EINVAL;
     char name[SERVICE_NAME_BUF];
     int r = begin_for(st, service_id, name, sizeof name, err, errsz);
     if (r < 0)
@@ -330,7 +365,8 @@ int catalog_integration_add(Store *st, int64_t service_id, const char *type,
         return fail_io(st, err, errsz);
     if (util_strcaseeq(type, "slack") && queue_slack_notice(st, id, name, config_json, now) < 0)
         return fail_io(st, err, errsz);
-    if (audit_repo_add(st, "Integration Added", "Integration", service_id, user_id, type, now) < 0)
+    if (audit_repo_add(st, "Integration Added", "Integration", service_id, user_id, type, now) < 0 ||
+        cycle_rescore_one(st, service_id, now) < 0)  /* the count is a risk input */
         return fail_io(st, err, errsz);
     r = commit(st, err, errsz);
     if (r == 0 && out_id)

@@ -82,7 +82,9 @@ int catalog_downtime_log(Store *st, int64_t service_id, int64_t start, int64_t e
  * For type Slack (any case) with config.webhook_url, the seed's "New
  * Slack integration added" message is queued in the outbox in the same
  * transaction (delivered by the engine). Audits "Integration Added" /
- * "Integration" (ours: the seed writes none). */
+ * "Integration" (ours: the seed writes none). A Slack webhook_url must
+ * start with a prefix of notify.slack_webhook_prefixes (notify.h), else
+ * -EINVAL naming 'config.webhook_url' and the allowed prefixes (S1). */
 int catalog_integration_add(Store *st, int64_t service_id, const char *type,
                             const char *config_json, const char *created_by, int64_t user_id,
                             int64_t now, int64_t *out_id, char *err, size_t errsz);

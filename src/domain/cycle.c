@@ -50,10 +50,14 @@ static void inputs_free(Inputs *in)
     free(in->open);
 }
 
-static int inputs_load(Store *st, int64_t now, Inputs *in)
+/* Every input of a cycle; with one (a service id) only what scoring that
+ * service needs: its row and its dependencies' (not every service: a
+ * create or a BIA change must not pay for the whole catalog), and no open
+ * alerts. */
+static int inputs_load(Store *st, int64_t now, int64_t one, Inputs *in)
 {
     memset(in, 0, sizeof *in);
-    if (service_repo_load_all(st, &in->set) < 0)
+    if ((one ? service_repo_load_one(st, one, &in->set) : service_repo_load_all(st, &in->set)) < 0)
         return -EIO;
     in->status = xmalloc((size_t)(in->set.n ? in->set.n : 1) * sizeof *in->status);
     for (int i = 0; i < in->set.n; i++) {
@@ -63,8 +67,17 @@ static int inputs_load(Store *st, int64_t now, Inputs *in)
         in->status[i] = s;
     }
     in->ndt = downtime_repo_load_since(st, now - WEEK_S, &in->dt);
-    in->nint = integration_repo_counts(st, &in->int_ids, &in->int_counts);
-    in->nopen = alert_repo_load_open(st, &in->open);
+    if (one) {
+        int k = service_repo_integration_count(st, one);
+        in->nint = k < 0 ? -EIO : 1;
+        in->int_ids = xmalloc(sizeof *in->int_ids);
+        in->int_counts = xmalloc(sizeof *in->int_counts);
+        in->int_ids[0] = one;
+        in->int_counts[0] = k;
+    } else {
+        in->nint = integration_repo_counts(st, &in->int_ids, &in->int_counts);
+    }
+    in->nopen = one ? 0 : alert_repo_load_open(st, &in->open);
     if (in->ndt < 0 || in->nint < 0 || in->nopen < 0) {
         inputs_free(in);
         return -EIO;
@@ -72,24 +85,30 @@ static int inputs_load(Store *st, int64_t now, Inputs *in)
     return 0;
 }
 
-/* Severity of the open alert of this type among rows [*k, ...) of service
- * sid, or -1. */
-static int open_severity(const Inputs *in, int k0, int64_t sid, const char *type)
+/* The open alert of this type among rows [k0, ...) of service sid, or
+ * NULL. */
+static const OpenAlertKey *open_alert(const Inputs *in, int k0, int64_t sid, const char *type)
 {
     for (int k = k0; k < in->nopen && in->open[k].service_id == sid; k++)
-        if (strcmp(in->open[k].type, type) == 0) {
-            AlertSeverity s;
-            return severity_parse(in->open[k].severity, &s) == 0 ? (int)s : -1;
-        }
-    return -1;
+        if (strcmp(in->open[k].type, type) == 0)
+            return &in->open[k];
+    return NULL;
 }
 
-static int raise_or_resolve(Store *st, int want, int open_sev, int changed, int64_t sid,
-                            const char *type, const char *msg, int64_t now, CycleStats *cs)
+static int raise_or_resolve(Store *st, int want, const Inputs *in, int k0, int changed,
+                            int64_t sid, const char *type, const char *msg, int64_t now,
+                            CycleStats *cs)
 {
+    const OpenAlertKey *open = open_alert(in, k0, sid, type);
+    AlertSeverity sev;
+    int open_sev = open && severity_parse(open->severity, &sev) == 0 ? (int)sev : -1;
     if (want) {
-        /* Open with the same severity and nothing new to say: dedup. */
-        if (open_sev == SEV_CRITICAL && !changed)
+        /* Open with the same severity and nothing new to say: dedup. The
+         * risk may have been rescored since the alert was written (the
+         * catalog does so on a BIA change, cycle_rescore_one), so "nothing
+         * new" is also checked against what the alert says. */
+        if (open_sev == SEV_CRITICAL && !changed &&
+            open->message_hash == alert_repo_message_hash(msg))
             return 0;
         int r = alerts_raise(st, sid, type, SEV_CRITICAL, msg, now, NULL);
         if (r < 0)
@@ -206,6 +225,31 @@ static void risk_input_for(const Inputs *in, int i, Cursor *c, DownNames *names,
     };
 }
 
+/* Score a service and write what changed, the one rule for risk rows:
+ * risk_current when anything (reason too) differs, a history row only
+ * when score, level or critical differ. *changed says whether anything
+ * did. The cycle's step for each service, and cycle_rescore_one's. */
+static int score_write(Store *st, const ServiceLoadRow *row, const RiskInput *ri, int64_t now,
+                       CycleStats *cs, RiskResult *rr, int *changed)
+{
+    risk_score(ri, rr);
+    const char *level = risk_level_name(rr->level);
+    int history = !row->has_risk || row->risk_score != rr->score ||
+                  row->risk_critical != rr->is_critical ||
+                  !row->risk_level || strcmp(row->risk_level, level) != 0;
+    *changed = history || !row->risk_reason || strcmp(row->risk_reason, rr->reason) != 0;
+    if (*changed && risk_repo_set_current(st, row->id, rr->score, level, rr->is_critical,
+                                          rr->reason, now) < 0)
+        return -EIO;
+    if (history) {
+        if (risk_repo_add_history(st, row->id, rr->score, level, rr->is_critical, rr->reason,
+                                  "automated", "system", now) < 0)
+            return -EIO;
+        cs->risk_changed++;
+    }
+    return 0;
+}
+
 static int evaluate(Store *st, Inputs *in, int64_t now, CycleStats *cs)
 {
     const ServiceSet *set = &in->set;
@@ -225,34 +269,21 @@ static int evaluate(Store *st, Inputs *in, int64_t now, CycleStats *cs)
                 goto io;
 
         RiskResult rr;
-        risk_score(&ri, &rr);
-        const char *level = risk_level_name(rr.level);
-        int history = !row->has_risk || row->risk_score != rr.score ||
-                      row->risk_critical != rr.is_critical ||
-                      !row->risk_level || strcmp(row->risk_level, level) != 0;
-        int changed = history || !row->risk_reason || strcmp(row->risk_reason, rr.reason) != 0;
-        if (changed && risk_repo_set_current(st, sid, rr.score, level, rr.is_critical,
-                                             rr.reason, now) < 0)
+        int changed;
+        if (score_write(st, row, &ri, now, cs, &rr, &changed) < 0)
             goto io;
-        if (history) {
-            if (risk_repo_add_history(st, sid, rr.score, level, rr.is_critical, rr.reason,
-                                      "automated", "system", now) < 0)
-                goto io;
-            cs->risk_changed++;
-        }
 
         while (c.oa < in->nopen && in->open[c.oa].service_id < sid)
             c.oa++;
         char msg[1200];
         snprintf(msg, sizeof msg, "High risk score: %d. Reason: %s", rr.score, rr.reason);
-        if (raise_or_resolve(st, rr.level == RISK_HIGH,
-                             open_severity(in, c.oa, sid, ALERT_HIGH_RISK),
-                             changed, sid, ALERT_HIGH_RISK, msg, now, cs) < 0)
+        if (raise_or_resolve(st, rr.level == RISK_HIGH, in, c.oa, changed, sid,
+                             ALERT_HIGH_RISK, msg, now, cs) < 0)
             goto io;
         snprintf(msg, sizeof msg, "Service %s is critical: %s", row->name, rr.reason);
         util_utf8_cut(msg);         /* a long UTF-8 name: never end mid-character */
-        if (raise_or_resolve(st, rr.is_critical, open_severity(in, c.oa, sid, ALERT_CRITICAL),
-                             changed, sid, ALERT_CRITICAL, msg, now, cs) < 0)
+        if (raise_or_resolve(st, rr.is_critical, in, c.oa, changed, sid, ALERT_CRITICAL, msg,
+                             now, cs) < 0)
             goto io;
     }
     cs->services = set->n;
@@ -264,10 +295,39 @@ out:
     return rc;
 }
 
+int cycle_rescore_one(Store *st, int64_t service_id, int64_t now)
+{
+    Inputs in;
+    if (store_begin(st) < 0)
+        return -EIO;
+    if (inputs_load(st, now, service_id, &in) < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    int i = service_set_find(&in.set, service_id), r = 0;
+    if (i >= 0) {
+        Cursor c = {0};
+        DownNames names = {0};
+        CycleStats cs = {0};
+        RiskInput ri;
+        RiskResult rr;
+        int d0, d1, changed;
+        risk_input_for(&in, i, &c, &names, now, &ri, &d0, &d1);
+        r = score_write(st, &in.set.rows[i], &ri, now, &cs, &rr, &changed);
+        free(names.v);
+    }
+    inputs_free(&in);
+    if (r < 0 || store_commit(st) < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    return i >= 0 ? 1 : 0;
+}
+
 int cycle_risk_one(Store *st, int64_t service_id, int64_t now, RiskResult *out)
 {
     Inputs in;
-    if (inputs_load(st, now, &in) < 0)
+    if (inputs_load(st, now, service_id, &in) < 0)
         return -EIO;
     int i = service_set_find(&in.set, service_id);
     if (i >= 0) {
@@ -289,7 +349,7 @@ int cycle_evaluate(Store *st, int64_t now, CycleStats *out)
     Inputs in;
     if (store_begin(st) < 0)
         return -EIO;
-    if (inputs_load(st, now, &in) < 0) {
+    if (inputs_load(st, now, 0, &in) < 0) {
         store_rollback(st);
         return -EIO;
     }

@@ -31,6 +31,16 @@ int cycle_evaluate(Store *st, int64_t now, CycleStats *out);
  * POST /api/risk/<id>/save and the health endpoint use it. */
 int cycle_risk_one(Store *st, int64_t service_id, int64_t now, RiskResult *out);
 
+/* The cycle's risk step for one service, now: score it as the cycle
+ * does and write risk_current (and a history row when score, level or
+ * critical changed, the cycle's rule), in its own transaction, which
+ * nests in the caller's. Alerts are left to the next cycle, which also
+ * refreshes an open alert whose text no longer matches. The catalog calls
+ * it when a service is created or its BIA, dependencies or integrations
+ * change, so GET /api/risk/<id> does not wait for the next tick (S3).
+ * 1 done, 0 no such service, -EIO. */
+int cycle_rescore_one(Store *st, int64_t service_id, int64_t now);
+
 /* Judge heartbeat services (those without a probe) and apply status
  * changes through services_set_status. Returns number changed or -EIO. */
 int cycle_heartbeats(Store *st, int64_t now, const StatusRules *rules);

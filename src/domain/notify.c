@@ -17,6 +17,7 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,56 @@
 /* ---- small helpers ------------------------------------------------------ */
 
 static int nonempty(const char *s) { return s && *s; }
+
+/* ---- the Slack URL allow-list ---- */
+
+static pthread_mutex_t prefixes_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *slack_prefixes;            /* NULL = the default; guarded by prefixes_mu */
+
+void notify_set_slack_prefixes(const char *csv)
+{
+    char *copy = csv ? xstrdup(csv) : NULL;
+    pthread_mutex_lock(&prefixes_mu);
+    char *old = slack_prefixes;
+    slack_prefixes = copy;
+    pthread_mutex_unlock(&prefixes_mu);
+    free(old);
+}
+
+const char *notify_slack_prefixes(char *buf, size_t size)
+{
+    pthread_mutex_lock(&prefixes_mu);
+    strlcpy_(buf, slack_prefixes ? slack_prefixes : NOTIFY_SLACK_PREFIXES_DEFAULT, size);
+    pthread_mutex_unlock(&prefixes_mu);
+    return buf;
+}
+
+int notify_url_prefixed(const char *csv, const char *url)
+{
+    if (!csv || !url)
+        return 0;
+    for (const char *p = csv; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *b = p, *e = p + len;
+        while (b < e && *b == ' ')
+            b++;
+        while (e > b && e[-1] == ' ')
+            e--;
+        if (e > b && strncmp(url, b, (size_t)(e - b)) == 0)
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+int notify_slack_url_allowed(const char *url)
+{
+    pthread_mutex_lock(&prefixes_mu);
+    int ok = notify_url_prefixed(slack_prefixes ? slack_prefixes : NOTIFY_SLACK_PREFIXES_DEFAULT,
+                                 url);
+    pthread_mutex_unlock(&prefixes_mu);
+    return ok;
+}
 
 static void iso_z(int64_t t, char *buf, size_t size)
 {

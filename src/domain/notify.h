@@ -61,6 +61,26 @@ typedef struct NotifyConfig {
     const char *hostname;              /* Message-ID domain; NULL = "localhost" */
 } NotifyConfig;
 
+/* ---- where a user-supplied URL may point (issue 9 item 0, S1) -----------
+ *
+ * Slack integrations are the one place a user (an Engineer) gives the
+ * server a URL. It is contacted only when it starts with one of the
+ * operator's prefixes (notify.slack_webhook_prefixes, comma-separated):
+ * checked when the integration is created and again before each delivery.
+ * The list is process-wide: config sets it on the main thread when it
+ * loads (before threads start); any thread may read it. */
+#define NOTIFY_SLACK_PREFIXES_DEFAULT "https://hooks.slack.com/"
+
+/* Replace the allow-list (copied; NULL = the default, "" = no URL). */
+void notify_set_slack_prefixes(const char *csv);
+/* The allow-list as set, into buf (truncated); returns buf. */
+const char *notify_slack_prefixes(char *buf, size_t size);
+/* 1 when url starts with one of the allow-list's prefixes, else 0. */
+int notify_slack_url_allowed(const char *url);
+/* Pure: 1 when url starts with one of the comma-separated prefixes of csv
+ * (spaces around an entry ignored, empty entries skipped), else 0. */
+int notify_url_prefixed(const char *csv, const char *url);
+
 /* Retry policy (ALERT_WEBHOOK_RETRIES, ALERT_WEBHOOK_BACKOFF, max age). */
 typedef struct NotifyPolicy {
     int     retries;      /* fast retries with exponential backoff */

@@ -1,6 +1,7 @@
 /* services — see services.h. */
 #include "domain/services.h"
 #include "domain/alerts.h"
+#include "domain/cycle.h"
 #include "store/audit_repo.h"
 #include "store/downtime_repo.h"
 #include "store/probe_repo.h"
@@ -74,6 +75,9 @@ static int create_locked(Store *st, const ServiceInput *in, const char *name, co
         goto io_rb;
     if (audit_repo_add(st, "Service Created", "Service", id, user_id, name, now) < 0)
         goto io_rb;
+    /* S3: scored now, as the next tick would, not up to a tick later */
+    if (cycle_rescore_one(st, id, now) < 0)
+        goto io_rb;
     if (store_commit(st) < 0)
         goto io;
     if (out_id)
@@ -122,7 +126,8 @@ int services_canon_impact(const char *in, const char **out, char *err, size_t er
 
 int services_check_text(const char *name, const char *description, char *err, size_t errsz)
 {
-    if (util_text_check("name", name, SERVICE_NAME_MAX, UTIL_TEXT_LINE | UTIL_TEXT_NONBLANK,
+    if (util_text_check("name", name, SERVICE_NAME_MAX,
+                        UTIL_TEXT_LINE | UTIL_TEXT_NONBLANK | UTIL_TEXT_VISIBLE,
                         err, errsz) < 0 ||
         util_text_check("description", description, SERVICE_DESCRIPTION_MAX, 0, err, errsz) < 0)
         return -EINVAL;

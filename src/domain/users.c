@@ -98,12 +98,17 @@ static int signup_trimmed(Store *st, const char *raw, const char *username, cons
         snprintf(err, errsz, "Username is required");
         return -EINVAL;
     }
-    if (util_text_check("username", raw, 0, UTIL_TEXT_LINE | UTIL_TEXT_NONBLANK, err,
+    if (util_text_check("username", raw, 0,
+                        UTIL_TEXT_LINE | UTIL_TEXT_NONBLANK | UTIL_TEXT_VISIBLE, err,
                         errsz) < 0 ||
         util_text_check("username", username, USERS_USERNAME_MAX, 0, err, errsz) < 0)
         return -EINVAL;
     if (!password || !*password) {
         snprintf(err, errsz, "Password is required");
+        return -EINVAL;
+    }
+    if (!password[strspn(password, " \t\r\n\v\f")]) {    /* S4: only spaces */
+        snprintf(err, errsz, "Password must not be blank");
         return -EINVAL;
     }
     if (strlen(password) < USERS_PASSWORD_MIN) {
@@ -127,20 +132,17 @@ static int signup_trimmed(Store *st, const char *raw, const char *username, cons
     if (n < 0)
         goto io_rb;
     /* D9: one account per name, compared case-insensitively and without
-     * surrounding spaces; the seed's own duplicate stays its 400. */
+     * surrounding spaces. Seed 000 documents 400 for a taken username; a
+     * look-alike gets the same 400 and message (S5), so the answer does
+     * not depend on how the name was spelled. */
     UserRow other;
     int taken = user_repo_by_name_ci(st, raw, username, &other);
     if (taken < 0)
         goto io_rb;
     if (taken) {
         store_rollback(st);
-        if (strcmp(other.username, raw) == 0) {
-            snprintf(err, errsz, "User already exists");
-            return -EEXIST;
-        }
-        snprintf(err, errsz, "Username is taken by an existing account that differs only in "
-                             "case or surrounding spaces");
-        return -ENOTUNIQ;
+        snprintf(err, errsz, "User already exists");
+        return -EEXIST;
     }
     const char *granted;
     int caller_admin = policy->caller && strcmp(policy->caller->role, ROLE_NAME_ADMIN) == 0;

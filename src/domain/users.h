@@ -55,13 +55,15 @@ typedef struct SignupPolicy {
  * "User Signup" (entity "User", entity_id the new id, user_id the caller
  * or the new user). Returns 0 and *out_id / *out_role, or:
  *  -EINVAL "Username is required" | "Password is required" | "Password must
- *          be at least 6 characters long" | "Invalid role: ..." (400),
- *  -EINVAL also for a username that is blank, not one line of valid UTF-8
- *          or longer than USERS_USERNAME_MAX characters (surrounding
- *          spaces are dropped before it is stored),
- *  -EEXIST "User already exists" (400, the seed's answer for the same name),
- *  -ENOTUNIQ a look-alike of an existing name: equal ignoring ASCII case
- *          and surrounding spaces (409, D9),
+ *          be at least 6 characters long" | "Password must not be blank" |
+ *          "Invalid role: ..." (400),
+ *  -EINVAL also for a username that is blank, not one line of valid UTF-8,
+ *          holds an invisible or bidi format character, or is longer than
+ *          USERS_USERNAME_MAX characters (surrounding spaces are dropped
+ *          before it is stored),
+ *  -EEXIST "User already exists" (400, seed 000's status) for the same name
+ *          or a look-alike: equal ignoring ASCII case and surrounding
+ *          spaces (D9, S5),
  *  -EPERM  role refused by the policy (403), -EIO. */
 int users_signup(Store *st, const char *username, const char *password, const char *role,
                  const SignupPolicy *policy, int64_t now, int64_t *out_id,

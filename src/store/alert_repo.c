@@ -141,9 +141,17 @@ int64_t alert_repo_count(Store *st, int64_t service_id, const char *type)
     return n;
 }
 
+uint64_t alert_repo_message_hash(const char *message)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)(message ? message : ""); *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
 int alert_repo_load_open(Store *st, OpenAlertKey **out)
 {
-    static const char sql[] = "SELECT service_id, type, severity FROM alert "
+    static const char sql[] = "SELECT service_id, type, severity, message FROM alert "
                               "WHERE resolved_at IS NULL ORDER BY service_id";
     sqlite3_stmt *s = store_stmt(st, sql);
     *out = NULL;
@@ -159,6 +167,8 @@ int alert_repo_load_open(Store *st, OpenAlertKey **out)
         rows[n].service_id = sqlite3_column_int64(s, 0);
         store_col_copy(s, 1, rows[n].type, sizeof rows[n].type);
         store_col_copy(s, 2, rows[n].severity, sizeof rows[n].severity);
+        rows[n].message_hash =
+            alert_repo_message_hash((const char *)sqlite3_column_text(s, 3));
         n++;
     }
     sqlite3_reset(s);

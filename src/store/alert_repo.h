@@ -32,13 +32,17 @@ int alert_repo_set_ack(Store *st, int64_t id, int ack, const char *by, int64_t n
 int alert_repo_list(Store *st, AlertRow *out, int max);
 int64_t alert_repo_count(Store *st, int64_t service_id, const char *type);
 
-/* Every unresolved alert as (service_id, type, severity): malloc'd array sorted
- * by service id (caller frees). count or -EIO. */
+/* Every unresolved alert as (service_id, type, severity, a hash of its
+ * message): malloc'd array sorted by service id (caller frees). count or
+ * -EIO. */
 typedef struct OpenAlertKey {
-    int64_t service_id;
-    char    type[24];
-    char    severity[12];
+    int64_t  service_id;
+    char     type[24];
+    char     severity[12];
+    uint64_t message_hash;     /* alert_repo_message_hash(message) */
 } OpenAlertKey;
+/* 64-bit FNV-1a of a message: does an open alert already say this? */
+uint64_t alert_repo_message_hash(const char *message);
 int alert_repo_load_open(Store *st, OpenAlertKey **out);
 
 /* Open (unacknowledged, unresolved) alerts counted per severity name:

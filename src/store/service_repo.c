@@ -140,22 +140,44 @@ static char *dup_col(sqlite3_stmt *s, int col)
     return store_col_strdup(s, col);
 }
 
+#define LOAD_COLUMNS                                                                         \
+    "SELECT s.id, s.name, b.id IS NOT NULL, b.criticality, b.impact, b.rto, b.rpo, "          \
+    "st.status, st.last_updated, st.last_heartbeat, rc.service_id IS NOT NULL, "             \
+    "rc.risk_score, rc.is_critical, rc.risk_level, rc.reason, p.service_id IS NOT NULL, "    \
+    "s.description "                                                                         \
+    "FROM service s LEFT JOIN bia b ON b.service_id = s.id "                                 \
+    "LEFT JOIN status st ON st.service_id = s.id "                                           \
+    "LEFT JOIN risk_current rc ON rc.service_id = s.id "                                     \
+    "LEFT JOIN probe p ON p.service_id = s.id "
+
+static int load(Store *st, const char *sql, const char *deps_sql, int64_t id, ServiceSet *out);
+
 int service_repo_load_all(Store *st, ServiceSet *out)
 {
-    static const char sql[] =
-        "SELECT s.id, s.name, b.id IS NOT NULL, b.criticality, b.impact, b.rto, b.rpo, "
-        "st.status, st.last_updated, st.last_heartbeat, rc.service_id IS NOT NULL, "
-        "rc.risk_score, rc.is_critical, rc.risk_level, rc.reason, p.service_id IS NOT NULL, s.description "
-        "FROM service s LEFT JOIN bia b ON b.service_id = s.id "
-        "LEFT JOIN status st ON st.service_id = s.id "
-        "LEFT JOIN risk_current rc ON rc.service_id = s.id "
-        "LEFT JOIN probe p ON p.service_id = s.id ORDER BY s.id";
-    static const char deps_sql[] =
-        "SELECT service_id, dependency_id FROM service_dependencies ORDER BY service_id";
+    return load(st, LOAD_COLUMNS "ORDER BY s.id",
+                "SELECT service_id, dependency_id FROM service_dependencies ORDER BY service_id",
+                0, out);
+}
+
+int service_repo_load_one(Store *st, int64_t id, ServiceSet *out)
+{
+    return load(st,
+                LOAD_COLUMNS "WHERE s.id = ?1 OR s.id IN (SELECT dependency_id FROM "
+                "service_dependencies WHERE service_id = ?1) ORDER BY s.id",
+                "SELECT service_id, dependency_id FROM service_dependencies WHERE service_id = ?1 "
+                "ORDER BY dependency_id",
+                id, out);
+}
+
+/* Rows of sql and edges of deps_sql, both bound to id when it is not 0. */
+static int load(Store *st, const char *sql, const char *deps_sql, int64_t id, ServiceSet *out)
+{
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
         return -EIO;
+    if (id)
+        sqlite3_bind_int64(s, 1, id);
     int cap = 0, rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (out->n == cap) {
@@ -191,6 +213,8 @@ int service_repo_load_all(Store *st, ServiceSet *out)
     s = store_stmt(st, deps_sql);
     if (!s)
         goto fail;
+    if (id)
+        sqlite3_bind_int64(s, 1, id);
     cap = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (out->ndeps == cap) {
@@ -275,4 +299,17 @@ int service_repo_set_description(Store *st, int64_t id, const char *description)
     store_bind_text(s, 1, description);
     sqlite3_bind_int64(s, 2, id);
     return step_done(st, s);
+}
+
+int service_repo_integration_count(Store *st, int64_t id)
+{
+    static const char sql[] = "SELECT count(*) FROM integration WHERE service_id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    int n = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -EIO;
+    sqlite3_reset(s);
+    return n;
 }

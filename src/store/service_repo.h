@@ -62,7 +62,13 @@ typedef struct ServiceSet {
 /* Load every service with its BIA, status, current risk and dependency
  * edges in a few queries. 0 or -EIO. */
 int  service_repo_load_all(Store *st, ServiceSet *out);
+/* The same for one service: its row, the rows of the services it depends
+ * on (for their status and name) and its own edges. 0 or -EIO; a missing
+ * id gives a set without it. */
+int  service_repo_load_one(Store *st, int64_t id, ServiceSet *out);
 void service_set_free(ServiceSet *set);
+/* How many integrations a service has (a risk input): count or -EIO. */
+int  service_repo_integration_count(Store *st, int64_t id);
 /* Index of id in set->rows or -1 (binary search). */
 int  service_set_find(const ServiceSet *set, int64_t id);
 

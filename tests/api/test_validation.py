@@ -9,10 +9,12 @@ Prints TAP; run: RESOPS_BIN=build/resops tests/api/test_validation.py
 import datetime
 import json
 import os
+import shutil
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, Tap  # noqa: E402
+from harness import SRC, Server, Tap  # noqa: E402
 
 t = Tap()
 
@@ -281,13 +283,18 @@ def b15(srv, tok, ops):
 def d9(srv):
     r = srv.signup('demo', 'password123')
     t.eq(r.status, 201, 'D9 setup: demo')
-    for name, label in (('admin ', 'trailing_space'), ('Demo', 'other_case'), (' DEMO ', 'both')):
+    # S5: seed 000 documents 400 for a taken username; a look-alike gets the
+    # same 400 and message as the exact name, so spelling changes nothing
+    for name, label in (('admin ', 'trailing_space'), ('Demo', 'other_case'), (' DEMO ', 'both'),
+                        ('demo', 'exact')):
         r = srv.signup(name, 'password123')
-        t.ok(r.status == 409 and r.error, 'D9_lookalike_username_%s_is_409' % label, r)
+        t.ok(r.status == 400 and r.error == 'User already exists',
+             'S5_D9_taken_username_%s_is_400_user_already_exists' % label, r)
     r = srv.post('/register', {'username': 'ADMIN', 'password': 'password123'})
-    t.eq(r.status, 409, 'D9_lookalike_username_at_seed004_register_is_409')
-    r = srv.signup('demo', 'password123')
-    t.ok(r.status == 400 and r.error == 'User already exists', 'D9_exact_duplicate_keeps_the_seed_400', r)
+    t.ok(r.status == 400 and r.error == 'User already exists',
+         'S5_D9_lookalike_username_at_seed004_register_is_400', r)
+    t.eq(srv.db_query("SELECT count(*) FROM user WHERE lower(trim(username)) IN ('demo', 'admin')"),
+         [(2,)], 'D9_no_lookalike_account_is_created')
     t.ok(srv.login(' Admin ', 'adminpass'), 'D9_login_ignores_case_and_surrounding_spaces')
     r = srv.signup('  spaced  ', 'password123')
     t.eq(r.status, 201, 'D9 setup: spaced')
@@ -299,6 +306,182 @@ def d9(srv):
     srv.signup('victim', 'password123')
     r = srv.post('/api/auth/login', {'username': 'victim', 'password': 'password123'})
     t.eq(r.status, 429, 'D9_login_throttle_counts_lookalike_spellings_together')
+
+
+def wait_for(cond, timeout=20.0):
+    """Poll cond() until it is true or the deadline passes (a condition,
+    not a fixed sleep)."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(0.02)
+
+
+def start_receiver(dirpath):
+    """The notifier tests' HTTP receiver on a loopback port: (process, port, log)."""
+    import subprocess
+    log = os.path.join(dirpath, 'slack-receiver.log')
+    p = subprocess.Popen([sys.executable, os.path.join(SRC, 'tests/integration/notify_receiver.py'),
+                          log, '--port', '0'], stdout=subprocess.PIPE, text=True)
+    port = int(p.stdout.readline().split()[1])
+    return p, port, log
+
+
+def received(log):
+    try:
+        with open(log) as f:
+            return [json.loads(line) for line in f if line.strip()]
+    except FileNotFoundError:
+        return []
+
+
+def s1(srv, owner, eng, receiver):
+    """S1: no user makes the server POST to a URL of their choosing."""
+    _, port, log = receiver
+    sid = create(srv, owner, name='S1 svc').json['service_id']
+    hook = 'http://127.0.0.1:%d/ok' % port
+    for ty in ('Slack', 'slack', 'SLACK'):
+        r = srv.post('/api/services/integrations',
+                     {'service_id': sid, 'type': ty, 'config': {'webhook_url': hook, 'channel': 'x'}}, eng)
+        t.ok(r.status == 400 and 'config.webhook_url' in (r.error or '')
+             and 'https://hooks.slack.com/' in r.error,
+             'S1_slack_webhook_url_off_the_allow_list_is_400_naming_field_and_prefixes_%s' % ty, r)
+    for bad_url, label in (('https://hooks.slack.com.evil.example/x', 'lookalike_host'),
+                           ('http://hooks.slack.com/services/x', 'plain_http'),
+                           ('http://169.254.169.254/latest/meta-data/', 'metadata_address')):
+        r = srv.post('/api/services/integrations',
+                     {'service_id': sid, 'type': 'Slack', 'config': {'webhook_url': bad_url}}, eng)
+        bad(r, 400, 'config.webhook_url', 'S1_slack_webhook_url_%s_is_400' % label)
+    t.eq(srv.db_query('SELECT count(*) FROM integration WHERE service_id = ?', (sid,)), [(0,)],
+         'S1_refused_integration_is_not_stored')
+    t.eq(srv.db_query("SELECT count(*) FROM outbox WHERE channel = 'slack'"), [(0,)],
+         'S1_refused_integration_queues_no_notice')
+    r = srv.post('/api/services/integrations',
+                 {'service_id': sid, 'type': 'Jira', 'config': {'webhook_url': hook}}, eng)
+    t.eq(r.status, 201, 'S1 setup: a non-Slack integration is stored (never contacted)')
+
+    # A Slack URL stored before the operator narrowed the list: delivery
+    # checks again, the row is dead with a reason, nothing is contacted.
+    srv.db_exec("INSERT INTO integration (service_id, type, config, created_by) "
+                "VALUES (?, 'Slack', ?, 'before')", (sid, json.dumps({'webhook_url': hook})))
+    t.eq(srv.post('/api/services/%d/status' % sid, {'status': 'Up'}, owner).status, 200, 'S1 setup: Up')
+    t.eq(srv.post('/api/services/%d/status' % sid, {'status': 'Down'}, owner).status, 200,
+         'S1 setup: Down raises an alert')
+    dead = wait_for(lambda: srv.db_query(
+        "SELECT last_error FROM outbox WHERE channel = 'slack' AND target = ? "
+        "AND dead_at IS NOT NULL", (hook,)))
+    t.ok(dead and 'notify.slack_webhook_prefixes' in dead[0][0] and 'not contacted' in dead[0][0],
+         'S1_stored_slack_url_off_the_list_is_dead_at_delivery_with_a_reason', dead)
+    t.eq(srv.db_query("SELECT count(*) FROM outbox WHERE channel = 'slack' "
+                      "AND delivered_at IS NOT NULL"), [(0,)],
+         'S1_stored_slack_url_off_the_list_is_never_delivered')
+    t.eq(received(log), [], 'S1_receiver_off_the_list_gets_no_request')
+
+
+def s1_allowed(receiver):
+    """S1: with the operator's prefix for the receiver, the same body is
+    accepted and the seed's notice arrives (only loopback traffic)."""
+    _, port, log = receiver
+    srv = Server(env={'RESOPS_SLACK_WEBHOOK_PREFIXES':
+                      'https://hooks.slack.com/, http://127.0.0.1:%d/' % port}).start()
+    try:
+        srv.signup('admin', 'adminpass')
+        tok = srv.login('admin', 'adminpass')
+        sid = create(srv, tok, name='S1 allowed').json['service_id']
+        hook = 'http://127.0.0.1:%d/ok' % port
+        r = srv.post('/api/services/integrations',
+                     {'service_id': sid, 'type': 'Slack', 'config': {'webhook_url': hook, 'channel': 'ops'}},
+                     tok)
+        t.eq(r.status, 201, 'S1_slack_webhook_url_on_the_allow_list_is_201')
+        got = wait_for(lambda: [x for x in received(log) if 'New Slack integration added' in x.get('body', '')])
+        t.ok(got, 'S1_slack_url_on_the_list_gets_the_seed_notice', received(log))
+    finally:
+        t.eq(srv.stop(), 0, 'S1 allowed server exits cleanly')
+        srv.cleanup()
+
+
+def s2(srv, tok, ops):
+    sid = create(srv, tok, name='S2 svc').json['service_id']
+    srv.db_exec("INSERT INTO alert (service_id, type, message, severity, created_at) "
+                "VALUES (?, 'StatusChange', 'S2 test', 'Warning', '2026-01-01T00:00:00')", (sid,))
+    aid = srv.db_query('SELECT max(id) FROM alert')[0][0]
+    t.eq(srv.put('/api/alerts', {'id': aid, 'acknowledged': True}, ops).status, 200, 'S2 setup: ack')
+    r = srv.put('/api/alerts', {'id': aid, 'acknowledged': False}, ops)
+    t.eq(r.status, 200, 'S2 setup: unacknowledge')
+    rows = srv.db_query('SELECT action, alert_id, entity_id FROM audit_log WHERE alert_id = ? '
+                        'ORDER BY id', (aid,))
+    t.eq(rows, [('Alert Acknowledged', aid, sid), ('Alert Unacknowledged', aid, sid)],
+         'S2_unacknowledge_is_audited_as_alert_unacknowledged_with_the_alert_id')
+
+
+def s3(srv, tok):
+    r = create(srv, tok, name='S3 svc', criticality='High', impact='Severe', rto=30, rpo=5)
+    t.eq(r.status, 201, 'S3 setup: create')
+    sid = r.json['service_id']
+    r = srv.get('/api/risk/%d' % sid, tok)
+    t.ok(r.status == 200 and (r.json['risk_score'], r.json['risk_level'], r.json['is_critical'],
+                              r.json['source']) == (40, 'Low', True, 'automated'),
+         'S3_new_service_has_its_risk_score_at_once', r)
+    h = srv.get('/api/services/%d/health' % sid, tok).json
+    t.eq((r.json.get('risk_score'), r.json.get('is_critical')), (h['risk_score'], h['is_critical']),
+         'S3_stored_risk_equals_what_health_computes')
+    r = srv.put('/api/services/%d/bia' % sid, {'criticality': 'Low', 'impact': 'Low', 'rto': 120,
+                                                'rpo': 120}, tok)
+    t.eq(r.status, 200, 'S3 setup: BIA put')
+    r = srv.get('/api/risk/%d' % sid, tok)
+    t.ok(r.status == 200 and (r.json['risk_score'], r.json['is_critical']) == (0, False),
+         'S3_bia_change_rescores_at_once', r)
+    r = srv.put('/api/services', {'id': sid, 'rto': 10}, tok)
+    r = srv.get('/api/risk/%d' % sid, tok)
+    t.ok(r.status == 200 and (r.json['risk_score'], r.json['is_critical']) == (10, True),
+         'S3_service_update_rescores_at_once', r)
+    n = srv.db_query('SELECT count(*) FROM risk WHERE service_id = ?', (sid,))[0][0]
+    srv.put('/api/services/%d/bia' % sid, {'rto': 10}, tok)
+    t.eq(srv.db_query('SELECT count(*) FROM risk WHERE service_id = ?', (sid,))[0][0], n,
+         'S3_unchanged_score_appends_no_history_row_as_the_engine')
+    t.eq(srv.db_query('SELECT risk_score FROM risk_current WHERE service_id = ?', (sid,)), [(10,)],
+         'S3_risk_current_is_written_in_the_same_change')
+
+
+def s4(srv, tok, eng, ops):
+    r = raw_json(srv, 'POST', '/api/services', '{"name":"S4 a","name":"S4 b"}', tok)
+    t.ok(r.status == 400 and r.error == "Duplicate field 'name'", 'S4_duplicate_top_level_key_is_400', r)
+    sid = create(srv, tok, name='S4 svc').json['service_id']
+    r = raw_json(srv, 'POST', '/api/services/integrations',
+                 '{"service_id":%d,"type":"Slack","config":{"webhook_url":"https://hooks.slack.com/a",'
+                 '"webhook_url":"http://127.0.0.1:5999/x"}}' % sid, eng)
+    t.ok(r.status == 400 and r.error == "Duplicate field 'config.webhook_url'",
+         'S4_duplicate_nested_key_is_400_with_its_path', r)
+    r = raw_json(srv, 'PUT', '/api/alerts', '{"id":1,"acknowledged":true,"acknowledged":false}', ops)
+    t.ok(r.status == 400 and r.error == "Duplicate field 'acknowledged'",
+         'S4_duplicate_boolean_key_is_400', r)
+    t.ok(not any(n.startswith('S4 a') or n.startswith('S4 b') for n in names_of(srv, tok)),
+         'S4_duplicate_key_body_stores_nothing')
+    r = create(srv, tok, name='S4 ok', description='"name":"x","name":"y" is only text')
+    t.eq(r.status, 201, 'S4_key_like_text_inside_a_string_is_fine')
+    for ch, label in (('\u200b', 'zero_width_space'), ('\u200d', 'zero_width_joiner'),
+                      ('\u202e', 'rtl_override'), ('\u2066', 'isolate'), ('\u200f', 'rtl_mark'),
+                      ('\u2060', 'word_joiner'), ('\ufeff', 'bom')):
+        r = create(srv, tok, name='ad' + ch + 'min')
+        bad(r, 400, "Field 'name'", 'S4_service_name_with_%s_is_400' % label)
+    r = srv.signup('ad\u200bmin', 'password123')
+    bad(r, 400, "Field 'username'", 'S4_username_with_zero_width_space_is_400')
+    r = srv.signup('\u202enimda', 'password123')
+    bad(r, 400, "Field 'username'", 'S4_username_with_bidi_override_is_400')
+    r = srv.signup('blankpw', '        ')
+    t.ok(r.status == 400 and r.error == 'Password must not be blank', 'S4_password_of_only_spaces_is_400', r)
+    for raw, label in ('1e12', '1e12'), ('-5', 'negative'), ('1e300', '1e300'):
+        r = raw_json(srv, 'POST', '/api/services', '{"name":"S4 rto %s","rto":%s}' % (label, raw), tok)
+        t.ok(r.status == 400 and r.error == "Field 'rto' must be an integer between 0 and 2147483647 "
+             "(minutes)", 'S4_rto_%s_says_the_range' % label, r)
+    r = raw_json(srv, 'POST', '/api/services', '{"name":"S4 rpo","rpo":2147483648}', tok)
+    t.ok(r.status == 400 and "Field 'rpo' must be an integer between 0 and 2147483647" in (r.error or ''),
+         'S4_rpo_just_over_int_max_says_the_range', r)
+    r = raw_json(srv, 'POST', '/api/services', '{"name":"S4 rto frac","rto":1.5}', tok)
+    t.ok(r.status == 400 and r.error == "Field 'rto' must be an integer", 'S4_fractional_rto_is_a_type_error', r)
 
 
 def b14_upgrade():
@@ -357,6 +540,8 @@ def b14_upgrade():
 
 
 def main():
+    rdir = tempfile.mkdtemp(prefix='resops-s1-')
+    receiver = start_receiver(rdir)
     srv = Server(args=['--open-signup']).start()
     try:
         t.eq(srv.signup('admin', 'adminpass').status, 201, 'setup: admin')
@@ -378,10 +563,20 @@ def main():
         b14(srv, tok)
         b15(srv, tok, ops)
         d9(srv)
+        s1(srv, tok, eng, receiver)
+        s2(srv, tok, ops)
+        s3(srv, tok)
+        s4(srv, tok, eng, ops)
     finally:
         rc = srv.stop()
         t.eq(rc, 0, 'server exits cleanly')
         srv.cleanup()
+    try:
+        s1_allowed(receiver)
+    finally:
+        receiver[0].terminate()
+        receiver[0].wait()
+        shutil.rmtree(rdir, ignore_errors=True)
     b14_upgrade()
     t.done()
 

@@ -20,7 +20,7 @@ rows() {
 # names DB ORDER: the same 11 columns from the database in that order
 names() {
     q "$1" "SELECT substr(s.name, 1, 11) FROM service s LEFT JOIN status st ON st.service_id = s.id
-            LEFT JOIN risk r ON r.service_id = s.id ORDER BY $2" | sed 's/ *$//'
+            LEFT JOIN risk_current r ON r.service_id = s.id ORDER BY $2" | sed 's/ *$//'
 }
 same_rows() {   # same_rows SESSION DB ORDER
     local got want

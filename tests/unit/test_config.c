@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "domain/notify.h"
 #include "util.h"
 
 #ifndef SOURCE_ROOT
@@ -85,6 +86,8 @@ static const Row rows[] = {
     {"notify.pagerduty_url", "PAGERDUTY_URL", STR, "https://events.pagerduty.com/v2/enqueue",
      "http://127.0.0.1:9/enqueue"},
     {"notify.max_age_s", "RESOPS_NOTIFY_MAX_AGE_S", INT, "86400", "60"},
+    {"notify.slack_webhook_prefixes", "RESOPS_SLACK_WEBHOOK_PREFIXES", STR,
+     "https://hooks.slack.com/", "http://127.0.0.1:9/,https://hooks.slack.com/services/T1/"},
     {"resolve.default_confidence_threshold", "RESOPS_CONFIDENCE_THRESHOLD", DBL, "0.90", "0.5"},
     {"resolve.max_concurrent_resolutions", "RESOPS_MAX_CONCURRENT", INT, "10", "1"},
     {"resolve.retry_backoff_ms", "RESOPS_RETRY_BACKOFF_MS", INT, "1000", "0"},
@@ -475,6 +478,18 @@ static void test_validation(void **state)
         {"api.listen", "::1:80", "api.listen: expected HOST:PORT with port 0..65535: '::1:80'"},
         {"api.listen", "[]:80", "api.listen: expected HOST:PORT with port 0..65535: '[]:80'"},
         {"api.listen", "a b:80", "api.listen: expected HOST:PORT with port 0..65535: 'a b:80'"},
+        {"notify.slack_webhook_prefixes", "", NULL},
+        {"notify.slack_webhook_prefixes", "https://hooks.slack.com/services/, http://127.0.0.1:9/",
+         NULL},
+        {"notify.slack_webhook_prefixes", "https://hooks.slack.com",
+         "notify.slack_webhook_prefixes: expected comma-separated URL prefixes, each "
+         "http(s)://HOST/ or longer: 'https://hooks.slack.com'"},
+        {"notify.slack_webhook_prefixes", "hooks.slack.com/",
+         "notify.slack_webhook_prefixes: expected comma-separated URL prefixes, each "
+         "http(s)://HOST/ or longer: 'hooks.slack.com/'"},
+        {"notify.slack_webhook_prefixes", "https:///x",
+         "notify.slack_webhook_prefixes: expected comma-separated URL prefixes, each "
+         "http(s)://HOST/ or longer: 'https:///x'"},
         {"no.such", "1", "unknown setting 'no.such'"},
         {"check_interval", "1", "unknown setting 'check_interval'"},
     };
@@ -539,6 +554,27 @@ static void test_set_overrides_env(void **state)
     assert_int_equal(config_set(c, "engine.check_interval", "15", err, sizeof err), 0);
     assert_int_equal(config_int(c, "engine.check_interval"), 15);
     config_free(c);
+}
+
+/* S1: the Slack allow-list a load sets is the one the catalog and the
+ * notifier check (notify_slack_url_allowed), default included. */
+static void test_S1_slack_prefixes_reach_the_url_check(void **state)
+{
+    (void)state;
+    char err[256];
+    notify_set_slack_prefixes(NULL);
+    assert_true(notify_slack_url_allowed("https://hooks.slack.com/services/T/B/x"));
+    assert_false(notify_slack_url_allowed("http://127.0.0.1:5999/x"));
+    Config *c = config_new();
+    setenv("RESOPS_SLACK_WEBHOOK_PREFIXES", "http://127.0.0.1:5999/", 1);
+    assert_int_equal(config_load_env(c, err, sizeof err), 0);
+    unsetenv("RESOPS_SLACK_WEBHOOK_PREFIXES");
+    assert_true(notify_slack_url_allowed("http://127.0.0.1:5999/x"));
+    assert_false(notify_slack_url_allowed("https://hooks.slack.com/services/T/B/x"));
+    assert_int_equal(config_set(c, "notify.slack_webhook_prefixes", "", err, sizeof err), 0);
+    assert_false(notify_slack_url_allowed("http://127.0.0.1:5999/x"));
+    config_free(c);
+    notify_set_slack_prefixes(NULL);
 }
 
 static void test_env_errors(void **state)
@@ -732,6 +768,7 @@ int main(void)
         cmocka_unit_test(test_choice_canonical),
         cmocka_unit_test(test_env_overrides_file),
         cmocka_unit_test(test_set_overrides_env),
+        cmocka_unit_test(test_S1_slack_prefixes_reach_the_url_check),
         cmocka_unit_test(test_env_errors),
         cmocka_unit_test(test_env_empty_is_ignored),
         cmocka_unit_test(test_example_round_trip),

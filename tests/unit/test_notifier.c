@@ -178,6 +178,7 @@ static int teardown(void **state)
 {
     World *w = *state;
     notifier_stop(w->nt);
+    notify_set_slack_prefixes(NULL);
     peer_stop(&w->http);
     peer_stop(&w->smtp);
     store_close(w->st);
@@ -357,6 +358,32 @@ static void test_signature_rfc4231(void **state)
     notify_signature("Jefe", data, strlen(data), sig, sizeof sig); /* RFC 4231 case 2 */
     assert_string_equal(sig, "sha256=5bdcc146bf60754e6a042426089575c7"
                              "5a003f089d2739839dec58b964ec3843");
+}
+
+/* S1: which URLs an allow-list of prefixes admits. */
+static void test_S1_url_prefix_table(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *csv, *url;
+        int         ok;
+    } cases[] = {
+        {"https://hooks.slack.com/", "https://hooks.slack.com/services/T/B/x", 1},
+        {"https://hooks.slack.com/", "https://hooks.slack.com.evil.example/x", 0},
+        {"https://hooks.slack.com/", "http://hooks.slack.com/services/x", 0},
+        {"https://hooks.slack.com/", "http://127.0.0.1:5999/x", 0},
+        {"https://hooks.slack.com/", "HTTPS://HOOKS.SLACK.COM/x", 0},
+        {"https://a.example/, http://127.0.0.1:9/", "http://127.0.0.1:9/hook", 1},
+        {"https://a.example/, http://127.0.0.1:9/", "http://127.0.0.1:99/hook", 0},
+        {" , https://a.example/ ,", "https://a.example/x", 1},
+        {"", "https://hooks.slack.com/services/x", 0},
+        {",,", "https://hooks.slack.com/services/x", 0},
+        {NULL, "https://hooks.slack.com/services/x", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (notify_url_prefixed(cases[i].csv, cases[i].url) != cases[i].ok)
+            fail_msg("notify_url_prefixed(\"%s\", \"%s\") != %d", cases[i].csv ? cases[i].csv : "NULL",
+                     cases[i].url, cases[i].ok);
 }
 
 static void test_payload_shapes(void **state)
@@ -678,6 +705,9 @@ static void test_slow_receiver_does_not_block(void **state)
     char *fast = url(&w->http, "/ok");
     char *cfg = xasprintf("{\"webhook_url\": \"%s\"}", fast);
     assert_true(integration_repo_insert(w->st, w->svc, "Slack", cfg, "t", util_now()) > 0);
+    char *allowed = url(&w->http, "/");     /* the operator's list: this receiver (S1) */
+    notify_set_slack_prefixes(allowed);
+    free(allowed);
     NotifierOpts o = base_opts(w);
     o.cfg.webhook_url = slow;
     start(w, &o);
@@ -691,6 +721,45 @@ static void test_slow_receiver_does_not_block(void **state)
     free(cfg);
     free(fast);
     free(slow);
+}
+
+/* S1: a Slack URL that is not (or no longer) on the operator's list is
+ * never contacted, though it is stored (added before the list changed):
+ * its row is dead at once with a reason that names the setting, and the
+ * receiver sees no request. A URL on the list is delivered as before. */
+static void test_S1_slack_url_off_the_list_is_not_contacted(void **state)
+{
+    World *w = *state;
+    peer_start(&w->http, w->dir, "notify_receiver.py", "http", 0, NULL);
+    char *hook = url(&w->http, "/ok");
+    char *cfg = xasprintf("{\"webhook_url\": \"%s\"}", hook);
+    assert_true(integration_repo_insert(w->st, w->svc, "Slack", cfg, "t", util_now()) > 0);
+    notify_set_slack_prefixes(NULL);        /* the default: https://hooks.slack.com/ only */
+    NotifierOpts o = base_opts(w);
+    start(w, &o);
+    raise_down(w, w->svc);
+    assert_true(wait_q(w, 1, 10000, DEAD("slack")));
+    char *err = q_text(w, "SELECT last_error FROM outbox WHERE channel = 'slack' "
+                          "AND dead_at IS NOT NULL ORDER BY id LIMIT 1");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "notify.slack_webhook_prefixes"));
+    assert_non_null(strstr(err, "not contacted"));
+    assert_int_equal(q_int(w, DELIVERED("slack")), 0);
+    assert_int_equal(peer_count(&w->http), 0);
+    free(err);
+
+    /* The operator adds the receiver to the list: the next alert goes out. */
+    char *allowed = url(&w->http, "/");
+    notify_set_slack_prefixes(allowed);
+    free(allowed);
+    int64_t other = service_repo_insert(w->st, "ledger", "books", "test");
+    assert_true(other > 0);
+    assert_true(integration_repo_insert(w->st, other, "Slack", cfg, "t", util_now()) > 0);
+    raise_down(w, other);
+    assert_true(wait_q(w, 1, 10000, DELIVERED("slack")));
+    assert_true(wait_peer(&w->http, 1, 5000));
+    free(cfg);
+    free(hook);
 }
 
 /* PagerDuty: trigger then resolve with the same dedup_key; the resolve
@@ -831,6 +900,7 @@ int main(void)
         cmocka_unit_test(test_pagerduty_action_table),
         cmocka_unit_test(test_signature_rfc4231),
         cmocka_unit_test(test_payload_shapes),
+        cmocka_unit_test(test_S1_url_prefix_table),
         cmocka_unit_test_setup_teardown(test_fanout_rows_per_channel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_channel_configured, setup, teardown),
         cmocka_unit_test_setup_teardown(test_webhook_signed_delivery, setup, teardown),
@@ -839,6 +909,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_400_is_not_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_old_is_dead, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_receiver_does_not_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_S1_slack_url_off_the_list_is_not_contacted, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_pagerduty_trigger_then_resolve_in_order, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_viewer_sends_nothing, setup, teardown),

@@ -10,9 +10,11 @@
  * read from the clock; checks read back on a second connection.
  */
 #include "domain/catalog.h"
+#include "domain/cycle.h"
 #include "domain/services.h"
 #include "domain/users.h"
 #include "store/db.h"
+#include "store/integration_repo.h"
 #include "store/migrations.h"
 #include "util.h"
 
@@ -223,6 +225,39 @@ static void test_B9_B10_text_check(void **state)
     free(t);
 }
 
+/* S4: invisible and bidi format characters make two names look alike or
+ * read reversed: refused in names (UTIL_TEXT_VISIBLE), kept in multi-line
+ * text such as a description (a ZWJ joins emoji there). */
+static void test_S4_invisible_characters_in_names(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "ad\xe2\x80\x8bmin",   /* U+200B zero-width space */
+        "ad\xe2\x80\x8cmin",   /* U+200C zero-width non-joiner */
+        "ad\xe2\x80\x8dmin",   /* U+200D zero-width joiner */
+        "ad\xe2\x80\x8emin",   /* U+200E left-to-right mark */
+        "ad\xe2\x80\x8fmin",   /* U+200F right-to-left mark */
+        "ad\xe2\x80\xaamin",   /* U+202A LRE */
+        "\xe2\x80\xae" "evil",    /* U+202E right-to-left override */
+        "ad\xe2\x81\xa0min",   /* U+2060 word joiner */
+        "ad\xe2\x81\xa6min",   /* U+2066 LRI */
+        "ad\xe2\x81\xa9min",   /* U+2069 PDI */
+        "\xef\xbb\xbf" "admin",   /* U+FEFF byte order mark */
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        if (util_text_check("name", bad[i], 0, UTIL_TEXT_LINE | UTIL_TEXT_VISIBLE, err,
+                            sizeof err) != -EINVAL)
+            fail_msg("case %zu was accepted", i);
+        assert_contains(err, "Field 'name' must not contain invisible or bidi format characters");
+    }
+    assert_int_equal(util_text_check("description", bad[2], 0, 0, err, sizeof err), 0);
+    /* neighbours that are fine: en dash U+2013, ellipsis U+2026, NBSP */
+    assert_int_equal(util_text_check("name", "a\xe2\x80\x93" "b\xe2\x80\xa6\xc2\xa0" "c", 0,
+                                     UTIL_TEXT_LINE | UTIL_TEXT_VISIBLE, err, sizeof err), 0);
+}
+
 static void test_B9_json_nul_scan(void **state)
 {
     (void)state;
@@ -354,21 +389,86 @@ static void test_D9_lookalike_usernames(void **state)
     SignupPolicy pol = {.limits = PW_MIN};
     assert_int_equal(users_signup(fx->st, "demo", "password123", NULL, &pol, T0, &id, role,
                                   sizeof role, err, sizeof err), 0);
-    assert_int_equal(users_signup(fx->st, "Demo", "password123", NULL, &pol, T0, &id, role,
-                                  sizeof role, err, sizeof err), -ENOTUNIQ);
-    assert_int_equal(users_signup(fx->st, "demo ", "password123", NULL, &pol, T0, &id, role,
-                                  sizeof role, err, sizeof err), -ENOTUNIQ);
-    assert_int_equal(users_signup(fx->st, "demo", "password123", NULL, &pol, T0, &id, role,
-                                  sizeof role, err, sizeof err), -EEXIST);
-    assert_string_equal(err, "User already exists");
+    /* S5: a look-alike gets the same answer as the exact name (seed 000's
+     * 400 "User already exists"), whatever the spelling. */
+    static const char *const taken[] = {"Demo", "demo ", " DEMO ", "demo"};
+    for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
+        err[0] = '\0';
+        assert_int_equal(users_signup(fx->st, taken[i], "password123", NULL, &pol, T0, &id, role,
+                                      sizeof role, err, sizeof err), -EEXIST);
+        assert_string_equal(err, "User already exists");
+    }
     assert_int_equal(users_signup(fx->st, "   ", "password123", NULL, &pol, T0, &id, role,
                                   sizeof role, err, sizeof err), -EINVAL);
+    /* S4: a password of only spaces, and a username with a bidi control */
+    assert_int_equal(users_signup(fx->st, "spacey", "        ", NULL, &pol, T0, &id, role,
+                                  sizeof role, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "Password must not be blank");
+    assert_int_equal(users_signup(fx->st, "\xe2\x80\xae" "nimda", "password123", NULL, &pol, T0, &id,
+                                  role, sizeof role, err, sizeof err), -EINVAL);
+    assert_contains(err, "Field 'username' must not contain invisible");
     UserInfo u;
     char jti[USERS_JTI_LEN + 1];
     assert_int_equal(users_login(fx->st, " DEMO ", "password123", T0, 3600, &u, jti, err,
                                  sizeof err), 0);
     assert_string_equal(u.username, "demo");
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM user"), 1);
+}
+
+/* S3: a service is scored when it is created and when its BIA changes,
+ * with the cycle's rule for history (a row only when the score, level or
+ * critical flag changes), and the next cycle still refreshes an open
+ * HighRisk alert whose reason the rescore changed. */
+static void test_S3_risk_scored_on_create_and_bia_change(void **state)
+{
+    Fx *fx = *state;
+    char err[512];
+    int64_t sid = 0;
+    ServiceInput in = {.name = "Ledger", .has_bia = 1, .criticality = "High", .impact = "Severe",
+                       .has_rto = 1, .rto = 10, .has_rpo = 1, .rpo = 5};
+    assert_int_equal(services_create(fx->st, &in, "t", 1, T0, &sid, err, sizeof err), 0);
+    /* 15 + 10 + 10 + 5, critical by BIA: there at once, as /health says */
+    assert_int_equal(q_int(fx->check, "SELECT risk_score FROM risk WHERE service_id = %lld",
+                           (long long)sid), 40);
+    assert_int_equal(q_int(fx->check, "SELECT risk_score FROM risk_current WHERE service_id = %lld",
+                           (long long)sid), 40);
+    assert_string_equal(q_text(fx->check, "SELECT source || '/' || created_by FROM risk "
+                                          "WHERE service_id = %lld", (long long)sid),
+                        "automated/system");
+    RiskResult rr;
+    assert_int_equal(cycle_risk_one(fx->st, sid, T0, &rr), 1);
+    assert_int_equal(rr.score, 40);
+
+    /* Down and 6 integrations: 40 + 40 + 15 = 95, High; the cycle raises. */
+    for (int i = 0; i < 6; i++)
+        assert_true(integration_repo_insert(fx->st, sid, "Jira", "{}", "t", T0) > 0);
+    assert_true(services_set_status(fx->st, sid, STATUS_DOWN, SET_BY_USER, 1, "x", T0 + 1, err,
+                                    sizeof err) >= 0);
+    assert_int_equal(cycle_evaluate(fx->st, T0 + 2, NULL), 0);
+    assert_contains(q_text(fx->check, "SELECT message FROM alert WHERE type = 'HighRisk' "
+                                      "AND resolved_at IS NULL"), "High risk score: 95.");
+    int64_t rows = q_int(fx->check, "SELECT count(*) FROM risk WHERE service_id = %lld",
+                         (long long)sid);
+
+    /* RPO 120: 90, still High, another reason: scored by the PUT itself ... */
+    ServicePatch p = {.has_rpo = 1, .rpo = 120};
+    assert_int_equal(catalog_bia_put(fx->st, sid, &p, 1, T0 + 3, err, sizeof err), 0);
+    assert_int_equal(q_int(fx->check, "SELECT risk_score FROM risk WHERE service_id = %lld "
+                                      "ORDER BY id DESC LIMIT 1", (long long)sid), 90);
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM risk WHERE service_id = %lld",
+                           (long long)sid), rows + 1);
+    /* ... the same PUT again changes nothing, so appends nothing ... */
+    assert_int_equal(catalog_bia_put(fx->st, sid, &p, 1, T0 + 4, err, sizeof err), 0);
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM risk WHERE service_id = %lld",
+                           (long long)sid), rows + 1);
+    /* ... and the next cycle brings the open alert's text up to date. */
+    assert_int_equal(cycle_evaluate(fx->st, T0 + 5, NULL), 0);
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM alert WHERE type = 'HighRisk' "
+                                      "AND resolved_at IS NULL"), 1);
+    assert_contains(q_text(fx->check, "SELECT message FROM alert WHERE type = 'HighRisk' "
+                                      "AND resolved_at IS NULL"), "High risk score: 90.");
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM risk WHERE service_id = %lld",
+                           (long long)sid), rows + 1);
 }
 
 /* ---- B14: migration 0006 ------------------------------------------------ */
@@ -454,11 +554,14 @@ int main(void)
         cmocka_unit_test(test_B8_utf8_cut_never_ends_mid_character),
         cmocka_unit_test(test_B9_B10_text_check),
         cmocka_unit_test(test_B9_json_nul_scan),
+        cmocka_unit_test(test_S4_invisible_characters_in_names),
         cmocka_unit_test_setup_teardown(test_B11_service_names_unique, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_B12_downtime_bounds, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_B13_no_self_dependency, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_B15_enumerations_and_risk_level, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_D9_lookalike_usernames, setup_db, teardown),
+        cmocka_unit_test_setup_teardown(test_S3_risk_scored_on_create_and_bia_change, setup_db,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_B14_ids_never_reused, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_B14_upgrade_from_schema_5, setup_dir, teardown),
     };
