@@ -32,7 +32,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "domain/notify.h"
 #include "util.h"
 
 typedef enum { T_STR, T_INT, T_DOUBLE, T_BOOL } SettingType;
@@ -184,7 +183,7 @@ static const Setting settings[] = {
      .imin = 60, .imax = NO_MAX,
      .doc = "A notification not delivered within this many seconds is dropped."},
     {.name = "notify.slack_webhook_prefixes", .env = "RESOPS_SLACK_WEBHOOK_PREFIXES",
-     .type = T_STR, .def = NOTIFY_SLACK_PREFIXES_DEFAULT, .check = check_url_prefixes,
+     .type = T_STR, .def = "https://hooks.slack.com/", .check = check_url_prefixes,   /* = NOTIFY_SLACK_PREFIXES_DEFAULT */
      .form = "comma-separated http(s)://HOST/... prefixes",
      .doc = "A Slack integration's webhook_url must start with one of these, when it is added and at each delivery (\"\" = no Slack webhooks)."},
 
@@ -573,15 +572,6 @@ static int parse_line(Value *vals, char *line, char **section, const Setting **o
     return apply(vals, s, value, why, whysz);
 }
 
-/* The one setting read by code that main does not hand a value to: the
- * Slack URL allow-list is checked deep in the domain (catalog, notifier),
- * so each successful load passes it on (the last load wins: file, then
- * environment, then flags). Main thread, before other threads start. */
-static void publish(const Config *c)
-{
-    notify_set_slack_prefixes(config_str(c, "notify.slack_webhook_prefixes"));
-}
-
 int config_load_file(Config *c, const char *path, char *err, size_t errsz)
 {
     FILE *f = fopen(path, "r");
@@ -629,7 +619,6 @@ out:
     if (r == 0) {
         values_done(c->v);
         memcpy(c->v, tmp, sizeof tmp);
-        publish(c);
     } else {
         values_done(tmp);
     }
@@ -674,7 +663,6 @@ int config_load_env(Config *c, char *err, size_t errsz)
             c->origin[i] = xstrdup(settings[i].env);
         }
     }
-    publish(c);
     return 0;
 }
 
@@ -690,7 +678,6 @@ int config_set(Config *c, const char *name, const char *value, char *err, size_t
     if (r == 0) {
         free(c->origin[s - settings]);
         c->origin[s - settings] = xstrdup(name);
-        publish(c);
     }
     return r;
 }

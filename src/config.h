@@ -6,10 +6,9 @@
  * where they have one: JWT_SECRET_KEY, ALERT_WEBHOOK_URL, ...), a type and a
  * default. Thread: main thread loads; afterwards read-only from any thread.
  *
- * One setting is also handed on: each successful load (file, environment,
- * config_set) passes notify.slack_webhook_prefixes to
- * notify_set_slack_prefixes(), since the catalog and the notifier check
- * Slack URLs where no Config reaches (issue 9, S1).
+ * Config sits below the domain and calls nothing above it: main hands
+ * notify.slack_webhook_prefixes to notify_set_slack_prefixes() after the
+ * load (issue 9, S1).
  */
 #ifndef RESOPS_CONFIG_H
 #define RESOPS_CONFIG_H

@@ -26,6 +26,7 @@
 #include "tui.h"
 #include "util.h"
 #include "domain/actions.h"
+#include "domain/notify.h"
 #include "domain/resolution.h"
 #include "domain/seed.h"
 #include "store/db.h"
@@ -223,6 +224,8 @@ static int load_config(Config *cfg, const Cli *cli)
     }
     if (r < 0)
         fprintf(stderr, "resops: %s\n", err);
+    else    /* checked deep in the domain (catalog, notifier): set once, before any thread */
+        notify_set_slack_prefixes(config_str(cfg, "notify.slack_webhook_prefixes"));
     return r;
 }
 

@@ -569,9 +569,11 @@ static void test_S1_slack_prefixes_reach_the_url_check(void **state)
     setenv("RESOPS_SLACK_WEBHOOK_PREFIXES", "http://127.0.0.1:5999/", 1);
     assert_int_equal(config_load_env(c, err, sizeof err), 0);
     unsetenv("RESOPS_SLACK_WEBHOOK_PREFIXES");
+    notify_set_slack_prefixes(config_str(c, "notify.slack_webhook_prefixes")); /* as main does */
     assert_true(notify_slack_url_allowed("http://127.0.0.1:5999/x"));
     assert_false(notify_slack_url_allowed("https://hooks.slack.com/services/T/B/x"));
     assert_int_equal(config_set(c, "notify.slack_webhook_prefixes", "", err, sizeof err), 0);
+    notify_set_slack_prefixes(config_str(c, "notify.slack_webhook_prefixes"));
     assert_false(notify_slack_url_allowed("http://127.0.0.1:5999/x"));
     config_free(c);
     notify_set_slack_prefixes(NULL);
