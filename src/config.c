@@ -337,13 +337,8 @@ static const char *check_url_prefixes(const char *v)
 {
     static const char want[] = "expected comma-separated URL prefixes, each "
                                "http(s)://HOST/ or longer";
-    for (const char *p = v; *p;) {
-        size_t len = strcspn(p, ",");
-        const char *b = p, *e = p + len;
-        while (b < e && *b == ' ')
-            b++;
-        while (e > b && e[-1] == ' ')
-            e--;
+    const char *p = v, *b, *e;
+    while (util_csv_next(&p, &b, &e)) {
         if (e > b) {
             size_t skip = strncmp(b, "https://", 8) == 0 ? 8
                           : strncmp(b, "http://", 7) == 0 ? 7 : 0;
@@ -356,7 +351,6 @@ static const char *check_url_prefixes(const char *v)
                 if (isspace((unsigned char)*q) || (unsigned char)*q < 0x20)
                     return want;
         }
-        p += len + (p[len] == ',');
     }
     return NULL;
 }

@@ -437,3 +437,20 @@ int util_json_find_nul(const char *json, size_t len, char *key, size_t keysz)
     }
     return 0;
 }
+
+int util_csv_next(const char **pp, const char **out_b, const char **out_e)
+{
+    const char *p = *pp;
+    if (!p || !*p)
+        return 0;
+    size_t len = strcspn(p, ",");
+    const char *b = p, *e = p + len;
+    while (b < e && *b == ' ')
+        b++;
+    while (e > b && e[-1] == ' ')
+        e--;
+    *out_b = b;
+    *out_e = e;
+    *pp = p + len + (p[len] == ',');
+    return 1;
+}

@@ -91,4 +91,9 @@ char *util_trim_dup(const char *s);
  * text need not be valid JSON: this only scans string tokens. */
 int util_json_find_nul(const char *json, size_t len, char *key, size_t keysz);
 
+/* Walk a comma-separated list: *pp is the cursor (start it at the list);
+ * each call sets [*out_b, *out_e) to the next item with surrounding
+ * spaces trimmed (possibly empty) and returns 1, or 0 at the end. */
+int util_csv_next(const char **pp, const char **out_b, const char **out_e);
+
 #endif

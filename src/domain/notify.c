@@ -56,17 +56,10 @@ int notify_url_prefixed(const char *csv, const char *url)
 {
     if (!csv || !url)
         return 0;
-    for (const char *p = csv; *p;) {
-        size_t len = strcspn(p, ",");
-        const char *b = p, *e = p + len;
-        while (b < e && *b == ' ')
-            b++;
-        while (e > b && e[-1] == ' ')
-            e--;
+    const char *p = csv, *b, *e;
+    while (util_csv_next(&p, &b, &e))
         if (e > b && strncmp(url, b, (size_t)(e - b)) == 0)
             return 1;
-        p += len + (p[len] == ',');
-    }
     return 0;
 }
 
