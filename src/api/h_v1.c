@@ -20,6 +20,11 @@
  * runs go on). When the runner is another process (this one is a viewer)
  * nothing signals: the rows are re-read every incidents_wait_fallback_ms().
  *
+ * Lists page (issue 9 D7): ?limit and ?offset, the length of the whole
+ * (filtered) list in X-Total-Count, a bare array as before. GET
+ * /api/v1/incidents answers 100 by default and at most 1000, as seed 000's
+ * lists; the audit trail keeps seed 001's AuditQuery (limit=100, le=1000).
+ *
  * Issue 9: playbooks through PUT /api/v1/config only name actions of the
  * host's playbook file and use internal steps (D4, playbook_parse_api);
  * the audit names the signed-in user, never a free-text ?actor= (B4);
@@ -52,6 +57,7 @@
 #define V1_WAIT_MS      300000   /* longest a resolve request waits */
 #define V1_MAX_BATCH    1000
 #define V1_AUDIT_LIMIT  1000     /* seed: AuditQuery limit le=1000 */
+#define V1_OFFSET_MAX   1000000000
 
 /* The audit actions GET /api/v1/audit accepts: the seed's, then ours. */
 static const char *const audit_actions[] = {
@@ -556,16 +562,20 @@ void h_v1_incidents_list(ApiReq *rq, ApiResp *rs)
         return;
     }
     long limit, offset;
-    if (query_int(rq, rs, "limit", 1, 10000, 100, &limit) < 0 ||
-        query_int(rq, rs, "offset", 0, 1000000000, 0, &offset) < 0)
+    if (query_int(rq, rs, "limit", 1, API_PAGE_MAX, API_PAGE_DEFAULT, &limit) < 0 ||
+        query_int(rq, rs, "offset", 0, V1_OFFSET_MAX, 0, &offset) < 0)
         return;
+    int total = incident_repo_count_listed(rq->st, state);
     cJSON *a = cJSON_CreateArray();
-    if (incident_repo_each(rq->st, state, (int)limit, (int)offset, add_incident, a) < 0) {
+    if (total < 0 ||
+        incident_repo_each(rq->st, state, (int)limit, (int)offset, add_incident, a) < 0) {
         cJSON_Delete(a);
         v1_io_error(rq, rs, "cannot list incidents");
         return;
     }
     api_send_json(rs, 200, a);
+    rs->has_total = 1;
+    rs->total = total;
 }
 
 void h_v1_incident_get(ApiReq *rq, ApiResp *rs)
@@ -915,17 +925,22 @@ static int add_audit(void *ctx, const IncidentAuditEntry *e)
     return 0;
 }
 
+/* A page of the audit trail, with X-Total-Count: the entries of the
+ * whole (filtered) trail. */
 static void send_audit(ApiReq *rq, ApiResp *rs, const char *incident_id, const char *action,
                        long limit, long offset)
 {
+    int total = incident_repo_audit_count(rq->st, incident_id, action);
     cJSON *a = cJSON_CreateArray();
-    if (incident_repo_audit_each(rq->st, incident_id, action, (int)limit, (int)offset, add_audit,
-                                 a) < 0) {
+    if (total < 0 || incident_repo_audit_each(rq->st, incident_id, action, (int)limit,
+                                              (int)offset, add_audit, a) < 0) {
         cJSON_Delete(a);
         v1_io_error(rq, rs, "cannot read the audit trail");
         return;
     }
     api_send_json(rs, 200, a);
+    rs->has_total = 1;
+    rs->total = total;
 }
 
 void h_v1_audit(ApiReq *rq, ApiResp *rs)
@@ -938,15 +953,21 @@ void h_v1_audit(ApiReq *rq, ApiResp *rs)
     }
     long limit, offset;
     if (query_int(rq, rs, "limit", 1, V1_AUDIT_LIMIT, 100, &limit) < 0 ||
-        query_int(rq, rs, "offset", 0, 1000000000, 0, &offset) < 0)
+        query_int(rq, rs, "offset", 0, V1_OFFSET_MAX, 0, &offset) < 0)
         return;
     send_audit(rq, rs, incident_id && *incident_id ? incident_id : NULL,
                action && *action ? action : NULL, limit, offset);
 }
 
+/* The seed answers an incident's whole trail; ours its newest
+ * V1_AUDIT_LIMIT unless paged, and X-Total-Count says when there are more. */
 void h_v1_audit_incident(ApiReq *rq, ApiResp *rs)
 {
-    send_audit(rq, rs, rq->key, NULL, V1_AUDIT_LIMIT, 0);
+    long limit, offset;
+    if (query_int(rq, rs, "limit", 1, V1_AUDIT_LIMIT, V1_AUDIT_LIMIT, &limit) < 0 ||
+        query_int(rq, rs, "offset", 0, V1_OFFSET_MAX, 0, &offset) < 0)
+        return;
+    send_audit(rq, rs, rq->key, NULL, limit, offset);
 }
 
 /* ---- GET /health ------------------------------------------------------------------------------ */
