@@ -366,6 +366,47 @@ def D7_downtime_paged(srv, tok):
         t.ok(True, 'D7_downtime_paged: limit outside 1..1000, bad offset: 400 {"error"}')
 
 
+def D5_refusals_on_listener(srv, tok):
+    """Issue 9 item 5: decisions that run no step are answered by the
+    listener's own threads (committed together, group commit), never handed
+    to the slow pool: 32 at once all get their answer and their two audit
+    rows, and no pool thread starts."""
+    # the kill switch refuses even a confident incident
+    r = srv.post('/api/v1/config/kill-switch/activate', None, tok)
+    t.eq(r.status, 200, 'D5: kill switch on')
+    before = proc_threads(srv.proc.pid)
+    results = {}
+
+    def fire(i):
+        iid = 'BURST-LOW-%02d' % i
+        try:
+            results[i] = srv.post('/api/v1/incidents/%s/auto-resolve' % iid,
+                                  low(iid, 0.99 if i % 2 else 0.2), tok)
+        except OSError as e:
+            results[i] = e
+    ths = [threading.Thread(target=fire, args=(i,)) for i in range(32)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(60)
+    ok = [i for i, r in results.items()
+          if not isinstance(r, Exception) and r.status == 200 and r.json.get('success') is False and
+          r.json.get('incident_id') == 'BURST-LOW-%02d' % i and 'skipped' in r.json.get('message', '')]
+    t.eq(len(ok), 32, 'D5_refusals_grouped: 32 concurrent refusals (kill switch, below threshold): '
+         'each answered 200 with its own incident')
+    rows = srv.db_query("SELECT action, count(*) FROM incident_audit WHERE incident_id LIKE 'BURST-LOW-%' "
+                        "GROUP BY action ORDER BY action")
+    t.eq(rows, [('auto_resolution_attempted', 32), ('auto_resolution_skipped', 32)],
+         'D5_refusals_grouped: every refusal\'s two audit rows are committed')
+    reasons = {r.json['message'] for r in results.values() if not isinstance(r, Exception) and r.json}
+    t.ok(any('kill switch' in m.lower() for m in reasons),
+         'D5_refusals_grouped: the kill switch is the reason given', reasons)
+    t.ok(proc_threads(srv.proc.pid) <= before,
+         'D5_refusals_on_listener: no slow-pool thread started for them', (before, proc_threads(srv.proc.pid)))
+    r = srv.post('/api/v1/config/kill-switch/deactivate', None, tok)
+    t.eq(r.status, 200, 'D5: kill switch off')
+
+
 def request_log_user(srv, tok):
     srv.get('/api/alerts?limit=1', tok)
     srv.get('/api/healthz')
@@ -390,6 +431,7 @@ def basics():
         D7_v1_incidents_paged(srv, tok)
         D7_v1_audit_paged(srv, tok)
         D7_downtime_paged(srv, tok)
+        D5_refusals_on_listener(srv, tok)
         request_log_user(srv, tok)
     finally:
         t.eq(srv.stop(), 0, 'server exits cleanly')
