@@ -9,6 +9,14 @@
  * while an incident waits. Before every step the gate re-reads the two
  * switches, so a kill switch stops a running resolution before its next
  * step; the step in flight finishes (or times out).
+ *
+ * Submissions take turns on submit_mu. The API's listener threads submit
+ * with group commit (incidents_submit_grouped): whoever finds no group
+ * being written leads, writes every submission queued so far in one
+ * transaction on its own connection and commits once; the others sleep
+ * until the commit that holds their rows. A refusal costs a few rows, but
+ * a commit of its own costs as much again (the WAL frames of every page
+ * touched, the file locks), and on a busy listener several arrive at once.
  */
 #include "domain/incidents.h"
 #include "domain/actions.h"
