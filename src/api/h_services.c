@@ -423,8 +423,14 @@ static int add_downtime(void *ctx, const Listing *l, const ListingValue *v)
     return 0;
 }
 
+/* Paged (issue 9 D7): ?limit (default 100, at most 1000) and ?offset;
+ * downtime_count and X-Total-Count are the service's whole number of
+ * downtimes (the seed's downtime_count, which counts every one). */
 void h_services_downtime_get(ApiReq *rq, ApiResp *rs)
 {
+    ApiPage pg;
+    if (api_page(rq, rs, &pg) < 0)
+        return;
     char name[SERVICE_NAME_BUF];
     int r = service_repo_name(rq->st, rq->id, name, sizeof name);
     if (r <= 0) {
@@ -435,7 +441,9 @@ void h_services_downtime_get(ApiReq *rq, ApiResp *rs)
         return;
     }
     DtCtx dc = {.arr = cJSON_CreateArray(), .now = rq->now};
-    if (listing_run(rq->st, &listing_downtimes, &rq->id, 1, add_downtime, &dc) < 0) {
+    int64_t p[3] = {rq->id, pg.limit, pg.offset}, total;
+    if (listing_count(rq->st, &listing_downtimes_page, p, 1, &total) < 0 ||
+        listing_run(rq->st, &listing_downtimes_page, p, 3, add_downtime, &dc) < 0) {
         cJSON_Delete(dc.arr);
         api_send_error(rs, 500, "Failed to retrieve downtime due to database error");
         return;
@@ -443,9 +451,11 @@ void h_services_downtime_get(ApiReq *rq, ApiResp *rs)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "service_id", (double)rq->id);
     cJSON_AddStringToObject(o, "service_name", name);
-    cJSON_AddNumberToObject(o, "downtime_count", cJSON_GetArraySize(dc.arr));
+    cJSON_AddNumberToObject(o, "downtime_count", (double)total);
     cJSON_AddItemToObject(o, "downtimes", dc.arr);
     api_send_json(rs, 200, o);
+    rs->has_total = 1;
+    rs->total = total;
 }
 
 /* ---- integrations, dependencies ---- */

@@ -6,14 +6,24 @@
  * (authentication errors come from the listener, seed 000's shape).
  *
  * POST .../auto-resolve and batch-resolve answer when the resolution is
- * over, as the seed's do: the incidents are queued (incidents_submit) and
- * the engine's runner resolves them; this worker thread sleeps on the
- * domain's wake-up (incidents_wait: the runner of this process signals the
- * end of every run) and re-reads their rows when woken, until every one
- * is done, the server stops (503) or V1_WAIT_MS passes (202 with what is
- * known: the runs go on). When the runner is another process (this one
- * is a viewer) nothing signals: the rows are re-read every
- * incidents_wait_fallback_ms().
+ * over, as the seed's do. The listener calls them first on its own thread
+ * with rq->no_wait: when the decision refuses every incident (below the
+ * threshold, kill switch, category off, already closed) the refusals and
+ * their audit rows are committed and answered there and then; when one
+ * would be queued, nothing is written and rs->must_wait sends the request
+ * to the listener's slow pool, which calls the handler again. There the
+ * incidents are queued (incidents_submit) and the engine's runner
+ * resolves them; the pool thread sleeps on the domain's wake-up
+ * (incidents_wait: the runner of this process signals the end of every
+ * run) and re-reads their rows when woken, until every one is done, the
+ * server stops (503) or V1_WAIT_MS passes (202 with what is known: the
+ * runs go on). When the runner is another process (this one is a viewer)
+ * nothing signals: the rows are re-read every incidents_wait_fallback_ms().
+ *
+ * Lists page (issue 9 D7): ?limit and ?offset, the length of the whole
+ * (filtered) list in X-Total-Count, a bare array as before. GET
+ * /api/v1/incidents answers 100 by default and at most 1000, as seed 000's
+ * lists; the audit trail keeps seed 001's AuditQuery (limit=100, le=1000).
  *
  * Issue 9: playbooks through PUT /api/v1/config only name actions of the
  * host's playbook file and use internal steps (D4, playbook_parse_api);
@@ -47,6 +57,7 @@
 #define V1_WAIT_MS      300000   /* longest a resolve request waits */
 #define V1_MAX_BATCH    1000
 #define V1_AUDIT_LIMIT  1000     /* seed: AuditQuery limit le=1000 */
+#define V1_OFFSET_MAX   1000000000
 
 /* The audit actions GET /api/v1/audit accepts: the seed's, then ours. */
 static const char *const audit_actions[] = {
@@ -335,9 +346,15 @@ static int check_all(ApiReq *rq, ApiResp *rs, ParsedIncident *in, int n, int bat
 }
 
 /* Submit parsed incidents, all in one transaction: all are queued (or
- * refused by the decision), or none; -1 with the error sent. */
-static int submit_all_locked(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pending *p, int n)
+ * refused by the decision), or none; -1 with the error sent. With
+ * rq->no_wait (the listener's own thread) an incident the decision would
+ * queue rolls everything back and sets rs->must_wait instead: the request
+ * is submitted again on a thread that may wait for the runs. *queued = how
+ * many were queued. */
+static int submit_all_locked(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pending *p, int n,
+                             int *queued)
 {
+    *queued = 0;
     if (store_begin(rq->st) < 0) {
         v1_io_error(rq, rs, "cannot begin the submission");
         return -1;
@@ -345,8 +362,17 @@ static int submit_all_locked(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pendin
     for (int i = 0; i < n; i++) {
         char err[300];
         p[i].id = in[i].in.incident_id;
-        int r = incidents_submit(rq->st, &in[i].in, rq->user ? rq->user->username : "api-user", 0,
-                                 rq->now, &p[i].sr, err, sizeof err);
+        const char *by = rq->user ? rq->user->username : "api-user";
+        int r = rq->no_wait
+                    ? incidents_submit_nowait(rq->st, &in[i].in, by, 0, rq->now, &p[i].sr, err,
+                                              sizeof err)
+                    : incidents_submit(rq->st, &in[i].in, by, 0, rq->now, &p[i].sr, err,
+                                       sizeof err);
+        if (r == 0 && p[i].sr.outcome == SUBMIT_WOULD_QUEUE) {
+            store_rollback(rq->st);
+            rs->must_wait = 1;
+            return -1;
+        }
         if (r < 0) {
             store_rollback(rq->st);
             if (r == -EINVAL && n > 1)
@@ -358,6 +384,7 @@ static int submit_all_locked(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pendin
             return -1;
         }
         p[i].done = p[i].sr.outcome != SUBMIT_QUEUED;
+        *queued += !p[i].done;
     }
     if (store_commit(rq->st) < 0) {
         v1_io_error(rq, rs, "cannot commit the submission");
@@ -366,12 +393,35 @@ static int submit_all_locked(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pendin
     return 0;
 }
 
+/* One incident on the listener's thread (rq->no_wait): its refusal is
+ * committed together with those of the other threads' requests of the
+ * moment (incidents_submit_grouped); as submit_all otherwise. */
+static int submit_one_now(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pending *p)
+{
+    char err[300];
+    p->id = in->in.incident_id;
+    int r = incidents_submit_grouped(rq->st, &in->in, rq->user ? rq->user->username : "api-user",
+                                     rq->now, &p->sr, err, sizeof err);
+    if (r == -EINVAL)
+        v1_error(rs, 400, "%s", err);
+    else if (r < 0)
+        v1_io_error(rq, rs, "cannot submit an incident");
+    else if (p->sr.outcome == SUBMIT_WOULD_QUEUE)
+        rs->must_wait = 1;
+    else
+        p->done = 1;
+    return r < 0 || rs->must_wait ? -1 : 0;
+}
+
 static int submit_all(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pending *p, int n)
 {
+    if (n == 1 && rq->no_wait)
+        return submit_one_now(rq, rs, in, p);
+    int queued;
     incidents_submit_lock();
-    int r = submit_all_locked(rq, rs, in, p, n);
+    int r = submit_all_locked(rq, rs, in, p, n, &queued);
     incidents_submit_unlock();
-    if (r == 0)
+    if (r == 0 && queued)
         incidents_kick();
     return r;
 }
@@ -512,16 +562,20 @@ void h_v1_incidents_list(ApiReq *rq, ApiResp *rs)
         return;
     }
     long limit, offset;
-    if (query_int(rq, rs, "limit", 1, 10000, 100, &limit) < 0 ||
-        query_int(rq, rs, "offset", 0, 1000000000, 0, &offset) < 0)
+    if (query_int(rq, rs, "limit", 1, API_PAGE_MAX, API_PAGE_DEFAULT, &limit) < 0 ||
+        query_int(rq, rs, "offset", 0, V1_OFFSET_MAX, 0, &offset) < 0)
         return;
+    int total = incident_repo_count_listed(rq->st, state);
     cJSON *a = cJSON_CreateArray();
-    if (incident_repo_each(rq->st, state, (int)limit, (int)offset, add_incident, a) < 0) {
+    if (total < 0 ||
+        incident_repo_each(rq->st, state, (int)limit, (int)offset, add_incident, a) < 0) {
         cJSON_Delete(a);
         v1_io_error(rq, rs, "cannot list incidents");
         return;
     }
     api_send_json(rs, 200, a);
+    rs->has_total = 1;
+    rs->total = total;
 }
 
 void h_v1_incident_get(ApiReq *rq, ApiResp *rs)
@@ -871,17 +925,22 @@ static int add_audit(void *ctx, const IncidentAuditEntry *e)
     return 0;
 }
 
+/* A page of the audit trail, with X-Total-Count: the entries of the
+ * whole (filtered) trail. */
 static void send_audit(ApiReq *rq, ApiResp *rs, const char *incident_id, const char *action,
                        long limit, long offset)
 {
+    int total = incident_repo_audit_count(rq->st, incident_id, action);
     cJSON *a = cJSON_CreateArray();
-    if (incident_repo_audit_each(rq->st, incident_id, action, (int)limit, (int)offset, add_audit,
-                                 a) < 0) {
+    if (total < 0 || incident_repo_audit_each(rq->st, incident_id, action, (int)limit,
+                                              (int)offset, add_audit, a) < 0) {
         cJSON_Delete(a);
         v1_io_error(rq, rs, "cannot read the audit trail");
         return;
     }
     api_send_json(rs, 200, a);
+    rs->has_total = 1;
+    rs->total = total;
 }
 
 void h_v1_audit(ApiReq *rq, ApiResp *rs)
@@ -894,15 +953,21 @@ void h_v1_audit(ApiReq *rq, ApiResp *rs)
     }
     long limit, offset;
     if (query_int(rq, rs, "limit", 1, V1_AUDIT_LIMIT, 100, &limit) < 0 ||
-        query_int(rq, rs, "offset", 0, 1000000000, 0, &offset) < 0)
+        query_int(rq, rs, "offset", 0, V1_OFFSET_MAX, 0, &offset) < 0)
         return;
     send_audit(rq, rs, incident_id && *incident_id ? incident_id : NULL,
                action && *action ? action : NULL, limit, offset);
 }
 
+/* The seed answers an incident's whole trail; ours its newest
+ * V1_AUDIT_LIMIT unless paged, and X-Total-Count says when there are more. */
 void h_v1_audit_incident(ApiReq *rq, ApiResp *rs)
 {
-    send_audit(rq, rs, rq->key, NULL, V1_AUDIT_LIMIT, 0);
+    long limit, offset;
+    if (query_int(rq, rs, "limit", 1, V1_AUDIT_LIMIT, V1_AUDIT_LIMIT, &limit) < 0 ||
+        query_int(rq, rs, "offset", 0, V1_OFFSET_MAX, 0, &offset) < 0)
+        return;
+    send_audit(rq, rs, rq->key, NULL, limit, offset);
 }
 
 /* ---- GET /health ------------------------------------------------------------------------------ */

@@ -40,6 +40,10 @@ typedef struct ApiReq {
     const ApiConfig       *cfg;
     struct MHD_Connection *conn;
     int64_t                now;
+    int                    no_wait;     /* a ROUTE_SLOW handler on the listener's own
+                                         * thread: answer only what needs no wait;
+                                         * otherwise write nothing, send nothing and
+                                         * set ApiResp.must_wait */
 } ApiReq;
 
 typedef struct ApiResp {
@@ -51,6 +55,7 @@ typedef struct ApiResp {
     int         retry_after;  /* seconds for Retry-After on a 429/503; 0 = none */
     int         has_total;    /* 1: send X-Total-Count: total */
     int64_t     total;
+    int         must_wait;    /* (no_wait) call the handler again where it may wait */
 } ApiResp;
 
 typedef void (*ApiHandler)(ApiReq *rq, ApiResp *rs);

@@ -9,6 +9,14 @@
  * while an incident waits. Before every step the gate re-reads the two
  * switches, so a kill switch stops a running resolution before its next
  * step; the step in flight finishes (or times out).
+ *
+ * Submissions take turns on submit_mu. The API's listener threads submit
+ * with group commit (incidents_submit_grouped): whoever finds no group
+ * being written leads, writes every submission queued so far in one
+ * transaction on its own connection and commits once; the others sleep
+ * until the commit that holds their rows. A refusal costs a few rows, but
+ * a commit of its own costs as much again (the WAL frames of every page
+ * touched, the file locks), and on a busy listener several arrive at once.
  */
 #include "domain/incidents.h"
 #include "domain/actions.h"
@@ -302,19 +310,105 @@ void incidents_submit_unlock(void)
 }
 
 static int submit_locked(Store *st, const IncidentInput *in, const char *requested_by,
-                         int forced, int64_t now, SubmitResult *out, char *err, size_t errsz);
+                         int forced, int nowait, int64_t now, SubmitResult *out, char *err,
+                         size_t errsz);
 
 int incidents_submit(Store *st, const IncidentInput *in, const char *requested_by, int forced,
                      int64_t now, SubmitResult *out, char *err, size_t errsz)
 {
     incidents_submit_lock();
-    int r = submit_locked(st, in, requested_by, forced, now, out, err, errsz);
+    int r = submit_locked(st, in, requested_by, forced, 0, now, out, err, errsz);
     incidents_submit_unlock();
     return r;
 }
 
+int incidents_submit_nowait(Store *st, const IncidentInput *in, const char *requested_by,
+                            int forced, int64_t now, SubmitResult *out, char *err, size_t errsz)
+{
+    incidents_submit_lock();
+    int r = submit_locked(st, in, requested_by, forced, 1, now, out, err, errsz);
+    incidents_submit_unlock();
+    return r;
+}
+
+/* ---- group commit (incidents_submit_grouped) ----------------------------------------- */
+
+/* One caller's submission, on its own stack until it is done. */
+typedef struct GroupEntry {
+    struct GroupEntry   *next;
+    const IncidentInput *in;
+    const char          *requested_by;
+    int64_t              now;
+    SubmitResult        *out;
+    char                *err;
+    size_t               errsz;
+    int                  rc, done;
+} GroupEntry;
+
+static pthread_mutex_t group_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  group_cv = PTHREAD_COND_INITIALIZER;
+static GroupEntry     *group_head, *group_tail;   /* waiting for the next group */
+static int             group_writing;             /* a leader is writing one */
+
+/* Write the group (a list taken off the queue) in one transaction on st. */
+static void group_write(Store *st, GroupEntry *g)
+{
+    incidents_submit_lock();
+    int failed = store_begin(st) < 0;
+    for (GroupEntry *e = g; e && !failed; e = e->next) {
+        e->rc = submit_locked(st, e->in, e->requested_by, 0, 1, e->now, e->out, e->err,
+                              e->errsz);
+        failed = e->rc == -EIO;           /* the transaction is gone (rolled back) */
+    }
+    if (!failed && store_commit(st) < 0)
+        failed = 1;
+    if (failed) {
+        store_rollback(st);
+        for (GroupEntry *e = g; e; e = e->next) {
+            e->rc = -EIO;
+            snprintf(e->err, e->errsz, IO_ERROR);
+        }
+    }
+    incidents_submit_unlock();
+}
+
+int incidents_submit_grouped(Store *st, const IncidentInput *in, const char *requested_by,
+                             int64_t now, SubmitResult *out, char *err, size_t errsz)
+{
+    GroupEntry me = {.in = in, .requested_by = requested_by, .now = now, .out = out,
+                     .err = err, .errsz = errsz};
+    pthread_mutex_lock(&group_mu);
+    if (group_tail)
+        group_tail->next = &me;
+    else
+        group_head = &me;
+    group_tail = &me;
+    while (!me.done && group_writing)
+        pthread_cond_wait(&group_cv, &group_mu);
+    if (me.done) {                        /* an earlier leader wrote it */
+        pthread_mutex_unlock(&group_mu);
+        return me.rc;
+    }
+    /* lead: everything queued so far (me included) is one transaction */
+    GroupEntry *g = group_head;
+    group_head = group_tail = NULL;
+    group_writing = 1;
+    pthread_mutex_unlock(&group_mu);
+    group_write(st, g);
+    pthread_mutex_lock(&group_mu);
+    for (GroupEntry *e = g, *next; e; e = next) {
+        next = e->next;                   /* e may return (and its stack go) once done */
+        e->done = 1;
+    }
+    group_writing = 0;
+    pthread_cond_broadcast(&group_cv);
+    pthread_mutex_unlock(&group_mu);
+    return me.rc;
+}
+
 static int submit_locked(Store *st, const IncidentInput *in, const char *requested_by,
-                         int forced, int64_t now, SubmitResult *out, char *err, size_t errsz)
+                         int forced, int nowait, int64_t now, SubmitResult *out, char *err,
+                         size_t errsz)
 {
     if (incidents_validate(in, err, errsz) < 0)
         return -EINVAL;
@@ -366,6 +460,13 @@ static int submit_locked(Store *st, const IncidentInput *in, const char *request
     if (decide(st, &rec, forced, 0, 0, &cat, &d) < 0)
         goto io_rb;
     int skip = d.verdict == DECISION_SKIP;
+    if (!skip && nowait) {
+        store_commit(st);                  /* nothing written (see above) */
+        out->outcome = SUBMIT_WOULD_QUEUE;
+        incident_rec_free(&old);
+        resolution_category_free(&cat);
+        return 0;
+    }
     if (skip) {
         /* an incident already resolved keeps its state; the seed only reports it */
         int keep = d.check == CHECK_STATUS && strcmp(rec.state, "resolved") == 0;

@@ -71,6 +71,8 @@ typedef enum {
     SUBMIT_QUEUED = 0,    /* waits for the runner */
     SUBMIT_SKIPPED = 1,   /* refused now; reason says why */
     SUBMIT_BUSY = 2,      /* already queued or resolving: nothing written */
+    SUBMIT_WOULD_QUEUE = 3, /* incidents_submit_nowait: the decision passes; nothing
+                             * written */
 } SubmitOutcome;
 
 typedef struct SubmitResult {
@@ -86,6 +88,24 @@ typedef struct SubmitResult {
  * (a human's "resolve now"). 0 and *out, -EINVAL (bad input: err), -EIO. */
 int incidents_submit(Store *st, const IncidentInput *in, const char *requested_by, int forced,
                      int64_t now, SubmitResult *out, char *err, size_t errsz);
+/* The same, except that a decision that passes queues nothing: the
+ * outcome is SUBMIT_WOULD_QUEUE and nothing is written (the listener
+ * answers refusals on its own thread and submits the others again where
+ * a request may wait for its run). */
+int incidents_submit_nowait(Store *st, const IncidentInput *in, const char *requested_by,
+                            int forced, int64_t now, SubmitResult *out, char *err,
+                            size_t errsz);
+
+/* incidents_submit_nowait for one incident (not forced) from the API's
+ * listener threads, with group commit: while one caller's transaction is
+ * being written, the callers that arrive meanwhile wait, and the first of
+ * them then submits all of theirs in one transaction on its own Store (one
+ * commit, the shared pages written once). Every caller returns after the
+ * commit that holds its rows; its result and errors as
+ * incidents_submit_nowait (-EIO for all of a group whose transaction
+ * failed). The strings of in must stay valid until it returns. */
+int incidents_submit_grouped(Store *st, const IncidentInput *in, const char *requested_by,
+                             int64_t now, SubmitResult *out, char *err, size_t errsz);
 
 /* The submission turn of this process (incidents_submit takes it): a
  * caller that wraps several submissions in its own transaction takes it

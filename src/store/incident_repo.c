@@ -329,6 +329,16 @@ int incident_repo_each(Store *st, const char *state, int limit, int offset, Inci
     return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+int incident_repo_count_listed(Store *st, const char *state)
+{
+    static const char sql[] = "SELECT count(*) FROM incident WHERE (?1 IS NULL OR state = ?1)";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, state);
+    return count_query(s);
+}
+
 int incident_repo_progress(Store *st, IncidentProgress *out, int max)
 {
     static const char sql[] =
@@ -564,4 +574,17 @@ int incident_repo_audit_each(Store *st, const char *incident_id, const char *act
     if (ret)
         return ret;
     return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int incident_repo_audit_count(Store *st, const char *incident_id, const char *action)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM incident_audit "
+        "WHERE (?1 IS NULL OR incident_id = ?1) AND (?2 IS NULL OR action = ?2)";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_text(s, 1, incident_id);
+    store_bind_text(s, 2, action);
+    return count_query(s);
 }

@@ -83,6 +83,8 @@ int incident_repo_count_active_for_service(Store *st, int64_t service_id);
 typedef int (*IncidentRowFn)(void *ctx, const IncidentRec *r);
 int incident_repo_each(Store *st, const char *state, int limit, int offset, IncidentRowFn fn,
                        void *ctx);
+/* The rows of that whole listing (state may be NULL): count or -EIO. */
+int incident_repo_count_listed(Store *st, const char *state);
 
 /* Progress of the newest incidents, in view_repo_incidents() order
  * (created_at DESC, rowid DESC), for the snapshot. */
@@ -147,6 +149,9 @@ typedef struct IncidentAuditEntry {
 typedef int (*IncidentAuditFn)(void *ctx, const IncidentAuditEntry *e);
 int incident_repo_audit_each(Store *st, const char *incident_id, const char *action, int limit,
                              int offset, IncidentAuditFn fn, void *ctx);
+/* The entries of that whole listing (either filter may be NULL): count
+ * or -EIO. */
+int incident_repo_audit_count(Store *st, const char *incident_id, const char *action);
 
 
 #endif

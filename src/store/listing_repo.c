@@ -146,3 +146,11 @@ static const ListingCol downtimes_cols[] = {
     {"start_time", COL_TEXT}, {"end_time", COL_TEXT}, {"reason", COL_TEXT},
 };
 const Listing listing_downtimes = {downtimes_sql, downtimes_cols, N(downtimes_cols), NULL};
+
+static const char downtimes_page_sql[] =
+    "SELECT start_time, end_time, reason FROM downtime WHERE service_id = ?1 "
+    "ORDER BY start_time DESC, id DESC LIMIT ?2 OFFSET ?3";
+const Listing listing_downtimes_page = {
+    downtimes_page_sql, downtimes_cols, N(downtimes_cols),
+    "SELECT count(*) FROM downtime WHERE service_id = ?1",
+};

@@ -74,5 +74,7 @@ extern const Listing listing_dependency_edges;
 extern const Listing listing_dependencies;
 /* A service's downtimes, newest first: start_time, end_time, reason; ?1. */
 extern const Listing listing_downtimes;
+/* The same, paged (GET /api/services/{id}/downtime): ?1, ?2 limit, ?3 offset. */
+extern const Listing listing_downtimes_page;
 
 #endif

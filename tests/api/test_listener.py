@@ -243,6 +243,170 @@ def D7_paging(srv, tok):
     t.ok(len(r.json) == min(1000, int(r.headers.get('x-total-count', '-1'))), 'D7: /api/audit?limit=1000', len(r.json))
 
 
+def low(iid, confidence=0.5):
+    """An incident the default 0.90 threshold refuses: no step runs."""
+    return {'incident_id': iid, 'title': 'Paging ' + iid, 'description': 'paging test',
+            'category': 'network', 'priority': 'low', 'confidence_score': confidence,
+            'created_by': 'user123'}
+
+
+def bad_v1_paging(srv, tok, path):
+    """Every bad ?limit / ?offset of a v1 list is a 400 in seed 001's shape."""
+    sep = '&' if '?' in path else '?'
+    for q in ('limit=0', 'limit=1001', 'limit=-1', 'limit=x', 'limit=', 'offset=-1', 'offset=y',
+              'limit=99999999999999999999'):
+        r = srv.get(path + sep + q, tok)
+        if not (r.status == 400 and r.error and r.json.get('status_code') == 400):
+            return (q, r)
+    return None
+
+
+def D7_v1_incidents_paged(srv, tok):
+    ids = ['PAGE-%02d' % i for i in range(7)]
+    for iid in ids:
+        r = srv.post('/api/v1/incidents/%s/auto-resolve' % iid, low(iid), tok)
+        if r.status != 200:
+            t.ok(False, 'D7_v1_incidents_paged: creating incidents', r)
+            return
+    r = srv.get('/api/v1/incidents', tok)
+    total = int(r.headers.get('x-total-count', '-1'))
+    t.ok(r.status == 200 and isinstance(r.json, list) and total == len(r.json) and
+         set(ids) <= {i['incident_id'] for i in r.json},
+         'D7_v1_incidents_paged: GET /api/v1/incidents without paging: the bare array of every '
+         'incident (under 100) and X-Total-Count', (r.status, total, r.raw[:200]))
+    every = [i['incident_id'] for i in r.json]
+    r = srv.get('/api/v1/incidents?limit=3&offset=2', tok)
+    t.ok(r.status == 200 and [i['incident_id'] for i in r.json] == every[2:5] and
+         r.headers.get('x-total-count') == str(total),
+         'D7_v1_incidents_paged: ?limit=3&offset=2 is the third to fifth, X-Total-Count the whole list', r)
+    r = srv.get('/api/v1/incidents?state=skipped&limit=2', tok)
+    skipped = [i for i in srv.get('/api/v1/incidents?state=skipped&limit=1000', tok).json]
+    t.ok(r.status == 200 and len(r.json) == 2 and len(skipped) >= 7 and
+         r.headers.get('x-total-count') == str(len(skipped)),
+         'D7_v1_incidents_paged: ?state=skipped&limit=2: X-Total-Count counts the filtered list', r)
+    r = srv.get('/api/v1/incidents?offset=%d' % total, tok)
+    t.ok(r.status == 200 and r.json == [] and r.headers.get('x-total-count') == str(total),
+         'D7_v1_incidents_paged: an offset past the end: [] and the total', r)
+    r = srv.get('/api/v1/incidents?limit=1000', tok)
+    t.ok(r.status == 200 and len(r.json) == total, 'D7_v1_incidents_paged: ?limit=1000 is allowed', r)
+    bad = bad_v1_paging(srv, tok, '/api/v1/incidents')
+    t.ok(bad is None, 'D7_v1_incidents_paged: limit outside 1..1000, bad offset: 400 '
+         '{"error", "status_code"}', bad)
+
+
+def D7_v1_audit_paged(srv, tok):
+    # the incidents of D7_v1_incidents_paged: 2 entries each (attempted, skipped)
+    r = srv.get('/api/v1/audit', tok)
+    total = int(r.headers.get('x-total-count', '-1'))
+    t.ok(r.status == 200 and isinstance(r.json, list) and len(r.json) == min(100, total) and
+         total >= 14, 'D7_v1_audit_paged: GET /api/v1/audit without paging: the newest 100 at most '
+         '(seed 001 limit=100&offset=0), bare array, X-Total-Count', (r.status, total, len(r.json or [])))
+    every = [e['audit_id'] for e in srv.get('/api/v1/audit?limit=1000', tok).json]
+    t.eq(len(every), min(1000, total), 'D7_v1_audit_paged: ?limit=1000 answers up to 1000')
+    r = srv.get('/api/v1/audit?limit=4&offset=3', tok)
+    t.ok(r.status == 200 and [e['audit_id'] for e in r.json] == every[3:7] and
+         r.headers.get('x-total-count') == str(total),
+         'D7_v1_audit_paged: ?limit=4&offset=3 is the fourth to seventh, X-Total-Count the whole trail', r)
+    r = srv.get('/api/v1/audit?incident_id=PAGE-03&limit=1', tok)
+    t.ok(r.status == 200 and len(r.json) == 1 and r.json[0]['incident_id'] == 'PAGE-03' and
+         r.headers.get('x-total-count') == '2',
+         'D7_v1_audit_paged: ?incident_id=PAGE-03&limit=1: one entry, X-Total-Count 2 (attempted, skipped)', r)
+    r = srv.get('/api/v1/audit?action=auto_resolution_skipped&limit=1', tok)
+    t.ok(r.status == 200 and len(r.json) == 1 and int(r.headers.get('x-total-count', '0')) >= 7,
+         'D7_v1_audit_paged: ?action=...&limit=1: X-Total-Count counts the filtered trail', r)
+    r = srv.get('/api/v1/audit/incident/PAGE-04', tok)
+    t.ok(r.status == 200 and [e['action'] for e in r.json] ==
+         ['auto_resolution_skipped', 'auto_resolution_attempted'] and r.headers.get('x-total-count') == '2',
+         'D7_v1_audit_incident_paged: /api/v1/audit/incident/{id}: the whole trail and X-Total-Count', r)
+    r2 = srv.get('/api/v1/audit/incident/PAGE-04?limit=1&offset=1', tok)
+    t.ok(r2.status == 200 and r2.json == r.json[1:] and r2.headers.get('x-total-count') == '2',
+         'D7_v1_audit_incident_paged: ?limit=1&offset=1 is its second entry', r2)
+    for path in ('/api/v1/audit', '/api/v1/audit/incident/PAGE-04'):
+        bad = bad_v1_paging(srv, tok, path)
+        t.ok(bad is None, 'D7_v1_audit_paged: %s: limit outside 1..1000, bad offset: 400 '
+             '{"error", "status_code"}' % path, bad)
+
+
+def D7_downtime_paged(srv, tok):
+    r = srv.post('/api/services', {'name': 'paged-downtimes', 'description': 'x'}, tok)
+    if r.status != 201:
+        t.ok(False, 'D7_downtime_paged: creating the service', r)
+        return
+    sid = r.json['service_id']
+    r = srv.put('/api/services', {'id': sid, 'created_at': '2023-06-01T00:00:00'}, tok)
+    t.eq(r.status, 200, 'D7_downtime_paged: the service exists since 2023 (its downtimes fit)')
+    starts = ['2024-%02d-01T00:00:00' % m for m in range(1, 6)]
+    for st in starts:
+        r = srv.post('/api/services/%d/downtime' % sid,
+                     {'start_time': st, 'end_time': st[:11] + '01:00:00', 'reason': 'r' + st[5:7]}, tok)
+        if r.status != 200:
+            t.ok(False, 'D7_downtime_paged: logging downtimes', r)
+            return
+    newest = list(reversed(starts))
+    r = srv.get('/api/services/%d/downtime' % sid, tok)
+    t.ok(r.status == 200 and set(r.json) == {'service_id', 'service_name', 'downtime_count', 'downtimes'}
+         and r.json['downtime_count'] == 5 and [d['start_time'] for d in r.json['downtimes']] == newest
+         and r.headers.get('x-total-count') == '5',
+         'D7_downtime_paged: without paging: the seed\'s object, all 5, downtime_count 5, X-Total-Count 5', r)
+    r = srv.get('/api/services/%d/downtime?limit=2&offset=1' % sid, tok)
+    t.ok(r.status == 200 and [d['start_time'] for d in r.json['downtimes']] == newest[1:3] and
+         r.json['downtime_count'] == 5 and r.headers.get('x-total-count') == '5' and
+         r.json['downtimes'][0]['total_minutes'] == 60,
+         'D7_downtime_paged: ?limit=2&offset=1: the second and third newest; downtime_count stays '
+         'the whole number', r)
+    r = srv.get('/api/services/%d/downtime?offset=5' % sid, tok)
+    t.ok(r.status == 200 and r.json['downtimes'] == [] and r.json['downtime_count'] == 5,
+         'D7_downtime_paged: an offset past the end: no downtimes, the count', r)
+    for q in ('limit=0', 'limit=1001', 'limit=x', 'offset=-1', 'offset=y'):
+        r = srv.get('/api/services/%d/downtime?%s' % (sid, q), tok)
+        if not (r.status == 400 and r.error):
+            t.ok(False, 'D7_downtime_paged: ?%s: 400' % q, r)
+            break
+    else:
+        t.ok(True, 'D7_downtime_paged: limit outside 1..1000, bad offset: 400 {"error"}')
+
+
+def D5_refusals_on_listener(srv, tok):
+    """Issue 9 item 5: decisions that run no step are answered by the
+    listener's own threads (committed together, group commit), never handed
+    to the slow pool: 32 at once all get their answer and their two audit
+    rows, and no pool thread starts."""
+    # the kill switch refuses even a confident incident
+    r = srv.post('/api/v1/config/kill-switch/activate', None, tok)
+    t.eq(r.status, 200, 'D5: kill switch on')
+    before = proc_threads(srv.proc.pid)
+    results = {}
+
+    def fire(i):
+        iid = 'BURST-LOW-%02d' % i
+        try:
+            results[i] = srv.post('/api/v1/incidents/%s/auto-resolve' % iid,
+                                  low(iid, 0.99 if i % 2 else 0.2), tok)
+        except OSError as e:
+            results[i] = e
+    ths = [threading.Thread(target=fire, args=(i,)) for i in range(32)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(60)
+    ok = [i for i, r in results.items()
+          if not isinstance(r, Exception) and r.status == 200 and r.json.get('success') is False and
+          r.json.get('incident_id') == 'BURST-LOW-%02d' % i and 'skipped' in r.json.get('message', '')]
+    t.eq(len(ok), 32, 'D5_refusals_grouped: 32 concurrent refusals (kill switch, below threshold): '
+         'each answered 200 with its own incident')
+    rows = srv.db_query("SELECT action, count(*) FROM incident_audit WHERE incident_id LIKE 'BURST-LOW-%' "
+                        "GROUP BY action ORDER BY action")
+    t.eq(rows, [('auto_resolution_attempted', 32), ('auto_resolution_skipped', 32)],
+         'D5_refusals_grouped: every refusal\'s two audit rows are committed')
+    reasons = {r.json['message'] for r in results.values() if not isinstance(r, Exception) and r.json}
+    t.ok(any('kill switch' in m.lower() for m in reasons),
+         'D5_refusals_grouped: the kill switch is the reason given', reasons)
+    t.ok(proc_threads(srv.proc.pid) <= before,
+         'D5_refusals_on_listener: no slow-pool thread started for them', (before, proc_threads(srv.proc.pid)))
+    r = srv.post('/api/v1/config/kill-switch/deactivate', None, tok)
+    t.eq(r.status, 200, 'D5: kill switch off')
+
+
 def request_log_user(srv, tok):
     srv.get('/api/alerts?limit=1', tok)
     srv.get('/api/healthz')
@@ -264,6 +428,10 @@ def basics():
         M24_jwt_nbf_future_401(srv, tok)
         M26_M40_throttle_window(srv)
         D7_paging(srv, tok)
+        D7_v1_incidents_paged(srv, tok)
+        D7_v1_audit_paged(srv, tok)
+        D7_downtime_paged(srv, tok)
+        D5_refusals_on_listener(srv, tok)
         request_log_user(srv, tok)
     finally:
         t.eq(srv.stop(), 0, 'server exits cleanly')
@@ -467,6 +635,17 @@ def D2_slow_requests_bounded():
         t.ok(st == 503 and ra and int(ra) > 0 and b'"error"' in body,
              'D2_slow_cap_server: a fourth waiting request on the server: 503 + Retry-After + {"error"}',
              results['o2'])
+        # a decision that runs no step never waits: answered on the listener's
+        # own thread while the pool is full, its audit rows already committed
+        r = srv.post('/api/v1/incidents/LOW-1/auto-resolve', low('LOW-1'), admin)
+        rows = srv.db_query("SELECT action FROM incident_audit WHERE incident_id = 'LOW-1'")
+        t.ok(r.status == 200 and r.json.get('success') is False and 'skipped' in r.json.get('message', '')
+             and sorted(a for (a,) in rows) == ['auto_resolution_attempted', 'auto_resolution_skipped'],
+             'D2_refusal_never_waits: below the threshold with the pool full: 200 skipped, not 429/503, '
+             'both audit rows committed', (r, rows))
+        r = srv.post('/api/v1/incidents/batch-resolve', [low('LOW-2'), low('LOW-3', 0.1)], other)
+        t.ok(r.status == 200 and [x.get('success') for x in (r.json or [])] == [False, False],
+             'D2_refusal_never_waits: a batch the decision refuses entirely: 200 with the pool full', r)
         # a burst of extra requests all bounce at once, and threads stay bounded
         burst = [threading.Thread(target=fire, args=('b%d' % i, other if i % 2 else admin, 'BURST-%d' % i),
                                   daemon=True) for i in range(20)]

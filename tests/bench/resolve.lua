@@ -4,16 +4,21 @@
 -- token from $TOKEN. Used by api_bench.sh --resolve.
 local token = os.getenv("TOKEN") or ""
 local counter = 0
-local tid = 0
+-- a global, not a local: setup() runs in the main script and thread:set()
+-- writes this global of each thread's own script; a local here would be
+-- the upvalue request() reads, 0 in every thread (the ids would repeat)
+tid = 0
+local started = 0
 
 function setup(thread)
-    tid = tid + 1
-    thread:set("tid", tid)
+    started = started + 1
+    thread:set("tid", started)
+    thread:set("run", os.time())
 end
 
 function request()
     counter = counter + 1
-    local id = string.format("BENCH-%d-%d", tid or 0, counter)
+    local id = string.format("BENCH-%d-%d-%d", run or 0, tid or 0, counter)
     local b = string.format('{"incident_id":"%s","title":"bench","description":"no step",'
         .. '"category":"network","priority":"low","confidence_score":0.5,"created_by":"bench"}', id)
     return wrk.format("POST", "/api/v1/incidents/" .. id .. "/auto-resolve",
