@@ -771,6 +771,28 @@ static int opt_int(ApiResp *rs, const cJSON *o, const char *name, int *has, int 
     return 0;
 }
 
+/* A field the caller may have mistyped is an error, not a silent no-op:
+ * 0 when every member of o is in allowed (NULL-terminated), else 400
+ * naming the first one that is not. */
+static int only_fields(ApiResp *rs, const cJSON *o, const char *prefix,
+                       const char *const *allowed)
+{
+    for (const cJSON *f = o->child; f; f = f->next) {
+        const char *const *a = allowed;
+        while (*a && strcmp(*a, f->string) != 0)
+            a++;
+        if (*a)
+            continue;
+        char list[400] = "";
+        for (a = allowed; *a; a++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a == allowed ? "" : ", ",
+                     *a);
+        v1_error(rs, 400, "Unknown field '%s%s' (accepted: %s)", prefix, f->string, list);
+        return -1;
+    }
+    return 0;
+}
+
 /* category_config: the seed's CategoryConfig (category required; B1:
  * every other field only when sent) plus our playbook (API steps only). */
 static int parse_category(ApiResp *rs, const cJSON *cc, ResolutionUpdate *u, char **playbook)
@@ -789,6 +811,11 @@ static int parse_category(ApiResp *rs, const cJSON *cc, ResolutionUpdate *u, cha
         v1_error(rs, 400, "Invalid category: %s", cat->valuestring);
         return -1;
     }
+    static const char *const fields[] = {"category", "auto_resolution_enabled",
+                                         "confidence_threshold", "max_retry_attempts",
+                                         "notification_required", "playbook", NULL};
+    if (only_fields(rs, cc, "category_config.", fields) < 0)
+        return -1;
     category_config_default(&u->category, cat->valuestring);
     if (opt_bool(rs, cc, "auto_resolution_enabled", &u->has_enabled,
                  &u->category.auto_resolution_enabled) < 0 ||
@@ -845,6 +872,12 @@ void h_v1_config_put(ApiReq *rq, ApiResp *rs)
         return;
     ResolutionUpdate u = {.user_id = rq->user->id};
     char *playbook = NULL, *recipients = NULL;
+    static const char *const fields[] = {"global_enabled", "default_confidence_threshold",
+                                         "max_concurrent_resolutions",
+                                         "max_incidents_per_service_hour",
+                                         "notification_recipients", "category_config", NULL};
+    if (only_fields(rs, b, "", fields) < 0)
+        goto out;
     if (opt_bool(rs, b, "global_enabled", &u.has_global_enabled, &u.global_enabled) < 0 ||
         opt_num(rs, b, "default_confidence_threshold", &u.has_default_threshold,
                 &u.default_threshold) < 0 ||

@@ -99,9 +99,9 @@ static int is_text_param(const char *p, const char *close)
 }
 
 /* Match path against pattern segment by segment; a text parameter's
- * segment (1..API_TEXT_PARAM_MAX bytes) goes to text when not NULL. */
-static int path_matches(const char *pattern, const char *path, int64_t *out_id, char *text,
-                        size_t textsz)
+ * segment (1..maxlen bytes) goes to text when not NULL. */
+static int path_matches_up_to(const char *pattern, const char *path, int64_t *out_id,
+                              char *text, size_t textsz, size_t maxlen)
 {
     const char *p = pattern, *s = path;
     while (*p && *s) {
@@ -111,7 +111,7 @@ static int path_matches(const char *pattern, const char *path, int64_t *out_id, 
                 return 0;
             if (is_text_param(p, close)) {
                 size_t n = strcspn(s, "/");
-                if (n == 0 || n > API_TEXT_PARAM_MAX)
+                if (n == 0 || n > maxlen)
                     return 0;
                 if (text && textsz > n) {
                     memcpy(text, s, n);
@@ -143,6 +143,12 @@ static int path_matches(const char *pattern, const char *path, int64_t *out_id, 
     return *p == '\0' && *s == '\0';
 }
 
+static int path_matches(const char *pattern, const char *path, int64_t *out_id, char *text,
+                        size_t textsz)
+{
+    return path_matches_up_to(pattern, path, out_id, text, textsz, API_TEXT_PARAM_MAX);
+}
+
 const ApiRoute *api_route_match(const char *method, const char *path, int64_t *out_id,
                                 int *path_known, char *allow, size_t allowsz)
 {
@@ -168,6 +174,21 @@ const ApiRoute *api_route_match(const char *method, const char *path, int64_t *o
             snprintf(allow + len, allowsz - len, "%s%s", len ? ", " : "", routes[i].method);
     }
     return hit;
+}
+
+const char *api_route_long_param(const char *path, char *name, size_t size)
+{
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        int64_t id = 0;
+        const char *open = strchr(routes[i].pattern, '{'), *close;
+        while (open && (close = strchr(open, '}')) && !is_text_param(open, close))
+            open = strchr(close, '{');
+        if (!open || !path_matches_up_to(routes[i].pattern, path, &id, NULL, 0, (size_t)-1))
+            continue;
+        snprintf(name, size, "%.*s", (int)(strchr(open, '}') - open - 1), open + 1);
+        return name;
+    }
+    return NULL;
 }
 
 int api_route_text_param(const ApiRoute *r, const char *path, char *out, size_t size)

@@ -30,8 +30,10 @@
                             * again until the database changes (auth and
                             * role checks still run on every request) */
 #define ROUTE_SLOW   0x2u  /* the handler may wait long (seed 001's resolve
-                            * calls): it runs on its own thread while the
-                            * connection is suspended */
+                            * calls): it first runs on the listener thread
+                            * in no-wait mode (refusals answer there); only
+                            * a request that must wait for a run goes to
+                            * the slow pool, its connection suspended */
 #define ROUTE_UNSERIAL 0x4u /* a write that spends its time outside the database
                             * (password hashing, log parsing): not serialized
                             * with the other writes (see server.c) */
@@ -54,6 +56,11 @@ const ApiRoute *api_route_match(const char *method, const char *path, int64_t *o
                                 int *path_known, char *allow, size_t allowsz);
 
 #define API_TEXT_PARAM_MAX 128
+/* When path would match a route but for a text parameter longer than
+ * API_TEXT_PARAM_MAX: that parameter's name into name (e.g. "incident_id")
+ * and name returned, so the caller can answer 400 instead of 404; else
+ * NULL. */
+const char *api_route_long_param(const char *path, char *name, size_t size);
 
 /* The text parameter of path for route r ("{incident_id}", "{category}")
  * into out (NUL-terminated; size > API_TEXT_PARAM_MAX): 1, or 0 when the

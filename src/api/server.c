@@ -92,6 +92,8 @@
 #include "log.h"
 #include "util.h"
 
+#include <cJSON.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -575,6 +577,8 @@ static int authenticate(ApiServer *s, ThreadCtx *t, const DbVersion *ver, const 
     }
     int rc = users_session_check(rq->st, claims->jti, claims->user_id, user);
     if (rc == -EIO) {
+        log_error("api: %s %s: session lookup failed: %s", rq->method, rq->path,
+                  store_errmsg(rq->st));
         api_send_error(rs, 500, "Internal server error");
         return -1;
     }
@@ -593,6 +597,29 @@ check_role:
     return 0;
 }
 
+/* Seed 001's errors carry "status_code" beside "error"; its handlers add
+ * it themselves, and this adds it to the listener's own answers (401, 404,
+ * 429 ...) on its paths. */
+static int is_seed001_path(const char *url)
+{
+    return strncmp(url, "/api/v1/", 8) == 0 || strcmp(url, "/health") == 0;
+}
+
+static void add_status_code(ApiResp *rs)
+{
+    cJSON *o = cJSON_Parse(rs->body);
+    if (cJSON_IsObject(o) && cJSON_GetObjectItemCaseSensitive(o, "error") &&
+        !cJSON_GetObjectItemCaseSensitive(o, "status_code")) {
+        cJSON_AddNumberToObject(o, "status_code", rs->status);
+        char *body = cJSON_PrintUnformatted(o);
+        if (body) {
+            free(rs->body);
+            rs->body = body;
+        }
+    }
+    cJSON_Delete(o);
+}
+
 static enum MHD_Result send_resp(ApiServer *s, struct MHD_Connection *conn, const char *method,
                                  const char *url, Conn *c, ApiResp *rs, const char *allow,
                                  const char *origin, CacheSlot *keep)
@@ -600,8 +627,11 @@ static enum MHD_Result send_resp(ApiServer *s, struct MHD_Connection *conn, cons
     if (!rs->status) {
         free(rs->body);
         rs->body = NULL;
+        log_error("api: %s %s: the handler gave no answer", method, url);
         api_send_error(rs, 500, "Internal server error");
     }
+    if (rs->status >= 400 && rs->body && is_seed001_path(url))
+        add_status_code(rs);
     struct MHD_Response *resp;
     if (rs->body)
         resp = MHD_create_response_from_buffer(strlen(rs->body), rs->body, MHD_RESPMEM_MUST_FREE);
@@ -695,9 +725,15 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
         log_info("api: %s %s 204 %.2f ms -", method, url, (double)(mono_us() - c->t0_us) / 1000.0);
         return ret;
     }
+    char pname[32];
     if (!r) {
         if (known)
             api_send_error(&rs, 405, "Method not allowed");
+        else if (api_route_long_param(url, pname, sizeof pname))
+            api_send_error(&rs, 400, "Field '%s' is too long (at most %d characters)", pname,
+                           API_TEXT_PARAM_MAX);
+        else if (strlen(url) > 200)
+            api_send_error(&rs, 404, "Not found: %.200s...", url);
         else
             api_send_error(&rs, 404, "Not found: %s", url);
         return send_resp(s, conn, method, url, c, &rs, known ? allow : NULL, origin, NULL);

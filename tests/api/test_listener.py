@@ -420,6 +420,34 @@ def request_log_user(srv, tok):
          [l for l in srv.log if 'api: GET /api/healthz' in l][-2:])
 
 
+def N7_long_ids_and_v1_error_shape(srv, tok):
+    """A text parameter over 128 characters is a 400 naming it (not a 404
+    echoing the path); the listener's own errors on seed 001's paths carry
+    status_code like its handlers' do; an unknown long path is echoed cut."""
+    long_id = 'I' * 200
+    body = {'incident_id': long_id, 'title': 't', 'description': 'd', 'category': 'network',
+            'priority': 'low', 'confidence_score': 0.5, 'created_by': 'x'}
+    for method, path, b in (('POST', '/api/v1/incidents/%s/auto-resolve' % long_id, body),
+                            ('GET', '/api/v1/incidents/%s' % long_id, None),
+                            ('GET', '/api/v1/config/category/%s' % ('c' * 129), None)):
+        r = srv.request(method, path, b, tok)
+        want = 'incident_id' if 'incidents' in path else 'category'
+        t.ok(r.status == 400 and "Field '%s' is too long (at most 128 characters)" % want
+             == r.error and (r.json or {}).get('status_code') == 400,
+             'N7_long_text_param_400: %s %s... names %s' % (method, path[:24], want), r)
+    r = srv.request('GET', '/api/v1/incidents/' + 'I' * 128, None, tok)
+    t.ok(r.status == 404, 'N7: exactly 128 characters is a valid id (404: no such incident)', r)
+    r = srv.get('/api/v1/config')
+    t.ok(r.status == 401 and (r.json or {}).get('status_code') == 401 and r.error,
+         'N7_v1_listener_errors_carry_status_code: 401 without a token', r)
+    r = srv.get('/api/services')
+    t.ok(r.status == 401 and 'status_code' not in (r.json or {}),
+         'N7: seed 000 errors keep their shape (no status_code)', r)
+    r = srv.get('/nope/' + 'x' * 5000, tok)
+    t.ok(r.status == 404 and len(r.error or '') < 300 and r.error.endswith('...'),
+         'N7: a 404 echoes at most 200 characters of the path', r)
+
+
 def basics():
     srv, tok = admin_server()
     try:
@@ -433,6 +461,7 @@ def basics():
         D7_downtime_paged(srv, tok)
         D5_refusals_on_listener(srv, tok)
         request_log_user(srv, tok)
+        N7_long_ids_and_v1_error_shape(srv, tok)
     finally:
         t.eq(srv.stop(), 0, 'server exits cleanly')
         srv.cleanup()

@@ -567,6 +567,18 @@ def steps_kinds(srv, admin, oa):
 
 
 def bad_input(srv, admin, oa):
+    before = srv.get('/api/v1/config', admin).json
+    r = srv.put('/api/v1/config', {'default_confidence_treshold': 0.5}, admin)
+    t.ok(r.status == 400 and (r.error or '').startswith(
+         "Unknown field 'default_confidence_treshold' (accepted: global_enabled, ") and
+         r.json.get('status_code') == 400,
+         'N13_config_put_unknown_field_400: a mistyped field is named, not ignored', r)
+    r = put_category(srv, admin, 'network', confidence_treshold=0.95)
+    t.ok(r.status == 400 and (r.error or '').startswith(
+         "Unknown field 'category_config.confidence_treshold'"),
+         'N13_config_put_unknown_field_400: inside category_config too', r)
+    after = srv.get('/api/v1/config', admin).json
+    t.ok(before == after, 'N13: a refused PUT changes nothing', (before, after))
     r = resolve(srv, admin, incident('INC-BAD1', 'storage'))
     v1_error(r, 400, 'Invalid category: storage', 'unknown category: 400 {"error", "status_code"}')
     r = resolve(srv, admin, incident('INC-BAD2', confidence=1.5))
