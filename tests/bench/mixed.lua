@@ -6,11 +6,15 @@
 local token = os.getenv("TOKEN") or ""
 local statuses = {"Up", "Down", "Degraded"}
 local counter = 0
-local tid = 0
+local started = os.time()        -- names stay unique across the warm-up and measured runs
+local threads = 0
 
+-- tid is a global on purpose: thread:set() writes the thread's globals,
+-- which a local of the same name would hide (then every thread is 0 and
+-- both draw the same random names, so creates collide: 409)
 function setup(thread)
-    tid = tid + 1
-    thread:set("tid", tid)
+    threads = threads + 1
+    thread:set("tid", threads)
 end
 
 function init(args)
@@ -40,7 +44,7 @@ function request()
     else
         counter = counter + 1
         local b = string.format('{"name":"load-%d-%d-%d","description":"mixed load"}',
-                                tid or 0, counter, math.random(1000000000))
+                                started, tid or 0, counter)
         return wrk.format("POST", "/api/services", hdrs(b), b)
     end
 end
