@@ -95,6 +95,14 @@ static int pause_ms(Runner *r, int64_t ms)
     }
 }
 
+/* A request's value that cannot be placed in the operator's command or
+ * URL (playbook_expand_as): the step fails at once, and for good. */
+static void refuse(StepOutcome *o, const char *why)
+{
+    *o = (StepOutcome){.code = -1, .permanent = 1};
+    strlcpy_(o->error, why, sizeof o->error);
+}
+
 static void exec_step(Runner *r, Store *st, const RunPlan *p, const PlaybookStep *s, int attempt,
                       StepOutcome *o)
 {
@@ -104,13 +112,15 @@ static void exec_step(Runner *r, Store *st, const RunPlan *p, const PlaybookStep
         .service_id = p->inc.service_id,
     };
     int timeout = s->timeout_ms > 0 ? s->timeout_ms : r->o.step_timeout_ms;
+    char err[200] = "";
     if (s->kind == STEP_COMMAND) {
         int n = 0;
         while (s->argv[n])
             n++;
         char **argv = xcalloc((size_t)n + 1, sizeof *argv);
-        for (int i = 0; i < n; i++)
-            argv[i] = playbook_expand(s->argv[i], &v);
+        int bad = 0;
+        for (int i = 0; i < n && !bad; i++)
+            bad = !(argv[i] = playbook_expand_as(s->argv[i], &v, EXPAND_ARG, err, sizeof err));
         char *env[7] = {
             xasprintf("RESOPS_INCIDENT_ID=%s", p->inc.incident_id),
             xasprintf("RESOPS_CATEGORY=%s", p->inc.category),
@@ -120,21 +130,30 @@ static void exec_step(Runner *r, Store *st, const RunPlan *p, const PlaybookStep
             xasprintf("RESOPS_RUN=%d", p->run),
             NULL,
         };
-        steps_run_command(argv, env, timeout, s->expect, r->cancel[0], o);
+        if (bad)
+            refuse(o, err);
+        else
+            steps_run_command(argv, env, timeout, s->expect, r->cancel[0], o);
         for (int i = 0; i < n; i++)
             free(argv[i]);
         free(argv);
         for (int i = 0; env[i]; i++)
             free(env[i]);
     } else if (s->kind == STEP_HTTP) {
-        char *url = playbook_expand(s->url, &v), *body = playbook_expand(s->body, &v);
+        char *url = playbook_expand_as(s->url, &v, EXPAND_URL, err, sizeof err);
+        char *body = url && s->body ? playbook_expand_as(s->body, &v, EXPAND_JSON, err, sizeof err)
+                                    : NULL;
+        int bad = !url || (s->body && !body);
         int nh = 0;
         while (s->headers && s->headers[nh])
             nh++;
         char **h = xcalloc((size_t)nh + 1, sizeof *h);
-        for (int i = 0; i < nh; i++)
-            h[i] = playbook_expand(s->headers[i], &v);
-        steps_run_http(url, s->method, body, h, timeout, s->expect, r->cancel[0], o);
+        for (int i = 0; i < nh && !bad; i++)
+            bad = !(h[i] = playbook_expand_as(s->headers[i], &v, EXPAND_HEADER, err, sizeof err));
+        if (bad)
+            refuse(o, err);
+        else
+            steps_run_http(url, s->method, body, h, timeout, s->expect, r->cancel[0], o);
         for (int i = 0; i < nh; i++)
             free(h[i]);
         free(h);
@@ -178,7 +197,7 @@ static void run_job(Runner *r, Store *st, RunPlan *p)
                     goto io;
                 return;
             }
-            StepOutcome o;
+            StepOutcome o = {0};
             int64_t at = util_now();
             exec_step(r, st, p, s, attempt, &o);
             if (stopping(r)) {            /* abandoned, not failed */
@@ -194,7 +213,7 @@ static void run_job(Runner *r, Store *st, RunPlan *p)
                 break;
             }
             strlcpy_(last_error, o.error, sizeof last_error);
-            if (attempt > p->cfg.max_retry_attempts) {
+            if (attempt > p->cfg.max_retry_attempts || o.permanent) {
                 snprintf(reason, sizeof reason, "Step %d (%s) failed after %d attempt%s: %s",
                          i + 1, s->action, attempt, attempt == 1 ? "" : "s", o.error);
                 log_warn("runner: %s failed: %s", id, reason);

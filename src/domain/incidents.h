@@ -166,6 +166,7 @@ typedef struct StepOutcome {
     int   code;             /* exit status, HTTP status, or -1 */
     int   timed_out;
     int   duration_ms;
+    int   permanent;        /* failed in a way a retry cannot change */
     char  error[256];       /* "" when ok */
     char *output;           /* captured output, truncated; owned, may be NULL */
 } StepOutcome;

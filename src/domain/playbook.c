@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -437,7 +438,34 @@ void playbook_default(const char *category, Playbook *out)
 
 /* ---- placeholders ------------------------------------------------------------ */
 
-char *playbook_expand(const char *tmpl, const PlaybookVars *v)
+/* Append value placed for mode; 0, or -1 with err when it cannot be. */
+static int put_value(StrBuf *b, const char *name, const char *value, ExpandMode mode, char *err,
+                     size_t errsz)
+{
+    for (const unsigned char *q = (const unsigned char *)value; *q; q++)
+        if (*q < 0x20 || *q == 0x7f) {
+            snprintf(err, errsz, "placeholder ${%s} holds a control character", name);
+            return -1;
+        }
+    if (mode == EXPAND_ARG && (strpbrk(value, "/\\") || value[0] == '-' ||
+                               strcmp(value, ".") == 0 || strcmp(value, "..") == 0)) {
+        snprintf(err, errsz, "placeholder ${%s} ('%.60s') cannot be a command argument: "
+                 "no '/', '\\', leading '-', '.' or '..'", name, value);
+        return -1;
+    }
+    for (const unsigned char *q = (const unsigned char *)value; *q; q++) {
+        char piece[8] = {(char)*q, 0};
+        if (mode == EXPAND_URL && !isalnum(*q) && !strchr("-._~", *q))
+            snprintf(piece, sizeof piece, "%%%02X", *q);
+        else if (mode == EXPAND_JSON && (*q == '"' || *q == '\\'))
+            snprintf(piece, sizeof piece, "\\%c", *q);
+        strbuf_append(b, piece);
+    }
+    return 0;
+}
+
+static char *expand(const char *tmpl, const PlaybookVars *v, int placed, ExpandMode mode,
+                    char *err, size_t errsz)
 {
     if (!tmpl)
         return NULL;
@@ -457,7 +485,13 @@ char *playbook_expand(const char *tmpl, const PlaybookVars *v)
             int hit = 0;
             for (size_t i = 0; close && i < sizeof vars / sizeof vars[0]; i++)
                 if (strlen(vars[i].name) == len && strncmp(p + 2, vars[i].name, len) == 0) {
-                    strbuf_append(&b, vars[i].value ? vars[i].value : "");
+                    const char *val = vars[i].value ? vars[i].value : "";
+                    if (!placed)
+                        strbuf_append(&b, val);
+                    else if (put_value(&b, vars[i].name, val, mode, err, errsz) < 0) {
+                        free(b.s);
+                        return NULL;
+                    }
                     p = close + 1;
                     hit = 1;
                     break;
@@ -469,4 +503,15 @@ char *playbook_expand(const char *tmpl, const PlaybookVars *v)
         strbuf_append(&b, ch);
     }
     return b.s;
+}
+
+char *playbook_expand(const char *tmpl, const PlaybookVars *v)
+{
+    return expand(tmpl, v, 0, EXPAND_HEADER, NULL, 0);
+}
+
+char *playbook_expand_as(const char *tmpl, const PlaybookVars *v, ExpandMode mode, char *err,
+                         size_t errsz)
+{
+    return expand(tmpl, v, 1, mode, err, errsz);
 }

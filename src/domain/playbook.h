@@ -99,7 +99,27 @@ typedef struct PlaybookVars {
 } PlaybookVars;
 
 /* tmpl with every known ${name} replaced (unknown ones stay as written).
- * Caller frees. */
+ * Caller frees. For text meant for people (descriptions). */
 char *playbook_expand(const char *tmpl, const PlaybookVars *v);
+
+/* Where an expanded string goes. The values come from the request that
+ * triggered the run, so they are placed so they cannot change the shape
+ * the operator wrote: */
+typedef enum ExpandMode {
+    EXPAND_ARG,   /* one argv element: a value with '/' or '\', a leading '-',
+                   * or equal to "." / ".." is refused (no path or option
+                   * can be smuggled into the operator's command) */
+    EXPAND_URL,   /* a URL: every byte outside RFC 3986's unreserved set is
+                   * percent-encoded, so a value is one path/query piece */
+    EXPAND_JSON,  /* a body: '"', '\' and control characters are escaped as in
+                   * a JSON string, so a value stays inside its quotes */
+    EXPAND_HEADER /* a header value: placed as is */
+} ExpandMode;
+
+/* Like playbook_expand, placed for mode; any value with a control
+ * character is refused. NULL with err ("placeholder ${incident_id} ...")
+ * when a value cannot be placed safely; caller frees. */
+char *playbook_expand_as(const char *tmpl, const PlaybookVars *v, ExpandMode mode, char *err,
+                         size_t errsz);
 
 #endif

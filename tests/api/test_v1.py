@@ -20,6 +20,7 @@ Prints TAP; one check = one case. Run: RESOPS_BIN=build/resops tests/api/test_v1
 """
 import http.server
 import json
+import urllib.parse
 import os
 import shutil
 import tempfile
@@ -549,6 +550,21 @@ def steps_kinds(srv, admin, oa):
                          "'playbook:INC-HTTP'", (sid,))[0][0]
     t.ok(n_alerts >= 1 and not open_alerts and acked >= 1,
          'ack_alerts acknowledged the service\'s cleared alerts as playbook:<incident>', (open_alerts, acked))
+    # N8: a request's values cannot reshape the operator's URL, body or argv
+    iid = 'INC-7?admin=1#"'
+    inc = incident(iid, 'network', 0.99, service_id=sid)
+    r = srv.post('/api/v1/incidents/%s/auto-resolve' % urllib.parse.quote(iid, safe=''), inc, admin)
+    t.ok(r.status == 200 and Hook.got and Hook.got[-1][0] == '/restart/INC-7%3Fadmin%3D1%23%22' and
+         json.loads(Hook.got[-1][1]).get('incident') == iid,
+         'N8_placeholders_placed_safely: the URL gets one encoded piece, the body one JSON string',
+         (r, Hook.got[-1:]))
+    put_category(srv, oa, 'network', max_retry_attempts=3, playbook=[action_step('marker')])
+    r = resolve(srv, admin, incident('-n', 'network', 0.99))
+    runs = srv.db_query("SELECT count(*) FROM playbook_run WHERE incident_id = '-n'")[0][0]
+    t.ok(r.json.get('state') == 'failed' and 'placeholder ${incident_id}' in r.json.get('message', '')
+         and runs == 1 and not os.path.exists(os.path.join(os.path.dirname(srv.env['RESOPS_PLAYBOOK_FILE']), 'marker--n')),
+         'N8: an id that cannot be a command argument fails the step at once, nothing runs',
+         (r, runs))
     put_category(srv, oa, 'network', max_retry_attempts=0, playbook=[action_step('http_fail')])
     r = resolve(srv, admin, incident('INC-HTTP500', 'network', 0.99))
     t.ok(r.json['message'].endswith('HTTP 500'), 'an unexpected HTTP status fails the step', r)
@@ -946,7 +962,7 @@ def config_file(tmp):
 
 
 PLAYBOOK_ACTIONS = ['ok', 'db_fix', 'drain', 'restart', 'slow_fix', 'billing_restart', 'once', 'sleep5',
-                    'nocmd', 'restart_api', 'http_fail']
+                    'nocmd', 'restart_api', 'http_fail', 'marker']
 
 
 def main_playbooks(d, hook_url):
@@ -975,6 +991,7 @@ def main_playbooks(d, hook_url):
                         'body': '{"incident": "${incident_id}", "service": "${service}"}',
                         'headers': {'X-Token': 's3'}, 'expect_status': 200},
         'http_fail': {'type': 'http', 'url': hook_url + '/fail', 'expect_status': 200},
+        'marker': {'type': 'command', 'argv': ['/usr/bin/touch', os.path.join(d, 'marker-${incident_id}')]},
     }
     assert sorted(acts) == sorted(PLAYBOOK_ACTIONS)
     return write_playbooks(os.path.join(d, 'playbooks.json'), acts)

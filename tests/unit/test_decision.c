@@ -410,9 +410,56 @@ static void test_playbook_expand(void **state)
     assert_null(playbook_expand(NULL, &v));
 }
 
+/* N8: a request's values are placed so they cannot change the shape the
+ * operator wrote: one argv element (no path, option or dot entry), one
+ * percent-encoded URL piece, a JSON string that stays inside its quotes. */
+static void test_N8_placeholders_placed_safely(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *id, *tmpl;
+        ExpandMode  mode;
+        const char *want;              /* NULL: refused */
+    } cases[] = {
+        {"INC-7", "/tmp/m-${incident_id}", EXPAND_ARG, "/tmp/m-INC-7"},
+        {"Payments API", "${incident_id}", EXPAND_ARG, "Payments API"},
+        {"../etc/x", "/tmp/m-${incident_id}", EXPAND_ARG, NULL},
+        {"a\\b", "${incident_id}", EXPAND_ARG, NULL},
+        {"-rf", "${incident_id}", EXPAND_ARG, NULL},
+        {"..", "${incident_id}", EXPAND_ARG, NULL},
+        {".", "${incident_id}", EXPAND_ARG, NULL},
+        {"a.b..c", "${incident_id}", EXPAND_ARG, "a.b..c"},
+        {"INC-7?admin=1#", "http://h/d/${incident_id}", EXPAND_URL, "http://h/d/INC-7%3Fadmin%3D1%23"},
+        {"a b/c", "http://h/${incident_id}?x=1", EXPAND_URL, "http://h/a%20b%2Fc?x=1"},
+        {"ok-1._~", "http://h/${incident_id}", EXPAND_URL, "http://h/ok-1._~"},
+        {"x\", \"admin\": true, \"y", "{\"id\": \"${incident_id}\"}", EXPAND_JSON,
+         "{\"id\": \"x\\\", \\\"admin\\\": true, \\\"y\"}"},
+        {"a\\", "\"${incident_id}\"", EXPAND_JSON, "\"a\\\\\""},
+        {"line\nX-Admin: 1", "Bearer ${incident_id}", EXPAND_HEADER, NULL},
+        {"tab\there", "${incident_id}", EXPAND_URL, NULL},
+        {"INC-9", "token ${incident_id}", EXPAND_HEADER, "token INC-9"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        PlaybookVars v = {.incident_id = cases[i].id};
+        char err[200] = "";
+        char *got = playbook_expand_as(cases[i].tmpl, &v, cases[i].mode, err, sizeof err);
+        if (!cases[i].want) {
+            if (got)
+                fail_msg("case %zu (%s): placed as '%s', want refused", i, cases[i].id, got);
+            assert_non_null(strstr(err, "${incident_id}"));
+        } else {
+            if (!got || strcmp(got, cases[i].want) != 0)
+                fail_msg("case %zu (%s): got '%s' (%s), want '%s'", i, cases[i].id,
+                         got ? got : "(refused)", err, cases[i].want);
+        }
+        free(got);
+    }
+}
+
 int main(void)
 {
     static const struct CMUnitTest fixed[] = {
+        cmocka_unit_test(test_N8_placeholders_placed_safely),
         cmocka_unit_test(test_threshold_reported),
         cmocka_unit_test(test_category_defaults),
         cmocka_unit_test(test_vocabularies),
