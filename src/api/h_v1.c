@@ -310,7 +310,10 @@ static cJSON *pending_json(ApiReq *rq, const Pending *p)
     char msg[300];
     if (p->sr.outcome == SUBMIT_SKIPPED || p->sr.outcome == SUBMIT_BUSY) {
         snprintf(msg, sizeof msg, "Auto-resolution skipped: %s", p->sr.reason);
-        return result_json(p->id, 0, msg, NULL, 0, 0, NULL);
+        /* skipped: the state the incident now has; busy: it is already
+         * queued or running, and that run's answer will tell */
+        return result_json(p->id, 0, msg, NULL, 0, 0,
+                           p->sr.outcome == SUBMIT_SKIPPED ? "skipped" : NULL);
     }
     IncidentResult res;
     int r = incidents_result(rq->st, p->id, p->sr.run_before, &res);

@@ -149,6 +149,7 @@ def acceptance(srv, admin, oa):
          r.json['message'] == 'Auto-resolution skipped: Confidence score 85.00% below threshold 90.00%'
          and r.json['resolution_steps'] == [] and r.json['resolved_at'] is None,
          'acceptance: 0.85 is refused with the seed\'s reason', r)
+    t.eq(r.json.get('state'), 'skipped', 'N9: a refusal\'s answer carries state skipped, as runs carry theirs')
     r = srv.get('/api/v1/incidents/INC-LOW', admin)
     t.ok(r.status == 200 and r.json['state'] == 'skipped' and r.json['status'] == 'open' and
          'below threshold' in r.json['state_reason'], 'a refused incident is stored skipped, with why', r)
