@@ -639,6 +639,9 @@ static int bootstrap_resolution(Store *st, const Config *cfg, const char *playbo
                                  playbook_json, util_now(), err, sizeof err);
     if (r < 0)
         fprintf(stderr, "resops: %s%s%s\n", *path ? path : "", *path ? ": " : "", err);
+    else if (*path)
+        log_info("resolve: playbook file %s loaded (actions and playbooks it defines: see "
+                 "GET /api/v1/config)", path);
     return r;
 }
 

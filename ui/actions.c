@@ -159,7 +159,11 @@ static void cmd_status(Ui *ui, char *args)
         ui_message(ui, 1, "Status: %s", ui_write_error(ui, err));
         return;
     }
-    ui_message(ui, 0, "Service %lld is now %s", (long long)id, status_name(st));
+    const SnapService *v = ui->snap ? snapshot_find_service(ui->snap, id) : NULL;
+    if (v)
+        ui_message(ui, 0, "%s (#%lld) is now %s", v->name, (long long)id, status_name(st));
+    else
+        ui_message(ui, 0, "Service %lld is now %s", (long long)id, status_name(st));
     ui_after_write(ui, 1);
 }
 

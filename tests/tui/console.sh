@@ -85,7 +85,7 @@ tap $? "K + n leaves the kill switch alone"
 
 # 18-19 the command line
 keys a :; literal a "status Reporting Down"; keys a Enter
-wait_for a "is now Down" && wait_sql "$DB" "SELECT status FROM status JOIN service ON service.id = status.service_id WHERE name = 'Reporting'" "Down"
+wait_for a "Reporting (#" "is now Down" && wait_sql "$DB" "SELECT status FROM status JOIN service ON service.id = status.service_id WHERE name = 'Reporting'" "Down"
 tap $? ":status SERVICE Down sets the status through the domain"
 keys a :; literal a "kill on from the command line"; keys a Enter
 wait_for a "KILL SWITCH ON" && wait_sql "$DB" "SELECT global_enabled FROM resolution_config" "0"; r1=$?
