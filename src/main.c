@@ -243,15 +243,20 @@ static char *choose_db(const Config *cfg, const Cli *cli, int *out_seed_demo)
             *out_seed_demo = 1;
             return xstrdup(db);
         }
-        char tmpl[] = "/tmp/resops-demo-XXXXXX";
+        const char *tmp = getenv("TMPDIR");
+        char *tmpl = xasprintf("%s/resops-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
         if (!mkdtemp(tmpl)) {
-            fprintf(stderr, "resops: cannot create a temporary directory: %s\n", strerror(errno));
+            fprintf(stderr, "resops: cannot create a temporary directory %s: %s\n", tmpl,
+                    strerror(errno));
+            free(tmpl);
             return NULL;
         }
         *out_seed_demo = 2;          /* 2: a temporary directory of ours */
         if (*db)
             fprintf(stderr, "resops: %s already has data; the demo uses a fresh database\n", db);
-        return xasprintf("%s/demo.db", tmpl);
+        char *path = xasprintf("%s/demo.db", tmpl);
+        free(tmpl);
+        return path;
     }
     if (*db)
         return xstrdup(db);
@@ -295,8 +300,10 @@ static int users_hold(const char *db_path)
  * connection of this process is closed. Closes users_fd. */
 static void remove_demo_dir(const char *db_path, int users_fd)
 {
-    const char *slash = strrchr(db_path, '/');
-    if (!slash || strncmp(db_path, "/tmp/resops-demo-", 17) != 0) {
+    const char *slash = strrchr(db_path, '/'), *dir0 = slash;
+    while (dir0 && dir0 > db_path && dir0[-1] != '/')
+        dir0--;                      /* the directory's own name: resops-demo-XXXXXX */
+    if (!slash || strncmp(dir0, "resops-demo-", 12) != 0) {
         if (users_fd >= 0)
             close(users_fd);
         return;

@@ -282,21 +282,22 @@ tap $r "B20: TERM=dumb and an unknown TERM are refused first, no database, no le
 
 # 20 no tty: the message comes before any demo database; a console --demo
 # removes its temporary directory when it quits
-before=$(ls -d /tmp/resops-demo-* 2>/dev/null | sort)
-"$RESOPS_BIN" --demo </dev/null >"$WORK/notty.out" 2>"$WORK/notty.err"; rc=$?
+# (TMPDIR is this test's own, so demo runs of tests beside it cannot interfere)
+DT=$WORK/dtmp; mkdir -p "$DT"
+TMPDIR=$DT "$RESOPS_BIN" --demo </dev/null >"$WORK/notty.out" 2>"$WORK/notty.err"; rc=$?
 r=0
 [ $rc = 1 ] && grep -q "needs a terminal" "$WORK/notty.err" || { r=1; cat "$WORK/notty.err" | sed 's/^/#   /' >&2; }
 grep -q "demo database" "$WORK/notty.err" && r=1
-start e 120 40 XDG_CONFIG_HOME=$WORK XDG_DATA_HOME=$WORK -- --demo
+[ -z "$(ls -A "$DT")" ] || { r=1; echo "# the no-tty run left: $(ls "$DT")" >&2; }
+start e 120 40 XDG_CONFIG_HOME=$WORK XDG_DATA_HOME=$WORK TMPDIR=$DT -- --demo
 wait_for e "Services  12 services" >/dev/null || r=1
 keys e :; literal e "info"; keys e Enter
-wait_for e "database /tmp/resops-demo-" >/dev/null || r=1
-DEMO=$(screen e | grep -o 'database /tmp/resops-demo-[A-Za-z0-9]*' | cut -d' ' -f2)
+wait_for e "database $DT/resops-demo-" >/dev/null || r=1
+DEMO=$(screen e | grep -o "database $DT/resops-demo-[A-Za-z0-9]*" | cut -d' ' -f2)
 [ -n "$DEMO" ] && [ -d "$DEMO" ] || r=1
 keys e q; wait_for e "RESOPS-EXIT=0" >/dev/null || r=1
 [ -n "$DEMO" ] && [ -e "$DEMO" ] && { r=1; echo "# $DEMO left behind" >&2; }
-after=$(ls -d /tmp/resops-demo-* 2>/dev/null | sort)
-[ "$before" = "$after" ] || { r=1; echo "# /tmp/resops-demo-* before: $before after: $after" >&2; }
+[ -z "$(ls -A "$DT")" ] || { r=1; echo "# left in TMPDIR: $(ls "$DT")" >&2; }
 tap $r "B20: no tty is refused before a demo database exists; --demo leaves nothing in /tmp"
 
 # no sanitizer report from any console
