@@ -1057,6 +1057,32 @@ int incidents_finish_failed(Store *st, const RunPlan *p, const char *reason, int
     return 0;
 }
 
+/* End a run that leaves the incident open (state, why) with its one audit
+ * entry, in one transaction, then wake the waiters. Takes det. */
+static int finish_open(Store *st, const RunPlan *p, const char *state, const char *why,
+                       const char *action, cJSON *det, int success, const char *error,
+                       int64_t now)
+{
+    if (store_begin(st) < 0) {
+        cJSON_Delete(det);
+        return -EIO;
+    }
+    if (incident_repo_finish(st, p->inc.incident_id, state, "open", why, 0, 0, now) < 0) {
+        cJSON_Delete(det);
+        store_rollback(st);
+        return -EIO;
+    }
+    if (audit(st, p->inc.incident_id, action, "system", &p->inc.confidence, det, success, error,
+              now) < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    if (store_commit(st) < 0)
+        return -EIO;
+    wake_all();
+    return 0;
+}
+
 int incidents_finish_no_action(Store *st, const RunPlan *p, int64_t now)
 {
     char why[300];
@@ -1065,24 +1091,7 @@ int incidents_finish_no_action(Store *st, const RunPlan *p, int64_t now)
     cJSON *det = message_details(why);
     cJSON_AddNumberToObject(det, "run", p->run);
     cJSON_AddNumberToObject(det, "steps_recorded", p->pb.n);
-    if (store_begin(st) < 0) {
-        cJSON_Delete(det);
-        return -EIO;
-    }
-    if (incident_repo_finish(st, p->inc.incident_id, "no_action", "open", why, 0, 0, now) < 0) {
-        cJSON_Delete(det);
-        store_rollback(st);
-        return -EIO;
-    }
-    if (audit(st, p->inc.incident_id, "auto_resolution_no_action", "system", &p->inc.confidence,
-              det, 0, why, now) < 0) {
-        store_rollback(st);
-        return -EIO;
-    }
-    if (store_commit(st) < 0)
-        return -EIO;
-    wake_all();
-    return 0;
+    return finish_open(st, p, "no_action", why, "auto_resolution_no_action", det, 0, why, now);
 }
 
 int incidents_finish_stopped(Store *st, const RunPlan *p, int before_step, const char *reason,
@@ -1094,24 +1103,7 @@ int incidents_finish_stopped(Store *st, const RunPlan *p, int before_step, const
     cJSON_AddStringToObject(det, "reason", reason);
     cJSON_AddNumberToObject(det, "stopped_before_step", before_step);
     cJSON_AddNumberToObject(det, "steps_completed", before_step - 1);
-    if (store_begin(st) < 0) {
-        cJSON_Delete(det);
-        return -EIO;
-    }
-    if (incident_repo_finish(st, p->inc.incident_id, "skipped", "open", why, 0, 0, now) < 0) {
-        cJSON_Delete(det);
-        store_rollback(st);
-        return -EIO;
-    }
-    if (audit(st, p->inc.incident_id, "auto_resolution_skipped", "system", &p->inc.confidence,
-              det, 1, NULL, now) < 0) {
-        store_rollback(st);
-        return -EIO;
-    }
-    if (store_commit(st) < 0)
-        return -EIO;
-    wake_all();
-    return 0;
+    return finish_open(st, p, "skipped", why, "auto_resolution_skipped", det, 1, NULL, now);
 }
 
 typedef struct IdList {

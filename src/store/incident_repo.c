@@ -77,18 +77,9 @@ int incident_repo_get(Store *st, const char *id, IncidentRec *out)
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-int incident_repo_upsert(Store *st, const IncidentRec *in, int64_t now)
+/* ?1..?11 of both upserts: the incident's own fields, ?9 = now. */
+static void bind_fields(sqlite3_stmt *s, const IncidentRec *in, int64_t now)
 {
-    static const char sql[] =
-        "INSERT INTO incident (incident_id, title, description, category, priority, status, "
-        "confidence_score, created_by, created_at, updated_at, tags, service_id) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11) "
-        "ON CONFLICT(incident_id) DO UPDATE SET title = ?2, description = ?3, category = ?4, "
-        "priority = ?5, status = ?6, confidence_score = ?7, created_by = ?8, updated_at = ?9, "
-        "tags = ?10, service_id = ?11";
-    sqlite3_stmt *s = store_stmt(st, sql);
-    if (!s)
-        return -EIO;
     sqlite3_bind_text(s, 1, in->incident_id, -1, SQLITE_TRANSIENT);
     store_bind_text(s, 2, in->title ? in->title : "");
     store_bind_text(s, 3, in->description);
@@ -103,6 +94,21 @@ int incident_repo_upsert(Store *st, const IncidentRec *in, int64_t now)
         sqlite3_bind_int64(s, 11, in->service_id);
     else
         sqlite3_bind_null(s, 11);
+}
+
+int incident_repo_upsert(Store *st, const IncidentRec *in, int64_t now)
+{
+    static const char sql[] =
+        "INSERT INTO incident (incident_id, title, description, category, priority, status, "
+        "confidence_score, created_by, created_at, updated_at, tags, service_id) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11) "
+        "ON CONFLICT(incident_id) DO UPDATE SET title = ?2, description = ?3, category = ?4, "
+        "priority = ?5, status = ?6, confidence_score = ?7, created_by = ?8, updated_at = ?9, "
+        "tags = ?10, service_id = ?11";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    bind_fields(s, in, now);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : -EIO;
@@ -127,20 +133,7 @@ int incident_repo_upsert_decided(Store *st, const IncidentRec *in, int queued, i
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
         return -EIO;
-    sqlite3_bind_text(s, 1, in->incident_id, -1, SQLITE_TRANSIENT);
-    store_bind_text(s, 2, in->title ? in->title : "");
-    store_bind_text(s, 3, in->description);
-    store_bind_text(s, 4, in->category);
-    store_bind_text(s, 5, in->priority);
-    store_bind_text(s, 6, in->status[0] ? in->status : "open");
-    sqlite3_bind_double(s, 7, in->confidence);
-    store_bind_text(s, 8, in->created_by);
-    store_bind_time(s, 9, now);
-    store_bind_text(s, 10, in->tags ? in->tags : "[]");
-    if (in->service_id > 0)
-        sqlite3_bind_int64(s, 11, in->service_id);
-    else
-        sqlite3_bind_null(s, 11);
+    bind_fields(s, in, now);
     store_bind_text(s, 12, in->state[0] ? in->state : "open");
     store_bind_text(s, 13, in->state_reason);
     sqlite3_bind_int(s, 14, queued ? 1 : 0);
