@@ -415,13 +415,7 @@ uint64_t snapshot_box_seq(SnapshotBox *b)
 uint64_t snapshot_box_wait(SnapshotBox *b, uint64_t after, int timeout_ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    util_deadline(&ts, CLOCK_REALTIME, timeout_ms);
     pthread_mutex_lock(&b->lock);
     while (b->seq <= after)
         if (pthread_cond_timedwait(&b->cond, &b->lock, &ts) == ETIMEDOUT)

@@ -454,3 +454,14 @@ int util_csv_next(const char **pp, const char **out_b, const char **out_e)
     *pp = p + len + (p[len] == ',');
     return 1;
 }
+
+void util_deadline(struct timespec *out, int clock, int64_t ms)
+{
+    clock_gettime((clockid_t)clock, out);
+    out->tv_sec += ms / 1000;
+    out->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (out->tv_nsec >= 1000000000L) {
+        out->tv_sec++;
+        out->tv_nsec -= 1000000000L;
+    }
+}

@@ -25,6 +25,10 @@ size_t strlcpy_(char *dst, const char *src, size_t size);
 /* Wall clock in whole seconds (UTC epoch) and a monotonic clock in ms. */
 int64_t util_now(void);
 int64_t util_mono_ms(void);
+/* *out = now on clock (CLOCK_MONOTONIC, CLOCK_REALTIME) plus ms: the
+ * absolute deadline pthread_cond_timedwait wants. */
+struct timespec;
+void    util_deadline(struct timespec *out, int clock, int64_t ms);
 
 /* ISO 8601 UTC "2024-05-01T12:30:00" into buf (>= 20 bytes). */
 void util_iso8601(int64_t t, char *buf, size_t size);

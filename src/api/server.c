@@ -148,9 +148,7 @@ struct ApiServer {
     int                stopping;     /* atomic: api_stop began */
     int                port;
     pthread_mutex_t    write_mu;     /* one database write at a time (see DESIGN) */
-    pthread_mutex_t    commit_mu;    /* commit_seq: bumped after every commit of ours */
-    pthread_cond_t     commit_cv;
-    uint64_t           commit_seq;
+    StoreTurns        *turns;        /* the listener connections' commit turns */
     /* the slow pool (slow_mu) */
     pthread_mutex_t    slow_mu;
     pthread_cond_t     slow_cv;
@@ -399,51 +397,6 @@ static int run_slow(ApiServer *s, struct MHD_Connection *conn, Conn *c, const Ap
 #define BUSY_POLL_MS   5         /* the lock holder may be another thread's
                                   * connection, whose commits we do not see */
 
-static _Thread_local int64_t busy_since_us;
-
-/* sqlite3_wal_hook: a commit of one of the listener's connections (the
- * hook replaces SQLite's auto-checkpoint). A commit that leaves the WAL
- * longer than WAL_CKPT_FRAMES checkpoints it at once (see DESIGN). */
-static int api_committed(void *arg, sqlite3 *db, const char *name, int pages)
-{
-    ApiServer *s = arg;
-    pthread_mutex_lock(&s->commit_mu);
-    s->commit_seq++;
-    pthread_cond_signal(&s->commit_cv);   /* one waiter: its commit wakes the next */
-    pthread_mutex_unlock(&s->commit_mu);
-    if (pages >= WAL_CKPT_FRAMES)
-        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    return SQLITE_OK;
-}
-
-/* sqlite3_busy_handler: SQLite's own waits 1, 2, 5 ... 100 ms between
- * tries, so with 32 resolve handlers writing at once a write could wait
- * far longer than the lock is held. Wait for the next commit instead
- * (at most BUSY_POLL_MS per try, BUSY_WAIT_MS in all); 0 gives up. */
-static int api_busy(void *arg, int count)
-{
-    ApiServer *s = arg;
-    int64_t now = mono_us();
-    if (count == 0)
-        busy_since_us = now;
-    else if (now - busy_since_us > (int64_t)BUSY_WAIT_MS * 1000)
-        return 0;
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += BUSY_POLL_MS * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&s->commit_mu);
-    uint64_t seq = s->commit_seq;
-    while (s->commit_seq == seq &&
-           pthread_cond_timedwait(&s->commit_cv, &s->commit_mu, &until) == 0)
-        ;
-    pthread_mutex_unlock(&s->commit_mu);
-    return 1;
-}
-
 static ThreadCtx *thread_ctx(ApiServer *s)
 {
     ThreadCtx *t = pthread_getspecific(s->store_key);
@@ -457,10 +410,8 @@ static ThreadCtx *thread_ctx(ApiServer *s)
     }
     /* the reaper thread checkpoints the WAL, a commit only when the WAL
      * is long (see DESIGN); a connection that finds the write lock taken
-     * waits for our next commit instead of SQLite's sleeps (see api_busy) */
-    store_manual_checkpoints(st);
-    sqlite3_busy_handler(store_db(st), api_busy, s);
-    sqlite3_wal_hook(store_db(st), api_committed, s);
+     * waits for our next commit instead of SQLite's sleeps */
+    store_share_turns(st, s->turns);
     t = xcalloc(1, sizeof *t);
     t->st = st;
     pthread_setspecific(s->store_key, t);
@@ -1124,12 +1075,11 @@ static void server_free(ApiServer *s)
     if (s->have_sync) {
         pthread_mutex_destroy(&s->slow_mu);
         pthread_mutex_destroy(&s->write_mu);
-        pthread_mutex_destroy(&s->commit_mu);
-        pthread_cond_destroy(&s->commit_cv);
         pthread_cond_destroy(&s->slow_cv);
         pthread_mutex_destroy(&s->track_mu);
         pthread_cond_destroy(&s->track_cv);
     }
+    store_turns_free(s->turns);      /* every listener store is closed by now */
     free(s->slow_users);
     free(s->pool);
     if (s->have_key)
@@ -1184,13 +1134,12 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
     s->have_key = 1;
     pthread_mutex_init(&s->slow_mu, NULL);
     pthread_mutex_init(&s->write_mu, NULL);
-    pthread_mutex_init(&s->commit_mu, NULL);
+    s->turns = store_turns_new(WAL_CKPT_FRAMES, BUSY_WAIT_MS, BUSY_POLL_MS);
     pthread_mutex_init(&s->track_mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->track_cv, &ca);
-    pthread_cond_init(&s->commit_cv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_cond_init(&s->slow_cv, NULL);
     s->have_sync = 1;

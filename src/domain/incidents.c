@@ -107,13 +107,7 @@ int incidents_wait(uint64_t seen, int timeout_ms)
 {
     pthread_once(&wake_once, wake_init);
     struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    util_deadline(&until, CLOCK_MONOTONIC, timeout_ms);
     pthread_mutex_lock(&wake_mu);
     int rc = 0;
     while (wake_seq == seen && rc == 0)

@@ -12,9 +12,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct CachedStmt {
@@ -355,4 +357,79 @@ char *store_col_strdup(sqlite3_stmt *s, int col)
 {
     const char *t = (const char *)sqlite3_column_text(s, col);
     return t ? xstrdup(t) : NULL;
+}
+
+/* ---- commit turns ---------------------------------------------------------- */
+
+struct StoreTurns {
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;            /* CLOCK_MONOTONIC */
+    uint64_t        seq;           /* bumped after every commit of a sharer */
+    int             ckpt_frames, wait_ms, poll_ms;
+};
+
+static _Thread_local int64_t busy_since_ms;
+
+StoreTurns *store_turns_new(int ckpt_frames, int wait_ms, int poll_ms)
+{
+    StoreTurns *t = xcalloc(1, sizeof *t);
+    *t = (StoreTurns){.ckpt_frames = ckpt_frames, .wait_ms = wait_ms, .poll_ms = poll_ms};
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&t->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    return t;
+}
+
+void store_turns_free(StoreTurns *t)
+{
+    if (!t)
+        return;
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv);
+    free(t);
+}
+
+/* sqlite3_wal_hook (it replaces SQLite's auto-checkpoint): wake one
+ * waiter, whose commit then wakes the next. */
+static int turns_committed(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    StoreTurns *t = arg;
+    pthread_mutex_lock(&t->mu);
+    t->seq++;
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    if (pages >= t->ckpt_frames)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
+/* sqlite3_busy_handler: wait for the next commit (the lock holder may be
+ * a connection that does not share the turns, hence the poll); 0 gives
+ * up after wait_ms. */
+static int turns_busy(void *arg, int count)
+{
+    StoreTurns *t = arg;
+    int64_t now = util_mono_ms();
+    if (count == 0)
+        busy_since_ms = now;
+    else if (now - busy_since_ms > t->wait_ms)
+        return 0;
+    struct timespec until;
+    util_deadline(&until, CLOCK_MONOTONIC, t->poll_ms);
+    pthread_mutex_lock(&t->mu);
+    uint64_t seq = t->seq;
+    while (t->seq == seq && pthread_cond_timedwait(&t->cv, &t->mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&t->mu);
+    return 1;
+}
+
+void store_share_turns(Store *st, StoreTurns *t)
+{
+    store_manual_checkpoints(st);
+    sqlite3_busy_handler(st->db, turns_busy, t);
+    sqlite3_wal_hook(st->db, turns_committed, t);
 }

@@ -58,6 +58,18 @@ void store_set_cache_mb(Store *st, int mib);
 void store_manual_checkpoints(Store *st);
 void store_checkpoint(Store *st);
 
+/* Commit turns shared by the connections of one process (the listener's):
+ * a connection that finds the write lock taken waits for the next commit
+ * of a connection sharing the same turns (at most poll_ms a try, wait_ms
+ * in all) instead of SQLite's 1..100 ms sleeps, and each commit wakes one
+ * waiter. A commit that leaves the WAL over ckpt_frames frames
+ * checkpoints it (passive) at once; the connection otherwise leaves
+ * checkpoints to its owner (store_manual_checkpoints). Any thread. */
+typedef struct StoreTurns StoreTurns;
+StoreTurns *store_turns_new(int ckpt_frames, int wait_ms, int poll_ms);
+void        store_turns_free(StoreTurns *t);   /* NULL ok; after its stores closed */
+void        store_share_turns(Store *st, StoreTurns *t);
+
 /* PRAGMA data_version: changes when another connection commits. */
 int64_t store_data_version(Store *st);
 
