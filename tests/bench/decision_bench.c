@@ -8,7 +8,7 @@
  * and its first statements.
  *
  * usage: decision_bench [N]   (default 20000); run from a release build
- * (tests/bench/resolve_bench.sh measures the whole path with wrk). */
+ * (tests/bench/api_bench.sh --resolve measures the whole path with wrk). */
 #include "domain/incidents.h"
 #include "domain/resolution.h"
 #include "store/db.h"
