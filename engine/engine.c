@@ -92,9 +92,8 @@ static void write_lock_info(Engine *e)
         log_warn("engine: cannot write the lock file: %s", strerror(errno));
 }
 
-/* The pid in "<db>.handover" when that process is alive and is not this
- * one, else 0 (no file, a stale one, our own). */
-static pid_t handover_pending(const Engine *e)
+/* The pid written in "<db>.handover", 0 when there is none. */
+static long handover_pid(const Engine *e)
 {
     FILE *f = fopen(e->handover_path, "r");
     if (!f)
@@ -103,6 +102,14 @@ static pid_t handover_pending(const Engine *e)
     if (fscanf(f, "%ld", &pid) != 1)
         pid = 0;
     fclose(f);
+    return pid;
+}
+
+/* The pid in "<db>.handover" when that process is alive and is not this
+ * one, else 0 (no file, a stale one, our own). */
+static pid_t handover_pending(const Engine *e)
+{
+    long pid = handover_pid(e);
     if (pid <= 0 || pid == (long)getpid())
         return 0;
     if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
@@ -113,23 +120,14 @@ static pid_t handover_pending(const Engine *e)
 static int lock_info_get(Engine *e, const char *key, char *buf, size_t size);
 
 /* A headless viewer asks a console engine for the role (N2): its pid in
- * "<db>.handover", unless another live process's request is already
- * there. An engine that is headless itself is never asked. */
+ * "<db>.handover", unless a request (another live process's, or ours) is
+ * already there. An engine that is headless itself is never asked. */
 static void handover_request(Engine *e)
 {
     char kind[16];
     if (!lock_info_get(e, "engine", kind, sizeof kind) || strcmp(kind, "console") != 0)
         return;
-    if (handover_pending(e))
-        return;
-    FILE *f = fopen(e->handover_path, "r");
-    long pid = 0;
-    if (f) {
-        if (fscanf(f, "%ld", &pid) != 1)
-            pid = 0;
-        fclose(f);
-    }
-    if (pid == (long)getpid())
+    if (handover_pending(e) || handover_pid(e) == (long)getpid())
         return;
     int fd = open(e->handover_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
@@ -148,14 +146,7 @@ static void handover_request(Engine *e)
 /* Our own request is done (we hold the role, or we are leaving). */
 static void handover_withdraw(Engine *e)
 {
-    FILE *f = fopen(e->handover_path, "r");
-    if (!f)
-        return;
-    long pid = 0;
-    if (fscanf(f, "%ld", &pid) != 1)
-        pid = 0;
-    fclose(f);
-    if (pid == (long)getpid())
+    if (handover_pid(e) == (long)getpid())
         unlink(e->handover_path);
 }
 

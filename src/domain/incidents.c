@@ -139,15 +139,6 @@ static int closed_status(const char *status)
            !strcmp(status, "closed");
 }
 
-/* Characters (not bytes) of a UTF-8 string. */
-static size_t utf8_len(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 /* Append one seed 001 audit entry; details is taken (a cJSON object). */
 static int audit(Store *st, const char *incident_id, const char *action, const char *actor,
                  const double *confidence, cJSON *details, int success, const char *error,
@@ -239,7 +230,7 @@ int incidents_validate(const IncidentInput *in, char *err, size_t errsz)
             snprintf(err, errsz, "incident_id must not contain '/' or control characters");
             return -EINVAL;
         }
-    size_t tl = utf8_len(in->title);
+    size_t tl = util_utf8_len(in->title);
     if (tl < 1 || tl > 500) {
         snprintf(err, errsz, "title must be 1 to 500 characters");
         return -EINVAL;
@@ -662,7 +653,7 @@ static int raise_failed_alert(Store *st, const IncidentRec *inc, const char *rea
     if (got < 0)
         return -EIO;
     if (got)
-        return incident_repo_alert_set_message(st, id, msg);
+        return alert_repo_set_message(st, id, msg) < 0 ? -EIO : 0;
     id = incident_repo_alert_insert(st, inc->incident_id, ALERT_AUTO_RESOLUTION_FAILED, msg,
                                     "Critical", now);
     if (id < 0)

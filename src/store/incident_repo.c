@@ -480,19 +480,6 @@ int64_t incident_repo_alert_insert(Store *st, const char *incident_id, const cha
     return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(store_db(st)) : -EIO;
 }
 
-int incident_repo_alert_set_message(Store *st, int64_t id, const char *message)
-{
-    static const char sql[] = "UPDATE alert SET message = ? WHERE id = ?";
-    sqlite3_stmt *s = store_stmt(st, sql);
-    if (!s)
-        return -EIO;
-    store_bind_text(s, 1, message);
-    sqlite3_bind_int64(s, 2, id);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
-}
-
 int incident_repo_probe_playbook(Store *st, int64_t service_id, char *cat, size_t size,
                                  double *out_confidence)
 {

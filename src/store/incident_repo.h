@@ -126,7 +126,6 @@ int incident_repo_alert_find_open(Store *st, const char *incident_id, const char
 /* A new one; its id or -EIO. */
 int64_t incident_repo_alert_insert(Store *st, const char *incident_id, const char *type,
                                    const char *message, const char *severity, int64_t now);
-int incident_repo_alert_set_message(Store *st, int64_t id, const char *message);
 
 /* The playbook settings of a service's probe: category (probe.playbook)
  * into cat ("" when none) and its confidence (-1 when NULL). 1 the service
