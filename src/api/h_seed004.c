@@ -36,19 +36,13 @@
 static int query_int(ApiReq *rq, ApiResp *rs, const char *name, long lo, long hi, long def,
                      long *out)
 {
-    const char *v = api_query(rq, name);
-    *out = def;
-    if (!v)
-        return 0;
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (!*v || *end || errno || n < lo || n > hi) {
+    int64_t v = def;
+    if (api_query_int(rq, name, lo, hi, &v) < 0) {
         api_send_error(rs, 400, "Query parameter '%s' must be an integer from %ld to %ld", name,
                        lo, hi);
         return -1;
     }
-    *out = n;
+    *out = (long)v;
     return 0;
 }
 

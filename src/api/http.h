@@ -116,6 +116,11 @@ typedef struct ApiPage {
     int64_t limit, offset;
 } ApiPage;
 
+/* Query parameter name as an integer in [min, max] into *out (left as it
+ * is when the parameter is absent): 0, or -1 when it is there but not such
+ * an integer (the caller answers, in its seed's words). */
+int api_query_int(ApiReq *rq, const char *name, int64_t min, int64_t max, int64_t *out);
+
 /* Read ?limit and ?offset into *out: 0, or -1 with 400 sent ("Query
  * parameter 'limit' must be an integer from 1 to 1000" / "Query parameter
  * 'offset' must be a non-negative integer"). */

@@ -390,7 +390,7 @@ void api_send_built(ApiResp *rs, int status, ApiJson *b)
 }
 
 /* ?name as an integer in [min, max]; absent leaves *out alone. */
-static int query_int(ApiReq *rq, const char *name, int64_t min, int64_t max, int64_t *out)
+int api_query_int(ApiReq *rq, const char *name, int64_t min, int64_t max, int64_t *out)
 {
     const char *v = api_query(rq, name);
     if (!v)
@@ -407,12 +407,12 @@ static int query_int(ApiReq *rq, const char *name, int64_t min, int64_t max, int
 int api_page(ApiReq *rq, ApiResp *rs, ApiPage *out)
 {
     ApiPage p = {.limit = API_PAGE_DEFAULT, .offset = 0};
-    if (query_int(rq, "limit", 1, API_PAGE_MAX, &p.limit) < 0) {
+    if (api_query_int(rq, "limit", 1, API_PAGE_MAX, &p.limit) < 0) {
         api_send_error(rs, 400, "Query parameter 'limit' must be an integer from 1 to %d",
                        API_PAGE_MAX);
         return -1;
     }
-    if (query_int(rq, "offset", 0, INT64_MAX, &p.offset) < 0) {
+    if (api_query_int(rq, "offset", 0, INT64_MAX, &p.offset) < 0) {
         api_send_error(rs, 400, "Query parameter 'offset' must be a non-negative integer");
         return -1;
     }
