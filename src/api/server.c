@@ -911,12 +911,7 @@ static void *reaper_main(void *arg)
     pthread_mutex_lock(&s->track_mu);
     while (!s->reaper_stop) {
         struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += REAP_PERIOD_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        util_deadline(&until, CLOCK_MONOTONIC, REAP_PERIOD_MS);
         pthread_cond_timedwait(&s->track_cv, &s->track_mu, &until);
         int64_t now = mono_us();
         int hdr = 0, body = 0;
