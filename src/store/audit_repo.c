@@ -29,6 +29,9 @@ static int add(Store *st, const char *action, const char *entity, int64_t entity
     store_bind_time(s, 4, now);
     sqlite3_bind_int64(s, 5, user_id);
     store_bind_text(s, 6, detail);
+    if ((!actor || !*actor || strcmp(actor, AUDIT_SYSTEM_ACTOR) == 0) && user_id <= 0 &&
+        store_actor(st))
+        actor = store_actor(st);        /* the connection's writer (the console) */
     store_bind_text(s, 7, actor && *actor ? actor : NULL);
     if (alert_id > 0)
         sqlite3_bind_int64(s, 8, alert_id);
@@ -59,23 +62,8 @@ int audit_repo_add_alert(Store *st, const char *action, int64_t alert_id, int64_
 
 int audit_repo_set_session_actor(Store *st, const char *actor)
 {
-    if (store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS audit_session (actor TEXT NOT NULL)") < 0 ||
-        store_exec(st, "DELETE FROM temp.audit_session") < 0)
-        return -EIO;
-    static const char ins[] = "INSERT INTO temp.audit_session (actor) VALUES (?)";
-    sqlite3_stmt *s = store_stmt(st, ins);
-    if (!s)
-        return -EIO;
-    sqlite3_bind_text(s, 1, actor && *actor ? actor : AUDIT_SYSTEM_ACTOR, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return -EIO;
-    return store_exec(st,
-        "CREATE TEMP TRIGGER IF NOT EXISTS audit_session_actor AFTER INSERT ON main.audit_log "
-        "WHEN NEW.user_id = 0 AND NEW.actor = '" AUDIT_SYSTEM_ACTOR "' BEGIN "
-        "UPDATE audit_log SET actor = (SELECT actor FROM temp.audit_session LIMIT 1) "
-        "WHERE id = NEW.id; END") < 0 ? -EIO : 0;
+    store_set_actor(st, actor);
+    return 0;
 }
 
 int audit_repo_list(Store *st, const char *filter, AuditRow *out, int max)

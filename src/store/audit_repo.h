@@ -42,9 +42,9 @@ int audit_repo_add_alert(Store *st, const char *action, int64_t alert_id, int64_
                          int64_t user_id, const char *actor, const char *detail, int64_t now);
 
 /* Name this connection's writer: rows it adds with user_id 0 and no actor
- * get this name instead of "system" (a TEMP trigger, so it lives and dies
- * with the connection and no other connection sees it). The console calls
- * it with the login name on its own Store. 0 or -EIO. */
+ * (or "system") get this name instead of "system"; it lives and dies with
+ * the Store, so no other connection sees it. The console calls it with
+ * the login name on its own Store. 0. */
 int audit_repo_set_session_actor(Store *st, const char *actor);
 
 /* Newest first; up to max rows into out (caller's array); returns count or

@@ -30,6 +30,7 @@ struct Store {
     CachedStmt *cache;
     int         ncache, capcache;
     int         txn_depth;
+    char       *actor;          /* who writes through this connection, or NULL */
 };
 
 static int refuse_newer(Store *st, int version, char *err, size_t errsz)
@@ -205,7 +206,19 @@ void store_close(Store *st)
     if (st->db)
         sqlite3_close(st->db);
     free(st->path);
+    free(st->actor);
     free(st);
+}
+
+void store_set_actor(Store *st, const char *actor)
+{
+    free(st->actor);
+    st->actor = actor && *actor ? xstrdup(actor) : NULL;
+}
+
+const char *store_actor(Store *st)
+{
+    return st->actor;
 }
 
 sqlite3 *store_db(Store *st) { return st->db; }

@@ -45,6 +45,11 @@ const char *store_errmsg(Store *st);
  * the console says this instead of "Internal server error"). */
 int store_readonly_why(Store *st, char *buf, size_t size);
 
+/* The writer this connection acts for (the console's login name), or
+ * NULL: audit rows it adds without a user or actor name it (audit_repo). */
+void        store_set_actor(Store *st, const char *actor);
+const char *store_actor(Store *st);
+
 /* Run a one-off statement with no results; 0 or -EIO. */
 int store_exec(Store *st, const char *sql);
 
