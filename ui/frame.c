@@ -66,14 +66,60 @@ typedef struct Segment {
     int    drop;            /* may be dropped when nothing else helps */
 } Segment;
 
-void frame_draw_status(Ui *ui)
+/* the notification segment: queued (not yet delivered) and dead (gave up);
+ * returns how many segments it filled (0 while the counts are unknown) */
+static int status_seg_outbox(Ui *ui, Segment *sg)
 {
-    WINDOW *w = ui->statw;
-    int width = getmaxx(w);
+    int64_t mono = util_mono_ms();
+    if (!ui->outbox_known || mono - ui->outbox_at_ms >= OUTBOX_REFRESH_MS) {
+        ui->outbox_known = notify_counts(ui->st, &ui->outbox_backlog, &ui->outbox_dead) == 0;
+        ui->outbox_at_ms = mono;
+    }
+    if (!ui->outbox_known)
+        return 0;
+    int q = ui->outbox_backlog, d = ui->outbox_dead;
+    if (d)
+        snprintf(sg->longt, sizeof sg->longt, " notify: %d queued, %d DEAD ", q, d);
+    else
+        snprintf(sg->longt, sizeof sg->longt, " notify: %d queued ", q);
+    snprintf(sg->shortt, sizeof sg->shortt, d ? " N%d D%d " : " N%d ", q, d);
+    sg->drop = d ? 0 : 2;
+    sg->attr = d ? theme_attr(TH_KILL) : q ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
+    return 1;
+}
+
+static void status_seg_tick(Ui *ui, const Snapshot *s, int engine, int64_t now, Segment *sg)
+{
+    char age[32];
+    /* a viewer shows the engine's own tick, from the lock file (N5): its
+     * data can be fresh (metrics, API writes) while the engine is stuck */
+    int64_t etick = !engine && ui->opts.engine_tick ? ui->opts.engine_tick(ui->opts.ctx) : 0;
+    if (!engine && etick) {
+        layout_duration(now > etick ? now - etick : 0, age, sizeof age);
+        snprintf(sg->longt, sizeof sg->longt, " tick %s ago (engine) ", age);
+    } else if (engine && s && s->tick_at) {
+        layout_duration(now - s->tick_at, age, sizeof age);
+        snprintf(sg->longt, sizeof sg->longt, " tick %s ago ", age);
+    } else if (!engine && s) {
+        snprintf(age, sizeof age, "no tick");
+        snprintf(sg->longt, sizeof sg->longt, " engine tick unknown ");
+    } else if (s) {
+        layout_duration(now - s->built_at, age, sizeof age);
+        snprintf(sg->longt, sizeof sg->longt, " data %s old ", age);
+    } else {
+        snprintf(age, sizeof age, "-");
+        snprintf(sg->longt, sizeof sg->longt, " no data yet ");
+    }
+    snprintf(sg->shortt, sizeof sg->shortt, " %s ", age);
+    sg->drop = 1;
+    sg->attr = theme_attr(TH_BAR);
+}
+
+/* fills seg[] (at most 7) in priority order, the clock last; returns the count */
+static int status_segments(Ui *ui, Segment *seg)
+{
     const Snapshot *s = ui->snap;
-    Segment seg[7];
     int n = 0;
-    memset(seg, 0, sizeof seg);
 
     int engine = s ? s->is_engine : (ui->opts.is_primary ? ui->opts.is_primary(ui->opts.ctx) : 0);
     snprintf(seg[n].longt, sizeof seg[n].longt, " %s ", engine ? "ENGINE" : "VIEWER");
@@ -97,22 +143,7 @@ void frame_draw_status(Ui *ui)
     snprintf(seg[n].shortt, sizeof seg[n].shortt, " C%d W%d I%d ", c, wa, in);
     seg[n++].attr = c ? theme_attr(TH_KILL) : wa ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
 
-    /* notifications: queued (not yet delivered) and dead (gave up) */
-    int64_t mono = util_mono_ms();
-    if (!ui->outbox_known || mono - ui->outbox_at_ms >= OUTBOX_REFRESH_MS) {
-        ui->outbox_known = notify_counts(ui->st, &ui->outbox_backlog, &ui->outbox_dead) == 0;
-        ui->outbox_at_ms = mono;
-    }
-    if (ui->outbox_known) {
-        int q = ui->outbox_backlog, d = ui->outbox_dead;
-        if (d)
-            snprintf(seg[n].longt, sizeof seg[n].longt, " notify: %d queued, %d DEAD ", q, d);
-        else
-            snprintf(seg[n].longt, sizeof seg[n].longt, " notify: %d queued ", q);
-        snprintf(seg[n].shortt, sizeof seg[n].shortt, d ? " N%d D%d " : " N%d ", q, d);
-        seg[n].drop = d ? 0 : 2;
-        seg[n++].attr = d ? theme_attr(TH_KILL) : q ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
-    }
+    n += status_seg_outbox(ui, &seg[n]);
 
     char api[128];
     int api_of = frame_api_address(ui, api, sizeof api);
@@ -122,31 +153,8 @@ void frame_draw_status(Ui *ui)
     seg[n].drop = 2;
     seg[n++].attr = theme_attr(TH_BAR);
 
-
-    char age[32];
     int64_t now = util_now();
-    /* a viewer shows the engine's own tick, from the lock file (N5): its
-     * data can be fresh (metrics, API writes) while the engine is stuck */
-    int64_t etick = !engine && ui->opts.engine_tick ? ui->opts.engine_tick(ui->opts.ctx) : 0;
-    if (!engine && etick) {
-        layout_duration(now > etick ? now - etick : 0, age, sizeof age);
-        snprintf(seg[n].longt, sizeof seg[n].longt, " tick %s ago (engine) ", age);
-    } else if (engine && s && s->tick_at) {
-        layout_duration(now - s->tick_at, age, sizeof age);
-        snprintf(seg[n].longt, sizeof seg[n].longt, " tick %s ago ", age);
-    } else if (!engine && s) {
-        snprintf(age, sizeof age, "no tick");
-        snprintf(seg[n].longt, sizeof seg[n].longt, " engine tick unknown ");
-    } else if (s) {
-        layout_duration(now - s->built_at, age, sizeof age);
-        snprintf(seg[n].longt, sizeof seg[n].longt, " data %s old ", age);
-    } else {
-        snprintf(age, sizeof age, "-");
-        snprintf(seg[n].longt, sizeof seg[n].longt, " no data yet ");
-    }
-    snprintf(seg[n].shortt, sizeof seg[n].shortt, " %s ", age);
-    seg[n].drop = 1;
-    seg[n++].attr = theme_attr(TH_BAR);
+    status_seg_tick(ui, s, engine, now, &seg[n++]);
 
     time_t tt = (time_t)now;
     struct tm tmv;
@@ -155,9 +163,12 @@ void frame_draw_status(Ui *ui)
     strlcpy_(seg[n].shortt, seg[n].longt, sizeof seg[n].shortt);
     seg[n].drop = 3;
     seg[n++].attr = theme_attr(TH_BAR_KEY);
+    return n;
+}
 
-    /* choose forms: long everywhere, else short from the least important */
-    int use_short[7] = {0}, shown[7];
+/* choose forms: long everywhere, else short from the least important */
+static void status_fit(const Segment *seg, int n, int width, int *use_short, int *shown)
+{
     for (int i = 0; i < n; i++)
         shown[i] = 1;
     for (int pass = 0; pass < 2 * n + 4; pass++) {
@@ -182,6 +193,18 @@ void frame_draw_status(Ui *ui)
         if (!done)
             break;
     }
+}
+
+void frame_draw_status(Ui *ui)
+{
+    WINDOW *w = ui->statw;
+    int width = getmaxx(w);
+    Segment seg[7];
+    memset(seg, 0, sizeof seg);
+    int n = status_segments(ui, seg);
+
+    int use_short[7] = {0}, shown[7];
+    status_fit(seg, n, width, use_short, shown);
 
     mvwhline(w, 0, 0, ' ' | theme_attr(TH_BAR), width);
     int x = 0;

@@ -559,41 +559,32 @@ int tui_check_terminal(char *err, size_t errsz)
     return 0;
 }
 
-int tui_run(const TuiOpts *opts, char *err, size_t errsz)
+/* Opens the RESOPS_TUI_TIMING file and builds our own first snapshot, so
+ * the first frame does not wait for a tick. */
+static void tui_first_snapshot(Ui *ui, const TuiOpts *opts, Timing *tm)
 {
-    int rc = tui_check_terminal(err, errsz);
-    if (rc < 0)
-        return rc;
-    Ui *ui = xcalloc(1, sizeof *ui);
-    ui->opts = *opts;
-    who_am_i(ui->actor, sizeof ui->actor);
-    rc = store_open(opts->db_path, &ui->st, err, errsz);
-    if (rc < 0) {
-        free(ui);
-        return rc;
-    }
-    /* every audit row this connection writes names the login user (B4) */
-    if (audit_repo_set_session_actor(ui->st, ui->actor) < 0)
-        log_warn("tui: cannot name the console's audit actor; rows say system");
-    Timing tm = {.f = NULL, .first_frame_ms = -1};
     const char *tpath = getenv("RESOPS_TUI_TIMING");
-    if (tpath && *tpath && (tm.f = fopen(tpath, "w")) != NULL)
-        setvbuf(tm.f, NULL, _IOLBF, 0);     /* the benchmark reads it live */
+    if (tpath && *tpath && (tm->f = fopen(tpath, "w")) != NULL)
+        setvbuf(tm->f, NULL, _IOLBF, 0);     /* the benchmark reads it live */
 
-    /* our own first snapshot: the first frame does not wait for a tick */
     int primary = opts->is_primary ? opts->is_primary(opts->ctx) : 0;
     ui->was_primary = primary;
     int64_t t_snap = util_mono_ms();
     ui->snap = snapshot_build_capped(ui->st, primary, 0, UI_FIRST_ALERTS);
-    if (tm.f)
-        fprintf(tm.f, "start_to_tui_ms %lld\nfirst_snapshot_ms %lld\n",
+    if (tm->f)
+        fprintf(tm->f, "start_to_tui_ms %lld\nfirst_snapshot_ms %lld\n",
                 (long long)(t_snap - opts->started_ms), (long long)(util_mono_ms() - t_snap));
     if (ui->snap && opts->box && !ui->snap->partial)
         snapshot_box_publish(opts->box, snapshot_ref(ui->snap));
     ui->data_version = store_data_version(ui->st);
     if (opts->box)
         ui->metrics = snapshot_box_acquire_metrics(opts->box);
+}
 
+/* Starts curses on stdout; NULL (message in err) when the terminal will
+ * not do. */
+static SCREEN *tui_curses_start(char *err, size_t errsz)
+{
     setlocale(LC_CTYPE, "");
     if (tcgetattr(STDIN_FILENO, &saved_tio) == 0)
         tio_saved = 1;
@@ -604,8 +595,7 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
     if (!scr) {
         snprintf(err, errsz, "cannot use the terminal (TERM=%s); try TERM=xterm-256color",
                  term ? term : "");
-        rc = -ENOTTY;
-        goto out_nocurses;
+        return NULL;
     }
     set_term(scr);
     set_escdelay(25);
@@ -619,24 +609,42 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
     intrflush(stdscr, FALSE);
     curs_set(0);
     theme_init();
-    WINDOW *in = newpad(1, 1);
-    keypad(in, TRUE);
-    nodelay(in, TRUE);
+    return scr;
+}
 
-    int sfd = -1;
-    if (opts->signals) {
-        pthread_sigmask(SIG_BLOCK, opts->signals, NULL);
-        sfd = signalfd(-1, opts->signals, SFD_NONBLOCK | SFD_CLOEXEC);
+/* Paints the dirty parts, noting the first frame with data. */
+static void tui_paint_timed(Ui *ui, Timing *tm)
+{
+    paint(ui);
+    if (tm->first_frame_ms < 0 && ui->snap) {
+        tm->first_frame_ms = util_mono_ms() - ui->opts.started_ms;
+        if (tm->f)
+            fprintf(tm->f, "first_frame_ms %lld\n", (long long)tm->first_frame_ms);
+        log_info("tui: first frame %lld ms after start", (long long)tm->first_frame_ms);
     }
+    if (ui->snap && ui->snap->partial)
+        ui_after_write(ui, 0);    /* the first frame is up: now the whole list */
+}
 
-    Pane *(*const ctors[UI_NPANES])(Ui *) = {
-        pane_services_new, pane_deps_new, pane_health_new, pane_alerts_new,
-        pane_sla_new, pane_incidents_new, pane_metrics_new, pane_audit_new,
-    };
-    for (int i = 0; i < UI_NPANES; i++)
-        ui->panes[i] = ctors[i](ui);
-    ui->dirty = DIRTY_ALL | DIRTY_LAYOUT;
+/* Drains the signalfd: resizes on SIGWINCH; returns the last other signal
+ * (a reason to quit), or 0. */
+static int tui_read_signals(Ui *ui, int sfd)
+{
+    int quit_signal = 0;
+    struct signalfd_siginfo si;
+    while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if ((int)si.ssi_signo == SIGWINCH)
+            resize_from_tty(ui);
+        else
+            quit_signal = (int)si.ssi_signo;
+    }
+    return quit_signal;
+}
 
+/* The UI loop: until quit, a quitting signal (returned) or end of input. */
+static int tui_loop(Ui *ui, WINDOW *in, int sfd, Timing *tm)
+{
+    const TuiOpts *opts = &ui->opts;
     int quit_signal = 0, idle_eof = 0;
     int64_t last_sec = -1;
     while (!ui->quit) {
@@ -647,17 +655,8 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
             watch_database(ui);
             watch_role(ui);
         }
-        if (ui->dirty) {
-            paint(ui);
-            if (tm.first_frame_ms < 0 && ui->snap) {
-                tm.first_frame_ms = util_mono_ms() - opts->started_ms;
-                if (tm.f)
-                    fprintf(tm.f, "first_frame_ms %lld\n", (long long)tm.first_frame_ms);
-                log_info("tui: first frame %lld ms after start", (long long)tm.first_frame_ms);
-            }
-            if (ui->snap && ui->snap->partial)
-                ui_after_write(ui, 0);    /* the first frame is up: now the whole list */
-        }
+        if (ui->dirty)
+            tui_paint_timed(ui, tm);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         int timeout = 1000 - (int)(ts.tv_nsec / 1000000) + 5;
@@ -672,13 +671,7 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
         if (pr <= 0)
             continue;
         if (pfd[2].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-                if ((int)si.ssi_signo == SIGWINCH)
-                    resize_from_tty(ui);
-                else
-                    quit_signal = (int)si.ssi_signo;
-            }
+            quit_signal = tui_read_signals(ui, sfd);
             if (quit_signal)
                 break;
         }
@@ -696,11 +689,16 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
             idle_eof = 0;
             if (ui->dirty)
                 paint(ui);
-            if (tm.f)
-                fprintf(tm.f, "key_us %lld\n", (long long)(mono_us() - t0));
+            if (tm->f)
+                fprintf(tm->f, "key_us %lld\n", (long long)(mono_us() - t0));
         }
     }
+    return quit_signal;
+}
 
+/* Cancels an open prompt, frees the panes and windows, ends curses. */
+static void tui_curses_stop(Ui *ui, WINDOW *in, SCREEN *scr, int sfd)
+{
     /* cancel an open prompt so its argument is freed */
     if (ui->prompt && ui->prompt_fn) {
         UiAnswerFn fn = ui->prompt_fn;
@@ -720,7 +718,52 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
     curses_on = 0;
     delscreen(scr);
     remove_crash_handlers();
-    rc = quit_signal;
+}
+
+int tui_run(const TuiOpts *opts, char *err, size_t errsz)
+{
+    int rc = tui_check_terminal(err, errsz);
+    if (rc < 0)
+        return rc;
+    Ui *ui = xcalloc(1, sizeof *ui);
+    ui->opts = *opts;
+    who_am_i(ui->actor, sizeof ui->actor);
+    rc = store_open(opts->db_path, &ui->st, err, errsz);
+    if (rc < 0) {
+        free(ui);
+        return rc;
+    }
+    /* every audit row this connection writes names the login user (B4) */
+    if (audit_repo_set_session_actor(ui->st, ui->actor) < 0)
+        log_warn("tui: cannot name the console's audit actor; rows say system");
+    Timing tm = {.f = NULL, .first_frame_ms = -1};
+    tui_first_snapshot(ui, opts, &tm);
+
+    SCREEN *scr = tui_curses_start(err, errsz);
+    if (!scr) {
+        rc = -ENOTTY;
+        goto out_nocurses;
+    }
+    WINDOW *in = newpad(1, 1);
+    keypad(in, TRUE);
+    nodelay(in, TRUE);
+
+    int sfd = -1;
+    if (opts->signals) {
+        pthread_sigmask(SIG_BLOCK, opts->signals, NULL);
+        sfd = signalfd(-1, opts->signals, SFD_NONBLOCK | SFD_CLOEXEC);
+    }
+
+    Pane *(*const ctors[UI_NPANES])(Ui *) = {
+        pane_services_new, pane_deps_new, pane_health_new, pane_alerts_new,
+        pane_sla_new, pane_incidents_new, pane_metrics_new, pane_audit_new,
+    };
+    for (int i = 0; i < UI_NPANES; i++)
+        ui->panes[i] = ctors[i](ui);
+    ui->dirty = DIRTY_ALL | DIRTY_LAYOUT;
+
+    rc = tui_loop(ui, in, sfd, &tm);
+    tui_curses_stop(ui, in, scr, sfd);
 out_nocurses:
     if (tm.f)
         fclose(tm.f);

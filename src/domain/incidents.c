@@ -391,6 +391,70 @@ int incidents_submit_grouped(Store *st, const IncidentInput *in, const char *req
     return me.rc;
 }
 
+/* The row to write, from the body and (got != 0) the stored incident old;
+ * borrows strings from both. */
+static void submit_fill_rec(IncidentRec *rec, const IncidentInput *in, const IncidentRec *old,
+                            int got)
+{
+    strlcpy_(rec->incident_id, in->incident_id, sizeof rec->incident_id);
+    rec->title = (char *)in->title;
+    rec->description = (char *)in->description;
+    strlcpy_(rec->category, in->category, sizeof rec->category);
+    strlcpy_(rec->priority, in->priority, sizeof rec->priority);
+    /* A closed incident stays closed whatever the body says (check 2). */
+    strlcpy_(rec->status, got && closed_status(old->status) ? old->status
+                          : in->status                      ? in->status
+                                                            : "open",
+             sizeof rec->status);
+    strlcpy_(rec->state, got ? old->state : "open", sizeof rec->state);
+    rec->state_reason = got ? old->state_reason : NULL;
+    rec->confidence = in->confidence;
+    rec->created_by = (char *)in->created_by;
+    rec->tags = (char *)(in->tags_json ? in->tags_json : "[]");
+    rec->service_id = in->service_id;
+}
+
+/* Writes the decided row and its audit entries inside the caller's
+ * transaction and sets out->outcome; rec borrows d->reason. < 0 on an I/O
+ * error (the caller rolls back). */
+static int submit_write(Store *st, IncidentRec *rec, Decision *d, int forced,
+                        const char *requested_by, int64_t now, SubmitResult *out)
+{
+    int skip = d->verdict == DECISION_SKIP;
+    if (skip) {
+        /* an incident already resolved keeps its state; the seed only reports it */
+        int keep = d->check == CHECK_STATUS && strcmp(rec->state, "resolved") == 0;
+        if (!keep) {
+            strlcpy_(rec->state, "skipped", sizeof rec->state);
+            rec->state_reason = d->reason;
+        }
+    } else {
+        strlcpy_(rec->state, "open", sizeof rec->state);
+        rec->state_reason = NULL;
+    }
+    if (incident_repo_upsert_decided(st, rec, !skip, forced, requested_by, now) < 0)
+        return -EIO;
+
+    cJSON *det = message_details("Auto-resolution process initiated");
+    cJSON_AddStringToObject(det, "category", rec->category);
+    cJSON_AddStringToObject(det, "priority", rec->priority);
+    cJSON_AddStringToObject(det, "requested_by", requested_by ? requested_by : "system");
+    if (forced)
+        cJSON_AddBoolToObject(det, "forced", 1);
+    if (audit(st, rec->incident_id, "auto_resolution_attempted",
+              requested_by ? requested_by : "system", &rec->confidence, det, 1, NULL, now) < 0)
+        return -EIO;
+    if (skip) {
+        if (audit_skip(st, rec, d, now) < 0)
+            return -EIO;
+        out->outcome = SUBMIT_SKIPPED;
+        strlcpy_(out->reason, d->reason, sizeof out->reason);
+    } else {
+        out->outcome = SUBMIT_QUEUED;
+    }
+    return 0;
+}
+
 static int submit_locked(Store *st, const IncidentInput *in, const char *requested_by,
                          int forced, int nowait, int64_t now, SubmitResult *out, char *err,
                          size_t errsz)
@@ -421,22 +485,7 @@ static int submit_locked(Store *st, const IncidentInput *in, const char *request
         incident_rec_free(&old);
         return 0;
     }
-    strlcpy_(rec.incident_id, in->incident_id, sizeof rec.incident_id);
-    rec.title = (char *)in->title;
-    rec.description = (char *)in->description;
-    strlcpy_(rec.category, in->category, sizeof rec.category);
-    strlcpy_(rec.priority, in->priority, sizeof rec.priority);
-    /* A closed incident stays closed whatever the body says (check 2). */
-    strlcpy_(rec.status, got && closed_status(old.status) ? old.status
-                         : in->status                     ? in->status
-                                                          : "open",
-             sizeof rec.status);
-    strlcpy_(rec.state, got ? old.state : "open", sizeof rec.state);
-    rec.state_reason = got ? old.state_reason : NULL;
-    rec.confidence = in->confidence;
-    rec.created_by = (char *)in->created_by;
-    rec.tags = (char *)(in->tags_json ? in->tags_json : "[]");
-    rec.service_id = in->service_id;
+    submit_fill_rec(&rec, in, &old, got);
     out->run_before = got ? old.run : 0;
 
     /* Decide first (only the configuration is read), then write the row
@@ -444,45 +493,15 @@ static int submit_locked(Store *st, const IncidentInput *in, const char *request
     Decision d;
     if (decide(st, &rec, forced, 0, 0, &cat, &d) < 0)
         goto io_rb;
-    int skip = d.verdict == DECISION_SKIP;
-    if (!skip && nowait) {
+    if (d.verdict != DECISION_SKIP && nowait) {
         store_commit(st);                  /* nothing written (see above) */
         out->outcome = SUBMIT_WOULD_QUEUE;
         incident_rec_free(&old);
         resolution_category_free(&cat);
         return 0;
     }
-    if (skip) {
-        /* an incident already resolved keeps its state; the seed only reports it */
-        int keep = d.check == CHECK_STATUS && strcmp(rec.state, "resolved") == 0;
-        if (!keep) {
-            strlcpy_(rec.state, "skipped", sizeof rec.state);
-            rec.state_reason = d.reason;
-        }
-    } else {
-        strlcpy_(rec.state, "open", sizeof rec.state);
-        rec.state_reason = NULL;
-    }
-    if (incident_repo_upsert_decided(st, &rec, !skip, forced, requested_by, now) < 0)
+    if (submit_write(st, &rec, &d, forced, requested_by, now, out) < 0)
         goto io_rb;
-
-    cJSON *det = message_details("Auto-resolution process initiated");
-    cJSON_AddStringToObject(det, "category", rec.category);
-    cJSON_AddStringToObject(det, "priority", rec.priority);
-    cJSON_AddStringToObject(det, "requested_by", requested_by ? requested_by : "system");
-    if (forced)
-        cJSON_AddBoolToObject(det, "forced", 1);
-    if (audit(st, rec.incident_id, "auto_resolution_attempted",
-              requested_by ? requested_by : "system", &rec.confidence, det, 1, NULL, now) < 0)
-        goto io_rb;
-    if (skip) {
-        if (audit_skip(st, &rec, &d, now) < 0)
-            goto io_rb;
-        out->outcome = SUBMIT_SKIPPED;
-        strlcpy_(out->reason, d.reason, sizeof out->reason);
-    } else {
-        out->outcome = SUBMIT_QUEUED;
-    }
     if (store_commit(st) < 0)
         goto io;
     incident_rec_free(&old);

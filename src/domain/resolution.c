@@ -407,6 +407,37 @@ static int update_category(Store *st, const ResolutionUpdate *u, const char *act
     return r < 0 ? -EIO : 0;
 }
 
+/* The global row's plain values from u (recipients already normalized),
+ * each change recorded in changes. */
+static void apply_global_values(GlobalConfigRow *g, const ResolutionUpdate *u,
+                                const char *recipients, cJSON *changes)
+{
+    if (u->has_default_threshold) {
+        add_change(changes, "default_confidence_threshold",
+                   cJSON_CreateNumber(g->default_confidence_threshold),
+                   cJSON_CreateNumber(u->default_threshold));
+        g->default_confidence_threshold = u->default_threshold;
+    }
+    if (u->has_max_concurrent) {
+        add_change(changes, "max_concurrent_resolutions",
+                   cJSON_CreateNumber(g->max_concurrent_resolutions),
+                   cJSON_CreateNumber(u->max_concurrent));
+        g->max_concurrent_resolutions = u->max_concurrent;
+    }
+    if (u->recipients_json) {
+        cJSON *o = cJSON_Parse(g->notification_recipients), *n = cJSON_Parse(recipients);
+        add_change(changes, "notification_recipients", o ? o : cJSON_CreateArray(),
+                   n ? n : cJSON_CreateArray());
+        strlcpy_(g->notification_recipients, recipients, sizeof g->notification_recipients);
+    }
+    if (u->has_max_per_hour) {
+        add_change(changes, "max_incidents_per_service_hour",
+                   cJSON_CreateNumber(g->max_incidents_per_service_hour),
+                   cJSON_CreateNumber(u->max_per_hour));
+        g->max_incidents_per_service_hour = u->max_per_hour;
+    }
+}
+
 int resolution_config_update(Store *st, const ResolutionUpdate *u, const char *actor,
                              int64_t now, char *err, size_t errsz)
 {
@@ -439,30 +470,7 @@ int resolution_config_update(Store *st, const ResolutionUpdate *u, const char *a
                        cJSON_CreateBool(u->global_enabled));
         stop_global = g.global_enabled && !u->global_enabled;
     }
-    if (u->has_default_threshold) {
-        add_change(changes, "default_confidence_threshold",
-                   cJSON_CreateNumber(g.default_confidence_threshold),
-                   cJSON_CreateNumber(u->default_threshold));
-        g.default_confidence_threshold = u->default_threshold;
-    }
-    if (u->has_max_concurrent) {
-        add_change(changes, "max_concurrent_resolutions",
-                   cJSON_CreateNumber(g.max_concurrent_resolutions),
-                   cJSON_CreateNumber(u->max_concurrent));
-        g.max_concurrent_resolutions = u->max_concurrent;
-    }
-    if (u->recipients_json) {
-        cJSON *o = cJSON_Parse(g.notification_recipients), *n = cJSON_Parse(recipients);
-        add_change(changes, "notification_recipients", o ? o : cJSON_CreateArray(),
-                   n ? n : cJSON_CreateArray());
-        strlcpy_(g.notification_recipients, recipients, sizeof g.notification_recipients);
-    }
-    if (u->has_max_per_hour) {
-        add_change(changes, "max_incidents_per_service_hour",
-                   cJSON_CreateNumber(g.max_incidents_per_service_hour),
-                   cJSON_CreateNumber(u->max_per_hour));
-        g.max_incidents_per_service_hour = u->max_per_hour;
-    }
+    apply_global_values(&g, u, recipients, changes);
     if (category_repo_global_put(st, &g, actor, now) < 0)
         goto io_rb;
     /* after the row is written: the kill switch writes global_enabled itself */

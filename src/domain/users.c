@@ -88,11 +88,9 @@ static void make_dummy(void)
     hash_password(hex, PW_INTERACTIVE, dummy_hash);
 }
 
-/* users_signup with raw = what the caller sent, username = it trimmed. */
-static int signup_trimmed(Store *st, const char *raw, const char *username, const char *password,
-                          const char *role, const SignupPolicy *policy, int64_t now,
-                          int64_t *out_id, char *out_role, size_t rolesz, char *err,
-                          size_t errsz)
+/* The signup body's own checks (no database): 0 or -EINVAL with err. */
+static int signup_check(const char *raw, const char *username, const char *password,
+                        const char *role, char *err, size_t errsz)
 {
     if (!raw || !*raw) {
         snprintf(err, errsz, "Username is required");
@@ -120,6 +118,17 @@ static int signup_trimmed(Store *st, const char *raw, const char *username, cons
                              "'Engineer', 'Admin', 'user'");
         return -EINVAL;
     }
+    return 0;
+}
+
+/* users_signup with raw = what the caller sent, username = it trimmed. */
+static int signup_trimmed(Store *st, const char *raw, const char *username, const char *password,
+                          const char *role, const SignupPolicy *policy, int64_t now,
+                          int64_t *out_id, char *out_role, size_t rolesz, char *err,
+                          size_t errsz)
+{
+    if (signup_check(raw, username, password, role, err, errsz) < 0)
+        return -EINVAL;
     /* Hash before the transaction: it is slow, and needs no lock. */
     char hash[crypto_pwhash_STRBYTES];
     if (hash_password(password, policy->limits, hash) < 0) {
