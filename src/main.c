@@ -722,117 +722,135 @@ static char *api_address(const Config *cfg, ApiServer *api)
     return xasprintf("%.*s:%d", (int)(colon - listen), listen, api_port(api));
 }
 
-int main(int argc, char **argv)
-{
-    int64_t started_ms = util_mono_ms();
-    if (argc > 1 && strcmp(argv[1], "probe") == 0)
-        return run_probe_cmd(argc, argv);
-    Cli cli = {0};
-    if (parse_cli(argc, argv, &cli) < 0)
-        return EXIT_USAGE;
+/* Everything main starts, so that app_stop can undo it in one place. */
+typedef struct App {
+    int64_t      started_ms;
+    Cli          cli;
+    Config      *cfg;
+    char        *playbook_json;
+    char        *db_path;
+    int          seed_demo_db;  /* choose_db's out_seed_demo; 2: a temporary demo */
+    int          temp_demo;
+    int          users_fd;
+    Store       *st;
+    SnapshotBox *box;
+    Engine      *engine;
+    ApiServer   *api;
+    char        *addr;
+    Notifier    *notifier;
+    Runner      *runner;
+    SysMetrics  *sm;
+    int          curl_up, started;
+    RunFiles     rf;
+    sigset_t     sigs, tui_sigs;
+} App;
 
-    Config *cfg = config_new();
-    if (load_config(cfg, &cli) < 0) {
-        config_free(cfg);
-        return EXIT_USAGE;
+/* The command line, the configuration, the playbook file, the terminal
+ * and the database path: -1 with *out_rc when main is to return it
+ * (whatever was made here is freed), else 0. */
+static int app_configure(App *a, int argc, char **argv, int *out_rc)
+{
+    if (parse_cli(argc, argv, &a->cli) < 0) {
+        *out_rc = EXIT_USAGE;
+        return -1;
+    }
+    a->cfg = config_new();
+    if (load_config(a->cfg, &a->cli) < 0) {
+        config_free(a->cfg);
+        *out_rc = EXIT_USAGE;
+        return -1;
     }
     LogLevel lvl = LOG_INFO;
-    log_parse_level(config_str(cfg, "general.log_level"), &lvl);
+    log_parse_level(config_str(a->cfg, "general.log_level"), &lvl);
     log_set_level(lvl);
     /* N4: the operator's playbook file is part of the configuration: a
      * bad one is a usage error before any database is created */
-    char *playbook_json = NULL;
-    if (!cli.seed_mode && read_playbook_file(cfg, &playbook_json) < 0) {
-        config_free(cfg);
-        return EXIT_USAGE;
+    if (!a->cli.seed_mode && read_playbook_file(a->cfg, &a->playbook_json) < 0) {
+        config_free(a->cfg);
+        *out_rc = EXIT_USAGE;
+        return -1;
     }
 
     /* A console that cannot run says so before anything is created (a
      * demo database, the log file): B20. */
-    if (!cli.headless && !cli.seed_mode) {
+    if (!a->cli.headless && !a->cli.seed_mode) {
         char terr[256];
         if (tui_check_terminal(terr, sizeof terr) < 0) {
             fprintf(stderr, "resops: %s\n", terr);
-            free(playbook_json);
-            config_free(cfg);
-            return 1;
+            free(a->playbook_json);
+            config_free(a->cfg);
+            *out_rc = 1;
+            return -1;
         }
     }
 
-    int seed_demo_db = 0;
-    char *db_path = choose_db(cfg, &cli, &seed_demo_db);
-    int temp_demo = seed_demo_db == 2;
-    if (!db_path) {
-        free(playbook_json);
-        config_free(cfg);
-        return 1;
+    a->db_path = choose_db(a->cfg, &a->cli, &a->seed_demo_db);
+    a->temp_demo = a->seed_demo_db == 2;
+    if (!a->db_path) {
+        free(a->playbook_json);
+        config_free(a->cfg);
+        *out_rc = 1;
+        return -1;
     }
-    if (cli.seed_mode) {
-        int rc = run_seed(db_path, &cli, cfg, cli.seed_demo);   /* never a temporary demo */
-        free(db_path);
-        config_free(cfg);
-        return rc;
-    }
+    return 0;
+}
 
-    int rc = 1, sig = 0;
-    int users_fd = -1;
-    Store *st = NULL;
-    SnapshotBox *box = NULL;
-    Engine *engine = NULL;
-    ApiServer *api = NULL;
-    char *addr = NULL;
-    Notifier *notifier = NULL;
-    Runner *runner = NULL;
-    SysMetrics *sm = NULL;
-    int curl_up = 0, started = 0;
+/* Open once here: migrations run, and a bad path or a newer schema is
+ * reported before any thread starts. The users lock comes first, so
+ * the owner of a temporary demo never removes a database that this
+ * process is about to open (N1). 0, or -1 (reported). */
+static int app_open_db(App *a)
+{
     char err[512];
-    RunFiles rf = {0};
-    run_files_note(&rf, db_path);
-
-    /* Open once here: migrations run, and a bad path or a newer schema is
-     * reported before any thread starts. The users lock comes first, so
-     * the owner of a temporary demo never removes a database that this
-     * process is about to open (N1). */
-    int mr = make_parents(db_path);
+    int mr = make_parents(a->db_path);
     if (mr < 0) {
-        fprintf(stderr, "resops: cannot create the directory for %s: %s\n", db_path,
+        fprintf(stderr, "resops: cannot create the directory for %s: %s\n", a->db_path,
                 strerror(-mr));
-        goto out;
+        return -1;
     }
-    users_fd = users_hold(db_path);
-    if (open_store(db_path, &st) < 0)
-        goto out;
-    if (seed_demo_db) {
-        if (service_repo_count(st) == 0 && seed_demo(st, util_now(), err, sizeof err) < 0) {
+    a->users_fd = users_hold(a->db_path);
+    if (open_store(a->db_path, &a->st) < 0)
+        return -1;
+    if (a->seed_demo_db) {
+        if (service_repo_count(a->st) == 0 && seed_demo(a->st, util_now(), err, sizeof err) < 0) {
             fprintf(stderr, "resops: %s\n", err);
-            goto out;
+            return -1;
         }
-        fprintf(stderr, "resops: demo database %s\n", db_path);
+        fprintf(stderr, "resops: demo database %s\n", a->db_path);
     }
-    if (bootstrap_resolution(st, cfg, playbook_json) < 0)
-        goto out;
-    store_close(st);
-    st = NULL;
-    if (!cli.headless)
-        log_to_file(cfg, db_path, &rf);
+    if (bootstrap_resolution(a->st, a->cfg, a->playbook_json) < 0)
+        return -1;
+    store_close(a->st);
+    a->st = NULL;
+    if (!a->cli.headless)
+        log_to_file(a->cfg, a->db_path, &a->rf);
+    return 0;
+}
 
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGHUP);
+/* Block the stop signals in every thread (main takes them by sigwait or
+ * the console's signalfd) and ignore SIGPIPE. */
+static void app_block_signals(App *a)
+{
+    sigemptyset(&a->sigs);
+    sigaddset(&a->sigs, SIGINT);
+    sigaddset(&a->sigs, SIGTERM);
+    sigaddset(&a->sigs, SIGHUP);
     /* the console also takes SIGWINCH through its signalfd: blocked in
      * every thread, so no other thread swallows it */
-    sigset_t tui_sigs = sigs;
-    sigaddset(&tui_sigs, SIGWINCH);
-    pthread_sigmask(SIG_BLOCK, cli.headless ? &sigs : &tui_sigs, NULL);
+    a->tui_sigs = a->sigs;
+    sigaddset(&a->tui_sigs, SIGWINCH);
+    pthread_sigmask(SIG_BLOCK, a->cli.headless ? &a->sigs : &a->tui_sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    curl_up = 1;
+}
 
-    box = snapshot_box_new();
+/* The snapshot box and the engine. 0, or -1 (reported). */
+static int app_start_engine(App *a)
+{
+    char err[512];
+    const Config *cfg = a->cfg;
+    a->box = snapshot_box_new();
     EngineOpts eo = {
-        .db_path = db_path,
+        .db_path = a->db_path,
         .check_interval_s = (int)config_int(cfg, "engine.check_interval"),
         .probe_timeout_ms = (int)config_int(cfg, "engine.probe_timeout_ms"),
         .rules = {
@@ -842,49 +860,66 @@ int main(int argc, char **argv)
             .heartbeat_degraded_s = (int)config_int(cfg, "engine.heartbeat_degraded_s"),
             .heartbeat_down_s = (int)config_int(cfg, "engine.heartbeat_down_s"),
         },
-        .headless = cli.headless,
+        .headless = a->cli.headless,
     };
-    engine = engine_start(&eo, box, err, sizeof err);
-    if (!engine) {
+    a->engine = engine_start(&eo, a->box, err, sizeof err);
+    if (!a->engine) {
         fprintf(stderr, "resops: %s\n", err);
-        goto out;
+        return -1;
     }
-    if (engine_is_primary(engine))
-        log_info("resops %s: engine on %s, checks every %d s", RESOPS_VERSION, db_path,
+    if (engine_is_primary(a->engine))
+        log_info("resops %s: engine on %s, checks every %d s", RESOPS_VERSION, a->db_path,
                  eo.check_interval_s);
     else
         log_info("resops %s: viewer on %s (another resops runs the checks; this one takes "
-                 "over, checking every %d s, if that one stops)", RESOPS_VERSION, db_path,
+                 "over, checking every %d s, if that one stops)", RESOPS_VERSION, a->db_path,
                  eo.check_interval_s);
+    return 0;
+}
 
+/* Signals, curl, the engine, then the listener and the engine's helpers
+ * (notifier, runner, metrics). 0, or -1 (reported): a failed start. */
+static int app_start(App *a)
+{
+    app_block_signals(a);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    a->curl_up = 1;
+    if (app_start_engine(a) < 0)
+        return -1;
     int api_fatal = 0;
-    api = start_api(cfg, &cli, db_path, &api_fatal);
+    a->api = start_api(a->cfg, &a->cli, a->db_path, &api_fatal);
     if (api_fatal)
-        goto out;
-    started = 1;
-    addr = api_address(cfg, api);
-    engine_set_api(engine, addr);     /* viewers show it (B21) */
-    notifier = start_notifier(cfg, db_path, engine);
-    runner = start_runner(cfg, db_path, engine);
-    sm = start_metrics(cfg, db_path, box, engine);
+        return -1;
+    a->started = 1;
+    a->addr = api_address(a->cfg, a->api);
+    engine_set_api(a->engine, a->addr);     /* viewers show it (B21) */
+    a->notifier = start_notifier(a->cfg, a->db_path, a->engine);
+    a->runner = start_runner(a->cfg, a->db_path, a->engine);
+    a->sm = start_metrics(a->cfg, a->db_path, a->box, a->engine);
+    return 0;
+}
 
-    rc = 0;
-    if (cli.headless) {
-        sigwait(&sigs, &sig);
+/* Until a stop signal (headless) or the console quits: the exit code. */
+static int app_run(App *a)
+{
+    int rc = 0, sig = 0;
+    char err[512];
+    if (a->cli.headless) {
+        sigwait(&a->sigs, &sig);
         log_info("resops: %s received, shutting down", strsignal(sig));
     } else {
         TuiOpts to = {
-            .db_path = db_path,
-            .box = box,
-            .signals = &tui_sigs,
+            .db_path = a->db_path,
+            .box = a->box,
+            .signals = &a->tui_sigs,
             .kick = tui_kick,
             .wake = tui_wake,
             .is_primary = tui_is_primary,
-            .ctx = engine,
-            .listen_addr = addr,
+            .ctx = a->engine,
+            .listen_addr = a->addr,
             .engine_api = tui_engine_api,
             .engine_tick = tui_engine_tick,
-            .started_ms = started_ms,
+            .started_ms = a->started_ms,
         };
         sig = tui_run(&to, err, sizeof err);
         if (sig < 0) {
@@ -894,28 +929,55 @@ int main(int argc, char **argv)
             log_info("resops: %s received, shutting down", strsignal(sig));
         }
     }
-out:
-    free(addr);
-    sysmetrics_stop(sm);
-    api_stop(api);          /* in-flight requests finish before the engine stops */
-    runner_stop(runner);    /* steps in flight are abandoned; they run again at start */
-    notifier_stop(notifier); /* unfinished sends stay queued for the next engine */
-    engine_stop(engine);
-    store_close(st);
-    snapshot_box_free(box);
-    if (curl_up)
+    return rc;
+}
+
+/* Stop and free whatever a started, in this order. */
+static void app_stop(App *a)
+{
+    free(a->addr);
+    sysmetrics_stop(a->sm);
+    api_stop(a->api);          /* in-flight requests finish before the engine stops */
+    runner_stop(a->runner);    /* steps in flight are abandoned; they run again at start */
+    notifier_stop(a->notifier); /* unfinished sends stay queued for the next engine */
+    engine_stop(a->engine);
+    store_close(a->st);
+    snapshot_box_free(a->box);
+    if (a->curl_up)
         curl_global_cleanup();
-    if (!started && !temp_demo)
-        run_files_undo(&rf, db_path, users_fd);  /* a failed start leaves nothing (N4) */
-    if (temp_demo)
-        remove_demo_dir(db_path, users_fd);   /* closes users_fd */
-    else if (users_fd >= 0)
-        close(users_fd);
-    free(rf.log_path);
-    free(db_path);
-    free(playbook_json);
-    config_free(cfg);
-    if (started)
+    if (!a->started && !a->temp_demo)
+        run_files_undo(&a->rf, a->db_path, a->users_fd);  /* a failed start leaves nothing (N4) */
+    if (a->temp_demo)
+        remove_demo_dir(a->db_path, a->users_fd);   /* closes users_fd */
+    else if (a->users_fd >= 0)
+        close(a->users_fd);
+    free(a->rf.log_path);
+    free(a->db_path);
+    free(a->playbook_json);
+    config_free(a->cfg);
+    if (a->started)
         log_info("resops: stopped cleanly");
+}
+
+int main(int argc, char **argv)
+{
+    App a = {.started_ms = util_mono_ms(), .users_fd = -1};
+    if (argc > 1 && strcmp(argv[1], "probe") == 0)
+        return run_probe_cmd(argc, argv);
+    int rc = 1;
+    if (app_configure(&a, argc, argv, &rc) < 0)
+        return rc;
+    if (a.cli.seed_mode) {
+        rc = run_seed(a.db_path, &a.cli, a.cfg, a.cli.seed_demo);   /* never a temporary demo */
+        free(a.db_path);
+        config_free(a.cfg);
+        return rc;
+    }
+
+    rc = 1;
+    run_files_note(&a.rf, a.db_path);
+    if (app_open_db(&a) == 0 && app_start(&a) == 0)
+        rc = app_run(&a);
+    app_stop(&a);
     return rc;
 }

@@ -639,6 +639,106 @@ static void conn_set_user(Conn *c, const UserInfo *u)
     c->user[i] = '\0';
 }
 
+/* A request with no matching route: the CORS preflight of a configured
+ * origin (204), else 405, 400 (a text parameter too long) or 404. */
+static enum MHD_Result answer_unrouted(ApiServer *s, struct MHD_Connection *conn,
+                                       const char *url, const char *method, Conn *c,
+                                       const char *origin, int known, const char *allow)
+{
+    ApiResp rs = {0};
+    if (origin && strcmp(method, "OPTIONS") == 0 && known) {
+        /* CORS preflight for a configured origin. */
+        struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
+                                                                    MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+        MHD_add_response_header(resp, "Vary", "Origin");
+        MHD_add_response_header(resp, "Access-Control-Allow-Methods", allow);
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                                "Authorization, Content-Type, token");
+        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+        enum MHD_Result ret = MHD_queue_response(conn, 204, resp);
+        MHD_destroy_response(resp);
+        log_info("api: %s %s 204 %.2f ms -", method, url, (double)(mono_us() - c->t0_us) / 1000.0);
+        return ret;
+    }
+    char pname[32];
+    if (known)
+        api_send_error(&rs, 405, "Method not allowed");
+    else if (api_route_long_param(url, pname, sizeof pname))
+        api_send_error(&rs, 400, "Field '%s' is too long (at most %d characters)", pname,
+                       API_TEXT_PARAM_MAX);
+    else if (strlen(url) > 200)
+        api_send_error(&rs, 404, "Not found: %.200s...", url);
+    else
+        api_send_error(&rs, 404, "Not found: %s", url);
+    return send_resp(s, conn, method, url, c, &rs, known ? allow : NULL, origin, NULL);
+}
+
+/* Authenticate and role-check a routed request, then look up its
+ * response cache slot. 1 when the request is answered here (auth failure
+ * or a cache hit; *out_ret is MHD's result), else 0 with *out_slot the
+ * slot the handler's 200 is to fill (NULL: not cached). */
+static int auth_and_cache(ApiServer *s, ThreadCtx *t, struct MHD_Connection *conn,
+                          const char *url, const char *method, Conn *c, const ApiRoute *r,
+                          ApiReq *rq, UserInfo *user, TokenClaims *claims, ApiResp *rs,
+                          const char *origin, CacheSlot **out_slot, enum MHD_Result *out_ret)
+{
+    CacheSlot *slot = NULL;
+    DbVersion ver = {0};
+    if (r->roles != ROLES_PUBLIC || (r->flags & ROUTE_CACHED))
+        ver.ok = listing_version(rq->st, &ver.data_version, &ver.own_changes) == 0;
+    int auth = r->roles != ROLES_PUBLIC ? authenticate(s, t, &ver, r, rq, user, claims, rs) : 0;
+    conn_set_user(c, rq->user);
+    if (auth < 0) {
+        *out_ret = send_resp(s, conn, method, url, c, rs, NULL, origin, NULL);
+        return 1;
+    }
+    int64_t dv = ver.data_version, own = ver.own_changes;
+    /* CORS answers carry per-origin headers and query strings vary the
+     * answer: neither is cached. */
+    if ((r->flags & ROUTE_CACHED) && ver.ok && !origin &&
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0 &&
+        (slot = cache_slot(t, r))) {
+        if (slot->resp && slot->data_version == dv && slot->own_changes == own) {
+            *out_ret = MHD_queue_response(conn, 200, slot->resp);
+            log_info("api: %s %s 200 %.2f ms %s (cached)", method, url,
+                     (double)(mono_us() - c->t0_us) / 1000.0, c->user[0] ? c->user : "-");
+            return 1;
+        }
+        if (slot->resp)                /* stale: the next 200 replaces it */
+            MHD_destroy_response(slot->resp);
+        slot->resp = NULL;
+        slot->data_version = dv;
+        slot->own_changes = own;
+    }
+    *out_slot = slot;
+    return 0;
+}
+
+/* A ROUTE_SLOW request (see DESIGN): answered here when the decision runs
+ * nothing, else admitted to the slow pool and answered by its thread. */
+static enum MHD_Result dispatch_slow(ApiServer *s, struct MHD_Connection *conn, const char *url,
+                                     const char *method, Conn *c, const ApiRoute *r,
+                                     ApiReq *rq, ApiResp *rs, const char *origin)
+{
+    /* first here: a decision that runs nothing is answered at once */
+    rq->no_wait = 1;
+    r->handler(rq, rs);
+    if (!rs->must_wait)
+        return send_resp(s, conn, method, url, c, rs, NULL, origin, NULL);
+    free(rs->body);
+    *rs = (ApiResp){0};
+    rq->no_wait = 0;
+    int64_t uid = rq->user ? rq->user->id : 0;
+    if (slow_admit(s, uid, rs) < 0)
+        return send_resp(s, conn, method, url, c, rs, NULL, origin, NULL);
+    if (run_slow(s, conn, c, r, rq) == 0)
+        return MHD_YES;            /* answered when the pool thread resumes us */
+    r->handler(rq, rs);            /* no pool thread: answer from here */
+    slow_release(s, uid);
+    return send_resp(s, conn, method, url, c, rs, NULL, origin, NULL);
+}
+
 static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const char *url,
                                 const char *method, Conn *c)
 {
@@ -661,34 +761,8 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
     int64_t id = 0;
     int known = 0;
     const ApiRoute *r = api_route_match(method, url, &id, &known, allow, sizeof allow);
-    if (!r && origin && strcmp(method, "OPTIONS") == 0 && known) {
-        /* CORS preflight for a configured origin. */
-        struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
-                                                                    MHD_RESPMEM_PERSISTENT);
-        MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
-        MHD_add_response_header(resp, "Vary", "Origin");
-        MHD_add_response_header(resp, "Access-Control-Allow-Methods", allow);
-        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-                                "Authorization, Content-Type, token");
-        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
-        enum MHD_Result ret = MHD_queue_response(conn, 204, resp);
-        MHD_destroy_response(resp);
-        log_info("api: %s %s 204 %.2f ms -", method, url, (double)(mono_us() - c->t0_us) / 1000.0);
-        return ret;
-    }
-    char pname[32];
-    if (!r) {
-        if (known)
-            api_send_error(&rs, 405, "Method not allowed");
-        else if (api_route_long_param(url, pname, sizeof pname))
-            api_send_error(&rs, 400, "Field '%s' is too long (at most %d characters)", pname,
-                           API_TEXT_PARAM_MAX);
-        else if (strlen(url) > 200)
-            api_send_error(&rs, 404, "Not found: %.200s...", url);
-        else
-            api_send_error(&rs, 404, "Not found: %s", url);
-        return send_resp(s, conn, method, url, c, &rs, known ? allow : NULL, origin, NULL);
-    }
+    if (!r)
+        return answer_unrouted(s, conn, url, method, c, origin, known, allow);
     UserInfo user;
     TokenClaims claims;
     char key[API_TEXT_PARAM_MAX + 1];
@@ -705,49 +779,12 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
         return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
     }
     rq.st = t->st;
-    DbVersion ver = {0};
-    if (r->roles != ROLES_PUBLIC || (r->flags & ROUTE_CACHED))
-        ver.ok = listing_version(rq.st, &ver.data_version, &ver.own_changes) == 0;
-    int auth = r->roles != ROLES_PUBLIC ? authenticate(s, t, &ver, r, &rq, &user, &claims, &rs) : 0;
-    conn_set_user(c, rq.user);
-    if (auth < 0)
-        return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
-    int64_t dv = ver.data_version, own = ver.own_changes;
-    /* CORS answers carry per-origin headers and query strings vary the
-     * answer: neither is cached. */
-    if ((r->flags & ROUTE_CACHED) && ver.ok && !origin &&
-        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0 &&
-        (slot = cache_slot(t, r))) {
-        if (slot->resp && slot->data_version == dv && slot->own_changes == own) {
-            enum MHD_Result ret = MHD_queue_response(conn, 200, slot->resp);
-            log_info("api: %s %s 200 %.2f ms %s (cached)", method, url,
-                     (double)(mono_us() - c->t0_us) / 1000.0, c->user[0] ? c->user : "-");
-            return ret;
-        }
-        if (slot->resp)                /* stale: the next 200 replaces it */
-            MHD_destroy_response(slot->resp);
-        slot->resp = NULL;
-        slot->data_version = dv;
-        slot->own_changes = own;
-    }
-    if (r->flags & ROUTE_SLOW) {
-        /* first here: a decision that runs nothing is answered at once */
-        rq.no_wait = 1;
-        r->handler(&rq, &rs);
-        if (!rs.must_wait)
-            return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
-        free(rs.body);
-        rs = (ApiResp){0};
-        rq.no_wait = 0;
-        int64_t uid = rq.user ? rq.user->id : 0;
-        if (slow_admit(s, uid, &rs) < 0)
-            return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
-        if (run_slow(s, conn, c, r, &rq) == 0)
-            return MHD_YES;            /* answered when the pool thread resumes us */
-        r->handler(&rq, &rs);          /* no pool thread: answer from here */
-        slow_release(s, uid);
-        return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
-    }
+    enum MHD_Result ret;
+    if (auth_and_cache(s, t, conn, url, method, c, r, &rq, &user, &claims, &rs, origin, &slot,
+                       &ret))
+        return ret;
+    if (r->flags & ROUTE_SLOW)
+        return dispatch_slow(s, conn, url, method, c, r, &rq, &rs, origin);
     /* writes one at a time: SQLite would make the others sleep-poll for
      * its write lock, stalling every connection of their worker thread */
     int serial = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
@@ -1090,9 +1127,18 @@ static void server_free(ApiServer *s)
     free(s);
 }
 
-ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
+/* Limits and sizes the listener starts with (api_start's log shows them). */
+typedef struct ServerLimits {
+    long     nofile;           /* RLIMIT_NOFILE after raise_nofile() */
+    long     conn_limit;       /* MHD_OPTION_CONNECTION_LIMIT */
+    unsigned per_ip;           /* MHD_OPTION_PER_IP_CONNECTION_LIMIT */
+    unsigned threads;          /* MHD_OPTION_THREAD_POOL_SIZE */
+} ServerLimits;
+
+/* The handlers' configuration, the signing key, CORS origins and the TLS
+ * files from o. 0, or -1 with err filled. */
+static int server_config(ApiServer *s, const ApiOpts *o, char *err, size_t errsz)
 {
-    ApiServer *s = xcalloc(1, sizeof *s);
     s->db_path = xstrdup(o->db_path);
     s->cfg.open_signup = o->open_signup;
     s->cfg.token_ttl_s = o->token_ttl_s > 0 ? o->token_ttl_s : 3600;
@@ -1103,28 +1149,35 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
         users_parse_limits(o->password_limits, &s->cfg.limits) < 0) {
         snprintf(err, errsz, "password hash limits '%s': expected interactive, moderate or min",
                  o->password_limits);
-        goto fail;
+        return -1;
     }
     size_t keylen = 0;
     if (api_secret_load(o->jwt_secret, o->db_path, &s->key, &keylen, err, errsz) < 0)
-        goto fail;
+        return -1;
     s->cfg.key = s->key;
     s->cfg.keylen = keylen;
     parse_cors(s, o->cors_origins);
     int has_cert = o->tls_cert && *o->tls_cert, has_key = o->tls_key && *o->tls_key;
     if (has_cert != has_key) {
         snprintf(err, errsz, "TLS needs both a certificate and a key");
-        goto fail;
+        return -1;
     }
     if (has_cert) {
         s->tls = 1;
         if (!(s->tls_cert = slurp(o->tls_cert, err, errsz)) ||
             !(s->tls_key = slurp(o->tls_key, err, errsz)))
-            goto fail;
+            return -1;
     }
+    return 0;
+}
+
+/* The per-thread Store key, the mutexes and condition variables.
+ * 0, or -1 with err filled. */
+static int server_sync_init(ApiServer *s, char *err, size_t errsz)
+{
     if (pthread_key_create(&s->store_key, thread_ctx_dtor) != 0) {
         snprintf(err, errsz, "pthread_key_create failed");
-        goto fail;
+        return -1;
     }
     s->have_key = 1;
     pthread_mutex_init(&s->slow_mu, NULL);
@@ -1138,6 +1191,13 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
     pthread_condattr_destroy(&ca);
     pthread_cond_init(&s->slow_cv, NULL);
     s->have_sync = 1;
+    return 0;
+}
+
+/* The slow pool's bounds, the slow-client timeouts and the connection
+ * limits (raises RLIMIT_NOFILE to its hard limit). */
+static void server_limits(ApiServer *s, const ApiOpts *o, ServerLimits *out)
+{
     s->slow_max = o->slow_max > 0 ? o->slow_max : API_SLOW_MAX_DEFAULT;
     s->slow_per_user = o->slow_per_user > 0 ? o->slow_per_user : API_SLOW_PER_USER_DEFAULT;
     s->slow_users = xcalloc((size_t)s->slow_max, sizeof *s->slow_users);
@@ -1157,16 +1217,24 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
         conn_limit = CONN_LIMIT_AUTO_MAX;
     if (conn_limit < 16)
         conn_limit = 16;
-    unsigned per_ip = (unsigned)(o->max_connections_per_ip > 0 ? o->max_connections_per_ip
-                                                               : API_PER_IP_DEFAULT);
+    out->nofile = nofile;
+    out->conn_limit = conn_limit;
+    out->per_ip = (unsigned)(o->max_connections_per_ip > 0 ? o->max_connections_per_ip
+                                                           : API_PER_IP_DEFAULT);
+    out->threads = (unsigned)(o->threads > 0 ? o->threads : 4);
+}
 
+/* Bind, start the MHD daemon and the reaper thread. 0, or -1 with err
+ * filled and nothing left running. */
+static int server_listen(ApiServer *s, const ApiOpts *o, const ServerLimits *lim, char *err,
+                         size_t errsz)
+{
     int fd = bind_listen(o->listen, &s->port, err, errsz);
     if (fd < 0)
-        goto fail;
+        return -1;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG | (s->tls ? MHD_USE_TLS : 0);
-    unsigned threads = (unsigned)(o->threads > 0 ? o->threads : 4);
     struct MHD_OptionItem tls_opts[] = {
         {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key},
@@ -1175,19 +1243,19 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-                            MHD_OPTION_THREAD_POOL_SIZE, threads,
+                            MHD_OPTION_THREAD_POOL_SIZE, lim->threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)conn_limit,
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->conn_limit,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->per_ip,
                             MHD_OPTION_ARRAY, s->tls ? tls_opts : &tls_opts[2],
                             MHD_OPTION_END);
     if (!s->d) {
         close(fd);
         snprintf(err, errsz, "cannot start the HTTP listener on %s%s", o->listen,
                  s->tls ? " (check the TLS certificate and key)" : "");
-        goto fail;
+        return -1;
     }
     if (pthread_create(&s->reaper, NULL, reaper_main, s) == 0) {
         s->have_reaper = 1;
@@ -1195,15 +1263,27 @@ ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
         MHD_stop_daemon(s->d);
         s->d = NULL;
         snprintf(err, errsz, "cannot start the HTTP listener's reaper thread");
-        goto fail;
+        return -1;
     }
+    return 0;
+}
+
+ApiServer *api_start(const ApiOpts *o, char *err, size_t errsz)
+{
+    ApiServer *s = xcalloc(1, sizeof *s);
+    ServerLimits lim;
+    if (server_config(s, o, err, errsz) < 0 || server_sync_init(s, err, errsz) < 0)
+        goto fail;
+    server_limits(s, o, &lim);
+    if (server_listen(s, o, &lim, err, errsz) < 0)
+        goto fail;
     int hostlen = (int)(strrchr(o->listen, ':') - o->listen);
     log_info("api: listening on %s://%.*s:%d (%u threads%s%s)", s->tls ? "https" : "http",
-             hostlen, o->listen, s->port, threads, s->cfg.open_signup ? ", open signup" : "",
+             hostlen, o->listen, s->port, lim.threads, s->cfg.open_signup ? ", open signup" : "",
              s->ncors ? ", CORS on" : "");
     log_info("api: limits: %ld connections (%u per address; file limit %ld), headers within "
-             "%llds, body within %llds, %d waiting resolve requests (%d per user)", conn_limit,
-             per_ip, nofile, (long long)(s->header_us / 1000000),
+             "%llds, body within %llds, %d waiting resolve requests (%d per user)",
+             lim.conn_limit, lim.per_ip, lim.nofile, (long long)(s->header_us / 1000000),
              (long long)(s->body_us / 1000000), s->slow_max, s->slow_per_user);
     return s;
 fail:
