@@ -215,11 +215,21 @@ int incidents_validate(const IncidentInput *in, char *err, size_t errsz)
         {offsetof(IncidentInput, priority), "priority"},
         {offsetof(IncidentInput, created_by), "created_by"},
     };
-    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
-        if (!*(const char *const *)((const char *)in + required[i].off)) {
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+        const char *v = *(const char *const *)((const char *)in + required[i].off);
+        if (!v) {
             snprintf(err, errsz, "Field '%s' is required", required[i].name);
             return -EINVAL;
         }
+        if (!util_utf8_valid(v, strlen(v))) {        /* D6: lists stay valid JSON */
+            snprintf(err, errsz, "Field '%s' must be valid UTF-8", required[i].name);
+            return -EINVAL;
+        }
+    }
+    if (in->tags_json && !util_utf8_valid(in->tags_json, strlen(in->tags_json))) {
+        snprintf(err, errsz, "Field 'tags' must be valid UTF-8");
+        return -EINVAL;
+    }
     size_t idlen = strlen(in->incident_id);
     if (idlen == 0 || idlen > INCIDENT_ID_MAX) {
         snprintf(err, errsz, "incident_id must be 1 to %d characters", INCIDENT_ID_MAX);

@@ -596,6 +596,17 @@ def bad_input(srv, admin, oa):
          'N13_config_put_unknown_field_400: inside category_config too', r)
     after = srv.get('/api/v1/config', admin).json
     t.ok(before == after, 'N13: a refused PUT changes nothing', (before, after))
+    for field in ('title', 'description', 'created_by'):
+        body = json.dumps(incident('INC-U8-' + field, **{field: 'PLACEHOLDER'})).encode()
+        body = body.replace(b'PLACEHOLDER', b'bad \xff\xfe bytes')
+        r = srv.request('POST', '/api/v1/incidents/INC-U8-%s/auto-resolve' % field, raw=body, token=admin)
+        v1_error(r, 400, "Field '%s' must be valid UTF-8" % field,
+                 'D6_incident_text_must_be_utf8: %s' % field)
+    r = srv.request('POST', '/api/v1/incidents/batch-resolve', token=admin,
+                    raw=b'[' + json.dumps(incident('INC-U8-B')).encode().replace(
+                        b'Incident INC-U8-B', b'Incident \xff') + b']')
+    v1_error(r, 400, "Incident 1: Field 'title' must be valid UTF-8", 'D6_incident_text_must_be_utf8: batch')
+    t.eq(srv.get('/api/v1/incidents/INC-U8-title', admin).status, 404, 'D6: nothing stored')
     r = resolve(srv, admin, incident('INC-BAD1', 'storage'))
     v1_error(r, 400, 'Invalid category: storage', 'unknown category: 400 {"error", "status_code"}')
     r = resolve(srv, admin, incident('INC-BAD2', confidence=1.5))
