@@ -47,7 +47,7 @@ ok_if "N1: A says the demo database is still in use and where it is" \
 ok_if "N1: the demo directory is still there" test -e "$DB"
 ok_if "B takes over" wait_for 10 grep -q "taking over" "$TMP/b.log"
 ok_if "N1: B's database file is not deleted under it (/proc/$B/fd)" \
-    bash -c "ls -l /proc/$B/fd | grep -q '$DB' && ! ls -l /proc/$B/fd | grep -q '(deleted)'"
+    wait_for 10 bash -c "ls -l /proc/$B/fd | grep -q '$DB\$' && ! ls -l /proc/$B/fd | grep -qF '$DB (deleted)'"
 ok_if "N1: the file on disk still holds the demo for B" \
     wait_for 10 test "$(sqlite3 -cmd '.timeout 2000' "$DB" "SELECT count(*) FROM service")" -gt 0
 kill -TERM "$B"
