@@ -232,7 +232,7 @@ Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int m
     s->is_engine = is_engine;
 
     /* one read transaction: every list is from the same moment */
-    if (store_exec(st, "BEGIN") < 0) {
+    if (store_begin_read(st) < 0) {
         free(s);
         return NULL;
     }
@@ -273,7 +273,7 @@ Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int m
                  s->nincident_steps >= 0 && fill_categories(s, st) == 0;
         }
     }
-    store_exec(st, "COMMIT");
+    store_end_read(st);
     if (!ok) {
         log_error("snapshot: read failed: %s", store_errmsg(st));
         s->nalerts = s->nbreaches = s->naudit = s->nincidents = s->nincident_audit = 0;

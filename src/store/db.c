@@ -257,37 +257,100 @@ int store_exec(Store *st, const char *sql)
     return 0;
 }
 
+/* ---- transactions ----------------------------------------------------------
+ *
+ * txn_depth counts the open levels. Level 0 is a real transaction (BEGIN
+ * IMMEDIATE for writes, a deferred BEGIN for reads); level n > 0 is
+ * SAVEPOINT "s<n>", so a rolled-back inner level undoes its own writes
+ * and nothing else (ROLLBACK TO keeps the savepoint open, hence the
+ * RELEASE after it). SQLite may end a whole transaction on its own (a
+ * full disk, an I/O error): sqlite3_get_autocommit() then says no
+ * transaction is open, inner levels issue no SQL and fail, and the
+ * outermost COMMIT reports the loss. */
+
+/* Undo and end savepoint s<level>. */
+static void undo_savepoint(Store *st, int level)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "ROLLBACK TO s%d; RELEASE s%d", level, level);
+    store_exec(st, sql);
+}
+
+static int txn_lost(Store *st)
+{
+    return sqlite3_get_autocommit(st->db);
+}
+
+static int open_level(Store *st, const char *outermost)
+{
+    if (st->txn_depth == 0) {
+        if (store_exec(st, outermost) < 0)
+            return -EIO;
+    } else {
+        char sql[32];
+        snprintf(sql, sizeof sql, "SAVEPOINT s%d", st->txn_depth);
+        /* no SAVEPOINT outside a transaction: it would begin a new one */
+        if (txn_lost(st) || store_exec(st, sql) < 0)
+            return -EIO;
+    }
+    st->txn_depth++;
+    return 0;
+}
+
 int store_begin(Store *st)
 {
-    if (st->txn_depth++ > 0)
-        return 0;
-    if (store_exec(st, "BEGIN IMMEDIATE") < 0) {
-        st->txn_depth = 0;
-        return -EIO;
-    }
-    return 0;
+    return open_level(st, "BEGIN IMMEDIATE");
+}
+
+int store_begin_read(Store *st)
+{
+    return open_level(st, "BEGIN");
 }
 
 int store_commit(Store *st)
 {
     if (st->txn_depth <= 0)
         return -EINVAL;
-    if (--st->txn_depth > 0)
-        return 0;
+    int level = --st->txn_depth;
+    if (level > 0) {
+        char sql[32];
+        snprintf(sql, sizeof sql, "RELEASE s%d", level);
+        if (txn_lost(st))
+            return -EIO;
+        if (store_exec(st, sql) == 0)
+            return 0;
+        undo_savepoint(st, level);
+        return -EIO;
+    }
     if (store_exec(st, "COMMIT") < 0) {
-        store_exec(st, "ROLLBACK");
+        if (!txn_lost(st))
+            store_exec(st, "ROLLBACK");
         return -EIO;
     }
     return 0;
+}
+
+int store_end_read(Store *st)
+{
+    return store_commit(st);
 }
 
 void store_rollback(Store *st)
 {
     if (st->txn_depth <= 0)
         return;
-    st->txn_depth = 0;
-    if (!sqlite3_get_autocommit(st->db))
+    int level = --st->txn_depth;
+    if (txn_lost(st))
+        return;
+    if (level > 0)
+        undo_savepoint(st, level);
+    else
         store_exec(st, "ROLLBACK");
+}
+
+int store_depth(const Store *st)
+{
+    return st->txn_depth;
 }
 
 void store_set_cache_mb(Store *st, int mib)

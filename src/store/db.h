@@ -29,12 +29,33 @@ const char *store_path(const Store *st);
  * bindings cleared, ready to bind. NULL on a prepare error (logged). */
 sqlite3_stmt *store_stmt(Store *st, const char *sql);
 
-/* Transactions (BEGIN IMMEDIATE, so writers queue on busy_timeout rather
- * than failing at COMMIT). Nesting is counted: only the outermost pair
- * hits SQLite. Return 0 or -EIO. */
-int store_begin(Store *st);
-int store_commit(Store *st);
+/* Transactions nest. The outermost store_begin() opens a write
+ * transaction (BEGIN IMMEDIATE, so writers queue on busy_timeout rather
+ * than failing at COMMIT); a store_begin() inside it opens a savepoint.
+ * store_commit() and store_rollback() end the innermost level only: a
+ * rolled-back inner level undoes its own writes and the outer levels go
+ * on and commit theirs. Every store_begin() is ended by exactly one
+ * store_commit() or store_rollback(); a store_commit() that fails has
+ * ended its level (rolled back), and a store_rollback() after it is
+ * harmless only at the outermost level, so inside a caller's transaction
+ * return the error instead.
+ *
+ * store_begin: 0, or -EIO (no level was opened; the outer levels, if
+ * any, are as they were, or gone when the database lost the transaction).
+ * store_commit: 0; -EIO when it failed (the level's writes are rolled
+ * back and the level is ended); -EINVAL with no level open.
+ * store_rollback: no-op with no level open. */
+int  store_begin(Store *st);
+int  store_commit(Store *st);
 void store_rollback(Store *st);
+/* Levels open now (0 = none). */
+int  store_depth(const Store *st);
+
+/* A read transaction, so several reads see one moment (the snapshot):
+ * a deferred BEGIN at the outermost level, else a savepoint inside the
+ * caller's transaction. End it with store_end_read(). 0 or -EIO. */
+int  store_begin_read(Store *st);
+int  store_end_read(Store *st);
 
 /* Last error text of the connection (borrowed). */
 const char *store_errmsg(Store *st);

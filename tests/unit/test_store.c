@@ -915,6 +915,142 @@ static void test_seed(void **state)
     assert_int_equal(count_rows(fx, "risk_current"), 1012);
 }
 
+/* ---- 9. nested transactions (review 2026-12, §2.7) ---------------------- */
+
+/* The engine's run_probes() shape: one outer transaction, a service that
+ * vanished mid-batch. The missing one fails alone; the writes before and
+ * after it are kept and the outer commit succeeds. (Before savepoints the
+ * inner rollback undid A, B committed on its own and the outer commit
+ * failed with -EINVAL.) */
+static void test_nested_engine_batch(void **state)
+{
+    Fx *fx = *state;
+    int64_t a = make_service(fx, "A", NULL, NULL, 0, 0);
+    int64_t b = make_service(fx, "B", NULL, NULL, 0, 0);
+    char err[256] = "";
+
+    assert_int_equal(store_begin(fx->st), 0);
+    assert_int_equal(services_set_status(fx->st, a, STATUS_DOWN, SET_BY_ENGINE, 0, "x", T0, err,
+                                         sizeof err), 1);
+    assert_int_equal(services_set_status(fx->st, 999, STATUS_DOWN, SET_BY_ENGINE, 0, "x", T0,
+                                         err, sizeof err), -ENOENT);
+    assert_string_equal(err, "Service not found");
+    assert_int_equal(store_depth(fx->st), 1);
+    /* nothing is visible to another connection before the outer commit */
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM status"), 0);
+    assert_int_equal(services_set_status(fx->st, b, STATUS_DOWN, SET_BY_ENGINE, 0, "x", T0, err,
+                                         sizeof err), 1);
+    assert_int_equal(store_commit(fx->st), 0);
+    assert_int_equal(store_depth(fx->st), 0);
+
+    for (int i = 0; i < 2; i++) {
+        int64_t sid = i ? b : a;
+        assert_string_equal(q_text(fx->check, "SELECT status FROM status WHERE service_id = %lld",
+                                   (long long)sid), "Down");
+        assert_int_equal(q_int(fx->check, "SELECT count(*) FROM downtime WHERE service_id = %lld "
+                                          "AND end_time IS NULL", (long long)sid), 1);
+        assert_int_equal(status_alerts(fx, sid), 1);
+    }
+}
+
+static void scratch_put(Fx *fx, const char *v)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "INSERT INTO scratch (v) VALUES ('%s')", v);
+    assert_int_equal(store_exec(fx->st, sql), 0);
+}
+
+static int64_t scratch_has(Fx *fx, const char *v)
+{
+    return q_int(fx->check, "SELECT count(*) FROM scratch WHERE v = %Q", v);
+}
+
+/* Three levels: rolling back the innermost undoes only its own writes;
+ * the middle level goes on, commits into the outer one, and only the
+ * outermost commit makes it all visible. Then a middle level rolled back
+ * after its inner level committed takes that inner level with it. */
+static void test_savepoints_three_levels(void **state)
+{
+    Fx *fx = *state;
+    assert_int_equal(store_exec(fx->st, "CREATE TABLE scratch (v TEXT)"), 0);
+
+    assert_int_equal(store_begin(fx->st), 0);
+    scratch_put(fx, "outer");
+    assert_int_equal(store_begin(fx->st), 0);
+    scratch_put(fx, "middle");
+    assert_int_equal(store_begin(fx->st), 0);
+    assert_int_equal(store_depth(fx->st), 3);
+    scratch_put(fx, "inner");
+    store_rollback(fx->st);
+    assert_int_equal(store_depth(fx->st), 2);
+    scratch_put(fx, "middle-after");
+    assert_int_equal(store_commit(fx->st), 0);
+    assert_int_equal(store_depth(fx->st), 1);
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM scratch"), 0);
+    assert_int_equal(store_commit(fx->st), 0);
+    assert_int_equal(store_depth(fx->st), 0);
+    assert_int_equal(scratch_has(fx, "outer"), 1);
+    assert_int_equal(scratch_has(fx, "middle"), 1);
+    assert_int_equal(scratch_has(fx, "inner"), 0);
+    assert_int_equal(scratch_has(fx, "middle-after"), 1);
+
+    assert_int_equal(store_begin(fx->st), 0);
+    scratch_put(fx, "outer2");
+    assert_int_equal(store_begin(fx->st), 0);
+    scratch_put(fx, "middle2");
+    assert_int_equal(store_begin(fx->st), 0);
+    scratch_put(fx, "inner2");
+    assert_int_equal(store_commit(fx->st), 0);
+    store_rollback(fx->st);
+    scratch_put(fx, "outer2-after");
+    assert_int_equal(store_commit(fx->st), 0);
+    assert_int_equal(scratch_has(fx, "outer2"), 1);
+    assert_int_equal(scratch_has(fx, "middle2"), 0);
+    assert_int_equal(scratch_has(fx, "inner2"), 0);
+    assert_int_equal(scratch_has(fx, "outer2-after"), 1);
+
+    /* ending a level that is not open */
+    assert_int_equal(store_commit(fx->st), -EINVAL);
+    store_rollback(fx->st);
+    assert_int_equal(store_depth(fx->st), 0);
+}
+
+/* A read transaction (the snapshot's) nests like a write one, inside or
+ * around nothing; and when the database ends the transaction behind the
+ * levels' backs, inner levels fail instead of starting a new one, and
+ * the counts come back to zero. */
+static void test_read_levels_and_lost_transaction(void **state)
+{
+    Fx *fx = *state;
+    assert_int_equal(store_exec(fx->st, "CREATE TABLE scratch (v TEXT)"), 0);
+
+    assert_int_equal(store_begin_read(fx->st), 0);
+    assert_int_equal(store_end_read(fx->st), 0);
+    assert_int_equal(store_begin(fx->st), 0);
+    scratch_put(fx, "w");
+    assert_int_equal(store_begin_read(fx->st), 0);
+    assert_int_equal(store_depth(fx->st), 2);
+    assert_int_equal(store_end_read(fx->st), 0);
+    assert_int_equal(store_commit(fx->st), 0);
+    assert_int_equal(scratch_has(fx, "w"), 1);
+
+    assert_int_equal(store_begin(fx->st), 0);
+    assert_int_equal(store_begin(fx->st), 0);
+    scratch_put(fx, "lost");
+    assert_int_equal(store_exec(fx->st, "ROLLBACK"), 0);   /* as SQLite does on a full disk */
+    assert_int_equal(store_begin(fx->st), -EIO);            /* no new transaction behind it */
+    assert_int_equal(store_depth(fx->st), 2);
+    assert_int_equal(store_commit(fx->st), -EIO);
+    assert_int_equal(store_commit(fx->st), -EIO);
+    assert_int_equal(store_depth(fx->st), 0);
+    assert_int_equal(scratch_has(fx, "lost"), 0);
+    /* and the connection is usable again */
+    assert_int_equal(store_begin(fx->st), 0);
+    scratch_put(fx, "again");
+    assert_int_equal(store_commit(fx->st), 0);
+    assert_int_equal(scratch_has(fx, "again"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -929,6 +1065,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cycle_high_risk_message_refreshed, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_cycle_risk_window_is_seven_days, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_seed, setup_db, teardown),
+        cmocka_unit_test_setup_teardown(test_nested_engine_batch, setup_db, teardown),
+        cmocka_unit_test_setup_teardown(test_savepoints_three_levels, setup_db, teardown),
+        cmocka_unit_test_setup_teardown(test_read_levels_and_lost_transaction, setup_db, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
