@@ -138,24 +138,11 @@ static void ack_all_answer(Ui *ui, void *arg, const char *answer)
 {
     AckAll *aa = arg;
     if (answer) {
-        Store *st = ui_store(ui);
-        int ok = 0, failed = 0;
-        if (store_begin(st) == 0) {
-            for (int i = 0; i < aa->n; i++) {
-                char err[128];
-                if (alerts_ack(st, aa->ids[i], 1, 0, ui_actor(ui), util_now(), err, sizeof err) == 0)
-                    ok++;
-                else
-                    failed++;
-            }
-            if (store_commit(st) < 0) {
-                store_rollback(st);
-                ok = 0;
-                failed = aa->n;
-            }
-        } else {
-            failed = aa->n;
-        }
+        int ok = alerts_ack_many(ui_store(ui), aa->ids, aa->n, 0, ui_actor(ui), util_now(),
+                                 NULL);
+        if (ok < 0)
+            ok = 0;
+        int failed = aa->n - ok;
         if (failed)
             ui_message(ui, 1, "Acknowledged %d alert%s, %d failed", ok, ok == 1 ? "" : "s", failed);
         else

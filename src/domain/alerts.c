@@ -108,3 +108,25 @@ io:
     snprintf(err, errsz, "Internal server error");
     return -EIO;
 }
+
+int alerts_ack_many(Store *st, const int64_t *ids, int n, int64_t user_id, const char *actor,
+                    int64_t now, int *out_rc)
+{
+    int acked = 0;
+    if (store_begin(st) < 0)
+        goto io;
+    for (int i = 0; i < n; i++) {
+        char err[128];
+        int r = alerts_ack(st, ids[i], 1, user_id, actor, now, err, sizeof err);
+        if (out_rc)
+            out_rc[i] = r;
+        acked += r == 0;
+    }
+    if (store_commit(st) < 0)
+        goto io;
+    return acked;
+io:
+    for (int i = 0; out_rc && i < n; i++)
+        out_rc[i] = -EIO;
+    return -EIO;
+}

@@ -45,4 +45,14 @@ int alerts_resolve(Store *st, int64_t service_id, const char *type, int64_t now)
 int alerts_ack(Store *st, int64_t alert_id, int acknowledged, int64_t user_id,
                const char *actor, int64_t now, char *err, size_t errsz);
 
+/* The console's "ack all": acknowledge every id of ids[0..n) in one
+ * transaction, each as alerts_ack() does it (audited the same way). An id
+ * that fails is undone alone (its own savepoint) and the others still
+ * commit. out_rc (may be NULL, n entries) gets each id's result: 0,
+ * -ENOENT (no such alert) or -EIO. Returns how many were acknowledged
+ * (n minus that many failed), or -EIO when the transaction as a whole
+ * failed: then none was, and every out_rc is -EIO. */
+int alerts_ack_many(Store *st, const int64_t *ids, int n, int64_t user_id, const char *actor,
+                    int64_t now, int *out_rc);
+
 #endif

@@ -953,6 +953,48 @@ static void test_nested_engine_batch(void **state)
     }
 }
 
+/* The Alerts pane's "A" (ack all) shape, now alerts_ack_many(): a missing
+ * id in the middle fails alone, the first and the last are acknowledged
+ * and audited, and the counts say so. (Before: the first was lost, the
+ * last kept, and the console said "0 acknowledged, 3 failed".) */
+static void test_nested_ack_all(void **state)
+{
+    Fx *fx = *state;
+    int64_t a = make_service(fx, "A", NULL, NULL, 0, 0);
+    int64_t b = make_service(fx, "B", NULL, NULL, 0, 0);
+    int64_t al[2];
+    assert_int_equal(alerts_raise(fx->st, a, "X1", SEV_WARNING, "m1", T0, &al[0]), ALERT_RAISED);
+    assert_int_equal(alerts_raise(fx->st, b, "X2", SEV_WARNING, "m2", T0, &al[1]), ALERT_RAISED);
+    int64_t acks = audit_count(fx, "Alert Acknowledged");
+
+    const int64_t ids[] = {al[0], 4242, al[1]};
+    int rc[3] = {99, 99, 99};
+    assert_int_equal(alerts_ack_many(fx->st, ids, 3, 5, "me", T0 + MIN, rc), 2);
+    assert_int_equal(rc[0], 0);
+    assert_int_equal(rc[1], -ENOENT);
+    assert_int_equal(rc[2], 0);
+    assert_int_equal(store_depth(fx->st), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(q_int(fx->check, "SELECT acknowledged FROM alert WHERE id = %lld",
+                               (long long)al[i]), 1);
+        assert_string_equal(q_text(fx->check, "SELECT acknowledged_by FROM alert WHERE id = %lld",
+                                   (long long)al[i]), "me");
+        assert_int_equal(q_int(fx->check, "SELECT count(*) FROM audit_log WHERE action = "
+                                          "'Alert Acknowledged' AND alert_id = %lld AND user_id = 5",
+                               (long long)al[i]), 1);
+    }
+    assert_int_equal(audit_count(fx, "Alert Acknowledged"), acks + 2);
+
+    /* the same through a caller's transaction: its fate decides */
+    assert_int_equal(store_begin(fx->st), 0);
+    assert_int_equal(alerts_ack_many(fx->st, ids, 3, 5, "me", T0 + 2 * MIN, NULL), 2);
+    store_rollback(fx->st);
+    assert_int_equal(audit_count(fx, "Alert Acknowledged"), acks + 2);
+
+    /* nothing to do is not a failure */
+    assert_int_equal(alerts_ack_many(fx->st, ids, 0, 5, "me", T0, NULL), 0);
+}
+
 static void scratch_put(Fx *fx, const char *v)
 {
     char sql[128];
@@ -1066,6 +1108,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cycle_risk_window_is_seven_days, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_seed, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_nested_engine_batch, setup_db, teardown),
+        cmocka_unit_test_setup_teardown(test_nested_ack_all, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_savepoints_three_levels, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_read_levels_and_lost_transaction, setup_db, teardown),
     };
