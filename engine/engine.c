@@ -35,7 +35,7 @@
 #include "domain/incidents.h"
 #include "domain/services.h"
 #include "store/audit_repo.h"
-#include "store/db.h"
+#include "store/store.h"
 #include "store/probe_repo.h"
 #include "log.h"
 #include "util.h"

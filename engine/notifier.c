@@ -23,7 +23,7 @@
 #include "notifier.h"
 #include "log.h"
 #include "util.h"
-#include "store/db.h"
+#include "store/store.h"
 #include "store/outbox_repo.h"
 
 #include <assert.h>

@@ -29,7 +29,7 @@
 #include "runner.h"
 #include "steps.h"
 #include "domain/incidents.h"
-#include "store/db.h"
+#include "store/store.h"
 #include "log.h"
 #include "util.h"
 

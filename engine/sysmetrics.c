@@ -20,7 +20,7 @@
 #include "log.h"
 #include "util.h"
 #include "domain/metrics.h"
-#include "store/db.h"
+#include "store/store.h"
 
 #include <ctype.h>
 #include <errno.h>

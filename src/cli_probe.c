@@ -3,7 +3,7 @@
 #include "cli_probe.h"
 #include "domain/incidents.h"
 #include "domain/services.h"
-#include "store/db.h"
+#include "store/store.h"
 #include "store/service_repo.h"
 #include "util.h"
 

@@ -29,7 +29,7 @@
 #include "domain/notify.h"
 #include "domain/resolution.h"
 #include "domain/seed.h"
-#include "store/db.h"
+#include "store/store.h"
 #include "store/service_repo.h"
 
 #include <curl/curl.h>

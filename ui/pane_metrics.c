@@ -9,6 +9,7 @@
 #include "panes.h"
 #include "layout.h"
 #include "theme.h"
+#include "domain/thresholds.h"
 #include "util.h"
 
 #include <math.h>

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 #include "snapshot.h"
-#include "store/db.h"
+#include "store/store.h"
 
 /* Function keys are reported as UI_KEY_FN | KEY_xxx so they never collide
  * with a character's code point. */

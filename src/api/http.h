@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <cJSON.h>
 #include "domain/users.h"
-#include "store/db.h"
+#include "store/store.h"
 
 struct MHD_Connection;
 

@@ -87,7 +87,7 @@
 #include "api/http.h"
 #include "api/router.h"
 #include "domain/users.h"
-#include "store/db.h"
+#include "store/store.h"
 #include "store/listing_repo.h"
 #include "log.h"
 #include "util.h"

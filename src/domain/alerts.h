@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 #include "domain/rules.h"
 
 /* Seed 000 alert types. */

@@ -12,7 +12,7 @@
 #define RESOPS_DOMAIN_CYCLE_H
 
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 #include "domain/rules.h"
 
 typedef struct CycleStats {

@@ -35,7 +35,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 #include "store/incident_repo.h"
 #include "store/playbook_repo.h"
 #include "domain/decision.h"

@@ -28,22 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "domain/thresholds.h"
-#include "store/db.h"
-
-typedef enum {
-    MET_CPU,         /* % busy, all CPUs */
-    MET_MEMORY,      /* % used: MemTotal - MemAvailable */
-    MET_SWAP,        /* % used */
-    MET_LOAD1,       /* load averages */
-    MET_LOAD5,
-    MET_LOAD15,
-    MET_DISK,        /* % used of the fullest mounted file system */
-    MET_DISK_READ,   /* bytes/s read from whole disks */
-    MET_DISK_WRITE,  /* bytes/s written */
-    MET_NET_RX,      /* bytes/s received, every interface but lo */
-    MET_NET_TX,      /* bytes/s sent */
-    MET_COUNT
-} MetricId;
+#include "model/metrics.h"   /* MetricId, MetricMount */
+#include "store/store.h"
 
 /* "cpu", "memory", "swap", "load1", "load5", "load15", "disk",
  * "disk_read", "disk_write", "net_rx", "net_tx": the stored name and the
@@ -51,15 +37,6 @@ typedef enum {
 const char *metric_name(MetricId id);
 /* The metric a threshold watches (cpu, memory, swap, disk, load1). */
 MetricId    metrics_watched(ThresholdId t);
-
-#define METRICS_MAX_CORES  256
-#define METRICS_MAX_MOUNTS 16
-
-typedef struct MetricMount {
-    char   path[128];
-    double used_pct;
-    double total_bytes;
-} MetricMount;
 
 typedef struct MetricSample {
     int64_t     ts;                          /* wall clock, epoch s */

@@ -28,7 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 #include "store/outbox_repo.h"
 
 #define NOTIFY_CHANNEL_EVENT "event"

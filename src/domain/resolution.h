@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 #include "domain/decision.h"
 
 /* Seed 001's default reason for an activation without one. */

@@ -8,18 +8,10 @@
 #define RESOPS_DOMAIN_RULES_H
 
 #include <stdint.h>
+#include "model/alert.h"     /* AlertSeverity */
+#include "model/service.h"   /* ServiceStatus, RiskLevel */
 
 /* ---- service status --------------------------------------------------- */
-
-/* Ordered by badness, so "worse of" is a max(). */
-typedef enum {
-    STATUS_UP = 0,
-    STATUS_UNKNOWN = 1,
-    STATUS_DEGRADED = 2,
-    STATUS_DOWN = 3,
-} ServiceStatus;
-
-#define STATUS_COUNT 4
 
 const char *status_name(ServiceStatus s);          /* "Up", "Down", ... */
 /* Parse "Up"/"Down"/"Degraded"/"Unknown", case-insensitively; 0 or -EINVAL. */
@@ -61,8 +53,6 @@ typedef struct RiskInput {
     int         integrations;
 } RiskInput;
 
-typedef enum { RISK_LOW = 0, RISK_MEDIUM = 1, RISK_HIGH = 2 } RiskLevel;
-
 typedef struct RiskResult {
     int       score;         /* 0..100 */
     RiskLevel level;
@@ -84,8 +74,6 @@ int     sla_breached(int64_t minutes, int has_threshold, int threshold);
 
 /* ---- alerts ------------------------------------------------------------- */
 
-typedef enum { SEV_INFO = 0, SEV_WARNING = 1, SEV_CRITICAL = 2 } AlertSeverity;
-#define SEV_COUNT 3
 const char *severity_name(AlertSeverity s);          /* "Info", ... */
 int         severity_parse(const char *s, AlertSeverity *out);
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "domain/users.h"
-#include "store/db.h"
+#include "store/store.h"
 
 /* The demo: a dozen services with BIA, dependencies, loopback probes,
  * heartbeats of various ages, past downtimes and integrations.

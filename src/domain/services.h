@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 #include "domain/rules.h"
 
 /* Limits on what a caller may store (issue 9, B10): characters are

@@ -19,15 +19,7 @@
 #define RESOPS_DOMAIN_THRESHOLDS_H
 
 #include <stddef.h>
-
-typedef enum {
-    THRESH_CPU,      /* % busy, all CPUs (seed 004) */
-    THRESH_MEMORY,   /* % used (seed 004) */
-    THRESH_SWAP,     /* % used */
-    THRESH_DISK,     /* % used of the fullest mounted file system */
-    THRESH_LOAD,     /* 1-minute load average (absolute) */
-    THRESH_COUNT
-} ThresholdId;
+#include "model/metrics.h"   /* ThresholdId, ThresholdPolicy */
 
 /* "cpu", "memory", "swap", "disk", "load": the alert type. */
 const char *threshold_name(ThresholdId id);
@@ -46,12 +38,6 @@ int threshold_parse(const char *name, ThresholdId *out);
 /* 0 when v is acceptable (finite; 0..100 for percentages; 0..1000000 for
  * load), else -EINVAL with a message naming the key. */
 int threshold_validate(ThresholdId id, double v, char *err, size_t errsz);
-
-typedef struct ThresholdPolicy {
-    int    fire_after;       /* consecutive samples over; < 1 counts as 1 */
-    int    clear_after;      /* consecutive samples under the clear level */
-    double hysteresis_pct;   /* clear level = threshold * (1 - pct / 100) */
-} ThresholdPolicy;
 
 typedef struct ThresholdState {
     int firing;

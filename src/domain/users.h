@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 #define ROLE_NAME_BUSINESS_OWNER "Business Owner"
 #define ROLE_NAME_OPS_ANALYST    "Ops Analyst"

@@ -7,6 +7,11 @@
  * work. The wake pipe carries no data: a readable pipe means "look again".
  */
 #include "snapshot.h"
+#include "store/alert_repo.h"
+#include "store/audit_repo.h"
+#include "store/downtime_repo.h"
+#include "store/incident_audit_repo.h"
+#include "store/sla_repo.h"
 #include "store/category_repo.h"
 #include "store/resolution_repo.h"
 #include "domain/actions.h"

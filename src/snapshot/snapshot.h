@@ -14,16 +14,13 @@
 #define RESOPS_SNAPSHOT_H
 
 #include <stdint.h>
-#include "store/db.h"
-#include "store/alert_repo.h"
-#include "store/audit_repo.h"
-#include "store/sla_repo.h"
-#include "store/downtime_repo.h"
-#include "store/incident_audit_repo.h"
-#include "store/incident_repo.h"
-#include "store/view_repo.h"
-#include "domain/rules.h"
-#include "domain/metrics.h"
+#include "model/alert.h"
+#include "model/audit.h"
+#include "model/incident.h"
+#include "model/metrics.h"
+#include "model/service.h"
+
+typedef struct Store Store;
 
 typedef struct SnapService {
     int64_t       id;

@@ -1,5 +1,6 @@
 /* alert_repo — see alert_repo.h. */
 #include "store/alert_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

@@ -5,19 +5,8 @@
 #define RESOPS_STORE_ALERT_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
-
-typedef struct AlertRow {
-    int64_t id;
-    int64_t service_id;
-    char    type[51];
-    char    message[512];
-    char    severity[21];
-    int64_t created_at;
-    int     acknowledged;
-    char    acknowledged_by[81];
-    int64_t resolved_at;      /* 0 when not resolved */
-} AlertRow;
+#include "store/store.h"
+#include "model/alert.h"
 
 int64_t alert_repo_insert(Store *st, int64_t service_id, const char *type,
                           const char *message, const char *severity, int64_t now);

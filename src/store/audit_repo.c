@@ -6,6 +6,7 @@
  * "system" on the rows it inserts with user_id 0 by that name: the engine
  * and the API never see it. */
 #include "store/audit_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

@@ -12,22 +12,8 @@
 #define RESOPS_STORE_AUDIT_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
-
-#define AUDIT_SYSTEM_USER 0   /* user_id of entries written by the engine */
-#define AUDIT_SYSTEM_ACTOR "system"
-
-typedef struct AuditRow {
-    int64_t id;
-    char    action[101];
-    char    entity[51];
-    int64_t entity_id;
-    int64_t timestamp;
-    int64_t user_id;
-    char    detail[256];
-    char    actor[321];     /* never empty ("system" for the engine) */
-    int64_t alert_id;      /* the alert's own id on Alert rows, else 0 */
-} AuditRow;
+#include "store/store.h"
+#include "model/audit.h"
 
 /* Append one entry; 0 or -EIO. detail may be NULL. The actor is found
  * as the header says. */

@@ -1,5 +1,6 @@
 /* bia_repo — see bia_repo.h. */
 #include "store/bia_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

@@ -4,7 +4,7 @@
 #define RESOPS_STORE_BIA_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 typedef struct BiaFields {
     const char *criticality, *impact;  /* NULL → NULL column */

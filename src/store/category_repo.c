@@ -1,5 +1,6 @@
 /* category_repo — see category_repo.h. */
 #include "store/category_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

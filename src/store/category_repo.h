@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 typedef struct GlobalConfigRow {
     int     global_enabled;

@@ -1,5 +1,6 @@
 /* deps_repo — see deps_repo.h. */
 #include "store/deps_repo.h"
+#include "store/db.h"
 
 #include <errno.h>
 

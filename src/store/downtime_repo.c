@@ -1,5 +1,6 @@
 /* downtime_repo — see downtime_repo.h. */
 #include "store/downtime_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

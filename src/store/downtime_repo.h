@@ -3,12 +3,8 @@
 #define RESOPS_STORE_DOWNTIME_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
-
-typedef struct DowntimeRow {
-    int64_t id, service_id, start_time, end_time; /* end 0 = open */
-    char    reason[1024];   /* 255 characters of UTF-8 */
-} DowntimeRow;
+#include "store/store.h"
+#include "model/service.h"
 
 int64_t downtime_repo_insert(Store *st, int64_t service_id, int64_t start, int64_t end,
                              const char *reason);

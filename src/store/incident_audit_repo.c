@@ -1,5 +1,6 @@
 /* incident_audit_repo — see incident_audit_repo.h. */
 #include "store/incident_audit_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

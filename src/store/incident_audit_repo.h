@@ -7,22 +7,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store/db.h"
-
-#define INCIDENT_AUDIT_SYSTEM "SYSTEM"
-
-typedef struct IncidentAuditRow {
-    char    audit_id[40];        /* UUID v4 text */
-    char    incident_id[64];
-    char    action[48];
-    int64_t timestamp;
-    char    actor[321];
-    int     has_confidence;
-    double  confidence;
-    char    details[512];        /* JSON object text */
-    int     success;             /* 1, 0, or -1 when NULL */
-    char    error_message[256];
-} IncidentAuditRow;
+#include "store/store.h"
+#include "model/incident.h"
 
 /* Append one entry with a fresh UUID v4 audit_id (copied to out_id when not
  * NULL, >= 37 bytes). confidence may be NULL; details_json NULL = "{}";

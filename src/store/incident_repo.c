@@ -1,5 +1,6 @@
 /* incident_repo — see incident_repo.h. */
 #include "store/incident_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

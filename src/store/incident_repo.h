@@ -13,9 +13,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store/db.h"
-
-#define INCIDENT_ID_MAX 128      /* bytes of an incident_id */
+#include "store/store.h"
+#include "model/incident.h"
 
 typedef struct IncidentRec {
     char    incident_id[INCIDENT_ID_MAX + 1];
@@ -88,27 +87,11 @@ int incident_repo_count_listed(Store *st, const char *state);
 
 /* Progress of the newest incidents, in view_repo_incidents() order
  * (created_at DESC, rowid DESC), for the snapshot. */
-typedef struct IncidentProgress {
-    char    incident_id[64];
-    int     run, steps_total, steps_done, forced;
-    int64_t queued_at, started_at;
-    char    current_step[48];      /* action of the newest step of the run, "" none */
-    int     current_attempt;
-} IncidentProgress;
 int incident_repo_progress(Store *st, IncidentProgress *out, int max);
 
 /* The last attempt of every step of the newest run of the newest
  * max_incidents incidents, by incident (view_repo_incidents() order) then
  * step, for the snapshot; *out malloc'd. count or -EIO. */
-typedef struct IncidentStepView {
-    char    incident_id[64];
-    int     step_index, attempt;        /* step 0-based */
-    char    action[48], description[96];
-    int     success;                    /* 1, 0, -1 NULL */
-    char    error[120];
-    int64_t executed_at;
-    int     duration_ms;
-} IncidentStepView;
 int incident_repo_step_views(Store *st, int max_incidents, IncidentStepView **out);
 
 /* Ids of a service's unacknowledged alerts whose condition has cleared

@@ -1,5 +1,6 @@
 /* integration_repo — see integration_repo.h. */
 #include "store/integration_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

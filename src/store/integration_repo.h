@@ -3,7 +3,7 @@
 #define RESOPS_STORE_INTEGRATION_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 int64_t integration_repo_insert(Store *st, int64_t service_id, const char *type,
                                 const char *config_json, const char *created_by, int64_t now);

@@ -2,6 +2,7 @@
  * statement cache (keyed by the string's address) prepares each once per
  * connection. */
 #include "store/listing_repo.h"
+#include "store/db.h"
 
 #include <errno.h>
 

@@ -12,7 +12,7 @@
 #define RESOPS_STORE_LISTING_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 typedef enum {
     COL_INT,      /* integer */

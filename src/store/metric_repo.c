@@ -1,6 +1,7 @@
 /* metric_repo — see metric_repo.h. Every statement is a cached prepared
  * statement; time ranges use the (resolution, ts) index of 0003. */
 #include "store/metric_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 #define METRIC_RES_RAW    0
 #define METRIC_RES_MINUTE 60

@@ -6,6 +6,7 @@
  * history in the table.
  */
 #include "store/outbox_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <ctype.h>

@@ -14,7 +14,7 @@
 #define RESOPS_STORE_OUTBOX_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 /* Queue one message: 1 queued, 0 the key exists already (not queued
  * twice), -EIO. target may be NULL (the channel's configured address). */

@@ -1,5 +1,6 @@
 /* playbook_repo — see playbook_repo.h. */
 #include "store/playbook_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

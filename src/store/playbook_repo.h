@@ -7,7 +7,7 @@
 #define RESOPS_STORE_PLAYBOOK_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 typedef struct PlaybookRunRow {
     char    incident_id[129];

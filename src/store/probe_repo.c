@@ -1,5 +1,6 @@
 /* probe_repo — see probe_repo.h. */
 #include "store/probe_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

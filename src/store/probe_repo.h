@@ -3,7 +3,7 @@
 #define RESOPS_STORE_PROBE_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 typedef struct ProbeRow {
     int64_t  service_id;

@@ -1,5 +1,6 @@
 /* resolution_repo — see resolution_repo.h. */
 #include "store/resolution_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 typedef struct KillSwitchState {
     int     active;              /* 1 = auto-resolution disabled */

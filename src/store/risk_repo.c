@@ -1,5 +1,6 @@
 /* risk_repo — see risk_repo.h. */
 #include "store/risk_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

@@ -1,6 +1,7 @@
 /* service_repo — see service_repo.h. The bulk load is what keeps an engine
  * cycle linear: four scans instead of per-service queries. */
 #include "store/service_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 
 /* New id, -EEXIST when the name is taken (case-insensitively, ignoring

@@ -1,5 +1,6 @@
 /* session_repo — see session_repo.h. */
 #include "store/session_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

@@ -4,7 +4,7 @@
 #define RESOPS_STORE_SESSION_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 int session_repo_insert(Store *st, const char *jti, int64_t user_id, int64_t expires_at);
 /* The session of jti for user_id: 1 found (*out_revoked 0/1), 0 none, -EIO. */

@@ -1,5 +1,6 @@
 /* sla_repo — see sla_repo.h. */
 #include "store/sla_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

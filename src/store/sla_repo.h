@@ -3,15 +3,8 @@
 #define RESOPS_STORE_SLA_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
-
-typedef struct SlaRow {
-    int64_t id, service_id;
-    char    type[8];
-    int64_t downtime_minutes, threshold_minutes;
-    int64_t start_time, end_time, created_at;
-    char    reason[256];
-} SlaRow;
+#include "store/store.h"
+#include "model/service.h"
 
 /* Insert unless this (service, type, start) exists: 1 new, 0 existed, -EIO. */
 int sla_repo_insert(Store *st, int64_t service_id, const char *type, int64_t minutes,

@@ -1,5 +1,6 @@
 /* status_repo — see status_repo.h. */
 #include "store/status_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

@@ -3,7 +3,7 @@
 #define RESOPS_STORE_STATUS_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 /* Current status text into buf ("" when none): 1 found, 0 none, -EIO. */
 int status_repo_get(Store *st, int64_t service_id, char *buf, size_t size,

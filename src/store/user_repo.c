@@ -1,5 +1,6 @@
 /* user_repo — see user_repo.h. */
 #include "store/user_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>

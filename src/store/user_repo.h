@@ -4,7 +4,7 @@
 #define RESOPS_STORE_USER_REPO_H
 
 #include <stdint.h>
-#include "store/db.h"
+#include "store/store.h"
 
 typedef struct UserRow {
     int64_t id;

@@ -1,5 +1,6 @@
 /* view_repo — see view_repo.h. */
 #include "store/view_repo.h"
+#include "store/db.h"
 #include "util.h"
 
 #include <errno.h>
