@@ -1,5 +1,6 @@
 /* json — response and request-body helpers for the handlers. */
 #include "api/http.h"
+#include "domain/errors.h"
 #include "store/listing_repo.h"
 #include "util.h"
 
@@ -21,6 +22,16 @@ void api_send_json(ApiResp *rs, int status, cJSON *v)
         rs->body = xstrdup("{\"error\":\"Internal server error\"}");
 }
 
+/* The words of an error answer. A storage failure (-EIO, a 500) carries
+ * the domain's own words (domain/errors.h); the client gets the seeds'
+ * "Internal server error" for it, whatever a handler passed on. */
+static const char *http_wording(int status, const char *msg)
+{
+    if (status >= 500 && strcmp(msg, DOMAIN_IO_ERROR) == 0)
+        return "Internal server error";
+    return msg;
+}
+
 void api_send_error(ApiResp *rs, int status, const char *fmt, ...)
 {
     char msg[1024];
@@ -29,7 +40,7 @@ void api_send_error(ApiResp *rs, int status, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", msg);
+    cJSON_AddStringToObject(o, "error", http_wording(status, msg));
     api_send_json(rs, status, o);
 }
 

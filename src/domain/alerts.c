@@ -1,5 +1,6 @@
 /* alerts — see alerts.h. */
 #include "domain/alerts.h"
+#include "domain/errors.h"
 #include "domain/notify.h"
 #include "store/alert_repo.h"
 #include "store/audit_repo.h"
@@ -105,7 +106,7 @@ int alerts_ack(Store *st, int64_t alert_id, int acknowledged, int64_t user_id,
 io_rb:
     store_rollback(st);
 io:
-    snprintf(err, errsz, "Internal server error");
+    snprintf(err, errsz, DOMAIN_IO_ERROR);
     return -EIO;
 }
 

@@ -27,7 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IO_ERROR "Internal server error"
+#include "domain/errors.h"
+#define IO_ERROR DOMAIN_IO_ERROR
 #define DAY_S    (24 * 3600)
 
 static int fail_io(Store *st, char *err, size_t errsz)

@@ -41,7 +41,8 @@
 #include <string.h>
 #include <time.h>
 
-#define IO_ERROR "Internal server error"
+#include "domain/errors.h"
+#define IO_ERROR DOMAIN_IO_ERROR
 #define MSG_IN_PROGRESS "Auto-resolution already in progress for this incident"
 
 /* ---- waking waiters ------------------------------------------------------------- */

@@ -22,7 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IO_ERROR "Internal server error"
+#include "domain/errors.h"
+#define IO_ERROR DOMAIN_IO_ERROR
 
 /* ---- kill switches ------------------------------------------------------ */
 

@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IO_ERROR "Internal server error"
+#include "domain/errors.h"
+#define IO_ERROR DOMAIN_IO_ERROR
 
 /* "Invalid dependency IDs: [3, 4]" when some are not services; 1 ok. */
 static int check_deps(Store *st, const int64_t *deps, int n, char *err, size_t errsz)

@@ -19,7 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define IO_ERROR "Internal server error"
+#include "domain/errors.h"
+#define IO_ERROR DOMAIN_IO_ERROR
 
 static const char *const role_names[] = {
     ROLE_NAME_BUSINESS_OWNER, ROLE_NAME_OPS_ANALYST, ROLE_NAME_ENGINEER, ROLE_NAME_ADMIN,
