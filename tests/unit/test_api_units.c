@@ -5,8 +5,10 @@
  * (nbf) and M26/M40 (the 15-minute login window and its Retry-After)
  * have their own cases with an injected clock. */
 #include "api/auth.h"
+#include "api/http.h"
 #include "api/router.h"
 #include "domain/catalog.h"
+#include "domain/errors.h"
 #include "domain/users.h"
 #include "store/db.h"
 
@@ -234,6 +236,28 @@ static void M26_M40_login_window(void **state)
     rmdir(dir);
 }
 
+/* The domain's storage-failure words are its own (domain/errors.h); on
+ * a 500 the client gets the seeds' "Internal server error", whatever the
+ * handler passed on. Other answers keep their text. */
+static void io_error_wording(void **state)
+{
+    (void)state;
+    static const struct { int rc; const char *msg, *want; } rows[] = {
+        {-EIO, DOMAIN_IO_ERROR, "{\"error\":\"Internal server error\"}"},
+        {-EIO, "Failed to update alert due to database error",
+         "{\"error\":\"Failed to update alert due to database error\"}"},
+        {-ENOENT, "Service not found", "{\"error\":\"Service not found\"}"},
+        {-EINVAL, DOMAIN_IO_ERROR, "{\"error\":\"" DOMAIN_IO_ERROR "\"}"},
+    };
+    for (size_t i = 0; i < N(rows); i++) {
+        ApiResp rs = {0};
+        api_send_error(&rs, api_status_of(rows[i].rc), "%s", rows[i].msg);
+        assert_int_equal(rs.status, rows[i].rc == -EIO ? 500 : rows[i].rc == -ENOENT ? 404 : 400);
+        assert_string_equal(rs.body, rows[i].want);
+        free(rs.body);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +265,7 @@ int main(void)
         cmocka_unit_test(overall),       cmocka_unit_test(routing),
         cmocka_unit_test(roles),         cmocka_unit_test(tokens),
         cmocka_unit_test(M24_nbf_ahead_refused), cmocka_unit_test(M26_M40_login_window),
+        cmocka_unit_test(io_error_wording),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
