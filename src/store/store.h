@@ -15,10 +15,12 @@
  * store_commit() and store_rollback() end the innermost level only: a
  * rolled-back inner level undoes its own writes and the outer levels go
  * on and commit theirs. Every store_begin() is ended by exactly one
- * store_commit() or store_rollback(); a store_commit() that fails has
- * ended its level (rolled back), and a store_rollback() after it is
- * harmless only at the outermost level, so inside a caller's transaction
- * return the error instead.
+ * store_commit() or store_rollback(). A store_commit() that fails has
+ * ended its level (rolled back): a store_rollback() after it is a no-op
+ * at the outermost level, and would end the caller's level inside a
+ * transaction. (An inner commit fails only when SQLite has already ended
+ * the whole transaction, a full disk or an I/O error, so that extra
+ * rollback then issues no SQL; the outermost commit reports the loss.)
  *
  * Thread: a Store belongs to the thread that opened it; every thread that
  * touches the database opens its own (design rule 3). StoreTurns: any.
