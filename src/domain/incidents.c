@@ -133,6 +133,13 @@ static int is_queued(const IncidentRec *r)
            (strcmp(r->state, "open") == 0 && r->queued_at != 0);
 }
 
+/* Exported (incidents.h) for the API's resolve wait, which re-spelled the
+ * rule; is_queued above stays the one spelling here. */
+int incidents_is_pending(const IncidentRec *r)
+{
+    return is_queued(r);
+}
+
 static int closed_status(const char *status)
 {
     return !strcmp(status, "auto_resolved") || !strcmp(status, "manually_resolved") ||
