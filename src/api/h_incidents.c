@@ -1,9 +1,10 @@
-/* h_v1 — seed 001's API under /api/v1 (incident auto-resolution,
- * configuration, kill switch, audit trail) and its public GET /health.
+/* h_incidents — seed 001's incidents under /api/v1: auto-resolve one,
+ * batch-resolve many (both wait for the runs), and our list and get.
  *
  * Shapes follow the seed (../shared/seed-notes.md "Seed 001"); ours only
  * add fields. Errors use the seed's {"error": ..., "status_code": N}
- * (authentication errors come from the listener, seed 000's shape).
+ * (API_ERROR_STATUS_CODE; authentication errors come from the listener,
+ * seed 000's shape).
  *
  * POST .../auto-resolve and batch-resolve answer when the resolution is
  * over, as the seed's do. The listener calls them first on its own thread
@@ -16,132 +17,39 @@
  * resolves them; the pool thread sleeps on the domain's wake-up
  * (incidents_wait: the runner of this process signals the end of every
  * run) and re-reads their rows when woken, until every one is done, the
- * server stops (503) or V1_WAIT_MS passes (202 with what is known: the
- * runs go on). When the runner is another process (this one is a viewer)
+ * server stops (503) or WAIT_MS passes (202 with what is known: the runs
+ * go on). When the runner is another process (this one is a viewer)
  * nothing signals: the rows are re-read every incidents_wait_fallback_ms().
+ * The waits are bounded by the listener, not here: the slow pool admits
+ * at most ApiOpts.slow_max waiting requests (503 beyond) and slow_per_user
+ * of them per user (429 beyond), on at most slow_max threads (server.c).
  *
- * Lists page (issue 9 D7): ?limit and ?offset, the length of the whole
- * (filtered) list in X-Total-Count, a bare array as before. GET
- * /api/v1/incidents answers 100 by default and at most 1000, as seed 000's
- * lists; the audit trail keeps seed 001's AuditQuery (limit=100, le=1000).
+ * GET /api/v1/incidents pages (issue 9 D7): ?limit (100 by default, at
+ * most 1000, as seed 000's lists) and ?offset, the length of the whole
+ * (filtered) list in X-Total-Count, a bare array as before.
  *
- * Issue 9: playbooks through PUT /api/v1/config only name actions of the
- * host's playbook file and use internal steps (D4, playbook_parse_api);
- * the audit names the signed-in user, never a free-text ?actor= (B4);
- * every 500 logs its cause.
+ * Every 500 logs its cause (api_send_io_error).
  */
 #include "api/handlers.h"
-#include "domain/actions.h"
-#include "domain/decision.h"
 #include "domain/incidents.h"
-#include "domain/playbook.h"
-#include "domain/resolution.h"
-#include "store/category_repo.h"
 #include "store/incident_repo.h"
 #include "store/playbook_repo.h"
-#include "log.h"
 #include "util.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#ifndef RESOPS_VERSION
-#define RESOPS_VERSION "dev"
-#endif
-
-#define V1_WAIT_MS      300000   /* longest a resolve request waits */
-#define V1_MAX_BATCH    1000
-#define V1_AUDIT_LIMIT  1000     /* seed: AuditQuery limit le=1000 */
-#define V1_OFFSET_MAX   1000000000
-
-/* The audit actions GET /api/v1/audit accepts: the seed's, then ours. */
-static const char *const audit_actions[] = {
-    "auto_resolution_attempted", "auto_resolution_success", "auto_resolution_failed",
-    "auto_resolution_skipped", "notification_sent", "kill_switch_activated",
-    "kill_switch_deactivated", "config_updated",
-    "step_executed", "step_retry", "manually_resolved", "auto_resolution_no_action", NULL,
-};
-
-/* ---- helpers ---------------------------------------------------------------------- */
-
-static void v1_error(ApiResp *rs, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void v1_error(ApiResp *rs, int status, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", msg);
-    cJSON_AddNumberToObject(o, "status_code", status);
-    api_send_json(rs, status, o);
-}
-
-/* 500, and the cause in the log (every 500 says why, D1). */
-static void v1_io_error(ApiReq *rq, ApiResp *rs, const char *what)
-{
-    log_error("api: %s %s: 500: %s: %s", rq->method ? rq->method : "?",
-              rq->path ? rq->path : "?", what, rq->st ? store_errmsg(rq->st) : "no database");
-    v1_error(rs, 500, "Internal server error");
-}
-
-/* The body parsed; NULL with 400 sent. want: cJSON_Object / cJSON_Array. */
-static cJSON *v1_body(ApiReq *rq, ApiResp *rs, int want)
-{
-    const char *what = want == cJSON_Array ? "a JSON array" : "a JSON object";
-    if (!rq->body || !rq->body_len) {
-        v1_error(rs, 400, "Request body must be %s", what);
-        return NULL;
-    }
-    const char *end = NULL;
-    cJSON *v = cJSON_ParseWithLengthOpts(rq->body, rq->body_len, &end, 0);
-    while (v && end < rq->body + rq->body_len && *end && strchr(" \t\r\n", *end))
-        end++;
-    if (!v || end != rq->body + rq->body_len) {
-        cJSON_Delete(v);
-        v1_error(rs, 400, "Request body must be valid JSON");
-        return NULL;
-    }
-    if ((v->type & 0xff) != want) {
-        cJSON_Delete(v);
-        v1_error(rs, 400, "Request body must be %s", what);
-        return NULL;
-    }
-    return v;
-}
-
-static cJSON *time_or_null(int64_t t)
-{
-    return api_time(t);
-}
-
-static int64_t mono_ms(void) { return util_mono_ms(); }
+#define SHAPE      API_ERROR_STATUS_CODE  /* seed 001's errors */
+#define WAIT_MS    300000                 /* longest a resolve request waits */
+#define MAX_BATCH  1000
+#define OFFSET_MAX 1000000000
 
 static int stopping(const ApiReq *rq)
 {
     return rq->cfg->stopping && __atomic_load_n(rq->cfg->stopping, __ATOMIC_ACQUIRE);
-}
-
-/* ?name= as an integer in [lo, hi] (def when absent); -1 with 400 sent. */
-static int query_int(ApiReq *rq, ApiResp *rs, const char *name, long lo, long hi, long def,
-                     long *out)
-{
-    int64_t v = def;
-    if (api_query_int(rq, name, lo, hi, &v) < 0) {
-        v1_error(rs, 400, "Query parameter '%s' must be an integer between %ld and %ld", name, lo,
-                 hi);
-        return -1;
-    }
-    *out = (long)v;
-    return 0;
 }
 
 /* ---- incidents in ------------------------------------------------------------------- */
@@ -166,7 +74,7 @@ static int parse_incident(ApiResp *rs, const cJSON *o, ParsedIncident *p, const 
     };
     memset(p, 0, sizeof *p);
     if (!cJSON_IsObject(o)) {
-        v1_error(rs, 400, "%sIncident must be a JSON object", prefix);
+        api_send_error_ex(rs, 400, SHAPE, "%sIncident must be a JSON object", prefix);
         return -1;
     }
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
@@ -174,7 +82,8 @@ static int parse_incident(ApiResp *rs, const cJSON *o, ParsedIncident *p, const 
         if (!v || cJSON_IsNull(v))
             continue;
         if (!cJSON_IsString(v)) {
-            v1_error(rs, 400, "%sField '%s' must be a string", prefix, strs[i].name);
+            api_send_error_ex(rs, 400, SHAPE, "%sField '%s' must be a string", prefix,
+                              strs[i].name);
             return -1;
         }
         *(const char **)((char *)&p->in + strs[i].off) = v->valuestring;
@@ -182,7 +91,8 @@ static int parse_incident(ApiResp *rs, const cJSON *o, ParsedIncident *p, const 
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "confidence_score");
     if (c && !cJSON_IsNull(c)) {
         if (!cJSON_IsNumber(c)) {
-            v1_error(rs, 400, "%sField 'confidence_score' must be a number", prefix);
+            api_send_error_ex(rs, 400, SHAPE, "%sField 'confidence_score' must be a number",
+                              prefix);
             return -1;
         }
         p->in.confidence = c->valuedouble;
@@ -191,7 +101,8 @@ static int parse_incident(ApiResp *rs, const cJSON *o, ParsedIncident *p, const 
     if (sid && !cJSON_IsNull(sid)) {
         if (!cJSON_IsNumber(sid) || sid->valuedouble < 1 || sid->valuedouble != floor(sid->valuedouble) ||
             sid->valuedouble > 9007199254740992.0) {
-            v1_error(rs, 400, "%sField 'service_id' must be a positive integer", prefix);
+            api_send_error_ex(rs, 400, SHAPE, "%sField 'service_id' must be a positive integer",
+                              prefix);
             return -1;
         }
         p->in.service_id = (int64_t)sid->valuedouble;
@@ -202,7 +113,7 @@ static int parse_incident(ApiResp *rs, const cJSON *o, ParsedIncident *p, const 
         const cJSON *e;
         cJSON_ArrayForEach(e, tags) ok = ok && cJSON_IsString(e);
         if (!ok) {
-            v1_error(rs, 400, "%sField 'tags' must be an array of strings", prefix);
+            api_send_error_ex(rs, 400, SHAPE, "%sField 'tags' must be an array of strings", prefix);
             return -1;
         }
         p->tags = cJSON_PrintUnformatted(tags);
@@ -212,7 +123,7 @@ static int parse_incident(ApiResp *rs, const cJSON *o, ParsedIncident *p, const 
     if (incidents_validate(&p->in, err, sizeof err) < 0) {
         free(p->tags);
         p->tags = NULL;
-        v1_error(rs, 400, "%s%s", prefix, err);
+        api_send_error_ex(rs, 400, SHAPE, "%s%s", prefix, err);
         return -1;
     }
     return 0;
@@ -226,7 +137,7 @@ static cJSON *step_json(const PlaybookRunRow *r)
     cJSON_AddStringToObject(o, "step_id", r->step_id);
     cJSON_AddStringToObject(o, "description", r->description ? r->description : "");
     cJSON_AddStringToObject(o, "action", r->action ? r->action : "");
-    cJSON_AddItemToObject(o, "executed_at", time_or_null(r->executed_at));
+    cJSON_AddItemToObject(o, "executed_at", api_time(r->executed_at));
     if (r->success < 0)
         cJSON_AddNullToObject(o, "success");
     else
@@ -249,7 +160,7 @@ static cJSON *result_json(const char *id, int success, const char *message,
     for (int i = 0; i < nsteps; i++)
         cJSON_AddItemToArray(a, step_json(&steps[i]));
     cJSON_AddItemToObject(o, "resolution_steps", a);
-    cJSON_AddItemToObject(o, "resolved_at", time_or_null(resolved_at));
+    cJSON_AddItemToObject(o, "resolved_at", api_time(resolved_at));
     if (state)
         cJSON_AddStringToObject(o, "state", state);   /* ours */
     return o;
@@ -268,7 +179,7 @@ typedef struct Pending {
  * server stops, -EIO. */
 static int wait_all(ApiReq *rq, Pending *p, int n)
 {
-    int64_t deadline = mono_ms() + V1_WAIT_MS;
+    int64_t deadline = util_mono_ms() + WAIT_MS;
     for (;;) {
         uint64_t seen = incidents_seq();       /* before reading: no end is missed */
         int left = 0;
@@ -279,8 +190,7 @@ static int wait_all(ApiReq *rq, Pending *p, int n)
             int r = incident_repo_get(rq->st, p[i].id, &rec);
             if (r < 0)
                 return -EIO;
-            p[i].done = r == 0 || !(strcmp(rec.state, "resolving") == 0 ||
-                                    (strcmp(rec.state, "open") == 0 && rec.queued_at));
+            p[i].done = r == 0 || !incidents_is_pending(&rec);
             if (r)
                 incident_rec_free(&rec);
             left += !p[i].done;
@@ -289,7 +199,7 @@ static int wait_all(ApiReq *rq, Pending *p, int n)
             return 0;
         if (stopping(rq))
             return 2;
-        int64_t now = mono_ms();
+        int64_t now = util_mono_ms();
         if (now >= deadline)
             return 1;
         int64_t wait = incidents_wait_fallback_ms();
@@ -330,13 +240,13 @@ static int check_all(ApiReq *rq, ApiResp *rs, ParsedIncident *in, int n, int bat
         int r = incidents_check_refs(rq->st, &in[i].in, err, sizeof err);
         if (r == -EINVAL) {
             if (batch)
-                v1_error(rs, 400, "Incident %d: %s", i + 1, err);
+                api_send_error_ex(rs, 400, SHAPE, "Incident %d: %s", i + 1, err);
             else
-                v1_error(rs, 400, "%s", err);
+                api_send_error_ex(rs, 400, SHAPE, "%s", err);
             return -1;
         }
         if (r < 0) {
-            v1_io_error(rq, rs, "cannot check the incidents' services");
+            api_send_io_error(rq, rs, SHAPE, "cannot check the incidents' services");
             return -1;
         }
     }
@@ -354,7 +264,7 @@ static int submit_all_locked(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pendin
 {
     *queued = 0;
     if (store_begin(rq->st) < 0) {
-        v1_io_error(rq, rs, "cannot begin the submission");
+        api_send_io_error(rq, rs, SHAPE, "cannot begin the submission");
         return -1;
     }
     for (int i = 0; i < n; i++) {
@@ -374,18 +284,18 @@ static int submit_all_locked(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pendin
         if (r < 0) {
             store_rollback(rq->st);
             if (r == -EINVAL && n > 1)
-                v1_error(rs, 400, "Incident %d: %s", i + 1, err);
+                api_send_error_ex(rs, 400, SHAPE, "Incident %d: %s", i + 1, err);
             else if (r == -EINVAL)
-                v1_error(rs, 400, "%s", err);
+                api_send_error_ex(rs, 400, SHAPE, "%s", err);
             else
-                v1_io_error(rq, rs, "cannot submit an incident");
+                api_send_io_error(rq, rs, SHAPE, "cannot submit an incident");
             return -1;
         }
         p[i].done = p[i].sr.outcome != SUBMIT_QUEUED;
         *queued += !p[i].done;
     }
     if (store_commit(rq->st) < 0) {
-        v1_io_error(rq, rs, "cannot commit the submission");
+        api_send_io_error(rq, rs, SHAPE, "cannot commit the submission");
         return -1;
     }
     return 0;
@@ -401,9 +311,9 @@ static int submit_one_now(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pending *
     int r = incidents_submit_grouped(rq->st, &in->in, rq->user ? rq->user->username : "api-user",
                                      rq->now, &p->sr, err, sizeof err);
     if (r == -EINVAL)
-        v1_error(rs, 400, "%s", err);
+        api_send_error_ex(rs, 400, SHAPE, "%s", err);
     else if (r < 0)
-        v1_io_error(rq, rs, "cannot submit an incident");
+        api_send_io_error(rq, rs, SHAPE, "cannot submit an incident");
     else if (p->sr.outcome == SUBMIT_WOULD_QUEUE)
         rs->must_wait = 1;
     else
@@ -424,34 +334,34 @@ static int submit_all(ApiReq *rq, ApiResp *rs, ParsedIncident *in, Pending *p, i
     return r;
 }
 
-void h_v1_auto_resolve(ApiReq *rq, ApiResp *rs)
+void h_incidents_auto_resolve(ApiReq *rq, ApiResp *rs)
 {
-    cJSON *b = v1_body(rq, rs, cJSON_Object);
+    cJSON *b = api_body_json(rq, rs, cJSON_Object, SHAPE);
     if (!b)
         return;
     ParsedIncident in;
     if (parse_incident(rs, b, &in, "") < 0)
         goto out;
     if (!rq->key || strcmp(in.in.incident_id, rq->key) != 0) {
-        v1_error(rs, 400, "Incident ID in path does not match incident data");
+        api_send_error_ex(rs, 400, SHAPE, "Incident ID in path does not match incident data");
         goto out_tags;
     }
     Pending p = {0};
     if (check_all(rq, rs, &in, 1, 0) < 0 || submit_all(rq, rs, &in, &p, 1) < 0)
         goto out_tags;
     if (p.sr.outcome == SUBMIT_BUSY) {
-        v1_error(rs, 409, "%s", p.sr.reason);
+        api_send_error_ex(rs, 409, SHAPE, "%s", p.sr.reason);
         goto out_tags;
     }
     int w = p.done ? 0 : wait_all(rq, &p, 1);
     if (w < 0) {
-        v1_io_error(rq, rs, "cannot read the incident while waiting");
+        api_send_io_error(rq, rs, SHAPE, "cannot read the incident while waiting");
     } else if (w == 2) {
-        v1_error(rs, 503, "Server is shutting down; the incident stays queued");
+        api_send_error_ex(rs, 503, SHAPE, "Server is shutting down; the incident stays queued");
     } else {
         cJSON *o = pending_json(rq, &p);
         if (!o)
-            v1_io_error(rq, rs, "cannot read the incident's result");
+            api_send_io_error(rq, rs, SHAPE, "cannot read the incident's result");
         else
             api_send_json(rs, w == 1 ? 202 : 200, o);
     }
@@ -461,14 +371,14 @@ out:
     cJSON_Delete(b);
 }
 
-void h_v1_batch_resolve(ApiReq *rq, ApiResp *rs)
+void h_incidents_batch_resolve(ApiReq *rq, ApiResp *rs)
 {
-    cJSON *b = v1_body(rq, rs, cJSON_Array);
+    cJSON *b = api_body_json(rq, rs, cJSON_Array, SHAPE);
     if (!b)
         return;
     int n = cJSON_GetArraySize(b), parsed = 0;
-    if (n > V1_MAX_BATCH) {
-        v1_error(rs, 400, "At most %d incidents per batch", V1_MAX_BATCH);
+    if (n > MAX_BATCH) {
+        api_send_error_ex(rs, 400, SHAPE, "At most %d incidents per batch", MAX_BATCH);
         cJSON_Delete(b);
         return;
     }
@@ -486,11 +396,11 @@ void h_v1_batch_resolve(ApiReq *rq, ApiResp *rs)
         goto out;
     int w = wait_all(rq, p, n);
     if (w < 0) {
-        v1_io_error(rq, rs, "cannot read the incidents while waiting");
+        api_send_io_error(rq, rs, SHAPE, "cannot read the incidents while waiting");
         goto out;
     }
     if (w == 2) {
-        v1_error(rs, 503, "Server is shutting down; the incidents stay queued");
+        api_send_error_ex(rs, 503, SHAPE, "Server is shutting down; the incidents stay queued");
         goto out;
     }
     cJSON *a = cJSON_CreateArray();
@@ -498,7 +408,7 @@ void h_v1_batch_resolve(ApiReq *rq, ApiResp *rs)
         cJSON *o = pending_json(rq, &p[i]);
         if (!o) {
             cJSON_Delete(a);
-            v1_io_error(rq, rs, "cannot read an incident's result");
+            api_send_io_error(rq, rs, SHAPE, "cannot read an incident's result");
             goto out;
         }
         cJSON_AddItemToArray(a, o);
@@ -525,9 +435,9 @@ static cJSON *incident_json(const IncidentRec *r)
     cJSON_AddStringToObject(o, "status", r->status);
     cJSON_AddNumberToObject(o, "confidence_score", r->confidence);
     cJSON_AddItemToObject(o, "created_by", api_str_or_null(r->created_by));
-    cJSON_AddItemToObject(o, "created_at", time_or_null(r->created_at));
-    cJSON_AddItemToObject(o, "updated_at", time_or_null(r->updated_at));
-    cJSON_AddItemToObject(o, "resolved_at", time_or_null(r->resolved_at));
+    cJSON_AddItemToObject(o, "created_at", api_time(r->created_at));
+    cJSON_AddItemToObject(o, "updated_at", api_time(r->updated_at));
+    cJSON_AddItemToObject(o, "resolved_at", api_time(r->resolved_at));
     cJSON_AddBoolToObject(o, "auto_resolved", r->auto_resolved);
     cJSON *tags = cJSON_Parse(r->tags ? r->tags : "[]");
     cJSON_AddItemToObject(o, "tags", tags ? tags : cJSON_CreateArray());
@@ -540,8 +450,8 @@ static cJSON *incident_json(const IncidentRec *r)
     cJSON_AddNumberToObject(o, "run", r->run);
     cJSON_AddNumberToObject(o, "steps_total", r->steps_total);
     cJSON_AddNumberToObject(o, "steps_done", r->steps_done);
-    cJSON_AddItemToObject(o, "queued_at", time_or_null(r->queued_at));
-    cJSON_AddItemToObject(o, "started_at", time_or_null(r->started_at));
+    cJSON_AddItemToObject(o, "queued_at", api_time(r->queued_at));
+    cJSON_AddItemToObject(o, "started_at", api_time(r->started_at));
     return o;
 }
 
@@ -551,24 +461,24 @@ static int add_incident(void *ctx, const IncidentRec *r)
     return 0;
 }
 
-void h_v1_incidents_list(ApiReq *rq, ApiResp *rs)
+void h_incidents_list(ApiReq *rq, ApiResp *rs)
 {
     const char *state = api_query(rq, "state");
     IncidentState unused;
     if (state && incident_state_parse(state, &unused) < 0) {
-        v1_error(rs, 400, "Invalid state: %s", state);
+        api_send_error_ex(rs, 400, SHAPE, "Invalid state: %s", state);
         return;
     }
-    long limit, offset;
-    if (query_int(rq, rs, "limit", 1, API_PAGE_MAX, API_PAGE_DEFAULT, &limit) < 0 ||
-        query_int(rq, rs, "offset", 0, V1_OFFSET_MAX, 0, &offset) < 0)
+    int64_t limit, offset;
+    if (api_query_int(rq, rs, "limit", 1, API_PAGE_MAX, API_PAGE_DEFAULT, SHAPE, &limit) < 0 ||
+        api_query_int(rq, rs, "offset", 0, OFFSET_MAX, 0, SHAPE, &offset) < 0)
         return;
     int total = incident_repo_count_listed(rq->st, state);
     cJSON *a = cJSON_CreateArray();
     if (total < 0 ||
         incident_repo_each(rq->st, state, (int)limit, (int)offset, add_incident, a) < 0) {
         cJSON_Delete(a);
-        v1_io_error(rq, rs, "cannot list incidents");
+        api_send_io_error(rq, rs, SHAPE, "cannot list incidents");
         return;
     }
     api_send_json(rs, 200, a);
@@ -576,15 +486,15 @@ void h_v1_incidents_list(ApiReq *rq, ApiResp *rs)
     rs->total = total;
 }
 
-void h_v1_incident_get(ApiReq *rq, ApiResp *rs)
+void h_incidents_get(ApiReq *rq, ApiResp *rs)
 {
     IncidentRec r;
     int got = incident_repo_get(rq->st, rq->key, &r);
     if (got <= 0) {
         if (got < 0)
-            v1_io_error(rq, rs, "cannot read the incident");
+            api_send_io_error(rq, rs, SHAPE, "cannot read the incident");
         else
-            v1_error(rs, 404, "Incident not found");
+            api_send_error_ex(rs, 404, SHAPE, "Incident not found");
         return;
     }
     cJSON *o = incident_json(&r);
@@ -599,416 +509,8 @@ void h_v1_incident_get(ApiReq *rq, ApiResp *rs)
     incident_rec_free(&r);
     if (n < 0) {
         cJSON_Delete(o);
-        v1_io_error(rq, rs, "cannot read the incident's steps");
+        api_send_io_error(rq, rs, SHAPE, "cannot read the incident's steps");
         return;
     }
-    api_send_json(rs, 200, o);
-}
-
-/* ---- configuration -------------------------------------------------------------------------- */
-
-static cJSON *category_json(const ResolutionCategory *c)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "category", c->cfg.category);
-    cJSON_AddBoolToObject(o, "auto_resolution_enabled", c->cfg.auto_resolution_enabled);
-    cJSON_AddNumberToObject(o, "confidence_threshold", c->cfg.confidence_threshold);
-    cJSON_AddNumberToObject(o, "max_retry_attempts", c->cfg.max_retry_attempts);
-    cJSON_AddBoolToObject(o, "notification_required", c->cfg.notification_required);
-    /* ours: the steps that run — the playbook stored through the API, else
-     * the host's playbook file's, else the seed's named no-ops */
-    Playbook pb;
-    char err[600];
-    const char *source = "default";
-    if (c->playbook && playbook_parse_api(c->playbook, &pb, err, sizeof err) == 0)
-        source = "configured";
-    else if (actions_category(c->cfg.category, &pb, err, sizeof err) > 0)
-        source = "file";
-    else
-        playbook_default(c->cfg.category, &pb);
-    char *text = playbook_to_json(&pb);
-    int acts = playbook_acts(&pb);
-    playbook_free(&pb);
-    cJSON *steps = text ? cJSON_Parse(text) : NULL;
-    free(text);
-    /* header values of the file's http steps often carry tokens: any
-     * signed-in user reads this, so they are shown as "(hidden)" */
-    cJSON *st;
-    cJSON_ArrayForEach(st, steps) {
-        cJSON *h = cJSON_GetObjectItemCaseSensitive(st, "headers"), *v;
-        cJSON_ArrayForEach(v, h) cJSON_SetValuestring(v, "(hidden)");
-    }
-    cJSON_AddItemToObject(o, "playbook", steps ? steps : cJSON_CreateArray());
-    cJSON_AddStringToObject(o, "playbook_source", source);
-    cJSON_AddBoolToObject(o, "playbook_acts", acts);
-    if (c->kill_at && !c->cfg.auto_resolution_enabled) {
-        cJSON *k = cJSON_CreateObject();
-        cJSON_AddStringToObject(k, "actor", c->kill_actor);
-        cJSON_AddItemToObject(k, "reason", api_str_or_null(c->kill_reason[0] ? c->kill_reason
-                                                                             : NULL));
-        cJSON_AddItemToObject(k, "at", time_or_null(c->kill_at));
-        cJSON_AddItemToObject(o, "kill_switch", k);
-    }
-    return o;
-}
-
-/* The whole configuration (seed 001's AutoResolutionConfig); NULL on a
- * read error. */
-static cJSON *config_json(Store *st)
-{
-    GlobalConfigRow g;
-    if (category_repo_global_get(st, &g) < 0)
-        return NULL;
-    int running = incident_repo_count_state(st, "resolving");
-    if (running < 0)
-        return NULL;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddBoolToObject(o, "global_enabled", g.global_enabled);
-    cJSON_AddNumberToObject(o, "default_confidence_threshold", g.default_confidence_threshold);
-    cJSON *cats = cJSON_CreateObject();
-    for (const char *const *c = decision_categories; *c; c++) {
-        ResolutionCategory rc;
-        if (resolution_category_get(st, *c, &rc) < 0) {
-            cJSON_Delete(cats);
-            cJSON_Delete(o);
-            return NULL;
-        }
-        cJSON_AddItemToObject(cats, *c, category_json(&rc));
-        resolution_category_free(&rc);
-    }
-    cJSON_AddItemToObject(o, "category_configs", cats);
-    cJSON_AddNumberToObject(o, "max_concurrent_resolutions", g.max_concurrent_resolutions);
-    cJSON *rec = cJSON_Parse(g.notification_recipients);
-    cJSON_AddItemToObject(o, "notification_recipients", rec ? rec : cJSON_CreateArray());
-    /* ours */
-    cJSON_AddNumberToObject(o, "max_incidents_per_service_hour", g.max_incidents_per_service_hour);
-    cJSON *k = cJSON_CreateObject();
-    cJSON_AddBoolToObject(k, "active", !g.global_enabled);
-    cJSON_AddItemToObject(k, "actor", api_str_or_null(g.kill_actor[0] ? g.kill_actor : NULL));
-    cJSON_AddItemToObject(k, "reason", api_str_or_null(g.kill_reason[0] ? g.kill_reason : NULL));
-    cJSON_AddItemToObject(k, "at", time_or_null(g.kill_at));
-    cJSON_AddItemToObject(o, "kill_switch", k);
-    cJSON_AddNumberToObject(o, "running_resolutions", running);
-    char *acts = actions_list_json();
-    cJSON *al = acts ? cJSON_Parse(acts) : NULL;
-    free(acts);
-    cJSON_AddItemToObject(o, "actions", al ? al : cJSON_CreateArray());   /* the file's, by name */
-    return o;
-}
-
-static void send_config(ApiReq *rq, ApiResp *rs)
-{
-    cJSON *o = config_json(rq->st);
-    if (!o)
-        v1_io_error(rq, rs, "cannot read the configuration");
-    else
-        api_send_json(rs, 200, o);
-}
-
-void h_v1_config_get(ApiReq *rq, ApiResp *rs)
-{
-    send_config(rq, rs);
-}
-
-void h_v1_config_category(ApiReq *rq, ApiResp *rs)
-{
-    if (!rq->key || !decision_in(decision_categories, rq->key)) {
-        v1_error(rs, 400, "Invalid category: %s", rq->key ? rq->key : "");
-        return;
-    }
-    ResolutionCategory c;
-    if (resolution_category_get(rq->st, rq->key, &c) < 0) {
-        v1_io_error(rq, rs, "cannot read the category's configuration");
-        return;
-    }
-    api_send_json(rs, 200, category_json(&c));
-    resolution_category_free(&c);
-}
-
-/* Optional typed members of the PUT body; -1 with 400 sent. */
-static int opt_bool(ApiResp *rs, const cJSON *o, const char *name, int *has, int *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsBool(v)) {
-        v1_error(rs, 400, "Field '%s' must be a boolean", name);
-        return -1;
-    }
-    *has = 1;
-    *out = cJSON_IsTrue(v);
-    return 0;
-}
-
-static int opt_num(ApiResp *rs, const cJSON *o, const char *name, int *has, double *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsNumber(v)) {
-        v1_error(rs, 400, "Field '%s' must be a number", name);
-        return -1;
-    }
-    *has = 1;
-    *out = v->valuedouble;
-    return 0;
-}
-
-static int opt_int(ApiResp *rs, const cJSON *o, const char *name, int *has, int *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-        fabs(v->valuedouble) > 1e9) {
-        v1_error(rs, 400, "Field '%s' must be an integer", name);
-        return -1;
-    }
-    *has = 1;
-    *out = (int)v->valuedouble;
-    return 0;
-}
-
-/* A field the caller may have mistyped is an error, not a silent no-op:
- * 0 when every member of o is in allowed (NULL-terminated), else 400
- * naming the first one that is not. */
-static int only_fields(ApiResp *rs, const cJSON *o, const char *prefix,
-                       const char *const *allowed)
-{
-    for (const cJSON *f = o->child; f; f = f->next) {
-        const char *const *a = allowed;
-        while (*a && strcmp(*a, f->string) != 0)
-            a++;
-        if (*a)
-            continue;
-        char list[400] = "";
-        for (a = allowed; *a; a++)
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a == allowed ? "" : ", ",
-                     *a);
-        v1_error(rs, 400, "Unknown field '%s%s' (accepted: %s)", prefix, f->string, list);
-        return -1;
-    }
-    return 0;
-}
-
-/* category_config: the seed's CategoryConfig (category required; B1:
- * every other field only when sent) plus our playbook (API steps only). */
-static int parse_category(ApiResp *rs, const cJSON *cc, ResolutionUpdate *u, char **playbook)
-{
-    if (!cJSON_IsObject(cc)) {
-        v1_error(rs, 400, "Field 'category_config' must be an object");
-        return -1;
-    }
-    const cJSON *cat = cJSON_GetObjectItemCaseSensitive(cc, "category");
-    if (!cJSON_IsString(cat)) {
-        v1_error(rs, 400, cat ? "Field 'category_config.category' must be a string"
-                              : "Field 'category_config.category' is required");
-        return -1;
-    }
-    if (!decision_in(decision_categories, cat->valuestring)) {
-        v1_error(rs, 400, "Invalid category: %s", cat->valuestring);
-        return -1;
-    }
-    static const char *const fields[] = {"category", "auto_resolution_enabled",
-                                         "confidence_threshold", "max_retry_attempts",
-                                         "notification_required", "playbook", NULL};
-    if (only_fields(rs, cc, "category_config.", fields) < 0)
-        return -1;
-    category_config_default(&u->category, cat->valuestring);
-    if (opt_bool(rs, cc, "auto_resolution_enabled", &u->has_enabled,
-                 &u->category.auto_resolution_enabled) < 0 ||
-        opt_num(rs, cc, "confidence_threshold", &u->has_threshold,
-                &u->category.confidence_threshold) < 0 ||
-        opt_int(rs, cc, "max_retry_attempts", &u->has_retries,
-                &u->category.max_retry_attempts) < 0 ||
-        opt_bool(rs, cc, "notification_required", &u->has_notify,
-                 &u->category.notification_required) < 0)
-        return -1;
-    u->has_category = 1;
-    const cJSON *pb = cJSON_GetObjectItemCaseSensitive(cc, "playbook");
-    if (pb) {
-        u->has_playbook = 1;
-        if (!cJSON_IsNull(pb)) {
-            if (!cJSON_IsArray(pb)) {
-                v1_error(rs, 400, "Field 'category_config.playbook' must be an array of steps");
-                return -1;
-            }
-            *playbook = cJSON_PrintUnformatted(pb);
-            u->playbook_json = *playbook;
-        }
-    }
-    return 0;
-}
-
-/* Who acts (B4): always the signed-in user. ?actor= is optional; when
- * sent it must be that user's own name (compared without case), so an
- * audit entry can never name someone else. NULL with 400 sent. */
-static const char *caller(ApiReq *rq, ApiResp *rs)
-{
-    const char *me = rq->user ? rq->user->username : NULL;
-    const char *a = api_query(rq, "actor");
-    if (!me) {
-        v1_error(rs, 401, "Authentication required");
-        return NULL;
-    }
-    if (a && *a && strcasecmp(a, me) != 0) {
-        v1_error(rs, 400,
-                 "Query parameter 'actor' must be your own username (%s): the audit records "
-                 "the signed-in user", me);
-        return NULL;
-    }
-    return me;
-}
-
-void h_v1_config_put(ApiReq *rq, ApiResp *rs)
-{
-    const char *actor = caller(rq, rs);
-    if (!actor)
-        return;
-    cJSON *b = v1_body(rq, rs, cJSON_Object);
-    if (!b)
-        return;
-    ResolutionUpdate u = {.user_id = rq->user->id};
-    char *playbook = NULL, *recipients = NULL;
-    static const char *const fields[] = {"global_enabled", "default_confidence_threshold",
-                                         "max_concurrent_resolutions",
-                                         "max_incidents_per_service_hour",
-                                         "notification_recipients", "category_config", NULL};
-    if (only_fields(rs, b, "", fields) < 0)
-        goto out;
-    if (opt_bool(rs, b, "global_enabled", &u.has_global_enabled, &u.global_enabled) < 0 ||
-        opt_num(rs, b, "default_confidence_threshold", &u.has_default_threshold,
-                &u.default_threshold) < 0 ||
-        opt_int(rs, b, "max_concurrent_resolutions", &u.has_max_concurrent, &u.max_concurrent) < 0 ||
-        opt_int(rs, b, "max_incidents_per_service_hour", &u.has_max_per_hour, &u.max_per_hour) < 0)
-        goto out;
-    const cJSON *rec = cJSON_GetObjectItemCaseSensitive(b, "notification_recipients");
-    if (rec && !cJSON_IsNull(rec)) {
-        recipients = cJSON_PrintUnformatted(rec);
-        u.recipients_json = recipients;
-    }
-    const cJSON *cc = cJSON_GetObjectItemCaseSensitive(b, "category_config");
-    if (cc && !cJSON_IsNull(cc) && parse_category(rs, cc, &u, &playbook) < 0)
-        goto out;
-    char err[600];
-    int r = resolution_config_update(rq->st, &u, actor, rq->now, err, sizeof err);
-    if (r < 0) {
-        if (r == -EINVAL)
-            v1_error(rs, 400, "%s", err);
-        else if (r == -EPERM)
-            v1_error(rs, 409, "%s", err);
-        else
-            v1_io_error(rq, rs, "cannot update the configuration");
-        goto out;
-    }
-    send_config(rq, rs);
-out:
-    free(playbook);
-    free(recipients);
-    cJSON_Delete(b);
-}
-
-static void kill_switch(ApiReq *rq, ApiResp *rs, int active)
-{
-    const char *actor = caller(rq, rs);
-    if (!actor)
-        return;
-    const char *reason = active ? api_query(rq, "reason") : NULL;
-    const char *category = api_query(rq, "category");
-    char err[300];
-    int r = resolution_kill_switch_by(rq->st, active, category && *category ? category : NULL,
-                                      actor, rq->user->id, reason, rq->now, err, sizeof err);
-    if (r < 0) {
-        if (r == -EINVAL)
-            v1_error(rs, 400, "%s", err);
-        else
-            v1_io_error(rq, rs, "cannot set the kill switch");
-        return;
-    }
-    send_config(rq, rs);
-}
-
-void h_v1_kill_activate(ApiReq *rq, ApiResp *rs) { kill_switch(rq, rs, 1); }
-void h_v1_kill_deactivate(ApiReq *rq, ApiResp *rs) { kill_switch(rq, rs, 0); }
-
-/* ---- audit -------------------------------------------------------------------------------- */
-
-static int add_audit(void *ctx, const IncidentAuditEntry *e)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "audit_id", e->audit_id ? e->audit_id : "");
-    cJSON_AddStringToObject(o, "incident_id", e->incident_id ? e->incident_id : "");
-    cJSON_AddStringToObject(o, "action", e->action ? e->action : "");
-    cJSON_AddItemToObject(o, "timestamp", time_or_null(e->timestamp));
-    cJSON_AddStringToObject(o, "actor", e->actor ? e->actor : "system");
-    if (e->has_confidence)
-        cJSON_AddNumberToObject(o, "confidence_score", e->confidence);
-    else
-        cJSON_AddNullToObject(o, "confidence_score");
-    cJSON *d = e->details ? cJSON_Parse(e->details) : NULL;
-    cJSON_AddItemToObject(o, "details", d ? d : cJSON_CreateObject());
-    if (e->success < 0)
-        cJSON_AddNullToObject(o, "success");
-    else
-        cJSON_AddBoolToObject(o, "success", e->success);
-    cJSON_AddItemToObject(o, "error_message", api_str_or_null(e->error_message));
-    cJSON_AddItemToArray(ctx, o);
-    return 0;
-}
-
-/* A page of the audit trail, with X-Total-Count: the entries of the
- * whole (filtered) trail. */
-static void send_audit(ApiReq *rq, ApiResp *rs, const char *incident_id, const char *action,
-                       long limit, long offset)
-{
-    int total = incident_repo_audit_count(rq->st, incident_id, action);
-    cJSON *a = cJSON_CreateArray();
-    if (total < 0 || incident_repo_audit_each(rq->st, incident_id, action, (int)limit,
-                                              (int)offset, add_audit, a) < 0) {
-        cJSON_Delete(a);
-        v1_io_error(rq, rs, "cannot read the audit trail");
-        return;
-    }
-    api_send_json(rs, 200, a);
-    rs->has_total = 1;
-    rs->total = total;
-}
-
-void h_v1_audit(ApiReq *rq, ApiResp *rs)
-{
-    const char *incident_id = api_query(rq, "incident_id");
-    const char *action = api_query(rq, "action");
-    if (action && *action && !decision_in(audit_actions, action)) {
-        v1_error(rs, 400, "Invalid action type: %s", action);
-        return;
-    }
-    long limit, offset;
-    if (query_int(rq, rs, "limit", 1, V1_AUDIT_LIMIT, 100, &limit) < 0 ||
-        query_int(rq, rs, "offset", 0, V1_OFFSET_MAX, 0, &offset) < 0)
-        return;
-    send_audit(rq, rs, incident_id && *incident_id ? incident_id : NULL,
-               action && *action ? action : NULL, limit, offset);
-}
-
-/* The seed answers an incident's whole trail; ours its newest
- * V1_AUDIT_LIMIT unless paged, and X-Total-Count says when there are more. */
-void h_v1_audit_incident(ApiReq *rq, ApiResp *rs)
-{
-    long limit, offset;
-    if (query_int(rq, rs, "limit", 1, V1_AUDIT_LIMIT, V1_AUDIT_LIMIT, &limit) < 0 ||
-        query_int(rq, rs, "offset", 0, V1_OFFSET_MAX, 0, &offset) < 0)
-        return;
-    send_audit(rq, rs, rq->key, NULL, limit, offset);
-}
-
-/* ---- GET /health ------------------------------------------------------------------------------ */
-
-void h_v1_health(ApiReq *rq, ApiResp *rs)
-{
-    (void)rq;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "status", "healthy");
-    cJSON_AddStringToObject(o, "service", "auto-resolution-system");
-    cJSON_AddStringToObject(o, "version", RESOPS_VERSION);
     api_send_json(rs, 200, o);
 }

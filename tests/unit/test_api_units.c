@@ -1,10 +1,11 @@
 /* test_api_units — the pure parts behind seed 000's API: Python-style
  * duration text, 30-day uptime, overall_health (seed-notes "Seed 000"),
- * the router's matching and role table, JWT issue/verify (alg pinned,
- * exp checked). One table row per rule. The test audit's survivors M24
+ * the router's matching and role table, the query-string integer rule,
+ * JWT issue/verify (alg pinned, exp checked). One table row per rule. The test audit's survivors M24
  * (nbf) and M26/M40 (the 15-minute login window and its Retry-After)
  * have their own cases with an injected clock. */
 #include "api/auth.h"
+#include "api/http.h"
 #include "api/router.h"
 #include "domain/catalog.h"
 #include "domain/users.h"
@@ -116,6 +117,30 @@ static void routing(void **state)
             assert_int_equal(known, rows[i].known);
         }
     }
+}
+
+/* api_query_int's parse: the one rule for every ?limit, ?offset, ?n. */
+static void query_ints(void **state)
+{
+    (void)state;
+    static const struct { const char *s; int64_t min, max; int ok; int64_t want; } rows[] = {
+        {"10", 1, 1000, 1, 10},          {"1", 1, 1000, 1, 1},       {"1000", 1, 1000, 1, 1000},
+        {"0", 1, 1000, 0, 0},            {"1001", 1, 1000, 0, 0},    /* range */
+        {"-1", 0, INT64_MAX, 0, 0},      {"+5", 0, 10, 1, 5},        {" 7", 0, 10, 1, 7},
+        {"", 0, 10, 0, 0},               {"x", 0, 10, 0, 0},         /* not a number */
+        {"5x", 0, 10, 0, 0},             {"5 ", 0, 10, 0, 0},        /* trailing junk */
+        {"1.5", 0, 10, 0, 0},            {"0x10", 0, 100, 0, 0},     /* base 10 only */
+        {"9223372036854775807", 0, INT64_MAX, 1, INT64_MAX},
+        {"9223372036854775808", 0, INT64_MAX, 0, 0},                 /* overflow: errno */
+        {"-9223372036854775809", INT64_MIN, 0, 0, 0},
+    };
+    for (size_t i = 0; i < N(rows); i++) {
+        int64_t v = -42;
+        int r = api_int_parse(rows[i].s, rows[i].min, rows[i].max, &v);
+        assert_int_equal(r == 0, rows[i].ok);
+        assert_true(rows[i].ok ? v == rows[i].want : v == -42);   /* untouched on error */
+    }
+    assert_int_equal(api_int_parse(NULL, 0, 10, &(int64_t){0}), -EINVAL);
 }
 
 static void roles(void **state)
@@ -240,6 +265,7 @@ int main(void)
         cmocka_unit_test(duration_text), cmocka_unit_test(uptime_share),
         cmocka_unit_test(overall),       cmocka_unit_test(routing),
         cmocka_unit_test(roles),         cmocka_unit_test(tokens),
+        cmocka_unit_test(query_ints),
         cmocka_unit_test(M24_nbf_ahead_refused), cmocka_unit_test(M26_M40_login_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
