@@ -1,13 +1,14 @@
 /* test_api_units — the pure parts behind seed 000's API: Python-style
  * duration text, 30-day uptime, overall_health (seed-notes "Seed 000"),
  * the router's matching and role table, the query-string integer rule,
- * JWT issue/verify (alg pinned, exp checked). One table row per rule. The test audit's survivors M24
- * (nbf) and M26/M40 (the 15-minute login window and its Retry-After)
- * have their own cases with an injected clock. */
+ * JWT issue/verify (alg pinned, exp checked). One table row per rule.
+ * The test audit's survivors M24 (nbf) and M26/M40 (the 15-minute login
+ * window and its Retry-After) have their own cases with an injected
+ * clock. */
 #include "api/auth.h"
 #include "api/http.h"
 #include "api/router.h"
-#include "domain/catalog.h"
+#include "domain/service_health.h"
 #include "domain/users.h"
 #include "store/db.h"
 
@@ -39,7 +40,7 @@ static void duration_text(void **state)
     };
     for (size_t i = 0; i < N(rows); i++) {
         char buf[64];
-        catalog_format_duration(rows[i].secs, buf, sizeof buf);
+        service_health_format_duration(rows[i].secs, buf, sizeof buf);
         assert_string_equal(buf, rows[i].want);
     }
 }
@@ -58,7 +59,8 @@ static void uptime_share(void **state)
         {{{now - 90 * DAY, 0}}, 1, 0.0},                                /* open for ever */
     };
     for (size_t i = 0; i < N(rows); i++)
-        assert_float_equal(catalog_uptime_pct(rows[i].s, rows[i].n, now, W), rows[i].want, 1e-9);
+        assert_float_equal(service_health_uptime_pct(rows[i].s, rows[i].n, now, W), rows[i].want,
+                           1e-9);
 }
 
 static void overall(void **state)
@@ -78,8 +80,8 @@ static void overall(void **state)
     for (size_t i = 0; i < N(rows); i++) {
         char reason[256];
         snprintf(reason, sizeof reason, "%s", rows[i].in);
-        assert_string_equal(catalog_overall_health(rows[i].status, rows[i].lv, reason, sizeof reason),
-                            rows[i].health);
+        assert_string_equal(service_health_overall(rows[i].status, rows[i].lv, reason,
+                                                   sizeof reason), rows[i].health);
         assert_string_equal(reason, rows[i].out);
     }
 }

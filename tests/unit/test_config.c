@@ -556,7 +556,7 @@ static void test_set_overrides_env(void **state)
     config_free(c);
 }
 
-/* S1: the Slack allow-list a load sets is the one the catalog and the
+/* S1: the Slack allow-list a load sets is the one services.c and the
  * notifier check (notify_slack_url_allowed), default included. */
 static void test_S1_slack_prefixes_reach_the_url_check(void **state)
 {
