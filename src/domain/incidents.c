@@ -1,6 +1,6 @@
 /* incidents — see incidents.h.
  *
- * How it works: the decision is the pure can_auto_resolve() over the rows
+ * How it works: the decision is the pure decision_can_auto_resolve() over the rows
  * read in the same transaction that records its outcome, so what the
  * audit says is what was decided. Submission makes the decision without
  * the concurrency check (an incident never waits in the API for a slot it
@@ -185,7 +185,7 @@ static int decide(Store *st, const IncidentRec *rec, int forced, int running, in
         .running = running,
         .max_concurrent = limit,
     };
-    can_auto_resolve(&in, d);
+    decision_can_auto_resolve(&in, d);
     return 0;
 }
 
@@ -826,7 +826,7 @@ int incidents_gate(Store *st, const char *category, char *reason, size_t size)
         .category_config = cat.configured ? &cat.cfg : NULL, .confidence = 1.0, .forced = 1,
     };
     Decision d;
-    can_auto_resolve(&in, &d);
+    decision_can_auto_resolve(&in, &d);
     resolution_category_free(&cat);
     if (d.verdict == DECISION_SKIP) {
         strlcpy_(reason, d.reason, size);
