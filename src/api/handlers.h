@@ -1,7 +1,8 @@
 /* handlers — one function per route (router.c's table), one file per
  * subject, the function prefix naming it:
  *   h_accounts.c   h_accounts_*   signup/register, login, logout (seeds 000, 004)
- *   h_services.c   h_services_*   services, BIA, downtime, integrations (seed 000)
+ *   h_services.c   h_services_*   services, status, BIA, downtime, integrations,
+ *                                 dependencies, health (seed 000)
  *   h_risk.c       h_risk_*       risk scores (seed 000)
  *   h_alerts.c     h_alerts_*     alerts and SLA breaches (seed 000)
  *   h_incidents.c  h_incidents_*  incidents: auto-resolve, batch, list, get (seed 001)
