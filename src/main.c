@@ -224,7 +224,7 @@ static int load_config(Config *cfg, const Cli *cli)
     }
     if (r < 0)
         fprintf(stderr, "resops: %s\n", err);
-    else    /* checked deep in the domain (catalog, notifier): set once, before any thread */
+    else    /* checked deep in the domain (services, notifier): set once, before any thread */
         notify_set_slack_prefixes(config_str(cfg, "notify.slack_webhook_prefixes"));
     return r;
 }

@@ -1,7 +1,7 @@
 /* h_risk — seed 000 §2.3: latest risk, save automated, manual POST/PUT. */
 #include "api/handlers.h"
-#include "domain/catalog.h"
 #include "domain/rules.h"
+#include "domain/services.h"
 #include "store/risk_repo.h"
 #include "store/service_repo.h"
 
@@ -46,8 +46,8 @@ void h_risk_save(ApiReq *rq, ApiResp *rs)
 {
     RiskResult rr;
     char err[256];
-    int r = catalog_risk_save(rq->st, rq->id, rq->user->username, rq->user->id, rq->now, &rr,
-                              err, sizeof err);
+    int r = services_risk_save(rq->st, rq->id, rq->user->username, rq->user->id, rq->now, &rr,
+                               err, sizeof err);
     if (r < 0) {
         if (r == -ENOENT)
             api_send_error(rs, 404, "%s", err);
@@ -106,8 +106,8 @@ void h_risk_manual(ApiReq *rq, ApiResp *rs)
         api_field_bool(rs, b, "is_critical", &critical) < 0)
         goto out;
     char err[256];
-    int r = catalog_risk_manual(rq->st, rq->id, (int)d, level, reason, critical, update,
-                                rq->user->username, rq->user->id, rq->now, err, sizeof err);
+    int r = services_risk_manual(rq->st, rq->id, (int)d, level, reason, critical, update,
+                                 rq->user->username, rq->user->id, rq->now, err, sizeof err);
     if (r < 0)
         api_send_error(rs, api_status_of(r), "%s", err);
     else

@@ -1,9 +1,9 @@
 /* h_services — seed 000 §2.2: services, status, BIA, downtime,
  * integrations, dependencies, health. Parsing and shapes here; every
- * write is one domain call (services.h, catalog.h). */
+ * write is one domain call (services.h; health: service_health.h). */
 #include "api/handlers.h"
-#include "domain/catalog.h"
 #include "domain/rules.h"
+#include "domain/service_health.h"
 #include "domain/services.h"
 #include "store/listing_repo.h"
 #include "store/service_repo.h"
@@ -258,7 +258,7 @@ void h_services_update(ApiReq *rq, ApiResp *rs)
     if (body_id(rs, b, &id, 0) < 0 || parse_patch(rs, b, &pa) < 0)
         goto out;
     char err[512];
-    int r = catalog_service_update(rq->st, id, &pa.p, rq->user->id, rq->now, err, sizeof err);
+    int r = services_update(rq->st, id, &pa.p, rq->user->id, rq->now, err, sizeof err);
     if (r < 0)
         api_send_error(rs, api_status_of(r), "%s", err);
     else
@@ -276,7 +276,7 @@ void h_services_delete(ApiReq *rq, ApiResp *rs)
     int64_t id;
     if (body_id(rs, b, &id, 1) > 0) {
         char err[256];
-        int r = catalog_service_delete(rq->st, id, rq->user->id, rq->now, err, sizeof err);
+        int r = services_delete(rq->st, id, rq->user->id, rq->now, err, sizeof err);
         if (r < 0)
             api_send_error(rs, api_status_of(r), "%s", err);
         else
@@ -326,7 +326,7 @@ void h_services_bia_put(ApiReq *rq, ApiResp *rs)
         pa.p.has_name = pa.p.has_description = 0;      /* BIA fields only */
         pa.p.has_created_at = 0;
         char err[512];
-        int r = catalog_bia_put(rq->st, rq->id, &pa.p, rq->user->id, rq->now, err, sizeof err);
+        int r = services_bia_put(rq->st, rq->id, &pa.p, rq->user->id, rq->now, err, sizeof err);
         if (r < 0)
             api_send_error(rs, api_status_of(r), "%s", err);
         else
@@ -339,7 +339,7 @@ void h_services_bia_put(ApiReq *rq, ApiResp *rs)
 void h_services_bia_delete(ApiReq *rq, ApiResp *rs)
 {
     char err[256];
-    int r = catalog_bia_delete(rq->st, rq->id, rq->user->id, rq->now, err, sizeof err);
+    int r = services_bia_delete(rq->st, rq->id, rq->user->id, rq->now, err, sizeof err);
     if (r < 0)
         api_send_error(rs, api_status_of(r), "%s", err);
     else
@@ -377,8 +377,8 @@ void h_services_downtime_post(ApiReq *rq, ApiResp *rs)
         goto out;
     }
     char err[256];
-    r = catalog_downtime_log(rq->st, rq->id, start, end, reason, rq->user->id, rq->now, err,
-                             sizeof err);
+    r = services_downtime_log(rq->st, rq->id, start, end, reason, rq->user->id, rq->now, err,
+                              sizeof err);
     if (r < 0) {
         api_send_error(rs, api_status_of(r), "%s", err);
         goto out;
@@ -411,7 +411,7 @@ static int add_downtime(void *ctx, const Listing *l, const ListingValue *v)
         util_parse_iso8601(v[1].s, &end);
     int64_t secs = (end ? end : dc->now) - start;
     char dur[64];
-    catalog_format_duration(secs, dur, sizeof dur);
+    service_health_format_duration(secs, dur, sizeof dur);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "start_time", api_str_or_null(v[0].s));
     cJSON_AddItemToObject(o, "end_time", api_str_or_null(v[1].s));
@@ -485,8 +485,8 @@ void h_services_integrations_post(ApiReq *rq, ApiResp *rs)
     }
     char *cfg_json = cJSON_PrintUnformatted(cfg);
     char err[256];
-    int r = catalog_integration_add(rq->st, sid, type, cfg_json, rq->user->username,
-                                    rq->user->id, rq->now, NULL, err, sizeof err);
+    int r = services_integration_add(rq->st, sid, type, cfg_json, rq->user->username,
+                                     rq->user->id, rq->now, NULL, err, sizeof err);
     free(cfg_json);
     if (r < 0)
         api_send_error(rs, api_status_of(r), "%s", err);
@@ -551,7 +551,7 @@ void h_services_health(ApiReq *rq, ApiResp *rs)
 {
     HealthInfo h;
     char err[256];
-    int r = catalog_health(rq->st, rq->id, rq->now, &h, err, sizeof err);
+    int r = service_health_get(rq->st, rq->id, rq->now, &h, err, sizeof err);
     if (r < 0) {
         if (r == -ENOENT)
             api_send_error(rs, 404, "%s", err);

@@ -1,20 +1,31 @@
-/* handlers — one function per route, grouped by namespace file:
- * h_auth.c, h_services.c, h_risk.c, h_misc.c (audit, alerts, meta),
- * h_seed004.c (seed 004 at the root paths).
- * Private to src/api/. Thread: an HTTP worker thread. */
+/* handlers — one function per route (router.c's table), one file per
+ * subject, the function prefix naming it:
+ *   h_accounts.c   h_accounts_*   signup/register, login, logout (seeds 000, 004)
+ *   h_services.c   h_services_*   services, status, BIA, downtime, integrations,
+ *                                 dependencies, health (seed 000)
+ *   h_risk.c       h_risk_*       risk scores (seed 000)
+ *   h_alerts.c     h_alerts_*     alerts and SLA breaches (seed 000)
+ *   h_incidents.c  h_incidents_*  incidents: auto-resolve, batch, list, get (seed 001)
+ *   h_resolution.c h_resolution_* resolution config, kill switch, its audit trail
+ *                                 (seed 001)
+ *   h_metrics.c    h_metrics_*, h_thresholds_*, h_logs_analyze
+ *                                 metrics, threshold alerts, thresholds, log
+ *                                 analysis (seed 004)
+ *   h_meta.c       h_audit_list, h_healthz, h_health, h_openapi
+ *                                 audit log, health, the OpenAPI document
+ * Private to src/api/. Thread: an HTTP worker thread (ROUTE_SLOW ones: the
+ * listener's slow pool, see server.c). */
 #ifndef RESOPS_API_HANDLERS_H
 #define RESOPS_API_HANDLERS_H
 
 #include "api/http.h"
 
-/* /api/auth */
-void h_auth_signup(ApiReq *rq, ApiResp *rs);
-void h_auth_login(ApiReq *rq, ApiResp *rs);
-/* Shared by seed 000's and seed 004's login: parse {username, password},
- * sign in (throttled) and issue a JWT. Returns the token (caller frees),
- * or NULL with the error already sent. */
-char *api_login(ApiReq *rq, ApiResp *rs);
-void h_auth_logout(ApiReq *rq, ApiResp *rs);
+/* accounts: /api/auth/{signup,login,logout}, /register, /login, /logout */
+void h_accounts_signup(ApiReq *rq, ApiResp *rs);
+void h_accounts_login(ApiReq *rq, ApiResp *rs);
+void h_accounts_register(ApiReq *rq, ApiResp *rs);
+void h_accounts_login_bearer(ApiReq *rq, ApiResp *rs);
+void h_accounts_logout(ApiReq *rq, ApiResp *rs);
 
 /* /api/services */
 void h_services_list(ApiReq *rq, ApiResp *rs);
@@ -36,39 +47,41 @@ void h_risk_get(ApiReq *rq, ApiResp *rs);
 void h_risk_save(ApiReq *rq, ApiResp *rs);
 void h_risk_manual(ApiReq *rq, ApiResp *rs);
 
-/* /api/audit, /api/alerts, meta */
-void h_audit_list(ApiReq *rq, ApiResp *rs);
+/* /api/alerts */
 void h_alerts_list(ApiReq *rq, ApiResp *rs);
 void h_alerts_update(ApiReq *rq, ApiResp *rs);
 void h_alerts_sla_breaches(ApiReq *rq, ApiResp *rs);
+
+/* /api/v1/incidents */
+void h_incidents_auto_resolve(ApiReq *rq, ApiResp *rs);
+void h_incidents_batch_resolve(ApiReq *rq, ApiResp *rs);
+void h_incidents_list(ApiReq *rq, ApiResp *rs);
+void h_incidents_get(ApiReq *rq, ApiResp *rs);
+
+/* /api/v1/config, /api/v1/audit */
+void h_resolution_config_get(ApiReq *rq, ApiResp *rs);
+void h_resolution_config_put(ApiReq *rq, ApiResp *rs);
+void h_resolution_category_get(ApiReq *rq, ApiResp *rs);
+void h_resolution_kill_activate(ApiReq *rq, ApiResp *rs);
+void h_resolution_kill_deactivate(ApiReq *rq, ApiResp *rs);
+void h_resolution_audit_list(ApiReq *rq, ApiResp *rs);
+void h_resolution_audit_incident(ApiReq *rq, ApiResp *rs);
+
+/* /summary, /logs/analyze, /metrics, /alerts, /thresholds, /admin/thresholds */
+void h_metrics_summary(ApiReq *rq, ApiResp *rs);
+void h_logs_analyze(ApiReq *rq, ApiResp *rs);
+void h_metrics_list(ApiReq *rq, ApiResp *rs);
+void h_metrics_history(ApiReq *rq, ApiResp *rs);
+void h_metrics_alerts(ApiReq *rq, ApiResp *rs);
+void h_thresholds_get(ApiReq *rq, ApiResp *rs);
+void h_thresholds_post(ApiReq *rq, ApiResp *rs);
+void h_thresholds_admin_get(ApiReq *rq, ApiResp *rs);
+void h_thresholds_admin_post(ApiReq *rq, ApiResp *rs);
+
+/* /api/audit, /api/healthz, /api/openapi.json, /health */
+void h_audit_list(ApiReq *rq, ApiResp *rs);
 void h_healthz(ApiReq *rq, ApiResp *rs);
+void h_health(ApiReq *rq, ApiResp *rs);
 void h_openapi(ApiReq *rq, ApiResp *rs);
-
-/* seed 001 under /api/v1, and GET /health (h_v1.c) */
-void h_v1_health(ApiReq *rq, ApiResp *rs);
-void h_v1_auto_resolve(ApiReq *rq, ApiResp *rs);
-void h_v1_batch_resolve(ApiReq *rq, ApiResp *rs);
-void h_v1_incidents_list(ApiReq *rq, ApiResp *rs);
-void h_v1_incident_get(ApiReq *rq, ApiResp *rs);
-void h_v1_config_get(ApiReq *rq, ApiResp *rs);
-void h_v1_config_put(ApiReq *rq, ApiResp *rs);
-void h_v1_config_category(ApiReq *rq, ApiResp *rs);
-void h_v1_kill_activate(ApiReq *rq, ApiResp *rs);
-void h_v1_kill_deactivate(ApiReq *rq, ApiResp *rs);
-void h_v1_audit(ApiReq *rq, ApiResp *rs);
-void h_v1_audit_incident(ApiReq *rq, ApiResp *rs);
-
-/* seed 004 at the root paths (h_seed004.c) */
-void h4_register(ApiReq *rq, ApiResp *rs);
-void h4_login(ApiReq *rq, ApiResp *rs);
-void h4_summary(ApiReq *rq, ApiResp *rs);
-void h4_logs_analyze(ApiReq *rq, ApiResp *rs);
-void h4_metrics(ApiReq *rq, ApiResp *rs);
-void h4_metrics_history(ApiReq *rq, ApiResp *rs);
-void h4_alerts(ApiReq *rq, ApiResp *rs);
-void h4_thresholds_get(ApiReq *rq, ApiResp *rs);
-void h4_thresholds_post(ApiReq *rq, ApiResp *rs);
-void h4_admin_thresholds_get(ApiReq *rq, ApiResp *rs);
-void h4_admin_thresholds_post(ApiReq *rq, ApiResp *rs);
 
 #endif

@@ -2,7 +2,8 @@
  * handler uses. Private to src/api/.
  *
  * A handler reads ApiReq, calls domain functions (never SQL) and fills
- * ApiResp through api_send_*(). Errors are always {"error": "..."}.
+ * ApiResp through api_send_*(). Errors are {"error": "..."}, plus
+ * "status_code" in seed 001's handlers (API_ERROR_STATUS_CODE).
  *
  * Thread: an HTTP worker thread; rq->st is that thread's connection.
  */
@@ -64,6 +65,15 @@ typedef void (*ApiHandler)(ApiReq *rq, ApiResp *rs);
 void api_send_json(ApiResp *rs, int status, cJSON *v);
 void api_send_error(ApiResp *rs, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* As api_send_error, in the shape flags asks for: API_ERROR_STATUS_CODE
+ * adds "status_code": status (seed 001's {"error", "status_code"}). */
+#define API_ERROR_STATUS_CODE 1
+void api_send_error_ex(ApiResp *rs, int status, int flags, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* 500 "Internal server error" (shape as above), and its cause in the log:
+ * the request, what failed and the Store's last error (every 500 says
+ * why). */
+void api_send_io_error(ApiReq *rq, ApiResp *rs, int flags, const char *what);
 void api_send_message(ApiResp *rs, int status, const char *message);
 /* Status for a domain function's -errno: EINVAL/EEXIST 400, EACCES 401,
  * EPERM 403, ENOENT 404, ENOTUNIQ 409, EAGAIN 429, else 500. */
@@ -72,6 +82,12 @@ int  api_status_of(int neg_errno);
 /* The body as a JSON object (caller deletes), or NULL with 400 sent:
  * "Request body must be valid JSON" / "Request body must be a JSON object". */
 cJSON *api_body_object(ApiReq *rq, ApiResp *rs);
+/* Seed 001's bodies: the body as JSON of type want (cJSON_Object or
+ * cJSON_Array; caller deletes), or NULL with 400 sent in the shape flags
+ * asks for: "Request body must be valid JSON" / "... must be a JSON
+ * object|array". It has not api_body_object's NUL and duplicate-key
+ * checks (seed 001's handlers never had them). */
+cJSON *api_body_json(ApiReq *rq, ApiResp *rs, int want, int flags);
 
 /* Typed fields. Each returns 1 given (a JSON null counts as given with
  * *is_null = 1 when is_null is non-NULL, else as absent), 0 absent, -1 with
@@ -116,10 +132,15 @@ typedef struct ApiPage {
     int64_t limit, offset;
 } ApiPage;
 
-/* Query parameter name as an integer in [min, max] into *out (left as it
- * is when the parameter is absent): 0, or -1 when it is there but not such
- * an integer (the caller answers, in its seed's words). */
-int api_query_int(ApiReq *rq, const char *name, int64_t min, int64_t max, int64_t *out);
+/* The one query-string integer: ?name (base 10, an optional sign and
+ * leading spaces, nothing after the digits, no overflow) in [min, max]
+ * into *out, or def when absent. 0, or -1 with 400 sent in the shape
+ * flags asks for: "Query parameter 'limit' must be an integer from 1 to
+ * 1000" ("... must be a non-negative integer" for [0, INT64_MAX]). */
+int api_query_int(ApiReq *rq, ApiResp *rs, const char *name, int64_t min, int64_t max,
+                  int64_t def, int flags, int64_t *out);
+/* Its pure part (tested directly): 0 and *out, or -EINVAL. */
+int api_int_parse(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* Read ?limit and ?offset into *out: 0, or -1 with 400 sent ("Query
  * parameter 'limit' must be an integer from 1 to 1000" / "Query parameter

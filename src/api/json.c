@@ -1,7 +1,10 @@
-/* json — response and request-body helpers for the handlers. */
+/* json — response, request-body and query-string helpers for the handlers.
+ * Errors come in the seeds' two shapes: {"error": msg} (seed 000, 004)
+ * and {"error": msg, "status_code": N} (seed 001, API_ERROR_STATUS_CODE). */
 #include "api/http.h"
 #include "domain/errors.h"
 #include "store/listing_repo.h"
+#include "log.h"
 #include "util.h"
 
 #include <errno.h>
@@ -32,16 +35,15 @@ static const char *http_wording(int status, const char *msg)
     return msg;
 }
 
+static void send_error_v(ApiResp *rs, int status, int flags, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 void api_send_error(ApiResp *rs, int status, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    send_error_v(rs, status, 0, fmt, ap);
     va_end(ap);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", http_wording(status, msg));
-    api_send_json(rs, status, o);
 }
 
 void api_send_message(ApiResp *rs, int status, const char *message)
@@ -400,33 +402,43 @@ void api_send_built(ApiResp *rs, int status, ApiJson *b)
     b->len = b->cap = 0;
 }
 
-/* ?name as an integer in [min, max]; absent leaves *out alone. */
-int api_query_int(ApiReq *rq, const char *name, int64_t min, int64_t max, int64_t *out)
+int api_int_parse(const char *s, int64_t min, int64_t max, int64_t *out)
 {
-    const char *v = api_query(rq, name);
-    if (!v)
-        return 0;
+    if (!s || !*s)
+        return -EINVAL;
     char *end;
     errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (!*v || *end || errno || n < min || n > max)
+    long long n = strtoll(s, &end, 10);
+    if (*end || errno || n < min || n > max)   /* junk after it, overflow, range */
+        return -EINVAL;
+    *out = n;
+    return 0;
+}
+
+int api_query_int(ApiReq *rq, ApiResp *rs, const char *name, int64_t min, int64_t max,
+                  int64_t def, int flags, int64_t *out)
+{
+    const char *v = api_query(rq, name);
+    int64_t n = def;
+    if (v && api_int_parse(v, min, max, &n) < 0) {
+        if (min == 0 && max == INT64_MAX)
+            api_send_error_ex(rs, 400, flags, "Query parameter '%s' must be a non-negative "
+                              "integer", name);
+        else
+            api_send_error_ex(rs, 400, flags, "Query parameter '%s' must be an integer from "
+                              "%lld to %lld", name, (long long)min, (long long)max);
         return -1;
+    }
     *out = n;
     return 0;
 }
 
 int api_page(ApiReq *rq, ApiResp *rs, ApiPage *out)
 {
-    ApiPage p = {.limit = API_PAGE_DEFAULT, .offset = 0};
-    if (api_query_int(rq, "limit", 1, API_PAGE_MAX, &p.limit) < 0) {
-        api_send_error(rs, 400, "Query parameter 'limit' must be an integer from 1 to %d",
-                       API_PAGE_MAX);
+    ApiPage p;
+    if (api_query_int(rq, rs, "limit", 1, API_PAGE_MAX, API_PAGE_DEFAULT, 0, &p.limit) < 0 ||
+        api_query_int(rq, rs, "offset", 0, INT64_MAX, 0, 0, &p.offset) < 0)
         return -1;
-    }
-    if (api_query_int(rq, "offset", 0, INT64_MAX, &p.offset) < 0) {
-        api_send_error(rs, 400, "Query parameter 'offset' must be a non-negative integer");
-        return -1;
-    }
     *out = p;
     return 0;
 }
@@ -453,4 +465,58 @@ void api_send_listing_page(ApiReq *rq, ApiResp *rs, const Listing *l, const int6
         rs->has_total = 1;
         rs->total = total;
     }
+}
+
+/* ---- the seeds' other error shape, and what seed 001's handlers share ---- */
+
+/* The one body of every error answer: {"error": msg} and, with
+ * API_ERROR_STATUS_CODE, "status_code" (seed 001's shape). */
+static void send_error_v(ApiResp *rs, int status, int flags, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "error", http_wording(status, msg));
+    if (flags & API_ERROR_STATUS_CODE)
+        cJSON_AddNumberToObject(o, "status_code", status);
+    api_send_json(rs, status, o);
+}
+
+void api_send_error_ex(ApiResp *rs, int status, int flags, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    send_error_v(rs, status, flags, fmt, ap);
+    va_end(ap);
+}
+
+void api_send_io_error(ApiReq *rq, ApiResp *rs, int flags, const char *what)
+{
+    log_error("api: %s %s: 500: %s: %s", rq->method ? rq->method : "?",
+              rq->path ? rq->path : "?", what, rq->st ? store_errmsg(rq->st) : "no database");
+    api_send_error_ex(rs, 500, flags, "Internal server error");
+}
+
+cJSON *api_body_json(ApiReq *rq, ApiResp *rs, int want, int flags)
+{
+    const char *what = want == cJSON_Array ? "a JSON array" : "a JSON object";
+    if (!rq->body || !rq->body_len) {
+        api_send_error_ex(rs, 400, flags, "Request body must be %s", what);
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts(rq->body, rq->body_len, &end, 0);
+    while (v && end < rq->body + rq->body_len && *end && strchr(" \t\r\n", *end))
+        end++;
+    if (!v || end != rq->body + rq->body_len) {
+        cJSON_Delete(v);
+        api_send_error_ex(rs, 400, flags, "Request body must be valid JSON");
+        return NULL;
+    }
+    if ((v->type & 0xff) != want) {
+        cJSON_Delete(v);
+        api_send_error_ex(rs, 400, flags, "Request body must be %s", what);
+        return NULL;
+    }
+    return v;
 }

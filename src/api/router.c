@@ -18,13 +18,13 @@
 
 static const ApiRoute routes[] = {
     /* method  path                                        roles           handler                         flags */
-    /* meta (ours) */
+    /* meta (ours, h_meta.c) */
     {"GET",    "/api/healthz",                             ROLES_PUBLIC,   h_healthz,                      0},
     {"GET",    "/api/openapi.json",                        ROLES_PUBLIC,   h_openapi,                      0},
-    /* seed 000 §2.1 auth */
-    {"POST",   "/api/auth/signup",                         ROLES_OPTIONAL, h_auth_signup,                  CPU},
-    {"POST",   "/api/auth/login",                          ROLES_PUBLIC,   h_auth_login,                   CPU},
-    {"POST",   "/api/auth/logout",                         ANY,            h_auth_logout,                  0},
+    /* seed 000 §2.1 auth (h_accounts.c) */
+    {"POST",   "/api/auth/signup",                         ROLES_OPTIONAL, h_accounts_signup,              CPU},
+    {"POST",   "/api/auth/login",                          ROLES_PUBLIC,   h_accounts_login,               CPU},
+    {"POST",   "/api/auth/logout",                         ANY,            h_accounts_logout,              0},
     /* seed 000 §2.2 services */
     {"GET",    "/api/services",                            ANY,            h_services_list,                CACHED},
     {"POST",   "/api/services",                            BO,             h_services_create,              0},
@@ -45,38 +45,40 @@ static const ApiRoute routes[] = {
     {"POST",   "/api/risk/{service_id}/save",              OA,             h_risk_save,                    0},
     {"POST",   "/api/risk/{service_id}/manual",            OA,             h_risk_manual,                  0},
     {"PUT",    "/api/risk/{service_id}/manual",            OA,             h_risk_manual,                  0},
-    /* seed 000 §2.4 audit, §2.5 alerts */
+    /* seed 000 §2.4 audit (h_meta.c), §2.5 alerts (h_alerts.c) */
     {"GET",    "/api/audit",                               ANY,            h_audit_list,                   0},
     {"GET",    "/api/alerts",                              ANY,            h_alerts_list,                  CACHED},
     {"PUT",    "/api/alerts",                              OA,             h_alerts_update,                0},
     {"GET",    "/api/alerts/sla_breaches",                 ANY,            h_alerts_sla_breaches,          CACHED},
-    /* seed 001 auto-resolution (h_v1.c): changing config and the kill switch
-     * needs Ops Analyst (or Admin); GET /health is the seed's, public */
-    {"GET",    "/health",                                  ROLES_PUBLIC,   h_v1_health,                    0},
-    {"POST",   "/api/v1/incidents/{incident_id}/auto-resolve", ANY,        h_v1_auto_resolve,              SLOW},
-    {"POST",   "/api/v1/incidents/batch-resolve",          ANY,            h_v1_batch_resolve,             SLOW},
-    {"GET",    "/api/v1/incidents",                        ANY,            h_v1_incidents_list,            0},
-    {"GET",    "/api/v1/incidents/{incident_id}",          ANY,            h_v1_incident_get,              0},
-    {"GET",    "/api/v1/config",                           ANY,            h_v1_config_get,                0},
-    {"PUT",    "/api/v1/config",                           OA,             h_v1_config_put,                0},
-    {"GET",    "/api/v1/config/category/{category}",       ANY,            h_v1_config_category,           0},
-    {"POST",   "/api/v1/config/kill-switch/activate",      OA,             h_v1_kill_activate,             0},
-    {"POST",   "/api/v1/config/kill-switch/deactivate",    OA,             h_v1_kill_deactivate,           0},
-    {"GET",    "/api/v1/audit",                            ANY,            h_v1_audit,                     0},
-    {"GET",    "/api/v1/audit/incident/{incident_id}",     ANY,            h_v1_audit_incident,            0},
-    /* seed 004 at its root paths (the admin pair checks x-admin-token itself) */
-    {"POST",   "/register",                                ROLES_PUBLIC,   h4_register,                    CPU},
-    {"POST",   "/login",                                   ROLES_PUBLIC,   h4_login,                       CPU},
-    {"POST",   "/logout",                                  ANY,            h_auth_logout,                  0},
-    {"GET",    "/summary",                                 ANY,            h4_summary,                     0},
-    {"POST",   "/logs/analyze",                            ROLES_OPTIONAL, h4_logs_analyze,                CPU},
-    {"GET",    "/metrics",                                 ANY,            h4_metrics,                     0},
-    {"GET",    "/metrics/history",                         ANY,            h4_metrics_history,             0},
-    {"GET",    "/alerts",                                  ANY,            h4_alerts,                      0},
-    {"GET",    "/thresholds",                              ANY,            h4_thresholds_get,              0},
-    {"POST",   "/thresholds",                              ANY,            h4_thresholds_post,             0},
-    {"GET",    "/admin/thresholds",                        ROLES_PUBLIC,   h4_admin_thresholds_get,        0},
-    {"POST",   "/admin/thresholds",                        ROLES_PUBLIC,   h4_admin_thresholds_post,       0},
+    /* seed 001 auto-resolution (h_incidents.c, h_resolution.c; /health in
+     * h_meta.c): changing config and the kill switch needs Ops Analyst (or
+     * Admin); GET /health is the seed's, public */
+    {"GET",    "/health",                                  ROLES_PUBLIC,   h_health,                       0},
+    {"POST",   "/api/v1/incidents/{incident_id}/auto-resolve", ANY,        h_incidents_auto_resolve,       SLOW},
+    {"POST",   "/api/v1/incidents/batch-resolve",          ANY,            h_incidents_batch_resolve,      SLOW},
+    {"GET",    "/api/v1/incidents",                        ANY,            h_incidents_list,               0},
+    {"GET",    "/api/v1/incidents/{incident_id}",          ANY,            h_incidents_get,                0},
+    {"GET",    "/api/v1/config",                           ANY,            h_resolution_config_get,        0},
+    {"PUT",    "/api/v1/config",                           OA,             h_resolution_config_put,        0},
+    {"GET",    "/api/v1/config/category/{category}",       ANY,            h_resolution_category_get,      0},
+    {"POST",   "/api/v1/config/kill-switch/activate",      OA,             h_resolution_kill_activate,     0},
+    {"POST",   "/api/v1/config/kill-switch/deactivate",    OA,             h_resolution_kill_deactivate,   0},
+    {"GET",    "/api/v1/audit",                            ANY,            h_resolution_audit_list,        0},
+    {"GET",    "/api/v1/audit/incident/{incident_id}",     ANY,            h_resolution_audit_incident,    0},
+    /* seed 004 at its root paths (h_accounts.c, h_metrics.c; the admin pair
+     * checks x-admin-token itself) */
+    {"POST",   "/register",                                ROLES_PUBLIC,   h_accounts_register,            CPU},
+    {"POST",   "/login",                                   ROLES_PUBLIC,   h_accounts_login_bearer,        CPU},
+    {"POST",   "/logout",                                  ANY,            h_accounts_logout,              0},
+    {"GET",    "/summary",                                 ANY,            h_metrics_summary,              0},
+    {"POST",   "/logs/analyze",                            ROLES_OPTIONAL, h_logs_analyze,                 CPU},
+    {"GET",    "/metrics",                                 ANY,            h_metrics_list,                 0},
+    {"GET",    "/metrics/history",                         ANY,            h_metrics_history,              0},
+    {"GET",    "/alerts",                                  ANY,            h_metrics_alerts,               0},
+    {"GET",    "/thresholds",                              ANY,            h_thresholds_get,               0},
+    {"POST",   "/thresholds",                              ANY,            h_thresholds_post,              0},
+    {"GET",    "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_get,         0},
+    {"POST",   "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_post,        0},
 };
 
 const ApiRoute *api_routes(size_t *n)

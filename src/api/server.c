@@ -548,10 +548,11 @@ check_role:
     return 0;
 }
 
-/* Seed 001's errors carry "status_code" beside "error"; its handlers add
- * it themselves, and this adds it to the listener's own answers (401, 404,
- * 429 ...) on its paths. */
-static int is_seed001_path(const char *url)
+/* Seed 001's errors carry "status_code" beside "error"
+ * (API_ERROR_STATUS_CODE); its handlers add it themselves, and this adds
+ * it to the listener's own answers (401, 404, 429, the slow pool's 503
+ * ...) on its paths: /api/v1/... and /health. */
+static int wants_status_code(const char *url)
 {
     return strncmp(url, "/api/v1/", 8) == 0 || strcmp(url, "/health") == 0;
 }
@@ -581,7 +582,7 @@ static enum MHD_Result send_resp(ApiServer *s, struct MHD_Connection *conn, cons
         log_error("api: %s %s: the handler gave no answer", method, url);
         api_send_error(rs, 500, "Internal server error");
     }
-    if (rs->status >= 400 && rs->body && is_seed001_path(url))
+    if (rs->status >= 400 && rs->body && wants_status_code(url))
         add_status_code(rs);
     struct MHD_Response *resp;
     if (rs->body)

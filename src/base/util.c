@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -464,4 +465,34 @@ void util_deadline(struct timespec *out, int clock, int64_t ms)
         out->tv_sec++;
         out->tv_nsec -= 1000000000L;
     }
+}
+
+/* newlocale per call: a locale_t is cheap next to the formatting, and
+ * nothing needs freeing at exit. */
+void util_format_c(char *buf, size_t size, const char *fmt, ...)
+{
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t old = c ? uselocale(c) : (locale_t)0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    if (c) {
+        uselocale(old);
+        freelocale(c);
+    }
+}
+
+double util_strtod_c(const char *s, char **end)
+{
+    int saved = errno;            /* errno as strtod leaves it, nothing else */
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    errno = saved;
+    double v = c ? strtod_l(s, end, c) : strtod(s, end);
+    if (c) {
+        saved = errno;
+        freelocale(c);
+        errno = saved;
+    }
+    return v;
 }

@@ -38,6 +38,16 @@ void util_iso8601(int64_t t, char *buf, size_t size);
  * Returns 0 and fills *out (UTC epoch seconds), or -EINVAL. */
 int util_parse_iso8601(const char *s, int64_t *out);
 
+/* Numbers in the C locale, whatever setlocale(LC_ALL, "") chose (the
+ * console sets it; "0.9" in a file or the database must not depend on
+ * LC_NUMERIC). util_format_c is snprintf with the calling thread switched
+ * to the C locale for the one call; util_strtod_c is strtod_l with the C
+ * locale (plain strtod should the locale be unavailable), errno as strtod
+ * sets it. Any thread. */
+void   util_format_c(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+double util_strtod_c(const char *s, char **end);
+
 /* Growable string buffer. */
 typedef struct StrBuf {
     char  *s;

@@ -15,8 +15,9 @@
  * "CHECK_INTERVAL: "). File and environment loads work on a copy of the
  * values and commit it only on success, so a failed load changes nothing.
  *
- * Numbers are read and printed in the C locale: the TUI calls
- * setlocale(LC_ALL, ""), and "0.9" in a file must not depend on LC_NUMERIC.
+ * Numbers are read and printed in the C locale (util_format_c,
+ * util_strtod_c): the TUI calls setlocale(LC_ALL, ""), and "0.9" in a file
+ * must not depend on LC_NUMERIC.
  */
 #include "config.h"
 
@@ -24,7 +25,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -233,24 +233,6 @@ static void set_err(char *err, size_t errsz, const char *fmt, ...)
     va_end(ap);
 }
 
-/* snprintf in the C locale (see DESIGN). */
-static void snprintf_c(char *buf, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void snprintf_c(char *buf, size_t n, const char *fmt, ...)
-{
-    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    locale_t old = c ? uselocale(c) : (locale_t)0;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-    if (c) {
-        uselocale(old);
-        freelocale(c);
-    }
-}
-
 static const Setting *find(const char *name)
 {
     for (size_t i = 0; i < N_SETTINGS; i++)
@@ -419,16 +401,13 @@ static int parse_value(const Setting *s, const char *text, Value *out, char *why
     }
 
     case T_DOUBLE: {
-        locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-        double v = c ? strtod_l(text, &end, c) : strtod(text, &end);
-        if (c)
-            freelocale(c);
+        double v = util_strtod_c(text, &end);
         if (end == text || *end || isnan(v)) {
             set_err(why, whysz, "not a number: '%s'", text);
             return -EINVAL;
         }
         if (!(v >= s->dmin && v <= s->dmax)) {
-            snprintf_c(why, whysz, "must be between %g and %g", s->dmin, s->dmax);
+            util_format_c(why, whysz, "must be between %g and %g", s->dmin, s->dmax);
             return -EINVAL;
         }
         out->d = v;
@@ -760,7 +739,7 @@ static void describe(const Setting *s, char *buf, size_t n)
             snprintf(buf, n, "integer %ld..%ld", s->imin, s->imax);
         return;
     case T_DOUBLE:
-        snprintf_c(buf, n, "number %g..%g", s->dmin, s->dmax);
+        util_format_c(buf, n, "number %g..%g", s->dmin, s->dmax);
         return;
     case T_BOOL:
         snprintf(buf, n, "boolean");

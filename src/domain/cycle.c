@@ -105,8 +105,8 @@ static int raise_or_resolve(Store *st, int want, const Inputs *in, int k0, int c
     if (want) {
         /* Open with the same severity and nothing new to say: dedup. The
          * risk may have been rescored since the alert was written (the
-         * catalog does so on a BIA change, cycle_rescore_one), so "nothing
-         * new" is also checked against what the alert says. */
+         * services write path does so on a BIA change, cycle_rescore_one),
+         * so "nothing new" is also checked against what the alert says. */
         if (open_sev == SEV_CRITICAL && !changed &&
             open->message_hash == alert_repo_message_hash(msg))
             return 0;

@@ -35,7 +35,7 @@ int cycle_risk_one(Store *st, int64_t service_id, int64_t now, RiskResult *out);
  * does and write risk_current (and a history row when score, level or
  * critical changed, the cycle's rule), in its own transaction, which
  * nests in the caller's. Alerts are left to the next cycle, which also
- * refreshes an open alert whose text no longer matches. The catalog calls
+ * refreshes an open alert whose text no longer matches. services.c calls
  * it when a service is created or its BIA, dependencies or integrations
  * change, so GET /api/risk/<id> does not wait for the next tick (S3).
  * 1 done, 0 no such service, -EIO. */

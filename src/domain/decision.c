@@ -71,7 +71,7 @@ static int closed_status(const char *status)
                       !strcmp(status, "closed"));
 }
 
-void can_auto_resolve(const DecisionInput *in, Decision *out)
+void decision_can_auto_resolve(const DecisionInput *in, Decision *out)
 {
     const CategoryConfig *cc = in->category_config;
     memset(out, 0, sizeof *out);

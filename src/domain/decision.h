@@ -1,6 +1,7 @@
-/* decision — seed 001's resolve decision, `can_auto_resolve`, as a pure
- * function over plain structs, plus the seed's vocabularies (categories,
- * priorities, statuses) and our incident states.
+/* decision — seed 001's resolve decision (the seed's `can_auto_resolve`,
+ * here decision_can_auto_resolve) as a pure function over plain structs,
+ * plus the seed's vocabularies (categories, priorities, statuses) and our
+ * incident states.
  *
  * Checks run in the seed's order and the first failure wins
  * (../shared/seed-notes.md "Seed 001"):
@@ -101,7 +102,7 @@ typedef struct Decision {
     char            reason[200];
 } Decision;
 
-void can_auto_resolve(const DecisionInput *in, Decision *out);
+void decision_can_auto_resolve(const DecisionInput *in, Decision *out);
 
 /* "85.00%": Python's "{:.2%}" without locale. */
 void decision_format_percent(double v, char *buf, size_t size);

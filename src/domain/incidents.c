@@ -1,6 +1,6 @@
 /* incidents — see incidents.h.
  *
- * How it works: the decision is the pure can_auto_resolve() over the rows
+ * How it works: the decision is the pure decision_can_auto_resolve() over the rows
  * read in the same transaction that records its outcome, so what the
  * audit says is what was decided. Submission makes the decision without
  * the concurrency check (an incident never waits in the API for a slot it
@@ -134,6 +134,13 @@ static int is_queued(const IncidentRec *r)
            (strcmp(r->state, "open") == 0 && r->queued_at != 0);
 }
 
+/* Exported (incidents.h) for the API's resolve wait, which re-spelled the
+ * rule; is_queued above stays the one spelling here. */
+int incidents_is_pending(const IncidentRec *r)
+{
+    return is_queued(r);
+}
+
 static int closed_status(const char *status)
 {
     return !strcmp(status, "auto_resolved") || !strcmp(status, "manually_resolved") ||
@@ -179,7 +186,7 @@ static int decide(Store *st, const IncidentRec *rec, int forced, int running, in
         .running = running,
         .max_concurrent = limit,
     };
-    can_auto_resolve(&in, d);
+    decision_can_auto_resolve(&in, d);
     return 0;
 }
 
@@ -820,7 +827,7 @@ int incidents_gate(Store *st, const char *category, char *reason, size_t size)
         .category_config = cat.configured ? &cat.cfg : NULL, .confidence = 1.0, .forced = 1,
     };
     Decision d;
-    can_auto_resolve(&in, &d);
+    decision_can_auto_resolve(&in, &d);
     resolution_category_free(&cat);
     if (d.verdict == DECISION_SKIP) {
         strlcpy_(reason, d.reason, size);

@@ -206,6 +206,10 @@ int incidents_recover(Store *st, int64_t now);
  * action the playbook file does not define, -EIO. */
 int incidents_playbook_acts(Store *st, const char *category);
 
+/* Is the incident queued or running (state "resolving", or "open" with
+ * queued_at set)? A run's end makes it 0. Pure; any thread. */
+int incidents_is_pending(const IncidentRec *r);
+
 /* ---- waking those who wait for a run --------------------------------------- */
 
 /* The runner of this process registers itself: queued() is called after a

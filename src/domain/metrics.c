@@ -2,8 +2,7 @@
  *
  * Numbers that go into the config table are written and read in the C
  * locale (the console calls setlocale(LC_ALL, ""), and "85.5" must not
- * depend on LC_NUMERIC): c_format() and metrics_parse_number() switch
- * the calling thread to the C locale for the one call.
+ * depend on LC_NUMERIC): util_format_c() and util_strtod_c().
  */
 #include "domain/metrics.h"
 #include "domain/notify.h"
@@ -12,9 +11,7 @@
 #include "util.h"
 
 #include <errno.h>
-#include <locale.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,24 +49,7 @@ void metrics_sample_init(MetricSample *s, int64_t ts)
     s->disk_mount = -1;
 }
 
-/* ---- the C locale -------------------------------------------------------- */
-
-static void c_format(char *buf, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void c_format(char *buf, size_t n, const char *fmt, ...)
-{
-    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    locale_t old = c ? uselocale(c) : (locale_t)0;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-    if (c) {
-        uselocale(old);
-        freelocale(c);
-    }
-}
+/* ---- numbers in the C locale --------------------------------------------- */
 
 int metrics_parse_number(const char *s, double *out)
 {
@@ -79,13 +59,9 @@ int metrics_parse_number(const char *s, double *out)
         s++;
     if (!*s)
         return -EINVAL;
-    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    if (!c)
-        return -EINVAL;
     char *end;
     errno = 0;
-    double v = strtod_l(s, &end, c);
-    freelocale(c);
+    double v = util_strtod_c(s, &end);
     while (*end == ' ' || *end == '\t' || *end == '%')
         end++;
     if (errno || *end || end == s || !isfinite(v))
@@ -104,13 +80,13 @@ void metrics_alert_message(ThresholdId t, double value, double threshold, const 
     int n = clear ? p->clear_after : p->fire_after;
     n = n > 0 ? n : 1;
     if (!clear)
-        c_format(out, size, "%s %.1f%s%s is over the %g%s threshold (%d sample%s)", labels[t],
+        util_format_c(out, size, "%s %.1f%s%s is over the %g%s threshold (%d sample%s)", labels[t],
                  value, unit, on, threshold, unit, n, n == 1 ? "" : "s");
     else if (threshold > 0)
-        c_format(out, size, "%s back to %.1f%s%s, under %g%s (%d sample%s)", labels[t], value,
+        util_format_c(out, size, "%s back to %.1f%s%s, under %g%s (%d sample%s)", labels[t], value,
                  unit, on, threshold_clear_level(threshold, p), unit, n, n == 1 ? "" : "s");
     else
-        c_format(out, size, "%s threshold turned off", labels[t]);
+        util_format_c(out, size, "%s threshold turned off", labels[t]);
 }
 
 /* ---- thresholds ------------------------------------------------------------ */
@@ -147,12 +123,12 @@ int metrics_set_thresholds(Store *st, const double v[THRESH_COUNT], int64_t user
         if (isnan(v[i]))
             continue;
         char val[64], line[160];
-        c_format(val, sizeof val, "%.15g", v[i]);
+        util_format_c(val, sizeof val, "%.15g", v[i]);
         if (metric_repo_config_put(st, threshold_key((ThresholdId)i), val) < 0) {
             strbuf_free(&detail);
             goto io_rb;
         }
-        c_format(line, sizeof line, "%s%s %g -> %s", changed ? ", " : "",
+        util_format_c(line, sizeof line, "%s%s %g -> %s", changed ? ", " : "",
                  threshold_key((ThresholdId)i), old[i], val);
         strbuf_append(&detail, line);
         changed++;
@@ -219,9 +195,9 @@ int metrics_set_user_thresholds(Store *st, int64_t user_id, double cpu, double m
         return -EINVAL;
     char detail[256], a[32] = "unchanged", b[32] = "unchanged";
     if (!isnan(cpu))
-        c_format(a, sizeof a, "%g", cpu);
+        util_format_c(a, sizeof a, "%g", cpu);
     if (!isnan(memory))
-        c_format(b, sizeof b, "%g", memory);
+        util_format_c(b, sizeof b, "%g", memory);
     snprintf(detail, sizeof detail, "cpu_threshold %s, memory_threshold %s by %s", a, b,
              actor && *actor ? actor : "system");
     if (store_begin(st) < 0)

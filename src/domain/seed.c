@@ -4,6 +4,7 @@
  * benchmarks, and 100k audit entries would only measure the seeding. */
 #include "domain/seed.h"
 #include "domain/actions.h"
+#include "domain/demo_metrics.h"
 #include "domain/incidents.h"
 #include "domain/resolution.h"
 #include "domain/services.h"
@@ -13,10 +14,13 @@
 #include "store/bia_repo.h"
 #include "store/deps_repo.h"
 #include "store/service_repo.h"
+#include "store/session_repo.h"
 #include "store/status_repo.h"
+#include "store/user_repo.h"
 #include "util.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +192,7 @@ int seed_demo(Store *st, int64_t now, char *err, size_t errsz)
                 goto io_rb;
         }
     }
-    if (seed_demo_observability(st, now, err, errsz) < 0 ||
+    if (demo_metrics_seed(st, now, err, errsz) < 0 ||
         seed_demo_incidents(st, now, err, errsz) < 0)
         goto fail;
     if (store_commit(st) < 0)
@@ -267,4 +271,31 @@ io_rb:
 io:
     snprintf(err, errsz, "seed failed: %s", store_errmsg(st));
     return -EIO;
+}
+
+int seed_demo_session(Store *st, const char *username, int64_t now, int ttl_s, UserInfo *out,
+                      char *jti, char *err, size_t errsz)
+{
+    UserRow u;
+    int r = user_repo_by_name(st, username, &u);
+    if (r != 1) {
+        snprintf(err, errsz, r == 0 ? "no user %s: seed the demo first" : "demo token: %s",
+                 r == 0 ? username : store_errmsg(st));
+        return r == 0 ? -ENOENT : -EIO;
+    }
+    unsigned char raw[USERS_JTI_LEN / 2];
+    if (sodium_init() < 0) {
+        snprintf(err, errsz, "demo token: libsodium failed to start");
+        return -EIO;
+    }
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(jti, USERS_JTI_LEN + 1, raw, sizeof raw);
+    if (session_repo_insert(st, jti, u.id, now + ttl_s) < 0) {
+        snprintf(err, errsz, "demo token: %s", store_errmsg(st));
+        return -EIO;
+    }
+    out->id = u.id;
+    strlcpy_(out->username, u.username, sizeof out->username);
+    strlcpy_(out->role, u.role, sizeof out->role);
+    return 0;
 }

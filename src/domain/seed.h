@@ -24,15 +24,12 @@ int seed_demo(Store *st, int64_t now, char *err, size_t errsz);
  * database only says "demo". */
 const char *seed_demo_playbooks(void);
 
-/* Seed 004's demo (seed004.c), part of seed_demo: the accounts below
- * (the first an Admin), a day of metrics history, two threshold alerts
- * (cpu 92.1 cleared, memory 78.2 open) and the demo user's thresholds
- * (60/70). Accounts that exist are kept. 0 or -errno with err. */
+/* The demo's accounts (the first an Admin), created by seed 004's part
+ * of the demo (demo_metrics.h) and printed by `resops seed --demo`. */
 #define SEED_DEMO_ADMIN          "admin"
 #define SEED_DEMO_ADMIN_PASSWORD "admin123"
 #define SEED_DEMO_USER           "demo"
 #define SEED_DEMO_USER_PASSWORD  "demo123"
-int seed_demo_observability(Store *st, int64_t now, char *err, size_t errsz);
 
 /* A session of ttl_s for username (the demo token's jti, USERS_JTI_LEN +
  * 1 bytes): 0 with *out, -ENOENT (no such user), -EIO. */

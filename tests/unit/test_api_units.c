@@ -1,14 +1,15 @@
 /* test_api_units — the pure parts behind seed 000's API: Python-style
  * duration text, 30-day uptime, overall_health (seed-notes "Seed 000"),
- * the router's matching and role table, JWT issue/verify (alg pinned,
- * exp checked). One table row per rule. The test audit's survivors M24
- * (nbf) and M26/M40 (the 15-minute login window and its Retry-After)
- * have their own cases with an injected clock. */
+ * the router's matching and role table, the query-string integer rule,
+ * JWT issue/verify (alg pinned, exp checked). One table row per rule.
+ * The test audit's survivors M24 (nbf) and M26/M40 (the 15-minute login
+ * window and its Retry-After) have their own cases with an injected
+ * clock. */
 #include "api/auth.h"
 #include "api/http.h"
 #include "api/router.h"
-#include "domain/catalog.h"
 #include "domain/errors.h"
+#include "domain/service_health.h"
 #include "domain/users.h"
 #include "store/db.h"
 
@@ -40,7 +41,7 @@ static void duration_text(void **state)
     };
     for (size_t i = 0; i < N(rows); i++) {
         char buf[64];
-        catalog_format_duration(rows[i].secs, buf, sizeof buf);
+        service_health_format_duration(rows[i].secs, buf, sizeof buf);
         assert_string_equal(buf, rows[i].want);
     }
 }
@@ -59,7 +60,8 @@ static void uptime_share(void **state)
         {{{now - 90 * DAY, 0}}, 1, 0.0},                                /* open for ever */
     };
     for (size_t i = 0; i < N(rows); i++)
-        assert_float_equal(catalog_uptime_pct(rows[i].s, rows[i].n, now, W), rows[i].want, 1e-9);
+        assert_float_equal(service_health_uptime_pct(rows[i].s, rows[i].n, now, W), rows[i].want,
+                           1e-9);
 }
 
 static void overall(void **state)
@@ -79,8 +81,8 @@ static void overall(void **state)
     for (size_t i = 0; i < N(rows); i++) {
         char reason[256];
         snprintf(reason, sizeof reason, "%s", rows[i].in);
-        assert_string_equal(catalog_overall_health(rows[i].status, rows[i].lv, reason, sizeof reason),
-                            rows[i].health);
+        assert_string_equal(service_health_overall(rows[i].status, rows[i].lv, reason,
+                                                   sizeof reason), rows[i].health);
         assert_string_equal(reason, rows[i].out);
     }
 }
@@ -118,6 +120,30 @@ static void routing(void **state)
             assert_int_equal(known, rows[i].known);
         }
     }
+}
+
+/* api_query_int's parse: the one rule for every ?limit, ?offset, ?n. */
+static void query_ints(void **state)
+{
+    (void)state;
+    static const struct { const char *s; int64_t min, max; int ok; int64_t want; } rows[] = {
+        {"10", 1, 1000, 1, 10},          {"1", 1, 1000, 1, 1},       {"1000", 1, 1000, 1, 1000},
+        {"0", 1, 1000, 0, 0},            {"1001", 1, 1000, 0, 0},    /* range */
+        {"-1", 0, INT64_MAX, 0, 0},      {"+5", 0, 10, 1, 5},        {" 7", 0, 10, 1, 7},
+        {"", 0, 10, 0, 0},               {"x", 0, 10, 0, 0},         /* not a number */
+        {"5x", 0, 10, 0, 0},             {"5 ", 0, 10, 0, 0},        /* trailing junk */
+        {"1.5", 0, 10, 0, 0},            {"0x10", 0, 100, 0, 0},     /* base 10 only */
+        {"9223372036854775807", 0, INT64_MAX, 1, INT64_MAX},
+        {"9223372036854775808", 0, INT64_MAX, 0, 0},                 /* overflow: errno */
+        {"-9223372036854775809", INT64_MIN, 0, 0, 0},
+    };
+    for (size_t i = 0; i < N(rows); i++) {
+        int64_t v = -42;
+        int r = api_int_parse(rows[i].s, rows[i].min, rows[i].max, &v);
+        assert_int_equal(r == 0, rows[i].ok);
+        assert_true(rows[i].ok ? v == rows[i].want : v == -42);   /* untouched on error */
+    }
+    assert_int_equal(api_int_parse(NULL, 0, 10, &(int64_t){0}), -EINVAL);
 }
 
 static void roles(void **state)
@@ -264,6 +290,7 @@ int main(void)
         cmocka_unit_test(duration_text), cmocka_unit_test(uptime_share),
         cmocka_unit_test(overall),       cmocka_unit_test(routing),
         cmocka_unit_test(roles),         cmocka_unit_test(tokens),
+        cmocka_unit_test(query_ints),
         cmocka_unit_test(M24_nbf_ahead_refused), cmocka_unit_test(M26_M40_login_window),
         cmocka_unit_test(io_error_wording),
     };

@@ -556,7 +556,7 @@ static void test_set_overrides_env(void **state)
     config_free(c);
 }
 
-/* S1: the Slack allow-list a load sets is the one the catalog and the
+/* S1: the Slack allow-list a load sets is the one services.c and the
  * notifier check (notify_slack_url_allowed), default included. */
 static void test_S1_slack_prefixes_reach_the_url_check(void **state)
 {
@@ -712,7 +712,8 @@ static void test_getter_asserts(void **state)
     }
 }
 
-/* "0.9" is read the same under a locale whose decimal point is ','. */
+/* "0.9" is read the same under a locale whose decimal point is ','
+ * (util_format_c / util_strtod_c, and config through them). */
 static void test_numbers_ignore_locale(void **state)
 {
     (void)state;
@@ -740,6 +741,10 @@ static void test_numbers_ignore_locale(void **state)
     Config *c = config_new();
     int r1 = config_set(c, "notify.alert_webhook_backoff", "2.5", err, sizeof err);
     int r2 = config_set(c, "resolve.default_confidence_threshold", "0.4", err, sizeof err);
+    /* the two helpers under it (util.h): what config and metrics use */
+    char num[32], *end;
+    util_format_c(num, sizeof num, "%g|%.1f", 0.5, 85.25);
+    double d = util_strtod_c("2.5x", &end);
     setlocale(LC_NUMERIC, "C");
     if (made) {
         char *cmd = xasprintf("rm -rf %s", locdir);
@@ -747,6 +752,8 @@ static void test_numbers_ignore_locale(void **state)
         free(cmd);
         unsetenv("LOCPATH");
     }
+    assert_string_equal(num, "0.5|85.2");
+    assert_true(d == 2.5 && strcmp(end, "x") == 0);
     assert_int_equal(r1, 0);
     assert_true(config_double(c, "notify.alert_webhook_backoff") == 2.5);
     assert_int_equal(r2, -EINVAL);

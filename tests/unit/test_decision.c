@@ -113,7 +113,7 @@ static void test_row(void **state)
         .max_concurrent = r->max_concurrent,
     };
     Decision d;
-    can_auto_resolve(&in, &d);
+    decision_can_auto_resolve(&in, &d);
     assert_string_equal(d.reason, r->reason);
     assert_int_equal(d.verdict, r->verdict);
     assert_int_equal(d.check, r->check);
@@ -126,10 +126,10 @@ static void test_threshold_reported(void **state)
                         .category_config = &db_enabled, .default_threshold = 0.9,
                         .confidence = 0.99};
     Decision d;
-    can_auto_resolve(&in, &d);
+    decision_can_auto_resolve(&in, &d);
     assert_true(d.threshold == 0.95);
     in.category_config = NULL;
-    can_auto_resolve(&in, &d);
+    decision_can_auto_resolve(&in, &d);
     assert_true(d.threshold == 0.9);
 }
 

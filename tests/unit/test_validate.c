@@ -9,7 +9,6 @@
  * Each test names the defect it guards. Time is injected (T0), never
  * read from the clock; checks read back on a second connection.
  */
-#include "domain/catalog.h"
 #include "domain/cycle.h"
 #include "domain/services.h"
 #include "domain/users.h"
@@ -290,8 +289,8 @@ static void test_B11_service_names_unique(void **state)
     assert_string_equal(q_text(fx->check, "SELECT name FROM service WHERE id = %lld", (long long)b),
                         "Other");
     ServicePatch p = {.has_name = 1, .name = "BILLING batch"};
-    assert_int_equal(catalog_service_update(fx->st, b, &p, 1, T0, err, sizeof err), -ENOTUNIQ);
-    assert_int_equal(catalog_service_update(fx->st, a, &p, 1, T0, err, sizeof err), 0);
+    assert_int_equal(services_update(fx->st, b, &p, 1, T0, err, sizeof err), -ENOTUNIQ);
+    assert_int_equal(services_update(fx->st, a, &p, 1, T0, err, sizeof err), 0);
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM service"), 2);
     /* the index holds even for a writer that skips the domain check */
     assert_int_equal(sqlite3_exec(store_db(fx->st), "INSERT INTO service (name) VALUES "
@@ -304,33 +303,33 @@ static void test_B12_downtime_bounds(void **state)
     Fx *fx = *state;
     char err[512];
     int64_t sid = mk(fx, "Svc", T0 - 2 * DAY);        /* exists for two days */
-    assert_int_equal(catalog_downtime_log(fx->st, sid, T0 - 60, T0 + 3600, NULL, 1, T0, err,
-                                          sizeof err), -EINVAL);
+    assert_int_equal(services_downtime_log(fx->st, sid, T0 - 60, T0 + 3600, NULL, 1, T0, err,
+                                           sizeof err), -EINVAL);
     assert_contains(err, "Field 'end_time' cannot be in the future");
-    assert_int_equal(catalog_downtime_log(fx->st, sid, T0 + 3600, 0, NULL, 1, T0, err, sizeof err),
+    assert_int_equal(services_downtime_log(fx->st, sid, T0 + 3600, 0, NULL, 1, T0, err, sizeof err),
                      -EINVAL);
     assert_contains(err, "Field 'start_time' cannot be in the future");
-    assert_int_equal(catalog_downtime_log(fx->st, sid, T0 - 10, T0 - 20, NULL, 1, T0, err,
-                                          sizeof err), -EINVAL);
+    assert_int_equal(services_downtime_log(fx->st, sid, T0 - 10, T0 - 20, NULL, 1, T0, err,
+                                           sizeof err), -EINVAL);
     assert_string_equal(err, "End time cannot be before start time");
-    assert_int_equal(catalog_downtime_log(fx->st, sid, T0 - 3 * DAY, T0 - DAY, NULL, 1, T0, err,
-                                          sizeof err), -EINVAL);
+    assert_int_equal(services_downtime_log(fx->st, sid, T0 - 3 * DAY, T0 - DAY, NULL, 1, T0, err,
+                                           sizeof err), -EINVAL);
     assert_contains(err, "Field 'start_time' cannot be before the service existed");
-    assert_int_equal(catalog_downtime_log(fx->st, sid, T0 - 3 * DAY, 0, NULL, 1, T0, err,
-                                          sizeof err), -EINVAL);
-    assert_int_equal(catalog_downtime_log(fx->st, sid, T0 - DAY, T0 - DAY + 600, "ok", 1, T0, err,
-                                          sizeof err), 0);
-    assert_int_equal(catalog_downtime_log(fx->st, sid, T0 - 30, T0 + 30, NULL, 1, T0, err,
-                                          sizeof err), 0);           /* a minute of clock skew */
+    assert_int_equal(services_downtime_log(fx->st, sid, T0 - 3 * DAY, 0, NULL, 1, T0, err,
+                                           sizeof err), -EINVAL);
+    assert_int_equal(services_downtime_log(fx->st, sid, T0 - DAY, T0 - DAY + 600, "ok", 1, T0, err,
+                                           sizeof err), 0);
+    assert_int_equal(services_downtime_log(fx->st, sid, T0 - 30, T0 + 30, NULL, 1, T0, err,
+                                           sizeof err), 0);           /* a minute of clock skew */
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM downtime"), 2);
     /* created_at moved later than the first downtime: refused */
     ServicePatch p = {.has_created_at = 1, .created_at = T0 - 3600};
-    assert_int_equal(catalog_service_update(fx->st, sid, &p, 1, T0, err, sizeof err), -EINVAL);
+    assert_int_equal(services_update(fx->st, sid, &p, 1, T0, err, sizeof err), -EINVAL);
     assert_contains(err, "created_at");
     p.created_at = T0 - 30 * DAY;
-    assert_int_equal(catalog_service_update(fx->st, sid, &p, 1, T0, err, sizeof err), 0);
-    assert_int_equal(catalog_downtime_log(fx->st, sid, T0 - 20 * DAY, T0 - 19 * DAY, NULL, 1, T0,
-                                          err, sizeof err), 0);
+    assert_int_equal(services_update(fx->st, sid, &p, 1, T0, err, sizeof err), 0);
+    assert_int_equal(services_downtime_log(fx->st, sid, T0 - 20 * DAY, T0 - 19 * DAY, NULL, 1, T0,
+                                           err, sizeof err), 0);
 }
 
 static void test_B13_no_self_dependency(void **state)
@@ -340,15 +339,15 @@ static void test_B13_no_self_dependency(void **state)
     int64_t a = mk(fx, "A", T0), b = mk(fx, "B", T0);
     const int64_t self[] = {a, b};
     ServicePatch p = {.has_deps = 1, .deps = self, .ndeps = 2};
-    assert_int_equal(catalog_service_update(fx->st, b, &p, 1, T0, err, sizeof err), -EINVAL);
+    assert_int_equal(services_update(fx->st, b, &p, 1, T0, err, sizeof err), -EINVAL);
     assert_contains(err, "Field 'dependencies'");
-    assert_int_equal(catalog_bia_put(fx->st, b, &p, 1, T0, err, sizeof err), -EINVAL);
+    assert_int_equal(services_bia_put(fx->st, b, &p, 1, T0, err, sizeof err), -EINVAL);
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM service_dependencies"), 0);
     p.ndeps = 1;                                      /* b -> a, then a -> b: a cycle, allowed */
-    assert_int_equal(catalog_service_update(fx->st, b, &p, 1, T0, err, sizeof err), 0);
+    assert_int_equal(services_update(fx->st, b, &p, 1, T0, err, sizeof err), 0);
     const int64_t back[] = {b};
     ServicePatch q = {.has_deps = 1, .deps = back, .ndeps = 1};
-    assert_int_equal(catalog_service_update(fx->st, a, &q, 1, T0, err, sizeof err), 0);
+    assert_int_equal(services_update(fx->st, a, &q, 1, T0, err, sizeof err), 0);
 }
 
 static void test_B15_enumerations_and_risk_level(void **state)
@@ -367,15 +366,15 @@ static void test_B15_enumerations_and_risk_level(void **state)
     assert_int_equal(services_create(fx->st, &in, "t", 1, T0, &id, err, sizeof err), 0);
     assert_string_equal(q_text(fx->check, "SELECT criticality || '/' || impact FROM bia"),
                         "Medium/Severe");
-    assert_int_equal(catalog_risk_manual(fx->st, id, 90, "Low", NULL, 0, 0, "t", 1, T0, err,
-                                         sizeof err), -EINVAL);
+    assert_int_equal(services_risk_manual(fx->st, id, 90, "Low", NULL, 0, 0, "t", 1, T0, err,
+                                          sizeof err), -EINVAL);
     assert_contains(err, "Field 'risk_level' must be High for a risk score of 90");
-    assert_int_equal(catalog_risk_manual(fx->st, id, 80, "High", NULL, 0, 0, "t", 1, T0, err,
-                                         sizeof err), 0);
-    assert_int_equal(catalog_risk_manual(fx->st, id, 79, "Medium", NULL, 0, 0, "t", 1, T0, err,
-                                         sizeof err), 0);
-    assert_int_equal(catalog_risk_manual(fx->st, id, 49, "Medium", NULL, 0, 0, "t", 1, T0, err,
-                                         sizeof err), -EINVAL);
+    assert_int_equal(services_risk_manual(fx->st, id, 80, "High", NULL, 0, 0, "t", 1, T0, err,
+                                          sizeof err), 0);
+    assert_int_equal(services_risk_manual(fx->st, id, 79, "Medium", NULL, 0, 0, "t", 1, T0, err,
+                                          sizeof err), 0);
+    assert_int_equal(services_risk_manual(fx->st, id, 49, "Medium", NULL, 0, 0, "t", 1, T0, err,
+                                          sizeof err), -EINVAL);
     ServiceInput blank = {.name = " \xc2\xa0 "};
     assert_int_equal(services_create(fx->st, &blank, "t", 1, T0, &id, err, sizeof err), -EINVAL);
     assert_string_equal(err, "Field 'name' must not be blank");
@@ -452,13 +451,13 @@ static void test_S3_risk_scored_on_create_and_bia_change(void **state)
 
     /* RPO 120: 90, still High, another reason: scored by the PUT itself ... */
     ServicePatch p = {.has_rpo = 1, .rpo = 120};
-    assert_int_equal(catalog_bia_put(fx->st, sid, &p, 1, T0 + 3, err, sizeof err), 0);
+    assert_int_equal(services_bia_put(fx->st, sid, &p, 1, T0 + 3, err, sizeof err), 0);
     assert_int_equal(q_int(fx->check, "SELECT risk_score FROM risk WHERE service_id = %lld "
                                       "ORDER BY id DESC LIMIT 1", (long long)sid), 90);
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM risk WHERE service_id = %lld",
                            (long long)sid), rows + 1);
     /* ... the same PUT again changes nothing, so appends nothing ... */
-    assert_int_equal(catalog_bia_put(fx->st, sid, &p, 1, T0 + 4, err, sizeof err), 0);
+    assert_int_equal(services_bia_put(fx->st, sid, &p, 1, T0 + 4, err, sizeof err), 0);
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM risk WHERE service_id = %lld",
                            (long long)sid), rows + 1);
     /* ... and the next cycle brings the open alert's text up to date. */
@@ -478,7 +477,7 @@ static void test_B14_ids_never_reused(void **state)
     Fx *fx = *state;
     char err[256];
     int64_t a = mk(fx, "first", T0), b = mk(fx, "second", T0);
-    assert_int_equal(catalog_service_delete(fx->st, b, 1, T0, err, sizeof err), 0);
+    assert_int_equal(services_delete(fx->st, b, 1, T0, err, sizeof err), 0);
     int64_t c = mk(fx, "third", T0);
     assert_true(c > b);
     assert_true(b > a);
@@ -538,7 +537,7 @@ static void test_B14_upgrade_from_schema_5(void **state)
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM user"), 2);   /* kept as they were */
     /* the writer's connection has foreign keys on again: a delete cascades */
     char err[256];
-    assert_int_equal(catalog_service_delete(fx->st, 2, 1, T0, err, sizeof err), 0);
+    assert_int_equal(services_delete(fx->st, 2, 1, T0, err, sizeof err), 0);
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM service_dependencies"), 0);
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM alert"), 0);
     assert_int_equal(q_int(fx->check, "SELECT count(*) FROM integration"), 0);

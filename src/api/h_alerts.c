@@ -1,5 +1,6 @@
-/* h_misc — seed 000 §2.4 audit, §2.5 alerts and SLA breaches, and our
- * meta endpoints (healthz, the OpenAPI document). */
+/* h_alerts — seed 000 §2.5: the alerts, acknowledging one, and the SLA
+ * breaches. (Seed 004's threshold alerts at GET /alerts are metrics:
+ * h_metrics.c.) */
 #include "api/handlers.h"
 #include "domain/alerts.h"
 #include "store/alert_repo.h"
@@ -8,16 +9,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-extern const char api_openapi_json[];
-extern const unsigned long api_openapi_json_len;
-
-void h_audit_list(ApiReq *rq, ApiResp *rs)
-{
-    ApiPage pg;
-    if (api_page(rq, rs, &pg) == 0)
-        api_send_listing_page(rq, rs, &listing_audit, NULL, 0, &pg, "audit logs");
-}
 
 void h_alerts_list(ApiReq *rq, ApiResp *rs)
 {
@@ -63,21 +54,4 @@ void h_alerts_update(ApiReq *rq, ApiResp *rs)
         api_send_message(rs, 200, "Alert updated");
 out:
     cJSON_Delete(b);
-}
-
-void h_healthz(ApiReq *rq, ApiResp *rs)
-{
-    (void)rq;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "status", "ok");
-    cJSON_AddStringToObject(o, "version", RESOPS_VERSION);
-    api_send_json(rs, 200, o);
-}
-
-void h_openapi(ApiReq *rq, ApiResp *rs)
-{
-    (void)rq;
-    rs->status = 200;
-    rs->static_body = api_openapi_json;
-    rs->static_len = api_openapi_json_len;
 }

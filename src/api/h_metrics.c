@@ -1,7 +1,7 @@
-/* h_seed004 — seed 004's API at its root paths: accounts (the same users
- * and sessions as seed 000's /api/auth), the summary, the log analyzer,
- * metrics and their history, threshold alerts, per-user and global
- * thresholds (the latter behind ADMIN_TOKEN).
+/* h_metrics — seed 004's observability API at its root paths: the
+ * summary, the log analyzer, metrics and their history, threshold alerts,
+ * per-user and global thresholds (the latter behind ADMIN_TOKEN). Seed
+ * 004's accounts (/register, /login) are in h_accounts.c.
  *
  * Shapes follow seed-notes.md "Seed 004"; our additions are extra fields
  * only. Times are ISO 8601 UTC without a zone ("2024-01-01T12:00:00"),
@@ -10,11 +10,9 @@
  * the scalar names of domain/metrics.h as fields, "cores" (per-core CPU
  * %) and "disks" (mount -> % used).
  */
-#include "api/auth.h"
 #include "api/handlers.h"
 #include "domain/logparse.h"
 #include "domain/metrics.h"
-#include "domain/users.h"
 #include "store/metric_repo.h"
 #include "util.h"
 
@@ -32,68 +30,11 @@
 #define SUMMARY_DEFAULT_N      5         /* seed 004: get_summary(last_n_alerts=5) */
 #define TOP_ERRORS             5
 
-/* ?name= as an integer in [lo, hi], else def; -1 with 400 sent. */
-static int query_int(ApiReq *rq, ApiResp *rs, const char *name, long lo, long hi, long def,
-                     long *out)
-{
-    int64_t v = def;
-    if (api_query_int(rq, name, lo, hi, &v) < 0) {
-        api_send_error(rs, 400, "Query parameter '%s' must be an integer from %ld to %ld", name,
-                       lo, hi);
-        return -1;
-    }
-    *out = (long)v;
-    return 0;
-}
-
 static cJSON *iso(int64_t t)
 {
     char buf[32];
     util_iso8601(t, buf, sizeof buf);
     return cJSON_CreateString(buf);
-}
-
-/* ---- accounts --------------------------------------------------------------------- */
-
-void h4_register(ApiReq *rq, ApiResp *rs)
-{
-    cJSON *b = api_body_object(rq, rs);
-    if (!b)
-        return;
-    const char *username, *password;
-    if (api_field_str(rs, b, "username", &username, NULL) < 0 ||
-        api_field_str(rs, b, "password", &password, NULL) < 0)
-        goto out;
-    SignupPolicy pol = {.open_signup = rq->cfg->open_signup, .limits = rq->cfg->limits};
-    char err[256], granted[32];
-    int64_t id;
-    int r = users_signup(rq->st, username, password, NULL, &pol, rq->now, &id, granted,
-                         sizeof granted, err, sizeof err);
-    if (r < 0) {
-        api_send_error(rs, api_status_of(r), "%s", err);
-        goto out;
-    }
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "message", "User registered successfully");
-    cJSON_AddNumberToObject(o, "user_id", (double)id);
-    cJSON_AddStringToObject(o, "username", username);
-    cJSON_AddStringToObject(o, "role", granted);
-    api_send_json(rs, 200, o);
-out:
-    cJSON_Delete(b);
-}
-
-void h4_login(ApiReq *rq, ApiResp *rs)
-{
-    char *tok = api_login(rq, rs);  /* the same accounts and tokens as seed 000 */
-    if (!tok)
-        return;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "token", tok);
-    cJSON_AddStringToObject(o, "token_type", "bearer");
-    cJSON_AddNumberToObject(o, "expires_in", rq->cfg->token_ttl_s);
-    free(tok);
-    api_send_json(rs, 200, o);
 }
 
 /* ---- summary -------------------------------------------------------------------- */
@@ -110,10 +51,10 @@ static int add_ts(void *ctx, const MetricAlertRow *row)
     return 0;
 }
 
-void h4_summary(ApiReq *rq, ApiResp *rs)
+void h_metrics_summary(ApiReq *rq, ApiResp *rs)
 {
-    long n;
-    if (query_int(rq, rs, "n", 0, 1000, SUMMARY_DEFAULT_N, &n) < 0)
+    int64_t n;
+    if (api_query_int(rq, rs, "n", 0, 1000, SUMMARY_DEFAULT_N, 0, &n) < 0)
         return;
     cJSON *o = cJSON_CreateObject();
     cJSON *breakdown = cJSON_CreateObject(), *last = cJSON_CreateArray();
@@ -139,7 +80,7 @@ void h4_summary(ApiReq *rq, ApiResp *rs)
 
 /* ---- log analyzer ---------------------------------------------------------------- */
 
-void h4_logs_analyze(ApiReq *rq, ApiResp *rs)
+void h_logs_analyze(ApiReq *rq, ApiResp *rs)
 {
     cJSON *b = api_body_object(rq, rs);
     if (!b)
@@ -276,10 +217,11 @@ static void pivot_free(Pivot *p)
     strbuf_free(&p->out);
 }
 
-void h4_metrics(ApiReq *rq, ApiResp *rs)
+void h_metrics_list(ApiReq *rq, ApiResp *rs)
 {
-    long limit;
-    if (query_int(rq, rs, "limit", 1, METRICS_MAX_LIMIT, METRICS_DEFAULT_LIMIT, &limit) < 0)
+    int64_t limit;
+    if (api_query_int(rq, rs, "limit", 1, METRICS_MAX_LIMIT, METRICS_DEFAULT_LIMIT, 0,
+                      &limit) < 0)
         return;
     int64_t from = 0;
     Pivot p = {.limit = (int)limit};
@@ -306,7 +248,7 @@ static int query_time(ApiReq *rq, ApiResp *rs, const char *name, int64_t def, in
     return 0;
 }
 
-void h4_metrics_history(ApiReq *rq, ApiResp *rs)
+void h_metrics_history(ApiReq *rq, ApiResp *rs)
 {
     int64_t start, end;
     if (query_time(rq, rs, "end", rq->now, &end) < 0 ||
@@ -363,10 +305,10 @@ static int add_alert(void *ctx, const MetricAlertRow *row)
     return 0;
 }
 
-void h4_alerts(ApiReq *rq, ApiResp *rs)
+void h_metrics_alerts(ApiReq *rq, ApiResp *rs)
 {
-    long limit;
-    if (query_int(rq, rs, "limit", 1, 100000, ALERTS_DEFAULT_LIMIT, &limit) < 0)
+    int64_t limit;
+    if (api_query_int(rq, rs, "limit", 1, 100000, ALERTS_DEFAULT_LIMIT, 0, &limit) < 0)
         return;
     cJSON *arr = cJSON_CreateArray();
     if (metric_repo_alert_scan(rq->st, (int)limit, add_alert, arr) < 0) {
@@ -411,12 +353,12 @@ static void send_user_thresholds(ApiReq *rq, ApiResp *rs, int status)
     api_send_json(rs, status, o);
 }
 
-void h4_thresholds_get(ApiReq *rq, ApiResp *rs)
+void h_thresholds_get(ApiReq *rq, ApiResp *rs)
 {
     send_user_thresholds(rq, rs, 200);
 }
 
-void h4_thresholds_post(ApiReq *rq, ApiResp *rs)
+void h_thresholds_post(ApiReq *rq, ApiResp *rs)
 {
     cJSON *b = api_body_object(rq, rs);
     if (!b)
@@ -476,13 +418,13 @@ static void send_global_thresholds(ApiReq *rq, ApiResp *rs)
     api_send_json(rs, 200, o);
 }
 
-void h4_admin_thresholds_get(ApiReq *rq, ApiResp *rs)
+void h_thresholds_admin_get(ApiReq *rq, ApiResp *rs)
 {
     if (admin_ok(rq, rs))
         send_global_thresholds(rq, rs);
 }
 
-void h4_admin_thresholds_post(ApiReq *rq, ApiResp *rs)
+void h_thresholds_admin_post(ApiReq *rq, ApiResp *rs)
 {
     if (!admin_ok(rq, rs))
         return;

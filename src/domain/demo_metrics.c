@@ -1,7 +1,6 @@
-/* seed004 — seed 004's part of the demo (its scripts/seed_demo.py): the
- * demo accounts, a day of metrics history with the seed's two threshold
- * alerts, the demo user's own thresholds, and the session behind the
- * demo token that `resops seed --demo` prints.
+/* demo_metrics — see demo_metrics.h: seed 004's part of the demo (its
+ * scripts/seed_demo.py): the demo accounts, a day of metrics history with
+ * the seed's two threshold alerts, the demo user's own thresholds.
  *
  * History is written through the repositories in the caller's
  * transaction (a fixture loader, like seed_services): a day of minute
@@ -17,18 +16,17 @@
  * argon2id cost to keep `resops --demo` quick. Real accounts always use
  * the configured cost.
  */
-#include "domain/seed.h"
+#include "domain/demo_metrics.h"
 #include "domain/metrics.h"
+#include "domain/seed.h"
 #include "domain/users.h"
 #include "store/audit_repo.h"
 #include "store/metric_repo.h"
-#include "store/session_repo.h"
 #include "store/user_repo.h"
 #include "util.h"
 
 #include <errno.h>
 #include <math.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -122,7 +120,7 @@ static int alert(Store *st, const char *type, double value, double threshold, in
     return audit_repo_add(st, action, "MetricAlert", id, AUDIT_SYSTEM_USER, msg, at);
 }
 
-int seed_demo_observability(Store *st, int64_t now, char *err, size_t errsz)
+int demo_metrics_seed(Store *st, int64_t now, char *err, size_t errsz)
 {
     UserInfo system_admin = {.id = AUDIT_SYSTEM_USER, .username = "demo seeder",
                              .role = ROLE_NAME_ADMIN};
@@ -163,31 +161,4 @@ fail:
 io:
     snprintf(err, errsz, "demo seed failed: %s", store_errmsg(st));
     return -EIO;
-}
-
-int seed_demo_session(Store *st, const char *username, int64_t now, int ttl_s, UserInfo *out,
-                      char *jti, char *err, size_t errsz)
-{
-    UserRow u;
-    int r = user_repo_by_name(st, username, &u);
-    if (r != 1) {
-        snprintf(err, errsz, r == 0 ? "no user %s: seed the demo first" : "demo token: %s",
-                 r == 0 ? username : store_errmsg(st));
-        return r == 0 ? -ENOENT : -EIO;
-    }
-    unsigned char raw[USERS_JTI_LEN / 2];
-    if (sodium_init() < 0) {
-        snprintf(err, errsz, "demo token: libsodium failed to start");
-        return -EIO;
-    }
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2hex(jti, USERS_JTI_LEN + 1, raw, sizeof raw);
-    if (session_repo_insert(st, jti, u.id, now + ttl_s) < 0) {
-        snprintf(err, errsz, "demo token: %s", store_errmsg(st));
-        return -EIO;
-    }
-    out->id = u.id;
-    strlcpy_(out->username, u.username, sizeof out->username);
-    strlcpy_(out->role, u.role, sizeof out->role);
-    return 0;
 }
