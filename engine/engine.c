@@ -30,6 +30,7 @@
  * whether the engine is alive, and a headless viewer knows whether to ask.
  */
 #include "engine.h"
+#include "ctlpipe.h"
 #include "probes.h"
 #include "domain/cycle.h"
 #include "domain/incidents.h"
@@ -42,7 +43,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -59,7 +59,7 @@ struct Engine {
     int          lock_fd;
     char        *handover_path; /* "<db>.handover" (N2) */
     int          primary;       /* atomic: 1 engine, 0 viewer */
-    int          ctl[2];
+    CtlPipe      ctl;           /* 'k' tick, 'w' wake, 'q' stop */
     pthread_t    thread;
     int          running;
     int64_t      last_tick;     /* atomic: read by write_lock_info from any thread */
@@ -171,7 +171,7 @@ Engine *engine_new(const EngineOpts *opts, SnapshotBox *box, char *err, size_t e
     e->db_path = xstrdup(opts->db_path);
     e->opts.db_path = e->db_path;
     e->box = box;
-    e->ctl[0] = e->ctl[1] = -1;
+    ctl_pipe_init(&e->ctl);
     e->handover_path = xasprintf("%s.handover", e->db_path);
     pthread_mutex_init(&e->api_mu, NULL);
     if (store_open(e->db_path, &e->st, err, errsz) < 0) {
@@ -212,10 +212,7 @@ void engine_free(Engine *e)
             log_warn("engine: cannot clear the lock file: %s", strerror(errno));
         close(e->lock_fd); /* releases the flock */
     }
-    if (e->ctl[0] >= 0) {
-        close(e->ctl[0]);
-        close(e->ctl[1]);
-    }
+    ctl_pipe_close(&e->ctl);
     pthread_mutex_destroy(&e->api_mu);
     free(e->handover_path);
     free(e->db_path);
@@ -429,13 +426,11 @@ static void *engine_main(void *arg)
         } else {
             timeout = poll_ms;
         }
-        struct pollfd pfd = {.fd = e->ctl[0], .events = POLLIN};
-        int r = poll(&pfd, 1, timeout);
         int kick = 0, wake = 0;
-        if (r > 0) {
+        if (ctl_pipe_wait(&e->ctl, timeout)) {
             char buf[16];
-            ssize_t n = read(e->ctl[0], buf, sizeof buf);
-            for (ssize_t i = 0; i < n; i++) {
+            int n = ctl_pipe_drain(&e->ctl, buf, sizeof buf);
+            for (int i = 0; i < n; i++) {
                 if (buf[i] == 'q')
                     return NULL;
                 kick |= buf[i] == 'k';
@@ -489,8 +484,9 @@ Engine *engine_start(const EngineOpts *opts, SnapshotBox *box, char *err, size_t
     Engine *e = engine_new(opts, box, err, errsz);
     if (!e)
         return NULL;
-    if (pipe2(e->ctl, O_CLOEXEC) < 0) {
-        snprintf(err, errsz, "engine: pipe: %s", strerror(errno));
+    int pe = ctl_pipe_open(&e->ctl);
+    if (pe < 0) {
+        snprintf(err, errsz, "engine: pipe: %s", strerror(-pe));
         engine_free(e);
         return NULL;
     }
@@ -505,18 +501,14 @@ Engine *engine_start(const EngineOpts *opts, SnapshotBox *box, char *err, size_t
 
 void engine_kick(Engine *e)
 {
-    if (e && e->ctl[1] >= 0) {
-        ssize_t w = write(e->ctl[1], "k", 1);
-        (void)w;
-    }
+    if (e)
+        ctl_pipe_send(&e->ctl, 'k');
 }
 
 void engine_wake(Engine *e)
 {
-    if (e && e->ctl[1] >= 0) {
-        ssize_t w = write(e->ctl[1], "w", 1);
-        (void)w;
-    }
+    if (e)
+        ctl_pipe_send(&e->ctl, 'w');
 }
 
 void engine_stop(Engine *e)
@@ -524,8 +516,7 @@ void engine_stop(Engine *e)
     if (!e)
         return;
     if (e->running) {
-        ssize_t w = write(e->ctl[1], "q", 1);
-        (void)w;
+        ctl_pipe_send(&e->ctl, 'q');
         pthread_join(e->thread, NULL);
     }
     log_info("engine: stopped");

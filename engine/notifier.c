@@ -21,6 +21,7 @@
  * until the request timeout cannot hold every slot.
  */
 #include "notifier.h"
+#include "ctlpipe.h"
 #include "log.h"
 #include "util.h"
 #include "store/db.h"
@@ -64,7 +65,7 @@ struct Notifier {
     int           nowned;
     Store        *st;
     CURLM        *multi;
-    int           ctl[2];
+    CtlPipe       ctl;                  /* 'k' look now, 'q' stop */
     pthread_t     thread;
     int           running;
     Xfer        **inflight;
@@ -504,12 +505,12 @@ static void *notifier_main(void *arg)
         }
         if (stopping && stop_deadline - mono < wait)
             wait = stop_deadline - mono;
-        struct curl_waitfd wfd = {.fd = n->ctl[0], .events = CURL_WAIT_POLLIN};
+        struct curl_waitfd wfd = {.fd = n->ctl.rd, .events = CURL_WAIT_POLLIN};
         curl_multi_poll(n->multi, &wfd, 1, wait > 0 ? (int)wait : 0, NULL);
         if (wfd.revents) {
             char buf[32];
-            ssize_t k = read(n->ctl[0], buf, sizeof buf);
-            for (ssize_t i = 0; i < k; i++) {
+            int k = ctl_pipe_drain(&n->ctl, buf, sizeof buf);
+            for (int i = 0; i < k; i++) {
                 if (buf[i] == 'q' && !stopping) {
                     stopping = 1;
                     stop_deadline = util_mono_ms() +
@@ -563,7 +564,7 @@ static void *notifier_main(void *arg)
 Notifier *notifier_start(const NotifierOpts *opts, char *err, size_t errsz)
 {
     Notifier *n = xcalloc(1, sizeof *n);
-    n->ctl[0] = n->ctl[1] = -1;
+    ctl_pipe_init(&n->ctl);
     n->o = *opts;
     NotifyConfig *c = &n->o.cfg;
     n->o.db_path = own(n, opts->db_path);
@@ -597,7 +598,7 @@ Notifier *notifier_start(const NotifierOpts *opts, char *err, size_t errsz)
     if (store_open(n->o.db_path, &n->st, err, errsz) < 0)
         goto fail;
     n->multi = curl_multi_init();
-    if (!n->multi || pipe2(n->ctl, O_CLOEXEC | O_NONBLOCK) < 0) {
+    if (!n->multi || ctl_pipe_open(&n->ctl) < 0) {
         snprintf(err, errsz, "notifier: cannot set up: %s", strerror(errno));
         goto fail;
     }
@@ -614,10 +615,8 @@ fail:
 
 void notifier_kick(Notifier *n)
 {
-    if (n && n->ctl[1] >= 0) {
-        ssize_t w = write(n->ctl[1], "k", 1);
-        (void)w;
-    }
+    if (n)
+        ctl_pipe_send(&n->ctl, 'k');
 }
 
 void notifier_stop(Notifier *n)
@@ -625,8 +624,7 @@ void notifier_stop(Notifier *n)
     if (!n)
         return;
     if (n->running) {
-        ssize_t w = write(n->ctl[1], "q", 1);
-        (void)w;
+        ctl_pipe_send(&n->ctl, 'q');
         pthread_join(n->thread, NULL);
         log_info("notifier: stopped (%ld sent, %ld delivered, %ld retried, %ld dead)",
                  n->stats.sent, n->stats.delivered, n->stats.retried, n->stats.dead);
@@ -634,10 +632,7 @@ void notifier_stop(Notifier *n)
     if (n->multi)
         curl_multi_cleanup(n->multi);
     store_close(n->st);
-    if (n->ctl[0] >= 0) {
-        close(n->ctl[0]);
-        close(n->ctl[1]);
-    }
+    ctl_pipe_close(&n->ctl);
     for (int i = 0; i < n->nowned; i++)
         free(n->owned[i]);
     free(n->inflight);

@@ -27,20 +27,17 @@
  * republishes when another connection (these threads) commits.
  */
 #include "runner.h"
+#include "ctlpipe.h"
 #include "steps.h"
 #include "domain/incidents.h"
 #include "store/db.h"
 #include "log.h"
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define RESCAN_MS 1000
 
@@ -53,8 +50,8 @@ struct Runner {
     RunnerOpts      o;
     char           *db_path;
     Store          *st;             /* the dispatcher's */
-    int             ctl[2];
-    int             cancel[2];
+    CtlPipe         ctl;            /* 'k' look now, 'd' a worker finished, 'q' stop */
+    CtlPipe         cancel;         /* a latch: written once at stop, never drained */
     pthread_t       thread;
     int             started;
     pthread_mutex_t mu;
@@ -68,14 +65,6 @@ struct Runner {
 
 static int stopping(Runner *r) { return __atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE); }
 
-static void ctl_write(Runner *r, char c)
-{
-    if (r && r->ctl[1] >= 0) {
-        ssize_t w = write(r->ctl[1], &c, 1);
-        (void)w;
-    }
-}
-
 /* ---- one run ------------------------------------------------------------------- */
 
 /* Sleep ms unless the runner stops; 1 when it stops. */
@@ -83,14 +72,12 @@ static int pause_ms(Runner *r, int64_t ms)
 {
     if (ms <= 0)
         return stopping(r);
-    struct pollfd p = {.fd = r->cancel[0], .events = POLLIN};
     int64_t end = util_mono_ms() + ms;
     for (;;) {
         int64_t left = end - util_mono_ms();
         if (left <= 0)
             return stopping(r);
-        int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
-        if (n > 0)
+        if (ctl_pipe_wait(&r->cancel, left > 60000 ? 60000 : (int)left))
             return 1;
     }
 }
@@ -133,7 +120,7 @@ static void exec_step(Runner *r, Store *st, const RunPlan *p, const PlaybookStep
         if (bad)
             refuse(o, err);
         else
-            steps_run_command(argv, env, timeout, s->expect, r->cancel[0], o);
+            steps_run_command(argv, env, timeout, s->expect, r->cancel.rd, o);
         for (int i = 0; i < n; i++)
             free(argv[i]);
         free(argv);
@@ -153,7 +140,7 @@ static void exec_step(Runner *r, Store *st, const RunPlan *p, const PlaybookStep
         if (bad)
             refuse(o, err);
         else
-            steps_run_http(url, s->method, body, h, timeout, s->expect, r->cancel[0], o);
+            steps_run_http(url, s->method, body, h, timeout, s->expect, r->cancel.rd, o);
         for (int i = 0; i < nh; i++)
             free(h[i]);
         free(h);
@@ -275,7 +262,7 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&r->mu);
         r->running--;
         pthread_mutex_unlock(&r->mu);
-        ctl_write(r, 'd');
+        ctl_pipe_send(&r->ctl, 'd');
     }
     store_close(st);
     return NULL;
@@ -336,12 +323,11 @@ static void *dispatcher_main(void *arg)
     int recovered = 0;
     int64_t dv = -1, last_scan = 0;
     for (;;) {
-        struct pollfd p = {.fd = r->ctl[0], .events = POLLIN};
         int want = 0;
-        if (poll(&p, 1, r->o.poll_ms) > 0) {
+        if (ctl_pipe_wait(&r->ctl, r->o.poll_ms)) {
             char buf[64];
-            ssize_t n = read(r->ctl[0], buf, sizeof buf);
-            for (ssize_t i = 0; i < n; i++) {
+            int n = ctl_pipe_drain(&r->ctl, buf, sizeof buf);
+            for (int i = 0; i < n; i++) {
                 if (buf[i] == 'q')
                     return NULL;
                 want = 1;
@@ -389,12 +375,8 @@ static void runner_free(Runner *r)
         free(j);
     }
     store_close(r->st);
-    for (int i = 0; i < 2; i++) {
-        if (r->ctl[i] >= 0)
-            close(r->ctl[i]);
-        if (r->cancel[i] >= 0)
-            close(r->cancel[i]);
-    }
+    ctl_pipe_close(&r->ctl);
+    ctl_pipe_close(&r->cancel);
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);
     free(r->workers);
@@ -416,15 +398,19 @@ Runner *runner_start(const RunnerOpts *opts, char *err, size_t errsz)
         r->o.retry_cap_ms = 60000;
     if (r->o.step_timeout_ms <= 0)
         r->o.step_timeout_ms = 30000;
-    r->ctl[0] = r->ctl[1] = r->cancel[0] = r->cancel[1] = -1;
+    ctl_pipe_init(&r->ctl);
+    ctl_pipe_init(&r->cancel);
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
     if (store_open(r->db_path, &r->st, err, errsz) < 0) {
         runner_free(r);
         return NULL;
     }
-    if (pipe2(r->ctl, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(r->cancel, O_CLOEXEC) < 0) {
-        snprintf(err, errsz, "runner: pipe: %s", strerror(errno));
+    int pe = ctl_pipe_open(&r->ctl);
+    if (pe == 0)
+        pe = ctl_pipe_open(&r->cancel);
+    if (pe < 0) {
+        snprintf(err, errsz, "runner: pipe: %s", strerror(-pe));
         runner_free(r);
         return NULL;
     }
@@ -441,7 +427,8 @@ Runner *runner_start(const RunnerOpts *opts, char *err, size_t errsz)
 
 void runner_kick(Runner *r)
 {
-    ctl_write(r, 'k');
+    if (r)
+        ctl_pipe_send(&r->ctl, 'k');
 }
 
 int runner_running(Runner *r)
@@ -460,10 +447,9 @@ void runner_stop(Runner *r)
         return;
     incidents_set_hooks(NULL);
     __atomic_store_n(&r->stopping, 1, __ATOMIC_RELEASE);
-    ssize_t w = write(r->cancel[1], "x", 1);  /* stays readable: every wait ends */
-    (void)w;
+    ctl_pipe_send(&r->cancel, 'x');   /* stays readable: every wait ends */
     if (r->started) {
-        ctl_write(r, 'q');
+        ctl_pipe_send(&r->ctl, 'q');
         pthread_join(r->thread, NULL);
     }
     pthread_mutex_lock(&r->mu);
