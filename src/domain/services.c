@@ -2,6 +2,7 @@
 #include "domain/services.h"
 #include "domain/alerts.h"
 #include "domain/cycle.h"
+#include "domain/probe_kinds.h"
 #include "store/audit_repo.h"
 #include "store/downtime_repo.h"
 #include "store/probe_repo.h"
@@ -271,35 +272,9 @@ int services_set_probe(Store *st, int64_t service_id, const char *kind, const ch
                        int timeout_ms, int expect_status, int64_t user_id, int64_t now,
                        char *err, size_t errsz)
 {
-    if (!kind || (strcmp(kind, "http") && strcmp(kind, "tcp") && strcmp(kind, "cmd"))) {
-        snprintf(err, errsz, "Probe kind must be http, tcp or cmd");
+    /* the kind's own rules: domain/probe_kinds.c */
+    if (probe_kind_validate(kind, target, expect_status, err, errsz) < 0)
         return -EINVAL;
-    }
-    if (!target || !*target) {
-        snprintf(err, errsz, "Probe target is required");
-        return -EINVAL;
-    }
-    if (!strcmp(kind, "http") && strncmp(target, "http://", 7) && strncmp(target, "https://", 8)) {
-        snprintf(err, errsz, "HTTP probe target must start with http:// or https://");
-        return -EINVAL;
-    }
-    if (!strcmp(kind, "tcp")) {
-        const char *colon = strrchr(target, ':');
-        char *end;
-        long port = colon ? strtol(colon + 1, &end, 10) : 0;
-        if (!colon || colon == target || !colon[1] || *end || port < 1 || port > 65535) {
-            snprintf(err, errsz, "TCP probe target must be host:port with a port 1..65535");
-            return -EINVAL;
-        }
-    }
-    if (!strcmp(kind, "http") && expect_status && (expect_status < 100 || expect_status > 599)) {
-        snprintf(err, errsz, "An HTTP probe expects a status 100..599 (0 = any 2xx)");
-        return -EINVAL;
-    }
-    if (!strcmp(kind, "cmd") && (expect_status < 0 || expect_status > 255)) {
-        snprintf(err, errsz, "A command probe expects an exit code 0..255");
-        return -EINVAL;
-    }
     if (store_begin(st) < 0)
         goto io;
     int r = service_repo_exists(st, service_id);

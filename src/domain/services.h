@@ -50,8 +50,10 @@ int services_set_status(Store *st, int64_t service_id, ServiceStatus status, Sta
                         int64_t user_id, const char *reason, int64_t now,
                         char *err, size_t errsz);
 
-/* Attach (or replace) the probe of a service: kind "http" | "tcp" | "cmd".
- * Audited "Probe Updated" (ours). -EINVAL on a bad kind/target. */
+/* Attach (or replace) the probe of a service: kind is a name of
+ * domain/probe_kinds.h ("http" | "tcp" | "cmd"), checked with
+ * probe_kind_validate. Audited "Probe Updated" (ours). -EINVAL on a bad
+ * kind/target. */
 int services_set_probe(Store *st, int64_t service_id, const char *kind, const char *target,
                        int timeout_ms, int expect_status, int64_t user_id, int64_t now,
                        char *err, size_t errsz);
