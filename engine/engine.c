@@ -33,7 +33,6 @@
 #include "ctlpipe.h"
 #include "probes.h"
 #include "domain/cycle.h"
-#include "domain/incidents.h"
 #include "domain/services.h"
 #include "store/audit_repo.h"
 #include "store/db.h"
@@ -314,18 +313,14 @@ static int run_probes(Engine *e, int64_t now)
             goto io;
         char reason[200];
         snprintf(reason, sizeof reason, "Probe failed: %s", res[i].error);
-        int c = services_set_status(e->st, r->service_id, s, SET_BY_ENGINE, AUDIT_SYSTEM_USER,
+        /* SET_BY_PROBE: a Down may open an incident (status_reactions.h) */
+        int c = services_set_status(e->st, r->service_id, s, SET_BY_PROBE, AUDIT_SYSTEM_USER,
                                     reason, now, err, sizeof err);
         if (c < 0 && c != -ENOENT)
             goto io;
         if (c > 0)
             log_info("engine: service %lld is %s%s%s", (long long)r->service_id, status_name(s),
                      res[i].ok ? "" : ": ", res[i].error);
-        /* seed 001: a Down service whose probe names a playbook gets an
-         * incident (the runner resolves it; loops are capped per hour) */
-        if (c > 0 && s == STATUS_DOWN &&
-            incidents_on_service_down(e->st, r->service_id, reason, now) < 0)
-            goto io;
     }
     if (store_commit(e->st) < 0)
         goto io;

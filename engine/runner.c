@@ -4,7 +4,7 @@
  * Dispatcher: one thread that sleeps in poll() on a control pipe ('k'
  * look now, 'd' a worker finished, 'q' stop) for at most poll_ms. When it
  * wakes and something may have changed (a byte came, PRAGMA data_version
- * moved, or a second passed) it calls incidents_claim() until that says
+ * moved, or a second passed) it calls incident_runs_claim() until that says
  * "nothing to start": claim decides again with the number of resolutions
  * this runner runs, so the limit is enforced in one place, by one thread.
  * Each started run is a Job on an in-memory list; the pool grows by one
@@ -12,7 +12,7 @@
  * once started: a pool of at most max_concurrent_resolutions threads.
  *
  * Worker: takes a Job and walks its playbook. Before every step (and
- * every retry) incidents_gate() re-reads the kill switches; a failed
+ * every retry) incident_runs_gate() re-reads the kill switches; a failed
  * attempt is recorded, then retried after retry_backoff_ms * 2^(k-1) up
  * to the category's max_retry_attempts; the run ends resolved, failed or
  * stopped. Every record is its own short transaction, so the write lock
@@ -21,7 +21,7 @@
  * Stop: a byte on the cancel pipe (never read, so it stays readable)
  * aborts every step in flight and every backoff wait; workers then leave
  * their incidents as they are (resolving) and the next start re-queues
- * them (incidents_recover), exactly as after a crash.
+ * them (incident_runs_recover), exactly as after a crash.
  *
  * The console follows runs through the engine's snapshots: the engine
  * republishes when another connection (these threads) commits.
@@ -29,6 +29,7 @@
 #include "runner.h"
 #include "ctlpipe.h"
 #include "steps.h"
+#include "domain/incident_runs.h"
 #include "domain/incidents.h"
 #include "store/db.h"
 #include "log.h"
@@ -148,7 +149,7 @@ static void exec_step(Runner *r, Store *st, const RunPlan *p, const PlaybookStep
         free(body);
     } else {
         int64_t t0 = util_mono_ms();
-        if (incidents_run_internal(st, p, s, util_now(), o) < 0)
+        if (incident_runs_exec_internal(st, p, s, util_now(), o) < 0)
             snprintf(o->error, sizeof o->error, "database error");
         o->duration_ms = (int)(util_mono_ms() - t0);
     }
@@ -168,19 +169,20 @@ static void run_job(Runner *r, Store *st, RunPlan *p)
             if (attempt > 1) {
                 int64_t delay = decision_retry_delay_ms(r->o.retry_backoff_ms, attempt - 1,
                                                         r->o.retry_cap_ms);
-                if (incidents_record_retry(st, p, i, attempt, delay, last_error, util_now()) < 0)
+                if (incident_runs_record_retry(st, p, i, attempt, delay, last_error,
+                                               util_now()) < 0)
                     goto io;
                 if (pause_ms(r, delay))
                     return;
             }
             if (stopping(r))
                 return;
-            int g = incidents_gate(st, p->inc.category, reason, sizeof reason);
+            int g = incident_runs_gate(st, p->inc.category, reason, sizeof reason);
             if (g < 0)
                 goto io;
             if (g > 0) {
                 log_info("runner: %s stopped before step %d: %s", id, i + 1, reason);
-                if (incidents_finish_stopped(st, p, i + 1, reason, util_now()) < 0)
+                if (incident_runs_finish_stopped(st, p, i + 1, reason, util_now()) < 0)
                     goto io;
                 return;
             }
@@ -191,7 +193,7 @@ static void run_job(Runner *r, Store *st, RunPlan *p)
                 free(o.output);
                 return;
             }
-            int rec = incidents_record_step(st, p, i, step_id, attempt, at, &o, util_now());
+            int rec = incident_runs_record_step(st, p, i, step_id, attempt, at, &o, util_now());
             free(o.output);
             if (rec < 0)
                 goto io;
@@ -204,7 +206,7 @@ static void run_job(Runner *r, Store *st, RunPlan *p)
                 snprintf(reason, sizeof reason, "Step %d (%s) failed after %d attempt%s: %s",
                          i + 1, s->action, attempt, attempt == 1 ? "" : "s", o.error);
                 log_warn("runner: %s failed: %s", id, reason);
-                if (incidents_finish_failed(st, p, reason, util_now()) < 0)
+                if (incident_runs_finish_failed(st, p, reason, util_now()) < 0)
                     goto io;
                 return;
             }
@@ -212,13 +214,13 @@ static void run_job(Runner *r, Store *st, RunPlan *p)
     }
     if (!playbook_acts(&p->pb)) {
         /* every step only recorded: say nothing was done, never "resolved" */
-        if (incidents_finish_no_action(st, p, util_now()) < 0)
+        if (incident_runs_finish_no_action(st, p, util_now()) < 0)
             goto io;
         log_info("runner: %s: no action taken (the %s playbook has no step that acts)", id,
                  p->inc.category);
         return;
     }
-    if (incidents_finish_resolved(st, p, util_now()) < 0)
+    if (incident_runs_finish_resolved(st, p, util_now()) < 0)
         goto io;
     log_info("runner: %s auto-resolved in %d step%s", id, p->pb.n, p->pb.n == 1 ? "" : "s");
     return;
@@ -257,7 +259,7 @@ static void *worker_main(void *arg)
         } else {
             run_job(r, st, &j->plan);
         }
-        incidents_plan_free(&j->plan);
+        incident_runs_plan_free(&j->plan);
         free(j);
         pthread_mutex_lock(&r->mu);
         r->running--;
@@ -295,7 +297,7 @@ static void dispatch(Runner *r)
         int running = r->running;
         pthread_mutex_unlock(&r->mu);
         RunPlan p;
-        int c = incidents_claim(r->st, running, util_now(), &p);
+        int c = incident_runs_claim(r->st, running, util_now(), &p);
         if (c < 0)
             log_error("runner: cannot claim incidents: %s", store_errmsg(r->st));
         if (c <= 0)
@@ -337,7 +339,7 @@ static void *dispatcher_main(void *arg)
         if (r->o.engine && !engine_is_primary(r->o.engine))
             continue;
         if (!recovered) {
-            int n = incidents_recover(r->st, util_now());
+            int n = incident_runs_recover(r->st, util_now());
             if (n > 0)
                 log_warn("runner: %d interrupted resolution%s queued again", n, n == 1 ? "" : "s");
             recovered = n >= 0;
@@ -371,7 +373,7 @@ static void runner_free(Runner *r)
     while (r->head) {
         Job *j = r->head;
         r->head = j->next;
-        incidents_plan_free(&j->plan);
+        incident_runs_plan_free(&j->plan);
         free(j);
     }
     store_close(r->st);

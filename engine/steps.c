@@ -37,14 +37,14 @@ extern char **environ;
 /* ---- captured output ---------------------------------------------------------- */
 
 typedef struct Capture {
-    char   buf[INCIDENTS_OUTPUT_MAX + 1];
+    char   buf[INCIDENT_RUNS_OUTPUT_MAX + 1];
     size_t len;
     size_t dropped;
 } Capture;
 
 static void capture_add(Capture *c, const char *data, size_t n)
 {
-    size_t room = INCIDENTS_OUTPUT_MAX - c->len, k = n < room ? n : room;
+    size_t room = INCIDENT_RUNS_OUTPUT_MAX - c->len, k = n < room ? n : room;
     memcpy(c->buf + c->len, data, k);
     c->len += k;
     c->dropped += n - k;

@@ -1,7 +1,7 @@
 /* steps — run one playbook step that leaves the process: a command
  * (argv, no shell, its own process group, stdout and stderr captured,
  * killed at its timeout) or an HTTP call (libcurl: method, body, headers,
- * expected status). The output is kept up to INCIDENTS_OUTPUT_MAX bytes.
+ * expected status). The output is kept up to INCIDENT_RUNS_OUTPUT_MAX bytes.
  *
  * Both watch cancel_fd (may be -1): once it is readable the step is
  * abandoned at once (the child killed, the transfer aborted) with
@@ -12,7 +12,7 @@
 #ifndef RESOPS_STEPS_H
 #define RESOPS_STEPS_H
 
-#include "domain/incidents.h"
+#include "domain/incident_runs.h"
 
 /* env: extra "NAME=value" strings for the child (NULL-terminated, may be
  * NULL), added to the process's environment. expect_exit: the exit status

@@ -8,6 +8,7 @@
 #include "domain/incidents.h"
 #include "domain/probe_kinds.h"
 #include "domain/services.h"
+#include "domain/status_reactions.h"
 #include "store/db.h"
 #include "store/service_repo.h"
 #include "util.h"
@@ -197,8 +198,8 @@ static int do_playbook(Store *st, int64_t id, const ProbeArgs *a)
 {
     char err[512];
     const char *cat = strcmp(a->playbook, "none") ? a->playbook : NULL;
-    if (incidents_set_service_playbook(st, id, cat, a->confidence, 0, util_now(), err,
-                                       sizeof err) < 0) {
+    if (status_reactions_set_playbook(st, id, cat, a->confidence, 0, util_now(), err,
+                                      sizeof err) < 0) {
         fprintf(stderr, "resops probe: %s\n", err);
         return 1;
     }

@@ -3,6 +3,7 @@
 #include "domain/alerts.h"
 #include "domain/cycle.h"
 #include "domain/probe_kinds.h"
+#include "domain/status_reactions.h"
 #include "store/audit_repo.h"
 #include "store/downtime_repo.h"
 #include "store/probe_repo.h"
@@ -210,7 +211,7 @@ static int status_locked(Store *st, int64_t sid, ServiceStatus status, StatusSou
     int had = r == 1 && status_parse(old_text, &old) == 0;
     int changed = !had || old != status;
 
-    if (src == SET_BY_ENGINE && !changed)
+    if (src != SET_BY_USER && !changed)
         return 0;
     if (status_repo_set(st, sid, status_name(status), now, src == SET_BY_USER) < 0)
         return -EIO;
@@ -236,12 +237,16 @@ static int status_locked(Store *st, int64_t sid, ServiceStatus status, StatusSou
     }
     /* A service's first status is a start, not a change: only a bad one
      * (Degraded, Down) is worth an alert. */
-    if (!had && (status == STATUS_UNKNOWN || status == STATUS_UP))
-        return 1;
-    char msg[SERVICE_NAME_BUF + 32];
-    snprintf(msg, sizeof msg, "Service %s is %s", name, status_name(status));
-    if (alerts_raise(st, sid, ALERT_STATUS_CHANGE, status_alert_severity(status), msg, now,
-                     NULL) < 0)
+    if (had || (status != STATUS_UNKNOWN && status != STATUS_UP)) {
+        char msg[SERVICE_NAME_BUF + 32];
+        snprintf(msg, sizeof msg, "Service %s is %s", name, status_name(status));
+        if (alerts_raise(st, sid, ALERT_STATUS_CHANGE, status_alert_severity(status), msg, now,
+                         NULL) < 0)
+            return -EIO;
+    }
+    /* What else the change sets off, in this transaction: a probe's Down
+     * may open an incident (status_reactions.h). */
+    if (status_reactions_changed(st, sid, status, src, reason, now) < 0)
         return -EIO;
     return 1;
 }
