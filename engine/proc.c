@@ -65,6 +65,12 @@ char *proc_output_take(ProcOutput *o)
     return text;
 }
 
+void proc_output_done(ProcOutput *o)
+{
+    free(o->buf);
+    *o = (ProcOutput){0};
+}
+
 /* ---- starting ---------------------------------------------------------------- */
 
 /* The process's environment with extra's variables added or replacing
@@ -262,6 +268,5 @@ void proc_done(Proc *p)
     if (p->pidfd >= 0)
         close(p->pidfd);
     p->out_fd = p->pidfd = -1;
-    free(p->out.buf);
-    p->out = (ProcOutput){0};
+    proc_output_done(&p->out);
 }

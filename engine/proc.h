@@ -35,6 +35,8 @@ void  proc_output_add(ProcOutput *o, const char *data, size_t n);
  * truncated]" when some were dropped; NULL when there was nothing. The
  * caller frees it; o is empty (and may be reused) after. */
 char *proc_output_take(ProcOutput *o);
+/* Free the buffer (NULL-safe); init state after. */
+void  proc_output_done(ProcOutput *o);
 
 typedef struct Proc {
     pid_t      pid;        /* > 0 until reaped (or forgotten) */

@@ -83,76 +83,23 @@ static int pause_ms(Runner *r, int64_t ms)
     }
 }
 
-/* A request's value that cannot be placed in the operator's command or
- * URL (playbook_expand_as): the step fails at once, and for good. */
-static void refuse(StepOutcome *o, const char *why)
-{
-    *o = (StepOutcome){.code = -1, .permanent = 1};
-    strlcpy_(o->error, why, sizeof o->error);
-}
-
+/* One attempt of s: in the domain (set_status, ack_alerts, noop) or by
+ * the engine's executors (steps.h), as the step kinds table says. */
 static void exec_step(Runner *r, Store *st, const RunPlan *p, const PlaybookStep *s, int attempt,
                       StepOutcome *o)
 {
-    PlaybookVars v = {
-        .incident_id = p->inc.incident_id, .category = p->inc.category,
-        .priority = p->inc.priority, .service = p->service, .created_by = p->inc.created_by,
-        .service_id = p->inc.service_id,
-    };
-    int timeout = s->timeout_ms > 0 ? s->timeout_ms : r->o.step_timeout_ms;
-    char err[200] = "";
-    if (s->kind == STEP_COMMAND) {
-        int n = 0;
-        while (s->argv[n])
-            n++;
-        char **argv = xcalloc((size_t)n + 1, sizeof *argv);
-        int bad = 0;
-        for (int i = 0; i < n && !bad; i++)
-            bad = !(argv[i] = playbook_expand_as(s->argv[i], &v, EXPAND_ARG, err, sizeof err));
-        char *env[7] = {
-            xasprintf("RESOPS_INCIDENT_ID=%s", p->inc.incident_id),
-            xasprintf("RESOPS_CATEGORY=%s", p->inc.category),
-            xasprintf("RESOPS_SERVICE_ID=%lld", (long long)p->inc.service_id),
-            xasprintf("RESOPS_STEP=%s", s->action),
-            xasprintf("RESOPS_ATTEMPT=%d", attempt),
-            xasprintf("RESOPS_RUN=%d", p->run),
-            NULL,
-        };
-        if (bad)
-            refuse(o, err);
-        else
-            steps_run_command(argv, env, timeout, s->expect, r->cancel.rd, o);
-        for (int i = 0; i < n; i++)
-            free(argv[i]);
-        free(argv);
-        for (int i = 0; env[i]; i++)
-            free(env[i]);
-    } else if (s->kind == STEP_HTTP) {
-        char *url = playbook_expand_as(s->url, &v, EXPAND_URL, err, sizeof err);
-        char *body = url && s->body ? playbook_expand_as(s->body, &v, EXPAND_JSON, err, sizeof err)
-                                    : NULL;
-        int bad = !url || (s->body && !body);
-        int nh = 0;
-        while (s->headers && s->headers[nh])
-            nh++;
-        char **h = xcalloc((size_t)nh + 1, sizeof *h);
-        for (int i = 0; i < nh && !bad; i++)
-            bad = !(h[i] = playbook_expand_as(s->headers[i], &v, EXPAND_HEADER, err, sizeof err));
-        if (bad)
-            refuse(o, err);
-        else
-            steps_run_http(url, s->method, body, h, timeout, s->expect, r->cancel.rd, o);
-        for (int i = 0; i < nh; i++)
-            free(h[i]);
-        free(h);
-        free(url);
-        free(body);
-    } else {
+    if (playbook_kind_runs_in(s->kind) == STEP_RUNS_IN_DOMAIN) {
         int64_t t0 = util_mono_ms();
         if (incident_runs_exec_internal(st, p, s, util_now(), o) < 0)
             snprintf(o->error, sizeof o->error, "database error");
         o->duration_ms = (int)(util_mono_ms() - t0);
+        return;
     }
+    StepContext c = {
+        .plan = p, .attempt = attempt, .cancel_fd = r->cancel.rd,
+        .timeout_ms = s->timeout_ms > 0 ? s->timeout_ms : r->o.step_timeout_ms,
+    };
+    steps_exec(&c, s, o);
 }
 
 /* Walk the playbook of p. Every return leaves the incident in a final

@@ -231,46 +231,63 @@ int incident_runs_gate(Store *st, const char *category, char *reason, size_t siz
     return 0;
 }
 
-int incident_runs_exec_internal(Store *st, const RunPlan *p, const PlaybookStep *step,
-                                int64_t now, StepOutcome *o)
+/* ---- steps that run in the domain ------------------------------------------------- */
+
+/* The service an internal step acts on: its own, else the incident's. */
+static int64_t step_service(const RunPlan *p, const PlaybookStep *step, StepOutcome *o)
 {
-    memset(o, 0, sizeof *o);
-    o->code = -1;
-    if (step->kind == STEP_NOOP) {
-        o->ok = 1;
-        o->code = 0;
-        return 0;
-    }
     int64_t sid = step->service_id ? step->service_id : p->inc.service_id;
-    if (!sid) {
-        snprintf(o->error, sizeof o->error, "No service to act on (the incident has no service_id)");
+    if (!sid)
+        snprintf(o->error, sizeof o->error,
+                 "No service to act on (the incident has no service_id)");
+    return sid;
+}
+
+static int exec_noop(Store *st, const RunPlan *p, const PlaybookStep *step, int64_t now,
+                     StepOutcome *o)
+{
+    (void)st, (void)p, (void)step, (void)now;
+    o->ok = 1;
+    o->code = 0;
+    return 0;
+}
+
+static int exec_set_status(Store *st, const RunPlan *p, const PlaybookStep *step, int64_t now,
+                           StepOutcome *o)
+{
+    int64_t sid = step_service(p, step, o);
+    if (!sid)
+        return 0;
+    char why[200], err[160];
+    snprintf(why, sizeof why, "Auto-resolution of incident %s", p->inc.incident_id);
+    int r = services_set_status(st, sid, step->status, SET_BY_USER, AUDIT_SYSTEM_USER, why, now,
+                                err, sizeof err);
+    if (r == -EIO)
+        return -EIO;
+    if (r < 0) {
+        snprintf(o->error, sizeof o->error, "Service %lld: %s", (long long)sid, err);
         return 0;
     }
-    char err[160];
-    if (step->kind == STEP_SET_STATUS) {
-        char why[200];
-        snprintf(why, sizeof why, "Auto-resolution of incident %s", p->inc.incident_id);
-        int r = services_set_status(st, sid, step->status, SET_BY_USER, AUDIT_SYSTEM_USER, why, now,
-                                    err, sizeof err);
-        if (r == -EIO)
-            return -EIO;
-        if (r < 0) {
-            snprintf(o->error, sizeof o->error, "Service %lld: %s", (long long)sid, err);
-            return 0;
-        }
-        o->ok = 1;
-        o->code = 0;
-        o->output = xasprintf("service %lld marked %s", (long long)sid, status_name(step->status));
+    o->ok = 1;
+    o->code = 0;
+    o->output = xasprintf("service %lld marked %s", (long long)sid, status_name(step->status));
+    return 0;
+}
+
+/* Only alerts whose condition has cleared; the rest stay for a human
+ * (issue 9 B7), and the ack says a playbook did it. */
+static int exec_ack_alerts(Store *st, const RunPlan *p, const PlaybookStep *step, int64_t now,
+                           StepOutcome *o)
+{
+    int64_t sid = step_service(p, step, o);
+    if (!sid)
         return 0;
-    }
-    /* STEP_ACK_ALERTS: only alerts whose condition has cleared; the rest
-     * stay for a human (issue 9 B7), and the ack says a playbook did it */
     int64_t *ids;
     int active = 0;
     int n = incident_repo_cleared_alert_ids(st, sid, &ids, &active);
     if (n < 0)
         return -EIO;
-    char by[INCIDENT_ID_MAX + 16];
+    char by[INCIDENT_ID_MAX + 16], err[160];
     snprintf(by, sizeof by, "playbook:%s", p->inc.incident_id);
     int acked = 0;
     for (int i = 0; i < n; i++) {
@@ -288,6 +305,47 @@ int incident_runs_exec_internal(Store *st, const RunPlan *p, const PlaybookStep 
                           "active, left for a human",
                           acked, acked == 1 ? "" : "s", (long long)sid, by, active);
     return 0;
+}
+
+/* One row per step kind that runs in the domain (playbook.h). */
+typedef struct InternalExec {
+    StepKind kind;
+    int    (*run)(Store *st, const RunPlan *p, const PlaybookStep *step, int64_t now,
+                  StepOutcome *o);
+} InternalExec;
+
+static const InternalExec internal_execs[] = {
+    {STEP_NOOP, exec_noop},
+    {STEP_SET_STATUS, exec_set_status},
+    {STEP_ACK_ALERTS, exec_ack_alerts},
+};
+
+static const InternalExec *internal_find(StepKind k)
+{
+    for (size_t i = 0; i < sizeof internal_execs / sizeof internal_execs[0]; i++)
+        if (internal_execs[i].kind == k)
+            return &internal_execs[i];
+    return NULL;
+}
+
+int incident_runs_executes(StepKind k)
+{
+    return internal_find(k) != NULL;
+}
+
+int incident_runs_exec_internal(Store *st, const RunPlan *p, const PlaybookStep *step,
+                                int64_t now, StepOutcome *o)
+{
+    memset(o, 0, sizeof *o);
+    o->code = -1;
+    const InternalExec *x = internal_find(step->kind);
+    if (!x) {
+        o->permanent = 1;
+        snprintf(o->error, sizeof o->error, "no executor for %s steps in the domain",
+                 playbook_kind_name(step->kind));
+        return 0;
+    }
+    return x->run(st, p, step, now, o);
 }
 
 int incident_runs_record_step(Store *st, const RunPlan *p, int step_index, const char *step_id,
@@ -313,10 +371,9 @@ int incident_runs_record_step(Store *st, const RunPlan *p, int step_index, const
     cJSON_AddStringToObject(det, "type", playbook_kind_name(s->kind));
     cJSON_AddNumberToObject(det, "attempt", attempt);
     cJSON_AddNumberToObject(det, "duration_ms", o->duration_ms);
-    if (s->kind == STEP_COMMAND)
-        cJSON_AddNumberToObject(det, "exit_code", o->code);
-    else if (s->kind == STEP_HTTP)
-        cJSON_AddNumberToObject(det, "http_status", o->code);
+    const char *code_field = playbook_kind_code_field(s->kind);   /* exit_code, http_status */
+    if (code_field)
+        cJSON_AddNumberToObject(det, code_field, o->code);
     if (o->timed_out)
         cJSON_AddBoolToObject(det, "timed_out", 1);
     if (o->output)

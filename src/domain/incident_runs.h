@@ -62,10 +62,14 @@ typedef struct StepOutcome {
 
 /* Run a step whose kind runs in the domain (playbook_kind_runs_in() ==
  * STEP_RUNS_IN_DOMAIN: set_status, ack_alerts, noop) through the domain
- * (services_set_status, alerts_ack). Fills *o; -EIO only on a database
+ * (services_set_status, alerts_ack), by its row of internal_execs[]. Fills
+ * *o (a kind without a row fails for good); -EIO only on a database
  * error. */
 int incident_runs_exec_internal(Store *st, const RunPlan *p, const PlaybookStep *step,
                                 int64_t now, StepOutcome *o);
+/* 1 when incident_runs_exec_internal has a row for kind k (its table
+ * internal_execs[]), else 0. */
+int incident_runs_executes(StepKind k);
 
 /* Record one attempt: playbook_run row, audit step_executed (details: step,
  * attempt, duration, code, output), steps_done. step_index is 0-based. */
