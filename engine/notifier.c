@@ -16,6 +16,9 @@
  * a crash mid-send only delays it (at-least-once; the receiver dedups by
  * Idempotency-Key). A finished transfer overwrites the lease.
  *
+ * Channels: channel_ops[] says how each channel of notify.c's
+ * channel_defs[] is delivered, joined by name (recipe: notify.h).
+ *
  * Fairness: at most max_inflight transfers, and one target (URL or
  * recipient list) gets at most half of them, so a receiver that hangs
  * until the request timeout cannot hold every slot.
@@ -73,21 +76,43 @@ struct Notifier {
     NotifierStats stats;                /* updated with __atomic ops */
 };
 
+/* How a channel delivers: one row per channel of notify.c's
+ * channel_defs[] (what it sends to whom), joined by name (notify.h). */
 typedef struct ChannelOps {
     const char *name;
     NotifyProto proto;
     int         sign;                   /* X-Resops-Signature when a secret is set */
-    int       (*setup)(Notifier *n, Xfer *x);
+    /* the address of a row queued without one ("the configured one");
+     * NULL: such a row has none */
+    const char *(*fallback)(const NotifyConfig *c);
+    /* why target must not be contacted (the row is dead at once), NULL
+     * when it may; NULL: every target may */
+    const char *(*refuse)(const char *target);
+    int       (*setup)(Notifier *n, Xfer *x, const char *target);
 } ChannelOps;
 
-static int setup_http(Notifier *n, Xfer *x);
-static int setup_smtp(Notifier *n, Xfer *x);
+static int setup_http(Notifier *n, Xfer *x, const char *url);
+static int setup_smtp(Notifier *n, Xfer *x, const char *to);
+
+static const char *webhook_fallback(const NotifyConfig *c) { return c->webhook_url; }
+static const char *pagerduty_fallback(const NotifyConfig *c) { return c->pagerduty_url; }
+static const char *email_fallback(const NotifyConfig *c) { return c->mail_to; }
+
+/* A Slack URL came from a user: contacted only while it is on the
+ * operator's list (S1), checked here too so that narrowing the list stops
+ * integrations added before. */
+static const char *slack_refuse(const char *url)
+{
+    return notify_slack_url_allowed(url) ? NULL
+                                         : "webhook URL refused: it does not start with a prefix "
+                                           "of notify.slack_webhook_prefixes (not contacted)";
+}
 
 static const ChannelOps channel_ops[] = {
-    {"webhook", NOTIFY_PROTO_HTTP, 1, setup_http},
-    {"slack", NOTIFY_PROTO_HTTP, 0, setup_http},
-    {"pagerduty", NOTIFY_PROTO_HTTP, 0, setup_http},
-    {"email", NOTIFY_PROTO_SMTP, 0, setup_smtp},
+    {"webhook", NOTIFY_PROTO_HTTP, 1, webhook_fallback, NULL, setup_http},
+    {"slack", NOTIFY_PROTO_HTTP, 0, NULL, slack_refuse, setup_http},
+    {"pagerduty", NOTIFY_PROTO_HTTP, 0, pagerduty_fallback, NULL, setup_http},
+    {"email", NOTIFY_PROTO_SMTP, 0, email_fallback, NULL, setup_smtp},
 };
 
 static const ChannelOps *channel_find(const char *name)
@@ -156,23 +181,9 @@ static void common_opts(Notifier *n, Xfer *x)
     curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 }
 
-static int setup_http(Notifier *n, Xfer *x)
+static int setup_http(Notifier *n, Xfer *x, const char *url)
 {
     const NotifyConfig *c = &n->o.cfg;
-    const char *url = x->row.target;
-    if (!url || !*url) /* a row queued for "the configured address" */
-        url = strcmp(x->ops->name, "webhook") == 0 ? c->webhook_url
-              : strcmp(x->ops->name, "pagerduty") == 0 ? c->pagerduty_url : NULL;
-    if (!url || !*url)
-        return -EINVAL;
-    /* A Slack URL came from a user: contacted only while it is on the
-     * operator's list (S1), checked here too so that narrowing the list
-     * stops integrations added before. */
-    if (strcmp(x->ops->name, "slack") == 0 && !notify_slack_url_allowed(url)) {
-        x->why = "webhook URL refused: it does not start with a prefix of "
-                 "notify.slack_webhook_prefixes (not contacted)";
-        return -EPERM;
-    }
     x->url = xstrdup(url);
     common_opts(n, x);
     curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
@@ -211,11 +222,10 @@ static char *envelope_addr(const char *s, size_t len)
     return xasprintf("<%.*s>", (int)len, s);
 }
 
-static int setup_smtp(Notifier *n, Xfer *x)
+static int setup_smtp(Notifier *n, Xfer *x, const char *to)
 {
     const NotifyConfig *c = &n->o.cfg;
-    const char *to = x->row.target && *x->row.target ? x->row.target : c->mail_to;
-    if (!c->smtp_host || !*c->smtp_host || !to || !*to)
+    if (!c->smtp_host || !*c->smtp_host)
         return -EINVAL;
     int port = c->smtp_port > 0 ? c->smtp_port : 587;
     int v6 = strchr(c->smtp_host, ':') != NULL;
@@ -396,6 +406,21 @@ static void reject(Notifier *n, Xfer *x, const char *why)
     record(n, &d, 1);
 }
 
+/* The row's address (or its channel's configured one), its channel's
+ * refusal, then the channel's setup. 0, or < 0 with x->why (may be NULL:
+ * "no address"). */
+static int start_xfer(Notifier *n, Xfer *x)
+{
+    const char *target = x->row.target;
+    if ((!target || !*target) && x->ops->fallback)  /* queued for "the configured address" */
+        target = x->ops->fallback(&n->o.cfg);
+    if (!target || !*target)
+        return -EINVAL;
+    if (x->ops->refuse && (x->why = x->ops->refuse(target)) != NULL)
+        return -EPERM;
+    return x->ops->setup(n, x, target);
+}
+
 static void claim(Notifier *n)
 {
     int slots = n->o.max_inflight - n->ninflight;
@@ -440,7 +465,7 @@ static void claim(Notifier *n)
     for (int i = 0; i < np; i++) {
         Xfer *x = picked[i];
         x->easy = curl_easy_init();
-        if (!x->easy || !x->ops || x->ops->setup(n, x) < 0) {
+        if (!x->easy || !x->ops || start_xfer(n, x) < 0) {
             reject(n, x, !x->easy ? "curl_easy_init failed"
                          : x->why    ? x->why
                                      : "no address to deliver to");
