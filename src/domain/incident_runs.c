@@ -134,6 +134,22 @@ static int record_skip(Store *st, const IncidentRec *rec, const Decision *d, int
     return incidents_audit_skip(st, rec, d, now);
 }
 
+/* The playbook cannot be run: validated when stored, but a bad row or a
+ * name the file no longer defines still must not loop, and a human must
+ * hear of it. The run ends failed. */
+static int record_bad_playbook(Store *st, const IncidentRec *inc, const char *why, int64_t now)
+{
+    char reason[600];
+    snprintf(reason, sizeof reason, "Invalid playbook: %s", why);
+    if (incident_repo_finish(st, inc->incident_id, "failed", "open", reason, 0, 0, now) < 0 ||
+        incidents_audit(st, inc->incident_id, "auto_resolution_failed", "system",
+                        &inc->confidence, incidents_message("Auto-resolution failed"), 0, reason,
+                        now) < 0 ||
+        raise_failed_alert(st, inc, reason, now) < 0)
+        return -EIO;
+    return 0;
+}
+
 int incident_runs_claim(Store *st, int running, int64_t now, RunPlan *out)
 {
     for (;;) {
@@ -172,14 +188,7 @@ int incident_runs_claim(Store *st, int running, int64_t now, RunPlan *out)
                 goto io_rb;
             ended = 1;
         } else if (incidents_plan_playbook(&cat, p.inc.category, &p.pb, perr, sizeof perr) < 0) {
-            /* validated when stored; a bad row or a name the file no longer
-             * defines still must not loop, and a human must hear of it */
-            char reason[600];
-            snprintf(reason, sizeof reason, "Invalid playbook: %s", perr);
-            if (incident_repo_finish(st, id, "failed", "open", reason, 0, 0, now) < 0 ||
-                incidents_audit(st, id, "auto_resolution_failed", "system", &p.inc.confidence,
-                                incidents_message("Auto-resolution failed"), 0, reason, now) < 0 ||
-                raise_failed_alert(st, &p.inc, reason, now) < 0)
+            if (record_bad_playbook(st, &p.inc, perr, now) < 0)
                 goto io_rb;
             ended = 1;
         } else {
