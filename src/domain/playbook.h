@@ -57,6 +57,7 @@ typedef enum {
     STEP_SET_STATUS,
     STEP_ACK_ALERTS,
     STEP_ACTION,       /* a reference to a named action of the playbook file */
+    STEP_KIND_COUNT    /* not a kind: how many there are (new kinds go above) */
 } StepKind;
 
 /* Who executes steps of a kind. */

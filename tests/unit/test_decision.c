@@ -482,6 +482,12 @@ static void test_step_kinds_table(void **state)
         else
             assert_null(playbook_kind_code_field(rows[i].kind));
     }
+    /* every kind has a row of its own (a kind without one would be
+     * named "noop" like STEP_NOOP) */
+    for (int k = 0; k < STEP_KIND_COUNT; k++)
+        for (int j = 0; j < k; j++)
+            assert_string_not_equal(playbook_kind_name((StepKind)k),
+                                    playbook_kind_name((StepKind)j));
 }
 
 int main(void)

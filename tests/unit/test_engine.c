@@ -415,7 +415,7 @@ static void test_one_engine_per_database(void **state)
 static void test_step_kinds_have_executors(void **state)
 {
     (void)state;
-    for (int k = STEP_NOOP; k <= STEP_ACTION; k++) {
+    for (int k = 0; k < STEP_KIND_COUNT; k++) {
         StepRunsIn in = playbook_kind_runs_in((StepKind)k);
         assert_int_equal(incident_runs_executes((StepKind)k), in == STEP_RUNS_IN_DOMAIN);
         assert_int_equal(steps_supports((StepKind)k), in == STEP_RUNS_IN_ENGINE);

@@ -294,7 +294,7 @@ static void test_kinds_tables_agree(void **state)
             fail_msg("probe kind '%s' has no engine ops", k->name);
         assert_ptr_equal(probe_kind_find(k->name), k);
     }
-    assert_int_equal(n, 3);
+    assert_true(n >= 3);                 /* http, tcp, cmd at least */
     assert_false(probes_supports("bogus"));
     assert_null(probe_kind_find("bogus"));
 
