@@ -30,9 +30,9 @@
  * whether the engine is alive, and a headless viewer knows whether to ask.
  */
 #include "engine.h"
+#include "ctlpipe.h"
 #include "probes.h"
 #include "domain/cycle.h"
-#include "domain/incidents.h"
 #include "domain/services.h"
 #include "store/audit_repo.h"
 #include "store/store.h"
@@ -42,7 +42,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -59,7 +58,7 @@ struct Engine {
     int          lock_fd;
     char        *handover_path; /* "<db>.handover" (N2) */
     int          primary;       /* atomic: 1 engine, 0 viewer */
-    int          ctl[2];
+    CtlPipe      ctl;           /* 'k' tick, 'w' wake, 'q' stop */
     pthread_t    thread;
     int          running;
     int64_t      last_tick;     /* atomic: read by write_lock_info from any thread */
@@ -171,7 +170,7 @@ Engine *engine_new(const EngineOpts *opts, SnapshotBox *box, char *err, size_t e
     e->db_path = xstrdup(opts->db_path);
     e->opts.db_path = e->db_path;
     e->box = box;
-    e->ctl[0] = e->ctl[1] = -1;
+    ctl_pipe_init(&e->ctl);
     e->handover_path = xasprintf("%s.handover", e->db_path);
     pthread_mutex_init(&e->api_mu, NULL);
     if (store_open(e->db_path, &e->st, err, errsz) < 0) {
@@ -212,10 +211,7 @@ void engine_free(Engine *e)
             log_warn("engine: cannot clear the lock file: %s", strerror(errno));
         close(e->lock_fd); /* releases the flock */
     }
-    if (e->ctl[0] >= 0) {
-        close(e->ctl[0]);
-        close(e->ctl[1]);
-    }
+    ctl_pipe_close(&e->ctl);
     pthread_mutex_destroy(&e->api_mu);
     free(e->handover_path);
     free(e->db_path);
@@ -279,11 +275,6 @@ int engine_is_primary(Engine *e)
     return __atomic_load_n(&e->primary, __ATOMIC_RELAXED);
 }
 
-static ProbeKind kind_of(const char *k)
-{
-    return !strcmp(k, "http") ? PROBE_HTTP : !strcmp(k, "tcp") ? PROBE_TCP : PROBE_CMD;
-}
-
 /* Run every probe and apply the results. 0 or -EIO. */
 static int run_probes(Engine *e, int64_t now)
 {
@@ -296,7 +287,7 @@ static int run_probes(Engine *e, int64_t now)
     for (int i = 0; i < n; i++) {
         specs[i] = (ProbeSpec){
             .service_id = rows[i].service_id,
-            .kind = kind_of(rows[i].kind),
+            .kind = rows[i].kind,     /* a name of domain/probe_kinds.h */
             .target = rows[i].target,
             .timeout_ms = rows[i].timeout_ms > 0 ? rows[i].timeout_ms : e->opts.probe_timeout_ms,
             .expect_status = rows[i].expect_status,
@@ -322,18 +313,14 @@ static int run_probes(Engine *e, int64_t now)
             goto io;
         char reason[200];
         snprintf(reason, sizeof reason, "Probe failed: %s", res[i].error);
-        int c = services_set_status(e->st, r->service_id, s, SET_BY_ENGINE, AUDIT_SYSTEM_USER,
+        /* SET_BY_PROBE: a Down may open an incident (status_reactions.h) */
+        int c = services_set_status(e->st, r->service_id, s, SET_BY_PROBE, AUDIT_SYSTEM_USER,
                                     reason, now, err, sizeof err);
         if (c < 0 && c != -ENOENT)
             goto io;
         if (c > 0)
             log_info("engine: service %lld is %s%s%s", (long long)r->service_id, status_name(s),
                      res[i].ok ? "" : ": ", res[i].error);
-        /* seed 001: a Down service whose probe names a playbook gets an
-         * incident (the runner resolves it; loops are capped per hour) */
-        if (c > 0 && s == STATUS_DOWN &&
-            incidents_on_service_down(e->st, r->service_id, reason, now) < 0)
-            goto io;
     }
     if (store_commit(e->st) < 0)
         goto io;
@@ -429,13 +416,11 @@ static void *engine_main(void *arg)
         } else {
             timeout = poll_ms;
         }
-        struct pollfd pfd = {.fd = e->ctl[0], .events = POLLIN};
-        int r = poll(&pfd, 1, timeout);
         int kick = 0, wake = 0;
-        if (r > 0) {
+        if (ctl_pipe_wait(&e->ctl, timeout)) {
             char buf[16];
-            ssize_t n = read(e->ctl[0], buf, sizeof buf);
-            for (ssize_t i = 0; i < n; i++) {
+            int n = ctl_pipe_drain(&e->ctl, buf, sizeof buf);
+            for (int i = 0; i < n; i++) {
                 if (buf[i] == 'q')
                     return NULL;
                 kick |= buf[i] == 'k';
@@ -489,8 +474,9 @@ Engine *engine_start(const EngineOpts *opts, SnapshotBox *box, char *err, size_t
     Engine *e = engine_new(opts, box, err, errsz);
     if (!e)
         return NULL;
-    if (pipe2(e->ctl, O_CLOEXEC) < 0) {
-        snprintf(err, errsz, "engine: pipe: %s", strerror(errno));
+    int pe = ctl_pipe_open(&e->ctl);
+    if (pe < 0) {
+        snprintf(err, errsz, "engine: pipe: %s", strerror(-pe));
         engine_free(e);
         return NULL;
     }
@@ -505,18 +491,14 @@ Engine *engine_start(const EngineOpts *opts, SnapshotBox *box, char *err, size_t
 
 void engine_kick(Engine *e)
 {
-    if (e && e->ctl[1] >= 0) {
-        ssize_t w = write(e->ctl[1], "k", 1);
-        (void)w;
-    }
+    if (e)
+        ctl_pipe_send(&e->ctl, 'k');
 }
 
 void engine_wake(Engine *e)
 {
-    if (e && e->ctl[1] >= 0) {
-        ssize_t w = write(e->ctl[1], "w", 1);
-        (void)w;
-    }
+    if (e)
+        ctl_pipe_send(&e->ctl, 'w');
 }
 
 void engine_stop(Engine *e)
@@ -524,8 +506,7 @@ void engine_stop(Engine *e)
     if (!e)
         return;
     if (e->running) {
-        ssize_t w = write(e->ctl[1], "q", 1);
-        (void)w;
+        ctl_pipe_send(&e->ctl, 'q');
         pthread_join(e->thread, NULL);
     }
     log_info("engine: stopped");

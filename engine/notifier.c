@@ -16,11 +16,15 @@
  * a crash mid-send only delays it (at-least-once; the receiver dedups by
  * Idempotency-Key). A finished transfer overwrites the lease.
  *
+ * Channels: channel_ops[] says how each channel of notify.c's
+ * channel_defs[] is delivered, joined by name (recipe: notify.h).
+ *
  * Fairness: at most max_inflight transfers, and one target (URL or
  * recipient list) gets at most half of them, so a receiver that hangs
  * until the request timeout cannot hold every slot.
  */
 #include "notifier.h"
+#include "ctlpipe.h"
 #include "log.h"
 #include "util.h"
 #include "store/store.h"
@@ -64,7 +68,7 @@ struct Notifier {
     int           nowned;
     Store        *st;
     CURLM        *multi;
-    int           ctl[2];
+    CtlPipe       ctl;                  /* 'k' look now, 'q' stop */
     pthread_t     thread;
     int           running;
     Xfer        **inflight;
@@ -72,21 +76,43 @@ struct Notifier {
     NotifierStats stats;                /* updated with __atomic ops */
 };
 
+/* How a channel delivers: one row per channel of notify.c's
+ * channel_defs[] (what it sends to whom), joined by name (notify.h). */
 typedef struct ChannelOps {
     const char *name;
     NotifyProto proto;
     int         sign;                   /* X-Resops-Signature when a secret is set */
-    int       (*setup)(Notifier *n, Xfer *x);
+    /* the address of a row queued without one ("the configured one");
+     * NULL: such a row has none */
+    const char *(*fallback)(const NotifyConfig *c);
+    /* why target must not be contacted (the row is dead at once), NULL
+     * when it may; NULL: every target may */
+    const char *(*refuse)(const char *target);
+    int       (*setup)(Notifier *n, Xfer *x, const char *target);
 } ChannelOps;
 
-static int setup_http(Notifier *n, Xfer *x);
-static int setup_smtp(Notifier *n, Xfer *x);
+static int setup_http(Notifier *n, Xfer *x, const char *url);
+static int setup_smtp(Notifier *n, Xfer *x, const char *to);
+
+static const char *webhook_fallback(const NotifyConfig *c) { return c->webhook_url; }
+static const char *pagerduty_fallback(const NotifyConfig *c) { return c->pagerduty_url; }
+static const char *email_fallback(const NotifyConfig *c) { return c->mail_to; }
+
+/* A Slack URL came from a user: contacted only while it is on the
+ * operator's list (S1), checked here too so that narrowing the list stops
+ * integrations added before. */
+static const char *slack_refuse(const char *url)
+{
+    return notify_slack_url_allowed(url) ? NULL
+                                         : "webhook URL refused: it does not start with a prefix "
+                                           "of notify.slack_webhook_prefixes (not contacted)";
+}
 
 static const ChannelOps channel_ops[] = {
-    {"webhook", NOTIFY_PROTO_HTTP, 1, setup_http},
-    {"slack", NOTIFY_PROTO_HTTP, 0, setup_http},
-    {"pagerduty", NOTIFY_PROTO_HTTP, 0, setup_http},
-    {"email", NOTIFY_PROTO_SMTP, 0, setup_smtp},
+    {"webhook", NOTIFY_PROTO_HTTP, 1, webhook_fallback, NULL, setup_http},
+    {"slack", NOTIFY_PROTO_HTTP, 0, NULL, slack_refuse, setup_http},
+    {"pagerduty", NOTIFY_PROTO_HTTP, 0, pagerduty_fallback, NULL, setup_http},
+    {"email", NOTIFY_PROTO_SMTP, 0, email_fallback, NULL, setup_smtp},
 };
 
 static const ChannelOps *channel_find(const char *name)
@@ -155,23 +181,9 @@ static void common_opts(Notifier *n, Xfer *x)
     curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 }
 
-static int setup_http(Notifier *n, Xfer *x)
+static int setup_http(Notifier *n, Xfer *x, const char *url)
 {
     const NotifyConfig *c = &n->o.cfg;
-    const char *url = x->row.target;
-    if (!url || !*url) /* a row queued for "the configured address" */
-        url = strcmp(x->ops->name, "webhook") == 0 ? c->webhook_url
-              : strcmp(x->ops->name, "pagerduty") == 0 ? c->pagerduty_url : NULL;
-    if (!url || !*url)
-        return -EINVAL;
-    /* A Slack URL came from a user: contacted only while it is on the
-     * operator's list (S1), checked here too so that narrowing the list
-     * stops integrations added before. */
-    if (strcmp(x->ops->name, "slack") == 0 && !notify_slack_url_allowed(url)) {
-        x->why = "webhook URL refused: it does not start with a prefix of "
-                 "notify.slack_webhook_prefixes (not contacted)";
-        return -EPERM;
-    }
     x->url = xstrdup(url);
     common_opts(n, x);
     curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
@@ -210,11 +222,10 @@ static char *envelope_addr(const char *s, size_t len)
     return xasprintf("<%.*s>", (int)len, s);
 }
 
-static int setup_smtp(Notifier *n, Xfer *x)
+static int setup_smtp(Notifier *n, Xfer *x, const char *to)
 {
     const NotifyConfig *c = &n->o.cfg;
-    const char *to = x->row.target && *x->row.target ? x->row.target : c->mail_to;
-    if (!c->smtp_host || !*c->smtp_host || !to || !*to)
+    if (!c->smtp_host || !*c->smtp_host)
         return -EINVAL;
     int port = c->smtp_port > 0 ? c->smtp_port : 587;
     int v6 = strchr(c->smtp_host, ':') != NULL;
@@ -395,6 +406,21 @@ static void reject(Notifier *n, Xfer *x, const char *why)
     record(n, &d, 1);
 }
 
+/* The row's address (or its channel's configured one), its channel's
+ * refusal, then the channel's setup. 0, or < 0 with x->why (may be NULL:
+ * "no address"). */
+static int start_xfer(Notifier *n, Xfer *x)
+{
+    const char *target = x->row.target;
+    if ((!target || !*target) && x->ops->fallback)  /* queued for "the configured address" */
+        target = x->ops->fallback(&n->o.cfg);
+    if (!target || !*target)
+        return -EINVAL;
+    if (x->ops->refuse && (x->why = x->ops->refuse(target)) != NULL)
+        return -EPERM;
+    return x->ops->setup(n, x, target);
+}
+
 static void claim(Notifier *n)
 {
     int slots = n->o.max_inflight - n->ninflight;
@@ -439,7 +465,7 @@ static void claim(Notifier *n)
     for (int i = 0; i < np; i++) {
         Xfer *x = picked[i];
         x->easy = curl_easy_init();
-        if (!x->easy || !x->ops || x->ops->setup(n, x) < 0) {
+        if (!x->easy || !x->ops || start_xfer(n, x) < 0) {
             reject(n, x, !x->easy ? "curl_easy_init failed"
                          : x->why    ? x->why
                                      : "no address to deliver to");
@@ -504,12 +530,12 @@ static void *notifier_main(void *arg)
         }
         if (stopping && stop_deadline - mono < wait)
             wait = stop_deadline - mono;
-        struct curl_waitfd wfd = {.fd = n->ctl[0], .events = CURL_WAIT_POLLIN};
+        struct curl_waitfd wfd = {.fd = n->ctl.rd, .events = CURL_WAIT_POLLIN};
         curl_multi_poll(n->multi, &wfd, 1, wait > 0 ? (int)wait : 0, NULL);
         if (wfd.revents) {
             char buf[32];
-            ssize_t k = read(n->ctl[0], buf, sizeof buf);
-            for (ssize_t i = 0; i < k; i++) {
+            int k = ctl_pipe_drain(&n->ctl, buf, sizeof buf);
+            for (int i = 0; i < k; i++) {
                 if (buf[i] == 'q' && !stopping) {
                     stopping = 1;
                     stop_deadline = util_mono_ms() +
@@ -563,7 +589,7 @@ static void *notifier_main(void *arg)
 Notifier *notifier_start(const NotifierOpts *opts, char *err, size_t errsz)
 {
     Notifier *n = xcalloc(1, sizeof *n);
-    n->ctl[0] = n->ctl[1] = -1;
+    ctl_pipe_init(&n->ctl);
     n->o = *opts;
     NotifyConfig *c = &n->o.cfg;
     n->o.db_path = own(n, opts->db_path);
@@ -597,7 +623,7 @@ Notifier *notifier_start(const NotifierOpts *opts, char *err, size_t errsz)
     if (store_open(n->o.db_path, &n->st, err, errsz) < 0)
         goto fail;
     n->multi = curl_multi_init();
-    if (!n->multi || pipe2(n->ctl, O_CLOEXEC | O_NONBLOCK) < 0) {
+    if (!n->multi || ctl_pipe_open(&n->ctl) < 0) {
         snprintf(err, errsz, "notifier: cannot set up: %s", strerror(errno));
         goto fail;
     }
@@ -614,10 +640,8 @@ fail:
 
 void notifier_kick(Notifier *n)
 {
-    if (n && n->ctl[1] >= 0) {
-        ssize_t w = write(n->ctl[1], "k", 1);
-        (void)w;
-    }
+    if (n)
+        ctl_pipe_send(&n->ctl, 'k');
 }
 
 void notifier_stop(Notifier *n)
@@ -625,8 +649,7 @@ void notifier_stop(Notifier *n)
     if (!n)
         return;
     if (n->running) {
-        ssize_t w = write(n->ctl[1], "q", 1);
-        (void)w;
+        ctl_pipe_send(&n->ctl, 'q');
         pthread_join(n->thread, NULL);
         log_info("notifier: stopped (%ld sent, %ld delivered, %ld retried, %ld dead)",
                  n->stats.sent, n->stats.delivered, n->stats.retried, n->stats.dead);
@@ -634,10 +657,7 @@ void notifier_stop(Notifier *n)
     if (n->multi)
         curl_multi_cleanup(n->multi);
     store_close(n->st);
-    if (n->ctl[0] >= 0) {
-        close(n->ctl[0]);
-        close(n->ctl[1]);
-    }
+    ctl_pipe_close(&n->ctl);
     for (int i = 0; i < n->nowned; i++)
         free(n->owned[i]);
     free(n->inflight);

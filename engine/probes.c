@@ -1,9 +1,10 @@
 /* probes — see probes.h.
  *
  * DESIGN
- * probes_run() turns each spec into a Probe with its own start time and
- * deadline (start + timeout), starts all of them, then drives them from one
- * loop until every probe has a result and every child has been reaped:
+ * probes_run() turns each spec into a Probe with its own start time,
+ * deadline (start + timeout) and ops (the row of probe_ops[] its kind
+ * names), starts all of them, then drives them from one loop until every
+ * probe has a result and no ops has anything left to wait for:
  *
  *   - HTTP: one easy handle each, all on one curl multi handle. curl enforces
  *     CURLOPT_TIMEOUT_MS itself; the loop also enforces the deadline, so a
@@ -11,19 +12,23 @@
  *   - TCP: non-blocking connect; the socket waits for POLLOUT, then SO_ERROR
  *     says how it went. A failed address falls through to the next one that
  *     the resolver returned ("localhost" may give ::1 before 127.0.0.1).
- *   - CMD: fork + execvp, the child in its own process group with stdio on
- *     /dev/null. A close-on-exec pipe carries errno back when exec fails; at
- *     reap time a pending errno means "cannot run". At the deadline the whole
- *     group gets SIGKILL (so `sh -c` grandchildren die too).
+ *   - CMD: a child of proc.h (posix_spawn, its own process group, stdio on
+ *     /dev/null); a program that cannot run is known at start. At the
+ *     deadline the whole group gets SIGKILL (so `sh -c` grandchildren die
+ *     too).
  *
- * The wait is curl_multi_poll() with the TCP sockets as extra fds (plain
- * poll() when there is no HTTP probe). curl_multi_poll() does not report
- * POLLERR/POLLHUP for extra fds, so after waking, a zero-timeout poll() on
- * the TCP sockets gives the real events. Children are not fds: while any is
- * alive the wait is capped at REAP_TICK_MS and each is checked with
- * waitpid(pid, WNOHANG). No SIGCHLD handler, no signal handlers at all, and
- * waitpid() only ever names our own pids, so other threads may fork/reap
- * their own children (as long as nobody calls waitpid(-1)).
+ * One turn of the loop: curl progresses, then each probe's ops poll()s
+ * (a child is reaped), a probe past its deadline times out (its ops
+ * expire() releases what it holds), and the ops that wait on a socket
+ * name it (wait_fd). The wait is curl_multi_poll() with those sockets as
+ * extra fds (plain poll() when there is no HTTP probe). curl_multi_poll()
+ * does not report POLLERR/POLLHUP for extra fds, so after waking, a
+ * zero-timeout poll() on the sockets gives the real events. Children are
+ * not fds here: while an ops says it is busy (a child alive) the wait is
+ * capped at REAP_TICK_MS and each child is checked with waitpid(pid,
+ * WNOHANG). No SIGCHLD handler, no signal handlers at all, and waitpid()
+ * only ever names our own pids, so other threads may run their own
+ * children (as long as nobody calls waitpid(-1)).
  *
  * Name resolution for TCP: numeric addresses (AI_NUMERICHOST) never block;
  * names go through a blocking getaddrinfo() during the start phase. That is
@@ -35,24 +40,25 @@
  * page) is reported as "HTTP 302" and fails, unless expect_status asks for
  * that exact code. Only http and https URLs are allowed. Proxy settings from
  * the environment (http_proxy, no_proxy) apply, as for any curl client.
+ *
+ * A new kind is one row of probe_ops[] (same name as its row of the
+ * domain's probe_kinds[]), its fields in Probe and its functions here.
  */
 #include "probes.h"
+#include "proc.h"
 
 #include "log.h"
 #include "util.h"
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,8 +67,24 @@
 #define KILL_GRACE_MS            2000  /* wait this long for a SIGKILLed child */
 #define PROBE_USER_AGENT         "resops-probe/1"
 
-typedef struct Probe {
+typedef struct Probe Probe;
+
+/* How one kind of probe runs; every function but start may be NULL. */
+typedef struct ProbeOps {
+    const char *name;                 /* the domain's kind name (probe_kinds.h) */
+    int         uses_curl;            /* needs the batch's curl multi handle */
+    void      (*start)(Probe *p, CURLM *multi);       /* begin, or finish at once */
+    void      (*poll)(Probe *p);                      /* look after each wait */
+    int       (*busy)(const Probe *p);                /* 1: look again within REAP_TICK_MS */
+    int       (*wait_fd)(const Probe *p);             /* a socket to wait on (POLLOUT), or -1 */
+    void      (*ready)(Probe *p);                     /* that socket has events */
+    void      (*expire)(Probe *p, CURLM *multi, int64_t now); /* timed out: release */
+    void      (*stop)(Probe *p, CURLM *multi);        /* end of batch: free everything */
+} ProbeOps;
+
+struct Probe {
     const ProbeSpec *spec;
+    const ProbeOps  *ops;         /* NULL: unknown kind (finished at start) */
     ProbeResult     *res;
     int              timeout_ms;
     int64_t          start_ms;
@@ -81,10 +103,8 @@ typedef struct Probe {
 
     /* CMD */
     char           **argv;
-    pid_t            pid;         /* > 0 until reaped (or given up on) */
-    int              err_fd;      /* read end of the exec-errno pipe, or -1 */
-    int64_t          kill_ms;     /* when SIGKILL was sent, 0 if never */
-} Probe;
+    Proc             proc;        /* proc.pid > 0 until reaped (or given up on) */
+};
 
 static const char *errstr(int e, char *buf, size_t size)
 {
@@ -111,16 +131,6 @@ static void finish(Probe *p, int ok, int timed_out, int code, const char *fmt, .
 static void finish_timeout(Probe *p)
 {
     finish(p, 0, 1, -1, "timed out after %d ms", p->timeout_ms);
-}
-
-/* Move fd above 0..2 so dup2() onto stdio in the child cannot clobber it. */
-static int fd_above_stdio(int fd)
-{
-    if (fd < 0 || fd > 2)
-        return fd;
-    int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    close(fd);
-    return nfd;
 }
 
 /* ---- HTTP ------------------------------------------------------------- */
@@ -165,6 +175,12 @@ static void http_stop(Probe *p, CURLM *multi)
     curl_multi_remove_handle(multi, p->easy);
     curl_easy_cleanup(p->easy);
     p->easy = NULL;
+}
+
+static void http_expire(Probe *p, CURLM *multi, int64_t now)
+{
+    (void)now;
+    http_stop(p, multi);
 }
 
 static void http_resolve_error(Probe *p)
@@ -303,8 +319,9 @@ static void tcp_try_next(Probe *p)
     tcp_fail(p);
 }
 
-static void tcp_start(Probe *p)
+static void tcp_start(Probe *p, CURLM *multi)
 {
+    (void)multi;
     char host[256], port[32];
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
     int rc;
@@ -351,44 +368,33 @@ static void tcp_check(Probe *p)
     tcp_try_next(p);
 }
 
-/* ---- CMD -------------------------------------------------------------- */
-
-/* In the forked child: only async-signal-safe calls from here on. */
-__attribute__((noreturn))
-static void child_exec(char **argv, int devnull, int err_fd)
+static int tcp_wait_fd(const Probe *p)
 {
-    sigset_t none;
-    struct sigaction dfl;
-    int e;
-
-    /* Undo what exec would otherwise inherit from the engine thread: its
-     * signal mask and an ignored SIGPIPE (servers usually ignore it). */
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    sigaction(SIGPIPE, &dfl, NULL);
-
-    setpgid(0, 0);
-    for (int i = 0; i <= 2; i++) {
-        if (dup2(devnull, i) < 0)
-            goto fail;
-    }
-    /* Descriptors that the rest of the program forgot to mark CLOEXEC must
-     * not leak into probe commands. Best effort (Linux >= 5.11). */
-    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-    execvp(argv[0], argv);
-fail:
-    e = errno;
-    if (write(err_fd, &e, sizeof e) < 0) {
-        /* nothing left to tell anyone */
-    }
-    _exit(127);
+    return p->fd;
 }
 
-static void cmd_start(Probe *p)
+static void tcp_expire(Probe *p, CURLM *multi, int64_t now)
 {
-    int devnull = -1, pipefd[2] = { -1, -1 };
+    (void)multi;
+    (void)now;
+    if (p->fd >= 0) {
+        close(p->fd);
+        p->fd = -1;
+    }
+}
+
+static void tcp_stop(Probe *p, CURLM *multi)
+{
+    tcp_expire(p, multi, 0);
+    if (p->ai_list)
+        freeaddrinfo(p->ai_list);
+}
+
+/* ---- CMD -------------------------------------------------------------- */
+
+static void cmd_start(Probe *p, CURLM *multi)
+{
+    (void)multi;
     char eb[128];
 
     p->argv = probe_split_argv(p->spec->target);
@@ -396,60 +402,16 @@ static void cmd_start(Probe *p)
         finish(p, 0, 0, -1, "invalid command: empty or unbalanced quotes");
         return;
     }
-    devnull = fd_above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
-    if (devnull < 0 || pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
-        finish(p, 0, 0, -1, "cannot run %s: %s", p->argv[0], errstr(errno, eb, sizeof eb));
-        goto out;
-    }
-    pipefd[0] = fd_above_stdio(pipefd[0]);
-    pipefd[1] = fd_above_stdio(pipefd[1]);
-    if (pipefd[0] < 0 || pipefd[1] < 0) {
-        finish(p, 0, 0, -1, "cannot run %s: %s", p->argv[0], errstr(errno, eb, sizeof eb));
-        goto out;
-    }
-
-    pid_t pid = fork();
-    if (pid == 0)
-        child_exec(p->argv, devnull, pipefd[1]);
-    if (pid < 0) {
-        finish(p, 0, 0, -1, "cannot run %s: fork: %s", p->argv[0], errstr(errno, eb, sizeof eb));
-        goto out;
-    }
-    /* Also from this side, so kill(-pid) works even if we get there before
-     * the child ran setpgid(); EACCES after its exec is fine. */
-    setpgid(pid, pid);
-    p->pid = pid;
-    p->err_fd = pipefd[0];
-    pipefd[0] = -1;
-out:
-    if (devnull >= 0)
-        close(devnull);
-    if (pipefd[0] >= 0)
-        close(pipefd[0]);
-    if (pipefd[1] >= 0)
-        close(pipefd[1]);
+    int r = proc_spawn(&p->proc, p->argv, NULL, 0);
+    if (r < 0)
+        finish(p, 0, 0, -1, "cannot run %s: %s", p->argv[0], errstr(-r, eb, sizeof eb));
 }
 
-/* Reap the child if it has exited; write the result unless already final. */
-static void cmd_reap(Probe *p)
+/* The exit status into the result. */
+static void cmd_judge(Probe *p)
 {
-    int st, e;
-    char eb[128];
-    pid_t r = waitpid(p->pid, &st, WNOHANG);
-
-    if (r == 0 || (r < 0 && errno == EINTR))
-        return;
-    p->pid = -1;
-    if (p->done)
-        return; /* killed at its timeout, result already written */
-    if (r < 0) {
-        /* ECHILD: someone called waitpid(-1) behind our back. */
-        finish(p, 0, 0, -1, "lost child: %s", errstr(errno, eb, sizeof eb));
-        return;
-    }
-    if (read(p->err_fd, &e, sizeof e) == (ssize_t)sizeof e) {
-        finish(p, 0, 0, -1, "cannot run %s: %s", p->argv[0], errstr(e, eb, sizeof eb));
-    } else if (WIFEXITED(st)) {
+    int st = p->proc.status;
+    if (WIFEXITED(st)) {
         int code = WEXITSTATUS(st);
         if (code == p->spec->expect_status)
             finish(p, 1, 0, code, "%s", "");
@@ -462,17 +424,80 @@ static void cmd_reap(Probe *p)
     }
 }
 
-static void cmd_kill(Probe *p, int64_t now)
+/* Reap the child if it has exited; write the result unless already final
+ * (killed at its timeout). A child that outlives its SIGKILL is let go. */
+static void cmd_poll(Probe *p)
 {
-    /* The pid is ours and unreaped, so neither it nor its group id can
-     * have been recycled. */
-    if (kill(-p->pid, SIGKILL) < 0)
-        kill(p->pid, SIGKILL);
-    p->kill_ms = now;
-    finish_timeout(p);
+    char eb[128];
+    if (p->proc.pid <= 0)
+        return;
+    int r = proc_reap(&p->proc);
+    if (r > 0 && !p->done)
+        cmd_judge(p);
+    else if (r < 0 && !p->done)   /* ECHILD: someone called waitpid(-1) behind our back */
+        finish(p, 0, 0, -1, "lost child: %s", errstr(-r, eb, sizeof eb));
+    if (r == 0 && p->proc.kill_ms && util_mono_ms() - p->proc.kill_ms >= KILL_GRACE_MS) {
+        log_warn("probes: pid %d survived SIGKILL for %d ms, not waiting for it",
+                 (int)p->proc.pid, KILL_GRACE_MS);
+        proc_forget(&p->proc);
+    }
+}
+
+static int cmd_busy(const Probe *p)
+{
+    return p->proc.pid > 0;
+}
+
+static void cmd_expire(Probe *p, CURLM *multi, int64_t now)
+{
+    (void)multi;
+    proc_kill(&p->proc, now);
+}
+
+static void cmd_stop(Probe *p, CURLM *multi)
+{
+    (void)multi;
+    proc_done(&p->proc);
+    probe_free_argv(p->argv);
+}
+
+/* ---- the kinds ---------------------------------------------------------- */
+
+static const ProbeOps probe_ops[] = {
+    {.name = "http", .uses_curl = 1, .start = http_start, .expire = http_expire,
+     .stop = http_stop},
+    {.name = "tcp", .start = tcp_start, .wait_fd = tcp_wait_fd, .ready = tcp_check,
+     .expire = tcp_expire, .stop = tcp_stop},
+    {.name = "cmd", .start = cmd_start, .poll = cmd_poll, .busy = cmd_busy,
+     .expire = cmd_expire, .stop = cmd_stop},
+};
+
+static const ProbeOps *ops_find(const char *kind)
+{
+    for (size_t i = 0; kind && i < sizeof probe_ops / sizeof probe_ops[0]; i++)
+        if (strcmp(probe_ops[i].name, kind) == 0)
+            return &probe_ops[i];
+    return NULL;
+}
+
+int probes_supports(const char *kind)
+{
+    return ops_find(kind) != NULL;
 }
 
 /* ---- the loop ----------------------------------------------------------- */
+
+/* One batch: the probes and the wait set (pfds[k] and wfds[k] are the
+ * socket of waiting[k]). */
+typedef struct Batch {
+    Probe              *ps;
+    int                 n;
+    CURLM              *multi;       /* NULL when no probe uses curl */
+    Probe             **waiting;
+    struct pollfd      *pfds;
+    struct curl_waitfd *wfds;
+    int                 nwait;
+} Batch;
 
 static void probe_start(Probe *p, CURLM *multi)
 {
@@ -482,131 +507,132 @@ static void probe_start(Probe *p, CURLM *multi)
         finish(p, 0, 0, -1, "invalid probe: no target");
         return;
     }
-    switch (p->spec->kind) {
-    case PROBE_HTTP: http_start(p, multi); break;
-    case PROBE_TCP:  tcp_start(p);        break;
-    case PROBE_CMD:  cmd_start(p);        break;
-    default:
-        finish(p, 0, 0, -1, "invalid probe kind %d", (int)p->spec->kind);
-        break;
+    if (!p->ops) {
+        finish(p, 0, 0, -1, "invalid probe kind %s", p->spec->kind ? p->spec->kind : "(none)");
+        return;
     }
+    p->ops->start(p, multi);
 }
 
-static void probe_cleanup(Probe *p, CURLM *multi)
+/* Set up the batch; -ENOMEM when curl cannot. */
+static int batch_init(Batch *b, const ProbeSpec *specs, int n, ProbeResult *results)
 {
-    http_stop(p, multi);
-    if (p->fd >= 0)
-        close(p->fd);
-    if (p->ai_list)
-        freeaddrinfo(p->ai_list);
-    if (p->err_fd >= 0)
-        close(p->err_fd);
-    probe_free_argv(p->argv);
-}
-
-int probes_run(const ProbeSpec *specs, int n, ProbeResult *results)
-{
-    CURLM *multi = NULL;
-    int n_http = 0;
-
-    if (n < 0 || (n > 0 && (!specs || !results)))
-        return -EINVAL;
-    if (n == 0)
-        return 0;
-    for (int i = 0; i < n; i++)
-        n_http += specs[i].kind == PROBE_HTTP;
-    if (n_http > 0 && !(multi = curl_multi_init()))
-        return -ENOMEM;
-
-    Probe *ps = xcalloc((size_t)n, sizeof *ps);
-    Probe **tcp_of = xcalloc((size_t)n, sizeof *tcp_of); /* pfds[k] ↔ probe */
-    struct pollfd *pfds = xcalloc((size_t)n, sizeof *pfds);
-    struct curl_waitfd *wfds = xcalloc((size_t)n, sizeof *wfds);
-
+    *b = (Batch){.n = n};
+    int curl = 0;
     for (int i = 0; i < n; i++) {
-        Probe *p = &ps[i];
+        const ProbeOps *ops = ops_find(specs[i].kind);
+        curl |= ops && ops->uses_curl;
+    }
+    if (curl && !(b->multi = curl_multi_init()))
+        return -ENOMEM;
+    b->ps = xcalloc((size_t)n, sizeof *b->ps);
+    b->waiting = xcalloc((size_t)n, sizeof *b->waiting);
+    b->pfds = xcalloc((size_t)n, sizeof *b->pfds);
+    b->wfds = xcalloc((size_t)n, sizeof *b->wfds);
+    for (int i = 0; i < n; i++) {
+        Probe *p = &b->ps[i];
         p->spec = &specs[i];
+        p->ops = ops_find(specs[i].kind);
         p->res = &results[i];
         memset(p->res, 0, sizeof *p->res);
         p->timeout_ms = specs[i].timeout_ms > 0 ? specs[i].timeout_ms : PROBE_DEFAULT_TIMEOUT_MS;
         p->fd = -1;
-        p->err_fd = -1;
-        p->pid = -1;
+        p->proc.pid = -1;
+        p->proc.pidfd = p->proc.out_fd = -1;
     }
-    for (int i = 0; i < n; i++)
-        probe_start(&ps[i], multi);
+    return 0;
+}
 
+/* One probe's turn: progress, deadline, what to wait on. Returns its
+ * deadline while it has no result (else INT64_MAX); *busy when its ops
+ * wants another look soon. */
+static int64_t probe_turn(Batch *b, Probe *p, int64_t now, int *busy)
+{
+    const ProbeOps *ops = p->ops;
+    if (ops && ops->poll)
+        ops->poll(p);
+    if (!p->done && now >= p->deadline_ms) {
+        finish_timeout(p);
+        if (ops && ops->expire)
+            ops->expire(p, b->multi, now);
+    }
+    if (ops && ops->busy && ops->busy(p))
+        *busy = 1;
+    int fd = !p->done && ops && ops->wait_fd ? ops->wait_fd(p) : -1;
+    if (fd >= 0) {
+        b->pfds[b->nwait] = (struct pollfd){.fd = fd, .events = POLLOUT};
+        b->wfds[b->nwait] = (struct curl_waitfd){.fd = fd, .events = CURL_WAIT_POLLOUT};
+        b->waiting[b->nwait++] = p;
+    }
+    return p->done ? INT64_MAX : p->deadline_ms;
+}
+
+/* Wait until the next deadline (at most REAP_TICK_MS while busy), then
+ * hand every socket with events to its ops. */
+static void batch_wait(Batch *b, int64_t wait, int busy)
+{
+    if (busy && wait > REAP_TICK_MS)
+        wait = REAP_TICK_MS;
+    if (wait < 0)
+        wait = 0;
+    int k = b->nwait, ready;
+    if (b->multi) {
+        curl_multi_poll(b->multi, b->wfds, (unsigned)k, (int)wait, NULL);
+        ready = k ? poll(b->pfds, (nfds_t)k, 0) : 0;
+    } else {
+        ready = poll(b->pfds, (nfds_t)k, (int)wait);
+    }
+    for (int j = 0; ready > 0 && j < k; j++) {
+        if (b->pfds[j].revents)
+            b->waiting[j]->ops->ready(b->waiting[j]);
+    }
+}
+
+static void batch_free(Batch *b)
+{
+    for (int i = 0; i < b->n && b->ps; i++) {
+        Probe *p = &b->ps[i];
+        if (p->ops && p->ops->stop)
+            p->ops->stop(p, b->multi);
+    }
+    if (b->multi)
+        curl_multi_cleanup(b->multi);
+    free(b->wfds);
+    free(b->pfds);
+    free(b->waiting);
+    free(b->ps);
+}
+
+int probes_run(const ProbeSpec *specs, int n, ProbeResult *results)
+{
+    if (n < 0 || (n > 0 && (!specs || !results)))
+        return -EINVAL;
+    if (n == 0)
+        return 0;
+    Batch b;
+    if (batch_init(&b, specs, n, results) < 0)
+        return -ENOMEM;
+    for (int i = 0; i < n; i++)
+        probe_start(&b.ps[i], b.multi);
     for (;;) {
-        if (multi) {
+        if (b.multi) {
             int running;
-            curl_multi_perform(multi, &running);
-            http_collect(multi);
+            curl_multi_perform(b.multi, &running);
+            http_collect(b.multi);
         }
-
-        int64_t now = util_mono_ms();
-        int64_t next = INT64_MAX;
-        int children = 0, k = 0;
-
+        int64_t now = util_mono_ms(), next = INT64_MAX;
+        int busy = 0;
+        b.nwait = 0;
         for (int i = 0; i < n; i++) {
-            Probe *p = &ps[i];
-            if (p->pid > 0)
-                cmd_reap(p);
-            if (!p->done && now >= p->deadline_ms) {
-                if (p->pid > 0)
-                    cmd_kill(p, now);
-                else
-                    finish_timeout(p);
-                if (p->fd >= 0) {
-                    close(p->fd);
-                    p->fd = -1;
-                }
-                http_stop(p, multi);
-            }
-            if (p->pid > 0 && p->kill_ms && now - p->kill_ms >= KILL_GRACE_MS) {
-                log_warn("probes: pid %d survived SIGKILL for %d ms, not waiting for it",
-                         (int)p->pid, KILL_GRACE_MS);
-                p->pid = -1;
-            }
-            if (!p->done && p->deadline_ms < next)
-                next = p->deadline_ms;
-            if (p->pid > 0)
-                children = 1;
-            if (!p->done && p->fd >= 0) {
-                pfds[k] = (struct pollfd){ .fd = p->fd, .events = POLLOUT };
-                wfds[k] = (struct curl_waitfd){ .fd = p->fd, .events = CURL_WAIT_POLLOUT };
-                tcp_of[k++] = p;
-            }
+            int64_t d = probe_turn(&b, &b.ps[i], now, &busy);
+            if (d < next)
+                next = d;
         }
-        if (next == INT64_MAX && !children)
+        if (next == INT64_MAX && !busy)
             break;
-
-        int64_t wait = next == INT64_MAX ? REAP_TICK_MS : next - now;
-        if (children && wait > REAP_TICK_MS)
-            wait = REAP_TICK_MS;
-        if (wait < 0)
-            wait = 0;
-
-        int ready;
-        if (multi) {
-            curl_multi_poll(multi, wfds, (unsigned)k, (int)wait, NULL);
-            ready = k ? poll(pfds, (nfds_t)k, 0) : 0;
-        } else {
-            ready = poll(pfds, (nfds_t)k, (int)wait);
-        }
-        for (int j = 0; ready > 0 && j < k; j++) {
-            if (pfds[j].revents)
-                tcp_check(tcp_of[j]);
-        }
+        batch_wait(&b, next == INT64_MAX ? REAP_TICK_MS : next - now, busy);
     }
-
-    for (int i = 0; i < n; i++)
-        probe_cleanup(&ps[i], multi);
-    if (multi)
-        curl_multi_cleanup(multi);
-    free(wfds);
-    free(pfds);
-    free(tcp_of);
-    free(ps);
+    batch_free(&b);
     return 0;
 }
 

@@ -1,10 +1,15 @@
 /* probes — run one batch of health probes concurrently.
  *
  * HTTP(S) GET probes go through one libcurl multi handle, TCP connects are
- * non-blocking sockets, command probes are fork/exec'd children (argv, no
+ * non-blocking sockets, command probes are children (proc.h: argv, no
  * shell) killed at their timeout; all three are driven from one poll()
  * loop, so one slow target never stalls the others. The whole batch ends
  * when every probe has a result or reached its own timeout.
+ *
+ * How a kind is probed is one row of the engine's ops table (probes.c,
+ * probe_ops[]: start, poll, wait fd, expire, stop), joined by name to the
+ * domain's table of kinds (domain/probe_kinds.h: name and validation,
+ * shared by the API, the CLI and this engine).
  *
  * Thread: the engine thread (any single thread; no shared state).
  */
@@ -13,11 +18,9 @@
 
 #include <stdint.h>
 
-typedef enum { PROBE_HTTP = 1, PROBE_TCP = 2, PROBE_CMD = 3 } ProbeKind;
-
 typedef struct ProbeSpec {
     int64_t     service_id;  /* carried through, not used by the runner */
-    ProbeKind   kind;
+    const char *kind;        /* a name of domain/probe_kinds.h: "http", "tcp", "cmd" */
     const char *target;      /* HTTP: URL; TCP: "host:port" ("[v6]:port");
                                 CMD: command line split on spaces, no shell;
                                 see probe_split_argv() */
@@ -37,9 +40,13 @@ typedef struct ProbeResult {
                                 "HTTP 503", "exit status 3" */
 } ProbeResult;
 
-/* Run n probes at once; results[i] belongs to specs[i]. Returns 0, or
- * -errno when the batch could not run at all (results then untouched). */
+/* Run n probes at once; results[i] belongs to specs[i] (an unknown kind
+ * fails with "invalid probe kind ..."). Returns 0, or -errno when the
+ * batch could not run at all (results then untouched). */
 int probes_run(const ProbeSpec *specs, int n, ProbeResult *results);
+
+/* 1 when this engine can run probes of kind (it has an ops row), else 0. */
+int probes_supports(const char *kind);
 
 /* Split a command target into a NULL-terminated argv (caller frees with
  * probe_free_argv). Double quotes group words: `sh -c "exit 3"`.

@@ -4,7 +4,7 @@
  * Dispatcher: one thread that sleeps in poll() on a control pipe ('k'
  * look now, 'd' a worker finished, 'q' stop) for at most poll_ms. When it
  * wakes and something may have changed (a byte came, PRAGMA data_version
- * moved, or a second passed) it calls incidents_claim() until that says
+ * moved, or a second passed) it calls incident_runs_claim() until that says
  * "nothing to start": claim decides again with the number of resolutions
  * this runner runs, so the limit is enforced in one place, by one thread.
  * Each started run is a Job on an in-memory list; the pool grows by one
@@ -12,7 +12,7 @@
  * once started: a pool of at most max_concurrent_resolutions threads.
  *
  * Worker: takes a Job and walks its playbook. Before every step (and
- * every retry) incidents_gate() re-reads the kill switches; a failed
+ * every retry) incident_runs_gate() re-reads the kill switches; a failed
  * attempt is recorded, then retried after retry_backoff_ms * 2^(k-1) up
  * to the category's max_retry_attempts; the run ends resolved, failed or
  * stopped. Every record is its own short transaction, so the write lock
@@ -21,26 +21,24 @@
  * Stop: a byte on the cancel pipe (never read, so it stays readable)
  * aborts every step in flight and every backoff wait; workers then leave
  * their incidents as they are (resolving) and the next start re-queues
- * them (incidents_recover), exactly as after a crash.
+ * them (incident_runs_recover), exactly as after a crash.
  *
  * The console follows runs through the engine's snapshots: the engine
  * republishes when another connection (these threads) commits.
  */
 #include "runner.h"
+#include "ctlpipe.h"
 #include "steps.h"
+#include "domain/incident_runs.h"
 #include "domain/incidents.h"
 #include "store/store.h"
 #include "log.h"
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define RESCAN_MS 1000
 
@@ -53,8 +51,8 @@ struct Runner {
     RunnerOpts      o;
     char           *db_path;
     Store          *st;             /* the dispatcher's */
-    int             ctl[2];
-    int             cancel[2];
+    CtlPipe         ctl;            /* 'k' look now, 'd' a worker finished, 'q' stop */
+    CtlPipe         cancel;         /* a latch: written once at stop, never drained */
     pthread_t       thread;
     int             started;
     pthread_mutex_t mu;
@@ -68,14 +66,6 @@ struct Runner {
 
 static int stopping(Runner *r) { return __atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE); }
 
-static void ctl_write(Runner *r, char c)
-{
-    if (r && r->ctl[1] >= 0) {
-        ssize_t w = write(r->ctl[1], &c, 1);
-        (void)w;
-    }
-}
-
 /* ---- one run ------------------------------------------------------------------- */
 
 /* Sleep ms unless the runner stops; 1 when it stops. */
@@ -83,88 +73,33 @@ static int pause_ms(Runner *r, int64_t ms)
 {
     if (ms <= 0)
         return stopping(r);
-    struct pollfd p = {.fd = r->cancel[0], .events = POLLIN};
     int64_t end = util_mono_ms() + ms;
     for (;;) {
         int64_t left = end - util_mono_ms();
         if (left <= 0)
             return stopping(r);
-        int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
-        if (n > 0)
+        if (ctl_pipe_wait(&r->cancel, left > 60000 ? 60000 : (int)left))
             return 1;
     }
 }
 
-/* A request's value that cannot be placed in the operator's command or
- * URL (playbook_expand_as): the step fails at once, and for good. */
-static void refuse(StepOutcome *o, const char *why)
-{
-    *o = (StepOutcome){.code = -1, .permanent = 1};
-    strlcpy_(o->error, why, sizeof o->error);
-}
-
+/* One attempt of s: in the domain (set_status, ack_alerts, noop) or by
+ * the engine's executors (steps.h), as the step kinds table says. */
 static void exec_step(Runner *r, Store *st, const RunPlan *p, const PlaybookStep *s, int attempt,
                       StepOutcome *o)
 {
-    PlaybookVars v = {
-        .incident_id = p->inc.incident_id, .category = p->inc.category,
-        .priority = p->inc.priority, .service = p->service, .created_by = p->inc.created_by,
-        .service_id = p->inc.service_id,
-    };
-    int timeout = s->timeout_ms > 0 ? s->timeout_ms : r->o.step_timeout_ms;
-    char err[200] = "";
-    if (s->kind == STEP_COMMAND) {
-        int n = 0;
-        while (s->argv[n])
-            n++;
-        char **argv = xcalloc((size_t)n + 1, sizeof *argv);
-        int bad = 0;
-        for (int i = 0; i < n && !bad; i++)
-            bad = !(argv[i] = playbook_expand_as(s->argv[i], &v, EXPAND_ARG, err, sizeof err));
-        char *env[7] = {
-            xasprintf("RESOPS_INCIDENT_ID=%s", p->inc.incident_id),
-            xasprintf("RESOPS_CATEGORY=%s", p->inc.category),
-            xasprintf("RESOPS_SERVICE_ID=%lld", (long long)p->inc.service_id),
-            xasprintf("RESOPS_STEP=%s", s->action),
-            xasprintf("RESOPS_ATTEMPT=%d", attempt),
-            xasprintf("RESOPS_RUN=%d", p->run),
-            NULL,
-        };
-        if (bad)
-            refuse(o, err);
-        else
-            steps_run_command(argv, env, timeout, s->expect, r->cancel[0], o);
-        for (int i = 0; i < n; i++)
-            free(argv[i]);
-        free(argv);
-        for (int i = 0; env[i]; i++)
-            free(env[i]);
-    } else if (s->kind == STEP_HTTP) {
-        char *url = playbook_expand_as(s->url, &v, EXPAND_URL, err, sizeof err);
-        char *body = url && s->body ? playbook_expand_as(s->body, &v, EXPAND_JSON, err, sizeof err)
-                                    : NULL;
-        int bad = !url || (s->body && !body);
-        int nh = 0;
-        while (s->headers && s->headers[nh])
-            nh++;
-        char **h = xcalloc((size_t)nh + 1, sizeof *h);
-        for (int i = 0; i < nh && !bad; i++)
-            bad = !(h[i] = playbook_expand_as(s->headers[i], &v, EXPAND_HEADER, err, sizeof err));
-        if (bad)
-            refuse(o, err);
-        else
-            steps_run_http(url, s->method, body, h, timeout, s->expect, r->cancel[0], o);
-        for (int i = 0; i < nh; i++)
-            free(h[i]);
-        free(h);
-        free(url);
-        free(body);
-    } else {
+    if (playbook_kind_runs_in(s->kind) == STEP_RUNS_IN_DOMAIN) {
         int64_t t0 = util_mono_ms();
-        if (incidents_run_internal(st, p, s, util_now(), o) < 0)
+        if (incident_runs_exec_internal(st, p, s, util_now(), o) < 0)
             snprintf(o->error, sizeof o->error, "database error");
         o->duration_ms = (int)(util_mono_ms() - t0);
+        return;
     }
+    StepContext c = {
+        .plan = p, .attempt = attempt, .cancel_fd = r->cancel.rd,
+        .timeout_ms = s->timeout_ms > 0 ? s->timeout_ms : r->o.step_timeout_ms,
+    };
+    steps_exec(&c, s, o);
 }
 
 /* Walk the playbook of p. Every return leaves the incident in a final
@@ -181,19 +116,20 @@ static void run_job(Runner *r, Store *st, RunPlan *p)
             if (attempt > 1) {
                 int64_t delay = decision_retry_delay_ms(r->o.retry_backoff_ms, attempt - 1,
                                                         r->o.retry_cap_ms);
-                if (incidents_record_retry(st, p, i, attempt, delay, last_error, util_now()) < 0)
+                if (incident_runs_record_retry(st, p, i, attempt, delay, last_error,
+                                               util_now()) < 0)
                     goto io;
                 if (pause_ms(r, delay))
                     return;
             }
             if (stopping(r))
                 return;
-            int g = incidents_gate(st, p->inc.category, reason, sizeof reason);
+            int g = incident_runs_gate(st, p->inc.category, reason, sizeof reason);
             if (g < 0)
                 goto io;
             if (g > 0) {
                 log_info("runner: %s stopped before step %d: %s", id, i + 1, reason);
-                if (incidents_finish_stopped(st, p, i + 1, reason, util_now()) < 0)
+                if (incident_runs_finish_stopped(st, p, i + 1, reason, util_now()) < 0)
                     goto io;
                 return;
             }
@@ -204,7 +140,7 @@ static void run_job(Runner *r, Store *st, RunPlan *p)
                 free(o.output);
                 return;
             }
-            int rec = incidents_record_step(st, p, i, step_id, attempt, at, &o, util_now());
+            int rec = incident_runs_record_step(st, p, i, step_id, attempt, at, &o, util_now());
             free(o.output);
             if (rec < 0)
                 goto io;
@@ -217,7 +153,7 @@ static void run_job(Runner *r, Store *st, RunPlan *p)
                 snprintf(reason, sizeof reason, "Step %d (%s) failed after %d attempt%s: %s",
                          i + 1, s->action, attempt, attempt == 1 ? "" : "s", o.error);
                 log_warn("runner: %s failed: %s", id, reason);
-                if (incidents_finish_failed(st, p, reason, util_now()) < 0)
+                if (incident_runs_finish_failed(st, p, reason, util_now()) < 0)
                     goto io;
                 return;
             }
@@ -225,13 +161,13 @@ static void run_job(Runner *r, Store *st, RunPlan *p)
     }
     if (!playbook_acts(&p->pb)) {
         /* every step only recorded: say nothing was done, never "resolved" */
-        if (incidents_finish_no_action(st, p, util_now()) < 0)
+        if (incident_runs_finish_no_action(st, p, util_now()) < 0)
             goto io;
         log_info("runner: %s: no action taken (the %s playbook has no step that acts)", id,
                  p->inc.category);
         return;
     }
-    if (incidents_finish_resolved(st, p, util_now()) < 0)
+    if (incident_runs_finish_resolved(st, p, util_now()) < 0)
         goto io;
     log_info("runner: %s auto-resolved in %d step%s", id, p->pb.n, p->pb.n == 1 ? "" : "s");
     return;
@@ -270,12 +206,12 @@ static void *worker_main(void *arg)
         } else {
             run_job(r, st, &j->plan);
         }
-        incidents_plan_free(&j->plan);
+        incident_runs_plan_free(&j->plan);
         free(j);
         pthread_mutex_lock(&r->mu);
         r->running--;
         pthread_mutex_unlock(&r->mu);
-        ctl_write(r, 'd');
+        ctl_pipe_send(&r->ctl, 'd');
     }
     store_close(st);
     return NULL;
@@ -308,7 +244,7 @@ static void dispatch(Runner *r)
         int running = r->running;
         pthread_mutex_unlock(&r->mu);
         RunPlan p;
-        int c = incidents_claim(r->st, running, util_now(), &p);
+        int c = incident_runs_claim(r->st, running, util_now(), &p);
         if (c < 0)
             log_error("runner: cannot claim incidents: %s", store_errmsg(r->st));
         if (c <= 0)
@@ -336,12 +272,11 @@ static void *dispatcher_main(void *arg)
     int recovered = 0;
     int64_t dv = -1, last_scan = 0;
     for (;;) {
-        struct pollfd p = {.fd = r->ctl[0], .events = POLLIN};
         int want = 0;
-        if (poll(&p, 1, r->o.poll_ms) > 0) {
+        if (ctl_pipe_wait(&r->ctl, r->o.poll_ms)) {
             char buf[64];
-            ssize_t n = read(r->ctl[0], buf, sizeof buf);
-            for (ssize_t i = 0; i < n; i++) {
+            int n = ctl_pipe_drain(&r->ctl, buf, sizeof buf);
+            for (int i = 0; i < n; i++) {
                 if (buf[i] == 'q')
                     return NULL;
                 want = 1;
@@ -351,7 +286,7 @@ static void *dispatcher_main(void *arg)
         if (r->o.engine && !engine_is_primary(r->o.engine))
             continue;
         if (!recovered) {
-            int n = incidents_recover(r->st, util_now());
+            int n = incident_runs_recover(r->st, util_now());
             if (n > 0)
                 log_warn("runner: %d interrupted resolution%s queued again", n, n == 1 ? "" : "s");
             recovered = n >= 0;
@@ -385,16 +320,12 @@ static void runner_free(Runner *r)
     while (r->head) {
         Job *j = r->head;
         r->head = j->next;
-        incidents_plan_free(&j->plan);
+        incident_runs_plan_free(&j->plan);
         free(j);
     }
     store_close(r->st);
-    for (int i = 0; i < 2; i++) {
-        if (r->ctl[i] >= 0)
-            close(r->ctl[i]);
-        if (r->cancel[i] >= 0)
-            close(r->cancel[i]);
-    }
+    ctl_pipe_close(&r->ctl);
+    ctl_pipe_close(&r->cancel);
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);
     free(r->workers);
@@ -416,15 +347,19 @@ Runner *runner_start(const RunnerOpts *opts, char *err, size_t errsz)
         r->o.retry_cap_ms = 60000;
     if (r->o.step_timeout_ms <= 0)
         r->o.step_timeout_ms = 30000;
-    r->ctl[0] = r->ctl[1] = r->cancel[0] = r->cancel[1] = -1;
+    ctl_pipe_init(&r->ctl);
+    ctl_pipe_init(&r->cancel);
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
     if (store_open(r->db_path, &r->st, err, errsz) < 0) {
         runner_free(r);
         return NULL;
     }
-    if (pipe2(r->ctl, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(r->cancel, O_CLOEXEC) < 0) {
-        snprintf(err, errsz, "runner: pipe: %s", strerror(errno));
+    int pe = ctl_pipe_open(&r->ctl);
+    if (pe == 0)
+        pe = ctl_pipe_open(&r->cancel);
+    if (pe < 0) {
+        snprintf(err, errsz, "runner: pipe: %s", strerror(-pe));
         runner_free(r);
         return NULL;
     }
@@ -441,7 +376,8 @@ Runner *runner_start(const RunnerOpts *opts, char *err, size_t errsz)
 
 void runner_kick(Runner *r)
 {
-    ctl_write(r, 'k');
+    if (r)
+        ctl_pipe_send(&r->ctl, 'k');
 }
 
 int runner_running(Runner *r)
@@ -460,10 +396,9 @@ void runner_stop(Runner *r)
         return;
     incidents_set_hooks(NULL);
     __atomic_store_n(&r->stopping, 1, __ATOMIC_RELEASE);
-    ssize_t w = write(r->cancel[1], "x", 1);  /* stays readable: every wait ends */
-    (void)w;
+    ctl_pipe_send(&r->cancel, 'x');   /* stays readable: every wait ends */
     if (r->started) {
-        ctl_write(r, 'q');
+        ctl_pipe_send(&r->ctl, 'q');
         pthread_join(r->thread, NULL);
     }
     pthread_mutex_lock(&r->mu);

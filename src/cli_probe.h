@@ -4,9 +4,12 @@
 #ifndef RESOPS_CLI_PROBE_H
 #define RESOPS_CLI_PROBE_H
 
+#include <stdio.h>
+
 /* argv[0] is "probe". Returns the process exit code (0, 1 error, 2 usage). */
 int cli_probe(int argc, char **argv, const char *db_path);
 
-extern const char cli_probe_usage[];
+/* The usage text, its probe kinds from domain/probe_kinds.h. */
+void cli_probe_usage(FILE *out);
 
 #endif

@@ -4,11 +4,9 @@
  * read in the same transaction that records its outcome, so what the
  * audit says is what was decided. Submission makes the decision without
  * the concurrency check (an incident never waits in the API for a slot it
- * may never get: it is queued); the runner's claim makes it again with
- * the running count, because configuration and the kill switch may change
- * while an incident waits. Before every step the gate re-reads the two
- * switches, so a kill switch stops a running resolution before its next
- * step; the step in flight finishes (or times out).
+ * may never get: it is queued); the runner's claim (incident_runs.c) makes
+ * it again with the running count, because configuration and the kill
+ * switch may change while an incident waits.
  *
  * Submissions take turns on submit_mu. The API's listener threads submit
  * with group commit (incidents_submit_grouped): whoever finds no group
@@ -19,17 +17,11 @@
  * touched, the file locks), and on a busy listener several arrive at once.
  */
 #include "domain/incidents.h"
-#include "domain/actions.h"
-#include "domain/alerts.h"
-#include "domain/notify.h"
+#include "domain/incidents_priv.h"
 #include "domain/resolution.h"
-#include "domain/services.h"
-#include "store/alert_repo.h"
-#include "store/audit_repo.h"
 #include "store/category_repo.h"
 #include "store/incident_audit_repo.h"
 #include "store/service_repo.h"
-#include "log.h"
 #include "util.h"
 
 #include <cJSON.h>
@@ -87,7 +79,7 @@ void incidents_kick(void)
         h.queued(h.ctx);
 }
 
-static void wake_all(void)
+void incidents_wake_all(void)
 {
     pthread_once(&wake_once, wake_init);
     pthread_mutex_lock(&wake_mu);
@@ -126,19 +118,13 @@ int incidents_wait_fallback_ms(void)
     return h.active && h.active(h.ctx) ? 1000 : 200;
 }
 
+
 /* ---- helpers ------------------------------------------------------------------- */
 
-static int is_queued(const IncidentRec *r)
+int incidents_is_pending(const IncidentRec *r)
 {
     return strcmp(r->state, "resolving") == 0 ||
            (strcmp(r->state, "open") == 0 && r->queued_at != 0);
-}
-
-/* Exported (incidents.h) for the API's resolve wait, which re-spelled the
- * rule; is_queued above stays the one spelling here. */
-int incidents_is_pending(const IncidentRec *r)
-{
-    return is_queued(r);
 }
 
 static int closed_status(const char *status)
@@ -147,10 +133,9 @@ static int closed_status(const char *status)
            !strcmp(status, "closed");
 }
 
-/* Append one seed 001 audit entry; details is taken (a cJSON object). */
-static int audit(Store *st, const char *incident_id, const char *action, const char *actor,
-                 const double *confidence, cJSON *details, int success, const char *error,
-                 int64_t now)
+int incidents_audit(Store *st, const char *incident_id, const char *action, const char *actor,
+                    const double *confidence, cJSON *details, int success, const char *error,
+                    int64_t now)
 {
     char *text = details ? cJSON_PrintUnformatted(details) : NULL;
     cJSON_Delete(details);
@@ -160,16 +145,15 @@ static int audit(Store *st, const char *incident_id, const char *action, const c
     return r < 0 ? -EIO : 0;
 }
 
-static cJSON *message_details(const char *message)
+cJSON *incidents_message(const char *message)
 {
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "message", message);
     return d;
 }
 
-/* The decision for rec with the configuration as stored now. */
-static int decide(Store *st, const IncidentRec *rec, int forced, int running, int limit,
-                  ResolutionCategory *cat, Decision *d)
+int incidents_decide(Store *st, const IncidentRec *rec, int forced, int running, int limit,
+                     ResolutionCategory *cat, Decision *d)
 {
     GlobalConfigRow g;
     if (category_repo_global_get(st, &g) < 0 ||
@@ -190,26 +174,13 @@ static int decide(Store *st, const IncidentRec *rec, int forced, int running, in
     return 0;
 }
 
-/* Record a refusal: the skip entry, and the state (an incident already
- * resolved keeps its state; the seed only reports it). */
-static int audit_skip(Store *st, const IncidentRec *rec, const Decision *d, int64_t now)
+int incidents_audit_skip(Store *st, const IncidentRec *rec, const Decision *d, int64_t now)
 {
-    cJSON *det = message_details("Auto-resolution skipped");
+    cJSON *det = incidents_message("Auto-resolution skipped");
     cJSON_AddStringToObject(det, "reason", d->reason);
-    return audit(st, rec->incident_id, "auto_resolution_skipped", "system", &rec->confidence,
-                 det, 1, NULL, now);
+    return incidents_audit(st, rec->incident_id, "auto_resolution_skipped", "system",
+                           &rec->confidence, det, 1, NULL, now);
 }
-
-static int record_skip(Store *st, const IncidentRec *rec, const Decision *d, int64_t now)
-{
-    int keep = d->check == CHECK_STATUS && strcmp(rec->state, "resolved") == 0;
-    if (incident_repo_finish(st, rec->incident_id, keep ? rec->state : "skipped", NULL,
-                             keep ? rec->state_reason : d->reason, 0, -1, now) < 0)
-        return -EIO;
-    return audit_skip(st, rec, d, now);
-}
-
-static int clear_failed_alert(Store *st, const IncidentRec *inc, int64_t now);
 
 /* ---- submission ------------------------------------------------------------------ */
 
@@ -453,17 +424,18 @@ static int submit_write(Store *st, IncidentRec *rec, Decision *d, int forced,
     if (incident_repo_upsert_decided(st, rec, !skip, forced, requested_by, now) < 0)
         return -EIO;
 
-    cJSON *det = message_details("Auto-resolution process initiated");
+    cJSON *det = incidents_message("Auto-resolution process initiated");
     cJSON_AddStringToObject(det, "category", rec->category);
     cJSON_AddStringToObject(det, "priority", rec->priority);
     cJSON_AddStringToObject(det, "requested_by", requested_by ? requested_by : "system");
     if (forced)
         cJSON_AddBoolToObject(det, "forced", 1);
-    if (audit(st, rec->incident_id, "auto_resolution_attempted",
-              requested_by ? requested_by : "system", &rec->confidence, det, 1, NULL, now) < 0)
+    if (incidents_audit(st, rec->incident_id, "auto_resolution_attempted",
+                        requested_by ? requested_by : "system", &rec->confidence, det, 1, NULL,
+                        now) < 0)
         return -EIO;
     if (skip) {
-        if (audit_skip(st, rec, d, now) < 0)
+        if (incidents_audit_skip(st, rec, d, now) < 0)
             return -EIO;
         out->outcome = SUBMIT_SKIPPED;
         strlcpy_(out->reason, d->reason, sizeof out->reason);
@@ -496,7 +468,7 @@ static int submit_locked(Store *st, const IncidentInput *in, const char *request
         goto io_rb;
     if ((got = incident_repo_get(st, in->incident_id, &old)) < 0)
         goto io_rb;
-    if (got && is_queued(&old)) {
+    if (got && incidents_is_pending(&old)) {
         store_commit(st);                  /* nothing written (see above) */
         out->outcome = SUBMIT_BUSY;
         snprintf(out->reason, sizeof out->reason, MSG_IN_PROGRESS);
@@ -509,7 +481,7 @@ static int submit_locked(Store *st, const IncidentInput *in, const char *request
     /* Decide first (only the configuration is read), then write the row
      * with its outcome in one statement and the two audit entries. */
     Decision d;
-    if (decide(st, &rec, forced, 0, 0, &cat, &d) < 0)
+    if (incidents_decide(st, &rec, forced, 0, 0, &cat, &d) < 0)
         goto io_rb;
     if (d.verdict != DECISION_SKIP && nowait) {
         store_commit(st);                  /* nothing written (see above) */
@@ -567,7 +539,7 @@ int incidents_mark_resolved(Store *st, const char *id, const char *actor, int64_
     int r = incident_repo_get(st, id, &rec);
     if (r < 0)
         goto io_rb;
-    if (r == 0 || is_queued(&rec)) {
+    if (r == 0 || incidents_is_pending(&rec)) {
         store_rollback(st);
         snprintf(err, errsz, "%s", r == 0 ? "Incident not found" : MSG_IN_PROGRESS);
         incident_rec_free(&rec);
@@ -575,11 +547,12 @@ int incidents_mark_resolved(Store *st, const char *id, const char *actor, int64_
     }
     char reason[120];
     snprintf(reason, sizeof reason, "Resolved by hand by %s", actor ? actor : "system");
-    cJSON *det = message_details("Incident resolved by hand");
+    cJSON *det = incidents_message("Incident resolved by hand");
     cJSON_AddStringToObject(det, "previous_state", rec.state);
     if (incident_repo_finish(st, id, "resolved", "manually_resolved", reason, now, 0, now) < 0 ||
-        audit(st, id, "manually_resolved", actor, &rec.confidence, det, 1, NULL, now) < 0 ||
-        clear_failed_alert(st, &rec, now) < 0)
+        incidents_audit(st, id, "manually_resolved", actor, &rec.confidence, det, 1, NULL,
+                        now) < 0 ||
+        incidents_clear_failed_alert(st, &rec, now) < 0)
         goto io_rb;
     if (store_commit(st) < 0)
         goto io;
@@ -601,7 +574,7 @@ int incidents_result(Store *st, const char *id, int run_before, IncidentResult *
     if (r <= 0)
         return r;
     strlcpy_(out->state, rec.state, sizeof out->state);
-    out->done = !is_queued(&rec);
+    out->done = !incidents_is_pending(&rec);
     const char *why = rec.state_reason ? rec.state_reason : "";
     if (!out->done) {
         snprintf(out->message, sizeof out->message, "Auto-resolution in progress");
@@ -639,167 +612,6 @@ void incidents_result_free(IncidentResult *r)
     }
 }
 
-/* ---- the runner ------------------------------------------------------------------- */
-
-void incidents_plan_free(RunPlan *p)
-{
-    if (!p)
-        return;
-    incident_rec_free(&p->inc);
-    playbook_free(&p->pb);
-}
-
-/* The steps of a run: the category's playbook stored through the API
- * (internal steps and named actions only, D4), else the playbook file's
- * for the category, else the seed's default steps (which only record).
- * Action names resolve against this process's playbook file. 0, -EINVAL
- * with err. */
-static int plan_playbook(const ResolutionCategory *cat, const char *category, Playbook *out,
-                         char *err, size_t errsz)
-{
-    if (cat->playbook) {
-        if (playbook_parse_api(cat->playbook, out, err, errsz) < 0)
-            return -EINVAL;
-        if (actions_resolve(out, err, errsz) < 0) {
-            playbook_free(out);
-            return -EINVAL;
-        }
-        return 0;
-    }
-    int r = actions_category(category, out, err, errsz);
-    if (r < 0)
-        return -EINVAL;
-    if (r == 0)
-        playbook_default(category, out);
-    return 0;
-}
-
-/* The Critical AutoResolutionFailed alert for a human (B2): on the
- * incident's service, or an incident-level one when it names none. */
-static int raise_failed_alert(Store *st, const IncidentRec *inc, const char *reason, int64_t now)
-{
-    char msg[700];
-    snprintf(msg, sizeof msg, "Auto-resolution of incident %s failed: %s; a human is needed",
-             inc->incident_id, reason);
-    if (inc->service_id)
-        return alerts_raise(st, inc->service_id, ALERT_AUTO_RESOLUTION_FAILED, SEV_CRITICAL, msg,
-                            now, NULL) < 0 ? -EIO : 0;
-    int64_t id;
-    int got = incident_repo_alert_find_open(st, inc->incident_id, ALERT_AUTO_RESOLUTION_FAILED,
-                                            &id);
-    if (got < 0)
-        return -EIO;
-    if (got)
-        return alert_repo_set_message(st, id, msg) < 0 ? -EIO : 0;
-    id = incident_repo_alert_insert(st, inc->incident_id, ALERT_AUTO_RESOLUTION_FAILED, msg,
-                                    "Critical", now);
-    if (id < 0)
-        return -EIO;
-    char action[100];
-    snprintf(action, sizeof action, "Alert Created (%s)", ALERT_AUTO_RESOLUTION_FAILED);
-    if (audit_repo_add_alert(st, action, id, 0, AUDIT_SYSTEM_USER, AUDIT_SYSTEM_ACTOR, msg,
-                             now) < 0)
-        return -EIO;
-    return notify_alert(st, id, 0, ALERT_AUTO_RESOLUTION_FAILED, "Critical", NULL, msg, "raised",
-                        now) < 0 ? -EIO : 0;
-}
-
-/* The incident is resolved (by a run or by hand): its incident-level
- * failure alert, if one is open, has cleared. */
-static int clear_failed_alert(Store *st, const IncidentRec *inc, int64_t now)
-{
-    if (inc->service_id)
-        return 0;                    /* a service's alert is the service's (dedup per type) */
-    int64_t id;
-    int got = incident_repo_alert_find_open(st, inc->incident_id, ALERT_AUTO_RESOLUTION_FAILED,
-                                            &id);
-    if (got <= 0)
-        return got;
-    char msg[300];
-    snprintf(msg, sizeof msg, "Incident %s is resolved now", inc->incident_id);
-    return alert_repo_resolve(st, id, now) < 0 ||
-                   notify_alert(st, id, 0, ALERT_AUTO_RESOLUTION_FAILED, "Critical", NULL, msg,
-                                "resolved", now) < 0
-               ? -EIO
-               : 0;
-}
-
-int incidents_claim(Store *st, int running, int64_t now, RunPlan *out)
-{
-    for (;;) {
-        GlobalConfigRow g;
-        char id[INCIDENT_ID_MAX + 1];
-        if (category_repo_global_get(st, &g) < 0)
-            return -EIO;
-        if (running >= g.max_concurrent_resolutions)
-            return 0;
-        int r = incident_repo_next_queued(st, id, sizeof id);
-        if (r <= 0)
-            return r;
-        RunPlan p;
-        memset(&p, 0, sizeof p);
-        ResolutionCategory cat = {0};
-        char perr[200] = "";
-        if (store_begin(st) < 0)
-            return -EIO;
-        if ((r = incident_repo_get(st, id, &p.inc)) <= 0) {
-            store_rollback(st);
-            return r < 0 ? -EIO : 0;
-        }
-        Decision d;
-        if (decide(st, &p.inc, p.inc.forced, running, g.max_concurrent_resolutions, &cat, &d) < 0)
-            goto io_rb;
-        if (d.verdict == DECISION_WAIT) {
-            store_rollback(st);
-            incidents_plan_free(&p);
-            resolution_category_free(&cat);
-            return 0;
-        }
-        int started = 0, ended = 0;
-        if (d.verdict == DECISION_SKIP) {
-            if (record_skip(st, &p.inc, &d, now) < 0)
-                goto io_rb;
-            ended = 1;
-        } else if (plan_playbook(&cat, p.inc.category, &p.pb, perr, sizeof perr) < 0) {
-            /* validated when stored; a bad row or a name the file no longer
-             * defines still must not loop, and a human must hear of it */
-            char reason[600];
-            snprintf(reason, sizeof reason, "Invalid playbook: %s", perr);
-            if (incident_repo_finish(st, id, "failed", "open", reason, 0, 0, now) < 0 ||
-                audit(st, id, "auto_resolution_failed", "system", &p.inc.confidence,
-                      message_details("Auto-resolution failed"), 0, reason, now) < 0 ||
-                raise_failed_alert(st, &p.inc, reason, now) < 0)
-                goto io_rb;
-            ended = 1;
-        } else {
-            if (incident_repo_start(st, id, p.pb.n, now, &p.run) < 0)
-                goto io_rb;
-            if (p.inc.service_id &&
-                service_repo_name(st, p.inc.service_id, p.service, sizeof p.service) < 0)
-                goto io_rb;
-            p.cfg = cat.cfg;
-            started = 1;
-        }
-        if (store_commit(st) < 0)
-            goto io;
-        resolution_category_free(&cat);
-        if (ended)
-            wake_all();
-        if (started) {
-            *out = p;
-            return 1;
-        }
-        incidents_plan_free(&p);
-        continue;
-    io_rb:
-        store_rollback(st);
-    io:
-        incidents_plan_free(&p);
-        resolution_category_free(&cat);
-        return -EIO;
-    }
-}
-
 int incidents_playbook_acts(Store *st, const char *category)
 {
     ResolutionCategory cat;
@@ -807,489 +619,11 @@ int incidents_playbook_acts(Store *st, const char *category)
         return -EIO;
     Playbook pb;
     char err[600];
-    int r = plan_playbook(&cat, category, &pb, err, sizeof err);
+    int r = incidents_plan_playbook(&cat, category, &pb, err, sizeof err);
     resolution_category_free(&cat);
     if (r < 0)
         return -EINVAL;
     r = playbook_acts(&pb);
     playbook_free(&pb);
     return r;
-}
-
-int incidents_gate(Store *st, const char *category, char *reason, size_t size)
-{
-    GlobalConfigRow g;
-    ResolutionCategory cat;
-    if (category_repo_global_get(st, &g) < 0 || resolution_category_get(st, category, &cat) < 0)
-        return -EIO;
-    DecisionInput in = {
-        .global_enabled = g.global_enabled, .status = "open", .category = category,
-        .category_config = cat.configured ? &cat.cfg : NULL, .confidence = 1.0, .forced = 1,
-    };
-    Decision d;
-    decision_can_auto_resolve(&in, &d);
-    resolution_category_free(&cat);
-    if (d.verdict == DECISION_SKIP) {
-        strlcpy_(reason, d.reason, size);
-        return 1;
-    }
-    return 0;
-}
-
-int incidents_run_internal(Store *st, const RunPlan *p, const PlaybookStep *step, int64_t now,
-                           StepOutcome *o)
-{
-    memset(o, 0, sizeof *o);
-    o->code = -1;
-    if (step->kind == STEP_NOOP) {
-        o->ok = 1;
-        o->code = 0;
-        return 0;
-    }
-    int64_t sid = step->service_id ? step->service_id : p->inc.service_id;
-    if (!sid) {
-        snprintf(o->error, sizeof o->error, "No service to act on (the incident has no service_id)");
-        return 0;
-    }
-    char err[160];
-    if (step->kind == STEP_SET_STATUS) {
-        char why[200];
-        snprintf(why, sizeof why, "Auto-resolution of incident %s", p->inc.incident_id);
-        int r = services_set_status(st, sid, step->status, SET_BY_USER, AUDIT_SYSTEM_USER, why, now,
-                                    err, sizeof err);
-        if (r == -EIO)
-            return -EIO;
-        if (r < 0) {
-            snprintf(o->error, sizeof o->error, "Service %lld: %s", (long long)sid, err);
-            return 0;
-        }
-        o->ok = 1;
-        o->code = 0;
-        o->output = xasprintf("service %lld marked %s", (long long)sid, status_name(step->status));
-        return 0;
-    }
-    /* STEP_ACK_ALERTS: only alerts whose condition has cleared; the rest
-     * stay for a human (issue 9 B7), and the ack says a playbook did it */
-    int64_t *ids;
-    int active = 0;
-    int n = incident_repo_cleared_alert_ids(st, sid, &ids, &active);
-    if (n < 0)
-        return -EIO;
-    char by[INCIDENT_ID_MAX + 16];
-    snprintf(by, sizeof by, "playbook:%s", p->inc.incident_id);
-    int acked = 0;
-    for (int i = 0; i < n; i++) {
-        int r = alerts_ack(st, ids[i], 1, AUDIT_SYSTEM_USER, by, now, err, sizeof err);
-        if (r == -EIO) {
-            free(ids);
-            return -EIO;
-        }
-        acked += r == 0;
-    }
-    free(ids);
-    o->ok = 1;
-    o->code = 0;
-    o->output = xasprintf("%d cleared alert%s of service %lld acknowledged as %s; %d still "
-                          "active, left for a human",
-                          acked, acked == 1 ? "" : "s", (long long)sid, by, active);
-    return 0;
-}
-
-int incidents_record_step(Store *st, const RunPlan *p, int step_index, const char *step_id,
-                          int attempt, int64_t executed_at, const StepOutcome *o, int64_t now)
-{
-    const PlaybookStep *s = &p->pb.steps[step_index];
-    PlaybookRunRow row = {
-        .run = p->run, .step_index = step_index, .attempt = attempt,
-        .description = s->description, .action = s->action, .executed_at = executed_at,
-        .success = o->ok ? 1 : 0, .error_message = o->ok ? NULL : (char *)o->error,
-        .output = o->output, .duration_ms = o->duration_ms,
-    };
-    strlcpy_(row.incident_id, p->inc.incident_id, sizeof row.incident_id);
-    strlcpy_(row.step_id, step_id, sizeof row.step_id);
-    cJSON *det = cJSON_CreateObject();
-    cJSON_AddNumberToObject(det, "run", p->run);
-    cJSON_AddNumberToObject(det, "step", step_index + 1);
-    cJSON_AddNumberToObject(det, "steps_total", p->pb.n);
-    cJSON_AddStringToObject(det, "step_id", step_id);
-    cJSON_AddStringToObject(det, "action", s->action);
-    cJSON_AddStringToObject(det, "description", s->description);
-    cJSON_AddStringToObject(det, "type", playbook_kind_name(s->kind));
-    cJSON_AddNumberToObject(det, "attempt", attempt);
-    cJSON_AddNumberToObject(det, "duration_ms", o->duration_ms);
-    if (s->kind == STEP_COMMAND)
-        cJSON_AddNumberToObject(det, "exit_code", o->code);
-    else if (s->kind == STEP_HTTP)
-        cJSON_AddNumberToObject(det, "http_status", o->code);
-    if (o->timed_out)
-        cJSON_AddBoolToObject(det, "timed_out", 1);
-    if (o->output)
-        cJSON_AddStringToObject(det, "output", o->output);
-    if (store_begin(st) < 0) {
-        cJSON_Delete(det);
-        return -EIO;
-    }
-    if (playbook_repo_add(st, &row) < 0 ||
-        audit(st, p->inc.incident_id, "step_executed", "system", &p->inc.confidence, det, o->ok,
-              o->ok ? NULL : o->error, now) < 0 ||
-        (o->ok && incident_repo_set_steps_done(st, p->inc.incident_id, step_index + 1, now) < 0)) {
-        store_rollback(st);
-        return -EIO;
-    }
-    return store_commit(st) < 0 ? -EIO : 0;
-}
-
-int incidents_record_retry(Store *st, const RunPlan *p, int step_index, int next_attempt,
-                           int64_t delay_ms, const char *previous_error, int64_t now)
-{
-    const PlaybookStep *s = &p->pb.steps[step_index];
-    cJSON *det = cJSON_CreateObject();
-    cJSON_AddNumberToObject(det, "run", p->run);
-    cJSON_AddNumberToObject(det, "step", step_index + 1);
-    cJSON_AddStringToObject(det, "action", s->action);
-    cJSON_AddNumberToObject(det, "attempt", next_attempt);
-    cJSON_AddNumberToObject(det, "max_retry_attempts", p->cfg.max_retry_attempts);
-    cJSON_AddNumberToObject(det, "delay_ms", (double)delay_ms);
-    return audit(st, p->inc.incident_id, "step_retry", "system", &p->inc.confidence, det, 0,
-                 previous_error, now);
-}
-
-static cJSON *steps_json(const PlaybookRunRow *rows, int n)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (int i = 0; i < n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        char t[32];
-        util_iso8601(rows[i].executed_at, t, sizeof t);
-        cJSON_AddStringToObject(o, "step_id", rows[i].step_id);
-        cJSON_AddStringToObject(o, "description", rows[i].description ? rows[i].description : "");
-        cJSON_AddStringToObject(o, "action", rows[i].action ? rows[i].action : "");
-        cJSON_AddStringToObject(o, "executed_at", t);
-        cJSON_AddBoolToObject(o, "success", rows[i].success == 1);
-        if (rows[i].error_message)
-            cJSON_AddStringToObject(o, "error_message", rows[i].error_message);
-        else
-            cJSON_AddNullToObject(o, "error_message");
-        cJSON_AddNumberToObject(o, "attempts", rows[i].attempt);
-        cJSON_AddItemToArray(a, o);
-    }
-    return a;
-}
-
-/* The creator (and the configured recipients) through the outbox. */
-static int notify_creator(Store *st, const RunPlan *p, int nsteps, int64_t now)
-{
-    GlobalConfigRow g;
-    if (category_repo_global_get(st, &g) < 0)
-        return -EIO;
-    const char *creator = p->inc.created_by && *p->inc.created_by ? p->inc.created_by : "system";
-    cJSON *extra = cJSON_Parse(g.notification_recipients);
-    StrBuf who = {0};
-    strbuf_append(&who, creator);
-    const cJSON *e;
-    cJSON_ArrayForEach(e, extra) {
-        if (cJSON_IsString(e))
-            strbuf_appendf(&who, ", %s", e->valuestring);
-    }
-    char *msg = xasprintf("Incident %s (%s) was auto-resolved in %d step%s; notifying %s",
-                          p->inc.incident_id, p->inc.title, nsteps, nsteps == 1 ? "" : "s", who.s);
-    strbuf_free(&who);
-    NotifyEvent ev = {
-        .source = "incident", .id = p->inc.rowid, .event = "resolved",
-        .service_id = p->inc.service_id, .service = p->service[0] ? p->service : NULL,
-        .type = "auto_resolution", .severity = "Info", .message = msg, .ts = now,
-    };
-    int r = notify_event(st, &ev, now) < 0 ? -EIO : 0;
-    free(msg);
-    for (int i = -1; r == 0; i++) {
-        const char *to = creator;
-        if (i >= 0) {
-            const cJSON *x = cJSON_GetArrayItem(extra, i);
-            if (!x)
-                break;
-            if (!cJSON_IsString(x))
-                continue;
-            to = x->valuestring;
-        }
-        cJSON *det = cJSON_CreateObject();
-        cJSON_AddStringToObject(det, "recipient", to);
-        cJSON_AddStringToObject(det, "notification_type", "auto_resolution");
-        r = audit(st, p->inc.incident_id, "notification_sent", "system", NULL, det, 1, NULL, now);
-    }
-    cJSON_Delete(extra);
-    return r;
-}
-
-int incidents_finish_resolved(Store *st, const RunPlan *p, int64_t now)
-{
-    PlaybookRunRow *rows = NULL;
-    int n = 0;
-    if (store_begin(st) < 0)
-        return -EIO;
-    n = playbook_repo_last_attempts(st, p->inc.incident_id, p->run, &rows);
-    if (n < 0)
-        goto io_rb;
-    cJSON *det = message_details("Incident auto-resolved successfully");
-    cJSON_AddItemToObject(det, "resolution_steps", steps_json(rows, n));
-    cJSON_AddNumberToObject(det, "step_count", n);
-    if (incident_repo_finish(st, p->inc.incident_id, "resolved", "auto_resolved", NULL, now, 1,
-                             now) < 0 ||
-        audit(st, p->inc.incident_id, "auto_resolution_success", "system", &p->inc.confidence, det,
-              1, NULL, now) < 0 ||
-        (p->cfg.notification_required && notify_creator(st, p, n, now) < 0) ||
-        clear_failed_alert(st, &p->inc, now) < 0)
-        goto io_rb;
-    playbook_rows_free(rows, n);
-    if (store_commit(st) < 0)
-        return -EIO;
-    wake_all();
-    return 0;
-io_rb:
-    store_rollback(st);
-    playbook_rows_free(rows, n > 0 ? n : 0);
-    return -EIO;
-}
-
-int incidents_finish_failed(Store *st, const RunPlan *p, const char *reason, int64_t now)
-{
-    char error[600];
-    snprintf(error, sizeof error, "Failed to auto-resolve incident: %s", reason);
-    cJSON *det = message_details("Auto-resolution failed");
-    cJSON_AddNumberToObject(det, "run", p->run);
-    cJSON_AddNumberToObject(det, "steps_completed", p->inc.steps_done);
-    if (store_begin(st) < 0) {
-        cJSON_Delete(det);
-        return -EIO;
-    }
-    int r = incident_repo_finish(st, p->inc.incident_id, "failed", "open", reason, 0, 0, now);
-    if (r == 0)
-        r = audit(st, p->inc.incident_id, "auto_resolution_failed", "system", &p->inc.confidence,
-                  det, 0, error, now);
-    else
-        cJSON_Delete(det);
-    if (r == 0)
-        r = raise_failed_alert(st, &p->inc, reason, now);
-    if (r < 0) {
-        store_rollback(st);
-        return -EIO;
-    }
-    if (store_commit(st) < 0)
-        return -EIO;
-    wake_all();
-    return 0;
-}
-
-/* End a run that leaves the incident open (state, why) with its one audit
- * entry, in one transaction, then wake the waiters. Takes det. */
-static int finish_open(Store *st, const RunPlan *p, const char *state, const char *why,
-                       const char *action, cJSON *det, int success, const char *error,
-                       int64_t now)
-{
-    if (store_begin(st) < 0) {
-        cJSON_Delete(det);
-        return -EIO;
-    }
-    if (incident_repo_finish(st, p->inc.incident_id, state, "open", why, 0, 0, now) < 0) {
-        cJSON_Delete(det);
-        store_rollback(st);
-        return -EIO;
-    }
-    if (audit(st, p->inc.incident_id, action, "system", &p->inc.confidence, det, success, error,
-              now) < 0) {
-        store_rollback(st);
-        return -EIO;
-    }
-    if (store_commit(st) < 0)
-        return -EIO;
-    wake_all();
-    return 0;
-}
-
-int incidents_finish_no_action(Store *st, const RunPlan *p, int64_t now)
-{
-    char why[300];
-    snprintf(why, sizeof why, "No action taken: the %s playbook has no step that acts",
-             p->inc.category);
-    cJSON *det = message_details(why);
-    cJSON_AddNumberToObject(det, "run", p->run);
-    cJSON_AddNumberToObject(det, "steps_recorded", p->pb.n);
-    return finish_open(st, p, "no_action", why, "auto_resolution_no_action", det, 0, why, now);
-}
-
-int incidents_finish_stopped(Store *st, const RunPlan *p, int before_step, const char *reason,
-                             int64_t now)
-{
-    char why[400];
-    snprintf(why, sizeof why, "%s (stopped before step %d of %d)", reason, before_step, p->pb.n);
-    cJSON *det = message_details("Auto-resolution skipped");
-    cJSON_AddStringToObject(det, "reason", reason);
-    cJSON_AddNumberToObject(det, "stopped_before_step", before_step);
-    cJSON_AddNumberToObject(det, "steps_completed", before_step - 1);
-    return finish_open(st, p, "skipped", why, "auto_resolution_skipped", det, 1, NULL, now);
-}
-
-typedef struct IdList {
-    char  **ids;
-    double *conf;
-    int     n;
-} IdList;
-
-static int collect(void *ctx, const IncidentRec *r)
-{
-    IdList *l = ctx;
-    l->ids = xrealloc(l->ids, (size_t)(l->n + 1) * sizeof *l->ids);
-    l->conf = xrealloc(l->conf, (size_t)(l->n + 1) * sizeof *l->conf);
-    l->ids[l->n] = xstrdup(r->incident_id);
-    l->conf[l->n++] = r->confidence;
-    return 0;
-}
-
-int incidents_recover(Store *st, int64_t now)
-{
-    IdList l = {0};
-    int r = -EIO;
-    if (store_begin(st) < 0)
-        return -EIO;
-    if (incident_repo_each(st, "resolving", 1000000, 0, collect, &l) < 0 ||
-        incident_repo_requeue_resolving(st, now) < 0)
-        goto out;
-    for (int i = 0; i < l.n; i++)
-        if (audit(st, l.ids[i], "auto_resolution_attempted", "system", &l.conf[i],
-                  message_details("Resumed after restart: the interrupted run starts again"), 1,
-                  NULL, now) < 0)
-            goto out;
-    r = store_commit(st) < 0 ? -EIO : l.n;
-out:
-    if (r < 0)
-        store_rollback(st);
-    for (int i = 0; i < l.n; i++)
-        free(l.ids[i]);
-    free(l.ids);
-    free(l.conf);
-    return r;
-}
-
-/* ---- from alerts to incidents ------------------------------------------------------ */
-
-int incidents_on_service_down(Store *st, int64_t service_id, const char *why, int64_t now)
-{
-    char cat[32];
-    double conf;
-    int r = incident_repo_probe_playbook(st, service_id, cat, sizeof cat, &conf);
-    if (r <= 0 || !cat[0])
-        return r < 0 ? -EIO : 0;
-    if (!decision_in(decision_categories, cat)) {
-        log_warn("incidents: service %lld: playbook category '%s' is unknown",
-                 (long long)service_id, cat);
-        return 0;
-    }
-    GlobalConfigRow g;
-    char name[101] = "";
-    int active = incident_repo_count_active_for_service(st, service_id);
-    int recent = incident_repo_count_for_service(st, service_id, now - 3600);
-    if (active < 0 || recent < 0 || category_repo_global_get(st, &g) < 0 ||
-        service_repo_name(st, service_id, name, sizeof name) < 0)
-        return -EIO;
-    if (active > 0)
-        return 0;                      /* already on it */
-    /* The seed's default steps only record; "resolving" a Down service
-     * with them would tell on-call it was fixed when nothing ran. */
-    CategoryRow cr;
-    int has = category_repo_get(st, cat, &cr);
-    if (has < 0)
-        return -EIO;
-    int has_playbook = has == 1 && cr.playbook != NULL;
-    if (has == 1)
-        category_row_free(&cr);
-    if (!has_playbook) {
-        Playbook fpb;
-        char perr[400];
-        int f = actions_category(cat, &fpb, perr, sizeof perr);
-        if (f > 0)
-            playbook_free(&fpb);
-        has_playbook = f != 0;        /* a broken one fails the run: a human hears of it */
-    }
-    if (!has_playbook) {
-        char msg[300];
-        snprintf(msg, sizeof msg,
-                 "%s is Down and names the %s playbook, but no %s playbook is configured: "
-                 "a human is needed", name, cat, cat);
-        return alerts_raise(st, service_id, ALERT_NO_PLAYBOOK, SEV_CRITICAL, msg, now,
-                            NULL) < 0 ? -EIO : 0;
-    }
-    if (recent >= g.max_incidents_per_service_hour) {
-        char msg[300];
-        snprintf(msg, sizeof msg,
-                 "Auto-resolution paused for %s: %d incidents in the last hour (limit %d); "
-                 "a human is needed", name, recent, g.max_incidents_per_service_hour);
-        return alerts_raise(st, service_id, ALERT_AUTO_RESOLUTION_LIMIT, SEV_CRITICAL, msg, now,
-                            NULL) < 0 ? -EIO : 0;
-    }
-    char id[64], title[160];
-    snprintf(id, sizeof id, "SVC-%lld-%lld", (long long)service_id, (long long)now);
-    for (int k = 2; k < 100; k++) {
-        IncidentRec x;
-        int e = incident_repo_get(st, id, &x);
-        if (e < 0)
-            return -EIO;
-        if (!e)
-            break;
-        incident_rec_free(&x);
-        snprintf(id, sizeof id, "SVC-%lld-%lld-%d", (long long)service_id, (long long)now, k);
-    }
-    snprintf(title, sizeof title, "Service %s is Down", name[0] ? name : "?");
-    IncidentInput in = {
-        .incident_id = id, .title = title, .description = why ? why : "", .category = cat,
-        .priority = "high", .status = "open", .created_by = "resops",
-        .confidence = conf >= 0 ? conf : INCIDENTS_DOWN_CONFIDENCE, .service_id = service_id,
-    };
-    SubmitResult res;
-    char err[200];
-    r = incidents_submit(st, &in, "engine", 0, now, &res, err, sizeof err);
-    if (r < 0) {
-        log_error("incidents: cannot open an incident for service %lld: %s",
-                  (long long)service_id, err);
-        return r == -EIO ? -EIO : 0;
-    }
-    return 1;
-}
-
-int incidents_set_service_playbook(Store *st, int64_t service_id, const char *category,
-                                   double confidence, int64_t user_id, int64_t now, char *err,
-                                   size_t errsz)
-{
-    if (category && !decision_in(decision_categories, category)) {
-        snprintf(err, errsz, "Invalid category: %s", category);
-        return -EINVAL;
-    }
-    if (confidence > 1.0 || isnan(confidence)) {
-        snprintf(err, errsz, "Confidence score must be between 0.0 and 1.0");
-        return -EINVAL;
-    }
-    if (store_begin(st) < 0)
-        goto io;
-    int r = incident_repo_set_probe_playbook(st, service_id, category, confidence);
-    if (r < 0)
-        goto io_rb;
-    if (r == 0) {
-        store_rollback(st);
-        snprintf(err, errsz, "Service has no probe");
-        return -ENOENT;
-    }
-    char detail[120];
-    if (category)
-        snprintf(detail, sizeof detail, "category %s, confidence %.2f", category,
-                 confidence >= 0 ? confidence : INCIDENTS_DOWN_CONFIDENCE);
-    else
-        snprintf(detail, sizeof detail, "removed");
-    if (audit_repo_add(st, "Playbook Updated", "Service", service_id, user_id, detail, now) < 0)
-        goto io_rb;
-    if (store_commit(st) < 0)
-        goto io;
-    return 0;
-io_rb:
-    store_rollback(st);
-io:
-    snprintf(err, errsz, IO_ERROR);
-    return -EIO;
 }

@@ -1,8 +1,9 @@
-/* incidents — the one write path for seed 001's incidents and their
- * auto-resolution: submit (store, audit, decide, queue), the runner's
- * claim / step / finish records, the console's retry and "resolved by
- * hand", and the engine's hook that opens an incident when a probed
- * service with a playbook goes Down.
+/* incidents — the one write path for seed 001's incidents, their
+ * lifecycle: submit (store, audit, decide, queue), the console's retry and
+ * "resolved by hand", what a submission came to, and the waiting for runs.
+ * The runner's records of a run (claim, steps, ends) are incident_runs.h;
+ * the rule that opens an incident when a probed service with a playbook
+ * goes Down is a reaction of the status write path (status_reactions.h).
  *
  * Life of an incident (state, our words; status, the seed's):
  *   submit ── decision refuses ──> skipped (status unchanged; an incident
@@ -47,8 +48,6 @@
 #define ALERT_NO_PLAYBOOK            "NoPlaybook"
 /* Confidence of incidents opened for a Down service whose probe has none. */
 #define INCIDENTS_DOWN_CONFIDENCE 0.95
-/* Bytes of a step's output kept in playbook_run and the audit. */
-#define INCIDENTS_OUTPUT_MAX 2000
 
 /* A submitted incident (seed 001's Incident); strings borrowed. */
 typedef struct IncidentInput {
@@ -138,77 +137,15 @@ typedef struct IncidentResult {
 int  incidents_result(Store *st, const char *id, int run_before, IncidentResult *out);
 void incidents_result_free(IncidentResult *r);
 
-/* ---- the runner ------------------------------------------------------------ */
-
-/* Everything a worker needs to run one incident. */
-typedef struct RunPlan {
-    IncidentRec    inc;
-    CategoryConfig cfg;
-    Playbook       pb;
-    char           service[101];   /* the incident's service name, "" none */
-    int            run;
-} RunPlan;
-void incidents_plan_free(RunPlan *p);
-
-/* Take the oldest queued incident if fewer than the limit run (running =
- * how many this runner runs now). Decides again; a refusal is recorded
- * (skipped) and the next one tried. 1 with *out (a started run, owned),
- * 0 nothing to start (none queued, or at the limit), -EIO. */
-int incidents_claim(Store *st, int running, int64_t now, RunPlan *out);
-
-/* Before a step: 0 go on, 1 stop (reason = the kill switch's or the
- * disabled category's decision text), -EIO. */
-int incidents_gate(Store *st, const char *category, char *reason, size_t size);
-
-/* The outcome of one attempt of a step (filled by the executor). */
-typedef struct StepOutcome {
-    int   ok;
-    int   code;             /* exit status, HTTP status, or -1 */
-    int   timed_out;
-    int   duration_ms;
-    int   permanent;        /* failed in a way a retry cannot change */
-    char  error[256];       /* "" when ok */
-    char *output;           /* captured output, truncated; owned, may be NULL */
-} StepOutcome;
-
-/* Run an internal step (set_status, ack_alerts, noop) through the domain
- * (services_set_status, alerts_ack). Fills *o; -EIO only on a database
- * error. */
-int incidents_run_internal(Store *st, const RunPlan *p, const PlaybookStep *step, int64_t now,
-                           StepOutcome *o);
-
-/* Record one attempt: playbook_run row, audit step_executed (details: step,
- * attempt, duration, code, output), steps_done. step_index is 0-based. */
-int incidents_record_step(Store *st, const RunPlan *p, int step_index, const char *step_id,
-                          int attempt, int64_t executed_at, const StepOutcome *o, int64_t now);
-/* Audit step_retry: attempt `next_attempt` of a step starts after delay_ms. */
-int incidents_record_retry(Store *st, const RunPlan *p, int step_index, int next_attempt,
-                           int64_t delay_ms, const char *previous_error, int64_t now);
-
-/* Ends of a run. A run whose playbook has no step that acts
- * (playbook_acts) ends no_action, never resolved: status stays open, the
- * message says nothing was done, audited auto_resolution_no_action (ours).
- * A failed run raises a Critical AutoResolutionFailed alert: on the
- * incident's service, or an incident-level one (no service) otherwise. */
-int incidents_finish_resolved(Store *st, const RunPlan *p, int64_t now);
-int incidents_finish_no_action(Store *st, const RunPlan *p, int64_t now);
-int incidents_finish_failed(Store *st, const RunPlan *p, const char *reason, int64_t now);
-int incidents_finish_stopped(Store *st, const RunPlan *p, int before_step, const char *reason,
-                             int64_t now);
-
-/* A restart: every incident left resolving goes back to the queue, audited
- * auto_resolution_attempted ("Resumed after restart"). count or -EIO. */
-int incidents_recover(Store *st, int64_t now);
+/* Queued (waiting for the runner) or resolving: a submission now is
+ * refused as already in progress, and the API waits for its end. */
+int incidents_is_pending(const IncidentRec *r);
 
 /* Whether a run of category would act (B7, for the console's "x" to say
  * so before asking): 1 its playbook has a step that acts, 0 its steps only
  * record (the run would end no_action), -EINVAL its playbook names an
  * action the playbook file does not define, -EIO. */
 int incidents_playbook_acts(Store *st, const char *category);
-
-/* Is the incident queued or running (state "resolving", or "open" with
- * queued_at set)? A run's end makes it 0. Pure; any thread. */
-int incidents_is_pending(const IncidentRec *r);
 
 /* ---- waking those who wait for a run --------------------------------------- */
 
@@ -234,23 +171,5 @@ int incidents_wait(uint64_t seen, int timeout_ms);
 /* 1000 ms while this process's runner is active (woken on every end; the
  * timeout is a safety net), 200 ms otherwise (polling another process). */
 int incidents_wait_fallback_ms(void);
-
-/* ---- from alerts to incidents --------------------------------------------- */
-
-/* The engine saw service_id go Down (why = the probe's error). When its
- * probe names a playbook category and no incident of the service is
- * queued or resolving: open one (confidence from the probe, else
- * INCIDENTS_DOWN_CONFIDENCE) and submit it; but after
- * max_incidents_per_service_hour incidents in the last hour, raise an
- * AutoResolutionLimit alert for a human instead. 1 opened, 0 not, -EIO. */
-int incidents_on_service_down(Store *st, int64_t service_id, const char *why, int64_t now);
-
-/* Name (or clear, category NULL) the playbook category of a service's
- * probe and the confidence of its incidents (< 0 = default). Audited
- * "Playbook Updated" (seed 000 audit_log, entity Service).
- * -EINVAL bad category / confidence, -ENOENT no such probe, -EIO. */
-int incidents_set_service_playbook(Store *st, int64_t service_id, const char *category,
-                                   double confidence, int64_t user_id, int64_t now, char *err,
-                                   size_t errsz);
 
 #endif

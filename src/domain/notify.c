@@ -3,7 +3,8 @@
  * How it works: an event row's payload is the generic webhook document;
  * notify_fanout() parses it back into a NotifyEvent and asks each entry of
  * the channel table which targets it has (none when the channel is not
- * configured) and what to send them. Adding a channel is adding a row.
+ * configured) and what to send them. Adding a channel is adding a row
+ * here and its delivery row in engine/notifier.c (recipe: notify.h).
  * Payloads are built once, at fan-out: an e-mail's Date and Message-ID
  * and a webhook's body (and so its signature) are the same on every retry.
  */
@@ -545,6 +546,8 @@ static char *email_payload(const Fanout *f, const char *target, const char *key)
     return notify_payload_email(f->ev, f->cfg, key, f->now_ms / 1000);
 }
 
+/* What each channel sends to whom; how it is delivered is the row of the
+ * same name in engine/notifier.c channel_ops[] (notify.h, CHANNELS). */
 static const ChannelDef channel_defs[] = {
     {"webhook", webhook_targets, webhook_payload},
     {"slack", slack_targets, slack_payload},

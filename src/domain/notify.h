@@ -21,6 +21,29 @@
  * alert type) share an order_key, so a "resolved" never overtakes its
  * "raised" (PagerDuty would re-open the incident).
  *
+ * CHANNELS are two tables joined by name, what (here) and how (the
+ * engine), like a probe kind or a step kind:
+ *  - notify.c channel_defs[] {name, targets, payload}: for one event, the
+ *    channel's targets (none when it is not configured) and the payload
+ *    each gets; notify_fanout() writes one outbox row per target;
+ *  - engine/notifier.c channel_ops[] {name, proto, sign, fallback, refuse,
+ *    setup}: how such a row is delivered (HTTP POST or SMTP through curl,
+ *    signed or not), the configured address of a row queued without one,
+ *    a target that must never be contacted, and which rule of
+ *    notify_classify() judges the outcome (by proto).
+ * Adding a channel:
+ *  1. notify.c: a row of channel_defs[] with its targets() and payload()
+ *     (a notify_payload_<name>() builder beside the others when its
+ *     document is its own);
+ *  2. engine/notifier.c: a row of channel_ops[] with the same name
+ *     (setup_http or setup_smtp fits most; a new protocol also needs a
+ *     NotifyProto value, its setup and its rule in notify_classify);
+ *  3. only if it has settings: their fields in NotifyConfig (below), their
+ *     copy in notifier_start (notifier.c), the notify.* rows of config.c's
+ *     settings[] (and tests/unit/test_config.c's table of them), and the
+ *     mapping into NotifyConfig in main.c (start_notifier).
+ * No migration: the outbox's channel column is free text.
+ *
  * Thread: whoever owns the Store passed in; the pure functions: any.
  */
 #ifndef RESOPS_DOMAIN_NOTIFY_H

@@ -1,4 +1,5 @@
-/* playbook — see playbook.h. */
+/* playbook — see playbook.h. Everything a step kind is (its name, members,
+ * default description, JSON form, who runs it) is its row of step_kinds[]. */
 #include "domain/playbook.h"
 #include "util.h"
 
@@ -10,14 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static const char *const kind_names[] = {"noop", "command", "http", "set_status", "ack_alerts",
-                                         "action"};
-
-const char *playbook_kind_name(StepKind k)
-{
-    return (unsigned)k < sizeof kind_names / sizeof kind_names[0] ? kind_names[k] : "noop";
-}
 
 static void strv_free(char **v)
 {
@@ -159,54 +152,203 @@ static int parse_http(Ctx *c, const cJSON *o, PlaybookStep *s)
     return 0;
 }
 
-static int parse_internal(Ctx *c, const cJSON *o, PlaybookStep *s)
+/* service_id of an internal step: 0, the incident's service. */
+static int parse_service_id(Ctx *c, const cJSON *o, PlaybookStep *s)
 {
     long id = 0;
     int r = opt_int(c, o, "service_id", 1, 0x7fffffffL, &id);
     if (r < 0)
         return r;
     s->service_id = id;
-    if (s->kind == STEP_SET_STATUS) {
-        char *st = NULL;
-        if ((r = opt_str(c, o, "status", &st, 32)) < 0)
-            return r;
-        int bad = !r || status_parse(st, &s->status) < 0;
-        free(st);
-        if (bad)
-            return fail(c, "'%s' must be Up, Degraded, Down or Unknown", "status");
-    }
     return 0;
 }
 
-static char *default_description(const PlaybookStep *s)
+static int parse_set_status(Ctx *c, const cJSON *o, PlaybookStep *s)
 {
-    switch (s->kind) {
-    case STEP_COMMAND: return xasprintf("Run %s", s->argv[0]);
-    case STEP_HTTP: return xasprintf("%s %s", s->method, s->url);
-    case STEP_SET_STATUS: return xasprintf("Mark the service %s", status_name(s->status));
-    case STEP_ACK_ALERTS: return xstrdup("Acknowledge the service's cleared alerts");
-    case STEP_ACTION: return xasprintf("Run the action %s of the playbook file", s->action);
-    default: return xstrdup("No-op");
-    }
+    int r = parse_service_id(c, o, s);
+    if (r < 0)
+        return r;
+    char *st = NULL;
+    if ((r = opt_str(c, o, "status", &st, 32)) < 0)
+        return r;
+    int bad = !r || status_parse(st, &s->status) < 0;
+    free(st);
+    if (bad)
+        return fail(c, "'%s' must be Up, Degraded, Down or Unknown", "status");
+    return 0;
 }
+
+static int parse_action_ref(Ctx *c, const cJSON *o, PlaybookStep *s)
+{
+    (void)s;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "action");
+    if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > 64)
+        return fail(c, "'%s' must name an action of the playbook file", "action");
+    return 0;
+}
+
+/* ---- default descriptions and the JSON form, per kind --------------------------- */
+
+static char *describe_command(const PlaybookStep *s) { return xasprintf("Run %s", s->argv[0]); }
+static char *describe_http(const PlaybookStep *s) { return xasprintf("%s %s", s->method, s->url); }
+static char *describe_set_status(const PlaybookStep *s)
+{
+    return xasprintf("Mark the service %s", status_name(s->status));
+}
+static char *describe_ack_alerts(const PlaybookStep *s)
+{
+    (void)s;
+    return xstrdup("Acknowledge the service's cleared alerts");
+}
+static char *describe_action(const PlaybookStep *s)
+{
+    return xasprintf("Run the action %s of the playbook file", s->action);
+}
+static char *describe_noop(const PlaybookStep *s)
+{
+    (void)s;
+    return xstrdup("No-op");
+}
+
+static void command_to_json(cJSON *o, const PlaybookStep *s)
+{
+    cJSON *argv = cJSON_CreateArray();
+    for (char **x = s->argv; x && *x; x++)
+        cJSON_AddItemToArray(argv, cJSON_CreateString(*x));
+    cJSON_AddItemToObject(o, "argv", argv);
+    cJSON_AddNumberToObject(o, "expect_exit", s->expect);
+}
+
+static void http_to_json(cJSON *o, const PlaybookStep *s)
+{
+    cJSON_AddStringToObject(o, "url", s->url);
+    cJSON_AddStringToObject(o, "method", s->method);
+    if (s->body)
+        cJSON_AddStringToObject(o, "body", s->body);
+    if (s->headers) {
+        cJSON *h = cJSON_CreateObject();
+        for (char **x = s->headers; *x; x++) {
+            const char *colon = strchr(*x, ':');
+            char *name = xasprintf("%.*s", (int)(colon - *x), *x);
+            cJSON_AddStringToObject(h, name, colon + 2);
+            free(name);
+        }
+        cJSON_AddItemToObject(o, "headers", h);
+    }
+    cJSON_AddNumberToObject(o, "expect_status", s->expect);
+}
+
+static void service_id_to_json(cJSON *o, const PlaybookStep *s)
+{
+    if (s->service_id)
+        cJSON_AddNumberToObject(o, "service_id", (double)s->service_id);
+}
+
+static void set_status_to_json(cJSON *o, const PlaybookStep *s)
+{
+    cJSON_AddStringToObject(o, "status", status_name(s->status));
+    service_id_to_json(o, s);
+}
+
+/* ---- the step kinds ---------------------------------------------------------------- */
+
+/* One kind of step. Rows are in the order the "type" error lists them. */
+typedef struct StepKindDef {
+    StepKind    kind;
+    const char *name;            /* "type" in the JSON form */
+    StepRunsIn  runs_in;         /* who executes it (playbook.h) */
+    int         api;             /* may come through the API and the console (D4) */
+    int         acts;            /* 0: it only records (playbook_acts) */
+    const char *code_field;      /* the audit's name for the outcome's code, NULL none */
+    const char *const *fields;   /* its own members an API step may carry, NULL-terminated */
+    int       (*parse)(Ctx *c, const cJSON *o, PlaybookStep *s);   /* its own members; NULL none */
+    char     *(*describe)(const PlaybookStep *s);                   /* the default description */
+    void      (*to_json)(cJSON *o, const PlaybookStep *s);          /* its own members; NULL none */
+} StepKindDef;
+
+static const char *const no_fields[] = {NULL};
+static const char *const set_status_fields[] = {"status", "service_id", NULL};
+static const char *const ack_alerts_fields[] = {"service_id", NULL};
+
+static const StepKindDef step_kinds[] = {
+    {STEP_COMMAND, "command", STEP_RUNS_IN_ENGINE, 0, 1, "exit_code", no_fields, parse_command,
+     describe_command, command_to_json},
+    {STEP_HTTP, "http", STEP_RUNS_IN_ENGINE, 0, 1, "http_status", no_fields, parse_http,
+     describe_http, http_to_json},
+    {STEP_ACTION, "action", STEP_RUNS_AS_ACTION, 1, 1, NULL, no_fields, parse_action_ref,
+     describe_action, NULL},
+    {STEP_SET_STATUS, "set_status", STEP_RUNS_IN_DOMAIN, 1, 1, NULL, set_status_fields,
+     parse_set_status, describe_set_status, set_status_to_json},
+    {STEP_ACK_ALERTS, "ack_alerts", STEP_RUNS_IN_DOMAIN, 1, 1, NULL, ack_alerts_fields,
+     parse_service_id, describe_ack_alerts, service_id_to_json},
+    {STEP_NOOP, "noop", STEP_RUNS_IN_DOMAIN, 1, 0, NULL, no_fields, NULL, describe_noop, NULL},
+};
+
+#define N_STEP_KINDS ((int)(sizeof step_kinds / sizeof step_kinds[0]))
+
+static const StepKindDef *kind_def(StepKind k)
+{
+    for (int i = 0; i < N_STEP_KINDS; i++)
+        if (step_kinds[i].kind == k)
+            return &step_kinds[i];
+    return NULL;
+}
+
+static const StepKindDef *kind_named(const char *name)
+{
+    for (int i = 0; name && i < N_STEP_KINDS; i++)
+        if (strcmp(step_kinds[i].name, name) == 0)
+            return &step_kinds[i];
+    return NULL;
+}
+
+const char *playbook_kind_name(StepKind k)
+{
+    const StepKindDef *d = kind_def(k);
+    return d ? d->name : "noop";
+}
+
+StepRunsIn playbook_kind_runs_in(StepKind k)
+{
+    const StepKindDef *d = kind_def(k);
+    return d ? d->runs_in : STEP_RUNS_IN_DOMAIN;
+}
+
+const char *playbook_kind_code_field(StepKind k)
+{
+    const StepKindDef *d = kind_def(k);
+    return d ? d->code_field : NULL;
+}
+
+/* ---- one step ---------------------------------------------------------------------- */
 
 #define API_ONLY_HINT                                                                        \
     "is not allowed through the API: commands and URLs are defined only in the playbook "   \
     "file on the host (resolve.playbook_file); name one with {\"type\": \"action\", "       \
     "\"action\": \"<name>\"}"
 
-/* Through the API: only these members, so no argv, url, shell or the like
+/* A member an API step may carry: the common ones, or one of an API
+ * kind's own (whatever the step's type says). */
+static int api_field(const char *name)
+{
+    static const char *const common[] = {"type", "action", "description", NULL};
+    for (int i = 0; common[i]; i++)
+        if (strcmp(name, common[i]) == 0)
+            return 1;
+    for (int k = 0; k < N_STEP_KINDS; k++)
+        for (int i = 0; step_kinds[k].api && step_kinds[k].fields[i]; i++)
+            if (strcmp(name, step_kinds[k].fields[i]) == 0)
+                return 1;
+    return 0;
+}
+
+/* Through the API: only those members, so no argv, url, shell or the like
  * ever gets in, whatever the type says. */
 static int api_fields_ok(Ctx *c, const cJSON *o)
 {
-    static const char *const allowed[] = {"type", "action", "description", "status",
-                                          "service_id", NULL};
     const cJSON *e;
     cJSON_ArrayForEach(e, o) {
-        int ok = 0;
-        for (int i = 0; allowed[i]; i++)
-            ok |= strcmp(e->string, allowed[i]) == 0;
-        if (!ok) {
+        if (!api_field(e->string)) {
             char f[320];
             snprintf(f, sizeof f, "field '%%s' %s", API_ONLY_HINT);
             return fail(c, f, e->string);
@@ -215,11 +357,43 @@ static int api_fields_ok(Ctx *c, const cJSON *o)
     return 0;
 }
 
-static int parse_action_ref(Ctx *c, const cJSON *o)
+/* "'%s' must be command, http, ... or noop": the kinds the caller may use. */
+static int bad_type(Ctx *c)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "action");
-    if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > 64)
-        return fail(c, "'%s' must name an action of the playbook file", "action");
+    StrBuf b = {0};
+    int n = 0, last = -1;
+    for (int i = 0; i < N_STEP_KINDS; i++)
+        if (!c->api || step_kinds[i].api)
+            last = i;
+    strbuf_append(&b, "'%s' must be ");
+    for (int i = 0; i < N_STEP_KINDS; i++)
+        if (!c->api || step_kinds[i].api)
+            strbuf_appendf(&b, "%s%s", n++ == 0 ? "" : i == last ? " or " : ", ",
+                           step_kinds[i].name);
+    int r = fail(c, b.s, "type");
+    strbuf_free(&b);
+    return r;
+}
+
+/* The "type" member into its row: 0 and *out, or -EINVAL. */
+static int parse_type(Ctx *c, const cJSON *o, const StepKindDef **out)
+{
+    char *type = NULL;
+    int r = opt_str(c, o, "type", &type, 32);
+    if (r < 0)
+        return r;
+    const StepKindDef *d = r ? kind_named(type) : NULL;
+    if (d && c->api && !d->api) {
+        char f[320];
+        snprintf(f, sizeof f, "type '%%s' %s", API_ONLY_HINT);
+        r = fail(c, f, type);
+        free(type);
+        return r;
+    }
+    free(type);
+    if (!d)
+        return bad_type(c);
+    *out = d;
     return 0;
 }
 
@@ -230,28 +404,11 @@ static int parse_step(Ctx *c, const cJSON *o, PlaybookStep *s)
         return fail(c, "%s", "must be an object");
     if (c->api && api_fields_ok(c, o) < 0)
         return -EINVAL;
-    char *type = NULL;
-    int r = opt_str(c, o, "type", &type, 32);
+    const StepKindDef *d;
+    int r = parse_type(c, o, &d);
     if (r < 0)
         return r;
-    int found = 0;
-    for (size_t i = 0; r && i < sizeof kind_names / sizeof kind_names[0]; i++)
-        if (strcmp(type, kind_names[i]) == 0) {
-            s->kind = (StepKind)i;
-            found = 1;
-        }
-    if (found && c->api && (s->kind == STEP_COMMAND || s->kind == STEP_HTTP)) {
-        char f[320];
-        snprintf(f, sizeof f, "type '%%s' %s", API_ONLY_HINT);
-        r = fail(c, f, type);
-        free(type);
-        return r;
-    }
-    free(type);
-    if (!found)
-        return fail(c, c->api ? "'%s' must be action, set_status, ack_alerts or noop"
-                              : "'%s' must be command, http, action, set_status, ack_alerts or noop",
-                    "type");
+    s->kind = d->kind;
     if ((r = opt_str(c, o, "action", &s->action, 64)) < 0 ||
         (r = opt_str(c, o, "description", &s->description, 500)) < 0)
         return r;
@@ -259,20 +416,12 @@ static int parse_step(Ctx *c, const cJSON *o, PlaybookStep *s)
     if ((r = opt_int(c, o, "timeout_ms", 1, 3600000, &t)) < 0)
         return r;
     s->timeout_ms = (int)t;
-    switch (s->kind) {
-    case STEP_COMMAND: r = parse_command(c, o, s); break;
-    case STEP_HTTP: r = parse_http(c, o, s); break;
-    case STEP_SET_STATUS:
-    case STEP_ACK_ALERTS: r = parse_internal(c, o, s); break;
-    case STEP_ACTION: r = parse_action_ref(c, o); break;
-    default: r = 0;
-    }
-    if (r < 0)
+    if (d->parse && (r = d->parse(c, o, s)) < 0)
         return r;
     if (!s->action)
-        s->action = xstrdup(playbook_kind_name(s->kind));
+        s->action = xstrdup(d->name);
     if (!s->description)
-        s->description = default_description(s);
+        s->description = d->describe(s);
     return 0;
 }
 
@@ -317,9 +466,11 @@ int playbook_parse_api(const char *json, Playbook *out, char *err, size_t errsz)
 
 int playbook_acts(const Playbook *p)
 {
-    for (int i = 0; p && i < p->n; i++)
-        if (p->steps[i].kind != STEP_NOOP)
+    for (int i = 0; p && i < p->n; i++) {
+        const StepKindDef *d = kind_def(p->steps[i].kind);
+        if (!d || d->acts)
             return 1;
+    }
     return 0;
 }
 
@@ -361,34 +512,9 @@ char *playbook_to_json(const Playbook *p)
         cJSON_AddStringToObject(o, "description", s->description);
         if (s->timeout_ms)
             cJSON_AddNumberToObject(o, "timeout_ms", s->timeout_ms);
-        if (s->kind == STEP_COMMAND) {
-            cJSON *argv = cJSON_CreateArray();
-            for (char **x = s->argv; x && *x; x++)
-                cJSON_AddItemToArray(argv, cJSON_CreateString(*x));
-            cJSON_AddItemToObject(o, "argv", argv);
-            cJSON_AddNumberToObject(o, "expect_exit", s->expect);
-        } else if (s->kind == STEP_HTTP) {
-            cJSON_AddStringToObject(o, "url", s->url);
-            cJSON_AddStringToObject(o, "method", s->method);
-            if (s->body)
-                cJSON_AddStringToObject(o, "body", s->body);
-            if (s->headers) {
-                cJSON *h = cJSON_CreateObject();
-                for (char **x = s->headers; *x; x++) {
-                    const char *colon = strchr(*x, ':');
-                    char *name = xasprintf("%.*s", (int)(colon - *x), *x);
-                    cJSON_AddStringToObject(h, name, colon + 2);
-                    free(name);
-                }
-                cJSON_AddItemToObject(o, "headers", h);
-            }
-            cJSON_AddNumberToObject(o, "expect_status", s->expect);
-        } else if (s->kind == STEP_SET_STATUS || s->kind == STEP_ACK_ALERTS) {
-            if (s->kind == STEP_SET_STATUS)
-                cJSON_AddStringToObject(o, "status", status_name(s->status));
-            if (s->service_id)
-                cJSON_AddNumberToObject(o, "service_id", (double)s->service_id);
-        }
+        const StepKindDef *d = kind_def(s->kind);
+        if (d && d->to_json)
+            d->to_json(o, s);
         cJSON_AddItemToArray(a, o);
     }
     char *text = cJSON_PrintUnformatted(a);

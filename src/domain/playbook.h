@@ -38,6 +38,18 @@
 
 #define PLAYBOOK_MAX_STEPS 50
 
+/* The kinds of step. What each one is (its "type" name, its members,
+ * its default description, whether the API may use it, who runs it) is
+ * one row of the table step_kinds[] in playbook.c; who runs it is a row of
+ * an executor table: internal_execs[] in incident_runs.c for the kinds
+ * that run in the domain, step_execs[] in engine/steps.c for those that
+ * leave the process.
+ *
+ * Adding a kind: a value here; its row in step_kinds[] with its parse /
+ * describe / to_json functions (playbook.c); its executor row and function
+ * (incident_runs.c or engine/steps.c). An engine kind is also what a named
+ * action of the playbook file may be (actions.c check_action lists
+ * command and http). No migration: steps are stored as JSON text. */
 typedef enum {
     STEP_NOOP = 0,
     STEP_COMMAND,
@@ -45,7 +57,18 @@ typedef enum {
     STEP_SET_STATUS,
     STEP_ACK_ALERTS,
     STEP_ACTION,       /* a reference to a named action of the playbook file */
+    STEP_KIND_COUNT    /* not a kind: how many there are (new kinds go above) */
 } StepKind;
+
+/* Who executes steps of a kind. */
+typedef enum StepRunsIn {
+    STEP_RUNS_IN_DOMAIN = 0,  /* a write through the domain (set_status, ack_alerts,
+                               * noop): incident_runs_exec_internal */
+    STEP_RUNS_IN_ENGINE,      /* leaves the process (command, http), defined only in the
+                               * host's playbook file (D4): engine/steps.c */
+    STEP_RUNS_AS_ACTION,      /* a name of a file action, replaced by that step before a
+                               * run (actions_resolve); never executed as such */
+} StepRunsIn;
 
 typedef struct PlaybookStep {
     StepKind      kind;
@@ -87,6 +110,10 @@ void playbook_default(const char *category, Playbook *out);
 void playbook_free(Playbook *p);
 
 const char *playbook_kind_name(StepKind k);   /* "command", "http", ... */
+StepRunsIn  playbook_kind_runs_in(StepKind k);
+/* The audit detail that names a step's outcome code: "exit_code"
+ * (command), "http_status" (http); NULL when the kind has none. */
+const char *playbook_kind_code_field(StepKind k);
 
 /* The playbook in its JSON form (what playbook_parse reads back);
  * caller frees. */

@@ -10,6 +10,8 @@
 #include "domain/alerts.h"
 #include "domain/cycle.h"
 #include "domain/notify.h"
+#include "domain/probe_kinds.h"
+#include "domain/status_reactions.h"
 #include "store/audit_repo.h"
 #include "store/downtime_repo.h"
 #include "store/integration_repo.h"
@@ -221,7 +223,7 @@ static int status_locked(Store *st, int64_t sid, ServiceStatus status, StatusSou
     int had = r == 1 && status_parse(old_text, &old) == 0;
     int changed = !had || old != status;
 
-    if (src == SET_BY_ENGINE && !changed)
+    if (src != SET_BY_USER && !changed)
         return 0;
     if (status_repo_set(st, sid, status_name(status), now, src == SET_BY_USER) < 0)
         return -EIO;
@@ -247,12 +249,16 @@ static int status_locked(Store *st, int64_t sid, ServiceStatus status, StatusSou
     }
     /* A service's first status is a start, not a change: only a bad one
      * (Degraded, Down) is worth an alert. */
-    if (!had && (status == STATUS_UNKNOWN || status == STATUS_UP))
-        return 1;
-    char msg[SERVICE_NAME_BUF + 32];
-    snprintf(msg, sizeof msg, "Service %s is %s", name, status_name(status));
-    if (alerts_raise(st, sid, ALERT_STATUS_CHANGE, status_alert_severity(status), msg, now,
-                     NULL) < 0)
+    if (had || (status != STATUS_UNKNOWN && status != STATUS_UP)) {
+        char msg[SERVICE_NAME_BUF + 32];
+        snprintf(msg, sizeof msg, "Service %s is %s", name, status_name(status));
+        if (alerts_raise(st, sid, ALERT_STATUS_CHANGE, status_alert_severity(status), msg, now,
+                         NULL) < 0)
+            return -EIO;
+    }
+    /* What else the change sets off, in this transaction: a probe's Down
+     * may open an incident (status_reactions.h). */
+    if (status_reactions_changed(st, sid, status, src, reason, now) < 0)
         return -EIO;
     return 1;
 }
@@ -283,35 +289,9 @@ int services_set_probe(Store *st, int64_t service_id, const char *kind, const ch
                        int timeout_ms, int expect_status, int64_t user_id, int64_t now,
                        char *err, size_t errsz)
 {
-    if (!kind || (strcmp(kind, "http") && strcmp(kind, "tcp") && strcmp(kind, "cmd"))) {
-        snprintf(err, errsz, "Probe kind must be http, tcp or cmd");
+    /* the kind's own rules: domain/probe_kinds.c */
+    if (probe_kind_validate(kind, target, expect_status, err, errsz) < 0)
         return -EINVAL;
-    }
-    if (!target || !*target) {
-        snprintf(err, errsz, "Probe target is required");
-        return -EINVAL;
-    }
-    if (!strcmp(kind, "http") && strncmp(target, "http://", 7) && strncmp(target, "https://", 8)) {
-        snprintf(err, errsz, "HTTP probe target must start with http:// or https://");
-        return -EINVAL;
-    }
-    if (!strcmp(kind, "tcp")) {
-        const char *colon = strrchr(target, ':');
-        char *end;
-        long port = colon ? strtol(colon + 1, &end, 10) : 0;
-        if (!colon || colon == target || !colon[1] || *end || port < 1 || port > 65535) {
-            snprintf(err, errsz, "TCP probe target must be host:port with a port 1..65535");
-            return -EINVAL;
-        }
-    }
-    if (!strcmp(kind, "http") && expect_status && (expect_status < 100 || expect_status > 599)) {
-        snprintf(err, errsz, "An HTTP probe expects a status 100..599 (0 = any 2xx)");
-        return -EINVAL;
-    }
-    if (!strcmp(kind, "cmd") && (expect_status < 0 || expect_status > 255)) {
-        snprintf(err, errsz, "A command probe expects an exit code 0..255");
-        return -EINVAL;
-    }
     if (store_begin(st) < 0)
         goto io;
     int r = service_repo_exists(st, service_id);

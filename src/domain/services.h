@@ -49,19 +49,24 @@ int services_create(Store *st, const ServiceInput *in, const char *created_by,
                     int64_t user_id, int64_t now, int64_t *out_id, char *err, size_t errsz);
 
 /* Set a service's status.
- *  - source SET_BY_USER (API/TUI): always audited "Status Updated" (entity
- *    "Status"), records a heartbeat;
- *  - SET_BY_ENGINE: only a change is written and audited.
+ *  - source SET_BY_USER (API/TUI, a playbook step, the demo seed): always
+ *    audited "Status Updated" (entity "Status"), records a heartbeat;
+ *  - SET_BY_ENGINE (the heartbeat judgement) and SET_BY_PROBE (a probe's
+ *    result): only a change is written and audited.
  * A change raises the StatusChange alert; going Down opens a downtime
- * (reason given), leaving Down closes it. Returns 1 changed, 0 unchanged,
- * -ENOENT "Service not found", -EIO. */
-typedef enum { SET_BY_ENGINE = 0, SET_BY_USER = 1 } StatusSource;
+ * (reason given), leaving Down closes it; then the change's reactions run
+ * in the same transaction (status_reactions.h: a probe's Down may open an
+ * incident). Returns 1 changed, 0 unchanged, -ENOENT "Service not found",
+ * -EIO. */
+typedef enum { SET_BY_ENGINE = 0, SET_BY_USER = 1, SET_BY_PROBE = 2 } StatusSource;
 int services_set_status(Store *st, int64_t service_id, ServiceStatus status, StatusSource src,
                         int64_t user_id, const char *reason, int64_t now,
                         char *err, size_t errsz);
 
-/* Attach (or replace) the probe of a service: kind "http" | "tcp" | "cmd".
- * Audited "Probe Updated" (ours). -EINVAL on a bad kind/target. */
+/* Attach (or replace) the probe of a service: kind is a name of
+ * domain/probe_kinds.h ("http" | "tcp" | "cmd"), checked with
+ * probe_kind_validate. Audited "Probe Updated" (ours). -EINVAL on a bad
+ * kind/target. */
 int services_set_probe(Store *st, int64_t service_id, const char *kind, const char *target,
                        int timeout_ms, int expect_status, int64_t user_id, int64_t now,
                        char *err, size_t errsz);

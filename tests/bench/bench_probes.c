@@ -232,7 +232,7 @@ int main(int argc, char **argv)
             ProbeSpec *s = &b[k].specs[i];
             int http = k == B_HTTP || (k == B_MIXED && i % 2 == 0);
             int up = k != B_TCP || i % 2 == 0;
-            *s = (ProbeSpec){.service_id = i + 1, .kind = http ? PROBE_HTTP : PROBE_TCP,
+            *s = (ProbeSpec){.service_id = i + 1, .kind = http ? "http" : "tcp",
                              .target = http ? url : up ? tcp_up : tcp_refused,
                              .timeout_ms = TIMEOUT_MS};
             b[k].expect_ok[i] = up;

@@ -456,6 +456,40 @@ static void test_N8_placeholders_placed_safely(void **state)
     }
 }
 
+/* The step kinds table (playbook.c step_kinds[]): every kind's name, who
+ * runs it, and the audit's name for its outcome code. */
+static void test_step_kinds_table(void **state)
+{
+    (void)state;
+    static const struct {
+        StepKind    kind;
+        const char *name;
+        StepRunsIn  runs_in;
+        const char *code_field;
+    } rows[] = {
+        {STEP_NOOP, "noop", STEP_RUNS_IN_DOMAIN, NULL},
+        {STEP_COMMAND, "command", STEP_RUNS_IN_ENGINE, "exit_code"},
+        {STEP_HTTP, "http", STEP_RUNS_IN_ENGINE, "http_status"},
+        {STEP_SET_STATUS, "set_status", STEP_RUNS_IN_DOMAIN, NULL},
+        {STEP_ACK_ALERTS, "ack_alerts", STEP_RUNS_IN_DOMAIN, NULL},
+        {STEP_ACTION, "action", STEP_RUNS_AS_ACTION, NULL},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        assert_string_equal(playbook_kind_name(rows[i].kind), rows[i].name);
+        assert_int_equal(playbook_kind_runs_in(rows[i].kind), rows[i].runs_in);
+        if (rows[i].code_field)
+            assert_string_equal(playbook_kind_code_field(rows[i].kind), rows[i].code_field);
+        else
+            assert_null(playbook_kind_code_field(rows[i].kind));
+    }
+    /* every kind has a row of its own (a kind without one would be
+     * named "noop" like STEP_NOOP) */
+    for (int k = 0; k < STEP_KIND_COUNT; k++)
+        for (int j = 0; j < k; j++)
+            assert_string_not_equal(playbook_kind_name((StepKind)k),
+                                    playbook_kind_name((StepKind)j));
+}
+
 int main(void)
 {
     static const struct CMUnitTest fixed[] = {
@@ -463,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_threshold_reported),
         cmocka_unit_test(test_category_defaults),
         cmocka_unit_test(test_vocabularies),
+        cmocka_unit_test(test_step_kinds_table),
         cmocka_unit_test(test_percent),
         cmocka_unit_test(test_retry_delay),
         cmocka_unit_test(test_playbook_parse),

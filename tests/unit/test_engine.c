@@ -26,8 +26,11 @@
 
 #include "engine.h"
 #include "snapshot.h"
+#include "steps.h"
 #include "util.h"
 #include "domain/alerts.h"
+#include "domain/incident_runs.h"
+#include "domain/playbook.h"
 #include "domain/services.h"
 #include "store/db.h"
 
@@ -405,6 +408,20 @@ static void test_one_engine_per_database(void **state)
     snapshot_box_free(box);
 }
 
+/* Every step kind has its executor where the step kinds table says it
+ * runs: the domain's internal_execs[] (incident_runs.c) or the engine's
+ * step_execs[] (steps.c); an action reference has none (it is resolved to
+ * a file action before a run). */
+static void test_step_kinds_have_executors(void **state)
+{
+    (void)state;
+    for (int k = 0; k < STEP_KIND_COUNT; k++) {
+        StepRunsIn in = playbook_kind_runs_in((StepKind)k);
+        assert_int_equal(incident_runs_executes((StepKind)k), in == STEP_RUNS_IN_DOMAIN);
+        assert_int_equal(steps_supports((StepKind)k), in == STEP_RUNS_IN_ENGINE);
+    }
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -414,6 +431,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_heartbeats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_published, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_engine_per_database, setup, teardown),
+        cmocka_unit_test(test_step_kinds_have_executors),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

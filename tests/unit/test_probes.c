@@ -7,6 +7,7 @@
  * never "sleep and hope".
  */
 #include "probes.h"
+#include "domain/probe_kinds.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -41,7 +42,7 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static ProbeSpec spec(ProbeKind kind, const char *target, int timeout_ms, int expect)
+static ProbeSpec spec(const char *kind, const char *target, int timeout_ms, int expect)
 {
     return (ProbeSpec){ .kind = kind, .target = target, .timeout_ms = timeout_ms,
                         .expect_status = expect };
@@ -260,7 +261,7 @@ static void test_split_argv(void **state)
 static void test_bad_arguments(void **state)
 {
     (void)state;
-    ProbeSpec s = spec(PROBE_CMD, "true", 1000, 0);
+    ProbeSpec s = spec("cmd", "true", 1000, 0);
     ProbeResult r = { .ok = 42 };
 
     assert_int_equal(probes_run(NULL, 1, &r), -EINVAL);
@@ -269,13 +270,48 @@ static void test_bad_arguments(void **state)
     assert_int_equal(r.ok, 42); /* untouched on failure */
     assert_int_equal(probes_run(NULL, 0, NULL), 0);
 
-    ProbeSpec bad[2] = { spec((ProbeKind)99, "x", 100, 0), spec(PROBE_TCP, NULL, 100, 0) };
+    ProbeSpec bad[2] = { spec("bogus", "x", 100, 0), spec("tcp", NULL, 100, 0) };
     ProbeResult br[2];
     assert_int_equal(probes_run(bad, 2, br), 0);
     assert_false(br[0].ok);
     assert_prefix(br[0].error, "invalid probe");
+    assert_string_equal(br[0].error, "invalid probe kind bogus");
     assert_false(br[1].ok);
     assert_prefix(br[1].error, "invalid probe");
+}
+
+/* ---- the kinds: the domain's table and the engine's ops ------------------ */
+
+/* Every kind a probe may be stored with (domain/probe_kinds.c) can run
+ * here (engine/probes.c probe_ops[]), and the validation is the table's. */
+static void test_kinds_tables_agree(void **state)
+{
+    (void)state;
+    const ProbeKindDef *k;
+    int n = 0;
+    for (int i = 0; (k = probe_kind_at(i)); i++, n++) {
+        if (!probes_supports(k->name))
+            fail_msg("probe kind '%s' has no engine ops", k->name);
+        assert_ptr_equal(probe_kind_find(k->name), k);
+    }
+    assert_true(n >= 3);                 /* http, tcp, cmd at least */
+    assert_false(probes_supports("bogus"));
+    assert_null(probe_kind_find("bogus"));
+
+    char err[200];
+    assert_int_equal(probe_kind_validate("ftp", "x", 0, err, sizeof err), -EINVAL);
+    assert_prefix(err, "Probe kind must be ");     /* "http, tcp or cmd" today */
+    for (int i = 0; (k = probe_kind_at(i)); i++)
+        assert_non_null(strstr(err, k->name));
+    assert_int_equal(probe_kind_validate("tcp", "", 0, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "Probe target is required");
+    assert_int_equal(probe_kind_validate("tcp", "db:70000", 0, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "TCP probe target must be host:port with a port 1..65535");
+    assert_int_equal(probe_kind_validate("http", "ftp://x", 0, err, sizeof err), -EINVAL);
+    assert_int_equal(probe_kind_validate("http", "http://x/", 999, err, sizeof err), -EINVAL);
+    assert_int_equal(probe_kind_validate("http", "http://x/", 204, err, sizeof err), 0);
+    assert_int_equal(probe_kind_validate("cmd", "true", 256, err, sizeof err), -EINVAL);
+    assert_int_equal(probe_kind_validate("cmd", "true", 3, err, sizeof err), 0);
 }
 
 /* ---- HTTP --------------------------------------------------------------- */
@@ -284,12 +320,12 @@ static void test_http_status(void **state)
 {
     (void)state;
     ProbeSpec s[] = {
-        spec(PROBE_HTTP, url_ok, 2000, 0),
-        spec(PROBE_HTTP, url_fail, 2000, 0),
-        spec(PROBE_HTTP, url_fail, 2000, 503),   /* exact match makes 503 healthy */
-        spec(PROBE_HTTP, url_ok, 2000, 204),     /* exact match: 200 is not 204 */
-        spec(PROBE_HTTP, url_redirect, 2000, 0), /* redirects are not followed */
-        spec(PROBE_HTTP, url_redirect, 2000, 302),
+        spec("http", url_ok, 2000, 0),
+        spec("http", url_fail, 2000, 0),
+        spec("http", url_fail, 2000, 503),   /* exact match makes 503 healthy */
+        spec("http", url_ok, 2000, 204),     /* exact match: 200 is not 204 */
+        spec("http", url_redirect, 2000, 0), /* redirects are not followed */
+        spec("http", url_redirect, 2000, 302),
     };
     ProbeResult r[6];
     assert_int_equal(probes_run(s, 6, r), 0);
@@ -327,8 +363,8 @@ static void test_http_slow_does_not_delay_fast(void **state)
 {
     (void)state;
     ProbeSpec s[] = {
-        spec(PROBE_HTTP, url_slow, 300, 0),
-        spec(PROBE_HTTP, url_ok, 5000, 0),
+        spec("http", url_slow, 300, 0),
+        spec("http", url_ok, 5000, 0),
     };
     ProbeResult r[2];
     int64_t t0 = mono_ms();
@@ -351,9 +387,9 @@ static void test_http_unreachable(void **state)
 {
     (void)state;
     ProbeSpec s[] = {
-        spec(PROBE_HTTP, "http://nonexistent.invalid/", 5000, 0),
-        spec(PROBE_HTTP, url_refused, 2000, 0),
-        spec(PROBE_HTTP, "file:///etc/passwd", 2000, 0), /* http(s) only */
+        spec("http", "http://nonexistent.invalid/", 5000, 0),
+        spec("http", url_refused, 2000, 0),
+        spec("http", "file:///etc/passwd", 2000, 0), /* http(s) only */
     };
     ProbeResult r[3];
     assert_int_equal(probes_run(s, 3, r), 0);
@@ -388,13 +424,13 @@ static void test_tcp(void **state)
     snprintf(shut, sizeof shut, "127.0.0.1:%d", refused);
 
     ProbeSpec s[] = {
-        spec(PROBE_TCP, open4, 2000, 0),
-        spec(PROBE_TCP, byname, 2000, 0),
-        spec(PROBE_TCP, shut, 2000, 0),
-        spec(PROBE_TCP, "nonexistent.invalid:80", 2000, 0),
-        spec(PROBE_TCP, "no-port-here", 2000, 0),
-        spec(PROBE_TCP, "::1:80", 2000, 0), /* IPv6 needs brackets */
-        spec(PROBE_TCP, "127.0.0.1:", 2000, 0),
+        spec("tcp", open4, 2000, 0),
+        spec("tcp", byname, 2000, 0),
+        spec("tcp", shut, 2000, 0),
+        spec("tcp", "nonexistent.invalid:80", 2000, 0),
+        spec("tcp", "no-port-here", 2000, 0),
+        spec("tcp", "::1:80", 2000, 0), /* IPv6 needs brackets */
+        spec("tcp", "127.0.0.1:", 2000, 0),
     };
     ProbeResult r[7];
     assert_int_equal(probes_run(s, 7, r), 0);
@@ -429,7 +465,7 @@ static void test_tcp_ipv6(void **state)
 
     char target[64];
     snprintf(target, sizeof target, "[::1]:%d", port);
-    ProbeSpec s = spec(PROBE_TCP, target, 2000, 0);
+    ProbeSpec s = spec("tcp", target, 2000, 0);
     ProbeResult r;
     assert_int_equal(probes_run(&s, 1, &r), 0);
     assert_true(r.ok);
@@ -460,7 +496,7 @@ static void test_tcp_timeout(void **state)
     char full[64], open4[64];
     snprintf(full, sizeof full, "127.0.0.1:%d", port);
     snprintf(open4, sizeof open4, "127.0.0.1:%d", okport);
-    ProbeSpec s[] = { spec(PROBE_TCP, full, 300, 0), spec(PROBE_TCP, open4, 5000, 0) };
+    ProbeSpec s[] = { spec("tcp", full, 300, 0), spec("tcp", open4, 5000, 0) };
     ProbeResult r[2];
     assert_int_equal(probes_run(s, 2, r), 0);
 
@@ -484,13 +520,13 @@ static void test_cmd(void **state)
 {
     (void)state;
     ProbeSpec s[] = {
-        spec(PROBE_CMD, "true", 2000, 0),
-        spec(PROBE_CMD, "sh -c \"exit 3\"", 2000, 0),
-        spec(PROBE_CMD, "sh -c \"exit 3\"", 2000, 3),
-        spec(PROBE_CMD, "resops-no-such-program-xyz --help", 2000, 0),
-        spec(PROBE_CMD, "sh -c \"kill -9 $$\"", 2000, 0),
-        spec(PROBE_CMD, "sh -c \"exit 2", 2000, 0),
-        spec(PROBE_CMD, "sh -c \"echo out; echo err >&2; read x; exit $?\"", 2000, 1),
+        spec("cmd", "true", 2000, 0),
+        spec("cmd", "sh -c \"exit 3\"", 2000, 0),
+        spec("cmd", "sh -c \"exit 3\"", 2000, 3),
+        spec("cmd", "resops-no-such-program-xyz --help", 2000, 0),
+        spec("cmd", "sh -c \"kill -9 $$\"", 2000, 0),
+        spec("cmd", "sh -c \"exit 2", 2000, 0),
+        spec("cmd", "sh -c \"echo out; echo err >&2; read x; exit $?\"", 2000, 1),
     };
     ProbeResult r[7];
     assert_int_equal(probes_run(s, 7, r), 0);
@@ -537,9 +573,9 @@ static void test_cmd_timeout_kills_group(void **state)
     char cmd[256];
     snprintf(cmd, sizeof cmd, "sh -c \"sleep 30 & echo $! > %s; wait\"", path);
     ProbeSpec s[] = {
-        spec(PROBE_CMD, "sleep 30", 300, 0),
-        spec(PROBE_CMD, cmd, 500, 0),
-        spec(PROBE_CMD, "true", 5000, 0),
+        spec("cmd", "sleep 30", 300, 0),
+        spec("cmd", cmd, 500, 0),
+        spec("cmd", "true", 5000, 0),
     };
     ProbeResult r[3];
 
@@ -601,15 +637,15 @@ static void test_mixed_batch(void **state)
     snprintf(shut, sizeof shut, "127.0.0.1:%d", closed_port());
 
     ProbeSpec s[] = {
-        spec(PROBE_HTTP, url_ok, 3000, 0),
-        spec(PROBE_HTTP, url_fail, 3000, 0),
-        spec(PROBE_HTTP, url_slow, 300, 0),
-        spec(PROBE_TCP, open4, 3000, 0),
-        spec(PROBE_TCP, shut, 3000, 0),
-        spec(PROBE_CMD, "true", 3000, 0),
-        spec(PROBE_CMD, "sleep 30", 300, 0),
-        spec(PROBE_CMD, "resops-no-such-program-xyz", 3000, 0),
-        spec(PROBE_HTTP, "http://nonexistent.invalid/", 3000, 0),
+        spec("http", url_ok, 3000, 0),
+        spec("http", url_fail, 3000, 0),
+        spec("http", url_slow, 300, 0),
+        spec("tcp", open4, 3000, 0),
+        spec("tcp", shut, 3000, 0),
+        spec("cmd", "true", 3000, 0),
+        spec("cmd", "sleep 30", 300, 0),
+        spec("cmd", "resops-no-such-program-xyz", 3000, 0),
+        spec("http", "http://nonexistent.invalid/", 3000, 0),
     };
     enum { N = sizeof s / sizeof s[0] };
     ProbeResult r[N];
@@ -667,10 +703,10 @@ static void test_concurrent_threads(void **state)
     pthread_t th[2];
 
     for (int i = 0; i < 2; i++) {
-        b[i].s[0] = spec(PROBE_CMD, "sh -c \"exit 3\"", 3000, 3);
-        b[i].s[1] = spec(PROBE_CMD, "sleep 30", 300, 0);
-        b[i].s[2] = spec(PROBE_HTTP, url_ok, 3000, 0);
-        b[i].s[3] = spec(PROBE_CMD, "true", 3000, 0);
+        b[i].s[0] = spec("cmd", "sh -c \"exit 3\"", 3000, 3);
+        b[i].s[1] = spec("cmd", "sleep 30", 300, 0);
+        b[i].s[2] = spec("http", url_ok, 3000, 0);
+        b[i].s[3] = spec("cmd", "true", 3000, 0);
         b[i].rc = -1;
         assert_int_equal(pthread_create(&th[i], NULL, run_batch, &b[i]), 0);
     }
@@ -690,6 +726,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_argv),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_kinds_tables_agree),
         cmocka_unit_test(test_http_status),
         cmocka_unit_test(test_http_slow_does_not_delay_fast),
         cmocka_unit_test(test_http_unreachable),

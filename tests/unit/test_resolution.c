@@ -5,7 +5,8 @@
  * Issue 9: PUT /api/v1/config's domain function is a partial update that
  * never lifts a stop (B1); a failed run without a service raises an
  * incident-level alert (B2); a run that acts on nothing ends no_action
- * (B7). */
+ * (B7). The status write path's reaction: only a probe's Down opens an
+ * incident for a service whose probe names a playbook. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,8 +21,11 @@
 
 #include "snapshot.h"
 #include "domain/actions.h"
+#include "domain/incident_runs.h"
 #include "domain/incidents.h"
 #include "domain/resolution.h"
+#include "domain/services.h"
+#include "domain/status_reactions.h"
 #include "store/audit_repo.h"
 #include "store/db.h"
 #include "store/incident_audit_repo.h"
@@ -227,12 +231,12 @@ static void run_to_end(Store *st, int acts, const char *id, int64_t service_id)
     assert_int_equal(incidents_submit(st, &in, "ann", 0, 1700000000, &sr, err, sizeof err), 0);
     assert_int_equal(sr.outcome, SUBMIT_QUEUED);
     RunPlan p;
-    assert_int_equal(incidents_claim(st, 0, 1700000001, &p), 1);
+    assert_int_equal(incident_runs_claim(st, 0, 1700000001, &p), 1);
     if (!playbook_acts(&p.pb))
-        assert_int_equal(incidents_finish_no_action(st, &p, 1700000002), 0);
+        assert_int_equal(incident_runs_finish_no_action(st, &p, 1700000002), 0);
     else
-        assert_int_equal(incidents_finish_failed(st, &p, "Step 1 (x) failed", 1700000002), 0);
-    incidents_plan_free(&p);
+        assert_int_equal(incident_runs_finish_failed(st, &p, "Step 1 (x) failed", 1700000002), 0);
+    incident_runs_plan_free(&p);
 }
 
 static int64_t count(Store *st, const char *sql)
@@ -279,6 +283,49 @@ static void test_B2_failed_without_service_alerts_a_human(void **state)
     actions_clear();
 }
 
+/* status_reactions.h: a Down found by the probe opens an incident (with
+ * the probe's category and confidence); the same Down from the heartbeat
+ * judgement or from a person does not, as when the engine loop held the
+ * rule. */
+static void test_only_a_probes_down_opens_an_incident(void **state)
+{
+    Fx *f = *state;
+    char err[300];
+    const int64_t t = 1700000000;
+    assert_int_equal(actions_load("{\"actions\": {\"fix\": {\"type\": \"command\", "
+                                  "\"argv\": [\"true\"]}}, \"network\": [{\"type\": "
+                                  "\"action\", \"action\": \"fix\"}]}", "test", err, sizeof err),
+                     0);
+    ServiceInput in = {.name = "Edge"};
+    int64_t sid = 0;
+    assert_int_equal(services_create(f->st, &in, "t", 0, t, &sid, err, sizeof err), 0);
+    assert_int_equal(services_set_probe(f->st, sid, "cmd", "true", 0, 0, 0, t, err, sizeof err),
+                     0);
+    assert_int_equal(status_reactions_set_playbook(f->st, sid, "network", 0.97, 0, t, err,
+                                                   sizeof err), 0);
+    const StatusSource others[] = {SET_BY_USER, SET_BY_ENGINE};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(services_set_status(f->st, sid, STATUS_UP, SET_BY_USER, 0, NULL,
+                                             t + 10 * i, err, sizeof err), 1);
+        assert_int_equal(services_set_status(f->st, sid, STATUS_DOWN, others[i], 0, "down",
+                                             t + 10 * i + 1, err, sizeof err), 1);
+        assert_int_equal(count(f->st, "SELECT count(*) FROM incident"), 0);
+    }
+    assert_int_equal(services_set_status(f->st, sid, STATUS_UP, SET_BY_USER, 0, NULL, t + 30, err,
+                                         sizeof err), 1);
+    assert_int_equal(services_set_status(f->st, sid, STATUS_DOWN, SET_BY_PROBE, 0,
+                                         "Probe failed: exit status 1", t + 31, err, sizeof err),
+                     1);
+    assert_int_equal(count(f->st, "SELECT count(*) FROM incident WHERE incident_id LIKE 'SVC-%' "
+                                  "AND category = 'network' AND confidence_score = 0.97 AND "
+                                  "description = 'Probe failed: exit status 1'"), 1);
+    /* unchanged: a probe's Down again is no change, and opens nothing more */
+    assert_int_equal(services_set_status(f->st, sid, STATUS_DOWN, SET_BY_PROBE, 0, "again",
+                                         t + 40, err, sizeof err), 0);
+    assert_int_equal(count(f->st, "SELECT count(*) FROM incident"), 1);
+    actions_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +333,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_B1_put_never_lifts_a_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_B7_noop_run_is_no_action, setup, teardown),
         cmocka_unit_test_setup_teardown(test_B2_failed_without_service_alerts_a_human, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_only_a_probes_down_opens_an_incident, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_activate_writes_all_three, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_reason_and_actor, setup, teardown),

@@ -1,4 +1,5 @@
-/* test_sysmetrics — the metrics collector (engine/sysmetrics.c):
+/* test_sysmetrics — the metrics collector (engine/sysmetrics.c) and its
+ * /proc parsers (engine/procfs.c):
  *  - each /proc parser on fixed texts;
  *  - readings of captured files (tests/data/proc/): synth-a/synth-b, a
  *    hand-made pair whose every rate and percentage is worked out below,
@@ -22,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "procfs.h"
 #include "snapshot.h"
 #include "sysmetrics.h"
 #include "domain/metrics.h"
@@ -64,66 +66,66 @@ static const char netdev[] =
 static void test_stat(void **state)
 {
     (void)state;
-    SysCpuTimes all, cores[4];
+    ProcfsCpu all, cores[4];
     int n;
-    assert_int_equal(sysmetrics_parse_stat(proc_stat, &all, cores, 4, &n), 0);
+    assert_int_equal(procfs_parse_stat(proc_stat, &all, cores, 4, &n), 0);
     assert_int_equal(n, 2);
     assert_int_equal(all.total, 980);
     assert_int_equal(all.busy, 160);             /* idle 800 + iowait 20 are idle */
     assert_int_equal(cores[1].total, 490);
     assert_int_equal(cores[1].busy, 80);
     /* more cores than room: the rest is dropped, not overflowed */
-    assert_int_equal(sysmetrics_parse_stat(proc_stat, &all, cores, 1, &n), 0);
+    assert_int_equal(procfs_parse_stat(proc_stat, &all, cores, 1, &n), 0);
     assert_int_equal(n, 1);
-    assert_int_equal(sysmetrics_parse_stat("garbage", &all, cores, 4, &n), -EINVAL);
-    assert_int_equal(sysmetrics_parse_stat("cpu  1 2\n", &all, cores, 4, &n), -EINVAL);
+    assert_int_equal(procfs_parse_stat("garbage", &all, cores, 4, &n), -EINVAL);
+    assert_int_equal(procfs_parse_stat("cpu  1 2\n", &all, cores, 4, &n), -EINVAL);
 }
 
 static void test_cpu_percent(void **state)
 {
     (void)state;
-    SysCpuTimes a = {.busy = 100, .total = 1000}, b = {.busy = 150, .total = 1100};
-    NEAR(sysmetrics_cpu_percent(&a, &b), 50);
-    NEAR(sysmetrics_cpu_percent(&a, &a), 0);       /* nothing elapsed */
-    NEAR(sysmetrics_cpu_percent(&b, &a), 0);       /* counters went back */
+    ProcfsCpu a = {.busy = 100, .total = 1000}, b = {.busy = 150, .total = 1100};
+    NEAR(procfs_cpu_percent(&a, &b), 50);
+    NEAR(procfs_cpu_percent(&a, &a), 0);       /* nothing elapsed */
+    NEAR(procfs_cpu_percent(&b, &a), 0);       /* counters went back */
 }
 
 static void test_meminfo(void **state)
 {
     (void)state;
-    SysMem m;
-    assert_int_equal(sysmetrics_parse_meminfo(meminfo, &m), 0);
+    ProcfsMem m;
+    assert_int_equal(procfs_parse_meminfo(meminfo, &m), 0);
     NEAR(m.total_kb, 16000000);
     NEAR(m.available_kb, 4000000);
     NEAR(m.swap_free_kb, 1500000);               /* not SwapCached's line */
     /* before MemAvailable (3.14): free + buffers + cached */
-    assert_int_equal(sysmetrics_parse_meminfo("MemTotal: 1000 kB\nMemFree: 100 kB\n"
+    assert_int_equal(procfs_parse_meminfo("MemTotal: 1000 kB\nMemFree: 100 kB\n"
                                               "Buffers: 10 kB\nCached: 40 kB\n", &m), 0);
     NEAR(m.available_kb, 150);
     NEAR(m.swap_total_kb, 0);
-    assert_int_equal(sysmetrics_parse_meminfo("nothing", &m), -EINVAL);
+    assert_int_equal(procfs_parse_meminfo("nothing", &m), -EINVAL);
 }
 
 static void test_loadavg(void **state)
 {
     (void)state;
     double l[3];
-    assert_int_equal(sysmetrics_parse_loadavg("0.70 3.08 12.58 1/85 15043\n", l), 0);
+    assert_int_equal(procfs_parse_loadavg("0.70 3.08 12.58 1/85 15043\n", l), 0);
     NEAR(l[0], 0.70);
     NEAR(l[1], 3.08);
     NEAR(l[2], 12.58);
-    assert_int_equal(sysmetrics_parse_loadavg("x", l), -EINVAL);
-    assert_int_equal(sysmetrics_parse_loadavg("1.0 2.0", l), -EINVAL);
+    assert_int_equal(procfs_parse_loadavg("x", l), -EINVAL);
+    assert_int_equal(procfs_parse_loadavg("1.0 2.0", l), -EINVAL);
 }
 
 static void test_netdev(void **state)
 {
     (void)state;
     uint64_t rx, tx;
-    assert_int_equal(sysmetrics_parse_netdev(netdev, &rx, &tx), 0);
+    assert_int_equal(procfs_parse_netdev(netdev, &rx, &tx), 0);
     assert_int_equal(rx, 160453483ULL + 1000);      /* lo is not counted */
     assert_int_equal(tx, 221869ULL + 500);
-    assert_int_equal(sysmetrics_parse_netdev("no interfaces", &rx, &tx), -EINVAL);
+    assert_int_equal(procfs_parse_netdev("no interfaces", &rx, &tx), -EINVAL);
 }
 
 static void test_whole_disk(void **state)
@@ -136,7 +138,7 @@ static void test_whole_disk(void **state)
         {"loop0", 0}, {"zram0", 0}, {"sr0", 0}, {"sd", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        if (sysmetrics_whole_disk(cases[i].name) != cases[i].whole)
+        if (procfs_whole_disk(cases[i].name) != cases[i].whole)
             fail_msg("%s: expected %d", cases[i].name, cases[i].whole);
 }
 
@@ -147,23 +149,23 @@ static void test_diskstats(void **state)
     const char *text = "   8       0 sda 100 0 1000 0 50 0 2000 0 0 0 0\n"
                        "   8       1 sda1 100 0 1000 0 50 0 2000 0 0 0 0\n"
                        " 253       0 dm-0 10 0 555 0 10 0 555 0 0 0 0\n";
-    assert_int_equal(sysmetrics_parse_diskstats(text, &rd, &wr), 0);
+    assert_int_equal(procfs_parse_diskstats(text, &rd, &wr), 0);
     assert_int_equal(rd, 1000);                     /* sda only, not its partition */
     assert_int_equal(wr, 2000);
-    assert_int_equal(sysmetrics_parse_diskstats("", &rd, &wr), -EINVAL);
+    assert_int_equal(procfs_parse_diskstats("", &rd, &wr), -EINVAL);
 }
 
 static void test_mounts(void **state)
 {
     (void)state;
-    SysMount m[16];
+    ProcfsMount m[16];
     char buf[4096];
     FILE *f = fopen(DATA "synth-a/self/mounts", "r");
     assert_non_null(f);
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     buf[n] = '\0';
     fclose(f);
-    int got = sysmetrics_parse_mounts(buf, m, 16);
+    int got = procfs_parse_mounts(buf, m, 16);
     /* overlay "/" kept, proc/tmpfs/sysfs and NFS skipped, the bind mount of
      * /dev/sda1 skipped, \040 decoded */
     assert_int_equal(got, 4);
@@ -172,7 +174,7 @@ static void test_mounts(void **state)
     assert_string_equal(m[2].path, "/mnt/my disk");
     assert_string_equal(m[2].fstype, "xfs");
     assert_string_equal(m[3].path, "/boot/efi");
-    assert_int_equal(sysmetrics_parse_mounts(buf, m, 2), 2);   /* capped */
+    assert_int_equal(procfs_parse_mounts(buf, m, 2), 2);   /* capped */
 }
 
 /* The hand-made pair, 2 s apart: see the files for the numbers. */
@@ -180,13 +182,13 @@ static void test_synth_pair(void **state)
 {
     (void)state;
     static char buf[65536];
-    SysReading a, b;
-    sysmetrics_read(DATA "synth-a", &a, buf, sizeof buf);
-    sysmetrics_read(DATA "synth-b", &b, buf, sizeof buf);
+    ProcfsReading a, b;
+    procfs_read(DATA "synth-a", &a, buf, sizeof buf);
+    procfs_read(DATA "synth-b", &b, buf, sizeof buf);
     assert_true(a.have_cpu && a.have_mem && a.have_load && a.have_net && a.have_disk);
     MetricSample s;
     metrics_sample_init(&s, 1000);
-    sysmetrics_compute(&a, &b, 2.0, &s);
+    procfs_compute(&a, &b, 2.0, &s);
     NEAR(s.v[MET_CPU], 50);          /* busy +1000 of +2000 jiffies */
     assert_int_equal(s.ncores, 2);
     NEAR(s.cores[0], 60);            /* +600 of +1000 */
@@ -205,16 +207,16 @@ static void test_synth_pair(void **state)
     assert_true(isnan(s.v[MET_DISK]));   /* mounts are the collector's */
     /* counters that went backwards give 0, not a huge number */
     metrics_sample_init(&s, 1000);
-    sysmetrics_compute(&b, &a, 2.0, &s);
+    procfs_compute(&b, &a, 2.0, &s);
     NEAR(s.v[MET_CPU], 0);
     NEAR(s.v[MET_NET_RX], 0);
     NEAR(s.v[MET_DISK_READ], 0);
     /* a missing file is "not measured" */
-    SysReading none;
-    sysmetrics_read(DATA "does-not-exist", &none, buf, sizeof buf);
+    ProcfsReading none;
+    procfs_read(DATA "does-not-exist", &none, buf, sizeof buf);
     assert_false(none.have_cpu || none.have_mem || none.have_net);
     metrics_sample_init(&s, 1000);
-    sysmetrics_compute(&none, &none, 2.0, &s);
+    procfs_compute(&none, &none, 2.0, &s);
     assert_true(isnan(s.v[MET_CPU]) && isnan(s.v[MET_MEMORY]) && isnan(s.v[MET_NET_RX]));
 }
 
@@ -236,14 +238,14 @@ static void test_host_pair(void **state)
 {
     (void)state;
     static char buf[65536];
-    SysReading a, b;
-    sysmetrics_read(DATA "host-a", &a, buf, sizeof buf);
-    sysmetrics_read(DATA "host-b", &b, buf, sizeof buf);
+    ProcfsReading a, b;
+    procfs_read(DATA "host-a", &a, buf, sizeof buf);
+    procfs_read(DATA "host-b", &b, buf, sizeof buf);
     assert_true(a.have_cpu && a.have_mem && a.have_load && a.have_net && a.have_disk);
     assert_int_equal(a.ncores, b.ncores);
     MetricSample s;
     metrics_sample_init(&s, 1000);
-    sysmetrics_compute(&a, &b, 2.0, &s);
+    procfs_compute(&a, &b, 2.0, &s);
     check_sane(&s);
     assert_true(s.v[MET_DISK_WRITE] > 1e6);       /* the write shows */
 }
@@ -252,15 +254,15 @@ static void test_live_proc(void **state)
 {
     (void)state;
     static char buf[65536];
-    SysReading a, b;
-    sysmetrics_read("/proc", &a, buf, sizeof buf);
+    ProcfsReading a, b;
+    procfs_read("/proc", &a, buf, sizeof buf);
     usleep(100 * 1000);
-    sysmetrics_read("/proc", &b, buf, sizeof buf);
+    procfs_read("/proc", &b, buf, sizeof buf);
     assert_true(a.have_cpu && a.have_mem && a.have_load);
     assert_true(a.ncores >= 1 && a.ncores <= METRICS_MAX_CORES);
     MetricSample s;
     metrics_sample_init(&s, 1000);
-    sysmetrics_compute(&a, &b, 0.1, &s);
+    procfs_compute(&a, &b, 0.1, &s);
     assert_true(s.v[MET_CPU] >= 0 && s.v[MET_CPU] <= 100);
     assert_true(s.v[MET_MEMORY] > 0 && s.v[MET_MEMORY] < 100);
     /* this machine's own mounts: "/" always */
@@ -269,8 +271,8 @@ static void test_live_proc(void **state)
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     buf[n] = '\0';
     fclose(f);
-    SysMount m[16];
-    int got = sysmetrics_parse_mounts(buf, m, 16);
+    ProcfsMount m[16];
+    int got = procfs_parse_mounts(buf, m, 16);
     int root = 0;
     for (int i = 0; i < got; i++)
         root |= !strcmp(m[i].path, "/");
