@@ -29,20 +29,20 @@ void frame_draw_tabs(Ui *ui)
         const char *name = width >= 110 ? p->ops->title : p->ops->tab;
         snprintf(label, sizeof label, " %d %s ", i + 1, name);
         attr_t a = i == ui->cur && !ui->help ? theme_attr(TH_TAB_ACTIVE) : theme_attr(TH_TAB);
-        x += draw_text(w, 0, x, width - x, label, a);
+        x += pane_draw_text(w, 0, x, width - x, label, a);
         if (i == 3 && ui->snap) {   /* open critical alerts next to the Alerts tab */
             int crit = ui->snap->unacked[SEV_CRITICAL];
             if (crit && x + 4 < width) {
                 char c[16];
                 snprintf(c, sizeof c, "%d!", crit);
-                x += draw_text(w, 0, x, width - x, c, theme_attr(TH_CRIT));
+                x += pane_draw_text(w, 0, x, width - x, c, theme_attr(TH_CRIT));
             }
         }
     }
     const char *brand = " resops ";
     int bw = layout_width(brand);
     if (x + bw + 1 < width)
-        draw_text(w, 0, width - bw, bw, brand, theme_attr(TH_TAB) | A_BOLD);
+        pane_draw_text(w, 0, width - bw, bw, brand, theme_attr(TH_TAB) | A_BOLD);
 }
 
 int frame_api_address(Ui *ui, char *buf, size_t size)
@@ -211,13 +211,13 @@ void frame_draw_status(Ui *ui)
     for (int i = 0; i < n - 1; i++) {
         if (!shown[i])
             continue;
-        x += draw_text(w, 0, x, width - x, use_short[i] ? seg[i].shortt : seg[i].longt,
+        x += pane_draw_text(w, 0, x, width - x, use_short[i] ? seg[i].shortt : seg[i].longt,
                        seg[i].attr);
         x++;
     }
     int cw = shown[n - 1] ? layout_width(seg[n - 1].longt) : 0;
     if (shown[n - 1] && x + cw <= width)     /* the clock sits on the right */
-        draw_text(w, 0, width - cw, cw, seg[n - 1].longt, seg[n - 1].attr);
+        pane_draw_text(w, 0, width - cw, cw, seg[n - 1].longt, seg[n - 1].attr);
     /* the database (where a second console attaches, B21) only in room
      * left over when everything else shows in full; `:info` always has it */
     int full = 1;
@@ -227,7 +227,7 @@ void frame_draw_status(Ui *ui)
     snprintf(db, sizeof db, " db %s ", ui->opts.db_path ? ui->opts.db_path : "");
     int dw = layout_width(db);
     if (full && x + dw + 1 + cw <= width)
-        draw_text(w, 0, x, dw, db, theme_attr(TH_BAR));
+        pane_draw_text(w, 0, x, dw, db, theme_attr(TH_BAR));
 }
 
 void frame_draw_message(Ui *ui)
@@ -249,7 +249,7 @@ void frame_draw_message(Ui *ui)
                 show++;
             lw--;
         }
-        draw_text(w, 0, 0, width - 1, show, ui->prompt == PROMPT_CONFIRM
+        pane_draw_text(w, 0, 0, width - 1, show, ui->prompt == PROMPT_CONFIRM
                                                 ? theme_attr(TH_WARN) : A_BOLD);
         wattrset(w, A_REVERSE);
         mvwaddch(w, 0, lw < width - 1 ? lw : width - 1, ' ');
@@ -257,10 +257,10 @@ void frame_draw_message(Ui *ui)
         return;
     }
     if (ui->msg[0]) {
-        draw_text(w, 0, 0, width, ui->msg, ui->msg_err ? theme_attr(TH_ERROR) : A_BOLD);
+        pane_draw_text(w, 0, 0, width, ui->msg, ui->msg_err ? theme_attr(TH_ERROR) : A_BOLD);
         return;
     }
-    draw_text(w, 0, 0, width,
+    pane_draw_text(w, 0, 0, width,
               "?:help  1-8/Tab:panes  j/k:move  Enter:detail  /:search  a:ack  K:kill switch"
               "  ::command  r:refresh  q:quit",
               theme_attr(TH_DIM));

@@ -206,17 +206,17 @@ void keys_draw_help(Ui *ui, WINDOW *w)
     HelpLine lines[96];
     int n = help_lines(lines, 96);
     int h = getmaxy(w), width = getmaxx(w);
-    draw_text(w, 0, 1, width - 2, "Help: keys and commands  (j/k scroll, any other key closes)",
+    pane_draw_text(w, 0, 1, width - 2, "Help: keys and commands  (j/k scroll, any other key closes)",
               theme_attr(TH_TITLE));
     if (ui->help_top > n - (h - 2))
         ui->help_top = n - (h - 2) > 0 ? n - (h - 2) : 0;
     for (int i = ui->help_top, y = 2; i < n && y < h; i++, y++) {
         if (lines[i].heading) {
-            draw_text(w, y, 2, width - 4, lines[i].key, theme_attr(TH_HEADER));
+            pane_draw_text(w, y, 2, width - 4, lines[i].key, theme_attr(TH_HEADER));
             continue;
         }
-        draw_text(w, y, 4, 18, lines[i].key, theme_attr(TH_HELP_KEY));
-        draw_text(w, y, 24, width - 26, lines[i].text, A_NORMAL);
+        pane_draw_text(w, y, 4, 18, lines[i].key, theme_attr(TH_HELP_KEY));
+        pane_draw_text(w, y, 24, width - 26, lines[i].text, A_NORMAL);
     }
 }
 

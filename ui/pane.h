@@ -74,10 +74,10 @@ void  pane_free(Pane *p);                 /* NULL ok; calls ops->destroy */
 
 /* Rebuild the list when the snapshot or the pane's inputs changed. */
 void  pane_sync(Pane *p, const Snapshot *s);
-void  list_clear(ListView *l);
-void  list_push(ListView *l, int item, int64_t id);
+void  pane_list_clear(ListView *l);
+void  pane_list_push(ListView *l, int item, int64_t id);
 /* The item under the cursor, or -1 when the list is empty. */
-int   list_current(const ListView *l);
+int   pane_list_current(const ListView *l);
 
 /* Generic keys of list panes: j/k/arrows, g/G/Home/End, PgUp/PgDn, n/N,
  * f, Enter, Esc. PANE_HANDLED|PANE_REDRAW when used, else 0. */
@@ -103,17 +103,17 @@ void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCo
                      int ncols, TableCellFn cell);
 /* Title line: bold title, then the summary (may be NULL), then the
  * search/filter state on the right. */
-void draw_title(WINDOW *w, Pane *p, const char *summary);
+void pane_draw_title(WINDOW *w, Pane *p, const char *summary);
 /* Text at (y, x) cut to width with an ellipsis; returns columns used. */
-int  draw_text(WINDOW *w, int y, int x, int width, const char *text, attr_t a);
+int  pane_draw_text(WINDOW *w, int y, int x, int width, const char *text, attr_t a);
 /* "key: value" line; returns y + 1. */
-int  draw_kv(WINDOW *w, int y, int x, int width, const char *key, attr_t vattr,
+int  pane_draw_kv(WINDOW *w, int y, int x, int width, const char *key, attr_t vattr,
              const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* Wrapped text from y, at most maxlines; returns the next free y. */
-int  draw_wrapped(WINDOW *w, int y, int x, int width, int maxlines, const char *text, attr_t a);
+int  pane_draw_wrapped(WINDOW *w, int y, int x, int width, int maxlines, const char *text, attr_t a);
 /* Centered message (empty states). */
-void draw_center(WINDOW *w, int y, const char *text, attr_t a);
+void pane_draw_center(WINDOW *w, int y, const char *text, attr_t a);
 /* Epoch seconds as local "YYYY-MM-DD HH:MM" ("-" for 0). */
-void fmt_time(int64_t t, char *buf, size_t size);
+void pane_fmt_time(int64_t t, char *buf, size_t size);
 
 #endif

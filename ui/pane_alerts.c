@@ -24,11 +24,11 @@ static void rebuild(Pane *p, const Snapshot *s)
     AlertsState *st = p->state;
     for (int i = 0; i < s->nalerts; i++)      /* the snapshot is newest first */
         if (is_open(&s->alerts[i]))
-            list_push(&p->list, i, s->alerts[i].id);
+            pane_list_push(&p->list, i, s->alerts[i].id);
     if (!st->open_only)
         for (int i = 0; i < s->nalerts; i++)
             if (!is_open(&s->alerts[i]))
-                list_push(&p->list, i, s->alerts[i].id);
+                pane_list_push(&p->list, i, s->alerts[i].id);
 }
 
 static int match(Pane *p, const Snapshot *s, int item, const char *pat)
@@ -61,7 +61,7 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
     char tmp[24];
     switch (col) {
     case 0: snprintf(buf, size, "%lld", (long long)a->id); break;
-    case 1: fmt_time(a->created_at, buf, size); break;
+    case 1: pane_fmt_time(a->created_at, buf, size); break;
     case 2:
         strlcpy_(buf, a->severity, size);
         *attr = open ? theme_severity(a->severity) : theme_attr(TH_DIM);
@@ -95,38 +95,38 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
              p->list.n, st->open_only ? "open only" : "all");
     if (s->partial)
         strlcpy_(sum + strlen(sum), "  (loading the rest...)", sizeof sum - strlen(sum));
-    draw_title(w, p, sum);
+    pane_draw_title(w, p, sum);
     pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
 }
 
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
 {
-    int cur = list_current(&p->list);
+    int cur = pane_list_current(&p->list);
     int width = getmaxx(w) - 2, y = 0, x = 1;
     if (cur < 0) {
-        draw_center(w, 2, "(no alert selected)", theme_attr(TH_DIM));
+        pane_draw_center(w, 2, "(no alert selected)", theme_attr(TH_DIM));
         return;
     }
     const AlertRow *a = &s->alerts[cur];
     char t[64], tmp[24];
     char title[80];
     snprintf(title, sizeof title, "Alert #%lld", (long long)a->id);
-    draw_text(w, y++, x, width, title, theme_attr(TH_TITLE));
+    pane_draw_text(w, y++, x, width, title, theme_attr(TH_TITLE));
     y++;
-    y = draw_kv(w, y, x, width, "Severity", theme_severity(a->severity), "%s", a->severity);
-    y = draw_kv(w, y, x, width, "Type", A_NORMAL, "%s", a->type);
-    y = draw_kv(w, y, x, width, "Service", A_NORMAL, "%s (id %lld)",
+    y = pane_draw_kv(w, y, x, width, "Severity", theme_severity(a->severity), "%s", a->severity);
+    y = pane_draw_kv(w, y, x, width, "Type", A_NORMAL, "%s", a->type);
+    y = pane_draw_kv(w, y, x, width, "Service", A_NORMAL, "%s (id %lld)",
                 pane_service_name(s, a->service_id, tmp, sizeof tmp), (long long)a->service_id);
-    fmt_time(a->created_at, t, sizeof t);
-    y = draw_kv(w, y, x, width, "Created", A_NORMAL, "%s", t);
-    y = draw_kv(w, y, x, width, "Acknowledged", a->acknowledged ? theme_attr(TH_UP) : A_BOLD,
+    pane_fmt_time(a->created_at, t, sizeof t);
+    y = pane_draw_kv(w, y, x, width, "Created", A_NORMAL, "%s", t);
+    y = pane_draw_kv(w, y, x, width, "Acknowledged", a->acknowledged ? theme_attr(TH_UP) : A_BOLD,
                 "%s%s%s", a->acknowledged ? "yes" : "no", a->acknowledged ? ", by " : "",
                 a->acknowledged ? a->acknowledged_by : "");
-    fmt_time(a->resolved_at, t, sizeof t);
-    y = draw_kv(w, y, x, width, "Resolved", A_NORMAL, "%s", a->resolved_at ? t : "no");
+    pane_fmt_time(a->resolved_at, t, sizeof t);
+    y = pane_draw_kv(w, y, x, width, "Resolved", A_NORMAL, "%s", a->resolved_at ? t : "no");
     y++;
-    draw_text(w, y++, x, width, "Message", theme_attr(TH_HEADER));
-    draw_wrapped(w, y, x, width, 10, a->message, A_NORMAL);
+    pane_draw_text(w, y++, x, width, "Message", theme_attr(TH_HEADER));
+    pane_draw_wrapped(w, y, x, width, 10, a->message, A_NORMAL);
 }
 
 typedef struct AckAll {
@@ -173,7 +173,7 @@ static PaneResult on_key(Pane *p, int key)
 {
     AlertsState *st = p->state;
     const Snapshot *s = p->built_for;
-    int cur = list_current(&p->list);
+    int cur = pane_list_current(&p->list);
     switch (key) {
     case 'f':
         st->open_only = !st->open_only;

@@ -130,7 +130,7 @@ static void rebuild(Pane *p, const Snapshot *s)
     int reverse = 0;   /* ids tell the two trees apart: 2*id, 2*id+1 */
     for (int i = 0; i < st->n; i++) {
         reverse |= st->nodes[i].kind == NODE_BLANK;
-        list_push(&p->list, i, st->nodes[i].kind == NODE_SERVICE
+        pane_list_push(&p->list, i, st->nodes[i].kind == NODE_SERVICE
                                    ? st->nodes[i].service_id * 2 + reverse : -1 - i);
     }
 }
@@ -157,7 +157,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     char sum[200];
     snprintf(sum, sizeof sum, "%s: %d dependencies, %d dependents  (Enter: re-root, Bksp: back)",
              root ? root->name : "-", root ? root->ndeps : 0, root ? root->nrdeps : 0);
-    draw_title(w, p, sum);
+    pane_draw_title(w, p, sum);
     ListView *l = &p->list;
     l->page = h - 2;
     layout_scroll(l->n, l->page, &l->cursor, &l->top);
@@ -169,7 +169,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
             mvwhline(w, y, 0, ' ' | theme_attr(TH_SELECTED), width);
         }
         if (n->kind == NODE_HEADING) {
-            draw_text(w, y, 1, width - 2, n->text, sel ? theme_attr(TH_SELECTED)
+            pane_draw_text(w, y, 1, width - 2, n->text, sel ? theme_attr(TH_SELECTED)
                                           : n->text[0] == ' ' ? theme_attr(TH_DIM)
                                                               : theme_attr(TH_HEADER));
             continue;
@@ -177,36 +177,36 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         if (n->kind != NODE_SERVICE)
             continue;
         const SnapService *v = snapshot_find_service(s, n->service_id);
-        int x = 1 + draw_text(w, y, 1, width - 2, n->prefix,
+        int x = 1 + pane_draw_text(w, y, 1, width - 2, n->prefix,
                               sel ? theme_attr(TH_SELECTED) : theme_attr(TH_BORDER));
         char tmp[24];
         const char *name = pane_service_name(s, n->service_id, tmp, sizeof tmp);
-        x += draw_text(w, y, x, width - x - 1, name,
+        x += pane_draw_text(w, y, x, width - x - 1, name,
                        sel ? theme_attr(TH_SELECTED) : (n->depth ? A_NORMAL : A_BOLD));
         char st_text[64];
         snprintf(st_text, sizeof st_text, " [%s]", v ? status_name(v->status) : "missing");
-        x += draw_text(w, y, x, width - x - 1, st_text,
+        x += pane_draw_text(w, y, x, width - x - 1, st_text,
                        sel ? theme_attr(TH_SELECTED) : v ? theme_status(v->status)
                                                          : theme_attr(TH_ERROR));
         const char *note = n->cycle ? " (cycle)" : n->repeated ? " (expanded above)"
                          : n->more ? " (deeper levels not shown)" : "";
-        draw_text(w, y, x, width - x - 1, note, sel ? theme_attr(TH_SELECTED) : theme_attr(TH_DIM));
+        pane_draw_text(w, y, x, width - x - 1, note, sel ? theme_attr(TH_SELECTED) : theme_attr(TH_DIM));
     }
 }
 
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
 {
     DepsState *st = p->state;
-    int cur = list_current(&p->list);
+    int cur = pane_list_current(&p->list);
     int64_t id = cur >= 0 && st->nodes[cur].kind == NODE_SERVICE ? st->nodes[cur].service_id
                                                                  : st->root;
-    services_draw_detail(w, s, snapshot_find_service(s, id));
+    pane_services_draw_detail(w, s, snapshot_find_service(s, id));
 }
 
 static PaneResult on_key(Pane *p, int key)
 {
     DepsState *st = p->state;
-    int cur = list_current(&p->list);
+    int cur = pane_list_current(&p->list);
     if (key == UI_KEY_ENTER || key == '\n' || key == (UI_KEY_FN | KEY_ENTER)) {
         if (cur < 0 || st->nodes[cur].kind != NODE_SERVICE)
             return PANE_HANDLED;

@@ -114,7 +114,7 @@ static void draw_cores(WINDOW *w, int y, int width, const SnapMetrics *m)
 {
     const Glyphs *g = theme_glyphs();
     int lv[METRICS_MAX_CORES];
-    draw_text(w, y, 1, 12, "Cores", A_BOLD);
+    pane_draw_text(w, y, 1, 12, "Cores", A_BOLD);
     int n = m->ncores < width - 16 ? m->ncores : width - 16;
     if (n <= 0)
         return;
@@ -132,13 +132,13 @@ static void draw_cores(WINDOW *w, int y, int width, const SnapMetrics *m)
                                 m->cores[i]);
     int x = 13 + n + 2;
     if (x < width - 2)
-        draw_text(w, y, x, width - x - 1, line, theme_attr(TH_DIM));
+        pane_draw_text(w, y, x, width - x - 1, line, theme_attr(TH_DIM));
 }
 
 /* "Mounts  / 42% of 100 GB   /home 80% of 2.0 TB" */
 static void draw_mounts(WINDOW *w, int y, int width, const SnapMetrics *m)
 {
-    draw_text(w, y, 1, 12, "Mounts", A_BOLD);
+    pane_draw_text(w, y, 1, 12, "Mounts", A_BOLD);
     int x = 13;
     for (int i = 0; i < m->nmounts && x < width - 4; i++) {
         const MetricMount *mm = &m->mounts[i];
@@ -153,7 +153,7 @@ static void draw_mounts(WINDOW *w, int y, int width, const SnapMetrics *m)
         if (m->have_thresholds && m->threshold[THRESH_DISK] > 0 &&
             mm->used_pct > m->threshold[THRESH_DISK])
             a = theme_attr(TH_CRIT);
-        x += draw_text(w, y, x, width - x - 1, item, a) + 3;
+        x += pane_draw_text(w, y, x, width - x - 1, item, a) + 3;
     }
 }
 
@@ -164,8 +164,8 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     int width = getmaxx(w), h = getmaxy(w);
     char sum[256];
     if (!m || m->n == 0) {
-        draw_title(w, p, "collecting the first samples...");
-        draw_center(w, 3, "Sampling /proc every few seconds; the first point appears shortly.",
+        pane_draw_title(w, p, "collecting the first samples...");
+        pane_draw_center(w, 3, "Sampling /proc every few seconds; the first point appears shortly.",
                     theme_attr(TH_DIM));
         return;
     }
@@ -174,7 +174,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     snprintf(sum, sizeof sum, "%d CPUs, %.1f GB RAM; every %d s, %d samples (%s)%s", m->ncpu,
              m->mem_total_mb / 1024, m->interval_s, m->n, span,
              m->recording ? ", recorded" : m->have_thresholds ? ", viewer: not recorded" : "");
-    draw_title(w, p, sum);
+    pane_draw_title(w, p, sum);
 
     /* title 2, cores 1, mounts 1, footer 1 */
     int avail = h - 2 - 3;
@@ -204,14 +204,14 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         fmt_value(rows[r].unit, sumv / m->n, b, sizeof b);
         fmt_value(rows[r].unit, mx, c, sizeof c);
         attr_t la = fmt_limit(m, rows[r].threshold, limit, sizeof limit);
-        draw_text(w, y, 1, 12, label, A_BOLD);
-        draw_text(w, y, 13, 12, cur, value_attr(m, r, now));
+        pane_draw_text(w, y, 1, 12, label, A_BOLD);
+        pane_draw_text(w, y, 13, 12, cur, value_attr(m, r, now));
         if (lines_each == 1) {
             /* label, value, [avg and max,] sparkline, limit on one line */
             int x = stats_x, stats_w = 24;
             if (width - stats_x - limit_w - 2 >= stats_w + 12) {
                 snprintf(line, sizeof line, "avg %s max %s", b, c);
-                draw_text(w, y, x, stats_w - 1, line, theme_attr(TH_DIM));
+                pane_draw_text(w, y, x, stats_w - 1, line, theme_attr(TH_DIM));
                 x += stats_w;
             }
             int sw = width - x - limit_w - 2;
@@ -219,13 +219,13 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
                 sw = SNAP_METRICS_HISTORY;
             if (sw > 4)
                 draw_spark(w, y, x, sw, m, r, mx, lv);
-            draw_text(w, y, width - limit_w - 1, limit_w, limit, la);
+            pane_draw_text(w, y, width - limit_w - 1, limit_w, limit, la);
             y++;
             continue;
         }
         snprintf(line, sizeof line, "min %s  avg %s  max %s", a, b, c);
-        draw_text(w, y, stats_x, width - stats_x - limit_w - 2, line, theme_attr(TH_DIM));
-        draw_text(w, y, width - limit_w - 1, limit_w, limit, la);
+        pane_draw_text(w, y, stats_x, width - stats_x - limit_w - 2, line, theme_attr(TH_DIM));
+        pane_draw_text(w, y, width - limit_w - 1, limit_w, limit, la);
         y++;
         if (y < h - 1)
             draw_spark(w, y, 3, spark_w, m, r, mx, lv);
@@ -251,7 +251,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         snprintf(foot, sizeof foot, "sparklines: last %s (%d samples), newest on the right",
                  drawn, shown);
     }
-    draw_text(w, h - 1, 1, width - 2, foot, theme_attr(TH_DIM));
+    pane_draw_text(w, h - 1, 1, width - 2, foot, theme_attr(TH_DIM));
 }
 
 static const PaneOps metrics_ops = {

@@ -16,7 +16,7 @@ Pane *pane_audit_new(Ui *ui);
 
 /* The Services pane's detail: BIA, risk, probe, dependencies, downtimes,
  * integrations. Also drawn by Dependencies and Health. */
-void services_draw_detail(WINDOW *w, const Snapshot *s, const SnapService *v);
+void pane_services_draw_detail(WINDOW *w, const Snapshot *s, const SnapService *v);
 
 /* The risk score (level = 0) or level (level = 1) cell of a service row,
  * "-" before the first score; the level gets its colour. Services and

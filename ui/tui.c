@@ -303,7 +303,7 @@ static void draw_body(Ui *ui)
     }
     Pane *p = ui->panes[ui->cur];
     if (!ui->snap) {
-        draw_center(w, h / 2, "Loading the first snapshot...", theme_attr(TH_DIM));
+        pane_draw_center(w, h / 2, "Loading the first snapshot...", theme_attr(TH_DIM));
         return;
     }
     pane_sync(p, ui->snap);
@@ -335,9 +335,9 @@ static void draw_too_small(Ui *ui)
     werase(stdscr);
     char line[96];
     snprintf(line, sizeof line, "Terminal too small: %dx%d", ui->cols, ui->rows);
-    draw_center(stdscr, ui->rows / 2 - 1 > 0 ? ui->rows / 2 - 1 : 0, line, A_BOLD);
+    pane_draw_center(stdscr, ui->rows / 2 - 1 > 0 ? ui->rows / 2 - 1 : 0, line, A_BOLD);
     snprintf(line, sizeof line, "resops needs %dx%d; q quits", LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
-    draw_center(stdscr, ui->rows / 2 > 0 ? ui->rows / 2 : 0, line, A_NORMAL);
+    pane_draw_center(stdscr, ui->rows / 2 > 0 ? ui->rows / 2 : 0, line, A_NORMAL);
     wnoutrefresh(stdscr);
 }
 
