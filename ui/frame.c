@@ -1,4 +1,4 @@
-/* frame — the tab bar (panes 1-8), the status bar and the message line.
+/* frame — the tab bar (the pane list), the status bar and the message line.
  *
  * The status bar is built from segments, most important first; each has
  * a long and a short text. Long forms are used while everything fits,
@@ -23,20 +23,19 @@ void frame_draw_tabs(Ui *ui)
     int width = getmaxx(w);
     mvwhline(w, 0, 0, ' ' | theme_attr(TH_TAB), width);
     int x = 0;
-    for (int i = 0; i < UI_NPANES && x < width; i++) {
+    for (int i = 0; i < ui->npanes && x < width; i++) {
         const Pane *p = ui->panes[i];
         char label[48];
         const char *name = width >= 110 ? p->ops->title : p->ops->tab;
-        snprintf(label, sizeof label, " %d %s ", i + 1, name);
+        snprintf(label, sizeof label, " %c %s ", panes_def(i)->key, name);
         attr_t a = i == ui->cur && !ui->help ? theme_attr(TH_TAB_ACTIVE) : theme_attr(TH_TAB);
         x += pane_draw_text(w, 0, x, width - x, label, a);
-        if (i == 3 && ui->snap) {   /* open critical alerts next to the Alerts tab */
-            int crit = ui->snap->unacked[SEV_CRITICAL];
-            if (crit && x + 4 < width) {
-                char c[16];
-                snprintf(c, sizeof c, "%d!", crit);
-                x += pane_draw_text(w, 0, x, width - x, c, theme_attr(TH_CRIT));
-            }
+        if (p->ops->badge && ui->snap) {   /* "3!": the pane's note */
+            char note[16];
+            attr_t na = A_NORMAL;
+            p->ops->badge(ui->snap, note, sizeof note, &na);
+            if (note[0] && x + 4 < width)
+                x += pane_draw_text(w, 0, x, width - x, note, na);
         }
     }
     const char *brand = " resops ";
@@ -260,8 +259,9 @@ void frame_draw_message(Ui *ui)
         pane_draw_text(w, 0, 0, width, ui->msg, ui->msg_err ? theme_attr(TH_ERROR) : A_BOLD);
         return;
     }
-    pane_draw_text(w, 0, 0, width,
-              "?:help  1-8/Tab:panes  j/k:move  Enter:detail  /:search  a:ack  K:kill switch"
-              "  ::command  r:refresh  q:quit",
-              theme_attr(TH_DIM));
+    char hint[200];
+    snprintf(hint, sizeof hint, "?:help  %c-%c/Tab:panes  j/k:move  Enter:detail  /:search  "
+             "a:ack  K:kill switch  ::command  r:refresh  q:quit", panes_def(0)->key,
+             panes_def(ui->npanes - 1)->key);
+    pane_draw_text(w, 0, 0, width, hint, theme_attr(TH_DIM));
 }

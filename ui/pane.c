@@ -117,6 +117,15 @@ int pane_search(Pane *p, const char *pattern, int dir)
     return 0;
 }
 
+const PaneKey *pane_key_find(const PaneOps *ops, int key)
+{
+    for (const PaneKey *k = ops->keys; k && k->label; k++)
+        for (int i = 0; i < 4 && k->keys[i]; i++)
+            if (k->keys[i] == key)
+                return k;
+    return NULL;
+}
+
 PaneResult pane_list_key(Pane *p, int key)
 {
     ListView *l = &p->list;

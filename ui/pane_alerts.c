@@ -2,7 +2,8 @@
  * newest first within each group, coloured by severity. `a` acknowledges
  * the alert under the cursor, `A` every open alert shown (after a y/n
  * confirmation); both go through alerts_ack() with the console user as
- * the actor. `f` toggles between all alerts and open ones only. */
+ * the actor. `f` toggles between all alerts and open ones only. The tab
+ * bar shows the open critical alerts beside the tab. */
 #include "panes.h"
 #include "layout.h"
 #include "theme.h"
@@ -169,68 +170,95 @@ static void ack_all_answer(Ui *ui, void *arg, const char *answer)
     free(aa);
 }
 
-static PaneResult on_key(Pane *p, int key)
+/* f: all alerts, or open ones only (instead of the generic filter). */
+static PaneResult key_open_only(Pane *p, int key)
 {
+    (void)key;
     AlertsState *st = p->state;
+    st->open_only = !st->open_only;
+    p->gen++;
+    ui_message(p->ui, 0, st->open_only ? "Showing open alerts only" : "Showing all alerts");
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+/* a: acknowledge the alert under the cursor. */
+static PaneResult key_ack(Pane *p, int key)
+{
+    (void)key;
     const Snapshot *s = p->built_for;
     int cur = pane_list_current(&p->list);
-    switch (key) {
-    case 'f':
-        st->open_only = !st->open_only;
-        p->gen++;
-        ui_message(p->ui, 0, st->open_only ? "Showing open alerts only" : "Showing all alerts");
-        return PANE_HANDLED | PANE_REDRAW;
-    case 'a': {
-        if (!s || cur < 0) {
-            ui_message(p->ui, 0, "No alert selected");
-            return PANE_HANDLED;
-        }
-        const AlertRow *a = &s->alerts[cur];
-        if (a->acknowledged) {
-            ui_message(p->ui, 0, "Alert #%lld is already acknowledged by %s", (long long)a->id,
-                       a->acknowledged_by);
-            return PANE_HANDLED;
-        }
-        Store *db = ui_store(p->ui);
-        char err[128];
-        if (alerts_ack(db, a->id, 1, 0, ui_actor(p->ui), util_now(), err, sizeof err) < 0) {
-            ui_message(p->ui, 1, "Acknowledge failed: %s", err);
-            return PANE_HANDLED;
-        }
-        ui_message(p->ui, 0, "Alert #%lld acknowledged by %s", (long long)a->id, ui_actor(p->ui));
-        ui_after_write(p->ui, 0);
-        return PANE_HANDLED | PANE_REDRAW;
+    if (!s || cur < 0) {
+        ui_message(p->ui, 0, "No alert selected");
+        return PANE_HANDLED;
     }
-    case 'A': {
-        if (!s)
-            return PANE_HANDLED;
-        AckAll *aa = xcalloc(1, sizeof *aa);
-        aa->ids = xmalloc((size_t)(p->list.n ? p->list.n : 1) * sizeof *aa->ids);
-        for (int i = 0; i < p->list.n; i++)
-            if (is_open(&s->alerts[p->list.items[i]]))
-                aa->ids[aa->n++] = s->alerts[p->list.items[i]].id;
-        if (!aa->n) {
-            free(aa->ids);
-            free(aa);
-            ui_message(p->ui, 0, "No open alerts shown");
-            return PANE_HANDLED;
-        }
-        char q[128];
-        snprintf(q, sizeof q, "Acknowledge all %d open alert%s shown as %s?", aa->n,
-                 aa->n == 1 ? "" : "s", ui_actor(p->ui));
-        ui_confirm(p->ui, q, ack_all_answer, aa);
-        return PANE_HANDLED | PANE_REDRAW;
+    const AlertRow *a = &s->alerts[cur];
+    if (a->acknowledged) {
+        ui_message(p->ui, 0, "Alert #%lld is already acknowledged by %s", (long long)a->id,
+                   a->acknowledged_by);
+        return PANE_HANDLED;
     }
+    Store *db = ui_store(p->ui);
+    char err[128];
+    if (alerts_ack(db, a->id, 1, 0, ui_actor(p->ui), util_now(), err, sizeof err) < 0) {
+        ui_message(p->ui, 1, "Acknowledge failed: %s", err);
+        return PANE_HANDLED;
     }
-    return 0;
+    ui_message(p->ui, 0, "Alert #%lld acknowledged by %s", (long long)a->id, ui_actor(p->ui));
+    ui_after_write(p->ui, 0);
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+/* A: acknowledge every open alert shown, after a y/n question. */
+static PaneResult key_ack_all(Pane *p, int key)
+{
+    (void)key;
+    const Snapshot *s = p->built_for;
+    if (!s)
+        return PANE_HANDLED;
+    AckAll *aa = xcalloc(1, sizeof *aa);
+    aa->ids = xmalloc((size_t)(p->list.n ? p->list.n : 1) * sizeof *aa->ids);
+    for (int i = 0; i < p->list.n; i++)
+        if (is_open(&s->alerts[p->list.items[i]]))
+            aa->ids[aa->n++] = s->alerts[p->list.items[i]].id;
+    if (!aa->n) {
+        free(aa->ids);
+        free(aa);
+        ui_message(p->ui, 0, "No open alerts shown");
+        return PANE_HANDLED;
+    }
+    char q[128];
+    snprintf(q, sizeof q, "Acknowledge all %d open alert%s shown as %s?", aa->n,
+             aa->n == 1 ? "" : "s", ui_actor(p->ui));
+    ui_confirm(p->ui, q, ack_all_answer, aa);
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+static const PaneKey alerts_keys[] = {
+    {{'a'}, "a", "acknowledge the selected alert", key_ack},
+    {{'A'}, "A", "acknowledge every open alert shown (asks first)", key_ack_all},
+    {{'f'}, "f", "open alerts only, or all alerts (instead of the search filter)",
+     key_open_only},
+    {{0}, NULL, NULL, NULL},
+};
+
+/* The tab bar's note: open critical alerts ("3!"). */
+static void badge(const Snapshot *s, char *buf, size_t size, attr_t *attr)
+{
+    int crit = s->unacked[SEV_CRITICAL];
+    buf[0] = '\0';
+    if (crit) {
+        snprintf(buf, size, "%d!", crit);
+        *attr = theme_attr(TH_CRIT);
+    }
 }
 
 static const PaneOps alerts_ops = {
     .title = "Alerts",
     .tab = "Alerts",
     .draw = draw,
+    .keys = alerts_keys,
     .draw_detail = draw_detail,
-    .on_key = on_key,
+    .badge = badge,
     .destroy = free,
     .rebuild = rebuild,
     .match = match,

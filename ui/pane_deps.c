@@ -203,35 +203,46 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
     pane_services_draw_detail(w, s, snapshot_find_service(s, id));
 }
 
-static PaneResult on_key(Pane *p, int key)
+/* Enter: re-root the trees at the service under the cursor. */
+static PaneResult key_reroot(Pane *p, int key)
 {
+    (void)key;
     DepsState *st = p->state;
     int cur = pane_list_current(&p->list);
-    if (key == UI_KEY_ENTER || key == '\n' || key == (UI_KEY_FN | KEY_ENTER)) {
-        if (cur < 0 || st->nodes[cur].kind != NODE_SERVICE)
-            return PANE_HANDLED;
-        if (st->nodes[cur].service_id != st->root) {
-            if (st->nback < MAX_BACK)
-                st->back[st->nback++] = st->root;
-            st->root = st->nodes[cur].service_id;
-            p->list.cursor = 0;
-            p->list.has_sel = 0;
-            p->gen++;
-        }
-        return PANE_HANDLED | PANE_REDRAW;
+    if (cur < 0 || st->nodes[cur].kind != NODE_SERVICE)
+        return PANE_HANDLED;
+    if (st->nodes[cur].service_id != st->root) {
+        if (st->nback < MAX_BACK)
+            st->back[st->nback++] = st->root;
+        st->root = st->nodes[cur].service_id;
+        p->list.cursor = 0;
+        p->list.has_sel = 0;
+        p->gen++;
     }
-    if (key == (UI_KEY_FN | KEY_BACKSPACE) || key == 127 || key == 8 ||
-        key == (UI_KEY_FN | KEY_LEFT) || key == 'h') {
-        if (st->nback) {
-            st->root = st->back[--st->nback];
-            p->list.cursor = 0;
-            p->list.has_sel = 0;
-            p->gen++;
-        }
-        return PANE_HANDLED | PANE_REDRAW;
-    }
-    return 0;
+    return PANE_HANDLED | PANE_REDRAW;
 }
+
+/* Backspace: back to the previous root. */
+static PaneResult key_back(Pane *p, int key)
+{
+    (void)key;
+    DepsState *st = p->state;
+    if (st->nback) {
+        st->root = st->back[--st->nback];
+        p->list.cursor = 0;
+        p->list.has_sel = 0;
+        p->gen++;
+    }
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+static const PaneKey deps_keys[] = {
+    {{UI_KEY_ENTER, '\n', UI_KEY_FN | KEY_ENTER}, "Enter",
+     "re-root the trees at the service under the cursor", key_reroot},
+    {{UI_KEY_FN | KEY_BACKSPACE, 127, 'h', UI_KEY_FN | KEY_LEFT}, "Bksp h",
+     "back to the previous root", key_back},
+    {{0}, NULL, NULL, NULL},
+};
 
 static void destroy(void *state)
 {
@@ -245,8 +256,8 @@ static const PaneOps deps_ops = {
     .title = "Dependencies",
     .tab = "Deps",
     .draw = draw,
+    .keys = deps_keys,
     .draw_detail = draw_detail,
-    .on_key = on_key,
     .destroy = destroy,
     .rebuild = rebuild,
     .match = match,

@@ -4,7 +4,7 @@
  * the selected incident's newest run, and the newest entries of the
  * resolution audit trail (kill switch flips, decisions, steps).
  *
- * Keys (also in the `?` help, keys.c): x resolve the selected incident
+ * Keys (its key table, also the `?` help): x resolve the selected incident
  * now (its playbook runs with the confidence threshold waived; the kill
  * switch and a disabled category still stop it; asks first), t retry it
  * through the normal decision, m mark it resolved by hand (asks first).
@@ -306,52 +306,89 @@ static void mark_answer(Ui *ui, void *arg, const char *answer)
     free(a);
 }
 
-static PaneResult on_key(Pane *p, int key)
+/* The incident under the cursor when x, t or m can act on it; else NULL,
+ * with the reason in the message line (now rather than after a question
+ * whose answer cannot help). */
+static const IncidentViewRow *actionable(Pane *p)
 {
-    if (key != 'x' && key != 't' && key != 'm')
-        return 0;
     const Snapshot *s = p->built_for;
     int cur = pane_list_current(&p->list);
     if (!s || cur < 0) {
         ui_message(p->ui, 0, "No incident selected");
-        return PANE_HANDLED;
+        return NULL;
     }
     const IncidentViewRow *r = &s->incidents[cur];
-    /* say so now rather than after a question whose answer cannot help */
     if (!strcmp(r->state, "resolved") || !strcmp(r->state, "resolving")) {
         ui_message(p->ui, 0, "Incident %s is already %s", r->incident_id, r->state);
-        return PANE_HANDLED | PANE_REDRAW;
+        return NULL;
     }
+    return r;
+}
+
+static Ask *ask_new(const IncidentViewRow *r, int forced)
+{
     Ask *a = xcalloc(1, sizeof *a);
     strlcpy_(a->id, r->incident_id, sizeof a->id);
-    char q[300];
-    if (key == 't') {               /* the normal decision: no question */
-        resolve_answer(p->ui, a, "y");
+    a->forced = forced;
+    return a;
+}
+
+/* x: resolve now, the playbook with the threshold waived (asks first). */
+static PaneResult key_resolve(Pane *p, int key)
+{
+    (void)key;
+    const IncidentViewRow *r = actionable(p);
+    if (!r)
         return PANE_HANDLED | PANE_REDRAW;
-    }
-    if (key == 'x') {
-        a->forced = 1;
-        if (!snapshot_category_acts(s, r->category))
-            /* B7: say it before asking, not after a "resolved" that fixed nothing */
-            snprintf(q, sizeof q, "The %s playbook does nothing: no step acts, they only "
-                     "record. Run it for %s anyway?", r->category, r->incident_id);
-        else
-            snprintf(q, sizeof q, "Run the %s playbook for %s now (confidence %.0f%% waived)?",
-                     r->category, r->incident_id, r->confidence * 100);
-        ui_confirm(p->ui, q, resolve_answer, a);
-    } else {
-        snprintf(q, sizeof q, "Mark %s resolved by hand?", r->incident_id);
-        ui_confirm(p->ui, q, mark_answer, a);
-    }
+    char q[300];
+    if (!snapshot_category_acts(p->built_for, r->category))
+        /* B7: say it before asking, not after a "resolved" that fixed nothing */
+        snprintf(q, sizeof q, "The %s playbook does nothing: no step acts, they only "
+                 "record. Run it for %s anyway?", r->category, r->incident_id);
+    else
+        snprintf(q, sizeof q, "Run the %s playbook for %s now (confidence %.0f%% waived)?",
+                 r->category, r->incident_id, r->confidence * 100);
+    ui_confirm(p->ui, q, resolve_answer, ask_new(r, 1));
     return PANE_HANDLED | PANE_REDRAW;
 }
+
+/* t: retry through the normal decision; no question. */
+static PaneResult key_retry(Pane *p, int key)
+{
+    (void)key;
+    const IncidentViewRow *r = actionable(p);
+    if (r)
+        resolve_answer(p->ui, ask_new(r, 0), "y");
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+/* m: mark resolved by hand (asks first). */
+static PaneResult key_mark(Pane *p, int key)
+{
+    (void)key;
+    const IncidentViewRow *r = actionable(p);
+    if (!r)
+        return PANE_HANDLED | PANE_REDRAW;
+    char q[300];
+    snprintf(q, sizeof q, "Mark %s resolved by hand?", r->incident_id);
+    ui_confirm(p->ui, q, mark_answer, ask_new(r, 0));
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+static const PaneKey incidents_keys[] = {
+    {{'x'}, "x", "resolve now: run the playbook, confidence threshold waived (asks)",
+     key_resolve},
+    {{'t'}, "t", "retry through the normal decision", key_retry},
+    {{'m'}, "m", "mark resolved by hand (asks)", key_mark},
+    {{0}, NULL, NULL, NULL},
+};
 
 static const PaneOps incidents_ops = {
     .title = "Incidents",
     .tab = "Incidents",
     .draw = draw,
+    .keys = incidents_keys,
     .draw_detail = draw_detail,
-    .on_key = on_key,
     .rebuild = rebuild,
     .match = match,
     .empty = "",

@@ -257,6 +257,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
 static const PaneOps metrics_ops = {
     .title = "Metrics",
     .tab = "Metrics",
+    .flags = PANE_WANTS_METRICS,
     .draw = draw,
 };
 

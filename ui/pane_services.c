@@ -256,24 +256,27 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
     pane_services_draw_detail(w, s, cur >= 0 ? &s->services[cur] : NULL);
 }
 
-static PaneResult on_key(Pane *p, int key)
+static PaneResult key_sort(Pane *p, int key)
 {
+    (void)key;
     ServicesState *st = p->state;
-    if (key == 's') {
-        st->sort = (st->sort + 1) % SORT_COUNT;
-        p->gen++;
-        ui_message(p->ui, 0, "Sorted by %s", sort_names[st->sort]);
-        return PANE_HANDLED | PANE_REDRAW;
-    }
-    return 0;
+    st->sort = (st->sort + 1) % SORT_COUNT;
+    p->gen++;
+    ui_message(p->ui, 0, "Sorted by %s", sort_names[st->sort]);
+    return PANE_HANDLED | PANE_REDRAW;
 }
+
+static const PaneKey services_keys[] = {
+    {{'s'}, "s", "cycle the sort order (status, risk, name, id)", key_sort},
+    {{0}, NULL, NULL, NULL},
+};
 
 static const PaneOps services_ops = {
     .title = "Services",
     .tab = "Services",
     .draw = draw,
+    .keys = services_keys,
     .draw_detail = draw_detail,
-    .on_key = on_key,
     .destroy = free,
     .rebuild = rebuild,
     .match = match,

@@ -198,7 +198,7 @@ void ui_prompt(Ui *ui, const char *label, UiAnswerFn fn, void *arg) { ask(ui, PR
 
 void ui_show_pane(Ui *ui, int i)
 {
-    if (i < 0 || i >= UI_NPANES)
+    if (i < 0 || i >= ui->npanes)
         return;
     ui->cur = i;
     ui->help = 0;
@@ -506,7 +506,7 @@ static void take_updates(Ui *ui)
     if (m && m != ui->metrics) {
         snap_metrics_unref(ui->metrics);
         ui->metrics = m;
-        if (ui->cur == 6 && !ui->help)      /* the Metrics pane is showing */
+        if ((ui->panes[ui->cur]->ops->flags & PANE_WANTS_METRICS) && !ui->help)
             ui->dirty |= DIRTY_BODY;
     } else {
         snap_metrics_unref(m);
@@ -708,8 +708,9 @@ static void tui_curses_stop(Ui *ui, WINDOW *in, SCREEN *scr, int sfd)
     }
     if (sfd >= 0)
         close(sfd);
-    for (int i = 0; i < UI_NPANES; i++)
+    for (int i = 0; i < ui->npanes; i++)
         pane_free(ui->panes[i]);
+    free(ui->panes);
     WINDOW *ws[] = {ui->tabw, ui->bodyw, ui->statw, ui->msgw, in};
     for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++)
         if (ws[i])
@@ -754,12 +755,10 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
         sfd = signalfd(-1, opts->signals, SFD_NONBLOCK | SFD_CLOEXEC);
     }
 
-    Pane *(*const ctors[UI_NPANES])(Ui *) = {
-        pane_services_new, pane_deps_new, pane_health_new, pane_alerts_new,
-        pane_sla_new, pane_incidents_new, pane_metrics_new, pane_audit_new,
-    };
-    for (int i = 0; i < UI_NPANES; i++)
-        ui->panes[i] = ctors[i](ui);
+    ui->npanes = panes_count();
+    ui->panes = xcalloc((size_t)ui->npanes, sizeof *ui->panes);
+    for (int i = 0; i < ui->npanes; i++)
+        ui->panes[i] = panes_def(i)->make(ui);
     ui->dirty = DIRTY_ALL | DIRTY_LAYOUT;
 
     rc = tui_loop(ui, in, sfd, &tm);

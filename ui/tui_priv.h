@@ -18,16 +18,14 @@ enum {
 
 enum { PROMPT_NONE, PROMPT_CONFIRM, PROMPT_TEXT };
 
-#define UI_NPANES 8
-
 struct Ui {
     TuiOpts      opts;
     Store       *st;
     char         actor[81];
     Snapshot    *snap;             /* owned reference */
     SnapMetrics *metrics;          /* owned reference */
-    Pane        *panes[UI_NPANES];
-    int          cur;
+    Pane       **panes;            /* one per row of the pane list (panes.c) */
+    int          npanes, cur;
     int64_t      selected_service;
     WINDOW      *tabw, *bodyw, *statw, *msgw;
     int          rows, cols, too_small;
@@ -58,10 +56,21 @@ void frame_draw_message(Ui *ui);
  * viewer), 0 none (buf ""). */
 int  frame_api_address(Ui *ui, char *buf, size_t size);
 
-/* keys.c: the key table */
+/* keys.c: the global key table, merged with the current pane's */
 void keys_dispatch(Ui *ui, int key);
 void keys_draw_help(Ui *ui, WINDOW *w);
 void keys_help_key(Ui *ui, int key);
+
+/* One line of the help overlay: a section heading, or "keys  what". */
+typedef struct HelpLine {
+    char key[24];
+    char text[200];
+    int  heading;
+} HelpLine;
+/* The help overlay's lines while pane cur of panes[] shows: the pane
+ * list, the global keys, cur's own keys, the `:` commands. Returns the
+ * count (at most max). No curses. */
+int keys_help_lines(Pane *const *panes, int npanes, int cur, HelpLine *out, int max);
 
 /* actions.c: writes through the domain, and the `:` commands */
 int  actions_ack(Ui *ui, int64_t alert_id, int quiet);   /* 0 or -errno */
