@@ -11,7 +11,6 @@
 #include "layout.h"
 #include "theme.h"
 #include "util.h"
-#include "domain/notify.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -57,26 +56,20 @@ int frame_api_address(Ui *ui, char *buf, size_t size)
     return 0;
 }
 
-#define OUTBOX_REFRESH_MS 2000
-
 typedef struct Segment {
     char   longt[300], shortt[160];
     attr_t attr;
     int    drop;            /* may be dropped when nothing else helps */
 } Segment;
 
-/* the notification segment: queued (not yet delivered) and dead (gave up);
- * returns how many segments it filled (0 while the counts are unknown) */
-static int status_seg_outbox(Ui *ui, Segment *sg)
+/* the notification segment: queued (not yet delivered) and dead (gave up),
+ * as the snapshot has them (drawing reads nothing); returns how many
+ * segments it filled (0 while the counts are unknown) */
+static int status_seg_outbox(const Snapshot *s, Segment *sg)
 {
-    int64_t mono = util_mono_ms();
-    if (!ui->outbox_known || mono - ui->outbox_at_ms >= OUTBOX_REFRESH_MS) {
-        ui->outbox_known = notify_counts(ui->st, &ui->outbox_backlog, &ui->outbox_dead) == 0;
-        ui->outbox_at_ms = mono;
-    }
-    if (!ui->outbox_known)
+    if (!s || !s->outbox_known)
         return 0;
-    int q = ui->outbox_backlog, d = ui->outbox_dead;
+    int q = s->outbox_queued, d = s->outbox_dead;
     if (d)
         snprintf(sg->longt, sizeof sg->longt, " notify: %d queued, %d DEAD ", q, d);
     else
@@ -142,7 +135,7 @@ static int status_segments(Ui *ui, Segment *seg)
     snprintf(seg[n].shortt, sizeof seg[n].shortt, " C%d W%d I%d ", c, wa, in);
     seg[n++].attr = c ? theme_attr(TH_KILL) : wa ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
 
-    n += status_seg_outbox(ui, &seg[n]);
+    n += status_seg_outbox(s, &seg[n]);
 
     char api[128];
     int api_of = frame_api_address(ui, api, sizeof api);
