@@ -3,7 +3,8 @@
  * DESIGN: the thread sleeps in poll() on a control pipe with a timeout to
  * the next scheduled tick. A byte 'k' on the pipe means "tick now" (the
  * console's `r`, nothing else), 'w' means "someone wrote: re-evaluate and
- * publish", 'p' means "a reader wrote: publish" and 'q' means stop. A wake never runs probes or judges
+ * publish", 'p' means "a reader wrote: publish" and 'q' means stop. A
+ * wake never runs probes or judges
  * heartbeats: a status must not depend on what an operator pressed (a
  * kill-switch toggle once brought every failing service one probe closer
  * to Down, newcomer review B3), so probes run only on the schedule. A tick is: run every probe concurrently (probes.c), fold

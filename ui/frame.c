@@ -204,7 +204,7 @@ void frame_draw_status(Ui *ui)
         if (!shown[i])
             continue;
         x += pane_draw_text(w, 0, x, width - x, use_short[i] ? seg[i].shortt : seg[i].longt,
-                       seg[i].attr);
+                            seg[i].attr);
         x++;
     }
     int cw = shown[n - 1] ? layout_width(seg[n - 1].longt) : 0;

@@ -214,7 +214,7 @@ void pane_draw_center(WINDOW *w, int y, const char *text, attr_t a)
 }
 
 int pane_draw_kv(WINDOW *w, int y, int x, int width, const char *key, attr_t vattr,
-            const char *fmt, ...)
+                 const char *fmt, ...)
 {
     if (y >= getmaxy(w))
         return y + 1;
@@ -346,5 +346,5 @@ void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCo
         pane_draw_center(w, y + 1, "(no rows match the filter; Esc clears it)", theme_attr(TH_DIM));
     else if (!l->n && (!p->ops->empty || *p->ops->empty))
         pane_draw_center(w, y + 1, p->ops->empty ? p->ops->empty : "(nothing here yet)",
-                    theme_attr(TH_DIM));
+                         theme_attr(TH_DIM));
 }

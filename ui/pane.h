@@ -137,9 +137,10 @@ void pane_draw_title(WINDOW *w, Pane *p, const char *summary);
 int  pane_draw_text(WINDOW *w, int y, int x, int width, const char *text, attr_t a);
 /* "key: value" line; returns y + 1. */
 int  pane_draw_kv(WINDOW *w, int y, int x, int width, const char *key, attr_t vattr,
-             const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+                  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* Wrapped text from y, at most maxlines; returns the next free y. */
-int  pane_draw_wrapped(WINDOW *w, int y, int x, int width, int maxlines, const char *text, attr_t a);
+int  pane_draw_wrapped(WINDOW *w, int y, int x, int width, int maxlines, const char *text,
+                       attr_t a);
 /* Centered message (empty states). */
 void pane_draw_center(WINDOW *w, int y, const char *text, attr_t a);
 /* Epoch seconds as local "YYYY-MM-DD HH:MM" ("-" for 0). */

@@ -117,12 +117,12 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
     y = pane_draw_kv(w, y, x, width, "Severity", theme_severity(a->severity), "%s", a->severity);
     y = pane_draw_kv(w, y, x, width, "Type", A_NORMAL, "%s", a->type);
     y = pane_draw_kv(w, y, x, width, "Service", A_NORMAL, "%s (id %lld)",
-                pane_service_name(s, a->service_id, tmp, sizeof tmp), (long long)a->service_id);
+                     pane_service_name(s, a->service_id, tmp, sizeof tmp), (long long)a->service_id);
     pane_fmt_time(a->created_at, t, sizeof t);
     y = pane_draw_kv(w, y, x, width, "Created", A_NORMAL, "%s", t);
     y = pane_draw_kv(w, y, x, width, "Acknowledged", a->acknowledged ? theme_attr(TH_UP) : A_BOLD,
-                "%s%s%s", a->acknowledged ? "yes" : "no", a->acknowledged ? ", by " : "",
-                a->acknowledged ? a->acknowledged_by : "");
+                     "%s%s%s", a->acknowledged ? "yes" : "no", a->acknowledged ? ", by " : "",
+                     a->acknowledged ? a->acknowledged_by : "");
     pane_fmt_time(a->resolved_at, t, sizeof t);
     y = pane_draw_kv(w, y, x, width, "Resolved", A_NORMAL, "%s", a->resolved_at ? t : "no");
     y++;

@@ -91,15 +91,15 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
     if (a->alert_id) {
         char sv[24];
         y = pane_draw_kv(w, y, x, width, "Entity", A_NORMAL, "Alert #%lld (service %s, id %lld)",
-                    (long long)a->alert_id, pane_service_name(s, a->entity_id, sv, sizeof sv),
-                    (long long)a->entity_id);
+                         (long long)a->alert_id, pane_service_name(s, a->entity_id, sv, sizeof sv),
+                         (long long)a->entity_id);
     } else {
         y = pane_draw_kv(w, y, x, width, "Entity", A_NORMAL, "%s %lld", a->entity,
-                    (long long)a->entity_id);
+                         (long long)a->entity_id);
     }
     if (a->user_id)
         y = pane_draw_kv(w, y, x, width, "User", A_NORMAL, "%s (user id %lld)", a->actor,
-                    (long long)a->user_id);
+                         (long long)a->user_id);
     else
         y = pane_draw_kv(w, y, x, width, "User", A_NORMAL, "%s", a->actor);
     y++;

@@ -178,19 +178,20 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
             continue;
         const SnapService *v = snapshot_find_service(s, n->service_id);
         int x = 1 + pane_draw_text(w, y, 1, width - 2, n->prefix,
-                              sel ? theme_attr(TH_SELECTED) : theme_attr(TH_BORDER));
+                                   sel ? theme_attr(TH_SELECTED) : theme_attr(TH_BORDER));
         char tmp[24];
         const char *name = pane_service_name(s, n->service_id, tmp, sizeof tmp);
         x += pane_draw_text(w, y, x, width - x - 1, name,
-                       sel ? theme_attr(TH_SELECTED) : (n->depth ? A_NORMAL : A_BOLD));
+                            sel ? theme_attr(TH_SELECTED) : (n->depth ? A_NORMAL : A_BOLD));
         char st_text[64];
         snprintf(st_text, sizeof st_text, " [%s]", v ? status_name(v->status) : "missing");
         x += pane_draw_text(w, y, x, width - x - 1, st_text,
-                       sel ? theme_attr(TH_SELECTED) : v ? theme_status(v->status)
+                            sel ? theme_attr(TH_SELECTED) : v ? theme_status(v->status)
                                                          : theme_attr(TH_ERROR));
         const char *note = n->cycle ? " (cycle)" : n->repeated ? " (expanded above)"
                          : n->more ? " (deeper levels not shown)" : "";
-        pane_draw_text(w, y, x, width - x - 1, note, sel ? theme_attr(TH_SELECTED) : theme_attr(TH_DIM));
+        pane_draw_text(w, y, x, width - x - 1, note,
+                       sel ? theme_attr(TH_SELECTED) : theme_attr(TH_DIM));
     }
 }
 

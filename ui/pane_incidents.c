@@ -157,8 +157,8 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         pane_draw_text(w, 1, 0, width, line, theme_attr(TH_WARN));
     } else {
         pane_draw_text(w, 1, 1, width - 2,
-                  "Auto-resolution enabled (K: kill switch; x resolve now, t retry, "
-                  "m mark resolved)", theme_attr(TH_UP));
+                       "Auto-resolution enabled (K: kill switch; x resolve now, t retry, "
+                       "m mark resolved)", theme_attr(TH_UP));
     }
 
     int trail = s->nincident_audit ? (h - 3) / 3 : 0;
@@ -171,9 +171,9 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         if (!s->nincidents && !p->filter) {
             pane_draw_center(tw, 2, "No incidents yet.", A_BOLD);
             pane_draw_center(tw, 3, "They arrive through seed 001's API (POST /api/v1/incidents/{id}/"
-                        "auto-resolve, batch-resolve)", theme_attr(TH_DIM));
+                             "auto-resolve, batch-resolve)", theme_attr(TH_DIM));
             pane_draw_center(tw, 4, "or from a probed service with a playbook that goes Down.",
-                        theme_attr(TH_DIM));
+                             theme_attr(TH_DIM));
         }
         delwin(tw);
     }
@@ -181,7 +181,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         int y = h - trail;
         mvwhline(w, y, 0, ' ' | theme_attr(TH_HEADER), width);
         pane_draw_text(w, y++, 1, width - 2, "Resolution audit trail (newest first)",
-                  theme_attr(TH_HEADER));
+                       theme_attr(TH_HEADER));
         for (int i = 0; i < s->nincident_audit && y < h; i++, y++) {
             const IncidentAuditRow *a = &s->incident_audit[i];
             pane_fmt_time(a->timestamp, t, sizeof t);
@@ -210,26 +210,27 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
     y = pane_draw_wrapped(w, y, x, width, 2, r->title, A_BOLD);
     y++;
     y = pane_draw_kv(w, y, x, width, "State", state_attr(r->state), "%s%s%s",
-                !strcmp(r->state, "open") && g && g->queued_at ? "queued" : r->state,
-                r->state_reason[0] ? ": " : "", r->state_reason);
+                     !strcmp(r->state, "open") && g && g->queued_at ? "queued" : r->state,
+                     r->state_reason[0] ? ": " : "", r->state_reason);
     y = pane_draw_kv(w, y, x, width, "Status", A_NORMAL, "%s", r->status);
-    y = pane_draw_kv(w, y, x, width, "Category", A_NORMAL, "%s, priority %s", r->category, r->priority);
+    y = pane_draw_kv(w, y, x, width, "Category", A_NORMAL, "%s, priority %s", r->category,
+                     r->priority);
     y = pane_draw_kv(w, y, x, width, "Confidence", A_NORMAL, "%.2f%%", r->confidence * 100);
     y = pane_draw_kv(w, y, x, width, "Created by", A_NORMAL, "%s", r->created_by);
     if (r->service_id) {
         const SnapService *sv = snapshot_find_service(s, r->service_id);
         y = pane_draw_kv(w, y, x, width, "Service", A_NORMAL, "#%lld %s", (long long)r->service_id,
-                    sv ? sv->name : "");
+                         sv ? sv->name : "");
     }
     pane_fmt_time(r->created_at, t, sizeof t);
     y = pane_draw_kv(w, y, x, width, "Created", A_NORMAL, "%s", t);
     pane_fmt_time(r->resolved_at, t, sizeof t);
     y = pane_draw_kv(w, y, x, width, "Resolved", A_NORMAL, "%s%s", r->resolved_at ? t : "no",
-                r->auto_resolved ? " (automatically)" : "");
+                     r->auto_resolved ? " (automatically)" : "");
     if (g && g->run) {
         pane_fmt_time(g->started_at, t, sizeof t);
-        y = pane_draw_kv(w, y, x, width, "Run", A_NORMAL, "%d, started %s%s, %d/%d steps done", g->run, t,
-                    g->forced ? " by hand" : "", g->steps_done, g->steps_total);
+        y = pane_draw_kv(w, y, x, width, "Run", A_NORMAL, "%d, started %s%s, %d/%d steps done",
+                         g->run, t, g->forced ? " by hand" : "", g->steps_done, g->steps_total);
         y++;
         if (y < h)
             pane_draw_text(w, y++, x, width, "Steps of the newest run", theme_attr(TH_HEADER));
@@ -242,14 +243,14 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
                      v->success == 1 ? "ok  " : v->success == 0 ? "FAIL" : "... ", v->action,
                      v->attempt, v->duration_ms, v->success == 0 ? v->error : v->description);
             pane_draw_text(w, y++, x, width, line,
-                      v->success == 0 ? theme_attr(TH_CRIT) : v->success == 1 ? A_NORMAL
+                           v->success == 0 ? theme_attr(TH_CRIT) : v->success == 1 ? A_NORMAL
                                                                                : theme_attr(TH_WARN));
         }
     }
     y++;
     if (y < h)
         pane_draw_text(w, y, x, width, "x resolve now   t retry   m mark resolved   K kill switch",
-                  theme_attr(TH_DIM));
+                       theme_attr(TH_DIM));
 }
 
 /* ---- keys: x, t, m ------------------------------------------------------------ */

@@ -85,7 +85,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
     if (!s->nbreaches && !p->filter)
         pane_draw_center(w, 4, "No SLA breaches: every downtime stayed within its RTO and RPO.",
-                    theme_attr(TH_UP));
+                         theme_attr(TH_UP));
 }
 
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
@@ -100,11 +100,11 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
     pane_draw_text(w, y++, x, width, title, theme_attr(TH_TITLE));
     y++;
     y = pane_draw_kv(w, y, x, width, "Service", A_NORMAL, "%s",
-                pane_service_name(s, b->service_id, tmp, sizeof tmp));
+                     pane_service_name(s, b->service_id, tmp, sizeof tmp));
     y = pane_draw_kv(w, y, x, width, "Downtime", A_NORMAL, "%lld minutes",
-                (long long)b->downtime_minutes);
+                     (long long)b->downtime_minutes);
     y = pane_draw_kv(w, y, x, width, "Threshold", A_NORMAL, "%lld minutes (%s)",
-                (long long)b->threshold_minutes, b->type);
+                     (long long)b->threshold_minutes, b->type);
     pane_fmt_time(b->start_time, t, sizeof t);
     y = pane_draw_kv(w, y, x, width, "Start", A_NORMAL, "%s", t);
     pane_fmt_time(b->end_time, t, sizeof t);
