@@ -169,8 +169,8 @@ void         snapshot_box_publish(SnapshotBox *b, Snapshot *s);
 Snapshot    *snapshot_box_acquire(SnapshotBox *b);   /* NULL before the first */
 int          snapshot_box_fd(const SnapshotBox *b);  /* readable after publish */
 void         snapshot_box_drain(SnapshotBox *b);     /* empty the pipe */
-/* Wait until a snapshot newer than `after` (built_at ordering by sequence)
- * is published or timeout_ms passes; returns the publish sequence number. */
+/* The number of the newest publish (Snapshot.seq); wait until one after
+ * `after` is published or timeout_ms passes, and return the number. */
 uint64_t     snapshot_box_seq(SnapshotBox *b);
 uint64_t     snapshot_box_wait(SnapshotBox *b, uint64_t after, int timeout_ms);
 
