@@ -3,7 +3,8 @@
  * DESIGN: the thread sleeps in poll() on a control pipe with a timeout to
  * the next scheduled tick. A byte 'k' on the pipe means "tick now" (the
  * console's `r`, nothing else), 'w' means "someone wrote: re-evaluate and
- * publish" and 'q' means stop. A wake never runs probes or judges
+ * publish", 'p' means "a reader wrote: publish" and 'q' means stop. A
+ * wake never runs probes or judges
  * heartbeats: a status must not depend on what an operator pressed (a
  * kill-switch toggle once brought every failing service one probe closer
  * to Down, newcomer review B3), so probes run only on the schedule. A tick is: run every probe concurrently (probes.c), fold
@@ -12,6 +13,14 @@
  * (risk, SLA, alerts) and publish a snapshot. Ticks never overlap; a tick
  * that runs past the interval makes the next one start at once, not pile
  * up.
+ *
+ * PUBLISHING: this thread is the only snapshot publisher of the process
+ * (snapshot.h), in both roles. Besides after each tick it publishes when
+ * asked ('p', 'w', 'k' in a viewer), when the role changes, and when the
+ * database's change counter moved since the last build (another
+ * connection committed: the console, the API, a viewer, the notifier),
+ * looked at every viewer_poll_ms. The counter is read before building,
+ * so a commit that lands during a build is published by the next look.
  *
  * HAND-BACK (N2): the headless service is meant to be the engine; a
  * console that took the role over while it was down gives it back. A
@@ -63,7 +72,7 @@ struct Engine {
     int          running;
     int64_t      last_tick;     /* atomic: read by write_lock_info from any thread */
     int          handed_back;   /* atomic: times this process gave the role back */
-    int64_t      data_version;
+    int64_t      published_version; /* change counter read before the last build */
     /* this process's API address, published in the lock file while it
      * holds the engine role (B21: a viewer shows it) */
     pthread_mutex_t api_mu;
@@ -336,14 +345,23 @@ out:
     return rc;
 }
 
+/* Build and publish a snapshot. The change counter is read first: a
+ * commit during the build leaves it behind, so changed() says so and the
+ * next look publishes again. */
 static void publish(Engine *e)
 {
     if (!e->box)
         return;
+    e->published_version = snapshot_store_version(e->st);
     Snapshot *s = snapshot_build(e->st, engine_is_primary(e), e->last_tick);
     if (s)
         snapshot_box_publish(e->box, s);
-    e->data_version = store_data_version(e->st);
+}
+
+/* Has anything been committed since the last build began? */
+static int changed(Engine *e)
+{
+    return snapshot_store_version(e->st) != e->published_version;
 }
 
 int engine_tick(Engine *e, int64_t now)
@@ -416,7 +434,7 @@ static void *engine_main(void *arg)
         } else {
             timeout = poll_ms;
         }
-        int kick = 0, wake = 0;
+        int kick = 0, wake = 0, asked = 0;
         if (ctl_pipe_wait(&e->ctl, timeout)) {
             char buf[16];
             int n = ctl_pipe_drain(&e->ctl, buf, sizeof buf);
@@ -425,6 +443,7 @@ static void *engine_main(void *arg)
                     return NULL;
                 kick |= buf[i] == 'k';
                 wake |= buf[i] == 'w';
+                asked |= buf[i] == 'p';
             }
         }
         if (!engine_is_primary(e)) {
@@ -439,10 +458,11 @@ static void *engine_main(void *arg)
                 write_lock_info(e);
                 if (e->opts.headless)
                     handover_withdraw(e);
+                publish(e);             /* readers show ENGINE now, not after the tick */
                 next = 0;
                 continue;
             }
-            if (kick || wake || store_data_version(e->st) != e->data_version)
+            if (kick || wake || asked || changed(e))
                 publish(e);
             continue;
         }
@@ -453,12 +473,13 @@ static void *engine_main(void *arg)
         }
         if (!kick && util_mono_ms() < next) {
             /* Between ticks: another connection (the console, the API, a
-             * viewer) committed something; publish it so readers see it.
-             * A wake also re-runs the evaluation (risk, SLA, alerts: pure
-             * functions of what is stored), never the probes. */
+             * viewer) committed something, or a reader asked; publish it
+             * so readers see it. A wake also re-runs the evaluation (risk,
+             * SLA, alerts: pure functions of what is stored), never the
+             * probes. */
             if (wake)
                 engine_evaluate(e, engine_now(e));
-            else if (store_data_version(e->st) != e->data_version)
+            else if (asked || changed(e))
                 publish(e);
             continue;
         }
@@ -499,6 +520,12 @@ void engine_wake(Engine *e)
 {
     if (e)
         ctl_pipe_send(&e->ctl, 'w');
+}
+
+void engine_request_publish(Engine *e)
+{
+    if (e)
+        ctl_pipe_send(&e->ctl, 'p');
 }
 
 void engine_stop(Engine *e)

@@ -4,7 +4,8 @@
  * One engine per database (design rule 4): engine_start() takes an
  * exclusive flock on "<db>.lock". The holder runs checks ("engine"); any
  * other process on the same file runs as a "viewer": it only rebuilds
- * snapshots when the database changes (PRAGMA data_version), and tries to
+ * snapshots when the database changes (its change counter) or a reader
+ * asks, and tries to
  * take over the lock each loop, so a viewer becomes the engine when the
  * engine's process exits. A console that took the role gives it back to
  * a headless process that asks for it (engine.c, HAND-BACK).
@@ -47,6 +48,9 @@ void    engine_kick(Engine *e);
  * evaluation (risk, SLA, alerts) and publish a snapshot, but no probes
  * and no heartbeat judgement: those run only on the schedule (B3). */
 void    engine_wake(Engine *e);
+/* A reader wrote (an ack): publish a snapshot soon, in either role; no
+ * evaluation, no probes. The snapshot source's request (main.c). */
+void    engine_request_publish(Engine *e);
 int     engine_is_primary(Engine *e);
 /* This process's API address ("HOST:PORT", NULL/"" = none). While this
  * process is the engine (now, or after a takeover) it is written to the

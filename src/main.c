@@ -672,8 +672,15 @@ static Runner *start_runner(const Config *cfg, const char *db_path, Engine *engi
 
 /* The console's hooks into the engine (ui/ does not include engine/). */
 static void tui_kick(void *ctx) { engine_kick(ctx); }
-static void tui_wake(void *ctx) { engine_wake(ctx); }
 static int tui_is_primary(void *ctx) { return engine_is_primary(ctx); }
+/* The snapshot source's request: the engine is the one publisher. */
+static void tui_request(void *ctx, int evaluate)
+{
+    if (evaluate)
+        engine_wake(ctx);
+    else
+        engine_request_publish(ctx);
+}
 static int tui_engine_api(void *ctx, char *buf, size_t size)
 {
     return engine_api_of_engine(ctx, buf, size);
@@ -910,10 +917,9 @@ static int app_run(App *a)
     } else {
         TuiOpts to = {
             .db_path = a->db_path,
-            .box = a->box,
+            .source = snapshot_box_source(a->box, tui_request, a->engine),
             .signals = &a->tui_sigs,
             .kick = tui_kick,
-            .wake = tui_wake,
             .is_primary = tui_is_primary,
             .ctx = a->engine,
             .listen_addr = a->addr,

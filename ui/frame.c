@@ -1,4 +1,4 @@
-/* frame — the tab bar (panes 1-8), the status bar and the message line.
+/* frame — the tab bar (the pane list), the status bar and the message line.
  *
  * The status bar is built from segments, most important first; each has
  * a long and a short text. Long forms are used while everything fits,
@@ -11,7 +11,6 @@
 #include "layout.h"
 #include "theme.h"
 #include "util.h"
-#include "domain/notify.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,26 +22,25 @@ void frame_draw_tabs(Ui *ui)
     int width = getmaxx(w);
     mvwhline(w, 0, 0, ' ' | theme_attr(TH_TAB), width);
     int x = 0;
-    for (int i = 0; i < UI_NPANES && x < width; i++) {
+    for (int i = 0; i < ui->npanes && x < width; i++) {
         const Pane *p = ui->panes[i];
         char label[48];
         const char *name = width >= 110 ? p->ops->title : p->ops->tab;
-        snprintf(label, sizeof label, " %d %s ", i + 1, name);
+        snprintf(label, sizeof label, " %c %s ", panes_def(i)->key, name);
         attr_t a = i == ui->cur && !ui->help ? theme_attr(TH_TAB_ACTIVE) : theme_attr(TH_TAB);
-        x += draw_text(w, 0, x, width - x, label, a);
-        if (i == 3 && ui->snap) {   /* open critical alerts next to the Alerts tab */
-            int crit = ui->snap->unacked[SEV_CRITICAL];
-            if (crit && x + 4 < width) {
-                char c[16];
-                snprintf(c, sizeof c, "%d!", crit);
-                x += draw_text(w, 0, x, width - x, c, theme_attr(TH_CRIT));
-            }
+        x += pane_draw_text(w, 0, x, width - x, label, a);
+        if (p->ops->badge && ui->snap) {   /* "3!": the pane's note */
+            char note[16];
+            attr_t na = A_NORMAL;
+            p->ops->badge(ui->snap, note, sizeof note, &na);
+            if (note[0] && x + 4 < width)
+                x += pane_draw_text(w, 0, x, width - x, note, na);
         }
     }
     const char *brand = " resops ";
     int bw = layout_width(brand);
     if (x + bw + 1 < width)
-        draw_text(w, 0, width - bw, bw, brand, theme_attr(TH_TAB) | A_BOLD);
+        pane_draw_text(w, 0, width - bw, bw, brand, theme_attr(TH_TAB) | A_BOLD);
 }
 
 int frame_api_address(Ui *ui, char *buf, size_t size)
@@ -58,26 +56,20 @@ int frame_api_address(Ui *ui, char *buf, size_t size)
     return 0;
 }
 
-#define OUTBOX_REFRESH_MS 2000
-
 typedef struct Segment {
     char   longt[300], shortt[160];
     attr_t attr;
     int    drop;            /* may be dropped when nothing else helps */
 } Segment;
 
-/* the notification segment: queued (not yet delivered) and dead (gave up);
- * returns how many segments it filled (0 while the counts are unknown) */
-static int status_seg_outbox(Ui *ui, Segment *sg)
+/* the notification segment: queued (not yet delivered) and dead (gave up),
+ * as the snapshot has them (drawing reads nothing); returns how many
+ * segments it filled (0 while the counts are unknown) */
+static int status_seg_outbox(const Snapshot *s, Segment *sg)
 {
-    int64_t mono = util_mono_ms();
-    if (!ui->outbox_known || mono - ui->outbox_at_ms >= OUTBOX_REFRESH_MS) {
-        ui->outbox_known = notify_counts(ui->st, &ui->outbox_backlog, &ui->outbox_dead) == 0;
-        ui->outbox_at_ms = mono;
-    }
-    if (!ui->outbox_known)
+    if (!s || !s->outbox_known)
         return 0;
-    int q = ui->outbox_backlog, d = ui->outbox_dead;
+    int q = s->outbox_queued, d = s->outbox_dead;
     if (d)
         snprintf(sg->longt, sizeof sg->longt, " notify: %d queued, %d DEAD ", q, d);
     else
@@ -143,7 +135,7 @@ static int status_segments(Ui *ui, Segment *seg)
     snprintf(seg[n].shortt, sizeof seg[n].shortt, " C%d W%d I%d ", c, wa, in);
     seg[n++].attr = c ? theme_attr(TH_KILL) : wa ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
 
-    n += status_seg_outbox(ui, &seg[n]);
+    n += status_seg_outbox(s, &seg[n]);
 
     char api[128];
     int api_of = frame_api_address(ui, api, sizeof api);
@@ -211,13 +203,13 @@ void frame_draw_status(Ui *ui)
     for (int i = 0; i < n - 1; i++) {
         if (!shown[i])
             continue;
-        x += draw_text(w, 0, x, width - x, use_short[i] ? seg[i].shortt : seg[i].longt,
-                       seg[i].attr);
+        x += pane_draw_text(w, 0, x, width - x, use_short[i] ? seg[i].shortt : seg[i].longt,
+                            seg[i].attr);
         x++;
     }
     int cw = shown[n - 1] ? layout_width(seg[n - 1].longt) : 0;
     if (shown[n - 1] && x + cw <= width)     /* the clock sits on the right */
-        draw_text(w, 0, width - cw, cw, seg[n - 1].longt, seg[n - 1].attr);
+        pane_draw_text(w, 0, width - cw, cw, seg[n - 1].longt, seg[n - 1].attr);
     /* the database (where a second console attaches, B21) only in room
      * left over when everything else shows in full; `:info` always has it */
     int full = 1;
@@ -227,7 +219,7 @@ void frame_draw_status(Ui *ui)
     snprintf(db, sizeof db, " db %s ", ui->opts.db_path ? ui->opts.db_path : "");
     int dw = layout_width(db);
     if (full && x + dw + 1 + cw <= width)
-        draw_text(w, 0, x, dw, db, theme_attr(TH_BAR));
+        pane_draw_text(w, 0, x, dw, db, theme_attr(TH_BAR));
 }
 
 void frame_draw_message(Ui *ui)
@@ -249,7 +241,7 @@ void frame_draw_message(Ui *ui)
                 show++;
             lw--;
         }
-        draw_text(w, 0, 0, width - 1, show, ui->prompt == PROMPT_CONFIRM
+        pane_draw_text(w, 0, 0, width - 1, show, ui->prompt == PROMPT_CONFIRM
                                                 ? theme_attr(TH_WARN) : A_BOLD);
         wattrset(w, A_REVERSE);
         mvwaddch(w, 0, lw < width - 1 ? lw : width - 1, ' ');
@@ -257,11 +249,12 @@ void frame_draw_message(Ui *ui)
         return;
     }
     if (ui->msg[0]) {
-        draw_text(w, 0, 0, width, ui->msg, ui->msg_err ? theme_attr(TH_ERROR) : A_BOLD);
+        pane_draw_text(w, 0, 0, width, ui->msg, ui->msg_err ? theme_attr(TH_ERROR) : A_BOLD);
         return;
     }
-    draw_text(w, 0, 0, width,
-              "?:help  1-8/Tab:panes  j/k:move  Enter:detail  /:search  a:ack  K:kill switch"
-              "  ::command  r:refresh  q:quit",
-              theme_attr(TH_DIM));
+    char hint[200];
+    snprintf(hint, sizeof hint, "?:help  %c-%c/Tab:panes  j/k:move  Enter:detail  /:search  "
+             "a:ack  K:kill switch  ::command  r:refresh  q:quit", panes_def(0)->key,
+             panes_def(ui->npanes - 1)->key);
+    pane_draw_text(w, 0, 0, width, hint, theme_attr(TH_DIM));
 }

@@ -1,7 +1,13 @@
-/* keys — the one key table (style.md: tables over branches). It drives
- * both dispatch and the `?` help overlay, so the help can never
- * disagree with what the keys do. Pane keys are forwarded to the current
- * pane's on_key, then to the generic list keys (pane.c). */
+/* keys — the global key table (style.md: tables over branches), merged
+ * with the current pane's own table (pane.h, tmux's per-mode tables).
+ * The same rows drive both dispatch and the `?` help overlay, so the
+ * help can never disagree with what the keys do.
+ *
+ * A key goes, in order, to: the pane list's number keys (panes.c), the
+ * current pane's table, the global table. The generic list keys
+ * (j/k, n/N, f, Enter, ...) are global rows that the pane list view
+ * handles (pane.c); a pane row with the same key replaces them while
+ * that pane shows. */
 #include "tui_priv.h"
 #include "layout.h"
 #include "theme.h"
@@ -32,11 +38,9 @@ static void act_help(Ui *ui, int key)
 
 static void act_tab(Ui *ui, int key)
 {
-    int d = key == '\t' ? 1 : UI_NPANES - 1;
-    ui_show_pane(ui, (ui->cur + d) % UI_NPANES);
+    int d = key == '\t' ? 1 : ui->npanes - 1;
+    ui_show_pane(ui, (ui->cur + d) % ui->npanes);
 }
-
-static void act_pane_n(Ui *ui, int key) { ui_show_pane(ui, key - '1'); }
 
 static void command_answer(Ui *ui, void *arg, const char *line)
 {
@@ -102,13 +106,9 @@ static void act_redraw(Ui *ui, int key)
     ui->dirty |= DIRTY_LAYOUT;
 }
 
-static void act_pane(Ui *ui, int key)
+/* The pane's result bits: quit, repaint, or a word when nothing acted. */
+static void pane_result(Ui *ui, PaneResult r, int key)
 {
-    Pane *p = ui->panes[ui->cur];
-    pane_sync(p, ui->snap);   /* a snapshot may have arrived since the last paint */
-    PaneResult r = p->ops->on_key ? p->ops->on_key(p, key) : 0;
-    if (!(r & PANE_HANDLED))
-        r = pane_list_key(p, key);
     if (r & PANE_QUIT)
         ui->quit = 1;
     if (r & PANE_REDRAW)
@@ -117,11 +117,17 @@ static void act_pane(Ui *ui, int key)
         ui_message(ui, 0, "Nothing to do for that key here (? for help)");
 }
 
+/* A generic list key (the global "Lists" rows): the pane's list view. */
+static void act_pane(Ui *ui, int key)
+{
+    Pane *p = ui->panes[ui->cur];
+    pane_sync(p, ui->snap);   /* a snapshot may have arrived since the last paint */
+    pane_result(ui, pane_list_key(p, key), key);
+}
+
 #define FN(k) (UI_KEY_FN | (k))
 
 static const KeyBinding keymap[] = {
-    {{'1', '2', '3', '4'}, "1-4", "Services, Dependencies, Health, Alerts", "Panes", act_pane_n},
-    {{'5', '6', '7', '8'}, "5-8", "SLA Breaches, Incidents, Metrics, Audit Log", "Panes", act_pane_n},
     {{'\t'}, "Tab", "next pane", "Panes", act_tab},
     {{FN(KEY_BTAB)}, "S-Tab", "previous pane", "Panes", act_tab},
     {{'j', FN(KEY_DOWN)}, "j Down", "move down", "Lists", act_pane},
@@ -133,22 +139,15 @@ static const KeyBinding keymap[] = {
     {{'/'}, "/", "search the pane (Enter; empty pattern clears)", "Lists", act_search},
     {{'n'}, "n", "next match", "Lists", act_pane},
     {{'N'}, "N", "previous match", "Lists", act_pane},
-    {{'f'}, "f", "filter: rows matching the search only (Alerts: open alerts only)",
-     "Lists", act_pane},
+    {{'f'}, "f", "filter: rows matching the search only", "Lists", act_pane},
     {{UI_KEY_ENTER, '\n', FN(KEY_ENTER)}, "Enter",
-     "detail view (side by side from 160 columns); Dependencies: re-root", "Lists", act_pane},
+     "detail view (side by side from 160 columns)", "Lists", act_pane},
     {{UI_KEY_ESC}, "Esc", "back: close the detail, clear the search", "Lists", act_pane},
-    {{'s'}, "s", "Services: cycle the sort order (status, risk, name, id)", "Lists", act_pane},
-    {{FN(KEY_BACKSPACE), 127, 'h', FN(KEY_LEFT)}, "Bksp h", "Dependencies: back to the previous root",
-     "Lists", act_pane},
-    {{'a'}, "a", "Alerts: acknowledge the selected alert", "Actions", act_pane},
-    {{'A'}, "A", "Alerts: acknowledge every open alert shown (asks first)", "Actions", act_pane},
-    {{'x', 't', 'm'}, "x t m", "Incidents: x resolve now (playbook, threshold waived; asks), "
-     "t retry (normal decision), m mark resolved by hand (asks)", "Actions", act_pane},
     {{'K'}, "K", "kill switch on/off: stop or resume auto-resolution (asks y/n, then a reason)",
      "Actions", act_kill},
     {{':'}, ":", "command line (see below)", "Actions", act_command},
-    {{'r'}, "r", "refresh now: run every check (probes) at once; no other key runs them", "Actions", act_refresh},
+    {{'r'}, "r", "refresh now: run every check (probes) at once; no other key runs them",
+     "Actions", act_refresh},
     {{12}, "^L", "redraw the screen", "Actions", act_redraw},
     {{'?', FN(KEY_F(1))}, "? F1", "this help (any key closes it)", "Actions", act_help},
     {{'q'}, "q", "quit", "Actions", act_quit},
@@ -156,67 +155,144 @@ static const KeyBinding keymap[] = {
 
 #undef FN
 
-void keys_dispatch(Ui *ui, int key)
+static const KeyBinding *global_find(int key)
 {
     for (size_t i = 0; i < sizeof keymap / sizeof keymap[0]; i++)
         for (int k = 0; k < 4 && keymap[i].keys[k]; k++)
-            if (keymap[i].keys[k] == key) {
-                keymap[i].action(ui, key);
-                return;
-            }
-    if (key == (UI_KEY_FN | KEY_MOUSE))
-        return;
-    ui_message(ui, 0, "Unknown key (? for help)");
+            if (keymap[i].keys[k] == key)
+                return &keymap[i];
+    return NULL;
 }
 
-/* The help text as lines: section headings, then "key  help". */
-typedef struct HelpLine {
-    const char *key, *text;
-    int         heading;
-} HelpLine;
-
-static int help_lines(HelpLine *out, int max)
+/* 1 when some other pane has a row for key (so "not here", rather than
+ * "unknown"). */
+static int other_pane_key(const Ui *ui, int key)
 {
-    int n = 0;
-    const char *section = NULL;
-    for (size_t i = 0; i < sizeof keymap / sizeof keymap[0] && n < max - 2; i++) {
-        if (!section || strcmp(section, keymap[i].section)) {
-            if (section)
-                out[n++] = (HelpLine){"", "", 0};
-            section = keymap[i].section;
-            out[n++] = (HelpLine){section, "", 1};
+    for (int i = 0; i < ui->npanes; i++)
+        if (pane_key_find(ui->panes[i]->ops, key))
+            return 1;
+    return 0;
+}
+
+void keys_dispatch(Ui *ui, int key)
+{
+    int pane = panes_find_key(key);
+    if (pane >= 0) {
+        ui_show_pane(ui, pane);
+        return;
+    }
+    Pane *p = ui->panes[ui->cur];
+    const PaneKey *pk = pane_key_find(p->ops, key);
+    if (pk) {
+        pane_sync(p, ui->snap);   /* a snapshot may have arrived since the last paint */
+        PaneResult r = pk->action(p, key);
+        if (!(r & PANE_HANDLED))
+            r = pane_list_key(p, key);
+        pane_result(ui, r, key);
+        return;
+    }
+    const KeyBinding *b = global_find(key);
+    if (b)
+        b->action(ui, key);
+    else if (other_pane_key(ui, key))
+        pane_result(ui, 0, key);
+    else if (key != (UI_KEY_FN | KEY_MOUSE))
+        ui_message(ui, 0, "Unknown key (? for help)");
+}
+
+/* ---- the help overlay ------------------------------------------------------ */
+
+typedef struct HelpOut {
+    HelpLine *l;
+    int       n, max;
+} HelpOut;
+
+static void help_add(HelpOut *o, int heading, const char *key, const char *text)
+{
+    if (o->n >= o->max)
+        return;
+    HelpLine *h = &o->l[o->n++];
+    h->heading = heading;
+    strlcpy_(h->key, key, sizeof h->key);
+    strlcpy_(h->text, text, sizeof h->text);
+}
+
+/* "1-4  Services, Dependencies, Health, Alerts": the pane list, four a line. */
+static void help_pane_list(HelpOut *o, Pane *const *panes, int npanes)
+{
+    for (int i = 0; i < npanes; i += 4) {
+        char key[24], text[200];
+        int last = i + 3 < npanes ? i + 3 : npanes - 1;
+        size_t len = 0;
+        text[0] = '\0';
+        for (int k = i; k <= last && len < sizeof text; k++)
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", k > i ? ", " : "",
+                                    panes[k]->ops->title);
+        if (last > i)
+            snprintf(key, sizeof key, "%c-%c", panes_def(i)->key, panes_def(last)->key);
+        else
+            snprintf(key, sizeof key, "%c", panes_def(i)->key);
+        help_add(o, 0, key, text);
+    }
+}
+
+/* The global rows of one section (in_section) or of all the others. */
+static void help_global(HelpOut *o, const char *section, int in_section)
+{
+    const char *cur = NULL;
+    for (size_t i = 0; i < sizeof keymap / sizeof keymap[0]; i++) {
+        if ((strcmp(keymap[i].section, section) == 0) != in_section)
+            continue;
+        if (!in_section && (!cur || strcmp(cur, keymap[i].section))) {
+            help_add(o, 0, "", "");
+            cur = keymap[i].section;
+            help_add(o, 1, cur, "");
         }
-        out[n++] = (HelpLine){keymap[i].label, keymap[i].help, 0};
+        help_add(o, 0, keymap[i].label, keymap[i].help);
     }
-    if (n < max - 2) {
-        out[n++] = (HelpLine){"", "", 0};
-        out[n++] = (HelpLine){"Commands (:)", "", 1};
+}
+
+int keys_help_lines(Pane *const *panes, int npanes, int cur, HelpLine *out, int max)
+{
+    HelpOut o = {out, 0, max};
+    const PaneOps *pane = cur >= 0 && cur < npanes ? panes[cur]->ops : NULL;
+    help_add(&o, 1, "Panes", "");
+    help_pane_list(&o, panes, npanes);
+    help_global(&o, "Panes", 1);
+    if (pane && pane->keys && pane->keys[0].label) {
+        char heading[64];
+        snprintf(heading, sizeof heading, "%s pane", pane->title);
+        help_add(&o, 0, "", "");
+        help_add(&o, 1, heading, "");
+        for (const PaneKey *k = pane->keys; k->label; k++)
+            help_add(&o, 0, k->label, k->help);
     }
-    for (int i = 0; n < max; i++) {
-        const char *usage, *text;
-        if (actions_command_help(i, &usage, &text) < 0)
-            break;
-        out[n++] = (HelpLine){usage, text, 0};
-    }
-    return n;
+    help_global(&o, "Panes", 0);
+    help_add(&o, 0, "", "");
+    help_add(&o, 1, "Commands (:)", "");
+    const char *usage, *text;
+    for (int i = 0; actions_command_help(i, &usage, &text) == 0; i++)
+        help_add(&o, 0, usage, text);
+    return o.n;
 }
 
 void keys_draw_help(Ui *ui, WINDOW *w)
 {
     HelpLine lines[96];
-    int n = help_lines(lines, 96);
+    int n = keys_help_lines(ui->panes, ui->npanes, ui->cur, lines, 96);
     int h = getmaxy(w), width = getmaxx(w);
-    draw_text(w, 0, 1, width - 2, "Help: keys and commands  (j/k scroll, any other key closes)",
-              theme_attr(TH_TITLE));
+    pane_draw_text(w, 0, 1, width - 2,
+                   "Help: keys and commands  (j/k scroll, any other key closes)",
+                   theme_attr(TH_TITLE));
     if (ui->help_top > n - (h - 2))
         ui->help_top = n - (h - 2) > 0 ? n - (h - 2) : 0;
     for (int i = ui->help_top, y = 2; i < n && y < h; i++, y++) {
         if (lines[i].heading) {
-            draw_text(w, y, 2, width - 4, lines[i].key, theme_attr(TH_HEADER));
+            pane_draw_text(w, y, 2, width - 4, lines[i].key, theme_attr(TH_HEADER));
             continue;
         }
-        draw_text(w, y, 4, 18, lines[i].key, theme_attr(TH_HELP_KEY));
-        draw_text(w, y, 24, width - 26, lines[i].text, A_NORMAL);
+        pane_draw_text(w, y, 4, 18, lines[i].key, theme_attr(TH_HELP_KEY));
+        pane_draw_text(w, y, 24, width - 26, lines[i].text, A_NORMAL);
     }
 }
 

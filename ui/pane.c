@@ -31,9 +31,9 @@ void pane_free(Pane *p)
     free(p);
 }
 
-void list_clear(ListView *l) { l->n = 0; }
+void pane_list_clear(ListView *l) { l->n = 0; }
 
-void list_push(ListView *l, int item, int64_t id)
+void pane_list_push(ListView *l, int item, int64_t id)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 64;
@@ -45,7 +45,7 @@ void list_push(ListView *l, int item, int64_t id)
     l->n++;
 }
 
-int list_current(const ListView *l)
+int pane_list_current(const ListView *l)
 {
     return l->n > 0 && l->cursor >= 0 && l->cursor < l->n ? l->items[l->cursor] : -1;
 }
@@ -62,7 +62,7 @@ void pane_sync(Pane *p, const Snapshot *s)
     if (!p->ops->rebuild || !s || (p->built_for == s && p->built_gen == p->gen))
         return;
     ListView *l = &p->list;
-    list_clear(l);
+    pane_list_clear(l);
     p->ops->rebuild(p, s);
     if (p->filter && p->search[0] && p->ops->match) {
         int k = 0;
@@ -115,6 +115,15 @@ int pane_search(Pane *p, const char *pattern, int dir)
         }
     }
     return 0;
+}
+
+const PaneKey *pane_key_find(const PaneOps *ops, int key)
+{
+    for (const PaneKey *k = ops->keys; k && k->label; k++)
+        for (int i = 0; i < 4 && k->keys[i]; i++)
+            if (k->keys[i] == key)
+                return k;
+    return NULL;
 }
 
 PaneResult pane_list_key(Pane *p, int key)
@@ -185,7 +194,7 @@ PaneResult pane_list_key(Pane *p, int key)
 
 /* ---- drawing ------------------------------------------------------------ */
 
-int draw_text(WINDOW *w, int y, int x, int width, const char *text, attr_t a)
+int pane_draw_text(WINDOW *w, int y, int x, int width, const char *text, attr_t a)
 {
     char buf[1024];
     int n = layout_truncate(text ? text : "", width, theme_glyphs()->ellipsis, buf, sizeof buf);
@@ -197,15 +206,15 @@ int draw_text(WINDOW *w, int y, int x, int width, const char *text, attr_t a)
     return n;
 }
 
-void draw_center(WINDOW *w, int y, const char *text, attr_t a)
+void pane_draw_center(WINDOW *w, int y, const char *text, attr_t a)
 {
     int width = getmaxx(w), tw = layout_width(text);
     int x = tw < width ? (width - tw) / 2 : 0;
-    draw_text(w, y, x, width - x, text, a);
+    pane_draw_text(w, y, x, width - x, text, a);
 }
 
-int draw_kv(WINDOW *w, int y, int x, int width, const char *key, attr_t vattr,
-            const char *fmt, ...)
+int pane_draw_kv(WINDOW *w, int y, int x, int width, const char *key, attr_t vattr,
+                 const char *fmt, ...)
 {
     if (y >= getmaxy(w))
         return y + 1;
@@ -215,12 +224,12 @@ int draw_kv(WINDOW *w, int y, int x, int width, const char *key, attr_t vattr,
     vsnprintf(val, sizeof val, fmt, ap);
     va_end(ap);
     int kw = 14;
-    draw_text(w, y, x, kw, key, theme_attr(TH_DIM));
-    draw_text(w, y, x + kw, width - kw, val, vattr);
+    pane_draw_text(w, y, x, kw, key, theme_attr(TH_DIM));
+    pane_draw_text(w, y, x + kw, width - kw, val, vattr);
     return y + 1;
 }
 
-int draw_wrapped(WINDOW *w, int y, int x, int width, int maxlines, const char *text, attr_t a)
+int pane_draw_wrapped(WINDOW *w, int y, int x, int width, int maxlines, const char *text, attr_t a)
 {
     int starts[64], lens[64];
     if (maxlines > 64)
@@ -244,27 +253,27 @@ int draw_wrapped(WINDOW *w, int y, int x, int width, int maxlines, const char *t
         line[len] = '\0';
         if (clipped && i == n - 1)
             snprintf(line + len, sizeof line - (size_t)len, " %s", ell);
-        draw_text(w, y, x, width, line, a);
+        pane_draw_text(w, y, x, width, line, a);
     }
     return y;
 }
 
-void draw_title(WINDOW *w, Pane *p, const char *summary)
+void pane_draw_title(WINDOW *w, Pane *p, const char *summary)
 {
     int width = getmaxx(w);
-    int x = 1 + draw_text(w, 0, 1, width - 2, p->ops->title, theme_attr(TH_TITLE));
+    int x = 1 + pane_draw_text(w, 0, 1, width - 2, p->ops->title, theme_attr(TH_TITLE));
     if (summary)
-        x += 2 + draw_text(w, 0, x + 2, width - x - 3, summary, A_NORMAL);
+        x += 2 + pane_draw_text(w, 0, x + 2, width - x - 3, summary, A_NORMAL);
     if (p->search[0]) {
         char right[200];
         snprintf(right, sizeof right, "%s /%s ", p->filter ? "filter" : "search", p->search);
         int rw = layout_width(right);
         if (x + 2 + rw < width)
-            draw_text(w, 0, width - rw, rw, right, theme_attr(TH_MATCH));
+            pane_draw_text(w, 0, width - rw, rw, right, theme_attr(TH_MATCH));
     }
 }
 
-void fmt_time(int64_t t, char *buf, size_t size)
+void pane_fmt_time(int64_t t, char *buf, size_t size)
 {
     if (!t) {
         strlcpy_(buf, "-", size);
@@ -296,7 +305,7 @@ void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCo
             continue;
         int tw = layout_width(cols[i].name);
         int off = cols[i].right && tw < wd[i] ? wd[i] - tw : 0;
-        draw_text(w, y, x + off, wd[i], cols[i].name, theme_attr(TH_HEADER));
+        pane_draw_text(w, y, x + off, wd[i], cols[i].name, theme_attr(TH_HEADER));
         x += wd[i] + 1;
     }
     wattrset(w, A_NORMAL);
@@ -316,7 +325,7 @@ void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCo
         if (sel) {
             mvwhline(w, y + r, 0, ' ' | theme_attr(TH_SELECTED), width);
         } else if (hit) {
-            draw_text(w, y + r, 0, 1, ">", theme_attr(TH_MATCH));
+            pane_draw_text(w, y + r, 0, 1, ">", theme_attr(TH_MATCH));
         }
         for (int i = 0, x = 1; i < ncols; i++) {
             if (!wd[i])
@@ -329,13 +338,13 @@ void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCo
                 a = theme_attr(TH_SELECTED);
             int tw = layout_width(buf);
             int off = cols[i].right && tw < wd[i] ? wd[i] - tw : 0;
-            draw_text(w, y + r, x + off, wd[i] - off, buf, a);
+            pane_draw_text(w, y + r, x + off, wd[i] - off, buf, a);
             x += wd[i] + 1;
         }
     }
     if (!l->n && p->filter)
-        draw_center(w, y + 1, "(no rows match the filter; Esc clears it)", theme_attr(TH_DIM));
+        pane_draw_center(w, y + 1, "(no rows match the filter; Esc clears it)", theme_attr(TH_DIM));
     else if (!l->n && (!p->ops->empty || *p->ops->empty))
-        draw_center(w, y + 1, p->ops->empty ? p->ops->empty : "(nothing here yet)",
-                    theme_attr(TH_DIM));
+        pane_draw_center(w, y + 1, p->ops->empty ? p->ops->empty : "(nothing here yet)",
+                         theme_attr(TH_DIM));
 }

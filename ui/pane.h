@@ -1,7 +1,7 @@
 /* pane — the console's pane model (style.md): every pane is a value of
- * one ops table, plus the shared pieces most panes are made of: a list
- * view with cursor, search and filter, and the drawing helpers for
- * tables, key/value detail lines and wrapped text.
+ * one ops table with its own key table, plus the shared pieces most panes
+ * are made of: a list view with cursor, search and filter, and the
+ * drawing helpers for tables, key/value detail lines and wrapped text.
  *
  * A list pane fills its ListView in `rebuild` (items are the pane's own
  * indices, ids keep the selection on the same object across snapshots)
@@ -9,6 +9,12 @@
  * PgUp/PgDn, `/` search with n/N, the `f` filter and Enter/Esc for the
  * detail view. At LAYOUT_WIDE_COLS or more the loop shows `draw` and
  * `draw_detail` side by side.
+ *
+ * A pane's keys are rows of its PaneKey table (tmux's per-mode key
+ * tables): the same rows drive its dispatch and its section of the `?`
+ * help, so a pane key is declared once, in the pane's file. While the
+ * pane shows, its rows come before the global ones (keys.c): Alerts' `f`
+ * and Dependencies' Enter replace the generic list keys there.
  *
  * Thread: the UI thread only (curses).
  */
@@ -23,16 +29,36 @@
 
 typedef struct Pane Pane;
 
-/* on_key result bits */
+/* what a key's action did: bits */
 enum { PANE_HANDLED = 1, PANE_REDRAW = 2, PANE_QUIT = 4 };
 typedef int PaneResult;
+
+/* PaneOps.flags */
+enum {
+    PANE_WANTS_METRICS = 1,   /* draws ui_metrics(): repaint when a new history arrives */
+};
+
+/* One row of a pane's key table: up to four keys (0-terminated), how the
+ * help shows them, what they do. A table ends with a row whose label is
+ * NULL. The action returns PaneResult bits; without PANE_HANDLED the
+ * generic list keys get the key next. */
+typedef struct PaneKey {
+    int         keys[4];
+    const char *label;
+    const char *help;
+    PaneResult (*action)(Pane *p, int key);
+} PaneKey;
 
 typedef struct PaneOps {
     const char *title;      /* pane header, help */
     const char *tab;        /* short label in the tab bar */
+    unsigned    flags;      /* PANE_WANTS_METRICS */
+    const PaneKey *keys;    /* the pane's own keys; may be NULL */
     void       (*draw)(Pane *p, WINDOW *w, const Snapshot *s);
     void       (*draw_detail)(Pane *p, WINDOW *w, const Snapshot *s); /* may be NULL */
-    PaneResult (*on_key)(Pane *p, int key);                           /* may be NULL */
+    /* a short note after the tab's label ("3!": open critical alerts),
+     * "" for none; may be NULL */
+    void       (*badge)(const Snapshot *s, char *buf, size_t size, attr_t *attr);
     void       (*destroy)(void *state);                               /* may be NULL */
     /* list panes (both NULL for a pane that is not a list) */
     void       (*rebuild)(Pane *p, const Snapshot *s);
@@ -74,10 +100,13 @@ void  pane_free(Pane *p);                 /* NULL ok; calls ops->destroy */
 
 /* Rebuild the list when the snapshot or the pane's inputs changed. */
 void  pane_sync(Pane *p, const Snapshot *s);
-void  list_clear(ListView *l);
-void  list_push(ListView *l, int item, int64_t id);
+void  pane_list_clear(ListView *l);
+void  pane_list_push(ListView *l, int item, int64_t id);
 /* The item under the cursor, or -1 when the list is empty. */
-int   list_current(const ListView *l);
+int   pane_list_current(const ListView *l);
+
+/* The row of ops' key table that has key, or NULL. */
+const PaneKey *pane_key_find(const PaneOps *ops, int key);
 
 /* Generic keys of list panes: j/k/arrows, g/G/Home/End, PgUp/PgDn, n/N,
  * f, Enter, Esc. PANE_HANDLED|PANE_REDRAW when used, else 0. */
@@ -103,17 +132,18 @@ void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCo
                      int ncols, TableCellFn cell);
 /* Title line: bold title, then the summary (may be NULL), then the
  * search/filter state on the right. */
-void draw_title(WINDOW *w, Pane *p, const char *summary);
+void pane_draw_title(WINDOW *w, Pane *p, const char *summary);
 /* Text at (y, x) cut to width with an ellipsis; returns columns used. */
-int  draw_text(WINDOW *w, int y, int x, int width, const char *text, attr_t a);
+int  pane_draw_text(WINDOW *w, int y, int x, int width, const char *text, attr_t a);
 /* "key: value" line; returns y + 1. */
-int  draw_kv(WINDOW *w, int y, int x, int width, const char *key, attr_t vattr,
-             const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+int  pane_draw_kv(WINDOW *w, int y, int x, int width, const char *key, attr_t vattr,
+                  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* Wrapped text from y, at most maxlines; returns the next free y. */
-int  draw_wrapped(WINDOW *w, int y, int x, int width, int maxlines, const char *text, attr_t a);
+int  pane_draw_wrapped(WINDOW *w, int y, int x, int width, int maxlines, const char *text,
+                       attr_t a);
 /* Centered message (empty states). */
-void draw_center(WINDOW *w, int y, const char *text, attr_t a);
+void pane_draw_center(WINDOW *w, int y, const char *text, attr_t a);
 /* Epoch seconds as local "YYYY-MM-DD HH:MM" ("-" for 0). */
-void fmt_time(int64_t t, char *buf, size_t size);
+void pane_fmt_time(int64_t t, char *buf, size_t size);
 
 #endif

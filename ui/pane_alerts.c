@@ -2,7 +2,8 @@
  * newest first within each group, coloured by severity. `a` acknowledges
  * the alert under the cursor, `A` every open alert shown (after a y/n
  * confirmation); both go through alerts_ack() with the console user as
- * the actor. `f` toggles between all alerts and open ones only. */
+ * the actor. `f` toggles between all alerts and open ones only. The tab
+ * bar shows the open critical alerts beside the tab. */
 #include "panes.h"
 #include "layout.h"
 #include "theme.h"
@@ -24,11 +25,11 @@ static void rebuild(Pane *p, const Snapshot *s)
     AlertsState *st = p->state;
     for (int i = 0; i < s->nalerts; i++)      /* the snapshot is newest first */
         if (is_open(&s->alerts[i]))
-            list_push(&p->list, i, s->alerts[i].id);
+            pane_list_push(&p->list, i, s->alerts[i].id);
     if (!st->open_only)
         for (int i = 0; i < s->nalerts; i++)
             if (!is_open(&s->alerts[i]))
-                list_push(&p->list, i, s->alerts[i].id);
+                pane_list_push(&p->list, i, s->alerts[i].id);
 }
 
 static int match(Pane *p, const Snapshot *s, int item, const char *pat)
@@ -61,7 +62,7 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
     char tmp[24];
     switch (col) {
     case 0: snprintf(buf, size, "%lld", (long long)a->id); break;
-    case 1: fmt_time(a->created_at, buf, size); break;
+    case 1: pane_fmt_time(a->created_at, buf, size); break;
     case 2:
         strlcpy_(buf, a->severity, size);
         *attr = open ? theme_severity(a->severity) : theme_attr(TH_DIM);
@@ -95,38 +96,38 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
              p->list.n, st->open_only ? "open only" : "all");
     if (s->partial)
         strlcpy_(sum + strlen(sum), "  (loading the rest...)", sizeof sum - strlen(sum));
-    draw_title(w, p, sum);
+    pane_draw_title(w, p, sum);
     pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
 }
 
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
 {
-    int cur = list_current(&p->list);
+    int cur = pane_list_current(&p->list);
     int width = getmaxx(w) - 2, y = 0, x = 1;
     if (cur < 0) {
-        draw_center(w, 2, "(no alert selected)", theme_attr(TH_DIM));
+        pane_draw_center(w, 2, "(no alert selected)", theme_attr(TH_DIM));
         return;
     }
     const AlertRow *a = &s->alerts[cur];
     char t[64], tmp[24];
     char title[80];
     snprintf(title, sizeof title, "Alert #%lld", (long long)a->id);
-    draw_text(w, y++, x, width, title, theme_attr(TH_TITLE));
+    pane_draw_text(w, y++, x, width, title, theme_attr(TH_TITLE));
     y++;
-    y = draw_kv(w, y, x, width, "Severity", theme_severity(a->severity), "%s", a->severity);
-    y = draw_kv(w, y, x, width, "Type", A_NORMAL, "%s", a->type);
-    y = draw_kv(w, y, x, width, "Service", A_NORMAL, "%s (id %lld)",
-                pane_service_name(s, a->service_id, tmp, sizeof tmp), (long long)a->service_id);
-    fmt_time(a->created_at, t, sizeof t);
-    y = draw_kv(w, y, x, width, "Created", A_NORMAL, "%s", t);
-    y = draw_kv(w, y, x, width, "Acknowledged", a->acknowledged ? theme_attr(TH_UP) : A_BOLD,
-                "%s%s%s", a->acknowledged ? "yes" : "no", a->acknowledged ? ", by " : "",
-                a->acknowledged ? a->acknowledged_by : "");
-    fmt_time(a->resolved_at, t, sizeof t);
-    y = draw_kv(w, y, x, width, "Resolved", A_NORMAL, "%s", a->resolved_at ? t : "no");
+    y = pane_draw_kv(w, y, x, width, "Severity", theme_severity(a->severity), "%s", a->severity);
+    y = pane_draw_kv(w, y, x, width, "Type", A_NORMAL, "%s", a->type);
+    y = pane_draw_kv(w, y, x, width, "Service", A_NORMAL, "%s (id %lld)",
+                     pane_service_name(s, a->service_id, tmp, sizeof tmp), (long long)a->service_id);
+    pane_fmt_time(a->created_at, t, sizeof t);
+    y = pane_draw_kv(w, y, x, width, "Created", A_NORMAL, "%s", t);
+    y = pane_draw_kv(w, y, x, width, "Acknowledged", a->acknowledged ? theme_attr(TH_UP) : A_BOLD,
+                     "%s%s%s", a->acknowledged ? "yes" : "no", a->acknowledged ? ", by " : "",
+                     a->acknowledged ? a->acknowledged_by : "");
+    pane_fmt_time(a->resolved_at, t, sizeof t);
+    y = pane_draw_kv(w, y, x, width, "Resolved", A_NORMAL, "%s", a->resolved_at ? t : "no");
     y++;
-    draw_text(w, y++, x, width, "Message", theme_attr(TH_HEADER));
-    draw_wrapped(w, y, x, width, 10, a->message, A_NORMAL);
+    pane_draw_text(w, y++, x, width, "Message", theme_attr(TH_HEADER));
+    pane_draw_wrapped(w, y, x, width, 10, a->message, A_NORMAL);
 }
 
 typedef struct AckAll {
@@ -156,68 +157,95 @@ static void ack_all_answer(Ui *ui, void *arg, const char *answer)
     free(aa);
 }
 
-static PaneResult on_key(Pane *p, int key)
+/* f: all alerts, or open ones only (instead of the generic filter). */
+static PaneResult key_open_only(Pane *p, int key)
 {
+    (void)key;
     AlertsState *st = p->state;
+    st->open_only = !st->open_only;
+    p->gen++;
+    ui_message(p->ui, 0, st->open_only ? "Showing open alerts only" : "Showing all alerts");
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+/* a: acknowledge the alert under the cursor. */
+static PaneResult key_ack(Pane *p, int key)
+{
+    (void)key;
     const Snapshot *s = p->built_for;
-    int cur = list_current(&p->list);
-    switch (key) {
-    case 'f':
-        st->open_only = !st->open_only;
-        p->gen++;
-        ui_message(p->ui, 0, st->open_only ? "Showing open alerts only" : "Showing all alerts");
-        return PANE_HANDLED | PANE_REDRAW;
-    case 'a': {
-        if (!s || cur < 0) {
-            ui_message(p->ui, 0, "No alert selected");
-            return PANE_HANDLED;
-        }
-        const AlertRow *a = &s->alerts[cur];
-        if (a->acknowledged) {
-            ui_message(p->ui, 0, "Alert #%lld is already acknowledged by %s", (long long)a->id,
-                       a->acknowledged_by);
-            return PANE_HANDLED;
-        }
-        Store *db = ui_store(p->ui);
-        char err[128];
-        if (alerts_ack(db, a->id, 1, 0, ui_actor(p->ui), util_now(), err, sizeof err) < 0) {
-            ui_message(p->ui, 1, "Acknowledge failed: %s", err);
-            return PANE_HANDLED;
-        }
-        ui_message(p->ui, 0, "Alert #%lld acknowledged by %s", (long long)a->id, ui_actor(p->ui));
-        ui_after_write(p->ui, 0);
-        return PANE_HANDLED | PANE_REDRAW;
+    int cur = pane_list_current(&p->list);
+    if (!s || cur < 0) {
+        ui_message(p->ui, 0, "No alert selected");
+        return PANE_HANDLED;
     }
-    case 'A': {
-        if (!s)
-            return PANE_HANDLED;
-        AckAll *aa = xcalloc(1, sizeof *aa);
-        aa->ids = xmalloc((size_t)(p->list.n ? p->list.n : 1) * sizeof *aa->ids);
-        for (int i = 0; i < p->list.n; i++)
-            if (is_open(&s->alerts[p->list.items[i]]))
-                aa->ids[aa->n++] = s->alerts[p->list.items[i]].id;
-        if (!aa->n) {
-            free(aa->ids);
-            free(aa);
-            ui_message(p->ui, 0, "No open alerts shown");
-            return PANE_HANDLED;
-        }
-        char q[128];
-        snprintf(q, sizeof q, "Acknowledge all %d open alert%s shown as %s?", aa->n,
-                 aa->n == 1 ? "" : "s", ui_actor(p->ui));
-        ui_confirm(p->ui, q, ack_all_answer, aa);
-        return PANE_HANDLED | PANE_REDRAW;
+    const AlertRow *a = &s->alerts[cur];
+    if (a->acknowledged) {
+        ui_message(p->ui, 0, "Alert #%lld is already acknowledged by %s", (long long)a->id,
+                   a->acknowledged_by);
+        return PANE_HANDLED;
     }
+    Store *db = ui_store(p->ui);
+    char err[128];
+    if (alerts_ack(db, a->id, 1, 0, ui_actor(p->ui), util_now(), err, sizeof err) < 0) {
+        ui_message(p->ui, 1, "Acknowledge failed: %s", err);
+        return PANE_HANDLED;
     }
-    return 0;
+    ui_message(p->ui, 0, "Alert #%lld acknowledged by %s", (long long)a->id, ui_actor(p->ui));
+    ui_after_write(p->ui, 0);
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+/* A: acknowledge every open alert shown, after a y/n question. */
+static PaneResult key_ack_all(Pane *p, int key)
+{
+    (void)key;
+    const Snapshot *s = p->built_for;
+    if (!s)
+        return PANE_HANDLED;
+    AckAll *aa = xcalloc(1, sizeof *aa);
+    aa->ids = xmalloc((size_t)(p->list.n ? p->list.n : 1) * sizeof *aa->ids);
+    for (int i = 0; i < p->list.n; i++)
+        if (is_open(&s->alerts[p->list.items[i]]))
+            aa->ids[aa->n++] = s->alerts[p->list.items[i]].id;
+    if (!aa->n) {
+        free(aa->ids);
+        free(aa);
+        ui_message(p->ui, 0, "No open alerts shown");
+        return PANE_HANDLED;
+    }
+    char q[128];
+    snprintf(q, sizeof q, "Acknowledge all %d open alert%s shown as %s?", aa->n,
+             aa->n == 1 ? "" : "s", ui_actor(p->ui));
+    ui_confirm(p->ui, q, ack_all_answer, aa);
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+static const PaneKey alerts_keys[] = {
+    {{'a'}, "a", "acknowledge the selected alert", key_ack},
+    {{'A'}, "A", "acknowledge every open alert shown (asks first)", key_ack_all},
+    {{'f'}, "f", "open alerts only, or all alerts (instead of the search filter)",
+     key_open_only},
+    {{0}, NULL, NULL, NULL},
+};
+
+/* The tab bar's note: open critical alerts ("3!"). */
+static void badge(const Snapshot *s, char *buf, size_t size, attr_t *attr)
+{
+    int crit = s->unacked[SEV_CRITICAL];
+    buf[0] = '\0';
+    if (crit) {
+        snprintf(buf, size, "%d!", crit);
+        *attr = theme_attr(TH_CRIT);
+    }
 }
 
 static const PaneOps alerts_ops = {
     .title = "Alerts",
     .tab = "Alerts",
     .draw = draw,
+    .keys = alerts_keys,
     .draw_detail = draw_detail,
-    .on_key = on_key,
+    .badge = badge,
     .destroy = free,
     .rebuild = rebuild,
     .match = match,

@@ -15,7 +15,7 @@
 static void rebuild(Pane *p, const Snapshot *s)
 {
     for (int i = 0; i < s->naudit; i++)
-        list_push(&p->list, i, s->audit[i].id);
+        pane_list_push(&p->list, i, s->audit[i].id);
 }
 
 static int match(Pane *p, const Snapshot *s, int item, const char *pat)
@@ -42,7 +42,7 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
     const AuditRow *a = &s->audit[item];
     switch (col) {
     case 0:
-        fmt_time(a->timestamp, buf, size);
+        pane_fmt_time(a->timestamp, buf, size);
         *attr = theme_attr(TH_DIM);
         break;
     case 1:
@@ -70,40 +70,40 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
 {
     char sum[160];
     snprintf(sum, sizeof sum, "newest %d entries, %d shown", s->naudit, p->list.n);
-    draw_title(w, p, sum);
+    pane_draw_title(w, p, sum);
     pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
 }
 
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
 {
-    int cur = list_current(&p->list);
+    int cur = pane_list_current(&p->list);
     int width = getmaxx(w) - 2, y = 0, x = 1;
     if (cur < 0)
         return;
     const AuditRow *a = &s->audit[cur];
     char t[64], title[64];
     snprintf(title, sizeof title, "Audit entry #%lld", (long long)a->id);
-    draw_text(w, y++, x, width, title, theme_attr(TH_TITLE));
+    pane_draw_text(w, y++, x, width, title, theme_attr(TH_TITLE));
     y++;
-    fmt_time(a->timestamp, t, sizeof t);
-    y = draw_kv(w, y, x, width, "Time", A_NORMAL, "%s", t);
-    y = draw_kv(w, y, x, width, "Action", A_BOLD, "%s", a->action);
+    pane_fmt_time(a->timestamp, t, sizeof t);
+    y = pane_draw_kv(w, y, x, width, "Time", A_NORMAL, "%s", t);
+    y = pane_draw_kv(w, y, x, width, "Action", A_BOLD, "%s", a->action);
     if (a->alert_id) {
         char sv[24];
-        y = draw_kv(w, y, x, width, "Entity", A_NORMAL, "Alert #%lld (service %s, id %lld)",
-                    (long long)a->alert_id, pane_service_name(s, a->entity_id, sv, sizeof sv),
-                    (long long)a->entity_id);
+        y = pane_draw_kv(w, y, x, width, "Entity", A_NORMAL, "Alert #%lld (service %s, id %lld)",
+                         (long long)a->alert_id, pane_service_name(s, a->entity_id, sv, sizeof sv),
+                         (long long)a->entity_id);
     } else {
-        y = draw_kv(w, y, x, width, "Entity", A_NORMAL, "%s %lld", a->entity,
-                    (long long)a->entity_id);
+        y = pane_draw_kv(w, y, x, width, "Entity", A_NORMAL, "%s %lld", a->entity,
+                         (long long)a->entity_id);
     }
     if (a->user_id)
-        y = draw_kv(w, y, x, width, "User", A_NORMAL, "%s (user id %lld)", a->actor,
-                    (long long)a->user_id);
+        y = pane_draw_kv(w, y, x, width, "User", A_NORMAL, "%s (user id %lld)", a->actor,
+                         (long long)a->user_id);
     else
-        y = draw_kv(w, y, x, width, "User", A_NORMAL, "%s", a->actor);
+        y = pane_draw_kv(w, y, x, width, "User", A_NORMAL, "%s", a->actor);
     y++;
-    draw_wrapped(w, y, x, width, 10, a->detail, A_NORMAL);
+    pane_draw_wrapped(w, y, x, width, 10, a->detail, A_NORMAL);
 }
 
 static const PaneOps audit_ops = {

@@ -130,7 +130,7 @@ static void rebuild(Pane *p, const Snapshot *s)
     int reverse = 0;   /* ids tell the two trees apart: 2*id, 2*id+1 */
     for (int i = 0; i < st->n; i++) {
         reverse |= st->nodes[i].kind == NODE_BLANK;
-        list_push(&p->list, i, st->nodes[i].kind == NODE_SERVICE
+        pane_list_push(&p->list, i, st->nodes[i].kind == NODE_SERVICE
                                    ? st->nodes[i].service_id * 2 + reverse : -1 - i);
     }
 }
@@ -157,7 +157,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     char sum[200];
     snprintf(sum, sizeof sum, "%s: %d dependencies, %d dependents  (Enter: re-root, Bksp: back)",
              root ? root->name : "-", root ? root->ndeps : 0, root ? root->nrdeps : 0);
-    draw_title(w, p, sum);
+    pane_draw_title(w, p, sum);
     ListView *l = &p->list;
     l->page = h - 2;
     layout_scroll(l->n, l->page, &l->cursor, &l->top);
@@ -169,7 +169,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
             mvwhline(w, y, 0, ' ' | theme_attr(TH_SELECTED), width);
         }
         if (n->kind == NODE_HEADING) {
-            draw_text(w, y, 1, width - 2, n->text, sel ? theme_attr(TH_SELECTED)
+            pane_draw_text(w, y, 1, width - 2, n->text, sel ? theme_attr(TH_SELECTED)
                                           : n->text[0] == ' ' ? theme_attr(TH_DIM)
                                                               : theme_attr(TH_HEADER));
             continue;
@@ -177,61 +177,73 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         if (n->kind != NODE_SERVICE)
             continue;
         const SnapService *v = snapshot_find_service(s, n->service_id);
-        int x = 1 + draw_text(w, y, 1, width - 2, n->prefix,
-                              sel ? theme_attr(TH_SELECTED) : theme_attr(TH_BORDER));
+        int x = 1 + pane_draw_text(w, y, 1, width - 2, n->prefix,
+                                   sel ? theme_attr(TH_SELECTED) : theme_attr(TH_BORDER));
         char tmp[24];
         const char *name = pane_service_name(s, n->service_id, tmp, sizeof tmp);
-        x += draw_text(w, y, x, width - x - 1, name,
-                       sel ? theme_attr(TH_SELECTED) : (n->depth ? A_NORMAL : A_BOLD));
+        x += pane_draw_text(w, y, x, width - x - 1, name,
+                            sel ? theme_attr(TH_SELECTED) : (n->depth ? A_NORMAL : A_BOLD));
         char st_text[64];
         snprintf(st_text, sizeof st_text, " [%s]", v ? status_name(v->status) : "missing");
-        x += draw_text(w, y, x, width - x - 1, st_text,
-                       sel ? theme_attr(TH_SELECTED) : v ? theme_status(v->status)
+        x += pane_draw_text(w, y, x, width - x - 1, st_text,
+                            sel ? theme_attr(TH_SELECTED) : v ? theme_status(v->status)
                                                          : theme_attr(TH_ERROR));
         const char *note = n->cycle ? " (cycle)" : n->repeated ? " (expanded above)"
                          : n->more ? " (deeper levels not shown)" : "";
-        draw_text(w, y, x, width - x - 1, note, sel ? theme_attr(TH_SELECTED) : theme_attr(TH_DIM));
+        pane_draw_text(w, y, x, width - x - 1, note,
+                       sel ? theme_attr(TH_SELECTED) : theme_attr(TH_DIM));
     }
 }
 
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
 {
     DepsState *st = p->state;
-    int cur = list_current(&p->list);
+    int cur = pane_list_current(&p->list);
     int64_t id = cur >= 0 && st->nodes[cur].kind == NODE_SERVICE ? st->nodes[cur].service_id
                                                                  : st->root;
-    services_draw_detail(w, s, snapshot_find_service(s, id));
+    pane_services_draw_detail(w, s, snapshot_find_service(s, id));
 }
 
-static PaneResult on_key(Pane *p, int key)
+/* Enter: re-root the trees at the service under the cursor. */
+static PaneResult key_reroot(Pane *p, int key)
 {
+    (void)key;
     DepsState *st = p->state;
-    int cur = list_current(&p->list);
-    if (key == UI_KEY_ENTER || key == '\n' || key == (UI_KEY_FN | KEY_ENTER)) {
-        if (cur < 0 || st->nodes[cur].kind != NODE_SERVICE)
-            return PANE_HANDLED;
-        if (st->nodes[cur].service_id != st->root) {
-            if (st->nback < MAX_BACK)
-                st->back[st->nback++] = st->root;
-            st->root = st->nodes[cur].service_id;
-            p->list.cursor = 0;
-            p->list.has_sel = 0;
-            p->gen++;
-        }
-        return PANE_HANDLED | PANE_REDRAW;
+    int cur = pane_list_current(&p->list);
+    if (cur < 0 || st->nodes[cur].kind != NODE_SERVICE)
+        return PANE_HANDLED;
+    if (st->nodes[cur].service_id != st->root) {
+        if (st->nback < MAX_BACK)
+            st->back[st->nback++] = st->root;
+        st->root = st->nodes[cur].service_id;
+        p->list.cursor = 0;
+        p->list.has_sel = 0;
+        p->gen++;
     }
-    if (key == (UI_KEY_FN | KEY_BACKSPACE) || key == 127 || key == 8 ||
-        key == (UI_KEY_FN | KEY_LEFT) || key == 'h') {
-        if (st->nback) {
-            st->root = st->back[--st->nback];
-            p->list.cursor = 0;
-            p->list.has_sel = 0;
-            p->gen++;
-        }
-        return PANE_HANDLED | PANE_REDRAW;
-    }
-    return 0;
+    return PANE_HANDLED | PANE_REDRAW;
 }
+
+/* Backspace: back to the previous root. */
+static PaneResult key_back(Pane *p, int key)
+{
+    (void)key;
+    DepsState *st = p->state;
+    if (st->nback) {
+        st->root = st->back[--st->nback];
+        p->list.cursor = 0;
+        p->list.has_sel = 0;
+        p->gen++;
+    }
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+static const PaneKey deps_keys[] = {
+    {{UI_KEY_ENTER, '\n', UI_KEY_FN | KEY_ENTER}, "Enter",
+     "re-root the trees at the service under the cursor", key_reroot},
+    {{UI_KEY_FN | KEY_BACKSPACE, 127, 'h', UI_KEY_FN | KEY_LEFT}, "Bksp h",
+     "back to the previous root", key_back},
+    {{0}, NULL, NULL, NULL},
+};
 
 static void destroy(void *state)
 {
@@ -245,8 +257,8 @@ static const PaneOps deps_ops = {
     .title = "Dependencies",
     .tab = "Deps",
     .draw = draw,
+    .keys = deps_keys,
     .draw_detail = draw_detail,
-    .on_key = on_key,
     .destroy = destroy,
     .rebuild = rebuild,
     .match = match,

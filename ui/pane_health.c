@@ -32,7 +32,7 @@ static void rebuild(Pane *p, const Snapshot *s)
         idx[i] = i;
     qsort_r(idx, (size_t)s->nservices, sizeof *idx, cmp_health, (void *)s);
     for (int i = 0; i < s->nservices; i++)
-        list_push(&p->list, idx[i], s->services[idx[i]].id);
+        pane_list_push(&p->list, idx[i], s->services[idx[i]].id);
     free(idx);
 }
 
@@ -104,14 +104,14 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     char sum[160];
     snprintf(sum, sizeof sum, "%d critical, %d in downtime, mean uptime %.2f%% (7 days)",
              critical, down, s->nservices ? up / s->nservices : 100.0);
-    draw_title(w, p, sum);
+    pane_draw_title(w, p, sum);
     pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
 }
 
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
 {
-    int cur = list_current(&p->list);
-    services_draw_detail(w, s, cur >= 0 ? &s->services[cur] : NULL);
+    int cur = pane_list_current(&p->list);
+    pane_services_draw_detail(w, s, cur >= 0 ? &s->services[cur] : NULL);
 }
 
 static const PaneOps health_ops = {

@@ -4,7 +4,7 @@
  * the selected incident's newest run, and the newest entries of the
  * resolution audit trail (kill switch flips, decisions, steps).
  *
- * Keys (also in the `?` help, keys.c): x resolve the selected incident
+ * Keys (its key table, also the `?` help): x resolve the selected incident
  * now (its playbook runs with the confidence threshold waived; the kill
  * switch and a disabled category still stop it; asks first), t retry it
  * through the normal decision, m mark it resolved by hand (asks first).
@@ -39,7 +39,7 @@ static int64_t id_hash(const char *s)
 static void rebuild(Pane *p, const Snapshot *s)
 {
     for (int i = 0; i < s->nincidents; i++)
-        list_push(&p->list, i, id_hash(s->incidents[i].incident_id));
+        pane_list_push(&p->list, i, id_hash(s->incidents[i].incident_id));
 }
 
 static int match(Pane *p, const Snapshot *s, int item, const char *pat)
@@ -122,7 +122,7 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
         else
             strlcpy_(buf, "-", size);
         break;
-    case 6: fmt_time(r->created_at, buf, size); break;
+    case 6: pane_fmt_time(r->created_at, buf, size); break;
     case 7: strlcpy_(buf, r->title, size); break;
     }
 }
@@ -142,23 +142,23 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
              s->nincidents, counts[0], counts[1], counts[2], counts[3], counts[4]);
     if (counts[5])
         snprintf(sum + strlen(sum), sizeof sum - strlen(sum), ", %d no action", counts[5]);
-    draw_title(w, p, sum);
+    pane_draw_title(w, p, sum);
 
     if (s->kill_switch) {
-        fmt_time(s->kill_at, t, sizeof t);
+        pane_fmt_time(s->kill_at, t, sizeof t);
         snprintf(line, sizeof line,
                  " AUTO-RESOLUTION DISABLED: kill switch on since %s by %s: %s  (K to turn off) ",
                  t, s->kill_actor[0] ? s->kill_actor : "?", s->kill_reason);
         mvwhline(w, 1, 0, ' ' | theme_attr(TH_KILL), width);
-        draw_text(w, 1, 0, width, line, theme_attr(TH_KILL));
+        pane_draw_text(w, 1, 0, width, line, theme_attr(TH_KILL));
     } else if (stopped_categories(s, line, sizeof line)) {
         /* B18: a category's own kill switch is as loud as the global one */
         mvwhline(w, 1, 0, ' ' | theme_attr(TH_WARN), width);
-        draw_text(w, 1, 0, width, line, theme_attr(TH_WARN));
+        pane_draw_text(w, 1, 0, width, line, theme_attr(TH_WARN));
     } else {
-        draw_text(w, 1, 1, width - 2,
-                  "Auto-resolution enabled (K: kill switch; x resolve now, t retry, "
-                  "m mark resolved)", theme_attr(TH_UP));
+        pane_draw_text(w, 1, 1, width - 2,
+                       "Auto-resolution enabled (K: kill switch; x resolve now, t retry, "
+                       "m mark resolved)", theme_attr(TH_UP));
     }
 
     int trail = s->nincident_audit ? (h - 3) / 3 : 0;
@@ -169,70 +169,71 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     if (tw) {
         pane_draw_table(p, tw, s, 0, cols, (int)(sizeof cols / sizeof cols[0]), cell);
         if (!s->nincidents && !p->filter) {
-            draw_center(tw, 2, "No incidents yet.", A_BOLD);
-            draw_center(tw, 3, "They arrive through seed 001's API (POST /api/v1/incidents/{id}/"
-                        "auto-resolve, batch-resolve)", theme_attr(TH_DIM));
-            draw_center(tw, 4, "or from a probed service with a playbook that goes Down.",
-                        theme_attr(TH_DIM));
+            pane_draw_center(tw, 2, "No incidents yet.", A_BOLD);
+            pane_draw_center(tw, 3, "They arrive through seed 001's API (POST /api/v1/incidents/{id}/"
+                             "auto-resolve, batch-resolve)", theme_attr(TH_DIM));
+            pane_draw_center(tw, 4, "or from a probed service with a playbook that goes Down.",
+                             theme_attr(TH_DIM));
         }
         delwin(tw);
     }
     if (trail) {
         int y = h - trail;
         mvwhline(w, y, 0, ' ' | theme_attr(TH_HEADER), width);
-        draw_text(w, y++, 1, width - 2, "Resolution audit trail (newest first)",
-                  theme_attr(TH_HEADER));
+        pane_draw_text(w, y++, 1, width - 2, "Resolution audit trail (newest first)",
+                       theme_attr(TH_HEADER));
         for (int i = 0; i < s->nincident_audit && y < h; i++, y++) {
             const IncidentAuditRow *a = &s->incident_audit[i];
-            fmt_time(a->timestamp, t, sizeof t);
+            pane_fmt_time(a->timestamp, t, sizeof t);
             snprintf(line, sizeof line, "%s  %-12s %-25s %-10s %s", t, a->incident_id, a->action,
                      a->actor, a->error_message[0] ? a->error_message : a->details);
             attr_t at = strstr(a->action, "kill_switch") ? theme_attr(TH_WARN)
                       : a->success == 0                  ? theme_attr(TH_CRIT)
                                                          : A_NORMAL;
-            draw_text(w, y, 1, width - 2, line, at);
+            pane_draw_text(w, y, 1, width - 2, line, at);
         }
     }
 }
 
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
 {
-    int cur = list_current(&p->list);
+    int cur = pane_list_current(&p->list);
     int width = getmaxx(w) - 2, h = getmaxy(w), y = 0, x = 1;
     if (cur < 0) {
-        draw_center(w, 2, "(no incident selected)", theme_attr(TH_DIM));
+        pane_draw_center(w, 2, "(no incident selected)", theme_attr(TH_DIM));
         return;
     }
     const IncidentViewRow *r = &s->incidents[cur];
     const IncidentProgress *g = progress(s, cur);
     char t[64];
-    draw_text(w, y++, x, width, r->incident_id, theme_attr(TH_TITLE));
-    y = draw_wrapped(w, y, x, width, 2, r->title, A_BOLD);
+    pane_draw_text(w, y++, x, width, r->incident_id, theme_attr(TH_TITLE));
+    y = pane_draw_wrapped(w, y, x, width, 2, r->title, A_BOLD);
     y++;
-    y = draw_kv(w, y, x, width, "State", state_attr(r->state), "%s%s%s",
-                !strcmp(r->state, "open") && g && g->queued_at ? "queued" : r->state,
-                r->state_reason[0] ? ": " : "", r->state_reason);
-    y = draw_kv(w, y, x, width, "Status", A_NORMAL, "%s", r->status);
-    y = draw_kv(w, y, x, width, "Category", A_NORMAL, "%s, priority %s", r->category, r->priority);
-    y = draw_kv(w, y, x, width, "Confidence", A_NORMAL, "%.2f%%", r->confidence * 100);
-    y = draw_kv(w, y, x, width, "Created by", A_NORMAL, "%s", r->created_by);
+    y = pane_draw_kv(w, y, x, width, "State", state_attr(r->state), "%s%s%s",
+                     !strcmp(r->state, "open") && g && g->queued_at ? "queued" : r->state,
+                     r->state_reason[0] ? ": " : "", r->state_reason);
+    y = pane_draw_kv(w, y, x, width, "Status", A_NORMAL, "%s", r->status);
+    y = pane_draw_kv(w, y, x, width, "Category", A_NORMAL, "%s, priority %s", r->category,
+                     r->priority);
+    y = pane_draw_kv(w, y, x, width, "Confidence", A_NORMAL, "%.2f%%", r->confidence * 100);
+    y = pane_draw_kv(w, y, x, width, "Created by", A_NORMAL, "%s", r->created_by);
     if (r->service_id) {
         const SnapService *sv = snapshot_find_service(s, r->service_id);
-        y = draw_kv(w, y, x, width, "Service", A_NORMAL, "#%lld %s", (long long)r->service_id,
-                    sv ? sv->name : "");
+        y = pane_draw_kv(w, y, x, width, "Service", A_NORMAL, "#%lld %s", (long long)r->service_id,
+                         sv ? sv->name : "");
     }
-    fmt_time(r->created_at, t, sizeof t);
-    y = draw_kv(w, y, x, width, "Created", A_NORMAL, "%s", t);
-    fmt_time(r->resolved_at, t, sizeof t);
-    y = draw_kv(w, y, x, width, "Resolved", A_NORMAL, "%s%s", r->resolved_at ? t : "no",
-                r->auto_resolved ? " (automatically)" : "");
+    pane_fmt_time(r->created_at, t, sizeof t);
+    y = pane_draw_kv(w, y, x, width, "Created", A_NORMAL, "%s", t);
+    pane_fmt_time(r->resolved_at, t, sizeof t);
+    y = pane_draw_kv(w, y, x, width, "Resolved", A_NORMAL, "%s%s", r->resolved_at ? t : "no",
+                     r->auto_resolved ? " (automatically)" : "");
     if (g && g->run) {
-        fmt_time(g->started_at, t, sizeof t);
-        y = draw_kv(w, y, x, width, "Run", A_NORMAL, "%d, started %s%s, %d/%d steps done", g->run, t,
-                    g->forced ? " by hand" : "", g->steps_done, g->steps_total);
+        pane_fmt_time(g->started_at, t, sizeof t);
+        y = pane_draw_kv(w, y, x, width, "Run", A_NORMAL, "%d, started %s%s, %d/%d steps done",
+                         g->run, t, g->forced ? " by hand" : "", g->steps_done, g->steps_total);
         y++;
         if (y < h)
-            draw_text(w, y++, x, width, "Steps of the newest run", theme_attr(TH_HEADER));
+            pane_draw_text(w, y++, x, width, "Steps of the newest run", theme_attr(TH_HEADER));
         for (int i = 0; i < s->nincident_steps && y < h; i++) {
             const IncidentStepView *v = &s->incident_steps[i];
             if (strcmp(v->incident_id, r->incident_id) != 0)
@@ -241,15 +242,15 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
             snprintf(line, sizeof line, "%d. %s %-16s attempt %d, %d ms  %s", v->step_index + 1,
                      v->success == 1 ? "ok  " : v->success == 0 ? "FAIL" : "... ", v->action,
                      v->attempt, v->duration_ms, v->success == 0 ? v->error : v->description);
-            draw_text(w, y++, x, width, line,
-                      v->success == 0 ? theme_attr(TH_CRIT) : v->success == 1 ? A_NORMAL
+            pane_draw_text(w, y++, x, width, line,
+                           v->success == 0 ? theme_attr(TH_CRIT) : v->success == 1 ? A_NORMAL
                                                                                : theme_attr(TH_WARN));
         }
     }
     y++;
     if (y < h)
-        draw_text(w, y, x, width, "x resolve now   t retry   m mark resolved   K kill switch",
-                  theme_attr(TH_DIM));
+        pane_draw_text(w, y, x, width, "x resolve now   t retry   m mark resolved   K kill switch",
+                       theme_attr(TH_DIM));
 }
 
 /* ---- keys: x, t, m ------------------------------------------------------------ */
@@ -306,52 +307,89 @@ static void mark_answer(Ui *ui, void *arg, const char *answer)
     free(a);
 }
 
-static PaneResult on_key(Pane *p, int key)
+/* The incident under the cursor when x, t or m can act on it; else NULL,
+ * with the reason in the message line (now rather than after a question
+ * whose answer cannot help). */
+static const IncidentViewRow *actionable(Pane *p)
 {
-    if (key != 'x' && key != 't' && key != 'm')
-        return 0;
     const Snapshot *s = p->built_for;
-    int cur = list_current(&p->list);
+    int cur = pane_list_current(&p->list);
     if (!s || cur < 0) {
         ui_message(p->ui, 0, "No incident selected");
-        return PANE_HANDLED;
+        return NULL;
     }
     const IncidentViewRow *r = &s->incidents[cur];
-    /* say so now rather than after a question whose answer cannot help */
     if (!strcmp(r->state, "resolved") || !strcmp(r->state, "resolving")) {
         ui_message(p->ui, 0, "Incident %s is already %s", r->incident_id, r->state);
-        return PANE_HANDLED | PANE_REDRAW;
+        return NULL;
     }
+    return r;
+}
+
+static Ask *ask_new(const IncidentViewRow *r, int forced)
+{
     Ask *a = xcalloc(1, sizeof *a);
     strlcpy_(a->id, r->incident_id, sizeof a->id);
-    char q[300];
-    if (key == 't') {               /* the normal decision: no question */
-        resolve_answer(p->ui, a, "y");
+    a->forced = forced;
+    return a;
+}
+
+/* x: resolve now, the playbook with the threshold waived (asks first). */
+static PaneResult key_resolve(Pane *p, int key)
+{
+    (void)key;
+    const IncidentViewRow *r = actionable(p);
+    if (!r)
         return PANE_HANDLED | PANE_REDRAW;
-    }
-    if (key == 'x') {
-        a->forced = 1;
-        if (!snapshot_category_acts(s, r->category))
-            /* B7: say it before asking, not after a "resolved" that fixed nothing */
-            snprintf(q, sizeof q, "The %s playbook does nothing: no step acts, they only "
-                     "record. Run it for %s anyway?", r->category, r->incident_id);
-        else
-            snprintf(q, sizeof q, "Run the %s playbook for %s now (confidence %.0f%% waived)?",
-                     r->category, r->incident_id, r->confidence * 100);
-        ui_confirm(p->ui, q, resolve_answer, a);
-    } else {
-        snprintf(q, sizeof q, "Mark %s resolved by hand?", r->incident_id);
-        ui_confirm(p->ui, q, mark_answer, a);
-    }
+    char q[300];
+    if (!snapshot_category_acts(p->built_for, r->category))
+        /* B7: say it before asking, not after a "resolved" that fixed nothing */
+        snprintf(q, sizeof q, "The %s playbook does nothing: no step acts, they only "
+                 "record. Run it for %s anyway?", r->category, r->incident_id);
+    else
+        snprintf(q, sizeof q, "Run the %s playbook for %s now (confidence %.0f%% waived)?",
+                 r->category, r->incident_id, r->confidence * 100);
+    ui_confirm(p->ui, q, resolve_answer, ask_new(r, 1));
     return PANE_HANDLED | PANE_REDRAW;
 }
+
+/* t: retry through the normal decision; no question. */
+static PaneResult key_retry(Pane *p, int key)
+{
+    (void)key;
+    const IncidentViewRow *r = actionable(p);
+    if (r)
+        resolve_answer(p->ui, ask_new(r, 0), "y");
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+/* m: mark resolved by hand (asks first). */
+static PaneResult key_mark(Pane *p, int key)
+{
+    (void)key;
+    const IncidentViewRow *r = actionable(p);
+    if (!r)
+        return PANE_HANDLED | PANE_REDRAW;
+    char q[300];
+    snprintf(q, sizeof q, "Mark %s resolved by hand?", r->incident_id);
+    ui_confirm(p->ui, q, mark_answer, ask_new(r, 0));
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+static const PaneKey incidents_keys[] = {
+    {{'x'}, "x", "resolve now: run the playbook, confidence threshold waived (asks)",
+     key_resolve},
+    {{'t'}, "t", "retry through the normal decision", key_retry},
+    {{'m'}, "m", "mark resolved by hand (asks)", key_mark},
+    {{0}, NULL, NULL, NULL},
+};
 
 static const PaneOps incidents_ops = {
     .title = "Incidents",
     .tab = "Incidents",
     .draw = draw,
+    .keys = incidents_keys,
     .draw_detail = draw_detail,
-    .on_key = on_key,
     .rebuild = rebuild,
     .match = match,
     .empty = "",

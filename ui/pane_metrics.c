@@ -115,7 +115,7 @@ static void draw_cores(WINDOW *w, int y, int width, const SnapMetrics *m)
 {
     const Glyphs *g = theme_glyphs();
     int lv[METRICS_MAX_CORES];
-    draw_text(w, y, 1, 12, "Cores", A_BOLD);
+    pane_draw_text(w, y, 1, 12, "Cores", A_BOLD);
     int n = m->ncores < width - 16 ? m->ncores : width - 16;
     if (n <= 0)
         return;
@@ -133,13 +133,13 @@ static void draw_cores(WINDOW *w, int y, int width, const SnapMetrics *m)
                                 m->cores[i]);
     int x = 13 + n + 2;
     if (x < width - 2)
-        draw_text(w, y, x, width - x - 1, line, theme_attr(TH_DIM));
+        pane_draw_text(w, y, x, width - x - 1, line, theme_attr(TH_DIM));
 }
 
 /* "Mounts  / 42% of 100 GB   /home 80% of 2.0 TB" */
 static void draw_mounts(WINDOW *w, int y, int width, const SnapMetrics *m)
 {
-    draw_text(w, y, 1, 12, "Mounts", A_BOLD);
+    pane_draw_text(w, y, 1, 12, "Mounts", A_BOLD);
     int x = 13;
     for (int i = 0; i < m->nmounts && x < width - 4; i++) {
         const MetricMount *mm = &m->mounts[i];
@@ -154,89 +154,89 @@ static void draw_mounts(WINDOW *w, int y, int width, const SnapMetrics *m)
         if (m->have_thresholds && m->threshold[THRESH_DISK] > 0 &&
             mm->used_pct > m->threshold[THRESH_DISK])
             a = theme_attr(TH_CRIT);
-        x += draw_text(w, y, x, width - x - 1, item, a) + 3;
+        x += pane_draw_text(w, y, x, width - x - 1, item, a) + 3;
     }
 }
 
-static void draw(Pane *p, WINDOW *w, const Snapshot *s)
+enum { STATS_X = 26, LIMIT_W = 14 };
+
+/* One metric's figures over the history, as text. */
+typedef struct RowText {
+    char   label[64], cur[32], min[32], avg[32], max[32], limit[48];
+    double now, peak;
+    attr_t limit_attr;
+} RowText;
+
+static void row_text(const SnapMetrics *m, int r, RowText *t)
 {
-    (void)s;
-    const SnapMetrics *m = ui_metrics(p->ui);
-    int width = getmaxx(w), h = getmaxy(w);
-    char sum[256];
-    if (!m || m->n == 0) {
-        draw_title(w, p, "collecting the first samples...");
-        draw_center(w, 3, "Sampling /proc every few seconds; the first point appears shortly.",
-                    theme_attr(TH_DIM));
-        return;
+    const double *v = m->v[rows[r].id];
+    double mn = v[0], mx = v[0], sum = 0;
+    for (int i = 0; i < m->n; i++) {
+        mn = v[i] < mn ? v[i] : mn;
+        mx = v[i] > mx ? v[i] : mx;
+        sum += v[i];
     }
-    char span[32];
+    t->now = v[m->n - 1];
+    t->peak = mx;
+    snprintf(t->label, sizeof t->label, "%s", rows[r].label);
+    if (rows[r].id == MET_DISK && m->disk_mount >= 0 && m->disk_mount < m->nmounts)
+        snprintf(t->label, sizeof t->label, "Disk %s", m->mounts[m->disk_mount].path);
+    fmt_value(rows[r].unit, t->now, t->cur, sizeof t->cur);
+    fmt_value(rows[r].unit, mn, t->min, sizeof t->min);
+    fmt_value(rows[r].unit, sum / m->n, t->avg, sizeof t->avg);
+    fmt_value(rows[r].unit, mx, t->max, sizeof t->max);
+    t->limit_attr = fmt_limit(m, rows[r].threshold, t->limit, sizeof t->limit);
+}
+
+/* Label, value, [avg and max,] sparkline and limit on line y. */
+static void draw_row_line(WINDOW *w, int y, const SnapMetrics *m, int r, const RowText *t,
+                          int *lv)
+{
+    int width = getmaxx(w), x = STATS_X, stats_w = 24;
+    if (width - STATS_X - LIMIT_W - 2 >= stats_w + 12) {
+        char line[256];
+        snprintf(line, sizeof line, "avg %s max %s", t->avg, t->max);
+        pane_draw_text(w, y, x, stats_w - 1, line, theme_attr(TH_DIM));
+        x += stats_w;
+    }
+    int sw = width - x - LIMIT_W - 2;
+    if (sw > SNAP_METRICS_HISTORY)
+        sw = SNAP_METRICS_HISTORY;
+    if (sw > 4)
+        draw_spark(w, y, x, sw, m, r, t->peak, lv);
+    pane_draw_text(w, y, width - LIMIT_W - 1, LIMIT_W, t->limit, t->limit_attr);
+}
+
+/* Label, value, min/avg/max and limit on line y, the sparkline below,
+ * lines_each lines in all. Returns the next free line. */
+static int draw_row_block(WINDOW *w, int y, int lines_each, int spark_w, const SnapMetrics *m,
+                          int r, const RowText *t, int *lv)
+{
+    int width = getmaxx(w), h = getmaxy(w);
+    char line[256];
+    snprintf(line, sizeof line, "min %s  avg %s  max %s", t->min, t->avg, t->max);
+    pane_draw_text(w, y, STATS_X, width - STATS_X - LIMIT_W - 2, line, theme_attr(TH_DIM));
+    pane_draw_text(w, y, width - LIMIT_W - 1, LIMIT_W, t->limit, t->limit_attr);
+    y++;
+    if (y < h - 1)
+        draw_spark(w, y, 3, spark_w, m, r, t->peak, lv);
+    return y + lines_each - 1;
+}
+
+/* Title: CPUs, memory, the sampling and whether this process records. */
+static void draw_summary(Pane *p, WINDOW *w, const SnapMetrics *m)
+{
+    char sum[256], span[32];
     layout_duration(m->at[m->n - 1] - m->at[0], span, sizeof span);
     snprintf(sum, sizeof sum, "%d CPUs, %.1f GB RAM; every %d s, %d samples (%s)%s", m->ncpu,
              m->mem_total_mb / 1024, m->interval_s, m->n, span,
              m->recording ? ", recorded" : m->have_thresholds ? ", viewer: not recorded" : "");
-    draw_title(w, p, sum);
+    pane_draw_title(w, p, sum);
+}
 
-    /* title 2, cores 1, mounts 1, footer 1 */
-    int avail = h - 2 - 3;
-    int lines_each = avail >= 3 * NROWS ? 3 : avail >= 2 * NROWS ? 2 : 1;
-    int y = 2;
-    int stats_x = 26;
-    int limit_w = 14;
-    int spark_w = width - 4;
-    if (spark_w > SNAP_METRICS_HISTORY)
-        spark_w = SNAP_METRICS_HISTORY;
-    int *lv = xmalloc((size_t)SNAP_METRICS_HISTORY * sizeof *lv);
-    for (int r = 0; r < NROWS && y < h - 1; r++) {
-        const double *v = m->v[rows[r].id];
-        double mn = v[0], mx = v[0], sumv = 0;
-        for (int i = 0; i < m->n; i++) {
-            mn = v[i] < mn ? v[i] : mn;
-            mx = v[i] > mx ? v[i] : mx;
-            sumv += v[i];
-        }
-        char label[64], cur[32], a[32], b[32], c[32], line[256], limit[48];
-        double now = v[m->n - 1];
-        snprintf(label, sizeof label, "%s", rows[r].label);
-        if (rows[r].id == MET_DISK && m->disk_mount >= 0 && m->disk_mount < m->nmounts)
-            snprintf(label, sizeof label, "Disk %s", m->mounts[m->disk_mount].path);
-        fmt_value(rows[r].unit, now, cur, sizeof cur);
-        fmt_value(rows[r].unit, mn, a, sizeof a);
-        fmt_value(rows[r].unit, sumv / m->n, b, sizeof b);
-        fmt_value(rows[r].unit, mx, c, sizeof c);
-        attr_t la = fmt_limit(m, rows[r].threshold, limit, sizeof limit);
-        draw_text(w, y, 1, 12, label, A_BOLD);
-        draw_text(w, y, 13, 12, cur, value_attr(m, r, now));
-        if (lines_each == 1) {
-            /* label, value, [avg and max,] sparkline, limit on one line */
-            int x = stats_x, stats_w = 24;
-            if (width - stats_x - limit_w - 2 >= stats_w + 12) {
-                snprintf(line, sizeof line, "avg %s max %s", b, c);
-                draw_text(w, y, x, stats_w - 1, line, theme_attr(TH_DIM));
-                x += stats_w;
-            }
-            int sw = width - x - limit_w - 2;
-            if (sw > SNAP_METRICS_HISTORY)
-                sw = SNAP_METRICS_HISTORY;
-            if (sw > 4)
-                draw_spark(w, y, x, sw, m, r, mx, lv);
-            draw_text(w, y, width - limit_w - 1, limit_w, limit, la);
-            y++;
-            continue;
-        }
-        snprintf(line, sizeof line, "min %s  avg %s  max %s", a, b, c);
-        draw_text(w, y, stats_x, width - stats_x - limit_w - 2, line, theme_attr(TH_DIM));
-        draw_text(w, y, width - limit_w - 1, limit_w, limit, la);
-        y++;
-        if (y < h - 1)
-            draw_spark(w, y, 3, spark_w, m, r, mx, lv);
-        y += lines_each - 1;
-    }
-    free(lv);
-    if (y < h - 1)
-        draw_cores(w, y++, width, m);
-    if (y < h - 1)
-        draw_mounts(w, y++, width, m);
+/* Bottom line: how alerts fire, or what the sparklines span. */
+static void draw_footer(WINDOW *w, const SnapMetrics *m, int spark_w)
+{
     char foot[256];
     if (m->have_thresholds) {
         int fa = m->policy.fire_after > 0 ? m->policy.fire_after : 1;
@@ -252,12 +252,49 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         snprintf(foot, sizeof foot, "sparklines: last %s (%d samples), newest on the right",
                  drawn, shown);
     }
-    draw_text(w, h - 1, 1, width - 2, foot, theme_attr(TH_DIM));
+    pane_draw_text(w, getmaxy(w) - 1, 1, getmaxx(w) - 2, foot, theme_attr(TH_DIM));
+}
+
+static void draw(Pane *p, WINDOW *w, const Snapshot *s)
+{
+    (void)s;
+    const SnapMetrics *m = ui_metrics(p->ui);
+    int width = getmaxx(w), h = getmaxy(w);
+    if (!m || m->n == 0) {
+        pane_draw_title(w, p, "collecting the first samples...");
+        pane_draw_center(w, 3, "Sampling /proc every few seconds; the first point appears "
+                         "shortly.", theme_attr(TH_DIM));
+        return;
+    }
+    draw_summary(p, w, m);
+    /* title 2, cores 1, mounts 1, footer 1 */
+    int avail = h - 2 - 3;
+    int lines_each = avail >= 3 * NROWS ? 3 : avail >= 2 * NROWS ? 2 : 1;
+    int spark_w = width - 4 < SNAP_METRICS_HISTORY ? width - 4 : SNAP_METRICS_HISTORY;
+    int *lv = xmalloc((size_t)SNAP_METRICS_HISTORY * sizeof *lv);
+    int y = 2;
+    for (int r = 0; r < NROWS && y < h - 1; r++) {
+        RowText t;
+        row_text(m, r, &t);
+        pane_draw_text(w, y, 1, 12, t.label, A_BOLD);
+        pane_draw_text(w, y, 13, 12, t.cur, value_attr(m, r, t.now));
+        if (lines_each == 1)
+            draw_row_line(w, y++, m, r, &t, lv);
+        else
+            y = draw_row_block(w, y, lines_each, spark_w, m, r, &t, lv);
+    }
+    free(lv);
+    if (y < h - 1)
+        draw_cores(w, y++, width, m);
+    if (y < h - 1)
+        draw_mounts(w, y++, width, m);
+    draw_footer(w, m, spark_w);
 }
 
 static const PaneOps metrics_ops = {
     .title = "Metrics",
     .tab = "Metrics",
+    .flags = PANE_WANTS_METRICS,
     .draw = draw,
 };
 

@@ -72,7 +72,7 @@ static void rebuild(Pane *p, const Snapshot *s)
     const void *ctx[2] = {s, &st->sort};
     qsort_r(idx, (size_t)s->nservices, sizeof *idx, cmp_services, ctx);
     for (int i = 0; i < s->nservices; i++)
-        list_push(&p->list, idx[i], s->services[idx[i]].id);
+        pane_list_push(&p->list, idx[i], s->services[idx[i]].id);
     free(idx);
 }
 
@@ -145,9 +145,9 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
              s->nservices, s->status_counts[STATUS_UP], s->status_counts[STATUS_DEGRADED],
              s->status_counts[STATUS_DOWN], s->status_counts[STATUS_UNKNOWN],
              sort_names[st->sort]);
-    draw_title(w, p, sum);
+    pane_draw_title(w, p, sum);
     pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
-    int cur = list_current(&p->list);
+    int cur = pane_list_current(&p->list);
     if (cur >= 0)
         ui_select_service(p->ui, s->services[cur].id);
 }
@@ -169,111 +169,156 @@ static void names_of(const Snapshot *s, const int64_t *ids, int n, char *buf, si
         strlcpy_(buf, "none", size);
 }
 
-void services_draw_detail(WINDOW *w, const Snapshot *s, const SnapService *v)
+/* The detail's parts: each draws from line y at x within width and
+ * returns the next free line. */
+
+/* Status (with the open downtime) and uptime. */
+static int detail_status(WINDOW *w, int y, int x, int width, const Snapshot *s,
+                         const SnapService *v)
 {
-    int width = getmaxx(w) - 2, y = 0, x = 1, h = getmaxy(w);
-    char a[64], b[64], big[2048];
-    if (!v) {
-        draw_center(w, 2, "(no service selected)", theme_attr(TH_DIM));
-        return;
-    }
-    draw_text(w, y++, x, width, v->name, theme_attr(TH_TITLE));
-    if (v->description && *v->description)
-        y = draw_wrapped(w, y, x, width, 2, v->description, theme_attr(TH_DIM));
-    y++;
-    fmt_time(v->last_updated, a, sizeof a);
-    y = draw_kv(w, y, x, width, "Status", theme_status(v->status), "%s  (id %lld, updated %s)",
-                v->has_status ? status_name(v->status) : "Unknown", (long long)v->id, a);
+    char a[64], b[64];
+    pane_fmt_time(v->last_updated, a, sizeof a);
+    y = pane_draw_kv(w, y, x, width, "Status", theme_status(v->status),
+                     "%s  (id %lld, updated %s)",
+                     v->has_status ? status_name(v->status) : "Unknown", (long long)v->id, a);
     if (v->down_since) {
         layout_duration(s->built_at - v->down_since, b, sizeof b);
-        fmt_time(v->down_since, a, sizeof a);
-        y = draw_kv(w, y, x, width, "Downtime", theme_attr(TH_DOWN), "open since %s (%s)", a, b);
+        pane_fmt_time(v->down_since, a, sizeof a);
+        y = pane_draw_kv(w, y, x, width, "Downtime", theme_attr(TH_DOWN), "open since %s (%s)",
+                         a, b);
     }
-    y = draw_kv(w, y, x, width, "Uptime", A_NORMAL, "%.2f %% over %d days", v->uptime_pct,
-                SNAPSHOT_UPTIME_DAYS);
+    return pane_draw_kv(w, y, x, width, "Uptime", A_NORMAL, "%.2f %% over %d days",
+                        v->uptime_pct, SNAPSHOT_UPTIME_DAYS);
+}
+
+/* The BIA and the risk score with its reason. */
+static int detail_bia_risk(WINDOW *w, int y, int x, int width, const SnapService *v)
+{
     if (v->has_bia) {
         char rto[16], rpo[16];
         minutes(v->has_rto, v->rto, rto, sizeof rto);
         minutes(v->has_rpo, v->rpo, rpo, sizeof rpo);
-        y = draw_kv(w, y, x, width, "BIA", A_NORMAL, "criticality %s, impact %s, RTO %s, RPO %s",
-                    v->criticality ? v->criticality : "-", v->impact ? v->impact : "-", rto, rpo);
+        y = pane_draw_kv(w, y, x, width, "BIA", A_NORMAL,
+                         "criticality %s, impact %s, RTO %s, RPO %s",
+                         v->criticality ? v->criticality : "-", v->impact ? v->impact : "-",
+                         rto, rpo);
     } else {
-        y = draw_kv(w, y, x, width, "BIA", theme_attr(TH_DIM), "none recorded");
+        y = pane_draw_kv(w, y, x, width, "BIA", theme_attr(TH_DIM), "none recorded");
     }
     if (v->has_risk) {
-        y = draw_kv(w, y, x, width, "Risk", theme_risk(v->risk_level), "%d (%s)%s",
-                    v->risk_score, risk_level_name(v->risk_level),
-                    v->is_critical ? "  CRITICAL" : "");
-        if (v->risk_reason && *v->risk_reason && y < h)
-            y = draw_wrapped(w, y, x + 14, width - 14, 3, v->risk_reason, theme_attr(TH_DIM));
+        y = pane_draw_kv(w, y, x, width, "Risk", theme_risk(v->risk_level), "%d (%s)%s",
+                         v->risk_score, risk_level_name(v->risk_level),
+                         v->is_critical ? "  CRITICAL" : "");
+        if (v->risk_reason && *v->risk_reason && y < getmaxy(w))
+            y = pane_draw_wrapped(w, y, x + 14, width - 14, 3, v->risk_reason,
+                                  theme_attr(TH_DIM));
     }
-    if (v->probe) {
-        const ProbeViewRow *pr = v->probe;
-        y = draw_kv(w, y, x, width, "Probe", A_NORMAL, "%s %s (timeout %d ms)", pr->kind,
-                    pr->target, pr->timeout_ms);
-        fmt_time(pr->last_checked, a, sizeof a);
-        if (pr->has_latency)
-            snprintf(b, sizeof b, "%d ms", pr->last_latency_ms);
-        else
-            strlcpy_(b, "-", sizeof b);
-        y = draw_kv(w, y, x, width, "Last check", pr->fail_streak ? theme_attr(TH_WARN) : A_NORMAL,
-                    "%s, latency %s, %d failure%s in a row%s%s", a, b, pr->fail_streak,
-                    pr->fail_streak == 1 ? "" : "s", pr->last_error[0] ? ": " : "",
-                    pr->last_error);
-    } else {
-        y = draw_kv(w, y, x, width, "Probe", theme_attr(TH_DIM),
-                    "none: status comes from heartbeats (POST /api/services/%lld/status)",
-                    (long long)v->id);
-    }
+    return y;
+}
+
+/* The probe and its last check, or where a heartbeat service's status
+ * comes from. */
+static int detail_probe(WINDOW *w, int y, int x, int width, const SnapService *v)
+{
+    if (!v->probe)
+        return pane_draw_kv(w, y, x, width, "Probe", theme_attr(TH_DIM),
+                            "none: status comes from heartbeats (POST /api/services/%lld/status)",
+                            (long long)v->id);
+    const ProbeViewRow *pr = v->probe;
+    char a[64], b[64];
+    y = pane_draw_kv(w, y, x, width, "Probe", A_NORMAL, "%s %s (timeout %d ms)", pr->kind,
+                     pr->target, pr->timeout_ms);
+    pane_fmt_time(pr->last_checked, a, sizeof a);
+    if (pr->has_latency)
+        snprintf(b, sizeof b, "%d ms", pr->last_latency_ms);
+    else
+        strlcpy_(b, "-", sizeof b);
+    return pane_draw_kv(w, y, x, width, "Last check",
+                        pr->fail_streak ? theme_attr(TH_WARN) : A_NORMAL,
+                        "%s, latency %s, %d failure%s in a row%s%s", a, b, pr->fail_streak,
+                        pr->fail_streak == 1 ? "" : "s", pr->last_error[0] ? ": " : "",
+                        pr->last_error);
+}
+
+/* Dependencies both ways and the integrations. */
+static int detail_links(WINDOW *w, int y, int x, int width, const Snapshot *s,
+                        const SnapService *v)
+{
+    char big[2048];
     names_of(s, v->deps, v->ndeps, big, sizeof big);
-    y = draw_kv(w, y, x, width, "Depends on", A_NORMAL, "%s", big);
+    y = pane_draw_kv(w, y, x, width, "Depends on", A_NORMAL, "%s", big);
     names_of(s, v->rdeps, v->nrdeps, big, sizeof big);
-    y = draw_kv(w, y, x, width, "Needed by", A_NORMAL, "%s", big);
-    y = draw_kv(w, y, x, width, "Integrations", A_NORMAL, "%d%s%s", v->integrations,
-                v->integrations ? ": " : "", v->integration_types);
-    if (y + 1 < h) {
-        y++;
-        char title[64];
-        snprintf(title, sizeof title, "Downtimes (last %d days)", SNAPSHOT_DOWNTIME_DAYS);
-        draw_text(w, y++, x, width, title, theme_attr(TH_HEADER));
-        if (!v->ndowntimes)
-            draw_text(w, y++, x, width, "none", theme_attr(TH_DIM));
-        for (int i = v->ndowntimes - 1; i >= 0 && y < h; i--) {
-            const DowntimeRow *d = &v->downtimes[i];
-            fmt_time(d->start_time, a, sizeof a);
-            layout_duration((d->end_time ? d->end_time : s->built_at) - d->start_time, b,
-                            sizeof b);
-            snprintf(big, sizeof big, "%s  %-7s %s%s", a, b, d->end_time ? "" : "(open) ",
-                     d->reason);
-            draw_text(w, y++, x, width, big, d->end_time ? A_NORMAL : theme_attr(TH_DOWN));
-        }
+    y = pane_draw_kv(w, y, x, width, "Needed by", A_NORMAL, "%s", big);
+    return pane_draw_kv(w, y, x, width, "Integrations", A_NORMAL, "%d%s%s", v->integrations,
+                        v->integrations ? ": " : "", v->integration_types);
+}
+
+/* The recent downtimes, newest first, to the bottom of w. */
+static void detail_downtimes(WINDOW *w, int y, int x, int width, const Snapshot *s,
+                             const SnapService *v)
+{
+    int h = getmaxy(w);
+    char a[64], b[64], line[2048];
+    snprintf(line, sizeof line, "Downtimes (last %d days)", SNAPSHOT_DOWNTIME_DAYS);
+    pane_draw_text(w, y++, x, width, line, theme_attr(TH_HEADER));
+    if (!v->ndowntimes)
+        pane_draw_text(w, y++, x, width, "none", theme_attr(TH_DIM));
+    for (int i = v->ndowntimes - 1; i >= 0 && y < h; i--) {
+        const DowntimeRow *d = &v->downtimes[i];
+        pane_fmt_time(d->start_time, a, sizeof a);
+        layout_duration((d->end_time ? d->end_time : s->built_at) - d->start_time, b, sizeof b);
+        snprintf(line, sizeof line, "%s  %-7s %s%s", a, b, d->end_time ? "" : "(open) ",
+                 d->reason);
+        pane_draw_text(w, y++, x, width, line, d->end_time ? A_NORMAL : theme_attr(TH_DOWN));
     }
+}
+
+void pane_services_draw_detail(WINDOW *w, const Snapshot *s, const SnapService *v)
+{
+    int width = getmaxx(w) - 2, y = 0, x = 1, h = getmaxy(w);
+    if (!v) {
+        pane_draw_center(w, 2, "(no service selected)", theme_attr(TH_DIM));
+        return;
+    }
+    pane_draw_text(w, y++, x, width, v->name, theme_attr(TH_TITLE));
+    if (v->description && *v->description)
+        y = pane_draw_wrapped(w, y, x, width, 2, v->description, theme_attr(TH_DIM));
+    y++;
+    y = detail_status(w, y, x, width, s, v);
+    y = detail_bia_risk(w, y, x, width, v);
+    y = detail_probe(w, y, x, width, v);
+    y = detail_links(w, y, x, width, s, v);
+    if (y + 1 < h)
+        detail_downtimes(w, y + 1, x, width, s, v);
 }
 
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
 {
-    int cur = list_current(&p->list);
-    services_draw_detail(w, s, cur >= 0 ? &s->services[cur] : NULL);
+    int cur = pane_list_current(&p->list);
+    pane_services_draw_detail(w, s, cur >= 0 ? &s->services[cur] : NULL);
 }
 
-static PaneResult on_key(Pane *p, int key)
+static PaneResult key_sort(Pane *p, int key)
 {
+    (void)key;
     ServicesState *st = p->state;
-    if (key == 's') {
-        st->sort = (st->sort + 1) % SORT_COUNT;
-        p->gen++;
-        ui_message(p->ui, 0, "Sorted by %s", sort_names[st->sort]);
-        return PANE_HANDLED | PANE_REDRAW;
-    }
-    return 0;
+    st->sort = (st->sort + 1) % SORT_COUNT;
+    p->gen++;
+    ui_message(p->ui, 0, "Sorted by %s", sort_names[st->sort]);
+    return PANE_HANDLED | PANE_REDRAW;
 }
+
+static const PaneKey services_keys[] = {
+    {{'s'}, "s", "cycle the sort order (status, risk, name, id)", key_sort},
+    {{0}, NULL, NULL, NULL},
+};
 
 static const PaneOps services_ops = {
     .title = "Services",
     .tab = "Services",
     .draw = draw,
+    .keys = services_keys,
     .draw_detail = draw_detail,
-    .on_key = on_key,
     .destroy = free,
     .rebuild = rebuild,
     .match = match,

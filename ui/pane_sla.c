@@ -13,7 +13,7 @@
 static void rebuild(Pane *p, const Snapshot *s)
 {
     for (int i = 0; i < s->nbreaches; i++)
-        list_push(&p->list, i, s->breaches[i].id);
+        pane_list_push(&p->list, i, s->breaches[i].id);
 }
 
 static int match(Pane *p, const Snapshot *s, int item, const char *pat)
@@ -54,10 +54,10 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
         snprintf(buf, size, "+%lld min", (long long)(b->downtime_minutes - b->threshold_minutes));
         *attr = theme_attr(TH_WARN);
         break;
-    case 5: fmt_time(b->start_time, buf, size); break;
+    case 5: pane_fmt_time(b->start_time, buf, size); break;
     case 6:
         if (b->end_time)
-            fmt_time(b->end_time, buf, size);
+            pane_fmt_time(b->end_time, buf, size);
         else {
             strlcpy_(buf, "ongoing", size);
             *attr = theme_attr(TH_DOWN);
@@ -81,38 +81,38 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     char sum[160];
     snprintf(sum, sizeof sum, "%d breaches: %d RTO, %d RPO, %d ongoing", s->nbreaches, rto, rpo,
              open);
-    draw_title(w, p, sum);
+    pane_draw_title(w, p, sum);
     pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
     if (!s->nbreaches && !p->filter)
-        draw_center(w, 4, "No SLA breaches: every downtime stayed within its RTO and RPO.",
-                    theme_attr(TH_UP));
+        pane_draw_center(w, 4, "No SLA breaches: every downtime stayed within its RTO and RPO.",
+                         theme_attr(TH_UP));
 }
 
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
 {
-    int cur = list_current(&p->list);
+    int cur = pane_list_current(&p->list);
     int width = getmaxx(w) - 2, y = 0, x = 1;
     if (cur < 0)
         return;
     const SlaRow *b = &s->breaches[cur];
     char t[64], tmp[24], title[80];
     snprintf(title, sizeof title, "%s breach #%lld", b->type, (long long)b->id);
-    draw_text(w, y++, x, width, title, theme_attr(TH_TITLE));
+    pane_draw_text(w, y++, x, width, title, theme_attr(TH_TITLE));
     y++;
-    y = draw_kv(w, y, x, width, "Service", A_NORMAL, "%s",
-                pane_service_name(s, b->service_id, tmp, sizeof tmp));
-    y = draw_kv(w, y, x, width, "Downtime", A_NORMAL, "%lld minutes",
-                (long long)b->downtime_minutes);
-    y = draw_kv(w, y, x, width, "Threshold", A_NORMAL, "%lld minutes (%s)",
-                (long long)b->threshold_minutes, b->type);
-    fmt_time(b->start_time, t, sizeof t);
-    y = draw_kv(w, y, x, width, "Start", A_NORMAL, "%s", t);
-    fmt_time(b->end_time, t, sizeof t);
-    y = draw_kv(w, y, x, width, "End", A_NORMAL, "%s", b->end_time ? t : "ongoing");
-    fmt_time(b->created_at, t, sizeof t);
-    y = draw_kv(w, y, x, width, "Detected", A_NORMAL, "%s", t);
+    y = pane_draw_kv(w, y, x, width, "Service", A_NORMAL, "%s",
+                     pane_service_name(s, b->service_id, tmp, sizeof tmp));
+    y = pane_draw_kv(w, y, x, width, "Downtime", A_NORMAL, "%lld minutes",
+                     (long long)b->downtime_minutes);
+    y = pane_draw_kv(w, y, x, width, "Threshold", A_NORMAL, "%lld minutes (%s)",
+                     (long long)b->threshold_minutes, b->type);
+    pane_fmt_time(b->start_time, t, sizeof t);
+    y = pane_draw_kv(w, y, x, width, "Start", A_NORMAL, "%s", t);
+    pane_fmt_time(b->end_time, t, sizeof t);
+    y = pane_draw_kv(w, y, x, width, "End", A_NORMAL, "%s", b->end_time ? t : "ongoing");
+    pane_fmt_time(b->created_at, t, sizeof t);
+    y = pane_draw_kv(w, y, x, width, "Detected", A_NORMAL, "%s", t);
     y++;
-    draw_wrapped(w, y, x, width, 8, b->reason, A_NORMAL);
+    pane_draw_wrapped(w, y, x, width, 8, b->reason, A_NORMAL);
 }
 
 static const PaneOps sla_ops = {

@@ -1,22 +1,32 @@
-/* panes — the constructors of the eight panes, in tab order, and the
- * service detail view that three of them share. Thread: the UI thread. */
+/* panes — the pane list (panes.c): every pane of the console in tab
+ * order with the key that shows it, and the pieces several panes share
+ * (the service detail view, the risk cells, service names).
+ *
+ * The console makes one pane of each row at start; the tab bar, the
+ * number keys and the help overlay all read the list, so the number of
+ * panes is the length of the list. Thread: the UI thread. */
 #ifndef RESOPS_UI_PANES_H
 #define RESOPS_UI_PANES_H
 
 #include "pane.h"
 
-Pane *pane_services_new(Ui *ui);
-Pane *pane_deps_new(Ui *ui);
-Pane *pane_health_new(Ui *ui);
-Pane *pane_alerts_new(Ui *ui);
-Pane *pane_sla_new(Ui *ui);
-Pane *pane_incidents_new(Ui *ui);
-Pane *pane_metrics_new(Ui *ui);
-Pane *pane_audit_new(Ui *ui);
+/* A pane file's one export: a new pane of its kind for ui. */
+typedef Pane *PaneNewFn(Ui *ui);
+
+typedef struct PaneDef {
+    int        key;         /* the key that shows it, also its number in the tab bar */
+    PaneNewFn *make;
+} PaneDef;
+
+/* The number of panes, and the i-th (0-based, NULL past the end). */
+int            panes_count(void);
+const PaneDef *panes_def(int i);
+/* The index of the pane that key shows, or -1. */
+int            panes_find_key(int key);
 
 /* The Services pane's detail: BIA, risk, probe, dependencies, downtimes,
  * integrations. Also drawn by Dependencies and Health. */
-void services_draw_detail(WINDOW *w, const Snapshot *s, const SnapService *v);
+void pane_services_draw_detail(WINDOW *w, const Snapshot *s, const SnapService *v);
 
 /* The risk score (level = 0) or level (level = 1) cell of a service row,
  * "-" before the first score; the level gets its colour. Services and

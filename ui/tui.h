@@ -1,11 +1,13 @@
 /* tui — the terminal console: curses set-up and tear-down, the poll loop
- * over stdin, the snapshot box's wake pipe and a signalfd, the frame (tab
- * bar, status bar, message line) and the eight panes.
+ * over stdin, the snapshot source's wake descriptor and a signalfd, the
+ * frame (tab bar, status bar, message line) and the panes of the pane
+ * list (panes.c).
  *
- * The console reads only snapshots; its writes (ack, kill switch,
- * :status) go through the domain functions on a Store of its own. It
- * knows nothing of the engine: main.c passes the two things it needs as
- * callbacks.
+ * The console reads only snapshots, through a SnapshotSource (the local
+ * box today); its writes (ack, kill switch, :status) go through the
+ * domain functions on a Store of its own, then it asks the source for a
+ * new snapshot. It knows nothing of the engine: main.c passes the source
+ * and the few engine facts it shows as callbacks.
  *
  * Thread: call tui_run on the main thread, with the quit signals and
  * SIGWINCH blocked in every thread (main.c blocks them before any thread
@@ -21,11 +23,11 @@
 
 typedef struct TuiOpts {
     const char     *db_path;
-    SnapshotBox    *box;
+    /* where snapshots come from, and whom to ask for one after a write;
+     * its request(evaluate = 1) re-evaluates, never a round of probes (B3) */
+    SnapshotSource  source;
     const sigset_t *signals;       /* blocked set: SIGWINCH resizes, the rest quit */
     void          (*kick)(void *ctx);       /* run an engine tick now (`r` only) */
-    void          (*wake)(void *ctx);       /* after a write: re-evaluate, publish;
-                                               never a round of probes (B3) */
     int           (*is_primary)(void *ctx); /* 1 engine, 0 viewer */
     void           *ctx;
     const char     *listen_addr;   /* this process's API address, NULL/"" = none */

@@ -1,11 +1,13 @@
-/* tui_priv — the console's private state, shared by tui.c (loop and
- * terminal), frame.c (tab and status bars), keys.c (the key table and
- * help) and actions.c (writes and the `:` command line). Panes never see
- * it: they use ui.h. Thread: the UI thread. */
+/* tui_priv — the console's private state, shared by tui.c (the loop),
+ * frame.c (tab and status bars), keys.c (the key tables and help),
+ * prompt.c (questions in the message line) and actions.c (writes and the
+ * `:` command line). Panes never see it: they use ui.h. Thread: the UI
+ * thread. */
 #ifndef RESOPS_UI_TUI_PRIV_H
 #define RESOPS_UI_TUI_PRIV_H
 
 #include <curses.h>
+#include <stdio.h>
 #include "pane.h"
 #include "panes.h"
 #include "tui.h"
@@ -18,36 +20,36 @@ enum {
 
 enum { PROMPT_NONE, PROMPT_CONFIRM, PROMPT_TEXT };
 
-#define UI_NPANES 8
-
 struct Ui {
     TuiOpts      opts;
     Store       *st;
     char         actor[81];
-    Snapshot    *snap;             /* owned reference */
+    Snapshot    *snap;             /* owned reference: the one shown */
     SnapMetrics *metrics;          /* owned reference */
-    Pane        *panes[UI_NPANES];
-    int          cur;
+    Pane       **panes;            /* one per row of the pane list (panes.c) */
+    int          npanes, cur;
     int64_t      selected_service;
-    WINDOW      *tabw, *bodyw, *statw, *msgw;
+    /* the terminal: curses, windows, input pad, signalfd (tui.c, tty.c) */
+    SCREEN      *scr;
+    WINDOW      *tabw, *bodyw, *statw, *msgw, *in;
+    int          sfd;
     int          rows, cols, too_small;
     unsigned     dirty;
     int          quit;
+    int          idle_eof;         /* readable terminal with no key, in a row */
     char         msg[256];
-    int          was_primary;
-    char         write_err[240]; /* ui_write_error's answer */   /* the role last seen (watch_role) */
     int          msg_err;
+    int          was_primary;      /* the role last seen (watch_role) */
+    int          asked_whole;      /* asked for the rest of a cut first snapshot */
+    char         write_err[240];   /* ui_write_error's answer */
     int          prompt;
     char         prompt_label[200];
     char         input[256];
     UiAnswerFn   prompt_fn;
     void        *prompt_arg;
     int          help, help_top;
-    int64_t      data_version;     /* of ui->st, to notice other writers */
-    /* the notification outbox for the status bar (frame.c), re-read at
-     * most every OUTBOX_REFRESH_MS */
-    int          outbox_backlog, outbox_dead, outbox_known;
-    int64_t      outbox_at_ms;
+    FILE        *timing;           /* RESOPS_TUI_TIMING: first frame, key to doupdate */
+    int64_t      first_frame_ms;   /* -1 until the first frame with data */
 };
 
 /* frame.c */
@@ -58,10 +60,25 @@ void frame_draw_message(Ui *ui);
  * viewer), 0 none (buf ""). */
 int  frame_api_address(Ui *ui, char *buf, size_t size);
 
-/* keys.c: the key table */
+/* keys.c: the global key table, merged with the current pane's */
 void keys_dispatch(Ui *ui, int key);
 void keys_draw_help(Ui *ui, WINDOW *w);
 void keys_help_key(Ui *ui, int key);
+
+/* One line of the help overlay: a section heading, or "keys  what". */
+typedef struct HelpLine {
+    char key[24];
+    char text[200];
+    int  heading;
+} HelpLine;
+/* The help overlay's lines while pane cur of panes[] shows: the pane
+ * list, the global keys, cur's own keys, the `:` commands. Returns the
+ * count (at most max). No curses. */
+int keys_help_lines(Pane *const *panes, int npanes, int cur, HelpLine *out, int max);
+
+/* prompt.c: the open question takes the key; cancel answers it NULL */
+void prompt_key(Ui *ui, int key);
+void prompt_cancel(Ui *ui);
 
 /* actions.c: writes through the domain, and the `:` commands */
 int  actions_ack(Ui *ui, int64_t alert_id, int quiet);   /* 0 or -errno */

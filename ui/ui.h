@@ -36,12 +36,13 @@ const char *ui_write_error(Ui *ui, const char *err);
 void ui_confirm(Ui *ui, const char *question, UiAnswerFn fn, void *arg);
 /* Ask a line of text. */
 void ui_prompt(Ui *ui, const char *label, UiAnswerFn fn, void *arg);
-/* After a write: rebuild the snapshot from the UI's connection now (and
- * publish it), so the change shows at once; wake = 1 also asks the
- * engine to re-evaluate risk, SLA and alerts (a status or kill-switch
- * change). A wake never runs probes: what the operator presses must not
- * change when checks run (B3). An acknowledgement needs no wake. */
-void ui_after_write(Ui *ui, int wake);
+/* After a write: ask the snapshot source's publisher for a new snapshot
+ * now, so the change shows within moments (it arrives through the wake
+ * descriptor like any other); evaluate = 1 also asks it to re-evaluate
+ * risk, SLA and alerts (a status or kill-switch change). That never runs
+ * probes: what the operator presses must not change when checks run
+ * (B3). An acknowledgement needs no evaluation. */
+void ui_after_write(Ui *ui, int evaluate);
 /* The newest metrics history (may be NULL). */
 const SnapMetrics *ui_metrics(Ui *ui);
 /* The service selected in the Services pane (0 = none); Dependencies and

@@ -3,8 +3,10 @@
  * DESIGN: a Snapshot is built whole by one thread and never changed after
  * publication; the refcount is the only shared mutable field and is
  * updated atomically. The box holds the newest one under a mutex only for
- * the pointer swap, so readers and the engine never wait on each other's
- * work. The wake pipe carries no data: a readable pipe means "look again".
+ * the pointer swap (and numbers it there), so readers and the engine never
+ * wait on each other's work. The wake pipe carries no data: a readable
+ * pipe means "look again". Requests go the other way, from a reader to
+ * the publisher, through the function main.c gave the box's source.
  */
 #include "snapshot.h"
 #include "store/alert_repo.h"
@@ -16,7 +18,9 @@
 #include "store/resolution_repo.h"
 #include "domain/actions.h"
 #include "domain/incidents.h"
+#include "domain/notify.h"
 #include "domain/playbook.h"
+#include "store/listing_repo.h"
 #include "store/service_repo.h"
 #include "store/view_repo.h"
 #include "log.h"
@@ -243,6 +247,10 @@ Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int m
     }
     ServiceSet set;
     int ok = service_repo_load_all(st, &set) == 0;
+    /* inside the read transaction (the load above opened it): the version
+     * and the outbox counts are of the same moment as the lists */
+    s->version = snapshot_store_version(st);
+    s->outbox_known = notify_counts(st, &s->outbox_queued, &s->outbox_dead) == 0;
     if (ok) {
         fill_services(s, &set);
         service_set_free(&set);
@@ -287,6 +295,27 @@ Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int m
         return NULL;
     }
     return s;
+}
+
+int64_t snapshot_store_version(Store *st)
+{
+    int64_t others, own;
+    if (listing_version(st, &others, &own) < 0)
+        return -1;
+    return others + own;
+}
+
+int snapshot_newer(const Snapshot *s, const Snapshot *cur)
+{
+    if (!s || s == cur)
+        return 0;
+    if (!cur || !cur->seq)
+        return 1;                 /* nothing yet, or the reader's own first frame */
+    if (!s->seq)
+        return 0;                 /* an unpublished one never replaces a published one */
+    if (s->version != cur->version)
+        return s->version > cur->version;
+    return s->seq > cur->seq;     /* the same data published again: a new role or tick */
 }
 
 Snapshot *snapshot_ref(Snapshot *s)
@@ -347,6 +376,9 @@ struct SnapshotBox {
     SnapMetrics    *metrics;
     uint64_t        seq;
     int             pipe[2];
+    /* the source's requests go here (snapshot_box_source); set once */
+    SnapshotRequestFn request;
+    void             *request_ctx;
 };
 
 SnapshotBox *snapshot_box_new(void)
@@ -382,6 +414,8 @@ void snapshot_box_publish(SnapshotBox *b, Snapshot *s)
     Snapshot *old = b->current;
     b->current = s;
     b->seq++;
+    if (s)
+        s->seq = b->seq;          /* before any reader can see it */
     pthread_cond_broadcast(&b->cond);
     pthread_mutex_unlock(&b->lock);
     snapshot_unref(old);
@@ -463,4 +497,32 @@ SnapMetrics *snapshot_box_acquire_metrics(SnapshotBox *b)
     SnapMetrics *m = snap_metrics_ref(b->metrics);
     pthread_mutex_unlock(&b->lock);
     return m;
+}
+
+/* ---- the local source: the box, and the publisher's request function ---- */
+
+static Snapshot *source_acquire(void *ctx) { return snapshot_box_acquire(ctx); }
+static SnapMetrics *source_acquire_metrics(void *ctx) { return snapshot_box_acquire_metrics(ctx); }
+static int source_wake_fd(void *ctx) { return snapshot_box_fd(ctx); }
+static void source_drain(void *ctx) { snapshot_box_drain(ctx); }
+
+static void source_request(void *ctx, int evaluate)
+{
+    SnapshotBox *b = ctx;
+    if (b->request)
+        b->request(b->request_ctx, evaluate);
+}
+
+SnapshotSource snapshot_box_source(SnapshotBox *b, SnapshotRequestFn fn, void *ctx)
+{
+    b->request = fn;
+    b->request_ctx = ctx;
+    return (SnapshotSource){
+        .ctx = b,
+        .acquire = source_acquire,
+        .acquire_metrics = source_acquire_metrics,
+        .wake_fd = source_wake_fd,
+        .drain = source_drain,
+        .request = source_request,
+    };
 }

@@ -1,14 +1,25 @@
 /* snapshot — the immutable, reference-counted view of the world that
- * readers (the TUI, status lines, tests) use, and the box the engine
- * publishes it in.
+ * readers (the TUI, status lines, tests) use, the box it is published
+ * in, and the source interface a reader takes snapshots through.
  *
- * The engine builds a Snapshot after each tick from its own connection,
- * then snapshot_box_publish() swaps it in under a mutex and writes one
- * byte to the wake pipe. A reader calls snapshot_box_acquire() (a new
- * reference; release with snapshot_unref) whenever the pipe is readable.
- * Nothing in a published Snapshot changes, so readers need no locks.
+ * ONE PUBLISHER: only the engine thread publishes (after each tick, and
+ * between ticks when the database changed or a reader asked; in a viewer
+ * process the same thread is the one watcher). It builds a Snapshot from
+ * its own connection, then snapshot_box_publish() swaps it in under a
+ * mutex, numbers it and writes one byte to the wake pipe. A reader calls
+ * snapshot_box_acquire() (a new reference; release with snapshot_unref)
+ * whenever the pipe is readable. Nothing in a published Snapshot
+ * changes, so readers need no locks.
  *
- * Thread: build from the thread owning the Store; box functions from any.
+ * VERSIONS: a Snapshot carries the change counter of the connection it
+ * was built from (snapshot_store_version), read inside its read
+ * transaction, never a clock. The publisher reads the counter before it
+ * builds, so a commit that lands during a build makes the next look
+ * differ and is published too; a reader replaces its snapshot only with
+ * a newer one (snapshot_newer).
+ *
+ * Thread: build from the thread owning the Store; box and source
+ * functions from any.
  */
 #ifndef RESOPS_SNAPSHOT_H
 #define RESOPS_SNAPSHOT_H
@@ -100,6 +111,17 @@ typedef struct Snapshot {
     int                 partial;    /* alerts capped below what exists */
     SnapCategory       *categories; /* configured ones, by name */
     int                 ncategories;
+    /* the data it shows: the building connection's change counter
+     * (snapshot_store_version), read inside its read transaction; it
+     * grows with every commit. Comparable between snapshots of one
+     * publisher (one connection) only. */
+    int64_t             version;
+    /* its number in the box that published it; 0 = never published (a
+     * reader's own, such as the console's first frame) */
+    uint64_t            seq;
+    /* the notification outbox (the status bar): queued = not delivered
+     * yet, dead = given up; known = 0 when they could not be read */
+    int                 outbox_known, outbox_queued, outbox_dead;
 } Snapshot;
 
 #define SNAPSHOT_MAX_ALERTS 10000
@@ -121,6 +143,16 @@ void      snapshot_unref(Snapshot *s);
 const SnapService *snapshot_find_service(const Snapshot *s, int64_t id);
 /* The configured category, or NULL (the seed's defaults apply). */
 const SnapCategory *snapshot_find_category(const Snapshot *s, const char *name);
+/* The change counter of st's connection: PRAGMA data_version (commits
+ * by other connections) plus this connection's own changes. It grows
+ * with every commit anyone makes; equal values mean nothing was
+ * committed in between. -1 on a read error. Thread: st's owner. */
+int64_t snapshot_store_version(Store *st);
+/* 1 when a reader holding cur should take s instead: cur is NULL or its
+ * own unpublished one (seq 0), or s shows newer data (version), or the
+ * same data published again later (seq: a new role or tick). 0 for s ==
+ * cur, s NULL, or anything older. */
+int snapshot_newer(const Snapshot *s, const Snapshot *cur);
 /* Whether category's playbook has a step that acts (the seed's default
  * steps for an unconfigured one do not): what `x` warns about (B7). */
 int snapshot_category_acts(const Snapshot *s, const char *name);
@@ -128,13 +160,14 @@ int snapshot_category_acts(const Snapshot *s, const char *name);
 typedef struct SnapshotBox SnapshotBox;
 SnapshotBox *snapshot_box_new(void);          /* with a non-blocking pipe */
 void         snapshot_box_free(SnapshotBox *b);
-/* Takes ownership of the caller's reference. */
+/* Takes ownership of the caller's reference; sets s->seq. The box's
+ * one publisher (the engine thread) only. */
 void         snapshot_box_publish(SnapshotBox *b, Snapshot *s);
 Snapshot    *snapshot_box_acquire(SnapshotBox *b);   /* NULL before the first */
 int          snapshot_box_fd(const SnapshotBox *b);  /* readable after publish */
 void         snapshot_box_drain(SnapshotBox *b);     /* empty the pipe */
-/* Wait until a snapshot newer than `after` (built_at ordering by sequence)
- * is published or timeout_ms passes; returns the publish sequence number. */
+/* The number of the newest publish (Snapshot.seq); wait until one after
+ * `after` is published or timeout_ms passes, and return the number. */
 uint64_t     snapshot_box_seq(SnapshotBox *b);
 uint64_t     snapshot_box_wait(SnapshotBox *b, uint64_t after, int timeout_ms);
 
@@ -174,5 +207,33 @@ void         snap_metrics_unref(SnapMetrics *m);     /* frees at zero */
 /* Takes ownership of the caller's reference; wakes readers. */
 void         snapshot_box_publish_metrics(SnapshotBox *b, SnapMetrics *m);
 SnapMetrics *snapshot_box_acquire_metrics(SnapshotBox *b); /* NULL before the first */
+
+/* ---- the snapshot source ------------------------------------------------
+ * How a reader (the console) gets snapshots, whatever publishes them:
+ * today a local SnapshotBox and the engine thread of this process; a
+ * remote server's snapshots could come through the same struct, and no
+ * pane would change. ctx is passed to every function. */
+typedef void (*SnapshotRequestFn)(void *ctx, int evaluate);
+
+typedef struct SnapshotSource {
+    void        *ctx;
+    /* The newest snapshot / metrics history: a new reference, NULL
+     * before the first. */
+    Snapshot    *(*acquire)(void *ctx);
+    SnapMetrics *(*acquire_metrics)(void *ctx);
+    /* Readable when something new may be there; drain() empties it. */
+    int          (*wake_fd)(void *ctx);
+    void         (*drain)(void *ctx);
+    /* Ask the publisher for a new snapshot soon, after a write of the
+     * reader's own; evaluate = 1 also re-runs the evaluation (risk, SLA,
+     * alerts: a status or kill-switch change), never probes. Never
+     * blocks. */
+    SnapshotRequestFn request;
+} SnapshotSource;
+
+/* The local source: readers take from b, and request() calls fn(ctx,
+ * evaluate), the box's publisher (main.c passes the engine's; NULL = no
+ * one to ask). Call before any reader uses the source. */
+SnapshotSource snapshot_box_source(SnapshotBox *b, SnapshotRequestFn fn, void *ctx);
 
 #endif

@@ -1,15 +1,27 @@
-/* test_layout — the console's pure layout helpers (ui/layout.c): text
- * width and truncation with an ellipsis, fitting table columns, sparkline
- * scaling, scrolling, the wide split, durations and rates, wrapping. */
+/* test_layout — the console's parts that need no terminal:
+ *  - the pure layout helpers (ui/layout.c): text width and truncation
+ *    with an ellipsis, fitting table columns, sparkline scaling,
+ *    scrolling, the wide split, durations and rates, wrapping;
+ *  - the pane list and the key tables (issue 10): one row per pane and
+ *    key, pane keys never shadow the global actions, the help overlay
+ *    is the global table merged with the current pane's;
+ *  - which snapshot the console takes (snapshot_newer) and the version a
+ *    snapshot carries (issue 10: one publisher, versioned by the data).
+ * Keys are dispatched on a Ui without curses: nothing here draws. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "layout.h"
+#include "tui_priv.h"
+#include "util.h"
+#include "domain/notify.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define ELL "\u2026"
@@ -270,6 +282,231 @@ static void test_contains(void **state)
     assert_false(layout_contains(NULL, "x"));
 }
 
+/* ---- the pane list and the key tables ------------------------------------ */
+
+/* A Ui with one pane of each row of the pane list, showing pane cur. */
+static Ui *ui_with_panes(int cur)
+{
+    Ui *ui = xcalloc(1, sizeof *ui);
+    ui->npanes = panes_count();
+    ui->panes = xcalloc((size_t)ui->npanes, sizeof *ui->panes);
+    for (int i = 0; i < ui->npanes; i++)
+        ui->panes[i] = panes_def(i)->make(ui);
+    ui->cur = cur;
+    return ui;
+}
+
+static void ui_free_panes(Ui *ui)
+{
+    prompt_cancel(ui);
+    for (int i = 0; i < ui->npanes; i++)
+        pane_free(ui->panes[i]);
+    free(ui->panes);
+    free(ui);
+}
+
+/* The pane list: keys 1..8 in tab order, each pane made with its title,
+ * tab label and draw; Metrics alone asks for the metrics history. */
+static void test_pane_list(void **state)
+{
+    (void)state;
+    static const char *const titles[] = {"Services", "Dependencies", "Health", "Alerts",
+                                         "SLA Breaches", "Incidents", "Metrics", "Audit Log"};
+    assert_int_equal(panes_count(), 8);
+    assert_null(panes_def(panes_count()));
+    assert_null(panes_def(-1));
+    Ui *ui = ui_with_panes(0);
+    for (int i = 0; i < panes_count(); i++) {
+        assert_int_equal(panes_def(i)->key, '1' + i);
+        assert_int_equal(panes_find_key('1' + i), i);
+        const PaneOps *ops = ui->panes[i]->ops;
+        assert_string_equal(ops->title, titles[i]);
+        assert_non_null(ops->tab);
+        assert_non_null(ops->draw);
+        assert_int_equal(!!(ops->flags & PANE_WANTS_METRICS), !strcmp(ops->title, "Metrics"));
+    }
+    assert_int_equal(panes_find_key('9'), -1);
+    ui_free_panes(ui);
+}
+
+/* Each pane key is declared once, in its pane's table: no key twice in a
+ * table, none a number key, and pane_key_find finds every one. */
+static void test_pane_keys_declared_once(void **state)
+{
+    (void)state;
+    Ui *ui = ui_with_panes(0);
+    int with_keys = 0;
+    for (int i = 0; i < ui->npanes; i++) {
+        const PaneOps *ops = ui->panes[i]->ops;
+        for (const PaneKey *k = ops->keys; k && k->label; k++) {
+            assert_non_null(k->help);
+            assert_non_null(k->action);
+            for (int j = 0; j < 4 && k->keys[j]; j++) {
+                assert_ptr_equal(pane_key_find(ops, k->keys[j]), k);
+                assert_int_equal(panes_find_key(k->keys[j]), -1);
+            }
+            with_keys++;
+        }
+    }
+    /* s; Enter, Bksp; a, A, f; x, t, m */
+    assert_int_equal(with_keys, 9);
+    ui_free_panes(ui);
+}
+
+/* Whichever pane shows, the global keys keep their meaning: no pane
+ * table shadows q, ?, :, K, Tab or the number keys. */
+static void test_pane_keys_never_shadow_global_actions(void **state)
+{
+    (void)state;
+    for (int cur = 0; cur < panes_count(); cur++) {
+        Ui *ui = ui_with_panes(cur);
+        keys_dispatch(ui, 'q');
+        assert_true(ui->quit);
+        keys_dispatch(ui, '?');
+        assert_true(ui->help);
+        ui->help = 0;
+        keys_dispatch(ui, ':');
+        assert_int_equal(ui->prompt, PROMPT_TEXT);
+        prompt_cancel(ui);
+        keys_dispatch(ui, 'K');
+        assert_int_equal(ui->prompt, PROMPT_CONFIRM);
+        prompt_cancel(ui);
+        keys_dispatch(ui, '\t');
+        assert_int_equal(ui->cur, (cur + 1) % panes_count());
+        keys_dispatch(ui, '1' + cur);
+        assert_int_equal(ui->cur, cur);
+        ui_free_panes(ui);
+    }
+}
+
+/* A key that another pane owns says "not here", an unknown one "unknown". */
+static void test_key_of_another_pane(void **state)
+{
+    (void)state;
+    Ui *ui = ui_with_panes(0);                 /* Services: `a` is Alerts' */
+    keys_dispatch(ui, 'a');
+    assert_non_null(strstr(ui->msg, "Nothing to do for that key here"));
+    keys_dispatch(ui, 'Z');
+    assert_non_null(strstr(ui->msg, "Unknown key"));
+    ui_free_panes(ui);
+}
+
+static int help_find(const HelpLine *l, int n, int heading, const char *key)
+{
+    for (int i = 0; i < n; i++)
+        if (l[i].heading == heading && !strcmp(l[i].key, key))
+            return i;
+    return -1;
+}
+
+/* The help overlay merges the global table with the current pane's: the
+ * pane list, that pane's section with each of its rows (and no other
+ * pane's), the global actions and the `:` commands; at 120x40 (35 help
+ * lines) it shows down to the first command on every pane. */
+static void test_help_merges_global_and_pane_keys(void **state)
+{
+    (void)state;
+    Ui *ui = ui_with_panes(0);
+    HelpLine lines[96];
+    for (int cur = 0; cur < ui->npanes; cur++) {
+        int n = keys_help_lines(ui->panes, ui->npanes, cur, lines, 96);
+        assert_int_equal(help_find(lines, n, 1, "Panes"), 0);
+        int r = help_find(lines, n, 0, "1-4");
+        assert_true(r > 0);
+        assert_string_equal(lines[r].text, "Services, Dependencies, Health, Alerts");
+        r = help_find(lines, n, 0, "5-8");
+        assert_string_equal(lines[r].text, "SLA Breaches, Incidents, Metrics, Audit Log");
+        for (int i = 0; i < ui->npanes; i++) {
+            const PaneOps *ops = ui->panes[i]->ops;
+            char heading[64];
+            snprintf(heading, sizeof heading, "%s pane", ops->title);
+            int h = help_find(lines, n, 1, heading);
+            assert_int_equal(h >= 0, i == cur && ops->keys != NULL);
+            for (int k = 0; h >= 0 && ops->keys[k].label; k++) {
+                assert_string_equal(lines[h + 1 + k].key, ops->keys[k].label);
+                assert_string_equal(lines[h + 1 + k].text, ops->keys[k].help);
+            }
+        }
+        assert_true(help_find(lines, n, 0, "K") > 0);
+        assert_true(help_find(lines, n, 1, "Commands (:)") > 0);
+        assert_true(help_find(lines, n, 0, ":ack ID") < 35);
+    }
+    ui_free_panes(ui);
+}
+
+/* ---- snapshots: which one the console takes, and their versions ---------- */
+
+/* snapshot_newer (issue 10): by the data's version, then the publish
+ * number; the console's own first snapshot (seq 0) gives way to any
+ * published one and never replaces one; never by clock. */
+static void test_snapshot_newer(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rule;
+        int64_t     cur_version;
+        uint64_t    cur_seq;
+        int64_t     s_version;
+        uint64_t    s_seq;
+        int         take;
+    } cases[] = {
+        {"newer data", 10, 3, 11, 4, 1},
+        {"older data published later (another publisher's clock): kept", 10, 3, 9, 4, 0},
+        {"same data published again (new role, new tick)", 10, 3, 10, 4, 1},
+        {"same data, an earlier publish", 10, 4, 10, 3, 0},
+        {"the console's own first frame gives way to a published one", 50, 0, 7, 1, 1},
+        {"an unpublished one never replaces a published one", 7, 1, 50, 0, 0},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        Snapshot cur = {.version = cases[i].cur_version, .seq = cases[i].cur_seq,
+                        .built_at = 2000};
+        Snapshot s = {.version = cases[i].s_version, .seq = cases[i].s_seq, .built_at = 1000};
+        if (snapshot_newer(&s, &cur) != cases[i].take)
+            fail_msg("%s: got %d", cases[i].rule, !cases[i].take);
+    }
+    Snapshot s = {.version = 1, .seq = 1};
+    assert_true(snapshot_newer(&s, NULL));     /* nothing shown yet */
+    assert_false(snapshot_newer(&s, &s));      /* the same one */
+    assert_false(snapshot_newer(NULL, &s));
+}
+
+/* A snapshot's version is its connection's change counter read in its
+ * read transaction; a commit by another connection (or its own) moves
+ * the counter, which is when the engine builds again; the outbox counts
+ * ride in the snapshot (the status bar reads nothing while drawing). */
+static void test_snapshot_version_follows_commits(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/resops-layout-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = xasprintf("%s/v.db", dir), err[256];
+    Store *a, *b;
+    assert_int_equal(store_open(path, &a, err, sizeof err), 0);
+    assert_int_equal(store_open(path, &b, err, sizeof err), 0);
+    Snapshot *s1 = snapshot_build(a, 1, 0);
+    assert_non_null(s1);
+    assert_true(s1->version >= 0);
+    assert_int_equal(snapshot_store_version(a), s1->version);   /* nothing committed since */
+    assert_true(s1->outbox_known);
+    assert_int_equal(s1->outbox_queued, 0);
+    assert_int_equal(notify_enqueue(b, "webhook", "http://127.0.0.1:9/", "{}", "k1", 1000), 1);
+    assert_true(snapshot_store_version(a) > s1->version);      /* another's commit */
+    Snapshot *s2 = snapshot_build(a, 1, 0);
+    assert_non_null(s2);
+    assert_true(s2->version > s1->version);
+    assert_int_equal(s2->outbox_queued, 1);
+    assert_int_equal(notify_enqueue(a, "webhook", "http://127.0.0.1:9/", "{}", "k2", 1000), 1);
+    assert_true(snapshot_store_version(a) > s2->version);      /* its own commit */
+    snapshot_unref(s1);
+    snapshot_unref(s2);
+    store_close(a);
+    store_close(b);
+    char *cmd = xasprintf("rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +523,13 @@ int main(void)
         cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_wrap_keeps_last_word_or_ellipsis_b19),
         cmocka_unit_test(test_contains),
+        cmocka_unit_test(test_pane_list),
+        cmocka_unit_test(test_pane_keys_declared_once),
+        cmocka_unit_test(test_pane_keys_never_shadow_global_actions),
+        cmocka_unit_test(test_key_of_another_pane),
+        cmocka_unit_test(test_help_merges_global_and_pane_keys),
+        cmocka_unit_test(test_snapshot_newer),
+        cmocka_unit_test(test_snapshot_version_follows_commits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,40 @@
+/* panes — the pane list (see panes.h). This table is the one place that
+ * names every pane: adding one is a new ui/pane_x.c (a static PaneOps
+ * with its key table, and a constructor), its constructor and row here,
+ * and its file in ui/meson.build. */
+#include "panes.h"
+
+#include <stddef.h>
+
+/* The constructors, one per pane file. */
+PaneNewFn pane_services_new, pane_deps_new, pane_health_new, pane_alerts_new, pane_sla_new,
+    pane_incidents_new, pane_metrics_new, pane_audit_new;
+
+static const PaneDef pane_list[] = {
+    {'1', pane_services_new},
+    {'2', pane_deps_new},
+    {'3', pane_health_new},
+    {'4', pane_alerts_new},
+    {'5', pane_sla_new},
+    {'6', pane_incidents_new},
+    {'7', pane_metrics_new},
+    {'8', pane_audit_new},
+};
+
+int panes_count(void)
+{
+    return (int)(sizeof pane_list / sizeof pane_list[0]);
+}
+
+const PaneDef *panes_def(int i)
+{
+    return i >= 0 && i < panes_count() ? &pane_list[i] : NULL;
+}
+
+int panes_find_key(int key)
+{
+    for (int i = 0; i < panes_count(); i++)
+        if (pane_list[i].key == key)
+            return i;
+    return -1;
+}
