@@ -424,6 +424,9 @@ int api_query_int(ApiReq *rq, ApiResp *rs, const char *name, int64_t min, int64_
         if (min == 0 && max == INT64_MAX)
             api_send_error_ex(rs, 400, flags, "Query parameter '%s' must be a non-negative "
                               "integer", name);
+        else if (flags & API_ERROR_STATUS_CODE)   /* seed 001's routes: their own words */
+            api_send_error_ex(rs, 400, flags, "Query parameter '%s' must be an integer "
+                              "between %lld and %lld", name, (long long)min, (long long)max);
         else
             api_send_error_ex(rs, 400, flags, "Query parameter '%s' must be an integer from "
                               "%lld to %lld", name, (long long)min, (long long)max);

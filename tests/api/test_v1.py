@@ -662,7 +662,8 @@ def bad_input(srv, admin, oa):
     r = srv.get('/api/v1/audit?limit=0', admin)
     t.ok(r.status == 400 and r.json.get('status_code') == 400, 'audit: limit 0 is 400', r)
     r = srv.get('/api/v1/audit?limit=1001', admin)
-    t.eq(r.status, 400, 'audit: limit over 1000 is 400')
+    v1_error(r, 400, "Query parameter 'limit' must be an integer between 1 and 1000",
+             'audit: limit over 1000 is 400 in seed 001\'s words')
     r = srv.put('/api/v1/config', {'default_confidence_threshold': 0.3}, oa)
     v1_error(r, 400, 'Confidence threshold should be at least 0.5 for safety', 'threshold under 0.5: 400')
     r = put_category(srv, oa, 'network', confidence_threshold=0.4)
