@@ -67,7 +67,8 @@ struct Engine {
     int          lock_fd;
     char        *handover_path; /* "<db>.handover" (N2) */
     int          primary;       /* atomic: 1 engine, 0 viewer */
-    CtlPipe      ctl;           /* 'k' tick, 'w' wake, 'q' stop */
+    CtlPipe      ctl;           /* 'k' tick, 'w' wake, 'p' publish, 'q' stop */
+    int          quit_asked;    /* engine thread: a 'q' read while probes ran */
     pthread_t    thread;
     int          running;
     int64_t      last_tick;     /* atomic: read by write_lock_info from any thread */
@@ -284,6 +285,25 @@ int engine_is_primary(Engine *e)
     return __atomic_load_n(&e->primary, __ATOMIC_RELAXED);
 }
 
+static void publish(Engine *e);
+
+/* A reader's request while the probes run (a tick can last as long as
+ * the slowest probe's timeout): a publish or wake is answered now, so a
+ * console's own write shows at once; the tick's evaluation follows anyway.
+ * A stop is kept for the loop; a kick is moot, a tick is running. */
+static void mid_tick_request(void *arg)
+{
+    Engine *e = arg;
+    char buf[16];
+    int n = ctl_pipe_drain(&e->ctl, buf, sizeof buf), show = 0;
+    for (int i = 0; i < n; i++) {
+        e->quit_asked |= buf[i] == 'q';
+        show |= buf[i] == 'p' || buf[i] == 'w';
+    }
+    if (show && !e->quit_asked)
+        publish(e);
+}
+
 /* Run every probe and apply the results. 0 or -EIO. */
 static int run_probes(Engine *e, int64_t now)
 {
@@ -302,7 +322,8 @@ static int run_probes(Engine *e, int64_t now)
             .expect_status = rows[i].expect_status,
         };
     }
-    int rc = probes_run(specs, n, res);
+    ProbesHook hook = {.fd = e->ctl.rd, .ready = mid_tick_request, .ctx = e};
+    int rc = probes_run_hooked(specs, n, res, &hook);
     if (rc < 0) {
         log_error("engine: probes could not run: %s", strerror(-rc));
         goto out;
@@ -424,6 +445,8 @@ static void *engine_main(void *arg)
     if (!engine_is_primary(e))
         publish(e);
     for (;;) {
+        if (e->quit_asked)
+            return NULL;
         int timeout;
         if (engine_is_primary(e)) {
             int64_t now = util_mono_ms();

@@ -497,6 +497,7 @@ typedef struct Batch {
     struct pollfd      *pfds;
     struct curl_waitfd *wfds;
     int                 nwait;
+    const ProbesHook   *hook;        /* NULL, or watched beside the probes */
 } Batch;
 
 static void probe_start(Probe *p, CURLM *multi)
@@ -527,8 +528,8 @@ static int batch_init(Batch *b, const ProbeSpec *specs, int n, ProbeResult *resu
         return -ENOMEM;
     b->ps = xcalloc((size_t)n, sizeof *b->ps);
     b->waiting = xcalloc((size_t)n, sizeof *b->waiting);
-    b->pfds = xcalloc((size_t)n, sizeof *b->pfds);
-    b->wfds = xcalloc((size_t)n, sizeof *b->wfds);
+    b->pfds = xcalloc((size_t)n + 1, sizeof *b->pfds);   /* + the hook's fd */
+    b->wfds = xcalloc((size_t)n + 1, sizeof *b->wfds);
     for (int i = 0; i < n; i++) {
         Probe *p = &b->ps[i];
         p->spec = &specs[i];
@@ -576,12 +577,20 @@ static void batch_wait(Batch *b, int64_t wait, int busy)
     if (wait < 0)
         wait = 0;
     int k = b->nwait, ready;
+    int hooked = b->hook && b->hook->fd >= 0;
+    if (hooked) {
+        b->pfds[k] = (struct pollfd){.fd = b->hook->fd, .events = POLLIN};
+        b->wfds[k] = (struct curl_waitfd){.fd = b->hook->fd, .events = CURL_WAIT_POLLIN};
+        k++;
+    }
     if (b->multi) {
         curl_multi_poll(b->multi, b->wfds, (unsigned)k, (int)wait, NULL);
         ready = k ? poll(b->pfds, (nfds_t)k, 0) : 0;
     } else {
         ready = poll(b->pfds, (nfds_t)k, (int)wait);
     }
+    if (hooked && ready > 0 && b->pfds[--k].revents)
+        b->hook->ready(b->hook->ctx);
     for (int j = 0; ready > 0 && j < k; j++) {
         if (b->pfds[j].revents)
             b->waiting[j]->ops->ready(b->waiting[j]);
@@ -605,6 +614,12 @@ static void batch_free(Batch *b)
 
 int probes_run(const ProbeSpec *specs, int n, ProbeResult *results)
 {
+    return probes_run_hooked(specs, n, results, NULL);
+}
+
+int probes_run_hooked(const ProbeSpec *specs, int n, ProbeResult *results,
+                      const ProbesHook *hook)
+{
     if (n < 0 || (n > 0 && (!specs || !results)))
         return -EINVAL;
     if (n == 0)
@@ -612,6 +627,7 @@ int probes_run(const ProbeSpec *specs, int n, ProbeResult *results)
     Batch b;
     if (batch_init(&b, specs, n, results) < 0)
         return -ENOMEM;
+    b.hook = hook;
     for (int i = 0; i < n; i++)
         probe_start(&b.ps[i], b.multi);
     for (;;) {

@@ -45,6 +45,19 @@ typedef struct ProbeResult {
  * batch could not run at all (results then untouched). */
 int probes_run(const ProbeSpec *specs, int n, ProbeResult *results);
 
+/* Someone to answer while the probes run: when fd is readable, ready(ctx)
+ * is called on the probing thread (the engine answers a reader's publish
+ * request mid-tick, so a console's write shows before slow probes end). */
+typedef struct ProbesHook {
+    int    fd;
+    void (*ready)(void *ctx);
+    void  *ctx;
+} ProbesHook;
+
+/* probes_run, also watching hook (NULL: none). */
+int probes_run_hooked(const ProbeSpec *specs, int n, ProbeResult *results,
+                      const ProbesHook *hook);
+
 /* 1 when this engine can run probes of kind (it has an ops row), else 0. */
 int probes_supports(const char *kind);
 

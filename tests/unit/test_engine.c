@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -377,6 +378,54 @@ static void test_snapshot_published(void **state)
     snapshot_unref(s);
 }
 
+/* A reader's publish request is answered while the probes still run (a
+ * tick lasts as long as its slowest probe): the console's own write shows
+ * at once. The probe is a script that says when it started and then
+ * hangs for longer than the test waits; the first snapshot must carry the
+ * write and must not yet carry the hanging probe's result. */
+static void test_publish_while_probes_run(void **state)
+{
+    World *w = *state;
+    char err[160], script[300], started[300];
+    snprintf(started, sizeof started, "%s/started", w->dir);
+    snprintf(script, sizeof script, "%s/probe.sh", w->dir);
+    FILE *f = fopen(script, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\ntouch %s\nexec sleep 30\n", started);
+    fclose(f);
+    assert_int_equal(chmod(script, 0755), 0);
+    int64_t slow = add_service(w, "slow", 60, 60);
+    int64_t other = add_service(w, "other", 60, 60);
+    set_probe(w, slow, "cmd", script, 4000);
+    EngineOpts o = {
+        .db_path = w->db, .check_interval_s = 60, .probe_timeout_ms = 4000,
+        .rules = {.down_after = 2, .degraded_window = 2, .slow_ms = 5000,
+                  .heartbeat_degraded_s = 300, .heartbeat_down_s = 600},
+        .clock = fake_clock,
+    };
+    Engine *e = engine_start(&o, w->box, err, sizeof err);
+    assert_non_null(e);
+    for (int i = 0; i < 500 && access(started, F_OK) != 0; i++)
+        usleep(10000);
+    assert_int_equal(access(started, F_OK), 0);             /* the tick is in its probes */
+    assert_int_equal(services_set_status(w->st, other, STATUS_UP, SET_BY_USER, 7, NULL, fake_now,
+                                         err, sizeof err), 1);
+    engine_request_publish(e);
+    struct pollfd p = {.fd = snapshot_box_fd(w->box), .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 3000), 1);   /* before the 4 s probe ends */
+    Snapshot *snap = snapshot_box_acquire(w->box);
+    assert_non_null(snap);
+    assert_int_equal(snap->nservices, 2);
+    for (int i = 0; i < snap->nservices; i++) {
+        if (snap->services[i].id == other)
+            assert_int_equal(snap->services[i].status, STATUS_UP);       /* the write */
+        else
+            assert_int_equal(snap->services[i].status, STATUS_UNKNOWN);  /* probe not back */
+    }
+    snapshot_unref(snap);
+    engine_stop(e);
+}
+
 /* A second engine on the same file is a viewer, and a running viewer
  * takes over when the first one goes away (two_engines.sh does the same
  * with two processes). */
@@ -430,6 +479,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unresolvable_and_hanging_probes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heartbeats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_published, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publish_while_probes_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_engine_per_database, setup, teardown),
         cmocka_unit_test(test_step_kinds_have_executors),
     };
