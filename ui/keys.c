@@ -237,11 +237,29 @@ static void help_pane_list(HelpOut *o, Pane *const *panes, int npanes)
 }
 
 /* The global rows of one section (in_section) or of all the others. */
-static void help_global(HelpOut *o, const char *section, int in_section)
+/* 1 when the pane's own table takes every key of a global row: dispatch
+ * tries the pane first, so the global meaning does not apply there. */
+static int pane_takes(const PaneOps *pane, const int *keys)
+{
+    if (!pane || !pane->keys || !keys[0])
+        return 0;
+    for (int i = 0; i < 4 && keys[i]; i++) {
+        int found = 0;
+        for (const PaneKey *k = pane->keys; k->label && !found; k++)
+            for (int j = 0; j < 4 && k->keys[j] && !found; j++)
+                found = k->keys[j] == keys[i];
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+static void help_global(HelpOut *o, const PaneOps *pane, const char *section, int in_section)
 {
     const char *cur = NULL;
     for (size_t i = 0; i < sizeof keymap / sizeof keymap[0]; i++) {
-        if ((strcmp(keymap[i].section, section) == 0) != in_section)
+        if ((strcmp(keymap[i].section, section) == 0) != in_section ||
+            pane_takes(pane, keymap[i].keys))
             continue;
         if (!in_section && (!cur || strcmp(cur, keymap[i].section))) {
             help_add(o, 0, "", "");
@@ -252,13 +270,29 @@ static void help_global(HelpOut *o, const char *section, int in_section)
     }
 }
 
+/* The keys of the other panes, last, so that ? lists every key. */
+static void help_other_panes(HelpOut *o, Pane *const *panes, int npanes, int cur)
+{
+    for (int i = 0; i < npanes; i++) {
+        const PaneOps *ops = panes[i]->ops;
+        if (i == cur || !ops->keys || !ops->keys[0].label)
+            continue;
+        char heading[64];
+        snprintf(heading, sizeof heading, "%s pane (%d)", ops->title, i + 1);
+        help_add(o, 0, "", "");
+        help_add(o, 1, heading, "");
+        for (const PaneKey *k = ops->keys; k->label; k++)
+            help_add(o, 0, k->label, k->help);
+    }
+}
+
 int keys_help_lines(Pane *const *panes, int npanes, int cur, HelpLine *out, int max)
 {
     HelpOut o = {out, 0, max};
     const PaneOps *pane = cur >= 0 && cur < npanes ? panes[cur]->ops : NULL;
     help_add(&o, 1, "Panes", "");
     help_pane_list(&o, panes, npanes);
-    help_global(&o, "Panes", 1);
+    help_global(&o, pane, "Panes", 1);
     if (pane && pane->keys && pane->keys[0].label) {
         char heading[64];
         snprintf(heading, sizeof heading, "%s pane", pane->title);
@@ -267,19 +301,20 @@ int keys_help_lines(Pane *const *panes, int npanes, int cur, HelpLine *out, int 
         for (const PaneKey *k = pane->keys; k->label; k++)
             help_add(&o, 0, k->label, k->help);
     }
-    help_global(&o, "Panes", 0);
+    help_global(&o, pane, "Panes", 0);
     help_add(&o, 0, "", "");
     help_add(&o, 1, "Commands (:)", "");
     const char *usage, *text;
     for (int i = 0; actions_command_help(i, &usage, &text) == 0; i++)
         help_add(&o, 0, usage, text);
+    help_other_panes(&o, panes, npanes, cur);
     return o.n;
 }
 
 void keys_draw_help(Ui *ui, WINDOW *w)
 {
-    HelpLine lines[96];
-    int n = keys_help_lines(ui->panes, ui->npanes, ui->cur, lines, 96);
+    HelpLine lines[KEYS_HELP_MAX];
+    int n = keys_help_lines(ui->panes, ui->npanes, ui->cur, lines, KEYS_HELP_MAX);
     int h = getmaxy(w), width = getmaxx(w);
     pane_draw_text(w, 0, 1, width - 2,
                    "Help: keys and commands  (j/k scroll, any other key closes)",

@@ -445,7 +445,7 @@ static int ui_new(const TuiOpts *opts, Ui **out, char *err, size_t errsz)
  * row of the pane list. 0 and *out, or a negative errno with err. */
 static int tui_start(const TuiOpts *opts, Ui **out, char *err, size_t errsz)
 {
-    Ui *ui;
+    Ui *ui = NULL;
     int rc = tui_check_terminal(err, errsz);
     if (rc == 0)
         rc = ui_new(opts, &ui, err, errsz);
@@ -530,8 +530,8 @@ int tui_run(const TuiOpts *opts, char *err, size_t errsz)
 {
     Ui *ui = NULL;
     int rc = tui_start(opts, &ui, err, errsz);
-    if (rc < 0)
-        return rc;
+    if (rc < 0 || !ui)
+        return rc < 0 ? rc : -EINVAL;
     rc = tui_loop(ui);
     tui_stop(ui);
     return rc;

@@ -74,6 +74,7 @@ typedef struct HelpLine {
 /* The help overlay's lines while pane cur of panes[] shows: the pane
  * list, the global keys, cur's own keys, the `:` commands. Returns the
  * count (at most max). No curses. */
+#define KEYS_HELP_MAX 200   /* lines of the help overlay, at most */
 int keys_help_lines(Pane *const *panes, int npanes, int cur, HelpLine *out, int max);
 
 /* prompt.c: the open question takes the key; cancel answers it NULL */

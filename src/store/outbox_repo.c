@@ -159,7 +159,7 @@ int outbox_repo_due_deliveries(Store *st, int64_t now_ms, int max, OutboxRow **o
 {
     static const char sql[] =
         "SELECT " ROW_COLS " FROM outbox o WHERE delivered_at IS NULL AND dead_at IS NULL "
-        "AND next_attempt_at <= ?1 AND channel IN ('webhook', 'slack', 'pagerduty', 'email') "
+        "AND next_attempt_at <= ?1 AND channel <> 'event' "   /* every delivery channel */
         "AND (order_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p "
         "     WHERE p.order_key = o.order_key AND p.id < o.id "
         "     AND p.delivered_at IS NULL AND p.dead_at IS NULL)) "

@@ -407,9 +407,9 @@ static void test_help_merges_global_and_pane_keys(void **state)
 {
     (void)state;
     Ui *ui = ui_with_panes(0);
-    HelpLine lines[96];
+    HelpLine lines[KEYS_HELP_MAX];
     for (int cur = 0; cur < ui->npanes; cur++) {
-        int n = keys_help_lines(ui->panes, ui->npanes, cur, lines, 96);
+        int n = keys_help_lines(ui->panes, ui->npanes, cur, lines, KEYS_HELP_MAX);
         assert_int_equal(help_find(lines, n, 1, "Panes"), 0);
         int r = help_find(lines, n, 0, "1-4");
         assert_true(r > 0);
@@ -428,8 +428,29 @@ static void test_help_merges_global_and_pane_keys(void **state)
             }
         }
         assert_true(help_find(lines, n, 0, "K") > 0);
-        assert_true(help_find(lines, n, 1, "Commands (:)") > 0);
+        int cmds = help_find(lines, n, 1, "Commands (:)");
+        assert_true(cmds > 0);
         assert_true(help_find(lines, n, 0, ":ack ID") < 35);
+        assert_true(n < KEYS_HELP_MAX);                       /* nothing cut off */
+        /* a key the pane takes is explained once: the global meaning of
+         * the same key does not apply on this pane, so it is not listed */
+        const PaneOps *own = ui->panes[cur]->ops;
+        for (int k = 0; own->keys && own->keys[k].label; k++) {
+            int seen = 0;
+            for (int i = 0; i < cmds; i++)
+                seen += !lines[i].heading && !strcmp(lines[i].key, own->keys[k].label);
+            assert_int_equal(seen, 1);
+        }
+        /* every other pane's keys follow the commands, so ? lists every key */
+        for (int i = 0; i < ui->npanes; i++) {
+            const PaneOps *ops = ui->panes[i]->ops;
+            char heading[64];
+            snprintf(heading, sizeof heading, "%s pane (%d)", ops->title, i + 1);
+            int h = help_find(lines, n, 1, heading);
+            assert_int_equal(h > cmds, i != cur && ops->keys != NULL);
+            for (int k = 0; h > cmds && ops->keys[k].label; k++)
+                assert_string_equal(lines[h + 1 + k].key, ops->keys[k].label);
+        }
     }
     ui_free_panes(ui);
 }
