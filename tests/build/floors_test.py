@@ -51,9 +51,10 @@ def command_for(entries, rel):
 
 
 def compiles(entry, rel, include, tmpdir):
-    # The probe sits in the file's own folder, as a real source would.
+    # The probe is written outside the tree; -iquote gives it the lookup a
+    # real source of that folder has (its own folder first, for "...").
     src_dir = os.path.dirname(os.path.normpath(os.path.join(entry['directory'], entry['file'])))
-    probe = os.path.join(src_dir, '.floors_probe_%d.c' % os.getpid())
+    probe = os.path.join(tmpdir, 'floors_probe.c')
     with open(probe, 'w') as f:
         f.write('#include %s\nint floors_probe;\n' % include)
     try:
@@ -70,7 +71,7 @@ def compiles(entry, rel, include, tmpdir):
             if a in ('-MD',) or a.endswith(os.path.basename(rel)) and not a.startswith('-'):
                 continue
             out.append(a)
-        out += ['-o', os.path.join(tmpdir, 'probe.o'), probe]
+        out += ['-iquote', src_dir, '-o', os.path.join(tmpdir, 'probe.o'), probe]
         r = subprocess.run(out, cwd=entry['directory'], capture_output=True, text=True)
         return r.returncode == 0, r.stderr
     finally:
