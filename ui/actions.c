@@ -75,6 +75,39 @@ void actions_kill_switch(Ui *ui)
                kill_confirm_answer, (void *)(intptr_t)on);
 }
 
+/* ---- quitting ------------------------------------------------------------- */
+
+static void quit_answer(Ui *ui, void *arg, const char *answer)
+{
+    (void)arg;
+    if (answer)
+        ui->quit = 1;
+    else
+        ui_message(ui, 0, "Not quitting: this console keeps running the checks");
+}
+
+/* q and :q. A detail view goes back (like Esc). The engine console asks
+ * first, since quitting it stops checks and notifications for everyone;
+ * a viewer quits at once. Signals never come here: they quit at once. */
+void actions_quit(Ui *ui)
+{
+    Pane *p = ui->panes[ui->cur];
+    if (p->detail) {
+        pane_sync(p, ui->snap);
+        pane_list_key(p, UI_KEY_ESC);
+        ui->dirty |= DIRTY_BODY;
+        return;
+    }
+    int engine = ui->opts.is_primary ? ui->opts.is_primary(ui->opts.ctx)
+                                     : (ui->snap && ui->snap->is_engine);
+    if (!engine) {
+        ui->quit = 1;
+        return;
+    }
+    ui_confirm(ui, "This console is the ENGINE: quitting stops checks and notifications. Quit?",
+               quit_answer, NULL);
+}
+
 /* ---- the command line ------------------------------------------------------ */
 
 typedef void (*CmdFn)(Ui *ui, char *args);
@@ -82,7 +115,7 @@ typedef void (*CmdFn)(Ui *ui, char *args);
 static void cmd_quit(Ui *ui, char *args)
 {
     (void)args;
-    ui->quit = 1;
+    actions_quit(ui);
 }
 
 static void cmd_help(Ui *ui, char *args)

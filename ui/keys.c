@@ -26,7 +26,7 @@ typedef struct KeyBinding {
     KeyAction   action;
 } KeyBinding;
 
-static void act_quit(Ui *ui, int key) { (void)key; ui->quit = 1; }
+static void act_quit(Ui *ui, int key) { (void)key; actions_quit(ui); }
 
 static void act_help(Ui *ui, int key)
 {
@@ -150,7 +150,7 @@ static const KeyBinding keymap[] = {
      "Actions", act_refresh},
     {{12}, "^L", "redraw the screen", "Actions", act_redraw},
     {{'?', FN(KEY_F(1))}, "? F1", "this help (any key closes it)", "Actions", act_help},
-    {{'q'}, "q", "quit", "Actions", act_quit},
+    {{'q'}, "q", "quit (the ENGINE console asks y/N; in a detail: back)", "Actions", act_quit},
 };
 
 #undef FN

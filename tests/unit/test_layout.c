@@ -353,6 +353,34 @@ static void test_pane_keys_declared_once(void **state)
     ui_free_panes(ui);
 }
 
+static int always_engine(void *ctx) { (void)ctx; return 1; }
+
+/* q in the ENGINE console asks y/N: n (or Esc) keeps it running, y quits;
+ * an open detail view goes back instead; :q does the same as q. */
+static void test_quit_engine_asks(void **state)
+{
+    (void)state;
+    Ui *ui = ui_with_panes(0);
+    ui->opts.is_primary = always_engine;
+    keys_dispatch(ui, 'q');
+    assert_int_equal(ui->prompt, PROMPT_CONFIRM);
+    assert_non_null(strstr(ui->prompt_label, "ENGINE"));
+    prompt_key(ui, 'n');
+    assert_false(ui->quit);
+    assert_int_equal(ui->prompt, PROMPT_NONE);
+    assert_non_null(strstr(ui->msg, "Not quitting"));
+    ui->panes[0]->detail = 1;
+    keys_dispatch(ui, 'q');
+    assert_false(ui->quit);
+    assert_int_equal(ui->prompt, PROMPT_NONE);
+    assert_int_equal(ui->panes[0]->detail, 0);
+    actions_command(ui, "q");
+    assert_int_equal(ui->prompt, PROMPT_CONFIRM);
+    prompt_key(ui, 'y');
+    assert_true(ui->quit);
+    ui_free_panes(ui);
+}
+
 /* Whichever pane shows, the global keys keep their meaning: no pane
  * table shadows q, ?, :, K, Tab or the number keys. */
 static void test_pane_keys_never_shadow_global_actions(void **state)
@@ -547,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_pane_list),
         cmocka_unit_test(test_pane_keys_declared_once),
         cmocka_unit_test(test_pane_keys_never_shadow_global_actions),
+        cmocka_unit_test(test_quit_engine_asks),
         cmocka_unit_test(test_key_of_another_pane),
         cmocka_unit_test(test_help_merges_global_and_pane_keys),
         cmocka_unit_test(test_snapshot_newer),
