@@ -112,5 +112,5 @@ hz = $(getconf CLK_TCK); cpu = ($t1 - $t0) / hz; wall = $s1 - $s0
 pct = 100.0 * cpu / wall
 print(f'idle CPU: {cpu:.2f} s of CPU in {wall:.1f} s = {pct:.2f} % of one core  '
       f'(target < 1 %: {\"ok\" if pct < 1 else \"MISSED\"})')"
-keys b q
+quit_console b
 wait_for b "RESOPS-EXIT=0" >/dev/null

@@ -128,7 +128,7 @@ keys a x; wait_for a "Incident INC-TUI-1 is already resolved"; r4=$?
 tap $((r1 + r2 + r3 + r4)) "Incidents: m + y resolves by hand and audits; x on a resolved incident says so"
 
 # 23 q quits cleanly, the terminal is back to the shell
-keys a q
+quit_console a
 wait_for a "RESOPS-EXIT=0" "shell before resops"; tap $? "q quits with status 0 and restores the terminal"
 
 # 24 SIGTERM quits cleanly
@@ -150,7 +150,7 @@ tap $r "SIGSEGV: terminal restored before the process dies (exit ${code:-?})"
 start d 120 40 NO_COLOR=1 -- --db "$DB"
 wait_for d "Services  12 services" "PostgreSQL Primary" >/dev/null; r=$?
 if screen_e d | grep -qP '\e\[[0-9;]*(3[0-7]|4[0-7]|38;5;[0-9]+|48;5;[0-9]+|9[0-7])m'; then r=1; fi
-keys d q; wait_for d "RESOPS-EXIT=0" >/dev/null || r=1
+quit_console d; wait_for d "RESOPS-EXIT=0" >/dev/null || r=1
 tap $r "NO_COLOR=1: no colour, still usable"
 
 # 27 LANG=C: ASCII borders, tree lines and ellipsis
@@ -159,7 +159,7 @@ wait_for e "Services  12 services" >/dev/null
 keys e /; literal e "Auth Service"; keys e Enter; keys e 2
 wait_for e "Depends on (what Auth Service needs)" "|- PostgreSQL Primary" "\`- Redis Cache"; r=$?
 if screen e | LC_ALL=C grep -q '[^[:print:][:space:]]'; then r=1; fi
-keys e q; wait_for e "RESOPS-EXIT=0" >/dev/null || r=1
+quit_console e; wait_for e "RESOPS-EXIT=0" >/dev/null || r=1
 tap $r "LANG=C: ASCII only (tree |- and \`-), no crash"
 
 # 28 two consoles on one database: engine + viewer; the viewer's ack reaches the engine's screen
@@ -178,7 +178,7 @@ wait_row f "${VID:-none}" "acked by"; r3=$?
 keys g K; wait_for g "[y/N]" >/dev/null; keys g y; wait_for g "Reason" >/dev/null; keys g Enter
 wait_for f "KILL SWITCH ON"; r4=$?
 keys g :; literal g "kill off"; keys g Enter
-keys f q; keys g q
+quit_console f; quit_console g
 wait_for f "RESOPS-EXIT=0" >/dev/null; r5=$?
 wait_for g "RESOPS-EXIT=0" >/dev/null; r6=$?
 tap $((r1 + r2 + r3 + r4 + r5 + r6)) "second console is a viewer; its ack and kill switch show on the engine console"
@@ -191,7 +191,7 @@ keys h A; wait_for h "Acknowledge all" "[y/N]"; r1=$?
 keys h y; wait_for h "Acknowledged" >/dev/null; r2=$?
 wait_sql "$DB" "SELECT count(*) FROM alert WHERE acknowledged = 0 AND resolved_at IS NULL" "0"; r3=$?
 keys h f; wait_for h "[f: open only]" >/dev/null; r4=$?
-keys h q; wait_for h "RESOPS-EXIT=0" >/dev/null; r5=$?
+quit_console h; wait_for h "RESOPS-EXIT=0" >/dev/null; r5=$?
 tap $((r1 + r2 + r3 + r4 + r5)) "A + y acknowledges every open alert shown; f shows open ones only"
 
 # 30 no sanitizer report from any console that was not crashed on purpose

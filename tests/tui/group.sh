@@ -42,7 +42,7 @@ wait_sql "$DB" "SELECT global_enabled FROM resolution_config" 0; tap $? "N3: ...
 keys m K; wait_for m "[y/N]" >/dev/null; keys m y; wait_for m "Reason" >/dev/null; keys m Enter
 wait_for m "Kill switch off"; r1=$?
 wait_sql "$DB" "SELECT global_enabled FROM resolution_config" 1; tap $((r1 + $?)) "N3: ... and off again"
-keys m q; wait_for m "RESOPS-EXIT=0" >/dev/null
+quit_console m; wait_for m "RESOPS-EXIT=0" >/dev/null
 
 # The database made read-only for the group: the console says why.
 chmod 640 "$DB"
@@ -50,7 +50,7 @@ start r 200 40 setpriv --reuid=$MEMBER --regid=$MEMBER --groups=$GID -- --db "$D
 wait_for r "VIEWER"; tap $? "a member with a read-only database still gets a viewer"
 keys r K; wait_for r "[y/N]" >/dev/null; keys r y; wait_for r "Reason" >/dev/null; keys r Enter
 wait_for r "Kill switch: the database is read-only for you ($DB"; tap $? "N3: a write on a read-only database says so, not 'Internal server error'"
-keys r q; wait_for r "RESOPS-EXIT=0"; tap $? "that console quits with 0"
+quit_console r; wait_for r "RESOPS-EXIT=0"; tap $? "that console quits with 0"
 
 kill -TERM "$E"; wait "$E"; tap $? "the engine exits 0"
 echo "1..$TAPN"

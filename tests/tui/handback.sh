@@ -96,7 +96,7 @@ test "$(lock_tick)" -ge $((${t0:-0} + 2)); tap $? "the headless engine keeps tic
 kill -TERM "$H3"; wait "$H3"
 screen c | grep -q "VIEWER"; tap $? "the console stays a VIEWER under a headless engine"
 
-keys c q
+quit_console c
 wait_for c "RESOPS-EXIT=0"; tap $? "the console quits with 0"
 kill -TERM "$H2"; wait "$H2"; tap $? "the service exits 0 on SIGTERM"
 echo "1..$TAPN"

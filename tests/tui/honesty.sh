@@ -154,7 +154,7 @@ tap $r "D5: Ctrl-S does not stop the output (XON/XOFF off)"
 keys a :; literal a "info"; keys a Enter
 wait_for a "database $A"
 tap $? "B21: :info shows the database path"
-keys a q; wait_for a "RESOPS-EXIT=0" >/dev/null
+quit_console a; wait_for a "RESOPS-EXIT=0" >/dev/null
 
 # ---- B21: a viewer shows the engine's API address -----------------------------
 "$RESOPS_BIN" --headless --db "$A" --listen 127.0.0.1:0 --check-interval 300 2>"$WORK/h.stderr" &
@@ -165,7 +165,7 @@ ADDR=$(sed -n 's/^api //p' "$A.lock")
 start v 160 40 -- --db "$A"
 wait_for v "VIEWER" "api ${ADDR:-none} (engine)"
 tap $? "B21: a viewer's status bar shows the engine's API (${ADDR:-none})"
-keys v q; wait_for v "RESOPS-EXIT=0" >/dev/null
+quit_console v; wait_for v "RESOPS-EXIT=0" >/dev/null
 kill -TERM $HPID; wait $HPID
 
 # ---- database B: M33, M43, B7, B18, no_action -------------------------------
@@ -229,7 +229,7 @@ if q "$B" "INSERT INTO incident (incident_id, title, category, priority, state, 
 else
     TAPN=$((TAPN + 1)); echo "ok $TAPN - no_action incidents are shown as no_action # SKIP no such state in this schema"
 fi
-keys b q; wait_for b "RESOPS-EXIT=0" >/dev/null
+quit_console b; wait_for b "RESOPS-EXIT=0" >/dev/null
 
 # ---- database C: M34, B19 ---------------------------------------------------
 C=$WORK/c.db
@@ -262,7 +262,7 @@ screen c | grep -q "word.. …" || { r=1; screen c | grep "word" | sed 's/^/#   
 q "$C" "UPDATE risk_current SET reason = 'Risk fixture: short enough reason based on business rules' WHERE service_id = (SELECT id FROM service WHERE name = 'Payments API')"
 wait_for c "based on business rules" || r=1
 tap $r "B19: a wrapped reason keeps its last word, or ends with an ellipsis when clipped"
-keys c q; wait_for c "RESOPS-EXIT=0" >/dev/null
+quit_console c; wait_for c "RESOPS-EXIT=0" >/dev/null
 
 # ---- B20: terminals and temporary databases -----------------------------------
 # 19 TERM=dumb is refused before anything is created; an unknown TERM
@@ -295,7 +295,7 @@ keys e :; literal e "info"; keys e Enter
 wait_for e "database $DT/resops-demo-" >/dev/null || r=1
 DEMO=$(screen e | grep -o "database $DT/resops-demo-[A-Za-z0-9]*" | cut -d' ' -f2)
 [ -n "$DEMO" ] && [ -d "$DEMO" ] || r=1
-keys e q; wait_for e "RESOPS-EXIT=0" >/dev/null || r=1
+quit_console e; wait_for e "RESOPS-EXIT=0" >/dev/null || r=1
 [ -n "$DEMO" ] && [ -e "$DEMO" ] && { r=1; echo "# $DEMO left behind" >&2; }
 [ -z "$(ls -A "$DT")" ] || { r=1; echo "# left in TMPDIR: $(ls "$DT")" >&2; }
 tap $r "B20: no tty is refused before a demo database exists; --demo leaves nothing in /tmp"

@@ -140,3 +140,23 @@ wait_row() {
         sleep 0.1
     done
 }
+
+# quit_console SESSION: q, then y when the console is the ENGINE and asks
+# "Quit? [y/N]" (a viewer quits on q at once). Returns once resops has
+# exited or the question was answered; callers still wait for RESOPS-EXIT.
+quit_console() {
+    keys "$1" q
+    local end=$((SECONDS + DEADLINE)) scr
+    while :; do
+        scr=$(screen "$1" 2>/dev/null)
+        case "$scr" in
+        *"RESOPS-EXIT="*) return 0 ;;
+        *"is the ENGINE: quitting"*) keys "$1" y; return 0 ;;
+        esac
+        if [ $SECONDS -ge $end ]; then
+            echo "# quit_console $1: neither the question nor the exit showed" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+}

@@ -101,5 +101,5 @@ keys s 1; wait_for s "Needed by" >/dev/null
 shot 10-wide-services-detail s 180 45
 keys s 4; wait_for s "Acknowledged" >/dev/null
 shot 11-wide-alerts-detail s 180 45
-keys s q
+quit_console s
 wait_for s "RESOPS-EXIT=0" >/dev/null

@@ -66,6 +66,6 @@ tap $? ":threshold alone lists them"
 wait_for a "notify:"
 tap $? "the status bar shows the notification outbox"
 
-keys a q
+quit_console a
 wait_for a "RESOPS-EXIT=0" >/dev/null
 [ "$FAILS" = 0 ]
