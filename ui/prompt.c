@@ -59,10 +59,11 @@ void prompt_key(Ui *ui, int key)
 {
     ui->dirty |= DIRTY_MSG;
     if (ui->prompt == PROMPT_CONFIRM) {
+        /* [y/N]: y confirms, any other key answers no (a mouse event is
+         * not an answer) */
         if (key == 'y' || key == 'Y')
             prompt_finish(ui, "y");
-        else if (key == 'n' || key == 'N' || key == UI_KEY_ESC || key == UI_KEY_ENTER ||
-                 key == '\n' || key == 'q')
+        else if (key != (UI_KEY_FN | KEY_MOUSE))
             prompt_finish(ui, NULL);
         return;
     }

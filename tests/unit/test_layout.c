@@ -355,7 +355,7 @@ static void test_pane_keys_declared_once(void **state)
 
 static int always_engine(void *ctx) { (void)ctx; return 1; }
 
-/* q in the ENGINE console asks y/N: n (or Esc) keeps it running, y quits;
+/* q in the ENGINE console asks y/N: n (or any key but y) keeps it running, y quits;
  * an open detail view goes back instead; :q does the same as q. */
 static void test_quit_engine_asks(void **state)
 {
@@ -369,6 +369,10 @@ static void test_quit_engine_asks(void **state)
     assert_false(ui->quit);
     assert_int_equal(ui->prompt, PROMPT_NONE);
     assert_non_null(strstr(ui->msg, "Not quitting"));
+    keys_dispatch(ui, 'q');
+    prompt_key(ui, 'x');                 /* [y/N]: any key but y answers no */
+    assert_false(ui->quit);
+    assert_int_equal(ui->prompt, PROMPT_NONE);
     ui->panes[0]->detail = 1;
     keys_dispatch(ui, 'q');
     assert_false(ui->quit);
