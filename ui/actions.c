@@ -31,6 +31,19 @@ int actions_ack(Ui *ui, int64_t id, int quiet)
     return 0;
 }
 
+int actions_unack(Ui *ui, int64_t id)
+{
+    char err[128];
+    int r = alerts_ack(ui->st, id, 0, 0, ui->actor, util_now(), err, sizeof err);
+    if (r < 0) {
+        ui_message(ui, 1, "Alert #%lld: %s", (long long)id, ui_write_error(ui, err));
+        return r;
+    }
+    ui_message(ui, 0, "Alert #%lld unacknowledged by %s", (long long)id, ui->actor);
+    ui_after_write(ui, 0);
+    return 0;
+}
+
 /* ---- kill switch: K -> y/n -> reason -> write ------------------------------ */
 
 static void apply_kill(Ui *ui, int on, const char *reason)
@@ -126,17 +139,74 @@ static void cmd_help(Ui *ui, char *args)
     ui->dirty |= DIRTY_BODY | DIRTY_TABS;
 }
 
-static void cmd_ack(Ui *ui, char *args)
+/* ":ack ID" / ":unack ID": the id, or 0 with the usage said. */
+static long long alert_id_arg(Ui *ui, const char *args, const char *usage)
 {
     char *end;
     long long id = strtoll(args, &end, 10);
     while (isspace((unsigned char)*end))
         end++;
     if (!*args || *end || id <= 0) {
-        ui_message(ui, 1, "usage: :ack ID");
+        ui_message(ui, 1, "usage: %s", usage);
+        return 0;
+    }
+    return id;
+}
+
+static void cmd_ack(Ui *ui, char *args)
+{
+    long long id = alert_id_arg(ui, args, ":ack ID");
+    if (id)
+        actions_ack(ui, id, 0);
+}
+
+static void cmd_unack(Ui *ui, char *args)
+{
+    long long id = alert_id_arg(ui, args, ":unack ID");
+    if (id)
+        actions_unack(ui, id);
+}
+
+/* "30m", "2h", "1d" (a bare number is minutes): minutes, or -1. */
+static long long parse_minutes(const char *s)
+{
+    char *end;
+    long long n = strtoll(s, &end, 10);
+    if (end == s || n <= 0)
+        return -1;
+    long long mult = !*end || !strcmp(end, "m") ? 1 : !strcmp(end, "h") ? 60
+                     : !strcmp(end, "d") ? 1440 : -1;
+    return mult < 0 || n > ALERT_ACK_EXPIRY_MAX ? -1 : n * mult;
+}
+
+/* ":snooze ID 30m NOTE": acknowledge with an expiry and a note. */
+static void cmd_snooze(Ui *ui, char *args)
+{
+    char *end, *dur, *note;
+    long long id = strtoll(args, &end, 10);
+    dur = end;
+    while (isspace((unsigned char)*dur))
+        dur++;
+    note = dur;
+    while (*note && !isspace((unsigned char)*note))
+        note++;
+    if (*note)
+        *note++ = '\0';
+    while (isspace((unsigned char)*note))
+        note++;
+    long long min = parse_minutes(dur);
+    if (!*args || end == args || id <= 0 || min < 1 || min > ALERT_ACK_EXPIRY_MAX) {
+        ui_message(ui, 1, "usage: :snooze ID 30m|2h|1d NOTE (at most 7 days)");
         return;
     }
-    actions_ack(ui, id, 0);
+    AlertAckOpts o = {.note = note, .expires_in_minutes = min};
+    char err[256];
+    if (alerts_ack_ex(ui->st, id, 1, &o, 0, ui->actor, util_now(), err, sizeof err) < 0) {
+        ui_message(ui, 1, "Alert #%lld: %s", id, ui_write_error(ui, err));
+        return;
+    }
+    ui_message(ui, 0, "Alert #%lld snoozed for %s by %s", id, dur, ui->actor);
+    ui_after_write(ui, 0);
 }
 
 static void cmd_kill(Ui *ui, char *args)
@@ -274,6 +344,10 @@ static const struct Command {
     CmdFn       fn;
 } commands[] = {
     {"ack", ":ack ID", "acknowledge alert ID", cmd_ack},
+    {"unack", ":unack ID", "take back the ack of alert ID", cmd_unack},
+    {"snooze", ":snooze ID 30m NOTE", "acknowledge alert ID until 30m, 2h or 1d from now, with "
+                                      "a note; still open then: reopened and notified again",
+     cmd_snooze},
     {"kill", ":kill on REASON", "turn the kill switch on (no confirmation)", cmd_kill},
     {"kill", ":kill off", "turn the kill switch off", cmd_kill},
     {"status", ":status SERVICE Down", "set a service's status (Up, Degraded, Down, Unknown); "

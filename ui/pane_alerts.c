@@ -2,7 +2,8 @@
  * newest first within each group, coloured by severity. `a` acknowledges
  * the alert under the cursor, `A` every open alert shown (after a y/n
  * confirmation); both go through alerts_ack() with the console user as
- * the actor. `f` toggles between all alerts and open ones only. The tab
+ * the actor; after `a` the cursor moves to the next open row. `u` takes
+ * an ack back. The detail shows the ack's owner, time, note and expiry. `f` toggles between all alerts and open ones only. The tab
  * bar shows the open critical alerts beside the tab. */
 #include "panes.h"
 #include "layout.h"
@@ -123,6 +124,15 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
     y = pane_draw_kv(w, y, x, width, "Acknowledged", a->acknowledged ? theme_attr(TH_UP) : A_BOLD,
                      "%s%s%s", a->acknowledged ? "yes" : "no", a->acknowledged ? ", by " : "",
                      a->acknowledged ? a->acknowledged_by : "");
+    if (a->acknowledged) {
+        pane_fmt_time(a->acknowledged_at, t, sizeof t);
+        y = pane_draw_kv(w, y, x, width, "Acked at", A_NORMAL, "%s", a->acknowledged_at ? t : "?");
+        pane_fmt_time(a->ack_expires_at, t, sizeof t);
+        y = pane_draw_kv(w, y, x, width, "Ack expires", A_NORMAL, "%s",
+                         a->ack_expires_at ? t : "never");
+        y = pane_draw_kv(w, y, x, width, "Ack note", A_NORMAL, "%s",
+                         a->ack_note[0] ? a->ack_note : "(none)");
+    }
     pane_fmt_time(a->resolved_at, t, sizeof t);
     y = pane_draw_kv(w, y, x, width, "Resolved", A_NORMAL, "%s", a->resolved_at ? t : "no");
     y++;
@@ -168,29 +178,76 @@ static PaneResult key_open_only(Pane *p, int key)
     return PANE_HANDLED | PANE_REDRAW;
 }
 
-/* a: acknowledge the alert under the cursor. */
-static PaneResult key_ack(Pane *p, int key)
+/* After `a`: the cursor goes to the next open row (after the acked one,
+ * else the first), not with the acked alert down the list. */
+static void select_next_open(Pane *p, const Snapshot *s, int64_t acked)
 {
-    (void)key;
+    ListView *l = &p->list;
+    for (int k = 1; k <= l->n; k++) {
+        int i = (l->cursor + k) % l->n;
+        const AlertRow *a = &s->alerts[l->items[i]];
+        if (a->id != acked && is_open(a)) {
+            l->sel_id = a->id;
+            l->has_sel = 1;
+            return;
+        }
+    }
+}
+
+/* The alert under the cursor, or NULL with "No alert selected" said. */
+static const AlertRow *selected(Pane *p)
+{
     const Snapshot *s = p->built_for;
     int cur = pane_list_current(&p->list);
     if (!s || cur < 0) {
         ui_message(p->ui, 0, "No alert selected");
+        return NULL;
+    }
+    return &s->alerts[cur];
+}
+
+/* u: take back the ack of the alert under the cursor. */
+static PaneResult key_unack(Pane *p, int key)
+{
+    (void)key;
+    const AlertRow *a = selected(p);
+    if (!a)
+        return PANE_HANDLED;
+    if (!a->acknowledged) {
+        ui_message(p->ui, 0, "Alert #%lld is not acknowledged", (long long)a->id);
         return PANE_HANDLED;
     }
-    const AlertRow *a = &s->alerts[cur];
+    char err[128];
+    if (alerts_ack(ui_store(p->ui), a->id, 0, 0, ui_actor(p->ui), util_now(), err,
+                   sizeof err) < 0) {
+        ui_message(p->ui, 1, "Unacknowledge failed: %s", err);
+        return PANE_HANDLED;
+    }
+    ui_message(p->ui, 0, "Alert #%lld unacknowledged by %s", (long long)a->id, ui_actor(p->ui));
+    ui_after_write(p->ui, 0);
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+/* a: acknowledge the alert under the cursor. */
+static PaneResult key_ack(Pane *p, int key)
+{
+    (void)key;
+    const AlertRow *a = selected(p);
+    if (!a)
+        return PANE_HANDLED;
     if (a->acknowledged) {
         ui_message(p->ui, 0, "Alert #%lld is already acknowledged by %s", (long long)a->id,
                    a->acknowledged_by);
         return PANE_HANDLED;
     }
-    Store *db = ui_store(p->ui);
     char err[128];
-    if (alerts_ack(db, a->id, 1, 0, ui_actor(p->ui), util_now(), err, sizeof err) < 0) {
+    if (alerts_ack(ui_store(p->ui), a->id, 1, 0, ui_actor(p->ui), util_now(), err,
+                   sizeof err) < 0) {
         ui_message(p->ui, 1, "Acknowledge failed: %s", err);
         return PANE_HANDLED;
     }
     ui_message(p->ui, 0, "Alert #%lld acknowledged by %s", (long long)a->id, ui_actor(p->ui));
+    select_next_open(p, p->built_for, a->id);
     ui_after_write(p->ui, 0);
     return PANE_HANDLED | PANE_REDRAW;
 }
@@ -223,6 +280,7 @@ static PaneResult key_ack_all(Pane *p, int key)
 static const PaneKey alerts_keys[] = {
     {{'a'}, "a", "acknowledge the selected alert", key_ack},
     {{'A'}, "A", "acknowledge every open alert shown (asks first)", key_ack_all},
+    {{'u'}, "u", "take back the ack of the selected alert", key_unack},
     {{'f'}, "f", "open alerts only, or all alerts (instead of the search filter)",
      key_open_only},
     {{0}, NULL, NULL, NULL},

@@ -83,6 +83,7 @@ void prompt_cancel(Ui *ui);
 
 /* actions.c: writes through the domain, and the `:` commands */
 int  actions_ack(Ui *ui, int64_t alert_id, int quiet);   /* 0 or -errno */
+int  actions_unack(Ui *ui, int64_t alert_id);            /* 0 or -errno */
 void actions_kill_switch(Ui *ui);                        /* K: confirm, reason, apply */
 void actions_quit(Ui *ui);   /* q, :q: back from a detail; the engine asks y/N */
 void actions_command(Ui *ui, const char *line);          /* a `:` line */

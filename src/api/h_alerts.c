@@ -24,6 +24,33 @@ void h_alerts_sla_breaches(ApiReq *rq, ApiResp *rs)
         api_send_listing_page(rq, rs, &listing_sla_breaches, NULL, 0, &pg, "SLA breaches");
 }
 
+/* Issue 11: the ack's optional note and expiry. 0, or -1 with 400 sent. */
+static int ack_opts(ApiResp *rs, const cJSON *b, AlertAckOpts *o)
+{
+    int null_note = 0, null_exp = 0;
+    int r = api_field_str(rs, b, "note", &o->note, &null_note);
+    if (r < 0)
+        return -1;
+    if (r == 0 || null_note)
+        o->note = NULL;
+    r = api_field_int(rs, b, "expires_in_minutes", &o->expires_in_minutes, &null_exp);
+    if (r < 0)
+        return -1;
+    if (r == 0 || null_exp)
+        o->expires_in_minutes = 0;
+    else if (o->expires_in_minutes < 1 || o->expires_in_minutes > ALERT_ACK_EXPIRY_MAX) {
+        api_send_error(rs, 400, "Field 'expires_in_minutes' must be an integer from 1 to %d",
+                       ALERT_ACK_EXPIRY_MAX);
+        return -1;
+    }
+    char err[256];
+    if (alerts_ack_opts_check(o, err, sizeof err) < 0) {
+        api_send_error(rs, 400, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
 void h_alerts_update(ApiReq *rq, ApiResp *rs)
 {
     cJSON *b = api_body_object(rq, rs);
@@ -45,8 +72,12 @@ void h_alerts_update(ApiReq *rq, ApiResp *rs)
         api_send_error(rs, 400, "Field 'acknowledged' is required (true or false)");
         goto out;
     }
+    AlertAckOpts opts = {0};
+    if (ack_opts(rs, b, &opts) < 0)
+        goto out;
     char err[256];
-    r = alerts_ack(rq->st, id, ack, rq->user->id, rq->user->username, rq->now, err, sizeof err);
+    r = alerts_ack_ex(rq->st, id, ack, &opts, rq->user->id, rq->user->username, rq->now, err,
+                      sizeof err);
     if (r < 0)
         api_send_error(rs, api_status_of(r), "%s", r == -EIO ? "Failed to update alert due to "
                                                                "database error" : err);

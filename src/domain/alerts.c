@@ -77,9 +77,40 @@ int alerts_resolve(Store *st, int64_t service_id, const char *type, int64_t now)
     return r;
 }
 
-int alerts_ack(Store *st, int64_t alert_id, int acknowledged, int64_t user_id,
-               const char *actor, int64_t now, char *err, size_t errsz)
+int alerts_ack_opts_check(const AlertAckOpts *o, char *err, size_t errsz)
 {
+    if (!o)
+        return 0;
+    if (util_text_check("note", o->note, ALERT_ACK_NOTE_MAX, UTIL_TEXT_LINE | UTIL_TEXT_VISIBLE,
+                        err, errsz) < 0)
+        return -EINVAL;
+    if (o->expires_in_minutes < 0 || o->expires_in_minutes > ALERT_ACK_EXPIRY_MAX) {
+        snprintf(err, errsz, "Field 'expires_in_minutes' must be an integer from 1 to %d",
+                 ALERT_ACK_EXPIRY_MAX);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static void ack_detail(char *buf, size_t size, int64_t alert_id, int acknowledged,
+                       const AlertAckOpts *o, const char *actor, int64_t expires_at)
+{
+    int n = snprintf(buf, size, "alert %lld %s by %s", (long long)alert_id,
+                     acknowledged ? "acknowledged" : "unacknowledged", actor ? actor : "system");
+    if (acknowledged && expires_at && n > 0 && (size_t)n < size) {
+        char t[32];
+        util_iso8601(expires_at, t, sizeof t);
+        n += snprintf(buf + n, size - (size_t)n, " until %s", t);
+    }
+    if (acknowledged && o && o->note && o->note[0] && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, ": %s", o->note);
+}
+
+int alerts_ack_ex(Store *st, int64_t alert_id, int acknowledged, const AlertAckOpts *opts,
+                  int64_t user_id, const char *actor, int64_t now, char *err, size_t errsz)
+{
+    if (acknowledged && alerts_ack_opts_check(opts, err, errsz) < 0)
+        return -EINVAL;
     AlertRow a;
     if (store_begin(st) < 0)
         goto io;
@@ -91,11 +122,13 @@ int alerts_ack(Store *st, int64_t alert_id, int acknowledged, int64_t user_id,
         snprintf(err, errsz, "Alert not found");
         return -ENOENT;
     }
-    if (alert_repo_set_ack(st, alert_id, acknowledged, actor, now) < 0)
+    int64_t exp = acknowledged && opts && opts->expires_in_minutes
+                      ? now + opts->expires_in_minutes * 60 : 0;
+    if (alert_repo_set_ack_ex(st, alert_id, acknowledged, actor, now,
+                              acknowledged && opts ? opts->note : NULL, exp) < 0)
         goto io_rb;
-    char detail[512];          /* room for a username of 80 UTF-8 characters */
-    snprintf(detail, sizeof detail, "alert %lld %s by %s", (long long)alert_id,
-             acknowledged ? "acknowledged" : "unacknowledged", actor ? actor : "system");
+    char detail[2700];         /* a username of 80 and a note of 500 UTF-8 characters */
+    ack_detail(detail, sizeof detail, alert_id, acknowledged, opts, actor, exp);
     /* S2: taking an ack back is its own action, not another ack. */
     if (audit_repo_add_alert(st, acknowledged ? "Alert Acknowledged" : "Alert Unacknowledged",
                              alert_id, a.service_id, user_id, actor, detail, now) < 0)
@@ -108,6 +141,46 @@ io_rb:
 io:
     snprintf(err, errsz, DOMAIN_IO_ERROR);
     return -EIO;
+}
+
+int alerts_ack(Store *st, int64_t alert_id, int acknowledged, int64_t user_id,
+               const char *actor, int64_t now, char *err, size_t errsz)
+{
+    return alerts_ack_ex(st, alert_id, acknowledged, NULL, user_id, actor, now, err, errsz);
+}
+
+static int reopen_one(Store *st, int64_t id, int64_t now)
+{
+    AlertRow a;
+    int r = alert_repo_get(st, id, &a);
+    if (r <= 0)
+        return r;
+    char detail[2700];
+    snprintf(detail, sizeof detail, "alert %lld: the ack by %s expired; the condition still holds",
+             (long long)id, a.acknowledged_by[0] ? a.acknowledged_by : "?");
+    if (alert_repo_set_ack_ex(st, id, 0, NULL, now, NULL, 0) < 0 ||
+        audit_repo_add_alert(st, "Alert Ack Expired", id, a.service_id, AUDIT_SYSTEM_USER, NULL,
+                             detail, now) < 0 ||
+        notify_alert(st, id, a.service_id, a.type, a.severity, NULL, a.message, "raised",
+                     now) < 0)
+        return -EIO;
+    return 1;
+}
+
+int alerts_reopen_expired(Store *st, int64_t now)
+{
+    int64_t ids[256];
+    int n = alert_repo_list_ack_expired(st, now, ids, (int)(sizeof ids / sizeof ids[0]));
+    if (n < 0)
+        return -EIO;
+    int reopened = 0;
+    for (int i = 0; i < n; i++) {
+        int r = reopen_one(st, ids[i], now);
+        if (r < 0)
+            return -EIO;
+        reopened += r;
+    }
+    return reopened;
 }
 
 int alerts_ack_many(Store *st, const int64_t *ids, int n, int64_t user_id, const char *actor,

@@ -45,6 +45,31 @@ int alerts_resolve(Store *st, int64_t service_id, const char *type, int64_t now)
 int alerts_ack(Store *st, int64_t alert_id, int acknowledged, int64_t user_id,
                const char *actor, int64_t now, char *err, size_t errsz);
 
+/* Issue 11: an ack's optional note and expiry. */
+#define ALERT_ACK_NOTE_MAX    500      /* characters */
+#define ALERT_ACK_EXPIRY_MAX  10080    /* minutes: 7 days */
+typedef struct AlertAckOpts {
+    const char *note;                  /* NULL or "": none */
+    int64_t     expires_in_minutes;    /* 0: never; else 1..ALERT_ACK_EXPIRY_MAX */
+} AlertAckOpts;
+
+/* Check an ack's options: 0, or -EINVAL with err naming the field ("note",
+ * "expires_in_minutes"). */
+int alerts_ack_opts_check(const AlertAckOpts *o, char *err, size_t errsz);
+
+/* alerts_ack() with a note and an expiry (opts may be NULL: none; both
+ * ignored and cleared on an un-ack). The audit detail carries the note and
+ * the expiry. 0, -EINVAL (bad option, nothing changed), -ENOENT, -EIO. */
+int alerts_ack_ex(Store *st, int64_t alert_id, int acknowledged, const AlertAckOpts *opts,
+                  int64_t user_id, const char *actor, int64_t now, char *err, size_t errsz);
+
+/* The engine's step: every unresolved alert whose ack expired at or
+ * before now is reopened (acknowledged 0, note and expiry cleared),
+ * audited "Alert Ack Expired" by system and notified again once (an
+ * outbox event "raised", as a raise: channels page it again). A resolved alert keeps its
+ * expired ack. Joins the caller's transaction. Count reopened or -EIO. */
+int alerts_reopen_expired(Store *st, int64_t now);
+
 /* The console's "ack all": acknowledge every id of ids[0..n) in one
  * transaction, each as alerts_ack() does it (audited the same way). An id
  * that fails is undone alone (its own savepoint) and the others still

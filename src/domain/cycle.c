@@ -355,6 +355,10 @@ int cycle_evaluate(Store *st, int64_t now, CycleStats *out)
     }
     int r = evaluate(st, &in, now, &cs);
     inputs_free(&in);
+    /* after the evaluation, so a condition that cleared is resolved first
+     * and its expired ack simply stays (issue 11) */
+    if (r == 0 && (cs.acks_expired = alerts_reopen_expired(st, now)) < 0)
+        r = -EIO;
     if (r < 0 || store_commit(st) < 0) {
         store_rollback(st);
         log_error("cycle: evaluation failed: %s", store_errmsg(st));

@@ -21,6 +21,7 @@ typedef struct CycleStats {
     int alerts_raised;
     int alerts_resolved;
     int breaches;          /* new SLA breaches */
+    int acks_expired;      /* alerts reopened because their ack expired */
 } CycleStats;
 
 /* 0 or -EIO (nothing of the cycle is kept on error). */

@@ -21,6 +21,10 @@ typedef struct AlertRow {
     int     acknowledged;
     char    acknowledged_by[81];
     int64_t resolved_at;      /* 0 when not resolved */
+    int64_t acknowledged_at;  /* 0 when not acknowledged */
+    char    ack_note[256];    /* "" when none; for display, cut at a character
+                                 boundary (the API reads the whole note) */
+    int64_t ack_expires_at;   /* 0 when the ack does not expire */
 } AlertRow;
 
 #endif

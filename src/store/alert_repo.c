@@ -8,7 +8,7 @@
 #include <string.h>
 
 #define ALERT_COLS "id, service_id, type, message, severity, created_at, acknowledged, " \
-                   "acknowledged_by, resolved_at"
+                   "acknowledged_by, resolved_at, acknowledged_at, ack_note, ack_expires_at"
 
 static void read_row(sqlite3_stmt *s, AlertRow *r)
 {
@@ -21,6 +21,10 @@ static void read_row(sqlite3_stmt *s, AlertRow *r)
     r->acknowledged = sqlite3_column_int(s, 6);
     store_col_copy(s, 7, r->acknowledged_by, sizeof r->acknowledged_by);
     r->resolved_at = store_col_time(s, 8);
+    r->acknowledged_at = store_col_time(s, 9);
+    store_col_copy(s, 10, r->ack_note, sizeof r->ack_note);
+    util_utf8_cut(r->ack_note);
+    r->ack_expires_at = store_col_time(s, 11);
 }
 
 int64_t alert_repo_insert(Store *st, int64_t service_id, const char *type,
@@ -103,16 +107,41 @@ int alert_repo_resolve(Store *st, int64_t id, int64_t now)
 
 int alert_repo_set_ack(Store *st, int64_t id, int ack, const char *by, int64_t now)
 {
+    return alert_repo_set_ack_ex(st, id, ack, by, now, NULL, 0);
+}
+
+int alert_repo_set_ack_ex(Store *st, int64_t id, int ack, const char *by, int64_t now,
+                          const char *note, int64_t expires_at)
+{
     static const char sql[] = "UPDATE alert SET acknowledged = ?, acknowledged_by = ?, "
-                              "acknowledged_at = ? WHERE id = ?";
+                              "acknowledged_at = ?, ack_note = ?, ack_expires_at = ? WHERE id = ?";
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
         return -EIO;
     sqlite3_bind_int(s, 1, ack ? 1 : 0);
     store_bind_text(s, 2, ack ? by : NULL);
     store_bind_time(s, 3, ack ? now : 0);
-    sqlite3_bind_int64(s, 4, id);
+    store_bind_text(s, 4, ack && note && note[0] ? note : NULL);
+    store_bind_time(s, 5, ack ? expires_at : 0);
+    sqlite3_bind_int64(s, 6, id);
     return exec_changes(st, s);
+}
+
+int alert_repo_list_ack_expired(Store *st, int64_t now, int64_t *ids, int max)
+{
+    static const char sql[] = "SELECT id FROM alert WHERE acknowledged = 1 AND resolved_at IS NULL "
+                              "AND ack_expires_at IS NOT NULL AND ack_expires_at <= ? "
+                              "ORDER BY id LIMIT ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    store_bind_time(s, 1, now);
+    sqlite3_bind_int(s, 2, max);
+    int n = 0, rc = SQLITE_DONE;
+    while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -EIO;
 }
 
 int alert_repo_list(Store *st, AlertRow *out, int max)

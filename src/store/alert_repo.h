@@ -17,6 +17,13 @@ int alert_repo_set_message(Store *st, int64_t id, const char *message);
 int alert_repo_resolve(Store *st, int64_t id, int64_t now);
 /* Set acknowledged (0/1) with who and when; 1 changed, 0 no such id. */
 int alert_repo_set_ack(Store *st, int64_t id, int ack, const char *by, int64_t now);
+/* The same with the ack's note (NULL or "" for none) and expiry (0 for
+ * none); un-acking (ack 0) clears by, at, note and expiry. */
+int alert_repo_set_ack_ex(Store *st, int64_t id, int ack, const char *by, int64_t now,
+                          const char *note, int64_t expires_at);
+/* Unresolved acknowledged alerts whose ack expired at or before now: ids
+ * (up to max, oldest id first); count or -EIO. */
+int alert_repo_list_ack_expired(Store *st, int64_t now, int64_t *ids, int max);
 /* Newest first (created_at DESC, id DESC), up to max; count or -EIO. */
 int alert_repo_list(Store *st, AlertRow *out, int max);
 int64_t alert_repo_count(Store *st, int64_t service_id, const char *type);

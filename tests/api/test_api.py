@@ -580,8 +580,9 @@ def alerts(srv, tk, ctx):
     t.ok(down and down[0]['message'] == 'Service Payments is Down' and down[0]['severity'] == 'Critical'
          and down[0]['acknowledged'] is False, 'status Down raised a StatusChange alert', r.json)
     t.eq(sorted(r.json[0].keys()), sorted(['id', 'service_id', 'type', 'message', 'severity', 'created_at',
-                                           'acknowledged', 'resolved', 'resolved_at']),
-         'alert fields as in §2.5.1, plus ours: resolved, resolved_at')
+                                           'acknowledged', 'resolved', 'resolved_at', 'acknowledged_by',
+                                           'acknowledged_at', 'ack_note', 'ack_expires_at']),
+         'alert fields as in §2.5.1, plus ours: resolved, resolved_at, the ack\'s owner, time, note, expiry')
     t.ok(down and down[0]['resolved'] is False and down[0]['resolved_at'] is None,
          'the current Down alert is not resolved', down[:1])
     keys = [(x['created_at'], x['id']) for x in r.json]
@@ -599,6 +600,49 @@ def alerts(srv, tk, ctx):
     t.ok(r.status == 404 and r.error == 'Alert not found', 'PUT unknown alert: 404', r)
     r = srv.put('/api/alerts', {'id': alert_id, 'acknowledged': 'yes'}, oa)
     t.eq(r.status, 400, 'acknowledged that is not a boolean: 400')
+    ack_note_expiry(srv, oa, oa_id, a, alert_id)
+
+
+def alert_row(srv, tok, alert_id):
+    return next(x for x in srv.get('/api/alerts', tok).json if x['id'] == alert_id)
+
+
+def ack_note_expiry(srv, oa, oa_id, a, alert_id):
+    """Issue 11 item 3: an ack's owner, note and expiry; un-ack clears them."""
+    x = alert_row(srv, oa, alert_id)
+    t.ok(x['acknowledged_by'] == 'oa' and x['acknowledged_at'] and x['ack_note'] is None
+         and x['ack_expires_at'] is None, 'a plain ack: owner and time, no note or expiry', x)
+    r = srv.put('/api/alerts', {'id': alert_id, 'acknowledged': True, 'note': 'on it: queue restart',
+                                'expires_in_minutes': 30}, oa)
+    t.eq(r.status, 200, 'PUT /api/alerts with note and expires_in_minutes: 200')
+    x = alert_row(srv, oa, alert_id)
+    ok = False
+    if x['acknowledged_at'] and x['ack_expires_at']:
+        at = datetime.datetime.strptime(x['acknowledged_at'][:19], '%Y-%m-%dT%H:%M:%S')
+        ex = datetime.datetime.strptime(x['ack_expires_at'][:19], '%Y-%m-%dT%H:%M:%S')
+        ok = (ex - at).total_seconds() == 30 * 60
+    t.ok(x['acknowledged'] is True and x['acknowledged_by'] == 'oa'
+         and x['ack_note'] == 'on it: queue restart' and ok,
+         'the note, the owner and an expiry 30 minutes after the ack are returned', x)
+    t.ok(audit_has(srv, oa, 'Alert Acknowledged', 'Alert', a, oa_id), 'the ack with a note is audited')
+    for body, field in (({'note': 'x' * 501}, 'note'), ({'note': 'a\x07b'}, 'note'),
+                        ({'note': 5}, 'note'), ({'expires_in_minutes': 0}, 'expires_in_minutes'),
+                        ({'expires_in_minutes': 10081}, 'expires_in_minutes'),
+                        ({'expires_in_minutes': 'soon'}, 'expires_in_minutes'),
+                        ({'expires_in_minutes': 1.5}, 'expires_in_minutes')):
+        body.update({'id': alert_id, 'acknowledged': True})
+        r = srv.put('/api/alerts', body, oa)
+        t.ok(r.status == 400 and r.error and field in r.error,
+             'bad %s %r: 400 naming the field' % (field, str(body[field])[:12]), r)
+    t.eq(alert_row(srv, oa, alert_id), x, 'a refused ack changed nothing')
+    r = srv.put('/api/alerts', {'id': alert_id, 'acknowledged': False}, oa)
+    t.eq(r.status, 200, 'un-ack: 200')
+    x = alert_row(srv, oa, alert_id)
+    t.ok(x['acknowledged'] is False and x['acknowledged_by'] is None and x['acknowledged_at'] is None
+         and x['ack_note'] is None and x['ack_expires_at'] is None,
+         'un-ack clears owner, time, note and expiry', x)
+    t.ok(audit_has(srv, oa, 'Alert Unacknowledged', 'Alert', a, oa_id), 'un-ack audited Alert Unacknowledged')
+    srv.put('/api/alerts', {'id': alert_id, 'acknowledged': True}, oa)
 
 
 def audit(srv, tk):

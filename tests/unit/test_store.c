@@ -453,6 +453,93 @@ static void test_alerts_dedup_and_ack(void **state)
     assert_int_equal(count_rows(fx, "audit_log"), audits);
 }
 
+/* Issue 11 item 3: an ack with a note and an expiry. With the condition
+ * still open when the expiry passes, the cycle reopens the alert, audits
+ * it by system and notifies it again exactly once; an expired ack on a
+ * resolved alert stays. The clock is injected (T0 and offsets). */
+static int64_t alert_events(Fx *fx, int64_t id)
+{
+    return q_int(fx->check, "SELECT count(*) FROM outbox WHERE channel = 'event' AND "
+                            "idempotency_key LIKE 'alert-%lld-%%'", (long long)id);
+}
+
+static void test_ack_expiry_reopens_once(void **state)
+{
+    Fx *fx = *state;
+    int64_t sid = make_service(fx, "Queue", NULL, NULL, 0, 0);
+    set_status(fx, sid, STATUS_UP, SET_BY_USER, NULL, T0);
+    set_status(fx, sid, STATUS_DOWN, SET_BY_USER, "broker gone", T0 + 60);
+    int64_t id = q_int(fx->check, "SELECT id FROM alert WHERE service_id = %lld AND type = "
+                                  "'StatusChange' AND resolved_at IS NULL", (long long)sid);
+    assert_true(id > 0);
+    int64_t events = alert_events(fx, id);
+    assert_int_equal(events, 1);
+
+    char err[256] = "";
+    char longnote[520];
+    memset(longnote, 'x', 501);
+    longnote[501] = '\0';
+    AlertAckOpts bad1 = {.note = longnote}, bad2 = {.expires_in_minutes = 10081};
+    assert_int_equal(alerts_ack_ex(fx->st, id, 1, &bad1, 31, "alice", T0 + 90, err, sizeof err),
+                     -EINVAL);
+    assert_contains(err, "note");
+    assert_int_equal(alerts_ack_ex(fx->st, id, 1, &bad2, 31, "alice", T0 + 90, err, sizeof err),
+                     -EINVAL);
+    assert_contains(err, "expires_in_minutes");
+    assert_int_equal(q_int(fx->check, "SELECT acknowledged FROM alert WHERE id = %lld", (long long)id), 0);
+
+    AlertAckOpts o = {.note = "restarting the broker", .expires_in_minutes = 30};
+    assert_int_equal(alerts_ack_ex(fx->st, id, 1, &o, 31, "alice", T0 + 120, err, sizeof err), 0);
+    assert_string_equal(q_text(fx->check, "SELECT ack_note FROM alert WHERE id = %lld", (long long)id),
+                        "restarting the broker");
+    assert_int_equal(q_int(fx->check, "SELECT " EPOCH("ack_expires_at") " FROM alert WHERE id = %lld",
+                           (long long)id), T0 + 120 + 1800);
+
+    /* Before the expiry: still acknowledged. */
+    CycleStats cs = run_cycle(fx, T0 + 120 + 1799);
+    assert_int_equal(cs.acks_expired, 0);
+    assert_int_equal(q_int(fx->check, "SELECT acknowledged FROM alert WHERE id = %lld", (long long)id), 1);
+
+    /* Past it: reopened, audited by system, notified once. */
+    cs = run_cycle(fx, T0 + 120 + 1801);
+    assert_int_equal(cs.acks_expired, 1);
+    assert_int_equal(q_int(fx->check, "SELECT acknowledged FROM alert WHERE id = %lld", (long long)id), 0);
+    assert_int_equal(q_int(fx->check, "SELECT ack_note IS NULL AND ack_expires_at IS NULL AND "
+                                      "acknowledged_by IS NULL FROM alert WHERE id = %lld",
+                           (long long)id), 1);
+    assert_int_equal(audit_count(fx, "Alert Ack Expired"), 1);
+    assert_int_equal(q_int(fx->check, "SELECT user_id FROM audit_log WHERE action = "
+                                      "'Alert Ack Expired'"), 0);
+    assert_int_equal(alert_events(fx, id), events + 1);
+
+    /* Evaluate again: nothing more. */
+    cs = run_cycle(fx, T0 + 120 + 1900);
+    assert_int_equal(cs.acks_expired, 0);
+    assert_int_equal(audit_count(fx, "Alert Ack Expired"), 1);
+    assert_int_equal(alert_events(fx, id), events + 1);
+
+    /* Ack with an expiry, then the condition clears: the ack stays. */
+    AlertAckOpts o2 = {.note = NULL, .expires_in_minutes = 1};
+    assert_int_equal(alerts_ack_ex(fx->st, id, 1, &o2, 31, "alice", T0 + 2000, err, sizeof err), 0);
+    set_status(fx, sid, STATUS_UP, SET_BY_USER, NULL, T0 + 2010);
+    assert_true(q_int(fx->check, "SELECT " EPOCH("resolved_at") " FROM alert WHERE id = %lld",
+                      (long long)id) > 0);
+    int64_t after = alert_events(fx, id);
+    cs = run_cycle(fx, T0 + 2200);
+    assert_int_equal(cs.acks_expired, 0);
+    assert_int_equal(q_int(fx->check, "SELECT acknowledged FROM alert WHERE id = %lld", (long long)id), 1);
+    assert_int_equal(audit_count(fx, "Alert Ack Expired"), 1);
+    assert_int_equal(alert_events(fx, id), after);
+
+    /* Un-ack clears owner, note and expiry, audited as its own action. */
+    assert_int_equal(alerts_ack_ex(fx->st, id, 1, &o, 31, "alice", T0 + 2300, err, sizeof err), 0);
+    assert_int_equal(alerts_ack(fx->st, id, 0, 31, "alice", T0 + 2310, err, sizeof err), 0);
+    assert_int_equal(q_int(fx->check, "SELECT ack_note IS NULL AND ack_expires_at IS NULL AND "
+                                      "acknowledged_by IS NULL AND acknowledged = 0 FROM alert "
+                                      "WHERE id = %lld", (long long)id), 1);
+    assert_int_equal(audit_count(fx, "Alert Unacknowledged"), 1);
+}
+
 /* ---- 5. services_create -------------------------------------------------- */
 
 static void test_services_create(void **state)
@@ -1109,6 +1196,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seed, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_nested_engine_batch, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_nested_ack_all, setup_db, teardown),
+        cmocka_unit_test_setup_teardown(test_ack_expiry_reopens_once, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_savepoints_three_levels, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_read_levels_and_lost_transaction, setup_db, teardown),
     };

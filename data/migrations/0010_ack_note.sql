@@ -1,0 +1,6 @@
+-- Issue 11 (item 3): an acknowledgement has an owner (acknowledged_by, since
+-- 0001), an optional note and an optional expiry. ack_expires_at uses the
+-- same time format as acknowledged_at; when it passes while the alert is
+-- still unresolved, the engine reopens the alert (domain/alerts.c).
+ALTER TABLE alert ADD COLUMN ack_note TEXT;
+ALTER TABLE alert ADD COLUMN ack_expires_at TEXT;
