@@ -66,7 +66,10 @@ out:
     return tok;
 }
 
-void h_accounts_signup(ApiReq *rq, ApiResp *rs)
+/* Both signups share one path; they differ in what they answer: seed 000's
+ * signup is a 201 {message, user_id, role} (the id and role ours), seed
+ * 004's register a 200 that also names the user. */
+static void register_user(ApiReq *rq, ApiResp *rs, int seed000)
 {
     cJSON *b = api_body_object(rq, rs);
     if (!b)
@@ -74,34 +77,20 @@ void h_accounts_signup(ApiReq *rq, ApiResp *rs)
     char granted[32];
     int64_t id;
     const char *username;
-    if (signup(rq, rs, b, 1, &id, granted, sizeof granted, &username) == 0) {
+    if (signup(rq, rs, b, seed000, &id, granted, sizeof granted, &username) == 0) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "message", "User registered successfully");
-        cJSON_AddNumberToObject(o, "user_id", (double)id);   /* ours */
-        cJSON_AddStringToObject(o, "role", granted);         /* ours: what was granted */
-        api_send_json(rs, 201, o);
+        cJSON_AddNumberToObject(o, "user_id", (double)id);
+        if (!seed000)
+            cJSON_AddStringToObject(o, "username", username);
+        cJSON_AddStringToObject(o, "role", granted);     /* what was granted */
+        api_send_json(rs, seed000 ? 201 : 200, o);
     }
     cJSON_Delete(b);
 }
 
-void h_accounts_register(ApiReq *rq, ApiResp *rs)
-{
-    cJSON *b = api_body_object(rq, rs);
-    if (!b)
-        return;
-    char granted[32];
-    int64_t id;
-    const char *username;
-    if (signup(rq, rs, b, 0, &id, granted, sizeof granted, &username) == 0) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "message", "User registered successfully");
-        cJSON_AddNumberToObject(o, "user_id", (double)id);
-        cJSON_AddStringToObject(o, "username", username);
-        cJSON_AddStringToObject(o, "role", granted);
-        api_send_json(rs, 200, o);
-    }
-    cJSON_Delete(b);
-}
+void h_accounts_signup(ApiReq *rq, ApiResp *rs) { register_user(rq, rs, 1); }
+void h_accounts_register(ApiReq *rq, ApiResp *rs) { register_user(rq, rs, 0); }
 
 void h_accounts_login(ApiReq *rq, ApiResp *rs)
 {
