@@ -123,12 +123,7 @@ static const ChannelOps *channel_find(const char *name)
     return NULL;
 }
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int64_t wall_ms(void) { return util_now_ms(); }
 
 static void stat_add(long *field, long v) { __atomic_add_fetch(field, v, __ATOMIC_RELAXED); }
 

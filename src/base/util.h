@@ -22,8 +22,12 @@ void util_set_emergency_hook(void (*hook)(void));
 /* Copy with truncation; always NUL-terminates when size > 0. */
 size_t strlcpy_(char *dst, const char *src, size_t size);
 
-/* Wall clock in whole seconds (UTC epoch) and a monotonic clock in ms. */
+/* Wall clock in whole seconds (UTC epoch) and in ms, and a monotonic
+ * clock in ms. The wall clock includes the test clock's offset
+ * (RESOPS_CLOCK_OFFSET_FILE, util.c; 0 in production). */
 int64_t util_now(void);
+int64_t util_now_ms(void);
+int64_t util_clock_offset(void);
 int64_t util_mono_ms(void);
 /* *out = now on clock (CLOCK_MONOTONIC, CLOCK_REALTIME) plus ms: the
  * absolute deadline pthread_cond_timedwait wants. */
