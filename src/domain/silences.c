@@ -490,6 +490,24 @@ int silences_hold(Store *st, const NotifyEvent *ev, int64_t outbox_id, int64_t n
     return silence_repo_suppress(st, sid, outbox_id, ev->id, ev->event, now) < 0 ? -EIO : 1;
 }
 
+int silences_note_alert(Store *st, int64_t alert_id, int64_t service_id, const char *type,
+                        const char *severity, int64_t now)
+{
+    SilenceRow *v;
+    int n = load_active(st, now, &v);
+    if (n <= 0)
+        return n < 0 ? -EIO : 0;
+    SilenceAlert a = {.id = alert_id, .service_id = service_id};
+    strlcpy_(a.type, type, sizeof a.type);
+    strlcpy_(a.severity, severity, sizeof a.severity);
+    int r = silence_repo_service_category(st, service_id, a.category, sizeof a.category);
+    const SilenceRow *m = r == 0 ? first_match(v, n, &a) : NULL;
+    if (m && silence_repo_add_match(st, alert_id, m->id) < 0)
+        r = -EIO;
+    free(v);
+    return r < 0 ? -EIO : 0;
+}
+
 /* Release one kept-back row; *notified lists alerts told in this pass. */
 static int release_one(Store *st, const SilenceHeld *h, const SilenceRow *act, int nact,
                        int64_t *notified, int *nn, int64_t now)

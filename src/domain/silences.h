@@ -76,6 +76,11 @@ int silences_hold(Store *st, const struct NotifyEvent *ev, int64_t outbox_id, in
  * caller's transaction. Alerts notified, or -EIO. */
 int silences_tick(Store *st, int64_t now);
 
+/* A new alert (alerts.c raise): when an active silence matches it, note
+ * it in the alert -> silence table at once. 0 or -EIO. */
+int silences_note_alert(Store *st, int64_t alert_id, int64_t service_id, const char *type,
+                        const char *severity, int64_t now);
+
 /* ---- pure rules ---------------------------------------------------------- */
 
 /* r->state and its window at now (see SilenceRow). */

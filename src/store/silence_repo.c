@@ -327,3 +327,17 @@ int silence_repo_set_matches(Store *st, const AlertSilence *pairs, int n)
     }
     return 0;
 }
+
+int silence_repo_add_match(Store *st, int64_t alert_id, int64_t silence_id)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO alert_silence (alert_id, silence_id) VALUES (?, ?)";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, alert_id);
+    sqlite3_bind_int64(s, 2, silence_id);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}

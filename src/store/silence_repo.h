@@ -66,5 +66,7 @@ int silence_repo_service_id(Store *st, const char *name, int64_t *out);
  * with pairs (when it differs). count / 0, or -EIO. */
 int silence_repo_matches(Store *st, AlertSilence **out);
 int silence_repo_set_matches(Store *st, const AlertSilence *pairs, int n);
+/* Add (or replace) one pair: 0 or -EIO. */
+int silence_repo_add_match(Store *st, int64_t alert_id, int64_t silence_id);
 
 #endif
