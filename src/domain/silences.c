@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define OCC_GUARD 100000    /* occurrences looked at, at most, per question */
 #define HELD_BATCH 256
@@ -140,6 +141,18 @@ int silences_occurrences(const SilenceRow *r, int64_t from, int64_t *out, int ma
 }
 
 /* ---- pure rules ---------------------------------------------------------- */
+
+void silences_fmt_until(int64_t t, int64_t now, char *buf, size_t size)
+{
+    time_t tt = (time_t)t, tn = (time_t)now;
+    struct tm a, b;
+    localtime_r(&tt, &a);
+    localtime_r(&tn, &b);
+    const char *fmt = a.tm_year == b.tm_year && a.tm_yday == b.tm_yday ? "%H:%M"
+                      : t > now && t - now < 6 * 86400 ? "%a %H:%M" : "%Y-%m-%d %H:%M";
+    if (!t || strftime(buf, size, fmt, &a) == 0)
+        snprintf(buf, size, "-");
+}
 
 void silences_state_at(SilenceRow *r, int64_t now)
 {
@@ -429,6 +442,68 @@ int silences_list(Store *st, int64_t now, SilenceRow **out)
     for (int i = 0; i < n; i++)
         silences_state_at(&(*out)[i], now);
     return n;
+}
+
+int silences_for_snapshot(Store *st, int64_t now, SilenceRow **out, int *n, AlertSilence **pairs,
+                          int *npairs)
+{
+    SilenceRow *v;
+    int k = silences_list(st, now, &v);
+    if (k < 0)
+        return -EIO;
+    int m = 0;
+    for (int i = 0; i < k && m < SILENCES_SNAPSHOT_MAX; i++) {
+        int64_t end = v[i].expired_at ? v[i].expired_at : v[i].ends_at;
+        if (v[i].state != SILENCE_EXPIRED || !end || end > now - 86400)
+            v[m++] = v[i];
+    }
+    AlertSilence *p;
+    int np = silence_repo_matches(st, &p);
+    if (np < 0) {
+        free(v);
+        return -EIO;
+    }
+    *out = v;
+    *n = m;
+    *pairs = p;
+    *npairs = np;
+    return 0;
+}
+
+const SilenceRow *silences_of_alert(const SilenceRow *v, int n, const AlertSilence *pairs,
+                                    int npairs, int64_t alert_id)
+{
+    int lo = 0, hi = npairs - 1;
+    while (lo <= hi) {                      /* pairs are sorted by alert id */
+        int mid = lo + (hi - lo) / 2;
+        if (pairs[mid].alert_id == alert_id) {
+            for (int i = 0; i < n; i++)
+                if (v[i].id == pairs[mid].silence_id)
+                    return &v[i];
+            return NULL;
+        }
+        if (pairs[mid].alert_id < alert_id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
+int silences_active_count(const SilenceRow *v, int n, int64_t now, int64_t *soonest)
+{
+    int k = 0;
+    *soonest = 0;
+    for (int i = 0; i < n; i++) {
+        SilenceRow r = v[i];
+        silences_state_at(&r, now);
+        if (r.state != SILENCE_ACTIVE)
+            continue;
+        k++;
+        if (!*soonest || r.window_end < *soonest)
+            *soonest = r.window_end;
+    }
+    return k;
 }
 
 /* The silences that may be active at now, each with its state: count or

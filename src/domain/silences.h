@@ -81,6 +81,14 @@ int silences_tick(Store *st, int64_t now);
 int silences_note_alert(Store *st, int64_t alert_id, int64_t service_id, const char *type,
                         const char *severity, int64_t now);
 
+/* For the snapshot (inside its read transaction): the silences not ended
+ * over a day before now, newest first, at most SILENCES_SNAPSHOT_MAX, with
+ * their state at now, and the alert -> silence pairs by alert id
+ * (malloc'd, may be NULL when 0). 0 or -EIO (nothing allocated). */
+#define SILENCES_SNAPSHOT_MAX 500
+int silences_for_snapshot(Store *st, int64_t now, SilenceRow **out, int *n, AlertSilence **pairs,
+                          int *npairs);
+
 /* ---- pure rules ---------------------------------------------------------- */
 
 /* r->state and its window at now (see SilenceRow). */
@@ -96,6 +104,15 @@ int  silences_occurrences(const SilenceRow *r, int64_t from, int64_t *out, int m
 /* "30m", "2h", "1d" (or a bare number of minutes) into minutes: 0 or
  * -EINVAL. */
 int  silences_parse_duration(const char *s, int64_t *out_minutes);
+/* The silence of an open alert from a snapshot's arrays, or NULL. */
+const SilenceRow *silences_of_alert(const SilenceRow *v, int n, const AlertSilence *pairs,
+                                    int npairs, int64_t alert_id);
+/* Silences active at now, and the soonest end of their windows
+ * (*soonest 0 when none). */
+int  silences_active_count(const SilenceRow *v, int n, int64_t now, int64_t *soonest);
+/* t as the console says "until ...": "04:00" today, "Sun 04:00" within
+ * a week, else "2026-12-24 04:00" (local time). */
+void silences_fmt_until(int64_t t, int64_t now, char *buf, size_t size);
 const char *silences_state_name(SilenceState s);   /* "active", ... */
 int  silences_state_parse(const char *s, SilenceState *out);
 
