@@ -648,3 +648,29 @@ int silences_tick(Store *st, int64_t now)
     free(act);
     return rc < 0 ? -EIO : told;
 }
+
+int silences_tick_due(Store *st, int64_t now, int64_t *next)
+{
+    if (*next && now < *next && *next - now <= 60)   /* (a clock set back: tick) */
+        return 0;
+    SilenceRow *v;
+    int n = silence_repo_list(st, 0, now, &v);
+    if (n < 0)
+        return -EIO;
+    int64_t soon = now + 60;
+    for (int i = 0; i < n; i++) {
+        silences_state_at(&v[i], now);
+        int64_t b = v[i].state == SILENCE_PENDING ? v[i].window_start : v[i].window_end;
+        if (v[i].state != SILENCE_EXPIRED && b > now && b < soon)
+            soon = b;
+    }
+    free(v);
+    if (store_begin(st) < 0)
+        return -EIO;
+    if (silences_tick(st, now) < 0 || store_commit(st) < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    *next = soon;
+    return 0;
+}

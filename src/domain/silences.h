@@ -89,6 +89,13 @@ int silences_note_alert(Store *st, int64_t alert_id, int64_t service_id, const c
 int silences_for_snapshot(Store *st, int64_t now, SilenceRow **out, int *n, AlertSilence **pairs,
                           int *npairs);
 
+/* The time-driven part of silences_tick(), for a loop that runs often
+ * (the notifier's scan): when now has reached *next (0: at once), tick in
+ * its own transaction and set *next to the next window boundary (a
+ * window opening or closing; at most a minute on). A silence ending thus
+ * notifies within a scan, not at the next evaluation. 0 or -EIO. */
+int silences_tick_due(Store *st, int64_t now, int64_t *next);
+
 /* ---- pure rules ---------------------------------------------------------- */
 
 /* r->state and its window at now (see SilenceRow). */

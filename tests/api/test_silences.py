@@ -370,6 +370,42 @@ def dst_window(srv, tk, clock):
     clock.set(0)
 
 
+def ended_between_evaluations():
+    """Checks every hour: the notifier, not the evaluation, sees the
+    silence end (by the clock) and sends the kept-back page then."""
+    d = tempfile.mkdtemp(prefix='resops-silences2-')
+    recv_log = os.path.join(d, 'hook.log')
+    recv = subprocess.Popen(['/usr/bin/python3', RECEIVER, recv_log], stdout=subprocess.PIPE,
+                            text=True)
+    port = int(recv.stdout.readline().split()[1])
+    clock = Clock(os.path.join(d, 'clock'))
+    srv = Server(workdir=d, env={
+        'ALERT_WEBHOOK_URL': 'http://127.0.0.1:%d/ok' % port,
+        'RESOPS_CLOCK_OFFSET_FILE': clock.path,
+        'RESOPS_HEARTBEAT_DEGRADED_S': '1000000000', 'RESOPS_HEARTBEAT_DOWN_S': '1000000000'})
+    srv.start()
+    try:
+        srv.signup('admin', 'adminpass')
+        admin = srv.login('admin', 'adminpass')
+        s = service(srv, admin, 'Hotel')
+        r = srv.post('/api/silences', {'matchers': {'service_id': s}, 'duration_minutes': 10,
+                                       'comment': 'between evaluations'}, admin)
+        srv.post('/api/services/%d/status' % s, {'status': 'Down'}, admin)
+        al = open_alert(srv, admin, s)
+        t.ok(r.status == 201 and al and wait_for(lambda: srv.db_query(
+            "SELECT count(*) FROM silence_suppressed WHERE alert_id = ?", (al['id'],))[0][0], 20),
+            'checks every hour: the raise is kept back at fan-out')
+        clock.set(11 * 60)
+        b = wait_for(lambda: pages(recv_log, alert_id=al['id']), 90)
+        t.ok(b and len(b) == 1 and b[0]['event'] == 'raised',
+             'the silence ended between evaluations: the notifier sent the page (once)', b)
+    finally:
+        t.eq(srv.stop(), 0, 'second server exits cleanly')
+        srv.cleanup()
+        recv.terminate()
+        recv.wait()
+
+
 def main():
     d = tempfile.mkdtemp(prefix='resops-silences-')
     recv_log = os.path.join(d, 'hook.log')
@@ -403,6 +439,7 @@ def main():
         srv.cleanup()
         recv.terminate()
         recv.wait()
+    ended_between_evaluations()
     t.done()
 
 
