@@ -265,6 +265,16 @@ static void test_kept_back_then_notified_once(void **state)
     assert_int_equal(notify_fanout(st, &cfg, (T0 + 21) * 1000, 10), 1);
     assert_int_equal(q_int(st, "SELECT count(*) FROM outbox WHERE channel = 'webhook'"), 0);
     assert_int_equal(silences_tick(st, T0 + 30 * 60), 0);          /* still silenced */
+    /* the notifier's step: the next boundary, at most a minute on */
+    int64_t next = 0;
+    assert_int_equal(silences_tick_due(st, T0 + 100, &next), 0);
+    assert_int_equal(next, T0 + 160);
+    next = 0;
+    assert_int_equal(silences_tick_due(st, T0 + 3590, &next), 0);
+    assert_int_equal(next, T0 + 3600);                             /* both windows end */
+    /* Bravo's rows are settled (it resolved: nothing to send); Alpha's waits */
+    assert_int_equal(q_int(st, "SELECT count(*) FROM silence_suppressed WHERE released_at "
+                               "IS NULL"), 1);
     assert_int_equal(silences_tick(st, T0 + 61 * 60), 1);          /* ended: Alpha once */
     assert_int_equal(silences_tick(st, T0 + 62 * 60), 0);
     assert_int_equal(notify_fanout(st, &cfg, (T0 + 62 * 60) * 1000, 10), 1);
