@@ -29,6 +29,7 @@
 #include "util.h"
 #include "store/store.h"
 #include "store/outbox_repo.h"
+#include "domain/silences.h"
 
 #include <assert.h>
 #include <curl/curl.h>
@@ -74,6 +75,7 @@ struct Notifier {
     Xfer        **inflight;
     int           ninflight;
     NotifierStats stats;                /* updated with __atomic ops */
+    int64_t       silences_next;        /* next silence window boundary (epoch s) */
 };
 
 /* How a channel delivers: one row per channel of notify.c's
@@ -477,6 +479,9 @@ static void claim(Notifier *n)
 /* Fan out events, then fill free slots. */
 static void scan(Notifier *n)
 {
+    /* issue 11: a silence that ended releases what it kept back now */
+    if (silences_tick_due(n->st, wall_ms() / 1000, &n->silences_next) < 0)
+        log_error("notifier: silences: %s", store_errmsg(n->st));
     int f = notify_fanout(n->st, &n->o.cfg, wall_ms(), 256);
     if (f < 0)
         log_error("notifier: fan-out failed: %s", store_errmsg(n->st));

@@ -29,6 +29,7 @@
 #include "domain/notify.h"
 #include "domain/resolution.h"
 #include "domain/seed.h"
+#include "domain/silences.h"
 #include "store/store.h"
 #include "store/service_repo.h"
 
@@ -224,8 +225,10 @@ static int load_config(Config *cfg, const Cli *cli)
     }
     if (r < 0)
         fprintf(stderr, "resops: %s\n", err);
-    else    /* checked deep in the domain (services, notifier): set once, before any thread */
+    else {  /* checked deep in the domain (services, notifier): set once, before any thread */
         notify_set_slack_prefixes(config_str(cfg, "notify.slack_webhook_prefixes"));
+        silences_set_max_minutes((int)config_int(cfg, "notify.silence_max_minutes"));
+    }
     return r;
 }
 

@@ -348,6 +348,10 @@ static const struct Command {
     {"snooze", ":snooze ID 30m NOTE", "acknowledge alert ID until 30m, 2h or 1d from now, with "
                                       "a note; still open then: reopened and notified again",
      cmd_snooze},
+    {"silence", ":silence SERVICE 2h REASON", "silence a service's alerts for 30m, 2h or 1d: "
+                                              "kept back, notified after if still open",
+     silences_cmd_silence},
+    {"silences", ":silences", "show the Silences pane (x expires one)", silences_cmd_list},
     {"kill", ":kill on REASON", "turn the kill switch on (no confirmation)", cmd_kill},
     {"kill", ":kill off", "turn the kill switch off", cmd_kill},
     {"status", ":status SERVICE Down", "set a service's status (Up, Degraded, Down, Unknown); "

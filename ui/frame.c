@@ -11,6 +11,7 @@
 #include "layout.h"
 #include "theme.h"
 #include "util.h"
+#include "domain/silences.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -80,6 +81,22 @@ static int status_seg_outbox(const Snapshot *s, Segment *sg)
     return 1;
 }
 
+/* issue 11 item 4: active silences and the soonest end, always shown */
+static int status_seg_silences(const Snapshot *s, int64_t now, Segment *sg)
+{
+    int64_t end = 0;
+    int n = s ? silences_active_count(s->silences, s->nsilences, now, &end) : 0;
+    char until[40] = "";
+    if (n)
+        silences_fmt_until(end, now, until, sizeof until);
+    snprintf(sg->longt, sizeof sg->longt, n ? " silences: %d, first ends %s " : " silences: 0 ",
+             n, until);
+    snprintf(sg->shortt, sizeof sg->shortt, n ? " S%d %s%s " : " S0 ", n,
+             theme_glyphs()->utf8 ? "\u2192" : "->", until);
+    sg->attr = n ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
+    return 1;
+}
+
 static void status_seg_tick(Ui *ui, const Snapshot *s, int engine, int64_t now, Segment *sg)
 {
     char age[32];
@@ -107,7 +124,7 @@ static void status_seg_tick(Ui *ui, const Snapshot *s, int engine, int64_t now, 
     sg->attr = theme_attr(TH_BAR);
 }
 
-/* fills seg[] (at most 7) in priority order, the clock last; returns the count */
+/* fills seg[] (at most 8) in priority order, the clock last; returns the count */
 static int status_segments(Ui *ui, Segment *seg)
 {
     const Snapshot *s = ui->snap;
@@ -136,6 +153,7 @@ static int status_segments(Ui *ui, Segment *seg)
     seg[n++].attr = c ? theme_attr(TH_KILL) : wa ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
 
     n += status_seg_outbox(s, &seg[n]);
+    n += status_seg_silences(s, util_now(), &seg[n]);
 
     char api[128];
     int api_of = frame_api_address(ui, api, sizeof api);
@@ -191,11 +209,11 @@ void frame_draw_status(Ui *ui)
 {
     WINDOW *w = ui->statw;
     int width = getmaxx(w);
-    Segment seg[7];
+    Segment seg[8];
     memset(seg, 0, sizeof seg);
     int n = status_segments(ui, seg);
 
-    int use_short[7] = {0}, shown[7];
+    int use_short[8] = {0}, shown[8];
     status_fit(seg, n, width, use_short, shown);
 
     mvwhline(w, 0, 0, ' ' | theme_attr(TH_BAR), width);

@@ -217,12 +217,15 @@ static void help_add(HelpOut *o, int heading, const char *key, const char *text)
     strlcpy_(h->text, text, sizeof h->text);
 }
 
-/* "1-4  Services, Dependencies, Health, Alerts": the pane list, four a line. */
+/* "1-4  Services, Dependencies, Health, Alerts": the pane list, four a line
+ * (five on the last line rather than one alone: the help's lines are few). */
 static void help_pane_list(HelpOut *o, Pane *const *panes, int npanes)
 {
-    for (int i = 0; i < npanes; i += 4) {
+    for (int i = 0, last; i < npanes; i = last + 1) {
         char key[24], text[200];
-        int last = i + 3 < npanes ? i + 3 : npanes - 1;
+        last = i + 3 < npanes ? i + 3 : npanes - 1;
+        if (last == npanes - 2)
+            last++;
         size_t len = 0;
         text[0] = '\0';
         for (int k = i; k <= last && len < sizeof text; k++)

@@ -3,13 +3,15 @@
  * the alert under the cursor, `A` every open alert shown (after a y/n
  * confirmation); both go through alerts_ack() with the console user as
  * the actor; after `a` the cursor moves to the next open row. `u` takes
- * an ack back. The detail shows the ack's owner, time, note and expiry. `f` toggles between all alerts and open ones only. The tab
+ * an ack back. An open alert an active silence covers is dimmed, with
+ * "silenced until 04:00 by ana: reason" (issue 11). The detail shows the ack's owner, time, note and expiry. `f` toggles between all alerts and open ones only. The tab
  * bar shows the open critical alerts beside the tab. */
 #include "panes.h"
 #include "layout.h"
 #include "theme.h"
 #include "util.h"
 #include "domain/alerts.h"
+#include "domain/silences.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,29 @@ static int match(Pane *p, const Snapshot *s, int item, const char *pat)
            layout_contains(pane_service_name(s, a->service_id, tmp, sizeof tmp), pat);
 }
 
+/* The active silence covering open alert a, or NULL; *until = its
+ * window's end. */
+static const SilenceRow *silenced(const Snapshot *s, const AlertRow *a, int64_t *until)
+{
+    const SilenceRow *r = a->resolved_at ? NULL
+        : silences_of_alert(s->silences, s->nsilences, s->alert_silences, s->nalert_silences,
+                            a->id);
+    if (!r)
+        return NULL;
+    SilenceRow c = *r;
+    silences_state_at(&c, util_now());
+    *until = c.window_end;
+    return c.state == SILENCE_ACTIVE ? r : NULL;
+}
+
+/* "silenced until 04:00 by ana: reason" */
+static void silenced_text(const SilenceRow *r, int64_t until, char *buf, size_t size)
+{
+    char t[40];
+    silences_fmt_until(until, util_now(), t, sizeof t);
+    snprintf(buf, size, "silenced until %s by %s: %s", t, r->created_by, r->comment);
+}
+
 static const TableCol cols[] = {
     {"ID", 4, 7, 0, 1, 1},
     {"Created", 16, 16, 0, 2, 0},
@@ -59,7 +84,9 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
 {
     (void)p;
     const AlertRow *a = &s->alerts[item];
-    int open = is_open(a);
+    int64_t until = 0;
+    const SilenceRow *sr = silenced(s, a, &until);
+    int open = is_open(a) && !sr;
     char tmp[24];
     switch (col) {
     case 0: snprintf(buf, size, "%lld", (long long)a->id); break;
@@ -78,10 +105,18 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
         else if (a->acknowledged)
             snprintf(buf, size, "acked by %s", a->acknowledged_by[0] ? a->acknowledged_by : "?");
         else
-            strlcpy_(buf, "OPEN", size);
-        *attr = open ? theme_severity(a->severity) : theme_attr(TH_UP);
+            strlcpy_(buf, sr ? "silenced" : "OPEN", size);
+        *attr = open ? theme_severity(a->severity) : theme_attr(sr ? TH_DIM : TH_UP);
         return;
-    case 6: strlcpy_(buf, a->message, size); break;
+    case 6:
+        if (sr) {
+            char why[1024];
+            silenced_text(sr, until, why, sizeof why);
+            snprintf(buf, size, "[%s] %s", why, a->message);
+        } else {
+            strlcpy_(buf, a->message, size);
+        }
+        break;
     }
     if (!open)
         *attr = theme_attr(TH_DIM);
@@ -132,6 +167,14 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
                          a->ack_expires_at ? t : "never");
         y = pane_draw_kv(w, y, x, width, "Ack note", A_NORMAL, "%s",
                          a->ack_note[0] ? a->ack_note : "(none)");
+    }
+    int64_t until;
+    const SilenceRow *sr = silenced(s, a, &until);
+    if (sr) {
+        char why[1024];
+        silenced_text(sr, until, why, sizeof why);
+        y = pane_draw_kv(w, y, x, width, "Silenced", theme_attr(TH_DIM), "%s (silence #%lld)",
+                         why, (long long)sr->id);
     }
     pane_fmt_time(a->resolved_at, t, sizeof t);
     y = pane_draw_kv(w, y, x, width, "Resolved", A_NORMAL, "%s", a->resolved_at ? t : "no");

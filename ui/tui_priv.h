@@ -90,4 +90,8 @@ void actions_command(Ui *ui, const char *line);          /* a `:` line */
 /* The i-th command's usage and help for the help overlay; -1 past the end. */
 int  actions_command_help(int i, const char **usage, const char **help);
 
+/* pane_silences.c: `:silence SERVICE 2h REASON` and `:silences` (issue 11) */
+void silences_cmd_silence(Ui *ui, char *args);
+void silences_cmd_list(Ui *ui, char *args);
+
 #endif

@@ -11,6 +11,7 @@
  *   h_metrics.c    h_metrics_*, h_thresholds_*, h_logs_analyze
  *                                 metrics, threshold alerts, thresholds, log
  *                                 analysis (seed 004)
+ *   h_silences.c   h_silences_*   silences and maintenance windows (issue 11)
  *   h_meta.c       h_audit_list, h_healthz, h_health, h_openapi
  *                                 audit log, health, the OpenAPI document
  * Private to src/api/. Thread: an HTTP worker thread (ROUTE_SLOW ones: the
@@ -51,6 +52,11 @@ void h_risk_manual(ApiReq *rq, ApiResp *rs);
 void h_alerts_list(ApiReq *rq, ApiResp *rs);
 void h_alerts_update(ApiReq *rq, ApiResp *rs);
 void h_alerts_sla_breaches(ApiReq *rq, ApiResp *rs);
+
+/* /api/silences (issue 11 item 4) */
+void h_silences_list(ApiReq *rq, ApiResp *rs);
+void h_silences_create(ApiReq *rq, ApiResp *rs);
+void h_silences_delete(ApiReq *rq, ApiResp *rs);
 
 /* /api/v1/incidents */
 void h_incidents_auto_resolve(ApiReq *rq, ApiResp *rs);

@@ -12,6 +12,7 @@
 #define OA  ROLE_BIT_OA
 #define ENG ROLE_BIT_ENG
 #define ANY ROLES_SIGNED_IN
+#define OA_ENG (ROLE_BIT_OA | ROLE_BIT_ENG)    /* who acks alerts, or an Engineer */
 #define CACHED ROUTE_CACHED
 #define SLOW ROUTE_SLOW
 #define CPU ROUTE_UNSERIAL
@@ -50,6 +51,10 @@ static const ApiRoute routes[] = {
     {"GET",    "/api/alerts",                              ANY,            h_alerts_list,                  CACHED},
     {"PUT",    "/api/alerts",                              OA,             h_alerts_update,                0},
     {"GET",    "/api/alerts/sla_breaches",                 ANY,            h_alerts_sla_breaches,          CACHED},
+    /* issue 11 item 4: silences and maintenance windows (h_silences.c) */
+    {"GET",    "/api/silences",                            ANY,            h_silences_list,                0},
+    {"POST",   "/api/silences",                            OA_ENG,         h_silences_create,              0},
+    {"DELETE", "/api/silences/{silence_id}",               OA_ENG,         h_silences_delete,              0},
     /* seed 001 auto-resolution (h_incidents.c, h_resolution.c; /health in
      * h_meta.c): changing config and the kill switch needs Ops Analyst (or
      * Admin); GET /health is the seed's, public */

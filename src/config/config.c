@@ -187,6 +187,10 @@ static const Setting settings[] = {
      .form = "comma-separated http(s)://HOST/... prefixes",
      .doc = "A Slack integration's webhook_url must start with one of these, when it is added and at each delivery (\"\" = no Slack webhooks)."},
 
+    {.name = "notify.silence_max_minutes", .env = "RESOPS_SILENCE_MAX_MINUTES", .type = T_INT,
+     .def = "10080", .imin = 1, .imax = 525600,   /* = SILENCE_MAX_MINUTES_DEFAULT */
+     .doc = "Longest silence (or recurring window) in minutes; longer ones are refused (issue 11)."},
+
     /* [resolve] */
     {.name = "resolve.default_confidence_threshold", .env = "RESOPS_CONFIDENCE_THRESHOLD",
      .type = T_DOUBLE, .def = "0.90", .dmin = 0.5, .dmax = 1.0,

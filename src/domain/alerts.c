@@ -2,6 +2,7 @@
 #include "domain/alerts.h"
 #include "domain/errors.h"
 #include "domain/notify.h"
+#include "domain/silences.h"
 #include "store/alert_repo.h"
 #include "store/audit_repo.h"
 #include "util.h"
@@ -35,7 +36,8 @@ static int raise_locked(Store *st, int64_t service_id, const char *type, AlertSe
     char action[100];
     snprintf(action, sizeof action, "Alert Created (%s)", type);
     if (audit_repo_add_alert(st, action, id, service_id, AUDIT_SYSTEM_USER, NULL, message,
-                             now) < 0)
+                             now) < 0 ||
+        silences_note_alert(st, id, service_id, type, severity_name(sev), now) < 0)
         return -EIO;
     /* The notification is an outbox row of this same transaction (design
      * rule 5); a severity change names the severity it replaces. */

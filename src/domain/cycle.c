@@ -10,6 +10,7 @@
 #include "domain/cycle.h"
 #include "domain/alerts.h"
 #include "domain/services.h"
+#include "domain/silences.h"
 #include "store/alert_repo.h"
 #include "store/audit_repo.h"
 #include "store/downtime_repo.h"
@@ -358,6 +359,8 @@ int cycle_evaluate(Store *st, int64_t now, CycleStats *out)
     /* after the evaluation, so a condition that cleared is resolved first
      * and its expired ack simply stays (issue 11) */
     if (r == 0 && (cs.acks_expired = alerts_reopen_expired(st, now)) < 0)
+        r = -EIO;
+    if (r == 0 && silences_tick(st, now) < 0)  /* windows that closed: notify (issue 11) */
         r = -EIO;
     if (r < 0 || store_commit(st) < 0) {
         store_rollback(st);

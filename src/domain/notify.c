@@ -11,6 +11,7 @@
 #include "domain/notify.h"
 #include "domain/alerts.h"
 #include "domain/rules.h"
+#include "domain/silences.h"
 #include "store/audit_repo.h"
 #include "store/service_repo.h"
 #include "util.h"
@@ -565,6 +566,13 @@ static int fan_one(Store *st, const NotifyConfig *cfg, const OutboxRow *row, int
         cJSON_Delete(o);
         return outbox_repo_mark_dead(st, row->id, row->attempts + 1, now_ms,
                                      "not an event document") < 0 ? -EIO : 0;
+    }
+    /* issue 11 item 4: a silenced event is kept back, not sent (silences.h) */
+    int held = silences_hold(st, &ev, row->id, now_ms / 1000);
+    if (held != 0) {
+        cJSON_Delete(o);
+        return held < 0 || outbox_repo_mark_delivered(st, row->id, row->attempts + 1,
+                                                      now_ms) < 0 ? -EIO : 0;
     }
     Fanout f = {st, cfg, &ev, row, now_ms};
     int rc = 0;

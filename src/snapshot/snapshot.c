@@ -20,6 +20,7 @@
 #include "domain/incidents.h"
 #include "domain/notify.h"
 #include "domain/playbook.h"
+#include "domain/silences.h"
 #include "store/listing_repo.h"
 #include "store/service_repo.h"
 #include "store/view_repo.h"
@@ -283,7 +284,9 @@ Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int m
             s->nincident_steps = incident_repo_step_views(st, SNAPSHOT_MAX_INCIDENTS,
                                                           &s->incident_steps);
             ok = s->nincidents >= 0 && s->nincident_audit >= 0 && np == s->nincidents &&
-                 s->nincident_steps >= 0 && fill_categories(s, st) == 0;
+                 s->nincident_steps >= 0 && fill_categories(s, st) == 0 &&
+                 silences_for_snapshot(st, s->built_at, &s->silences, &s->nsilences,
+                                       &s->alert_silences, &s->nalert_silences) == 0;
         }
     }
     store_end_read(st);
@@ -351,6 +354,8 @@ void snapshot_unref(Snapshot *s)
     free(s->integ);
     free(s->rdep_ids);
     free(s->categories);
+    free(s->silences);
+    free(s->alert_silences);
     free(s);
 }
 

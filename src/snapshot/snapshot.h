@@ -30,6 +30,7 @@
 #include "model/incident.h"
 #include "model/metrics.h"
 #include "model/service.h"
+#include "model/silence.h"
 
 typedef struct Store Store;
 
@@ -122,6 +123,14 @@ typedef struct Snapshot {
     /* the notification outbox (the status bar): queued = not delivered
      * yet, dead = given up; known = 0 when they could not be read */
     int                 outbox_known, outbox_queued, outbox_dead;
+    /* issue 11 item 4: silences, newest first (those ended over a day
+     * ago left out; state as of built_at, recompute with
+     * silences_state_at), and which open alert each active one matches
+     * (by alert id) */
+    SilenceRow         *silences;
+    int                 nsilences;
+    AlertSilence       *alert_silences;
+    int                 nalert_silences;
 } Snapshot;
 
 #define SNAPSHOT_MAX_ALERTS 10000

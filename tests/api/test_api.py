@@ -581,8 +581,9 @@ def alerts(srv, tk, ctx):
          and down[0]['acknowledged'] is False, 'status Down raised a StatusChange alert', r.json)
     t.eq(sorted(r.json[0].keys()), sorted(['id', 'service_id', 'type', 'message', 'severity', 'created_at',
                                            'acknowledged', 'resolved', 'resolved_at', 'acknowledged_by',
-                                           'acknowledged_at', 'ack_note', 'ack_expires_at']),
-         'alert fields as in §2.5.1, plus ours: resolved, resolved_at, the ack\'s owner, time, note, expiry')
+                                           'acknowledged_at', 'ack_note', 'ack_expires_at', 'silenced_by']),
+         'alert fields as in §2.5.1, plus ours: resolved, resolved_at, the ack\'s owner, time, note, expiry, '
+         'silenced_by (issue 11)')
     t.ok(down and down[0]['resolved'] is False and down[0]['resolved_at'] is None,
          'the current Down alert is not resolved', down[:1])
     keys = [(x['created_at'], x['id']) for x in r.json]

@@ -30,7 +30,7 @@ DOC_PATH = os.path.join(SRC, 'data/openapi.json')
 ROUTER = os.path.join(SRC, 'src/api/router.c')
 METHODS = ('get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace')
 ROLE_NAMES = {'BO': ['Business Owner'], 'OA': ['Ops Analyst'], 'ENG': ['Engineer'],
-              'ANY': ['any'], 'ROLES_PUBLIC': ['public'], 'ROLES_OPTIONAL': ['public']}
+              'ANY': ['any'], 'OA_ENG': ['Ops Analyst', 'Engineer'], 'ROLES_PUBLIC': ['public'], 'ROLES_OPTIONAL': ['public']}
 TYPES = {'object', 'array', 'string', 'integer', 'number', 'boolean'}
 
 
@@ -138,6 +138,7 @@ def router_table():
 # missing service or incident is 404.
 def url_for(m, path):
     url = path.replace('{service_id}', '999999').replace('{incident_id}', '999999')
+    url = url.replace('{silence_id}', '999999')
     url = url.replace('{category}', 'database')
     if '/kill-switch/' in path:
         url += '?actor=admin'             # the caller: valid as a note or as the actor
@@ -170,6 +171,7 @@ WITH_TOKEN.update({
     ('GET', '/api/services/{service_id}/downtime'): 404,
     ('GET', '/api/services/{service_id}/health'): 404,
     ('GET', '/api/v1/incidents/{incident_id}'): 404,
+    ('POST', '/api/silences'): 400, ('DELETE', '/api/silences/{silence_id}'): 404,
     ('PUT', '/api/alerts'): 400, ('POST', '/api/risk/{service_id}/manual'): 400,
     ('PUT', '/api/risk/{service_id}/manual'): 400, ('DELETE', '/api/services'): 400,
     ('POST', '/api/services'): 400, ('PUT', '/api/services'): 400,

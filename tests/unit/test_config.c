@@ -88,6 +88,7 @@ static const Row rows[] = {
     {"notify.max_age_s", "RESOPS_NOTIFY_MAX_AGE_S", INT, "86400", "60"},
     {"notify.slack_webhook_prefixes", "RESOPS_SLACK_WEBHOOK_PREFIXES", STR,
      "https://hooks.slack.com/", "http://127.0.0.1:9/,https://hooks.slack.com/services/T1/"},
+    {"notify.silence_max_minutes", "RESOPS_SILENCE_MAX_MINUTES", INT, "10080", "60"},
     {"resolve.default_confidence_threshold", "RESOPS_CONFIDENCE_THRESHOLD", DBL, "0.90", "0.5"},
     {"resolve.max_concurrent_resolutions", "RESOPS_MAX_CONCURRENT", INT, "10", "1"},
     {"resolve.retry_backoff_ms", "RESOPS_RETRY_BACKOFF_MS", INT, "1000", "0"},

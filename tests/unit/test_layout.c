@@ -305,14 +305,15 @@ static void ui_free_panes(Ui *ui)
     free(ui);
 }
 
-/* The pane list: keys 1..8 in tab order, each pane made with its title,
+/* The pane list: keys 1..9 in tab order, each pane made with its title,
  * tab label and draw; Metrics alone asks for the metrics history. */
 static void test_pane_list(void **state)
 {
     (void)state;
     static const char *const titles[] = {"Services", "Dependencies", "Health", "Alerts",
-                                         "SLA Breaches", "Incidents", "Metrics", "Audit Log"};
-    assert_int_equal(panes_count(), 8);
+                                         "SLA Breaches", "Incidents", "Metrics", "Audit Log",
+                                         "Silences"};
+    assert_int_equal(panes_count(), 9);
     assert_null(panes_def(panes_count()));
     assert_null(panes_def(-1));
     Ui *ui = ui_with_panes(0);
@@ -325,7 +326,7 @@ static void test_pane_list(void **state)
         assert_non_null(ops->draw);
         assert_int_equal(!!(ops->flags & PANE_WANTS_METRICS), !strcmp(ops->title, "Metrics"));
     }
-    assert_int_equal(panes_find_key('9'), -1);
+    assert_int_equal(panes_find_key('0'), -1);
     ui_free_panes(ui);
 }
 
@@ -348,8 +349,8 @@ static void test_pane_keys_declared_once(void **state)
             with_keys++;
         }
     }
-    /* s; Enter, Bksp; a, A, u, f; x, t, m */
-    assert_int_equal(with_keys, 10);
+    /* s; Enter, Bksp; a, A, u, f; x, t, m; x (Silences) */
+    assert_int_equal(with_keys, 11);
     ui_free_panes(ui);
 }
 
@@ -446,8 +447,8 @@ static void test_help_merges_global_and_pane_keys(void **state)
         int r = help_find(lines, n, 0, "1-4");
         assert_true(r > 0);
         assert_string_equal(lines[r].text, "Services, Dependencies, Health, Alerts");
-        r = help_find(lines, n, 0, "5-8");
-        assert_string_equal(lines[r].text, "SLA Breaches, Incidents, Metrics, Audit Log");
+        r = help_find(lines, n, 0, "5-9");     /* the ninth pane joins the last line */
+        assert_string_equal(lines[r].text, "SLA Breaches, Incidents, Metrics, Audit Log, Silences");
         for (int i = 0; i < ui->npanes; i++) {
             const PaneOps *ops = ui->panes[i]->ops;
             char heading[64];
