@@ -19,7 +19,7 @@ static const PaneDef pane_list[] = {
     {'6', pane_incidents_new},
     {'7', pane_metrics_new},
     {'8', pane_audit_new},
-    {'9', pane_silences_new},       /* issue 11 item 4 */
+    {'0', pane_silences_new},       /* issue 11 item 4 (9 is seed 003's Security) */
 };
 
 int panes_count(void)

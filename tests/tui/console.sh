@@ -38,7 +38,7 @@ wait_for a "Metrics " "CPU" "Memory" "Load (1m)" "Net in" "min "; tap $? "pane 7
 keys a 8
 wait_for a "Audit Log " "Service Created"; tap $? "pane 8 Audit Log: title and entries"
 
-# 10 Tab cycles back to the first pane (from the last, 9 Silences); ? shows the help
+# 10 Tab cycles back to the first pane (from the last, 0 Silences); ? shows the help
 keys a Tab
 wait_for a "Silences " "active," >/dev/null
 keys a Tab

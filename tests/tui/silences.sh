@@ -79,7 +79,7 @@ wait_for a "usage: :silence SERVICE"; r3=$?
 tap $((r1 + r2 + r3 + r4)) "unknown service, over 7 days, no reason: refused, nothing stored"
 
 # 7 x asks, n keeps it
-keys a 9; wait_pane a Silences >/dev/null
+keys a 0; wait_pane a Silences >/dev/null
 wait_row a "$SID" "active" >/dev/null
 keys a x
 wait_for a "Expire silence #$SID" "[y/N]"; r1=$?
