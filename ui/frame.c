@@ -230,6 +230,8 @@ void frame_draw_message(Ui *ui)
         char line[512];
         if (ui->prompt == PROMPT_CONFIRM)
             snprintf(line, sizeof line, "%s [y/N] ", ui->prompt_label);
+        else if (ui->prompt == PROMPT_KEY)
+            snprintf(line, sizeof line, "%s ", ui->prompt_label);
         else
             snprintf(line, sizeof line, "%s%s", ui->prompt_label, ui->input);
         int lw = layout_width(line);
@@ -241,11 +243,13 @@ void frame_draw_message(Ui *ui)
                 show++;
             lw--;
         }
-        pane_draw_text(w, 0, 0, width - 1, show, ui->prompt == PROMPT_CONFIRM
+        pane_draw_text(w, 0, 0, width - 1, show, ui->prompt != PROMPT_TEXT
                                                 ? theme_attr(TH_WARN) : A_BOLD);
         wattrset(w, A_REVERSE);
         mvwaddch(w, 0, lw < width - 1 ? lw : width - 1, ' ');
         wattrset(w, A_NORMAL);
+        if (ui->prompt_note[0] && lw + 3 < width - 1)   /* Tab's candidates */
+            pane_draw_text(w, 0, lw + 3, width - lw - 4, ui->prompt_note, theme_attr(TH_DIM));
         return;
     }
     if (ui->msg[0]) {

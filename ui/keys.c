@@ -45,14 +45,17 @@ static void act_tab(Ui *ui, int key)
 static void command_answer(Ui *ui, void *arg, const char *line)
 {
     (void)arg;
-    if (line && *line)
+    if (line && *line) {
+        cmdline_remember(ui, line);
         actions_command(ui, line);
+    }
 }
 
 static void act_command(Ui *ui, int key)
 {
     (void)key;
     ui_prompt(ui, ":", command_answer, NULL);
+    ui->prompt_cmd = 1;           /* Up/Down: history; Tab: completion */
 }
 
 static void search_answer(Ui *ui, void *arg, const char *pat)

@@ -401,7 +401,7 @@ static void test_pane_keys_never_shadow_global_actions(void **state)
         assert_int_equal(ui->prompt, PROMPT_TEXT);
         prompt_cancel(ui);
         keys_dispatch(ui, 'K');
-        assert_int_equal(ui->prompt, PROMPT_CONFIRM);
+        assert_int_equal(ui->prompt, PROMPT_KEY);
         prompt_cancel(ui);
         keys_dispatch(ui, '\t');
         assert_int_equal(ui->cur, (cur + 1) % panes_count());
