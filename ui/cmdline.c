@@ -178,7 +178,8 @@ static void complete_with(Ui *ui, size_t from, const Cands *c, int with_space)
     if (common > have || c->n == 1) {
         snprintf(ui->input + from, sizeof ui->input - from, "%.*s%s", (int)common, c->v[0],
                  c->n == 1 && with_space ? " " : "");
-        ui->tab_count = 0;
+        if (c->n == 1)
+            ui->tab_count = 0;        /* else the next Tab lists them */
         return;
     }
     if (ui->tab_count >= 2)

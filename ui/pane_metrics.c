@@ -299,17 +299,19 @@ static const SnapMetrics *stored_view(Pane *p, const SnapMetrics *live, int buck
     int64_t now = util_now();
     if (st->range == RANGE_RUN)
         return NULL;
-    if (st->view_at && st->view_range == st->range && st->view_buckets == buckets &&
-        now - st->view_at < HIST_REFRESH_S && now >= st->view_at)
-        return st->view_empty ? NULL : st->view;
-    st->view_at = now;
-    st->view_range = st->range;
-    st->view_buckets = buckets;
-    int64_t from = now - ranges[st->range].secs;
-    st->view_empty = metrics_history_series(ui_store(p->ui), from, now + 1, buckets,
-                                            &st->series) < 0 || st->series.n == 0;
+    if (!st->view_at || st->view_range != st->range || st->view_buckets != buckets ||
+        now - st->view_at >= HIST_REFRESH_S || now < st->view_at) {
+        st->view_at = now;
+        st->view_range = st->range;
+        st->view_buckets = buckets;
+        int64_t from = now - ranges[st->range].secs;
+        st->view_empty = metrics_history_series(ui_store(p->ui), from, now + 1, buckets,
+                                                &st->series) < 0 || st->series.n == 0;
+    }
     if (st->view_empty)
         return NULL;
+    /* the live figures (thresholds, alerts, cores, mounts) as they are
+     * now, with the stored series */
     if (!st->view)
         st->view = xmalloc(sizeof *st->view);
     if (live) {

@@ -600,6 +600,63 @@ static void test_help_merges_global_and_pane_keys(void **state)
     ui_free_panes(ui);
 }
 
+/* The `:` line (issue 11 item 8): the history is most recent first with
+ * no repeats, Up/Down walk it and give back the draft; Tab completes a
+ * command name, a service name for a command that takes one (common
+ * prefix first, the next Tab lists them), and nothing elsewhere. */
+static void test_cmdline_history_and_tab(void **state)
+{
+    (void)state;
+    Ui *ui = ui_with_panes(0);              /* hist_file "": memory only */
+    cmdline_remember(ui, "info");
+    cmdline_remember(ui, "  ack 3");
+    cmdline_remember(ui, "info");
+    cmdline_remember(ui, "   ");
+    assert_int_equal(ui->nhist, 2);
+    assert_string_equal(ui->hist[0], "info");
+    assert_string_equal(ui->hist[1], "ack 3");
+    keys_dispatch(ui, ':');
+    assert_true(ui->prompt_cmd);
+    strcpy(ui->input, "dra");
+    prompt_key(ui, UI_KEY_FN | KEY_UP);
+    assert_string_equal(ui->input, "info");
+    prompt_key(ui, UI_KEY_FN | KEY_UP);
+    assert_string_equal(ui->input, "ack 3");
+    prompt_key(ui, UI_KEY_FN | KEY_UP);                     /* the oldest: stays */
+    assert_string_equal(ui->input, "ack 3");
+    prompt_key(ui, UI_KEY_FN | KEY_DOWN);
+    prompt_key(ui, UI_KEY_FN | KEY_DOWN);
+    assert_string_equal(ui->input, "dra");                  /* the draft back */
+    strcpy(ui->input, "sn");
+    prompt_key(ui, '\t');
+    assert_string_equal(ui->input, "snooze ");
+    SnapService sv[3] = {{.id = 1, .name = "Order Service"}, {.id = 2, .name = "order DB"},
+                         {.id = 3, .name = "Auth"}};
+    Snapshot snap = {.services = sv, .nservices = 3};
+    ui->snap = &snap;
+    strcpy(ui->input, "status Or");
+    prompt_key(ui, '\t');
+    assert_string_equal(ui->input, "status Order ");         /* the common prefix */
+    prompt_key(ui, '\t');
+    assert_string_equal(ui->prompt_note, "Order Service, order DB");
+    strcpy(ui->input, "status order s");
+    prompt_key(ui, '\t');
+    assert_string_equal(ui->input, "status Order Service ");
+    strcpy(ui->input, "status Zed");
+    prompt_key(ui, '\t');
+    assert_string_equal(ui->input, "status Zed");
+    assert_non_null(strstr(ui->prompt_note, "no completion"));
+    strcpy(ui->input, "ack 1");
+    prompt_key(ui, '\t');
+    assert_string_equal(ui->input, "ack 1");
+    assert_non_null(strstr(ui->prompt_note, "nothing to complete"));
+    assert_true(actions_command_takes_service("status", 6));
+    assert_false(actions_command_takes_service("ack", 3));
+    assert_false(actions_command_takes_service("stat", 4));
+    ui->snap = NULL;
+    ui_free_panes(ui);
+}
+
 /* ---- snapshots: which one the console takes, and their versions ---------- */
 
 /* snapshot_newer (issue 10): by the data's version, then the publish
@@ -698,6 +755,7 @@ int main(void)
         cmocka_unit_test(test_fit_columns_want_narrow),
         cmocka_unit_test(test_fit_segments),
         cmocka_unit_test(test_tabs),
+        cmocka_unit_test(test_cmdline_history_and_tab),
         cmocka_unit_test(test_snapshot_newer),
         cmocka_unit_test(test_snapshot_version_follows_commits),
     };
