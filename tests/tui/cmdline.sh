@@ -15,7 +15,7 @@ make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
 H=$WORK/home
 mkdir -p "$H"
 
-start a 120 40 HOME=$H -- --db "$DB"
+start a 120 40 HOME=$H XDG_STATE_HOME= -- --db "$DB"
 wait_for a "ENGINE" "Services  12 services" >/dev/null || { echo "Bail out! no first frame"; exit 1; }
 
 # 1 Up recalls the last command, most recent first, without repeats
@@ -103,7 +103,7 @@ screen a | grep -q "Quit? \[y/N\]" && r=1
 tap $r ":q! quits the ENGINE console at once (exit 0, no question)"
 
 # 11 the history survives: a new console recalls the last command
-start b 120 40 HOME=$H -- --db "$DB"
+start b 120 40 HOME=$H XDG_STATE_HOME= -- --db "$DB"
 wait_for b "Services  12 services" >/dev/null
 keys b : Up; wait_for b ":q!"; r1=$?
 keys b Up; wait_for b ":status Message Queue Degraded"; r2=$?
