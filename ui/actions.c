@@ -5,6 +5,7 @@
 #include "tui_priv.h"
 #include "util.h"
 #include "domain/alerts.h"
+#include "domain/decision.h"
 #include "domain/metrics.h"
 #include "domain/resolution.h"
 #include "domain/services.h"
@@ -44,7 +45,58 @@ int actions_unack(Ui *ui, int64_t id)
     return 0;
 }
 
-/* ---- kill switch: K -> y/n -> reason -> write ------------------------------ */
+static void apply_kill(Ui *ui, int on, const char *reason);
+
+/* ---- kill switch: K -> y or a category -> reason -> write ------------------
+ * K asks one key: y flips the global switch, a digit stops or starts one
+ * of seed 001's categories; while it asks, the body lists the categories
+ * with their state (kill_panel, drawn by actions_draw_kill_panel). The
+ * reason prompt is optional: Enter and Esc both go on without one (Esc
+ * is what people press to skip in a hurry); Ctrl-G or Backspace on the
+ * empty line cancel. */
+
+static int ncategories(void)
+{
+    int n = 0;
+    while (decision_categories[n])
+        n++;
+    return n;
+}
+
+/* 1 when category name is stopped (its own kill switch); *c its row */
+static int category_stopped(const Snapshot *s, const char *name, const SnapCategory **c)
+{
+    *c = NULL;
+    for (int i = 0; s && i < s->ncategories; i++)
+        if (!strcmp(s->categories[i].name, name)) {
+            *c = &s->categories[i];
+            return !s->categories[i].enabled;
+        }
+    return 0;
+}
+
+/* arg: -2 / -1 the global switch on / off, else 2 * (category index + 1)
+ * + on (1: stop it) */
+static void apply_kill_arg(Ui *ui, int arg, const char *reason)
+{
+    char err[128];
+    if (arg < 0) {
+        apply_kill(ui, arg == -2, reason);
+        return;
+    }
+    int on = arg & 1;
+    const char *cat = decision_categories[arg / 2 - 1];
+    if (resolution_kill_switch(ui->st, on, cat, ui->actor, reason, util_now(), err,
+                               sizeof err) < 0) {
+        ui_message(ui, 1, "Kill switch %s: %s", cat, ui_write_error(ui, err));
+        return;
+    }
+    if (on)
+        ui_message(ui, 1, "Auto-resolution STOPPED for %s by %s", cat, ui->actor);
+    else
+        ui_message(ui, 0, "Auto-resolution started again for %s by %s", cat, ui->actor);
+    ui_after_write(ui, 1);
+}
 
 static void apply_kill(Ui *ui, int on, const char *reason)
 {
@@ -63,29 +115,80 @@ static void apply_kill(Ui *ui, int on, const char *reason)
 
 static void kill_reason_answer(Ui *ui, void *arg, const char *reason)
 {
-    int on = (int)(intptr_t)arg;
     if (!reason) {
         ui_message(ui, 0, "Kill switch unchanged");
         return;
     }
-    apply_kill(ui, on, reason);
+    apply_kill_arg(ui, (int)(intptr_t)arg - 3, reason);
 }
 
-static void kill_confirm_answer(Ui *ui, void *arg, const char *answer)
+static void kill_choice_answer(Ui *ui, void *arg, const char *answer)
 {
-    if (!answer) {
+    int on = (int)(intptr_t)arg, k = 0;
+    ui->kill_panel = 0;
+    ui->dirty |= DIRTY_BODY | DIRTY_TABS;
+    if (answer && (!strcmp(answer, "y") || !strcmp(answer, "Y")))
+        k = on ? -2 : -1;                         /* the global switch */
+    else if (answer && answer[0] >= '1' && answer[0] - '0' <= ncategories() && !answer[1]) {
+        const char *cat = decision_categories[answer[0] - '1'];
+        const SnapCategory *c;
+        k = 2 * (answer[0] - '0') + !category_stopped(ui->snap, cat, &c);
+    }
+    if (!k) {
         ui_message(ui, 0, "Kill switch unchanged");
         return;
     }
-    ui_prompt(ui, "Reason (optional, Enter to skip): ", kill_reason_answer, arg);
+    if (k > 0 && !(k & 1)) {                      /* starting a category: no reason */
+        apply_kill_arg(ui, k, NULL);
+        return;
+    }
+    ui_prompt(ui, "Reason (optional; Enter or Esc: none, Ctrl-G: cancel): ", kill_reason_answer,
+              (void *)(intptr_t)(k + 3));
+    ui->prompt_esc_skips = 1;
 }
 
 void actions_kill_switch(Ui *ui)
 {
     int on = !(ui->snap && ui->snap->kill_switch);
-    ui_confirm(ui, on ? "Turn the KILL SWITCH ON and stop all auto-resolution?"
-                      : "Turn the kill switch OFF and resume auto-resolution?",
-               kill_confirm_answer, (void *)(intptr_t)on);
+    char q[200];
+    snprintf(q, sizeof q, "%s [y/N] or 1-%d: one category",
+             on ? "Turn the KILL SWITCH ON and stop all auto-resolution?"
+                : "Turn the kill switch OFF and resume auto-resolution?", ncategories());
+    ui_ask_key(ui, q, kill_choice_answer, (void *)(intptr_t)on);
+    ui->kill_panel = 1;
+    ui->dirty |= DIRTY_BODY;
+}
+
+/* The body while K asks: the global switch and each category's state. */
+void actions_draw_kill_panel(Ui *ui, WINDOW *w)
+{
+    const Snapshot *s = ui->snap;
+    int width = getmaxx(w), h = getmaxy(w), y = 0;
+    char line[1024];
+    pane_draw_text(w, y++, 1, width - 2, "Kill switch: auto-resolution, all and per category",
+                   A_BOLD);
+    y++;
+    if (s && s->kill_switch)
+        snprintf(line, sizeof line, "y    ALL: STOPPED by %s: %s  (y starts it again)",
+                 s->kill_actor, s->kill_reason[0] ? s->kill_reason : "no reason");
+    else
+        snprintf(line, sizeof line, "y    ALL: running  (y stops every category)");
+    pane_draw_text(w, y++, 2, width - 4, line, s && s->kill_switch ? A_BOLD : A_NORMAL);
+    for (int i = 0; decision_categories[i] && y < h; i++) {
+        const SnapCategory *c;
+        int stopped = category_stopped(s, decision_categories[i], &c);
+        if (stopped)
+            snprintf(line, sizeof line, "%d    %-15s STOPPED by %s%s%s  (%d starts it)", i + 1,
+                     decision_categories[i], c->kill_actor, c->kill_reason[0] ? ": " : "",
+                     c->kill_reason, i + 1);
+        else
+            snprintf(line, sizeof line, "%d    %-15s running  (%d stops it)", i + 1,
+                     decision_categories[i], i + 1);
+        pane_draw_text(w, y++, 2, width - 4, line, stopped ? A_BOLD : A_NORMAL);
+    }
+    if (y + 1 < h)
+        pane_draw_text(w, y + 1, 2, width - 4, "Esc or any other key: leave everything as it is",
+                       A_DIM);
 }
 
 /* ---- quitting ------------------------------------------------------------- */
@@ -129,6 +232,13 @@ static void cmd_quit(Ui *ui, char *args)
 {
     (void)args;
     actions_quit(ui);
+}
+
+/* ":q!": quit at once, the engine console too (vim's "I mean it"). */
+static void cmd_quit_now(Ui *ui, char *args)
+{
+    (void)args;
+    ui->quit = 1;
 }
 
 static void cmd_help(Ui *ui, char *args)
@@ -363,6 +473,7 @@ static const struct Command {
     {"help", ":help", "this help", cmd_help},
     {"q", ":q", "quit", cmd_quit},
     {"quit", ":quit", "quit", cmd_quit},
+    {"q!", ":q!", "quit at once, without the ENGINE console's question", cmd_quit_now},
 };
 
 int actions_command_help(int i, const char **usage, const char **help)
@@ -371,6 +482,24 @@ int actions_command_help(int i, const char **usage, const char **help)
         return -1;
     *usage = commands[i].usage;
     *help = commands[i].help;
+    return 0;
+}
+
+const char *actions_command_name(int i)
+{
+    if (i < 0 || (size_t)i >= sizeof commands / sizeof commands[0])
+        return NULL;
+    return commands[i].name;
+}
+
+int actions_command_takes_service(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const char *n = commands[i].name, *u = commands[i].usage;
+        if (strlen(n) == len && !strncmp(n, name, len) && !strncmp(u + 1, n, len) &&
+            !strncmp(u + 1 + len, " SERVICE", 8))
+            return 1;
+    }
     return 0;
 }
 

@@ -1,9 +1,11 @@
 /* frame — the tab bar (the pane list), the status bar and the message line.
  *
  * The status bar is built from segments, most important first; each has
- * a long and a short text. Long forms are used while everything fits,
- * then short forms, then the least important segments are dropped — so
- * role and kill switch always show, even at 80 columns. A viewer without
+ * a long and a short text and two ranks (layout_fit_segments): while
+ * the bar does not fit, the lowest rank's step is taken first, a short
+ * form or a segment dropped — so the clock goes before the unacked
+ * counts lose their label, and role and kill switch always show, even
+ * at 80 columns. A viewer without
  * an API of its own shows the engine's ("api 127.0.0.1:5001 (engine)"),
  * read from the lock file the engine writes; the database path shows
  * while there is room (`:info` always has it). */
@@ -17,29 +19,36 @@
 #include <string.h>
 #include <time.h>
 
+/* The pane list, each with its key and badge; its labels in the widest
+ * form that fits (layout_tabs: titles, tab names, tighter, abbreviated),
+ * so the last tab never ends cut ("8 Au…"). */
 void frame_draw_tabs(Ui *ui)
 {
+    enum { MAXT = 16 };
     WINDOW *w = ui->tabw;
-    int width = getmaxx(w);
+    int width = getmaxx(w), n = ui->npanes < MAXT ? ui->npanes : MAXT;
     mvwhline(w, 0, 0, ' ' | theme_attr(TH_TAB), width);
-    int x = 0;
-    for (int i = 0; i < ui->npanes && x < width; i++) {
+    LayoutTab t[MAXT];
+    char note[MAXT][16], label[MAXT][LAYOUT_TAB_LABEL];
+    attr_t na[MAXT];
+    for (int i = 0; i < n; i++) {
         const Pane *p = ui->panes[i];
-        char label[48];
-        const char *name = width >= 110 ? p->ops->title : p->ops->tab;
-        snprintf(label, sizeof label, " %c %s ", panes_def(i)->key, name);
-        attr_t a = i == ui->cur && !ui->help ? theme_attr(TH_TAB_ACTIVE) : theme_attr(TH_TAB);
-        x += pane_draw_text(w, 0, x, width - x, label, a);
-        if (p->ops->badge && ui->snap) {   /* "3!": the pane's note */
-            char note[16];
-            attr_t na = A_NORMAL;
-            p->ops->badge(ui->snap, note, sizeof note, &na);
-            if (note[0] && x + 4 < width)
-                x += pane_draw_text(w, 0, x, width - x, note, na);
-        }
+        note[i][0] = '\0';
+        na[i] = A_NORMAL;
+        if (p->ops->badge && ui->snap)   /* "3!": the pane's note */
+            p->ops->badge(ui->snap, note[i], sizeof note[i], &na[i]);
+        t[i] = (LayoutTab){panes_def(i)->key, p->ops->title, p->ops->tab, layout_width(note[i])};
     }
     const char *brand = " resops ";
     int bw = layout_width(brand);
+    layout_tabs(t, n, ui->cur, width, width >= 110 ? 0 : 1, label);
+    int x = 0;
+    for (int i = 0; i < n && x < width; i++) {
+        attr_t a = i == ui->cur && !ui->help ? theme_attr(TH_TAB_ACTIVE) : theme_attr(TH_TAB);
+        x += pane_draw_text(w, 0, x, width - x, label[i], a);
+        if (note[i][0] && x < width)
+            x += pane_draw_text(w, 0, x, width - x, note[i], na[i]) + 1;
+    }
     if (x + bw + 1 < width)
         pane_draw_text(w, 0, width - bw, bw, brand, theme_attr(TH_TAB) | A_BOLD);
 }
@@ -57,11 +66,28 @@ int frame_api_address(Ui *ui, char *buf, size_t size)
     return 0;
 }
 
+/* A status-bar segment: its long and short text and the ranks at which
+ * it takes the short form or goes (layout_fit_segments: lowest rank
+ * first, 0 never). To add a segment, give it ranks between the others'. */
+#define STATUS_MAX_SEGS 10
+
 typedef struct Segment {
     char   longt[300], shortt[160];
     attr_t attr;
-    int    drop;            /* may be dropped when nothing else helps */
+    int    short_rank, drop_rank;
 } Segment;
+
+/* The ranks, lowest (applied first) to highest: the clock goes, the tick
+ * and the API address shorten, "auto-resolution on" shortens, the API
+ * goes, the notify and silences labels shorten, the tick goes, then the loud kill
+ * switch and the unacked labels shorten, last an idle notify counter
+ * goes. The role, the kill switch, the unacked counts and the silences
+ * (count and soonest end) always stay. */
+enum {
+    RANK_CLOCK_DROP = 1, RANK_TICK_SHORT, RANK_API_SHORT, RANK_AUTORES_SHORT, RANK_API_DROP,
+    RANK_NOTIFY_SHORT, RANK_SILENCES_SHORT, RANK_TICK_DROP, RANK_KILL_SHORT, RANK_UNACKED_SHORT,
+    RANK_NOTIFY_DROP
+};
 
 /* the notification segment: queued (not yet delivered) and dead (gave up),
  * as the snapshot has them (drawing reads nothing); returns how many
@@ -75,8 +101,9 @@ static int status_seg_outbox(const Snapshot *s, Segment *sg)
         snprintf(sg->longt, sizeof sg->longt, " notify: %d queued, %d DEAD ", q, d);
     else
         snprintf(sg->longt, sizeof sg->longt, " notify: %d queued ", q);
-    snprintf(sg->shortt, sizeof sg->shortt, d ? " N%d D%d " : " N%d ", q, d);
-    sg->drop = d ? 0 : 2;
+    snprintf(sg->shortt, sizeof sg->shortt, d ? " notify %d, %d DEAD " : " notify %d ", q, d);
+    sg->short_rank = RANK_NOTIFY_SHORT;
+    sg->drop_rank = d ? 0 : RANK_NOTIFY_DROP;
     sg->attr = d ? theme_attr(TH_KILL) : q ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
     return 1;
 }
@@ -94,6 +121,7 @@ static int status_seg_silences(const Snapshot *s, int64_t now, Segment *sg)
     snprintf(sg->shortt, sizeof sg->shortt, n ? " S%d %s%s " : " S0 ", n,
              theme_glyphs()->utf8 ? "\u2192" : "->", until);
     sg->attr = n ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
+    sg->short_rank = RANK_SILENCES_SHORT;
     return 1;
 }
 
@@ -119,12 +147,14 @@ static void status_seg_tick(Ui *ui, const Snapshot *s, int engine, int64_t now, 
         snprintf(age, sizeof age, "-");
         snprintf(sg->longt, sizeof sg->longt, " no data yet ");
     }
-    snprintf(sg->shortt, sizeof sg->shortt, " %s ", age);
-    sg->drop = 1;
+    snprintf(sg->shortt, sizeof sg->shortt, " tick %s ", age);
+    sg->short_rank = RANK_TICK_SHORT;
+    sg->drop_rank = RANK_TICK_DROP;
     sg->attr = theme_attr(TH_BAR);
 }
 
-/* fills seg[] (at most 8) in priority order, the clock last; returns the count */
+/* fills seg[] (at most STATUS_MAX_SEGS) in priority order, the clock
+ * last; returns the count */
 static int status_segments(Ui *ui, Segment *seg)
 {
     const Snapshot *s = ui->snap;
@@ -139,17 +169,20 @@ static int status_segments(Ui *ui, Segment *seg)
         snprintf(seg[n].longt, sizeof seg[n].longt,
                  " KILL SWITCH ON: AUTO-RESOLUTION DISABLED ");
         snprintf(seg[n].shortt, sizeof seg[n].shortt, " KILL SWITCH ON ");
+        seg[n].short_rank = RANK_KILL_SHORT;
         seg[n++].attr = theme_attr(TH_KILL);
     } else {
         snprintf(seg[n].longt, sizeof seg[n].longt, " auto-resolution on ");
         snprintf(seg[n].shortt, sizeof seg[n].shortt, " auto-res on ");
+        seg[n].short_rank = RANK_AUTORES_SHORT;
         seg[n++].attr = theme_attr(TH_BAR);
     }
 
     int c = s ? s->unacked[SEV_CRITICAL] : 0, wa = s ? s->unacked[SEV_WARNING] : 0,
         in = s ? s->unacked[SEV_INFO] : 0;
     snprintf(seg[n].longt, sizeof seg[n].longt, " unacked: %d crit %d warn %d info ", c, wa, in);
-    snprintf(seg[n].shortt, sizeof seg[n].shortt, " C%d W%d I%d ", c, wa, in);
+    snprintf(seg[n].shortt, sizeof seg[n].shortt, " %d crit %d warn %d info ", c, wa, in);
+    seg[n].short_rank = RANK_UNACKED_SHORT;
     seg[n++].attr = c ? theme_attr(TH_KILL) : wa ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
 
     n += status_seg_outbox(s, &seg[n]);
@@ -159,8 +192,9 @@ static int status_segments(Ui *ui, Segment *seg)
     int api_of = frame_api_address(ui, api, sizeof api);
     snprintf(seg[n].longt, sizeof seg[n].longt, " api %s%s ", api_of ? api : "off",
              api_of == 2 ? " (engine)" : "");
-    snprintf(seg[n].shortt, sizeof seg[n].shortt, " %s ", api_of ? api : "no api");
-    seg[n].drop = 2;
+    snprintf(seg[n].shortt, sizeof seg[n].shortt, " api %s ", api_of ? api : "off");
+    seg[n].short_rank = RANK_API_SHORT;
+    seg[n].drop_rank = RANK_API_DROP;
     seg[n++].attr = theme_attr(TH_BAR);
 
     int64_t now = util_now();
@@ -171,49 +205,30 @@ static int status_segments(Ui *ui, Segment *seg)
     localtime_r(&tt, &tmv);
     strftime(seg[n].longt, sizeof seg[n].longt, " %H:%M:%S ", &tmv);
     strlcpy_(seg[n].shortt, seg[n].longt, sizeof seg[n].shortt);
-    seg[n].drop = 3;
+    seg[n].drop_rank = RANK_CLOCK_DROP;
     seg[n++].attr = theme_attr(TH_BAR_KEY);
     return n;
 }
 
-/* choose forms: long everywhere, else short from the least important */
+/* choose forms: long everywhere, else by rank (layout_fit_segments) */
 static void status_fit(const Segment *seg, int n, int width, int *use_short, int *shown)
 {
+    LayoutSeg ls[STATUS_MAX_SEGS];
     for (int i = 0; i < n; i++)
-        shown[i] = 1;
-    for (int pass = 0; pass < 2 * n + 4; pass++) {
-        int total = 0;
-        for (int i = 0; i < n; i++)
-            if (shown[i])
-                total += layout_width(use_short[i] ? seg[i].shortt : seg[i].longt) + 1;
-        if (total <= width)
-            break;
-        int done = 0;
-        for (int i = n - 1; i >= 0 && !done; i--)
-            if (shown[i] && !use_short[i] && strcmp(seg[i].longt, seg[i].shortt)) {
-                use_short[i] = 1;
-                done = 1;
-            }
-        for (int d = 1; d <= 3 && !done; d++)
-            for (int i = 0; i < n && !done; i++)
-                if (shown[i] && seg[i].drop == d) {
-                    shown[i] = 0;
-                    done = 1;
-                }
-        if (!done)
-            break;
-    }
+        ls[i] = (LayoutSeg){layout_width(seg[i].longt), layout_width(seg[i].shortt),
+                            seg[i].short_rank, seg[i].drop_rank};
+    layout_fit_segments(ls, n, width, 1, use_short, shown);
 }
 
 void frame_draw_status(Ui *ui)
 {
     WINDOW *w = ui->statw;
     int width = getmaxx(w);
-    Segment seg[8];
+    Segment seg[STATUS_MAX_SEGS];
     memset(seg, 0, sizeof seg);
     int n = status_segments(ui, seg);
 
-    int use_short[8] = {0}, shown[8];
+    int use_short[STATUS_MAX_SEGS] = {0}, shown[STATUS_MAX_SEGS];
     status_fit(seg, n, width, use_short, shown);
 
     mvwhline(w, 0, 0, ' ' | theme_attr(TH_BAR), width);
@@ -240,6 +255,32 @@ void frame_draw_status(Ui *ui)
         pane_draw_text(w, 0, x, dw, db, theme_attr(TH_BAR));
 }
 
+/* The idle message line: the main keys, the least needed dropped first
+ * (drop rank) so that ?:help and q:quit always show. */
+static void frame_draw_hint(Ui *ui, WINDOW *w, int width)
+{
+    char panes[32];
+    snprintf(panes, sizeof panes, "%c-%c/Tab:panes", panes_def(0)->key,
+             panes_def(ui->npanes - 1)->key);
+    static const int rank[] = {0, 4, 2, 3, 5, 7, 8, 6, 1, 0};
+    const char *item[] = {"?:help", panes, "j/k:move", "Enter:detail", "/:search", "a:ack",
+                          "K:kill switch", "::command", "r:refresh", "q:quit"};
+    enum { N = sizeof item / sizeof item[0] };
+    LayoutSeg ls[N];
+    int use_short[N], shown[N];
+    for (int i = 0; i < N; i++)
+        ls[i] = (LayoutSeg){layout_width(item[i]), 0, 0, rank[i]};
+    layout_fit_segments(ls, N, width + 2, 2, use_short, shown);
+    char hint[256];
+    size_t len = 0;
+    hint[0] = '\0';
+    for (int i = 0; i < N && len < sizeof hint; i++)
+        if (shown[i])
+            len += (size_t)snprintf(hint + len, sizeof hint - len, "%s%s", len ? "  " : "",
+                                    item[i]);
+    pane_draw_text(w, 0, 0, width, hint, theme_attr(TH_DIM));
+}
+
 void frame_draw_message(Ui *ui)
 {
     WINDOW *w = ui->msgw;
@@ -248,6 +289,8 @@ void frame_draw_message(Ui *ui)
         char line[512];
         if (ui->prompt == PROMPT_CONFIRM)
             snprintf(line, sizeof line, "%s [y/N] ", ui->prompt_label);
+        else if (ui->prompt == PROMPT_KEY)
+            snprintf(line, sizeof line, "%s ", ui->prompt_label);
         else
             snprintf(line, sizeof line, "%s%s", ui->prompt_label, ui->input);
         int lw = layout_width(line);
@@ -259,20 +302,18 @@ void frame_draw_message(Ui *ui)
                 show++;
             lw--;
         }
-        pane_draw_text(w, 0, 0, width - 1, show, ui->prompt == PROMPT_CONFIRM
+        pane_draw_text(w, 0, 0, width - 1, show, ui->prompt != PROMPT_TEXT
                                                 ? theme_attr(TH_WARN) : A_BOLD);
         wattrset(w, A_REVERSE);
         mvwaddch(w, 0, lw < width - 1 ? lw : width - 1, ' ');
         wattrset(w, A_NORMAL);
+        if (ui->prompt_note[0] && lw + 3 < width - 1)   /* Tab's candidates */
+            pane_draw_text(w, 0, lw + 3, width - lw - 4, ui->prompt_note, theme_attr(TH_DIM));
         return;
     }
     if (ui->msg[0]) {
         pane_draw_text(w, 0, 0, width, ui->msg, ui->msg_err ? theme_attr(TH_ERROR) : A_BOLD);
         return;
     }
-    char hint[200];
-    snprintf(hint, sizeof hint, "?:help  %c-%c/Tab:panes  j/k:move  Enter:detail  /:search  "
-             "a:ack  K:kill switch  ::command  r:refresh  q:quit", panes_def(0)->key,
-             panes_def(ui->npanes - 1)->key);
-    pane_draw_text(w, 0, 0, width, hint, theme_attr(TH_DIM));
+    frame_draw_hint(ui, w, width);
 }

@@ -45,14 +45,17 @@ static void act_tab(Ui *ui, int key)
 static void command_answer(Ui *ui, void *arg, const char *line)
 {
     (void)arg;
-    if (line && *line)
+    if (line && *line) {
+        cmdline_remember(ui, line);
         actions_command(ui, line);
+    }
 }
 
 static void act_command(Ui *ui, int key)
 {
     (void)key;
     ui_prompt(ui, ":", command_answer, NULL);
+    ui->prompt_cmd = 1;           /* Up/Down: history; Tab: completion */
 }
 
 static void search_answer(Ui *ui, void *arg, const char *pat)
@@ -271,18 +274,22 @@ static int pane_takes(const PaneOps *pane, const int *keys)
     return 1;
 }
 
-static void help_global(HelpOut *o, const PaneOps *pane, const char *section, int in_section)
+/* The global rows of one section (only), or of every section but "Panes"
+ * and "Actions" (only NULL), each section under its heading; the
+ * "Panes" rows follow the pane list without one. */
+static void help_global(HelpOut *o, const PaneOps *pane, const char *only)
 {
     const char *cur = NULL;
     for (size_t i = 0; i < sizeof keymap / sizeof keymap[0]; i++) {
-        if ((strcmp(keymap[i].section, section) == 0) != in_section ||
-            pane_takes(pane, keymap[i].keys))
+        const char *sec = keymap[i].section;
+        int early = !strcmp(sec, "Panes") || !strcmp(sec, "Actions");
+        if ((only ? strcmp(sec, only) != 0 : early) || pane_takes(pane, keymap[i].keys))
             continue;
-        if (!in_section && (!cur || strcmp(cur, keymap[i].section))) {
+        if (strcmp(sec, "Panes") && (!cur || strcmp(cur, sec))) {
             help_add(o, 0, "", "");
-            cur = keymap[i].section;
-            help_add(o, 1, cur, "");
+            help_add(o, 1, sec, "");
         }
+        cur = sec;
         help_add(o, 0, keymap[i].label, keymap[i].help);
     }
 }
@@ -309,7 +316,11 @@ int keys_help_lines(Pane *const *panes, int npanes, int cur, HelpLine *out, int 
     const PaneOps *pane = cur >= 0 && cur < npanes ? panes[cur]->ops : NULL;
     help_add(&o, 1, "Panes", "");
     help_pane_list(&o, panes, npanes);
-    help_global(&o, pane, "Panes", 1);
+    help_global(&o, pane, "Panes");
+    /* at 80x24 the first page holds the actions (K, :, q) and the pane's
+     * own keys; the commands and the list keys follow (the overlay
+     * scrolls and says so) */
+    help_global(&o, pane, "Actions");
     if (pane && pane->keys && pane->keys[0].label) {
         char heading[64];
         snprintf(heading, sizeof heading, "%s pane", pane->title);
@@ -318,12 +329,12 @@ int keys_help_lines(Pane *const *panes, int npanes, int cur, HelpLine *out, int 
         for (const PaneKey *k = pane->keys; k->label; k++)
             help_add(&o, 0, k->label, k->help);
     }
-    help_global(&o, pane, "Panes", 0);
     help_add(&o, 0, "", "");
     help_add(&o, 1, "Commands (:)", "");
     const char *usage, *text;
     for (int i = 0; actions_command_help(i, &usage, &text) == 0; i++)
         help_add(&o, 0, usage, text);
+    help_global(&o, pane, NULL);
     help_other_panes(&o, panes, npanes, cur);
     return o.n;
 }
@@ -334,11 +345,19 @@ void keys_draw_help(Ui *ui, WINDOW *w)
     int n = keys_help_lines(ui->panes, ui->npanes, ui->cur, lines, KEYS_HELP_MAX);
     int h = getmaxy(w), width = getmaxx(w);
     pane_draw_text(w, 0, 1, width - 2,
-                   "Help: keys and commands  (j/k scroll, any other key closes)",
+                   "Help: keys and commands  (j/k PgDn/PgUp scroll, any other key closes)",
                    theme_attr(TH_TITLE));
     if (ui->help_top > n - (h - 2))
         ui->help_top = n - (h - 2) > 0 ? n - (h - 2) : 0;
-    for (int i = ui->help_top, y = 2; i < n && y < h; i++, y++) {
+    int last = h;                        /* the row after the last line shown */
+    if (n - ui->help_top > h - 2) {      /* more below: say so on the last row */
+        char more[120];
+        last = h - 1;
+        snprintf(more, sizeof more, "-- %d more lines: j or PgDn (commands, lists, other "
+                 "panes) --", n - ui->help_top - (h - 3));
+        pane_draw_text(w, h - 1, 2, width - 4, more, theme_attr(TH_HEADER));
+    }
+    for (int i = ui->help_top, y = 2; i < n && y < last; i++, y++) {
         if (lines[i].heading) {
             pane_draw_text(w, y, 2, width - 4, lines[i].key, theme_attr(TH_HEADER));
             continue;
@@ -350,11 +369,16 @@ void keys_draw_help(Ui *ui, WINDOW *w)
 
 void keys_help_key(Ui *ui, int key)
 {
+    int page = ui->bodyw ? getmaxy(ui->bodyw) - 3 : 10;
     if (key == 'j' || key == (UI_KEY_FN | KEY_DOWN)) {
         ui->help_top++;
     } else if (key == 'k' || key == (UI_KEY_FN | KEY_UP)) {
         if (ui->help_top > 0)
             ui->help_top--;
+    } else if (key == (UI_KEY_FN | KEY_NPAGE) || key == ' ' || key == 6 /* ^F */) {
+        ui->help_top += page > 1 ? page : 1;
+    } else if (key == (UI_KEY_FN | KEY_PPAGE) || key == 2 /* ^B */) {
+        ui->help_top = ui->help_top > page ? ui->help_top - page : 0;
     } else {
         ui->help = 0;
         ui->dirty |= DIRTY_TABS;

@@ -57,6 +57,65 @@ int layout_truncate(const char *s, int width, const char *ellipsis, char *out, s
     return w;
 }
 
+static int cols_used(const int *out, int n, int gap)
+{
+    int used = 0, shown = 0;
+    for (int i = 0; i < n; i++)
+        if (out[i] > 0) {
+            used += out[i];
+            shown++;
+        }
+    return used + (shown > 1 ? (shown - 1) * gap : 0);
+}
+
+/* drop every column of prio p */
+static void cols_drop(const LayoutCol *cols, int n, int p, int *out)
+{
+    for (int i = 0; i < n; i++)
+        if (cols[i].prio == p)
+            out[i] = 0;
+}
+
+/* What the shown columns still want (want above their width). */
+static int cols_deficit(const LayoutCol *cols, int n, const int *out)
+{
+    int d = 0;
+    for (int i = 0; i < n; i++)
+        if (out[i] > 0 && cols[i].want > out[i])
+            d += cols[i].want - out[i];
+    return d;
+}
+
+/* Room for the wants: narrow forms first, then drop prio levels. */
+static void cols_make_room(const LayoutCol *cols, int n, int width, int gap, int maxprio,
+                           int *out)
+{
+    if (width - cols_used(out, n, gap) >= cols_deficit(cols, n, out))
+        return;
+    for (int i = 0; i < n; i++)
+        if (out[i] > 0 && cols[i].narrow > 0 && cols[i].narrow < out[i])
+            out[i] = cols[i].narrow;
+    for (int p = maxprio; p > 0; p--) {
+        if (width - cols_used(out, n, gap) >= cols_deficit(cols, n, out))
+            return;
+        cols_drop(cols, n, p, out);
+    }
+}
+
+/* Give up to cap(i) to the shown columns, in order; returns what is left. */
+static int cols_grow_to(const LayoutCol *cols, int n, int spare, int use_want, int *out)
+{
+    for (int i = 0; i < n && spare > 0; i++) {
+        int cap = use_want ? cols[i].want : cols[i].min;
+        if (out[i] <= 0 || cap <= out[i] || (!use_want && cap - out[i] > spare))
+            continue;                 /* a narrowed column: whole or not at all */
+        int add = cap - out[i] < spare ? cap - out[i] : spare;
+        out[i] += add;
+        spare -= add;
+    }
+    return spare;
+}
+
 int layout_fit_columns(const LayoutCol *cols, int n, int width, int gap, int *out)
 {
     int maxprio = 0;
@@ -66,30 +125,17 @@ int layout_fit_columns(const LayoutCol *cols, int n, int width, int gap, int *ou
             maxprio = cols[i].prio;
     }
     /* drop columns, least important first, until the minimums fit */
-    for (int p = maxprio;; p--) {
-        int used = 0, shown = 0;
-        for (int i = 0; i < n; i++)
-            if (out[i] > 0) {
-                used += out[i];
-                shown++;
-            }
-        used += shown > 1 ? (shown - 1) * gap : 0;
-        if (used <= width || p <= 0)
-            break;
-        for (int i = 0; i < n; i++)
-            if (cols[i].prio == p)
-                out[i] = 0;
-    }
-    int used = 0, shown = 0, wsum = 0;
+    for (int p = maxprio; cols_used(out, n, gap) > width && p > 0; p--)
+        cols_drop(cols, n, p, out);
+    cols_make_room(cols, n, width, gap, maxprio, out);
+    int spare = width - cols_used(out, n, gap);
+    spare = cols_grow_to(cols, n, spare, 1, out);     /* the wants */
+    spare = cols_grow_to(cols, n, spare, 0, out);     /* narrowed ones back */
+    int wsum = 0;
     for (int i = 0; i < n; i++)
-        if (out[i] > 0) {
-            used += out[i];
-            shown++;
+        if (out[i] > 0)
             wsum += cols[i].weight;
-        }
-    used += shown > 1 ? (shown - 1) * gap : 0;
     /* hand out the rest by weight, respecting max; loop while someone grows */
-    int spare = width - used;
     while (spare > 0 && wsum > 0) {
         int given = 0, share_base = spare;
         for (int i = 0; i < n && spare > 0; i++) {
@@ -111,13 +157,67 @@ int layout_fit_columns(const LayoutCol *cols, int n, int width, int gap, int *ou
         if (!given)
             break;
     }
-    used = shown = 0;
-    for (int i = 0; i < n; i++)
-        if (out[i] > 0) {
-            used += out[i];
-            shown++;
+    return cols_used(out, n, gap);
+}
+
+int layout_fit_segments(const LayoutSeg *seg, int n, int width, int gap, int *use_short,
+                        int *shown)
+{
+    int maxrank = 0;
+    for (int i = 0; i < n; i++) {
+        use_short[i] = 0;
+        shown[i] = 1;
+        maxrank = seg[i].short_rank > maxrank ? seg[i].short_rank : maxrank;
+        maxrank = seg[i].drop_rank > maxrank ? seg[i].drop_rank : maxrank;
+    }
+    for (int rank = 1;; rank++) {
+        int total = 0;
+        for (int i = 0; i < n; i++)
+            if (shown[i])
+                total += (use_short[i] ? seg[i].short_w : seg[i].long_w) + gap;
+        if (total <= width || rank > maxrank)
+            return total;
+        for (int i = 0; i < n; i++) {
+            if (seg[i].short_rank == rank && seg[i].short_w > 0)
+                use_short[i] = 1;
+            if (seg[i].drop_rank == rank)
+                shown[i] = 0;
         }
-    return used + (shown > 1 ? (shown - 1) * gap : 0);
+    }
+}
+
+/* One tab's label in form f; returns its width with the badge. */
+static int tab_label(const LayoutTab *t, int f, int current, char *out)
+{
+    if (f == 0)
+        snprintf(out, LAYOUT_TAB_LABEL, " %c %s ", t->key, t->title);
+    else if (f == 1)
+        snprintf(out, LAYOUT_TAB_LABEL, " %c %s ", t->key, t->tab);
+    else if (f == 2 || current)
+        snprintf(out, LAYOUT_TAB_LABEL, "%c %s ", t->key, t->tab);
+    else if (f == 3) {
+        char cut[LAYOUT_TAB_ABBREV * 4 + 1];
+        layout_truncate(t->tab, LAYOUT_TAB_ABBREV, NULL, cut, sizeof cut);
+        snprintf(out, LAYOUT_TAB_LABEL, "%c %s ", t->key, cut);
+    } else
+        snprintf(out, LAYOUT_TAB_LABEL, "%c ", t->key);
+    return layout_width(out) + (t->badge_w > 0 ? t->badge_w + 1 : 0);
+}
+
+int layout_tabs(const LayoutTab *t, int n, int cur, int width, int first,
+                char (*out)[LAYOUT_TAB_LABEL])
+{
+    int f = first;
+    for (; f < 4; f++) {
+        int total = 0;
+        for (int i = 0; i < n; i++)
+            total += tab_label(&t[i], f, i == cur, out[i]);
+        if (total <= width)
+            return f;
+    }
+    for (int i = 0; i < n; i++)
+        tab_label(&t[i], 4, i == cur, out[i]);
+    return 4;
 }
 
 void layout_spark_levels(const double *v, int n, double lo, double hi, int nlevels, int *out)

@@ -288,15 +288,40 @@ void pane_fmt_time(int64_t t, char *buf, size_t size)
 void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCol *cols,
                      int ncols, TableCellFn cell)
 {
+    pane_draw_table_fit(p, w, s, y, cols, ncols, cell, NULL);
+}
+
+/* Text in a column of width wd: cut plainly when the column is at its
+ * narrow form (cut = 1), else with the usual ellipsis. */
+static void table_text(WINDOW *w, int y, int x, int wd, int cut, const char *text, attr_t a)
+{
+    char buf[512];
+    if (cut && layout_width(text) > wd) {
+        layout_truncate(text, wd, NULL, buf, sizeof buf);
+        text = buf;
+    }
+    pane_draw_text(w, y, x, wd, text, a);
+}
+
+void pane_draw_table_fit(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCol *cols,
+                         int ncols, TableCellFn cell, const TableFit *fit)
+{
     enum { MAXC = 16 };
     int width = getmaxx(w), height = getmaxy(w);
     LayoutCol lc[MAXC] = {{0}};
-    int wd[MAXC] = {0};
+    int wd[MAXC] = {0}, cut[MAXC] = {0};
     if (ncols > MAXC)
         ncols = MAXC;
     for (int i = 0; i < ncols; i++)
-        lc[i] = (LayoutCol){cols[i].min, cols[i].max, cols[i].weight, cols[i].prio};
+        lc[i] = (LayoutCol){cols[i].min, cols[i].max, cols[i].weight, cols[i].prio, 0, 0};
+    for (const TableFit *f = fit; f && f->col >= 0; f++)
+        if (f->col < ncols) {
+            lc[f->col].want = f->want;
+            lc[f->col].narrow = f->narrow;
+        }
     layout_fit_columns(lc, ncols, width - 2, 1, wd);
+    for (int i = 0; i < ncols; i++)
+        cut[i] = lc[i].narrow > 0 && wd[i] > 0 && wd[i] < lc[i].min;
 
     /* header */
     mvwhline(w, y, 0, ' ' | theme_attr(TH_HEADER), width);
@@ -305,7 +330,7 @@ void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCo
             continue;
         int tw = layout_width(cols[i].name);
         int off = cols[i].right && tw < wd[i] ? wd[i] - tw : 0;
-        pane_draw_text(w, y, x + off, wd[i], cols[i].name, theme_attr(TH_HEADER));
+        table_text(w, y, x + off, wd[i], cut[i], cols[i].name, theme_attr(TH_HEADER));
         x += wd[i] + 1;
     }
     wattrset(w, A_NORMAL);
@@ -338,7 +363,7 @@ void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCo
                 a = theme_attr(TH_SELECTED);
             int tw = layout_width(buf);
             int off = cols[i].right && tw < wd[i] ? wd[i] - tw : 0;
-            pane_draw_text(w, y + r, x + off, wd[i] - off, buf, a);
+            table_text(w, y + r, x + off, wd[i] - off, cut[i], buf, a);
             x += wd[i] + 1;
         }
     }

@@ -130,6 +130,16 @@ typedef void (*TableCellFn)(Pane *p, const Snapshot *s, int item, int col, char 
 /* Header row at y, then the visible rows of p->list to the bottom of w. */
 void pane_draw_table(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCol *cols,
                      int ncols, TableCellFn cell);
+
+/* The width policy of a column (layout.h, LayoutCol want/narrow): a name
+ * column wants its width before others grow; a column with a narrow form
+ * shrinks to it first, its text then cut without an ellipsis ("Crit").
+ * Rows end with col = -1. */
+typedef struct TableFit {
+    int col, want, narrow;
+} TableFit;
+void pane_draw_table_fit(Pane *p, WINDOW *w, const Snapshot *s, int y, const TableCol *cols,
+                         int ncols, TableCellFn cell, const TableFit *fit);
 /* Title line: bold title, then the summary (may be NULL), then the
  * search/filter state on the right. */
 void pane_draw_title(WINDOW *w, Pane *p, const char *summary);

@@ -55,6 +55,9 @@ static const TableCol cols[] = {
     {"Reason", 10, 0, 4, 3, 0},
 };
 
+/* at 80 columns the service name keeps 20 columns (layout.h) */
+static const TableFit fit[] = {{0, 20, 0}, {5, 0, 4}, {-1, 0, 0}};
+
 static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_t size,
                  attr_t *attr)
 {
@@ -105,7 +108,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     snprintf(sum, sizeof sum, "%d critical, %d in downtime, mean uptime %.2f%% (7 days)",
              critical, down, s->nservices ? up / s->nservices : 100.0);
     pane_draw_title(w, p, sum);
-    pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
+    pane_draw_table_fit(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell, fit);
 }
 
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)

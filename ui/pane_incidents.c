@@ -386,7 +386,7 @@ static const PaneKey incidents_keys[] = {
 
 static const PaneOps incidents_ops = {
     .title = "Incidents",
-    .tab = "Incidents",
+    .tab = "Inc",
     .draw = draw,
     .keys = incidents_keys,
     .draw_detail = draw_detail,

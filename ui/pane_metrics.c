@@ -5,10 +5,21 @@
  * newest per-core CPU and per-mount disk usage, and how alerts fire.
  * Percent metrics scale 0..100, load 0..max(CPUs, peak, threshold),
  * throughput 0..peak. The layout gives each metric 3, 2 or 1 lines,
- * whatever fits the height. */
+ * whatever fits the height.
+ *
+ * Range (issue 11 item 8): by default the sparklines and min/avg/max span
+ * the stored history of the last hour (metric_sample, read like the API's
+ * /metrics/history: metrics_history_series on the UI thread's own Store,
+ * a read a viewer may do too), so the seeded day and the samples of
+ * earlier runs show; `h` goes 1h -> 24h -> this run's samples -> 1h. The
+ * stored view is read again when the range or the width changes and at
+ * most every HIST_REFRESH_S while shown. The current value is always the
+ * collector's newest sample, and a threshold whose alert is still open
+ * while the value is back under it says "clearing", not "ALERT". */
 #include "panes.h"
 #include "layout.h"
 #include "theme.h"
+#include "domain/metrics_history.h"
 #include "domain/thresholds.h"
 #include "util.h"
 
@@ -18,6 +29,21 @@
 #include <string.h>
 
 typedef enum { UNIT_PCT, UNIT_LOAD, UNIT_RATE } Unit;
+
+enum { RANGE_1H, RANGE_24H, RANGE_RUN, RANGE_COUNT };
+static const struct {
+    const char *name;
+    int64_t     secs;
+} ranges[RANGE_COUNT] = {{"1h", 3600}, {"24h", 86400}, {"this run", 0}};
+#define HIST_REFRESH_S 30
+
+typedef struct MetricsState {
+    int          range;
+    SnapMetrics *view;          /* owned: the live one with the stored series */
+    int          view_range, view_buckets, view_empty;
+    int64_t      view_at;       /* when it was read (0 = never) */
+    MetricSeries series;
+} MetricsState;
 
 #define NO_THRESHOLD (-1)
 
@@ -49,8 +75,9 @@ static void fmt_value(Unit u, double v, char *buf, size_t size)
         layout_rate(v, buf, size);
 }
 
-/* "limit 80%", "ALERT >80%", "no limit" (threshold 0) */
-static attr_t fmt_limit(const SnapMetrics *m, int t, char *buf, size_t size)
+/* "limit 80%", "ALERT >80%", "clearing >80%" (the alert is still open
+ * but the value now is back under the limit), "no limit" (threshold 0) */
+static attr_t fmt_limit(const SnapMetrics *m, int t, double now, char *buf, size_t size)
 {
     buf[0] = '\0';
     if (t == NO_THRESHOLD || !m->have_thresholds)
@@ -60,6 +87,10 @@ static attr_t fmt_limit(const SnapMetrics *m, int t, char *buf, size_t size)
     if (!(thr > 0)) {
         snprintf(buf, size, "no limit");
         return theme_attr(TH_DIM);
+    }
+    if (m->firing[t] && now <= thr) {
+        snprintf(buf, size, "clearing >%g%s", thr, unit);
+        return theme_attr(TH_WARN);
     }
     if (m->firing[t]) {
         snprintf(buf, size, "ALERT >%g%s", thr, unit);
@@ -73,7 +104,7 @@ static attr_t value_attr(const SnapMetrics *m, int r, double v)
 {
     int t = rows[r].threshold;
     if (t != NO_THRESHOLD && m->have_thresholds && m->threshold[t] > 0) {
-        if (m->firing[t] || v > m->threshold[t])
+        if (v > m->threshold[t])
             return theme_attr(TH_CRIT);
         if (v >= threshold_clear_level(m->threshold[t], &m->policy))
             return theme_attr(TH_WARN);
@@ -167,7 +198,7 @@ typedef struct RowText {
     attr_t limit_attr;
 } RowText;
 
-static void row_text(const SnapMetrics *m, int r, RowText *t)
+static void row_text(const SnapMetrics *m, const SnapMetrics *live, int r, RowText *t)
 {
     const double *v = m->v[rows[r].id];
     double mn = v[0], mx = v[0], sum = 0;
@@ -176,7 +207,7 @@ static void row_text(const SnapMetrics *m, int r, RowText *t)
         mx = v[i] > mx ? v[i] : mx;
         sum += v[i];
     }
-    t->now = v[m->n - 1];
+    t->now = live && live->n ? live->v[rows[r].id][live->n - 1] : v[m->n - 1];
     t->peak = mx;
     snprintf(t->label, sizeof t->label, "%s", rows[r].label);
     if (rows[r].id == MET_DISK && m->disk_mount >= 0 && m->disk_mount < m->nmounts)
@@ -185,23 +216,37 @@ static void row_text(const SnapMetrics *m, int r, RowText *t)
     fmt_value(rows[r].unit, mn, t->min, sizeof t->min);
     fmt_value(rows[r].unit, sum / m->n, t->avg, sizeof t->avg);
     fmt_value(rows[r].unit, mx, t->max, sizeof t->max);
-    t->limit_attr = fmt_limit(m, rows[r].threshold, t->limit, sizeof t->limit);
+    t->limit_attr = fmt_limit(m, rows[r].threshold, t->now, t->limit, sizeof t->limit);
+}
+
+enum { STATS_W = 24 };
+
+/* 1 when a one-line row has room for "avg .. max .." */
+static int line_has_stats(int width)
+{
+    return width - STATS_X - LIMIT_W - 2 >= STATS_W + 12;
+}
+
+/* The sparkline's width for rows of lines_each lines. */
+static int spark_width(int width, int lines_each)
+{
+    int sw = lines_each > 1 ? width - 4
+                            : width - STATS_X - (line_has_stats(width) ? STATS_W : 0) - LIMIT_W - 2;
+    return sw > SNAP_METRICS_HISTORY ? SNAP_METRICS_HISTORY : sw < 1 ? 1 : sw;
 }
 
 /* Label, value, [avg and max,] sparkline and limit on line y. */
 static void draw_row_line(WINDOW *w, int y, const SnapMetrics *m, int r, const RowText *t,
                           int *lv)
 {
-    int width = getmaxx(w), x = STATS_X, stats_w = 24;
-    if (width - STATS_X - LIMIT_W - 2 >= stats_w + 12) {
+    int width = getmaxx(w), x = STATS_X;
+    if (line_has_stats(width)) {
         char line[256];
         snprintf(line, sizeof line, "avg %s max %s", t->avg, t->max);
-        pane_draw_text(w, y, x, stats_w - 1, line, theme_attr(TH_DIM));
-        x += stats_w;
+        pane_draw_text(w, y, x, STATS_W - 1, line, theme_attr(TH_DIM));
+        x += STATS_W;
     }
-    int sw = width - x - LIMIT_W - 2;
-    if (sw > SNAP_METRICS_HISTORY)
-        sw = SNAP_METRICS_HISTORY;
+    int sw = spark_width(width, 1);
     if (sw > 4)
         draw_spark(w, y, x, sw, m, r, t->peak, lv);
     pane_draw_text(w, y, width - LIMIT_W - 1, LIMIT_W, t->limit, t->limit_attr);
@@ -223,15 +268,63 @@ static int draw_row_block(WINDOW *w, int y, int lines_each, int spark_w, const S
     return y + lines_each - 1;
 }
 
-/* Title: CPUs, memory, the sampling and whether this process records. */
+/* Title: CPUs, memory, the range shown, whether this process records. */
 static void draw_summary(Pane *p, WINDOW *w, const SnapMetrics *m)
 {
-    char sum[256], span[32];
+    const MetricsState *st = p->state;
+    char sum[256], span[32], step[32];
+    const char *next = ranges[(st->range + 1) % RANGE_COUNT].name;
     layout_duration(m->at[m->n - 1] - m->at[0], span, sizeof span);
-    snprintf(sum, sizeof sum, "%d CPUs, %.1f GB RAM; every %d s, %d samples (%s)%s", m->ncpu,
-             m->mem_total_mb / 1024, m->interval_s, m->n, span,
-             m->recording ? ", recorded" : m->have_thresholds ? ", viewer: not recorded" : "");
+    if (st->range != RANGE_RUN && !st->view_empty) {
+        layout_duration(ranges[st->range].secs / (st->view_buckets ? st->view_buckets : 1),
+                        step, sizeof step);
+        snprintf(sum, sizeof sum, "stored, last %s: %d points of %s (%s)  h: %s",
+                 ranges[st->range].name, m->n, step, span, next);
+    } else {
+        snprintf(sum, sizeof sum, "%s%d CPUs, %.1f GB RAM; every %d s, %d samples (%s)%s  h: %s",
+                 st->range != RANGE_RUN ? "nothing stored in range; this run: " : "",
+                 m->ncpu, m->mem_total_mb / 1024, m->interval_s, m->n, span,
+                 m->recording ? ", recorded" : m->have_thresholds ? ", viewer: not recorded" : "",
+                 next);
+    }
     pane_draw_title(w, p, sum);
+}
+
+/* The stored history of the range as a SnapMetrics (the live one's
+ * figures with the stored series), read again when stale; NULL to use
+ * the live one (this run, or nothing stored in the range). */
+static const SnapMetrics *stored_view(Pane *p, const SnapMetrics *live, int buckets)
+{
+    MetricsState *st = p->state;
+    int64_t now = util_now();
+    if (st->range == RANGE_RUN)
+        return NULL;
+    if (!st->view_at || st->view_range != st->range || st->view_buckets != buckets ||
+        now - st->view_at >= HIST_REFRESH_S || now < st->view_at) {
+        st->view_at = now;
+        st->view_range = st->range;
+        st->view_buckets = buckets;
+        int64_t from = now - ranges[st->range].secs;
+        st->view_empty = metrics_history_series(ui_store(p->ui), from, now + 1, buckets,
+                                                &st->series) < 0 || st->series.n == 0;
+    }
+    if (st->view_empty)
+        return NULL;
+    /* the live figures (thresholds, alerts, cores, mounts) as they are
+     * now, with the stored series */
+    if (!st->view)
+        st->view = xmalloc(sizeof *st->view);
+    if (live) {
+        memcpy(st->view, live, sizeof *st->view);
+    } else {
+        memset(st->view, 0, sizeof *st->view);
+        st->view->disk_mount = -1;
+    }
+    st->view->n = st->series.n;
+    memcpy(st->view->at, st->series.at, (size_t)st->series.n * sizeof st->view->at[0]);
+    for (int m = 0; m < MET_COUNT; m++)
+        memcpy(st->view->v[m], st->series.v[m], (size_t)st->series.n * sizeof(double));
+    return st->view;
 }
 
 /* Bottom line: how alerts fire, or what the sparklines span. */
@@ -258,8 +351,14 @@ static void draw_footer(WINDOW *w, const SnapMetrics *m, int spark_w)
 static void draw(Pane *p, WINDOW *w, const Snapshot *s)
 {
     (void)s;
-    const SnapMetrics *m = ui_metrics(p->ui);
+    const SnapMetrics *live = ui_metrics(p->ui);
     int width = getmaxx(w), h = getmaxy(w);
+    /* title 2, cores 1, mounts 1, footer 1 */
+    int avail = h - 2 - 3;
+    int lines_each = avail >= 3 * NROWS ? 3 : avail >= 2 * NROWS ? 2 : 1;
+    const SnapMetrics *m = stored_view(p, live, spark_width(width, lines_each));
+    if (!m)
+        m = live;
     if (!m || m->n == 0) {
         pane_draw_title(w, p, "collecting the first samples...");
         pane_draw_center(w, 3, "Sampling /proc every few seconds; the first point appears "
@@ -267,15 +366,12 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
         return;
     }
     draw_summary(p, w, m);
-    /* title 2, cores 1, mounts 1, footer 1 */
-    int avail = h - 2 - 3;
-    int lines_each = avail >= 3 * NROWS ? 3 : avail >= 2 * NROWS ? 2 : 1;
     int spark_w = width - 4 < SNAP_METRICS_HISTORY ? width - 4 : SNAP_METRICS_HISTORY;
     int *lv = xmalloc((size_t)SNAP_METRICS_HISTORY * sizeof *lv);
     int y = 2;
     for (int r = 0; r < NROWS && y < h - 1; r++) {
         RowText t;
-        row_text(m, r, &t);
+        row_text(m, live, r, &t);
         pane_draw_text(w, y, 1, 12, t.label, A_BOLD);
         pane_draw_text(w, y, 13, 12, t.cur, value_attr(m, r, t.now));
         if (lines_each == 1)
@@ -291,11 +387,38 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     draw_footer(w, m, spark_w);
 }
 
+static PaneResult key_range(Pane *p, int key)
+{
+    (void)key;
+    MetricsState *st = p->state;
+    st->range = (st->range + 1) % RANGE_COUNT;
+    ui_message(p->ui, 0, "Metrics: %s%s", st->range == RANGE_RUN ? "" : "stored history, last ",
+               ranges[st->range].name);
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+static const PaneKey metrics_keys[] = {
+    {{'h'}, "h", "range: stored last 1h, last 24h, this run's samples", key_range},
+    {{0}, NULL, NULL, NULL},
+};
+
+static void destroy(void *state)
+{
+    MetricsState *st = state;
+    free(st->view);
+    free(st);
+}
+
 static const PaneOps metrics_ops = {
     .title = "Metrics",
     .tab = "Metrics",
     .flags = PANE_WANTS_METRICS,
+    .keys = metrics_keys,
     .draw = draw,
+    .destroy = destroy,
 };
 
-Pane *pane_metrics_new(Ui *ui) { return pane_new(&metrics_ops, NULL, ui); }
+Pane *pane_metrics_new(Ui *ui)
+{
+    return pane_new(&metrics_ops, xcalloc(1, sizeof(MetricsState)), ui);
+}

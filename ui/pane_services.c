@@ -96,6 +96,9 @@ static const TableCol cols[] = {
     {"Description", 10, 0, 2, 4, 0},
 };
 
+/* at 80 columns the name keeps 20 before Criticality keeps its width */
+static const TableFit fit[] = {{0, 20, 0}, {2, 0, 4}, {-1, 0, 0}};
+
 static void minutes(int has, int v, char *buf, size_t size)
 {
     if (has)
@@ -146,7 +149,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
              s->status_counts[STATUS_DOWN], s->status_counts[STATUS_UNKNOWN],
              sort_names[st->sort]);
     pane_draw_title(w, p, sum);
-    pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
+    pane_draw_table_fit(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell, fit);
     int cur = pane_list_current(&p->list);
     if (cur >= 0)
         ui_select_service(p->ui, s->services[cur].id);

@@ -201,7 +201,7 @@ static const PaneKey silences_keys[] = {
 
 static const PaneOps silences_ops = {
     .title = "Silences",
-    .tab = "Silenc",
+    .tab = "Silence",
     .draw = draw,
     .keys = silences_keys,
     .draw_detail = draw_detail,

@@ -36,6 +36,9 @@ static const TableCol cols[] = {
     {"Reason", 8, 0, 3, 3, 0},
 };
 
+/* at 80 columns the service name keeps 20 columns (layout.h) */
+static const TableFit fit[] = {{1, 20, 0}, {-1, 0, 0}};
+
 static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_t size,
                  attr_t *attr)
 {
@@ -82,7 +85,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     snprintf(sum, sizeof sum, "%d breaches: %d RTO, %d RPO, %d ongoing", s->nbreaches, rto, rpo,
              open);
     pane_draw_title(w, p, sum);
-    pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
+    pane_draw_table_fit(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell, fit);
     if (!s->nbreaches && !p->filter)
         pane_draw_center(w, 4, "No SLA breaches: every downtime stayed within its RTO and RPO.",
                          theme_attr(TH_UP));

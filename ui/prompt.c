@@ -16,6 +16,11 @@ static void ask(Ui *ui, int kind, const char *label, UiAnswerFn fn, void *arg)
     ui->input[0] = '\0';
     ui->prompt_fn = fn;
     ui->prompt_arg = arg;
+    ui->prompt_cmd = 0;
+    ui->prompt_esc_skips = 0;
+    ui->prompt_note[0] = '\0';
+    ui->hist_pos = 0;
+    ui->tab_count = 0;
     ui->msg[0] = '\0';
     ui->dirty |= DIRTY_MSG;
 }
@@ -28,6 +33,11 @@ void ui_confirm(Ui *ui, const char *q, UiAnswerFn fn, void *arg)
 void ui_prompt(Ui *ui, const char *label, UiAnswerFn fn, void *arg)
 {
     ask(ui, PROMPT_TEXT, label, fn, arg);
+}
+
+void ui_ask_key(Ui *ui, const char *label, UiAnswerFn fn, void *arg)
+{
+    ask(ui, PROMPT_KEY, label, fn, arg);
 }
 
 void prompt_cancel(Ui *ui)
@@ -58,6 +68,22 @@ static void prompt_finish(Ui *ui, const char *answer)
 void prompt_key(Ui *ui, int key)
 {
     ui->dirty |= DIRTY_MSG;
+    if (ui->prompt == PROMPT_KEY) {
+        /* one key answers (a menu); Esc and ^G cancel, a mouse event waits */
+        char mb[8] = "";
+        mbstate_t ps;
+        memset(&ps, 0, sizeof ps);
+        if (key == UI_KEY_ESC || key == 7)
+            prompt_finish(ui, NULL);
+        else if (key >= 32 && key < UI_KEY_FN && key != 127 &&
+                 wcrtomb(mb, (wchar_t)key, &ps) != (size_t)-1)
+            prompt_finish(ui, mb);
+        else if (key == UI_KEY_ENTER || key == '\n')
+            prompt_finish(ui, "\n");
+        return;
+    }
+    if (ui->prompt_cmd && cmdline_key(ui, key))
+        return;
     if (ui->prompt == PROMPT_CONFIRM) {
         /* [y/N]: y confirms, any other key answers no (a mouse event is
          * not an answer) */
@@ -70,6 +96,8 @@ void prompt_key(Ui *ui, int key)
     size_t len = strlen(ui->input);
     if (key == UI_KEY_ENTER || key == '\n' || key == (UI_KEY_FN | KEY_ENTER)) {
         prompt_finish(ui, ui->input);
+    } else if (key == UI_KEY_ESC && ui->prompt_esc_skips) {
+        prompt_finish(ui, "");            /* "skip the text", not "cancel" */
     } else if (key == UI_KEY_ESC || key == 7 /* ^G */) {
         prompt_finish(ui, NULL);
     } else if (key == (UI_KEY_FN | KEY_BACKSPACE) || key == 127 || key == 8) {

@@ -149,8 +149,8 @@ static void watch_role(Ui *ui)
         return;
     ui->was_primary = primary;
     if (primary)
-        ui_message(ui, 0, "The engine went away: this console is the ENGINE now "
-                   "(checks, alerts, playbooks; no API)");
+        ui_message(ui, 0, "The engine stopped: this console is now the ENGINE (checks and "
+                   "notifications run here).");
     else
         ui_message(ui, 0, "Handed the engine role back to the headless engine: this "
                    "console is a VIEWER now");
@@ -184,6 +184,10 @@ static void draw_body(Ui *ui)
     werase(w);
     if (ui->help) {
         keys_draw_help(ui, w);
+        return;
+    }
+    if (ui->kill_panel && ui->prompt == PROMPT_KEY) {
+        actions_draw_kill_panel(ui, w);
         return;
     }
     Pane *p = ui->panes[ui->cur];
@@ -427,6 +431,7 @@ static int ui_new(const TuiOpts *opts, Ui **out, char *err, size_t errsz)
     ui->sfd = -1;
     ui->first_frame_ms = -1;
     who_am_i(ui->actor, sizeof ui->actor);
+    cmdline_load(ui);
     int rc = store_open(opts->db_path, &ui->st, err, errsz);
     if (rc < 0) {
         free(ui);

@@ -18,7 +18,9 @@ enum {
     DIRTY_ALL = 15, DIRTY_LAYOUT = 16
 };
 
-enum { PROMPT_NONE, PROMPT_CONFIRM, PROMPT_TEXT };
+enum { PROMPT_NONE, PROMPT_CONFIRM, PROMPT_TEXT, PROMPT_KEY };
+
+#define CMDLINE_HISTORY_MAX 100   /* `:` commands remembered */
 
 struct Ui {
     TuiOpts      opts;
@@ -48,6 +50,15 @@ struct Ui {
     UiAnswerFn   prompt_fn;
     void        *prompt_arg;
     int          help, help_top;
+    int          kill_panel;       /* K asks: the body lists the stops */
+    /* the `:` line (cmdline.c): history, most recent first, and Tab */
+    int          prompt_cmd;       /* the open text prompt is the `:` line */
+    int          prompt_esc_skips; /* Esc answers "" (no text); ^G cancels */
+    char         prompt_note[256]; /* shown after the input (completions) */
+    char         hist[CMDLINE_HISTORY_MAX][256];
+    int          nhist, hist_pos, tab_count;
+    char         hist_draft[256];
+    char         hist_file[512];   /* "" = this session only */
     FILE        *timing;           /* RESOPS_TUI_TIMING: first frame, key to doupdate */
     int64_t      first_frame_ms;   /* -1 until the first frame with data */
 };
@@ -81,14 +92,28 @@ int keys_help_lines(Pane *const *panes, int npanes, int cur, HelpLine *out, int 
 void prompt_key(Ui *ui, int key);
 void prompt_cancel(Ui *ui);
 
+/* cmdline.c: the `:` line's history (Up/Down) and Tab completion */
+void cmdline_load(Ui *ui);                       /* the history file, if any */
+void cmdline_remember(Ui *ui, const char *line); /* a command was run */
+void cmdline_complete(Ui *ui);                   /* Tab */
+int  cmdline_key(Ui *ui, int key);               /* 1 when the key was the line's */
+
+/* Ask for one key (a menu in the message line): the callback gets the
+ * key as UTF-8 text, NULL for Esc. */
+void ui_ask_key(Ui *ui, const char *label, UiAnswerFn fn, void *arg);
+
 /* actions.c: writes through the domain, and the `:` commands */
 int  actions_ack(Ui *ui, int64_t alert_id, int quiet);   /* 0 or -errno */
 int  actions_unack(Ui *ui, int64_t alert_id);            /* 0 or -errno */
-void actions_kill_switch(Ui *ui);                        /* K: confirm, reason, apply */
+void actions_kill_switch(Ui *ui);   /* K: y or a category, reason, apply */
+void actions_draw_kill_panel(Ui *ui, WINDOW *w);         /* the body while K asks */
 void actions_quit(Ui *ui);   /* q, :q: back from a detail; the engine asks y/N */
 void actions_command(Ui *ui, const char *line);          /* a `:` line */
 /* The i-th command's usage and help for the help overlay; -1 past the end. */
 int  actions_command_help(int i, const char **usage, const char **help);
+const char *actions_command_name(int i);         /* the i-th command's name */
+/* 1 when the command named name[0..len) takes a SERVICE first */
+int  actions_command_takes_service(const char *name, size_t len);
 
 /* pane_silences.c: `:silence SERVICE 2h REASON` and `:silences` (issue 11) */
 void silences_cmd_silence(Ui *ui, char *args);

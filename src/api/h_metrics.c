@@ -13,6 +13,7 @@
 #include "api/handlers.h"
 #include "domain/logparse.h"
 #include "domain/metrics.h"
+#include "domain/metrics_history.h"
 #include "store/metric_repo.h"
 #include "util.h"
 
@@ -248,6 +249,14 @@ static int query_time(ApiReq *rq, ApiResp *rs, const char *name, int64_t def, in
     return 0;
 }
 
+static int pivot_history_row(void *ctx, int resolution, int64_t ts, const char *name,
+                             double value)
+{
+    Pivot *p = ctx;
+    p->resolution = resolution;       /* an object takes it when ts changes */
+    return pivot_row(p, ts, name, value);
+}
+
 void h_metrics_history(ApiReq *rq, ApiResp *rs)
 {
     int64_t start, end;
@@ -258,25 +267,10 @@ void h_metrics_history(ApiReq *rq, ApiResp *rs)
         api_send_error(rs, 400, "invalid time range: start is after end");
         return;
     }
-    /* minute averages where raw samples no longer exist, raw after */
-    int64_t oldest_raw = metric_repo_bound(rq->st, METRIC_RES_RAW, 0);
+    /* minute averages where raw samples no longer exist, raw after
+     * (the read the console's Metrics pane shares: metrics_history.h) */
     Pivot p = {.limit = HISTORY_MAX_ROWS};
-    int r = 0;
-    if (oldest_raw < 0) {
-        r = -EIO;
-    } else if (!oldest_raw || start < oldest_raw) {
-        int64_t mend = oldest_raw && oldest_raw - 1 < end ? oldest_raw - 1 : end;
-        p.resolution = METRIC_RES_MINUTE;
-        /* a minute row's ts is its start: the minute holding start counts */
-        r = metric_repo_scan(rq->st, METRIC_RES_MINUTE, start - start % 60, mend, 0, pivot_row,
-                             &p);
-        pivot_flush(&p);
-    }
-    if (r >= 0 && oldest_raw && end >= oldest_raw && !p.truncated) {
-        p.resolution = METRIC_RES_RAW;
-        r = metric_repo_scan(rq->st, METRIC_RES_RAW, start > oldest_raw ? start : oldest_raw,
-                             end, 0, pivot_row, &p);
-    }
+    int r = metrics_history_scan(rq->st, start, end, pivot_history_row, &p);
     if (r < 0) {
         pivot_free(&p);
         api_send_error(rs, 500, "Failed to retrieve metrics due to database error");

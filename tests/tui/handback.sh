@@ -65,7 +65,7 @@ tap $? "N5: the engine ticks again: the viewer's tick age falls back"
 # The service goes down: the console takes the role over.
 kill -TERM "$H1"
 wait "$H1"
-wait_for c "ENGINE" "this console is the ENGINE now"; tap $? "the console takes over when the service stops, and says so"
+wait_for c "ENGINE" "The engine stopped: this console is now the ENGINE (checks and notifications run here)."; tap $? "the console takes over when the service stops, and says so in the message line"
 wait_for c "api off"; tap $? "the console engine serves no API"
 
 # The service comes back: the console hands the role back.

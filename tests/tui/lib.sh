@@ -8,6 +8,8 @@
 SOCK="resops-tui-$$"
 TMUX_CMD=(tmux -L "$SOCK" -f /dev/null)
 WORK=$(mktemp -d /tmp/resops-tui-XXXXXX)
+# the console's `:` history goes here, not into the user's ~/.local/state
+export XDG_STATE_HOME="$WORK/state"
 TAPN=0
 FAILS=0
 DEADLINE=${TUI_DEADLINE:-15}

@@ -84,7 +84,7 @@ static void test_fit_columns_grow(void **state)
 {
     (void)state;
     /* name grows (weight), status fixed, description takes the rest */
-    const LayoutCol cols[] = {{10, 30, 3, 0}, {8, 8, 0, 0}, {10, 0, 1, 1}};
+    const LayoutCol cols[] = {{10, 30, 3, 0, 0, 0}, {8, 8, 0, 0, 0, 0}, {10, 0, 1, 1, 0, 0}};
     int w[3];
     int used = layout_fit_columns(cols, 3, 100, 1, w);
     assert_int_equal(used, 100);
@@ -98,7 +98,7 @@ static void test_fit_columns_drop(void **state)
 {
     (void)state;
     /* at 30 columns the prio-2 then prio-1 columns go; prio 0 stays */
-    const LayoutCol cols[] = {{10, 0, 1, 0}, {8, 8, 0, 2}, {8, 8, 0, 1}, {6, 6, 0, 0}};
+    const LayoutCol cols[] = {{10, 0, 1, 0, 0, 0}, {8, 8, 0, 2, 0, 0}, {8, 8, 0, 1, 0, 0}, {6, 6, 0, 0, 0, 0}};
     int w[4];
     layout_fit_columns(cols, 4, 30, 1, w);
     assert_int_equal(w[1], 0);
@@ -119,12 +119,125 @@ static void test_fit_columns_drop(void **state)
 static void test_fit_columns_all_capped(void **state)
 {
     (void)state;
-    const LayoutCol cols[] = {{4, 6, 1, 0}, {4, 6, 1, 0}};
+    const LayoutCol cols[] = {{4, 6, 1, 0, 0, 0}, {4, 6, 1, 0, 0, 0}};
     int w[2];
     int used = layout_fit_columns(cols, 2, 80, 1, w);
     assert_int_equal(w[0], 6);
     assert_int_equal(w[1], 6);
     assert_int_equal(used, 13);                    /* spare space stays unused */
+}
+
+/* Issue 11 item 8, the 80-column policy: a name column wants its width
+ * before others keep theirs; a column with a narrow form shrinks first,
+ * then the least important column goes; a shrunk column gets its width
+ * back whole when the room allows, never half. */
+static void test_fit_columns_want_narrow(void **state)
+{
+    (void)state;
+    /* Name 12..26 wants 20; Status 8; Criticality 11 (narrow 4); Description prio 4 */
+    const LayoutCol cols[] = {{12, 26, 3, 0, 20, 0}, {8, 8, 0, 0, 0, 0},
+                              {11, 11, 0, 2, 0, 4}, {10, 0, 2, 4, 0, 0}};
+    int w[4];
+    /* roomy: everything at its min and more, the name at least 20 */
+    layout_fit_columns(cols, 4, 100, 1, w);
+    assert_true(w[0] >= 20);
+    assert_int_equal(w[2], 11);
+    assert_true(w[3] >= 10);
+    /* 44: the mins fit (12+8+11+10+3 = 44) but the name wants 8 more:
+     * Criticality shrinks to 4 (7), not enough, so Description goes;
+     * then Criticality gets its 11 back whole and the name the rest */
+    layout_fit_columns(cols, 4, 44, 1, w);
+    assert_int_equal(w[3], 0);
+    assert_int_equal(w[2], 11);
+    assert_int_equal(w[0], 44 - 8 - 11 - 2);
+    assert_true(w[0] >= 20);
+    /* 35: no Description; the name keeps 20, Criticality shrinks to its
+     * narrow form (20+8+4+2 = 34) and stays there (7 more do not fit) */
+    int used = layout_fit_columns(cols, 4, 35, 1, w);
+    assert_int_equal(w[3], 0);
+    assert_int_equal(w[2], 4);
+    assert_int_equal(w[0], 21);
+    assert_int_equal(used, 35);
+    /* without want/narrow the old rule: the name stays at its min */
+    const LayoutCol plain[] = {{12, 26, 3, 0, 0, 0}, {8, 8, 0, 0, 0, 0},
+                               {11, 11, 0, 2, 0, 0}, {10, 0, 2, 4, 0, 0}};
+    layout_fit_columns(plain, 4, 44, 1, w);
+    assert_int_equal(w[0], 12);
+    assert_int_equal(w[3], 10);
+}
+
+/* The status bar at 80 columns: the clock goes first, labels shorten by
+ * rank, the role and the unacked counts keep a readable form. */
+static void test_fit_segments(void **state)
+{
+    (void)state;
+    /* role, unacked (long 33 / short 22), notify (18/10), api (9, drop),
+     * tick (14/10), clock (10, drop first) */
+    const LayoutSeg seg[] = {{8, 0, 0, 0}, {33, 22, 7, 0}, {18, 10, 6, 10},
+                             {9, 9, 3, 5}, {14, 10, 2, 9}, {10, 0, 0, 1}};
+    int sh[6], on[6];
+    int used = layout_fit_segments(seg, 6, 200, 1, sh, on);
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(on[i], 1);
+        assert_int_equal(sh[i], 0);
+    }
+    assert_int_equal(used, 8 + 33 + 18 + 9 + 14 + 10 + 6);
+    /* 80: clock gone, tick short, api gone; unacked and notify long */
+    used = layout_fit_segments(seg, 6, 80, 1, sh, on);
+    assert_int_equal(on[5], 0);
+    assert_int_equal(sh[4], 1);
+    assert_int_equal(on[3], 0);
+    assert_int_equal(sh[2], 0);
+    assert_int_equal(on[1], 1);
+    assert_int_equal(sh[1], 0);
+    assert_int_equal(used, 9 + 34 + 19 + 11);
+    /* 70: notify shortens next, the unacked label still long */
+    used = layout_fit_segments(seg, 6, 70, 1, sh, on);
+    assert_int_equal(sh[2], 1);
+    assert_int_equal(sh[1], 0);
+    assert_int_equal(used, 9 + 34 + 11 + 11);
+    /* 40: only rank-0 drops stay: the role and the unacked counts */
+    used = layout_fit_segments(seg, 6, 40, 1, sh, on);
+    assert_int_equal(on[0] + on[1], 2);
+    assert_int_equal(sh[1], 1);
+    assert_int_equal(on[2] + on[3] + on[4] + on[5], 0);
+    assert_int_equal(used, 9 + 23);
+    /* narrower than what can never go: everything left, over width */
+    used = layout_fit_segments(seg, 6, 10, 1, sh, on);
+    assert_int_equal(used, 9 + 23);
+}
+
+/* The tab bar: titles when they fit, tab names, tighter, then the other
+ * tabs abbreviated, then numbers; never a cut label ("8 Au…"). */
+static void test_tabs(void **state)
+{
+    (void)state;
+    const LayoutTab t[] = {{'1', "Services", "Services", 0}, {'2', "Dependencies", "Deps", 0},
+                           {'3', "Health", "Health", 0}, {'4', "Alerts", "Alerts", 3},
+                           {'5', "SLA Breaches", "SLA", 0}, {'6', "Incidents", "Incidents", 0},
+                           {'7', "Metrics", "Metrics", 0}, {'8', "Audit Log", "Audit", 0},
+                           {'9', "Silences", "Silences", 2}};
+    char out[9][LAYOUT_TAB_LABEL];
+    assert_int_equal(layout_tabs(t, 8, 0, 200, 0, out), 0);
+    assert_string_equal(out[1], " 2 Dependencies ");
+    assert_int_equal(layout_tabs(t, 8, 0, 200, 1, out), 1);
+    assert_string_equal(out[1], " 2 Deps ");
+    /* 80 columns, eight panes: the one-space form, every name whole */
+    assert_int_equal(layout_tabs(t, 8, 0, 80, 1, out), 2);
+    assert_string_equal(out[7], "8 Audit ");
+    /* nine panes at 80: the others abbreviated, the current one whole */
+    assert_int_equal(layout_tabs(t, 9, 5, 80, 1, out), 3);
+    assert_string_equal(out[5], "6 Incidents ");
+    assert_string_equal(out[0], "1 Serv ");
+    assert_string_equal(out[4], "5 SLA ");
+    int total = 0;
+    for (int i = 0; i < 9; i++)
+        total += layout_width(out[i]) + (t[i].badge_w ? t[i].badge_w + 1 : 0);
+    assert_true(total <= 80);
+    /* very narrow: numbers, the current one named */
+    assert_int_equal(layout_tabs(t, 9, 3, 30, 1, out), 4);
+    assert_string_equal(out[0], "1 ");
+    assert_string_equal(out[3], "4 Alerts ");
 }
 
 static void test_spark_fixed_range(void **state)
@@ -350,8 +463,8 @@ static void test_pane_keys_declared_once(void **state)
             with_keys++;
         }
     }
-    /* s; Enter, Bksp; a, A, u, f; x, t, m; x (Silences) */
-    assert_int_equal(with_keys, 11);
+    /* s; Enter, Bksp; a, A, u, f; x, t, m; x (Silences); h (Metrics' range) */
+    assert_int_equal(with_keys, 12);
     ui_free_panes(ui);
 }
 
@@ -403,7 +516,7 @@ static void test_pane_keys_never_shadow_global_actions(void **state)
         assert_int_equal(ui->prompt, PROMPT_TEXT);
         prompt_cancel(ui);
         keys_dispatch(ui, 'K');
-        assert_int_equal(ui->prompt, PROMPT_CONFIRM);
+        assert_int_equal(ui->prompt, PROMPT_KEY);
         prompt_cancel(ui);
         keys_dispatch(ui, '\t');
         assert_int_equal(ui->cur, (cur + 1) % panes_count());
@@ -487,6 +600,63 @@ static void test_help_merges_global_and_pane_keys(void **state)
                 assert_string_equal(lines[h + 1 + k].key, ops->keys[k].label);
         }
     }
+    ui_free_panes(ui);
+}
+
+/* The `:` line (issue 11 item 8): the history is most recent first with
+ * no repeats, Up/Down walk it and give back the draft; Tab completes a
+ * command name, a service name for a command that takes one (common
+ * prefix first, the next Tab lists them), and nothing elsewhere. */
+static void test_cmdline_history_and_tab(void **state)
+{
+    (void)state;
+    Ui *ui = ui_with_panes(0);              /* hist_file "": memory only */
+    cmdline_remember(ui, "info");
+    cmdline_remember(ui, "  ack 3");
+    cmdline_remember(ui, "info");
+    cmdline_remember(ui, "   ");
+    assert_int_equal(ui->nhist, 2);
+    assert_string_equal(ui->hist[0], "info");
+    assert_string_equal(ui->hist[1], "ack 3");
+    keys_dispatch(ui, ':');
+    assert_true(ui->prompt_cmd);
+    strcpy(ui->input, "dra");
+    prompt_key(ui, UI_KEY_FN | KEY_UP);
+    assert_string_equal(ui->input, "info");
+    prompt_key(ui, UI_KEY_FN | KEY_UP);
+    assert_string_equal(ui->input, "ack 3");
+    prompt_key(ui, UI_KEY_FN | KEY_UP);                     /* the oldest: stays */
+    assert_string_equal(ui->input, "ack 3");
+    prompt_key(ui, UI_KEY_FN | KEY_DOWN);
+    prompt_key(ui, UI_KEY_FN | KEY_DOWN);
+    assert_string_equal(ui->input, "dra");                  /* the draft back */
+    strcpy(ui->input, "sn");
+    prompt_key(ui, '\t');
+    assert_string_equal(ui->input, "snooze ");
+    SnapService sv[3] = {{.id = 1, .name = "Order Service"}, {.id = 2, .name = "order DB"},
+                         {.id = 3, .name = "Auth"}};
+    Snapshot snap = {.services = sv, .nservices = 3};
+    ui->snap = &snap;
+    strcpy(ui->input, "status Or");
+    prompt_key(ui, '\t');
+    assert_string_equal(ui->input, "status Order ");         /* the common prefix */
+    prompt_key(ui, '\t');
+    assert_string_equal(ui->prompt_note, "Order Service, order DB");
+    strcpy(ui->input, "status order s");
+    prompt_key(ui, '\t');
+    assert_string_equal(ui->input, "status Order Service ");
+    strcpy(ui->input, "status Zed");
+    prompt_key(ui, '\t');
+    assert_string_equal(ui->input, "status Zed");
+    assert_non_null(strstr(ui->prompt_note, "no completion"));
+    strcpy(ui->input, "ack 1");
+    prompt_key(ui, '\t');
+    assert_string_equal(ui->input, "ack 1");
+    assert_non_null(strstr(ui->prompt_note, "nothing to complete"));
+    assert_true(actions_command_takes_service("status", 6));
+    assert_false(actions_command_takes_service("ack", 3));
+    assert_false(actions_command_takes_service("stat", 4));
+    ui->snap = NULL;
     ui_free_panes(ui);
 }
 
@@ -585,6 +755,10 @@ int main(void)
         cmocka_unit_test(test_quit_engine_asks),
         cmocka_unit_test(test_key_of_another_pane),
         cmocka_unit_test(test_help_merges_global_and_pane_keys),
+        cmocka_unit_test(test_fit_columns_want_narrow),
+        cmocka_unit_test(test_fit_segments),
+        cmocka_unit_test(test_tabs),
+        cmocka_unit_test(test_cmdline_history_and_tab),
         cmocka_unit_test(test_snapshot_newer),
         cmocka_unit_test(test_snapshot_version_follows_commits),
     };

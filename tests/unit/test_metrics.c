@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "domain/metrics.h"
+#include "domain/metrics_history.h"
 #include "store/audit_repo.h"
 #include "store/db.h"
 #include "store/metric_repo.h"
@@ -400,6 +401,50 @@ static void test_repo_reads(void **state)
     assert_int_equal(metric_repo_bound(fx->st, METRIC_RES_MINUTE, 1), 0);
 }
 
+/* The stored history the console's Metrics pane shows (issue 11 item 8):
+ * minute averages before the oldest raw sample, raw after; the scalar
+ * metrics averaged into equal buckets; empty buckets left out; per-core
+ * rows ignored; rows outside [from, to) not counted. */
+static void test_history_series(void **state)
+{
+    Fx *fx = *state;
+    int64_t t0 = 1700000000 - 1700000000 % 3600;      /* an hour boundary */
+    /* minute averages over the first 30 minutes, raw every 10 s after */
+    for (int m = 0; m < 30; m++) {
+        assert_int_equal(metric_repo_insert(fx->st, t0 + m * 60, "cpu", 10, METRIC_RES_MINUTE), 0);
+        assert_int_equal(metric_repo_insert(fx->st, t0 + m * 60, "cpu0", 99, METRIC_RES_MINUTE),
+                         0);
+    }
+    for (int64_t t = t0 + 1800; t < t0 + 2400; t += 10)   /* 30..40 min: raw */
+        add_raw(fx, t, "cpu", 30);
+    /* a raw row the minute averages also cover must not count twice */
+    assert_int_equal(metric_repo_insert(fx->st, t0 + 1800, "memory", 50, METRIC_RES_MINUTE), 0);
+    MetricSeries *s = calloc(1, sizeof *s);
+    assert_int_equal(metrics_history_series(fx->st, t0, t0 + 3600, 6, s), 0);
+    /* buckets of 10 min: 0-2 minute rows (10), 3 raw (30), 4-5 empty */
+    assert_int_equal(s->n, 4);
+    for (int b = 0; b < 3; b++) {
+        assert_int_equal(s->at[b], t0 + b * 600);
+        assert_true(fabs(s->v[MET_CPU][b] - 10) < 1e-9);
+    }
+    assert_int_equal(s->at[3], t0 + 1800);
+    assert_true(fabs(s->v[MET_CPU][3] - 30) < 1e-9);
+    assert_true(s->v[MET_MEMORY][3] == 0);            /* the minute row after raw began */
+    assert_int_equal(s->minute_rows, 30);
+    assert_int_equal(s->raw_rows, 60);
+    assert_int_equal(s->last, t0 + 2390);
+    /* a range that holds nothing; a bad range; the bucket cap */
+    assert_int_equal(metrics_history_series(fx->st, t0 + 7200, t0 + 9000, 6, s), 0);
+    assert_int_equal(s->n, 0);
+    assert_int_equal(s->last, 0);
+    assert_int_equal(metrics_history_series(fx->st, t0 + 10, t0, 6, s), 0);
+    assert_int_equal(s->n, 0);
+    assert_int_equal(metrics_history_series(fx->st, t0, t0 + 3600, 100000, s), 0);
+    assert_true(s->n <= METRIC_SERIES_MAX);
+    assert_int_equal(s->minute_rows + s->raw_rows, 90);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +457,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollup_and_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raw_kept_until_rolled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repo_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_series, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

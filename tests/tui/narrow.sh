@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# narrow.sh — issue 11 item 8 at 80x24, the most common terminal size (the
+# newcomer review's "UX frictions" 6): names keep their width before
+# Criticality does (no "Message Que…"), the status bar keeps its labels
+# ("unacked: N crit", not "C12 W3 I0"), the tab bar ends with a whole
+# label (no "8 Au…"), the hint line keeps q:quit, and `?` shows the
+# actions on its first page and says that more follows (PgDn reaches the
+# `:` commands).
+set -u
+. "$(dirname "$0")/lib.sh"
+
+echo "1..7"
+DB=$WORK/d.db
+make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
+
+start a 80 24 HOME=$WORK -- --db "$DB"
+wait_for a "ENGINE" "Services  12 services" >/dev/null || { echo "Bail out! no first frame"; exit 1; }
+
+# 1 Services: whole names, Criticality still there
+wait_for a "PostgreSQL Primary " "Message Queue " "Customer Portal "; r=$?
+screen a | grep -q "…  *\(Up\|Down\|Degraded\|Unknown\) " && r=1
+screen a | sed -n 3p | grep -q "Crit" || r=1
+tap $r "80x24 Services: names are not cut at 12 columns; Criticality still shows"
+
+# 2 the tab bar ends with a whole label
+TABS=$(screen a | sed -n 1p)
+r=0
+case "$TABS" in *"…"*) r=1 ;; esac
+case "$TABS" in *"8 Audit"*) ;; *) r=1 ;; esac
+[ $r = 0 ] || echo "# tab bar: $TABS" >&2
+tap $r "80x24 tab bar: every label whole, no '8 Au…'"
+
+# 3 the status bar keeps readable labels
+STATUS=$(screen a | sed -n 23p)
+r=0
+case "$STATUS" in *"ENGINE"*"auto-res"*"unacked: "*" crit "*" warn "*"notify"*) ;; *) r=1 ;; esac
+echo "$STATUS" | grep -Eq " C[0-9]+ W[0-9]+ | N[0-9]+ " && r=1
+[ $r = 0 ] || echo "# status bar: $STATUS" >&2
+tap $r "80x24 status bar: role, kill switch, 'unacked: N crit N warn', 'notify N' (no C12 W3 I0, N0)"
+
+# 4 the hint line keeps ?:help and q:quit
+HINT=$(screen a | sed -n 24p)
+r=0
+case "$HINT" in "?:help"*"q:quit"*) ;; *) r=1 ;; esac
+case "$HINT" in *"…"*) r=1 ;; esac
+[ $r = 0 ] || echo "# hint line: $HINT" >&2
+tap $r "80x24 hint line: ?:help ... q:quit, nothing cut"
+
+# 5 the help: actions on the first page, and a visible 'more' line
+keys a 4; wait_pane a "Alerts" >/dev/null
+keys a '?'
+wait_for a "Help: keys and commands" "Actions" "kill switch on/off" "command line" \
+         "quit (the ENGINE console asks" "acknowledge the selected alert" "more lines: j or PgDn"; r=$?
+tap $r "80x24 ?: the actions (K, :, q) and the pane's keys on the first page, 'more lines' said"
+
+# 6 PgDn reaches the : commands
+keys a PgDn
+wait_for a "Commands (:)" ":ack ID" ":q!"; r=$?
+keys a Escape; wait_gone a "Help: keys and commands" || r=1
+tap $r "80x24 ?: PgDn shows the : commands"
+
+# 7 with the kill switch on, the bar still says so and keeps the unacked label
+keys a :; literal a "kill on narrow test"; keys a Enter
+wait_for a "KILL SWITCH ON: auto-resolution disabled by" >/dev/null
+wait_for a " KILL SWITCH ON " >/dev/null
+STATUS=$(screen a | sed -n 23p)
+r=0
+case "$STATUS" in *"ENGINE"*"KILL SWITCH ON"*"unacked: "*" crit "*) ;; *) r=1 ;; esac
+[ $r = 0 ] || echo "# status bar: $STATUS" >&2
+tap $r "80x24 status bar with the kill switch on: ENGINE, KILL SWITCH ON, 'unacked: N crit'"
