@@ -154,6 +154,38 @@ int oncall_repo_runbook_get(Store *st, int64_t service_id, char *buf, size_t siz
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+int oncall_repo_runbooks(Store *st, int64_t **out_ids, char ***out_urls)
+{
+    static const char sql[] =
+        "SELECT id, runbook_url FROM service WHERE runbook_url IS NOT NULL ORDER BY id";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    int64_t *ids = NULL;
+    char **urls = NULL;
+    int n = 0, cap = 0, rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            ids = xrealloc(ids, (size_t)cap * sizeof *ids);
+            urls = xrealloc(urls, (size_t)cap * sizeof *urls);
+        }
+        ids[n] = sqlite3_column_int64(s, 0);
+        urls[n++] = store_col_strdup(s, 1);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        for (int i = 0; i < n; i++)
+            free(urls[i]);
+        free(ids);
+        free(urls);
+        return -EIO;
+    }
+    *out_ids = ids;
+    *out_urls = urls;
+    return n;
+}
+
 int oncall_repo_runbook_set(Store *st, int64_t service_id, const char *url)
 {
     static const char sql[] = "UPDATE service SET runbook_url = ? WHERE id = ?";

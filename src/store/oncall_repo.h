@@ -48,6 +48,9 @@ int oncall_repo_status_changes_prune(Store *st, int64_t before);
 /* The runbook URL into buf ("" when none): 1 the service exists, 0 not,
  * -EIO. */
 int oncall_repo_runbook_get(Store *st, int64_t service_id, char *buf, size_t size);
+/* Every service's runbook that is set: malloc'd parallel arrays of ids
+ * and URLs (caller frees each URL and both arrays). count or -EIO. */
+int oncall_repo_runbooks(Store *st, int64_t **out_ids, char ***out_urls);
 /* Set (NULL or "" clears). 1 changed, 0 no such service, -EIO. */
 int oncall_repo_runbook_set(Store *st, int64_t service_id, const char *url);
 
