@@ -10,7 +10,7 @@ ALTER TABLE alert ADD COLUMN last_notified_at TEXT;
 ALTER TABLE alert ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
 -- Flapping: every change of a service's status (not heartbeats that keep
 -- it), so "more than N changes in M minutes" is one indexed count. Old
--- rows are pruned by the engine past the longest window it looks at.
+-- rows of a service are pruned past a day (the longest window) as it changes.
 CREATE TABLE status_change (
     id         INTEGER PRIMARY KEY,
     service_id INTEGER NOT NULL REFERENCES service(id) ON DELETE CASCADE,

@@ -34,7 +34,10 @@ int flapping_on_change(Store *st, int64_t sid, const char *name, ServiceStatus s
 {
     int limit = atomic_load(&flap_changes);
     int64_t window = atomic_load(&flap_window);
-    if (oncall_repo_status_change_add(st, sid, status_name(status), now) < 0)
+    /* the log is only read over the window (at most a day): this
+     * service's older changes go as a new one comes */
+    if (oncall_repo_status_change_add(st, sid, status_name(status), now) < 0 ||
+        oncall_repo_status_changes_prune(st, sid, now - 86400) < 0)
         return -EIO;
     AlertRow open;
     int r = alert_repo_find_open(st, sid, ALERT_FLAPPING, &open);
@@ -96,9 +99,15 @@ int flapping_settle(Store *st, int64_t now)
 {
     int limit = atomic_load(&flap_changes);
     int64_t window = atomic_load(&flap_window), *ids = NULL;
+    /* read first: most ticks find no flapping service and take no lock */
+    int n = oncall_repo_services_with_open(st, ALERT_FLAPPING, &ids), settled = 0;
+    free(ids);
+    if (n <= 0)
+        return n;
+    ids = NULL;
     if (store_begin(st) < 0)
         return -EIO;
-    int n = oncall_repo_services_with_open(st, ALERT_FLAPPING, &ids), settled = 0;
+    n = oncall_repo_services_with_open(st, ALERT_FLAPPING, &ids);
     for (int i = 0; n > 0 && i < n; i++) {
         int c = oncall_repo_status_changes_since(st, ids[i], now - window);
         int r = c < 0 ? -EIO : c < limit ? settle_one(st, ids[i], now) : 0;
@@ -109,9 +118,6 @@ int flapping_settle(Store *st, int64_t now)
         settled += r;
     }
     free(ids);
-    /* the log is only read over the window (the longest it may be set to) */
-    if (n >= 0 && oncall_repo_status_changes_prune(st, now - 86400) < 0)
-        n = -EIO;
     if (n < 0 || store_commit(st) < 0) {
         store_rollback(st);
         return -EIO;

@@ -11,7 +11,7 @@
  *    settled state is recorded as an open StatusChange alert without a
  *    second notification (reminders take it from there).
  * Every change of status is logged (status_change, migration 0013) and
- * changes older than the window are pruned by the engine's step.
+ * a service's changes older than a day are pruned as new ones come.
  *
  * Settings are process-wide (like notify's Slack prefixes): main sets
  * them before threads start; any thread reads them.
@@ -38,8 +38,9 @@ void flapping_configure(int changes, int64_t window_s);
 int flapping_on_change(Store *st, int64_t sid, const char *name, ServiceStatus status,
                        int64_t now);
 
-/* The engine's step: settle every flapping service that stopped, prune
- * the log. Count settled, or -EIO. Joins the caller's transaction. */
+/* The engine's step: settle every flapping service that stopped (a read
+ * first; the write lock only when one is flapping). Count settled, or
+ * -EIO. Joins the caller's transaction when it writes. */
 int flapping_settle(Store *st, int64_t now);
 
 #endif

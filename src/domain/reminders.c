@@ -46,9 +46,14 @@ int reminders_run(Store *st, int64_t now, int64_t interval_s)
         return 0;
     AlertRow due[BATCH];
     int reminders[BATCH];
+    /* read first: most ticks find nothing and take no write lock */
+    int n = oncall_repo_reminders_due(st, now - interval_s, due, reminders, BATCH), sent = 0;
+    if (n <= 0)
+        return n;
     if (store_begin(st) < 0)
         return -EIO;
-    int n = oncall_repo_reminders_due(st, now - interval_s, due, reminders, BATCH), sent = 0;
+    /* again under the lock: another writer may have acked one meanwhile */
+    n = oncall_repo_reminders_due(st, now - interval_s, due, reminders, BATCH);
     for (int i = 0; n > 0 && i < n; i++) {
         int cond = reminders_is_condition(due[i].type);
         if ((cond && remind_one(st, &due[i], reminders[i] + 1, now) < 0) ||

@@ -5,7 +5,8 @@
  * same dedup_key), audited "Alert Reminder" by system. An ack stops
  * reminders (only unacknowledged alerts are due); resolution stops them.
  * A reminder is due interval seconds after the alert's last notification
- * (its raise, an ack expiry's re-notification counts from the raise).
+ * (its raise, or an expired ack's re-notification; the read comes
+ * first, so a tick with nothing due takes no write lock).
  *
  * Thread: whoever owns the Store passed in (the engine, after each
  * evaluation).

@@ -66,7 +66,8 @@ static int render(Store *st, const Header *h, const char *incident_id, int64_t n
     if (n < 0)
         return -EIO;
     /* equal times keep the query's order (seq) */
-    qsort(rows, (size_t)n, sizeof *rows, by_time);
+    if (n > 1)
+        qsort(rows, (size_t)n, sizeof *rows, by_time);
     StrBuf b = {0};
     strbuf_append(&b, "# ");
     cell(&b, h->title);

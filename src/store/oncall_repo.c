@@ -128,13 +128,14 @@ int oncall_repo_services_with_open(Store *st, const char *type, int64_t **out)
     return n;
 }
 
-int oncall_repo_status_changes_prune(Store *st, int64_t before)
+int oncall_repo_status_changes_prune(Store *st, int64_t service_id, int64_t before)
 {
-    static const char sql[] = "DELETE FROM status_change WHERE at < ?";
+    static const char sql[] = "DELETE FROM status_change WHERE service_id = ? AND at < ?";
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
         return -EIO;
-    store_bind_time(s, 1, before > 0 ? before : 1);
+    sqlite3_bind_int64(s, 1, service_id);
+    store_bind_time(s, 2, before > 0 ? before : 1);
     return step_done(s);
 }
 

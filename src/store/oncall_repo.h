@@ -39,8 +39,8 @@ int oncall_repo_status_changes_since(Store *st, int64_t service_id, int64_t sinc
 /* Services with an unresolved alert of type: malloc'd ids (caller frees),
  * count or -EIO. */
 int oncall_repo_services_with_open(Store *st, const char *type, int64_t **out);
-/* Forget changes older than before. 0 or -EIO. */
-int oncall_repo_status_changes_prune(Store *st, int64_t before);
+/* Forget service_id's changes older than before. 0 or -EIO. */
+int oncall_repo_status_changes_prune(Store *st, int64_t service_id, int64_t before);
 
 /* ---- runbooks ---- */
 
