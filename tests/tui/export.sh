@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # export.sh — issue 11 item 6 in the console (tmux, 120x40): `:export FILE`
 # writes the Markdown timeline of the selected incident (Incidents) or of
-# the selected service's newest downtime (Services); an existing FILE is
+# the selected service's newest downtime (Services) or of the selected
+# breach's downtime (SLA Breaches); an existing FILE is
 # refused unless `:export! FILE`; a bad path, no FILE or a pane without a
 # selection say so; the service detail shows the runbook.
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..8"
+echo "1..9"
 DB=$WORK/x.db
 make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
 sqlite3 "$DB" "UPDATE service SET runbook_url = 'https://wiki.example/rb/auth' WHERE name = 'Auth Service'"
@@ -66,7 +67,18 @@ keys a :; literal a "export"; keys a Enter
 wait_for a "usage: :export FILE"
 tap $? ":export without FILE shows the usage"
 
-# 8 a pane with nothing to export
+# 8 SLA Breaches: the downtime of the breach under the cursor
+keys a 5; wait_pane a "SLA Breaches"
+keys a /; literal a "Auth Service"; keys a Enter
+keys a :; literal a "export sla.md"; keys a Enter
+wait_for a "Exported the timeline of downtime #" "to sla.md"; r1=$?
+r2=0
+grep -q '^# Postmortem: Auth Service downtime #' "$WORK/sla.md" || r2=1
+grep -q '^- \*\*Reason:\*\* test fixture outage$' "$WORK/sla.md" || r2=1
+grep -q '^- \*\*Duration:\*\* 1:00:00$' "$WORK/sla.md" || r2=1
+tap $((r1 + r2)) ":export FILE on SLA Breaches writes the breached downtime's timeline"
+
+# 9 a pane with nothing to export
 keys a 8; wait_pane a "Audit Log"
 keys a :; literal a "export audit.md"; keys a Enter
 wait_for a ":export: select an incident"; r1=$?
