@@ -270,8 +270,9 @@ def timelines(srv, tok, log, clock, aid):
          'timeline: the status change by the real user (ana)', e)
     t.ok(any(w.startswith('Alert #%d raised (StatusChange, Critical)' % aid) for w in whats),
          'timeline: the alert raised', whats)
-    t.ok(any(w.startswith('Notification webhook (alert-%d-raised' % aid) and 'delivered' in w
-             for w in whats), 'timeline: its webhook notification, delivered', whats)
+    t.ok(any(w.startswith('Notification webhook (alert-%d-raised' % aid) and
+             re.search(r': delivered \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', w) for w in whats),
+         'timeline: its webhook notification, delivered (when, UTC)', whats)
     t.ok(any(who == 'ana' and w.startswith('Alert Acknowledged') for _, who, w in e),
          'timeline: the acknowledgement by ana', e)
     t.ok(sum('Alert Reminder' in w for w in whats) == 2, 'timeline: both reminders', whats)
