@@ -41,6 +41,8 @@
 #include "engine.h"
 #include "ctlpipe.h"
 #include "probes.h"
+#include "domain/flapping.h"
+#include "domain/reminders.h"
 #include "domain/cycle.h"
 #include "domain/services.h"
 #include "store/audit_repo.h"
@@ -396,6 +398,9 @@ int engine_tick(Engine *e, int64_t now)
         rc = -EIO;
     CycleStats cs;
     if (cycle_evaluate(e->st, now, &cs) < 0)
+        rc = -EIO;
+    /* issue 11 item 5: flapping services that settled, then reminders */
+    if (flapping_settle(e->st, now) < 0 || reminders_run(e->st, now, e->opts.repeat_interval_s) < 0)
         rc = -EIO;
     __atomic_store_n(&e->last_tick, now, __ATOMIC_RELAXED);
     if (engine_is_primary(e))

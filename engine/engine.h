@@ -33,6 +33,8 @@ typedef struct EngineOpts {
      * once it has it; 0 (a console) hands the role back on such a
      * request (N2) */
     int         headless;
+    /* issue 11: notify.repeat_interval in seconds (0 = no reminders) */
+    int64_t     repeat_interval_s;
 } EngineOpts;
 
 typedef struct Engine Engine;

@@ -25,6 +25,7 @@
 #include "sysmetrics.h"
 #include "tui.h"
 #include "util.h"
+#include "domain/flapping.h"
 #include "domain/actions.h"
 #include "domain/notify.h"
 #include "domain/resolution.h"
@@ -228,6 +229,8 @@ static int load_config(Config *cfg, const Cli *cli)
     else {  /* checked deep in the domain (services, notifier): set once, before any thread */
         notify_set_slack_prefixes(config_str(cfg, "notify.slack_webhook_prefixes"));
         silences_set_max_minutes((int)config_int(cfg, "notify.silence_max_minutes"));
+        flapping_configure((int)config_int(cfg, "flapping.changes"),
+                           config_int(cfg, "flapping.window"));
     }
     return r;
 }
@@ -871,6 +874,7 @@ static int app_start_engine(App *a)
             .heartbeat_down_s = (int)config_int(cfg, "engine.heartbeat_down_s"),
         },
         .headless = a->cli.headless,
+        .repeat_interval_s = config_int(cfg, "notify.repeat_interval"),
     };
     a->engine = engine_start(&eo, a->box, err, sizeof err);
     if (!a->engine) {

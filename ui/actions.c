@@ -3,6 +3,7 @@
  * flip the kill switch, set a service's status; and the `:` command line,
  * a table of {name, usage, help, handler}. */
 #include "tui_priv.h"
+#include "export.h"
 #include "util.h"
 #include "domain/alerts.h"
 #include "domain/decision.h"
@@ -449,6 +450,9 @@ static void cmd_info(Ui *ui, char *args)
                api_of ? api : "off", api_of == 2 ? " (the engine's)" : "");
 }
 
+static void cmd_export(Ui *ui, char *args) { export_command(ui, args, 0); }
+static void cmd_export_force(Ui *ui, char *args) { export_command(ui, args, 1); }
+
 static const struct Command {
     const char *name, *usage, *help;
     CmdFn       fn;
@@ -468,6 +472,10 @@ static const struct Command {
                                        "SERVICE is its name or id", cmd_status},
     {"threshold", ":threshold cpu 85", "set a metric alert threshold (cpu, memory, swap, disk, "
                                        "load; 0 or off = off); alone: list them", cmd_threshold},
+    {"export", ":export FILE", "write the Markdown timeline of the selected incident, or of "
+                               "the selected service's or breach's downtime, to a new FILE",
+     cmd_export},
+    {"export!", ":export! FILE", "the same, overwriting FILE", cmd_export_force},
     {"info", ":info", "role, login name, database path (for a second console), API address",
      cmd_info},
     {"help", ":help", "this help", cmd_help},

@@ -65,9 +65,9 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
     const SnapService *v = &s->services[item];
     switch (col) {
     case 0: strlcpy_(buf, v->name, size); break;
-    case 1:
-        strlcpy_(buf, status_name(v->status), size);
-        *attr = theme_status(v->status);
+    case 1:     /* a flapping service says so instead (issue 11) */
+        strlcpy_(buf, v->flapping ? "Flapping" : status_name(v->status), size);
+        *attr = v->flapping ? theme_attr(TH_WARN) : theme_status(v->status);
         break;
     case 2:
         snprintf(buf, size, "%.2f%%", v->uptime_pct);

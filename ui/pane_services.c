@@ -114,9 +114,10 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
     const SnapService *v = &s->services[item];
     switch (col) {
     case 0: strlcpy_(buf, v->name, size); break;
-    case 1:
-        strlcpy_(buf, v->has_status ? status_name(v->status) : "Unknown", size);
-        *attr = theme_status(v->status);
+    case 1:     /* a flapping service says so instead (issue 11) */
+        strlcpy_(buf, v->flapping ? "Flapping" : v->has_status ? status_name(v->status)
+                                                                : "Unknown", size);
+        *attr = v->flapping ? theme_attr(TH_WARN) : theme_status(v->status);
         break;
     case 2: strlcpy_(buf, v->criticality ? v->criticality : "-", size); break;
     case 3: pane_risk_cell(v, 0, buf, size, attr); break;
@@ -190,6 +191,11 @@ static int detail_status(WINDOW *w, int y, int x, int width, const Snapshot *s,
         y = pane_draw_kv(w, y, x, width, "Downtime", theme_attr(TH_DOWN), "open since %s (%s)",
                          a, b);
     }
+    if (v->flapping)
+        y = pane_draw_kv(w, y, x, width, "Flapping", theme_attr(TH_WARN),
+                         "yes: one Flapping alert, no notification per change until it settles");
+    y = pane_draw_kv(w, y, x, width, "Runbook", v->runbook_url ? A_NORMAL : theme_attr(TH_DIM),
+                     "%s", v->runbook_url ? v->runbook_url : "none");
     return pane_draw_kv(w, y, x, width, "Uptime", A_NORMAL, "%.2f %% over %d days",
                         v->uptime_pct, SNAPSHOT_UPTIME_DAYS);
 }

@@ -85,6 +85,13 @@ static int parse_patch(ApiResp *rs, const cJSON *b, Patch *out)
         return -1;
     }
     p->has_created_at = r;
+    /* issue 11: a runbook URL (checked by the domain, runbook.h); null clears */
+    int null_runbook = 0;
+    if ((r = api_field_str(rs, b, "runbook_url", &p->runbook_url, &null_runbook)) < 0)
+        return -1;
+    p->has_runbook_url = r;
+    if (null_runbook)
+        p->runbook_url = NULL;
     return 0;
 }
 
@@ -170,6 +177,8 @@ static int add_service(void *ctx, const Listing *l, const ListingValue *v)
     api_json_str(b, v[10].is_null ? "Unknown" : v[10].s);
     put_lit(b, ",\"last_updated\":");
     api_json_str(b, v[11].s);
+    put_lit(b, ",\"runbook_url\":");      /* issue 11 item 6 */
+    api_json_str(b, v[12].s);
     put_lit(b, "}");
     return 0;
 }
@@ -217,6 +226,7 @@ void h_services_create(ApiReq *rq, ApiResp *rs)
         .signed_off = p->signed_off,
         .deps = p->deps, .ndeps = p->ndeps, .has_deps = p->has_deps,
         .created_at = p->has_created_at ? p->created_at : 0,
+        .runbook_url = p->has_runbook_url ? p->runbook_url : NULL,
     };
     char err[512];
     int64_t id = 0;
@@ -413,6 +423,7 @@ static int add_downtime(void *ctx, const Listing *l, const ListingValue *v)
     char dur[64];
     service_health_format_duration(secs, dur, sizeof dur);
     cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)v[3].i);   /* ours: names its timeline.md */
     cJSON_AddItemToObject(o, "start_time", api_str_or_null(v[0].s));
     cJSON_AddItemToObject(o, "end_time", api_str_or_null(v[1].s));
     cJSON_AddItemToObject(o, "reason", api_str_or_null(v[2].s));

@@ -64,6 +64,10 @@ void h_incidents_batch_resolve(ApiReq *rq, ApiResp *rs);
 void h_incidents_list(ApiReq *rq, ApiResp *rs);
 void h_incidents_get(ApiReq *rq, ApiResp *rs);
 
+/* timelines (h_timeline.c, issue 11 item 6): Markdown postmortems */
+void h_timeline_incident(ApiReq *rq, ApiResp *rs);
+void h_timeline_downtime(ApiReq *rq, ApiResp *rs);
+
 /* /api/v1/config, /api/v1/audit */
 void h_resolution_config_get(ApiReq *rq, ApiResp *rs);
 void h_resolution_config_put(ApiReq *rq, ApiResp *rs);

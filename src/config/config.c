@@ -47,6 +47,7 @@ typedef struct Setting {
     const char *(*check)(const char *v); /* T_STR: NULL if v is fine, else what is expected */
     const char *form;                    /* T_STR with check: the form, for the example */
     const char *doc;                     /* one line, for the example file */
+    bool        duration;                /* T_INT in seconds: also 90s, 30m, 1h, 1d */
 } Setting;
 
 #define NO_MAX LONG_MAX
@@ -186,10 +187,20 @@ static const Setting settings[] = {
      .type = T_STR, .def = "https://hooks.slack.com/", .check = check_url_prefixes,   /* = NOTIFY_SLACK_PREFIXES_DEFAULT */
      .form = "comma-separated http(s)://HOST/... prefixes",
      .doc = "A Slack integration's webhook_url must start with one of these, when it is added and at each delivery (\"\" = no Slack webhooks)."},
-
+    {.name = "notify.repeat_interval", .env = "RESOPS_NOTIFY_REPEAT_INTERVAL", .type = T_INT,
+     .def = "1h", .imin = 0, .imax = 604800, .duration = true,
+     .doc = "An open, unacknowledged Critical condition is notified again this often (0 = never)."},
     {.name = "notify.silence_max_minutes", .env = "RESOPS_SILENCE_MAX_MINUTES", .type = T_INT,
      .def = "10080", .imin = 1, .imax = 525600,   /* = SILENCE_MAX_MINUTES_DEFAULT */
      .doc = "Longest silence (or recurring window) in minutes; longer ones are refused (issue 11)."},
+
+    /* [flapping] */
+    {.name = "flapping.changes", .env = "RESOPS_FLAPPING_CHANGES", .type = T_INT, .def = "5",
+     .imin = 2, .imax = 1000,
+     .doc = "A service whose status changes more than this many times within flapping.window is flapping."},
+    {.name = "flapping.window", .env = "RESOPS_FLAPPING_WINDOW", .type = T_INT, .def = "30m",
+     .imin = 60, .imax = 86400, .duration = true,
+     .doc = "The window over which status changes are counted (seconds, or 90s, 30m, 1h)."},
 
     /* [resolve] */
     {.name = "resolve.default_confidence_threshold", .env = "RESOPS_CONFIDENCE_THRESHOLD",
@@ -389,8 +400,14 @@ static int parse_value(const Setting *s, const char *text, Value *out, char *why
     case T_INT: {
         errno = 0;
         long v = strtol(text, &end, 10);
+        if (s->duration && end != text && *end && !end[1] && strchr("smhd", *end) && v >= 0 &&
+            v <= LONG_MAX / 86400) {
+            v *= *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : 86400;
+            end++;
+        }
         if (end == text || *end) {
-            set_err(why, whysz, "not an integer: '%s'", text);
+            set_err(why, whysz, s->duration ? "not a duration (seconds, or 90s, 30m, 1h, 1d): '%s'"
+                                            : "not an integer: '%s'", text);
             return -EINVAL;
         }
         if (errno == ERANGE || v < s->imin || v > s->imax) {
@@ -737,7 +754,9 @@ static void describe(const Setting *s, char *buf, size_t n)
         }
         return;
     case T_INT:
-        if (s->imax == NO_MAX)
+        if (s->duration)
+            snprintf(buf, n, "duration %lds..%lds (90s, 30m, 1h)", s->imin, s->imax);
+        else if (s->imax == NO_MAX)
             snprintf(buf, n, "integer >= %ld", s->imin);
         else
             snprintf(buf, n, "integer %ld..%ld", s->imin, s->imax);

@@ -5,6 +5,7 @@
 #include "domain/silences.h"
 #include "store/alert_repo.h"
 #include "store/audit_repo.h"
+#include "store/oncall_repo.h"
 #include "util.h"
 
 #include <errno.h>
@@ -164,7 +165,8 @@ static int reopen_one(Store *st, int64_t id, int64_t now)
         audit_repo_add_alert(st, "Alert Ack Expired", id, a.service_id, AUDIT_SYSTEM_USER, NULL,
                              detail, now) < 0 ||
         notify_alert(st, id, a.service_id, a.type, a.severity, NULL, a.message, "raised",
-                     now) < 0)
+                     now) < 0 ||
+        oncall_repo_set_notified(st, id, now) < 0)  /* reminders count from here */
         return -EIO;
     return 1;
 }

@@ -13,6 +13,7 @@
 #include "domain/rules.h"
 #include "domain/silences.h"
 #include "store/audit_repo.h"
+#include "store/oncall_repo.h"
 #include "store/service_repo.h"
 #include "util.h"
 
@@ -189,6 +190,16 @@ char *notify_payload_webhook(const NotifyEvent *ev, int64_t generated_ms)
     if (ev->previous_severity)
         cJSON_AddStringToObject(o, "previous_severity", ev->previous_severity);
     cJSON_AddStringToObject(o, "message", ev->message ? ev->message : "");
+    /* issue 11: the runbook (null when none), a reminder's number, a
+     * flapping service's settled status */
+    if (ev->runbook_url)
+        cJSON_AddStringToObject(o, "runbook_url", ev->runbook_url);
+    else
+        cJSON_AddNullToObject(o, "runbook_url");
+    if (ev->reminder > 0)
+        cJSON_AddNumberToObject(o, "reminder", ev->reminder);
+    if (ev->settled_status)
+        cJSON_AddStringToObject(o, "settled_status", ev->settled_status);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
@@ -217,6 +228,8 @@ char *notify_payload_slack(const NotifyEvent *ev)
     static const char *const icon[] = {":information_source:", ":warning:", ":rotating_light:"};
     StrBuf b = {0};
     strbuf_append(&b, resolved ? ":white_check_mark:" : icon[sev < 0 ? 0 : sev]);
+    if (ev->reminder > 0)
+        strbuf_appendf(&b, " Reminder %d:", ev->reminder);
     strbuf_append(&b, resolved ? " *Resolved* " : " *");
     if (!resolved) {
         slack_escape(&b, ev->severity ? ev->severity : "Info");
@@ -230,6 +243,11 @@ char *notify_payload_slack(const NotifyEvent *ev)
     }
     strbuf_append(&b, ": ");
     slack_escape(&b, ev->message);
+    if (ev->runbook_url) {
+        strbuf_append(&b, " <");
+        slack_escape(&b, ev->runbook_url);
+        strbuf_append(&b, "|Runbook>");
+    }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "text", b.s);
     strbuf_free(&b);
@@ -271,6 +289,14 @@ char *notify_payload_pagerduty(const NotifyEvent *ev, const char *routing_key, c
         cJSON_AddNumberToObject(d, "alert_id", (double)ev->id);
         if (ev->service_id)
             cJSON_AddNumberToObject(d, "service_id", (double)ev->service_id);
+        if (ev->reminder > 0)     /* a re-trigger of the same dedup_key */
+            cJSON_AddNumberToObject(d, "reminder", ev->reminder);
+        if (ev->runbook_url) {
+            cJSON *link = cJSON_CreateObject();
+            cJSON_AddStringToObject(link, "href", ev->runbook_url);
+            cJSON_AddStringToObject(link, "text", "Runbook");
+            cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "links"), link);
+        }
     }
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
@@ -338,7 +364,10 @@ char *notify_payload_email(const NotifyEvent *ev, const NotifyConfig *cfg,
     rfc5322_date(now_s, date, sizeof date);
     iso_z(ev->ts, ts, sizeof ts);
     char *from = one_line(cfg->mail_from), *to = one_line(cfg->mail_to);
-    char *subject = xasprintf("[resops] %s: %s%s%s", resolved ? "Resolved" :
+    char rem[32] = "";
+    if (ev->reminder > 0)
+        snprintf(rem, sizeof rem, "Reminder %d: ", ev->reminder);
+    char *subject = xasprintf("[resops] %s%s: %s%s%s", rem, resolved ? "Resolved" :
                               ev->severity ? ev->severity : "Info", ev->type,
                               ev->service ? " on " : "", ev->service ? ev->service : "");
     char *subj1 = one_line(subject);
@@ -359,6 +388,8 @@ char *notify_payload_email(const NotifyEvent *ev, const NotifyConfig *cfg,
     if (ev->previous_severity)
         strbuf_appendf(&b, " (was %s)", ev->previous_severity);
     strbuf_appendf(&b, "\r\nSeen at:  %s\r\nAlert id: %lld\r\n", ts, (long long)ev->id);
+    if (ev->runbook_url)
+        strbuf_appendf(&b, "Runbook:  %s\r\n", ev->runbook_url);
     free(from);
     free(to);
     free(subject);
@@ -408,20 +439,36 @@ int notify_event(Store *st, const NotifyEvent *ev, int64_t now)
     return r < 0 ? -EIO : 0;
 }
 
+int notify_service_event(Store *st, NotifyEvent *ev, int64_t now)
+{
+    char name[256], runbook[RUNBOOK_URL_MAX + 1];
+    if (ev->service_id && !ev->service) {
+        int r = service_repo_name(st, ev->service_id, name, sizeof name);
+        if (r < 0)
+            return -EIO;
+        ev->service = r ? name : NULL;
+    }
+    if (ev->service_id && !ev->runbook_url) {
+        if (oncall_repo_runbook_get(st, ev->service_id, runbook, sizeof runbook) < 0)
+            return -EIO;
+        ev->runbook_url = runbook[0] ? runbook : NULL;
+    }
+    int r = notify_event(st, ev, now);
+    ev->service = ev->service == name ? NULL : ev->service;
+    ev->runbook_url = ev->runbook_url == runbook ? NULL : ev->runbook_url;
+    return r;
+}
+
 int notify_alert(Store *st, int64_t alert_id, int64_t service_id, const char *type,
                  const char *severity, const char *previous, const char *message,
                  const char *event, int64_t now)
 {
-    char name[256];
-    int r = service_repo_name(st, service_id, name, sizeof name);
-    if (r < 0)
-        return -EIO;
     NotifyEvent ev = {
         .source = "alert", .id = alert_id, .event = event, .service_id = service_id,
-        .service = r ? name : NULL, .type = type, .severity = severity,
-        .previous_severity = previous, .message = message, .ts = now,
+        .type = type, .severity = severity, .previous_severity = previous, .message = message,
+        .ts = now,
     };
-    return notify_event(st, &ev, now);
+    return notify_service_event(st, &ev, now);
 }
 
 static const char *json_str(const cJSON *o, const char *name)
@@ -451,6 +498,9 @@ static int parse_event(const cJSON *o, NotifyEvent *ev)
     ev->service_id = (int64_t)json_num(o, "service_id");
     ev->has_value = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "value"));
     ev->value = json_num(o, "value");
+    ev->reminder = (int)json_num(o, "reminder");
+    ev->runbook_url = json_str(o, "runbook_url");
+    ev->settled_status = json_str(o, "settled_status");
     const char *ts = json_str(o, "ts");
     if (!ts || util_parse_iso8601(ts, &ev->ts) < 0)
         ev->ts = 0;

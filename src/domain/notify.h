@@ -71,6 +71,10 @@ typedef struct NotifyEvent {
     int         has_value;         /* seed 004 "value": number or null */
     double      value;
     int64_t     ts;                /* when the condition was seen, epoch s */
+    /* issue 11 items 5 and 6 */
+    int         reminder;          /* 0, or the n-th reminder of a "raised" */
+    const char *runbook_url;       /* the service's runbook, may be NULL */
+    const char *settled_status;    /* flapping stopped: the status it settled on */
 } NotifyEvent;
 
 /* Channel configuration (the notify.* settings). Strings are borrowed;
@@ -131,6 +135,10 @@ int notify_event(Store *st, const NotifyEvent *ev, int64_t now);
 int notify_alert(Store *st, int64_t alert_id, int64_t service_id, const char *type,
                  const char *severity, const char *previous, const char *message,
                  const char *event, int64_t now);
+
+/* notify_event() with ev's service name and runbook_url filled in from
+ * ev->service_id (when set and not given). 0 or -EIO. */
+int notify_service_event(Store *st, NotifyEvent *ev, int64_t now);
 
 /* Stage 2: fan out up to max due events into delivery rows, in one
  * transaction. One caller per database at a time (the engine's notifier):

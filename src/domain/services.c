@@ -7,6 +7,8 @@
  * uptime, duration text) are service_health.c.
  */
 #include "domain/services.h"
+#include "domain/flapping.h"
+#include "domain/runbook.h"
 #include "domain/alerts.h"
 #include "domain/cycle.h"
 #include "domain/notify.h"
@@ -88,6 +90,9 @@ static int create_locked(Store *st, const ServiceInput *in, const char *name, co
     if (in->ndeps && deps_repo_set(st, id, in->deps, in->ndeps) < 0)
         goto io_rb;
     if (audit_repo_add(st, "Service Created", "Service", id, user_id, name, now) < 0)
+        goto io_rb;
+    if (in->runbook_url && *in->runbook_url &&
+        runbook_set_locked(st, id, in->runbook_url, user_id, now) < 0)
         goto io_rb;
     /* S3: scored now, as the next tick would, not up to a tick later */
     if (cycle_rescore_one(st, id, now) < 0)
@@ -201,6 +206,8 @@ int services_create(Store *st, const ServiceInput *in, const char *created_by,
     if (r == 0)
         r = services_check_created(in->created_at, now, err, errsz);
     if (r == 0)
+        r = runbook_check(in->runbook_url, err, errsz);
+    if (r == 0)
         r = create_locked(st, in, name, crit, impact, created_by, user_id, now, out_id, err,
                           errsz);
     free(name);
@@ -247,9 +254,14 @@ static int status_locked(Store *st, int64_t sid, ServiceStatus status, StatusSou
             alerts_resolve(st, sid, ALERT_SLA_RPO, now) < 0)
             return -EIO;
     }
+    /* A flapping service gets one Flapping alert, not one per change
+     * (issue 11, flapping.h); a first status is no change to count. */
+    int flapping = had ? flapping_on_change(st, sid, name, status, now) : 0;
+    if (flapping < 0)
+        return -EIO;
     /* A service's first status is a start, not a change: only a bad one
      * (Degraded, Down) is worth an alert. */
-    if (had || (status != STATUS_UNKNOWN && status != STATUS_UP)) {
+    if (!flapping && (had || (status != STATUS_UNKNOWN && status != STATUS_UP))) {
         char msg[SERVICE_NAME_BUF + 32];
         snprintf(msg, sizeof msg, "Service %s is %s", name, status_name(status));
         if (alerts_raise(st, sid, ALERT_STATUS_CHANGE, status_alert_severity(status), msg, now,
@@ -460,6 +472,8 @@ static int update_locked(Store *st, int64_t id, const ServicePatch *p, const cha
     if (p->has_description && !p->description &&
         service_repo_set_description(st, id, NULL) < 0)
         return fail_io(st, err, errsz);
+    if (p->has_runbook_url && runbook_set_locked(st, id, p->runbook_url, user_id, now) < 0)
+        return fail_io(st, err, errsz);
     if (p->has_created_at) {
         int64_t first = 0;
         if (downtime_repo_first_start(st, id, &first) < 0)
@@ -499,6 +513,8 @@ int services_update(Store *st, int64_t id, const ServicePatch *p, int64_t user_i
     int r = services_check_text(trimmed, p->has_description ? p->description : NULL, err, errsz);
     if (r == 0 && p->has_created_at)
         r = services_check_created(p->created_at, now, err, errsz);
+    if (r == 0 && p->has_runbook_url)
+        r = runbook_check(p->runbook_url, err, errsz);
     if (r == 0)
         r = update_locked(st, id, p, trimmed, user_id, now, err, errsz);
     free(trimmed);

@@ -37,6 +37,7 @@ typedef struct ServiceInput {
     const int64_t *deps;
     int         ndeps, has_deps;
     int64_t     created_at;            /* since when the service exists; 0 = now */
+    const char *runbook_url;           /* issue 11: NULL = none (runbook.h) */
 } ServiceInput;
 
 /* Seed 000 POST /api/services. Audits "Service Created". The name is
@@ -122,6 +123,8 @@ typedef struct ServicePatch {
     int         ndeps;
     int         has_created_at;   /* ours (B12): since when the service exists */
     int64_t     created_at;
+    int         has_runbook_url;  /* issue 11 (runbook.h); NULL or "" clears it */
+    const char *runbook_url;
 } ServicePatch;
 
 /* Seed 000 PUT /api/services: name/description and, when given, BIA

@@ -20,8 +20,10 @@
 #include "domain/incidents.h"
 #include "domain/notify.h"
 #include "domain/playbook.h"
+#include "domain/flapping.h"
 #include "domain/silences.h"
 #include "store/listing_repo.h"
+#include "store/oncall_repo.h"
 #include "store/service_repo.h"
 #include "store/view_repo.h"
 #include "log.h"
@@ -169,6 +171,35 @@ static int fill_detail(Snapshot *s, Store *st)
  * playbook, else the host playbook file's, else the seed's defaults); a
  * playbook that cannot be read counts as acting (the runner will say what
  * is wrong, the console must not claim it does nothing). */
+/* Issue 11: each service's runbook and whether it is flapping. */
+static int fill_oncall(Snapshot *s, Store *st)
+{
+    int64_t *ids;
+    char **urls;
+    int n = oncall_repo_runbooks(st, &ids, &urls);
+    if (n < 0)
+        return -EIO;
+    for (int i = 0; i < n; i++) {
+        SnapService *v = (SnapService *)snapshot_find_service(s, ids[i]);
+        if (v && !v->runbook_url)
+            v->runbook_url = urls[i];
+        else
+            free(urls[i]);
+    }
+    free(ids);
+    free(urls);
+    n = oncall_repo_services_with_open(st, ALERT_FLAPPING, &ids);
+    if (n < 0)
+        return -EIO;
+    for (int i = 0; i < n; i++) {
+        SnapService *v = (SnapService *)snapshot_find_service(s, ids[i]);
+        if (v)
+            v->flapping = 1;
+    }
+    free(ids);
+    return 0;
+}
+
 static int category_acts(Store *st, const char *category)
 {
     return incidents_playbook_acts(st, category) != 0;
@@ -256,7 +287,7 @@ Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int m
         fill_services(s, &set);
         service_set_free(&set);
         fill_rdeps(s);
-        ok = fill_detail(s, st) == 0;
+        ok = fill_detail(s, st) == 0 && fill_oncall(s, st) == 0;
     }
     if (ok) {
         s->alerts = xmalloc((size_t)max_alerts * sizeof *s->alerts);
@@ -340,6 +371,7 @@ void snapshot_unref(Snapshot *s)
         free(v->impact);
         free(v->risk_reason);
         free(v->deps);
+        free(v->runbook_url);
     }
     free(s->services);
     free(s->alerts);

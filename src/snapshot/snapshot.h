@@ -60,6 +60,8 @@ typedef struct SnapService {
     int           ndowntimes;
     int64_t       down_since;  /* start of the open downtime, 0 = none */
     double        uptime_pct;  /* over the last SNAPSHOT_UPTIME_DAYS */
+    char         *runbook_url; /* issue 11: NULL = none */
+    int           flapping;    /* issue 11: an open Flapping alert */
 } SnapService;
 
 /* A configured auto-resolution category (seed 001's category_config):

@@ -114,15 +114,15 @@ const Listing listing_integrations = {integrations_sql, integrations_cols, N(int
 
 static const char services_sql[] =
     "SELECT s.id, s.name, s.description, s.created_by, b.id IS NOT NULL, b.criticality, "
-    "b.impact, b.rto, b.rpo, coalesce(b.signed_off, 0), st.status, st.last_updated "
-    "FROM service s LEFT JOIN bia b ON b.service_id = s.id "
+    "b.impact, b.rto, b.rpo, coalesce(b.signed_off, 0), st.status, st.last_updated, "
+    "s.runbook_url FROM service s LEFT JOIN bia b ON b.service_id = s.id "
     "LEFT JOIN status st ON st.service_id = s.id WHERE ?1 = 0 OR s.id = ?1 ORDER BY s.id "
     "LIMIT ?2 OFFSET ?3";
 static const ListingCol services_cols[] = {
     {"id", COL_INT}, {"name", COL_TEXT}, {"description", COL_TEXT}, {"created_by", COL_TEXT},
     {"has_bia", COL_BOOL}, {"criticality", COL_TEXT}, {"impact", COL_TEXT}, {"rto", COL_INT},
     {"rpo", COL_INT}, {"signed_off", COL_BOOL}, {"status", COL_TEXT},
-    {"last_updated", COL_TEXT},
+    {"last_updated", COL_TEXT}, {"runbook_url", COL_TEXT},
 };
 const Listing listing_services = {services_sql, services_cols, N(services_cols),
                                   "SELECT count(*) FROM service WHERE ?1 = 0 OR id = ?1"};
@@ -146,15 +146,15 @@ static const ListingCol deps_cols[] = {
 const Listing listing_dependencies = {deps_sql, deps_cols, N(deps_cols), NULL};
 
 static const char downtimes_sql[] =
-    "SELECT start_time, end_time, reason FROM downtime WHERE service_id = ?1 "
+    "SELECT start_time, end_time, reason, id FROM downtime WHERE service_id = ?1 "
     "ORDER BY start_time DESC, id DESC";
 static const ListingCol downtimes_cols[] = {
-    {"start_time", COL_TEXT}, {"end_time", COL_TEXT}, {"reason", COL_TEXT},
+    {"start_time", COL_TEXT}, {"end_time", COL_TEXT}, {"reason", COL_TEXT}, {"id", COL_INT},
 };
 const Listing listing_downtimes = {downtimes_sql, downtimes_cols, N(downtimes_cols), NULL};
 
 static const char downtimes_page_sql[] =
-    "SELECT start_time, end_time, reason FROM downtime WHERE service_id = ?1 "
+    "SELECT start_time, end_time, reason, id FROM downtime WHERE service_id = ?1 "
     "ORDER BY start_time DESC, id DESC LIMIT ?2 OFFSET ?3";
 const Listing listing_downtimes_page = {
     downtimes_page_sql, downtimes_cols, N(downtimes_cols),

@@ -310,7 +310,8 @@ def services(srv, tk, ctx):
     t.eq(lst.status, 200, 'GET /api/services: 200 for any signed-in user')
     sa = next(s for s in lst.json if s['id'] == a)
     t.eq(sorted(sa.keys()), sorted(['id', 'name', 'description', 'created_by', 'bia', 'status',
-                                    'last_updated']), 'service fields as in seed 000 §2.2.2')
+                                    'last_updated', 'runbook_url']),
+         'service fields as in seed 000 §2.2.2 (and ours: runbook_url, issue 11)')
     t.eq(sa['bia'], {'criticality': 'High', 'impact': 'Severe', 'rto': 30, 'rpo': 15,
                      'signed_off': True, 'dependencies': []}, 'service bia object')
     t.eq((sa['created_by'], sa['status'], sa['last_updated']), ('bo', 'Unknown', None),

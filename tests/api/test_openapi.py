@@ -139,6 +139,7 @@ def router_table():
 def url_for(m, path):
     url = path.replace('{service_id}', '999999').replace('{incident_id}', '999999')
     url = url.replace('{silence_id}', '999999')
+    url = url.replace('{downtime_id}', '999999')
     url = url.replace('{category}', 'database')
     if '/kill-switch/' in path:
         url += '?actor=admin'             # the caller: valid as a note or as the actor
@@ -172,6 +173,8 @@ WITH_TOKEN.update({
     ('GET', '/api/services/{service_id}/health'): 404,
     ('GET', '/api/v1/incidents/{incident_id}'): 404,
     ('POST', '/api/silences'): 400, ('DELETE', '/api/silences/{silence_id}'): 404,
+    ('GET', '/api/v1/incidents/{incident_id}/timeline.md'): 404,
+    ('GET', '/api/services/{service_id}/downtime/{downtime_id}/timeline.md'): 404,
     ('PUT', '/api/alerts'): 400, ('POST', '/api/risk/{service_id}/manual'): 400,
     ('PUT', '/api/risk/{service_id}/manual'): 400, ('DELETE', '/api/services'): 400,
     ('POST', '/api/services'): 400, ('PUT', '/api/services'): 400,

@@ -88,7 +88,10 @@ static const Row rows[] = {
     {"notify.max_age_s", "RESOPS_NOTIFY_MAX_AGE_S", INT, "86400", "60"},
     {"notify.slack_webhook_prefixes", "RESOPS_SLACK_WEBHOOK_PREFIXES", STR,
      "https://hooks.slack.com/", "http://127.0.0.1:9/,https://hooks.slack.com/services/T1/"},
+    {"notify.repeat_interval", "RESOPS_NOTIFY_REPEAT_INTERVAL", INT, "1h", "90"},
     {"notify.silence_max_minutes", "RESOPS_SILENCE_MAX_MINUTES", INT, "10080", "60"},
+    {"flapping.changes", "RESOPS_FLAPPING_CHANGES", INT, "5", "2"},
+    {"flapping.window", "RESOPS_FLAPPING_WINDOW", INT, "30m", "600"},
     {"resolve.default_confidence_threshold", "RESOPS_CONFIDENCE_THRESHOLD", DBL, "0.90", "0.5"},
     {"resolve.max_concurrent_resolutions", "RESOPS_MAX_CONCURRENT", INT, "10", "1"},
     {"resolve.retry_backoff_ms", "RESOPS_RETRY_BACKOFF_MS", INT, "1000", "0"},
@@ -101,6 +104,14 @@ static char conf_path[128]; /* tmpdir/resops.conf */
 
 /* ---- helpers ---------------------------------------------------------- */
 
+/* An integer setting's text in seconds: "1h" is 3600 (duration settings). */
+static long int_seconds(const char *text)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    return *end == 'h' ? v * 3600 : *end == 'm' ? v * 60 : *end == 'd' ? v * 86400 : v;
+}
+
 static void assert_value(const Config *c, const Row *r, const char *text)
 {
     switch (r->kind) {
@@ -108,7 +119,7 @@ static void assert_value(const Config *c, const Row *r, const char *text)
         assert_string_equal(config_str(c, r->name), text);
         break;
     case INT:
-        assert_int_equal(config_int(c, r->name), strtol(text, NULL, 10));
+        assert_int_equal(config_int(c, r->name), int_seconds(text));
         break;
     case DBL:
         assert_true(config_double(c, r->name) == strtod(text, NULL));
@@ -479,6 +490,17 @@ static void test_validation(void **state)
         {"api.listen", "::1:80", "api.listen: expected HOST:PORT with port 0..65535: '::1:80'"},
         {"api.listen", "[]:80", "api.listen: expected HOST:PORT with port 0..65535: '[]:80'"},
         {"api.listen", "a b:80", "api.listen: expected HOST:PORT with port 0..65535: 'a b:80'"},
+        {"notify.repeat_interval", "30m", NULL},
+        {"notify.repeat_interval", "90s", NULL},
+        {"notify.repeat_interval", "0", NULL},
+        {"notify.repeat_interval", "8d",
+         "notify.repeat_interval: must be between 0 and 604800"},
+        {"notify.repeat_interval", "1w",
+         "notify.repeat_interval: not a duration (seconds, or 90s, 30m, 1h, 1d): '1w'"},
+        {"notify.repeat_interval", "h",
+         "notify.repeat_interval: not a duration (seconds, or 90s, 30m, 1h, 1d): 'h'"},
+        {"flapping.window", "59s", "flapping.window: must be between 60 and 86400"},
+        {"flapping.changes", "1", "flapping.changes: must be between 2 and 1000"},
         {"notify.slack_webhook_prefixes", "", NULL},
         {"notify.slack_webhook_prefixes", "https://hooks.slack.com/services/, http://127.0.0.1:9/",
          NULL},

@@ -386,6 +386,62 @@ static void test_S1_url_prefix_table(void **state)
                      cases[i].url, cases[i].ok);
 }
 
+/* Issue 11: a reminder and a runbook in every channel's payload; the
+ * webhook document round-trips through the fan-out's parse. */
+static void test_payload_reminder_and_runbook(void **state)
+{
+    (void)state;
+    NotifyEvent ev = {.id = 9, .event = "raised", .service_id = 4, .service = "db",
+                      .type = "StatusChange", .severity = "Critical", .message = "Service db is Down",
+                      .ts = 1761350400, .reminder = 2,
+                      .runbook_url = "https://wiki.example/rb?a=1&b=2"};
+    char *s = notify_payload_webhook(&ev, 0);
+    cJSON *o = cJSON_Parse(s);
+    assert_int_equal(cJSON_GetObjectItem(o, "reminder")->valueint, 2);
+    assert_string_equal(cJSON_GetObjectItem(o, "runbook_url")->valuestring,
+                        "https://wiki.example/rb?a=1&b=2");
+    assert_null(cJSON_GetObjectItem(o, "settled_status"));
+    cJSON_Delete(o);
+    free(s);
+    s = notify_payload_slack(&ev);
+    o = cJSON_Parse(s);
+    const char *text = cJSON_GetObjectItem(o, "text")->valuestring;
+    assert_non_null(strstr(text, "Reminder 2:"));
+    assert_non_null(strstr(text, "<https://wiki.example/rb?a=1&amp;b=2|Runbook>"));
+    cJSON_Delete(o);
+    free(s);
+    /* PagerDuty: a re-trigger of the same dedup_key, with the runbook link */
+    s = notify_payload_pagerduty(&ev, "RK", notify_pagerduty_action(&ev));
+    o = cJSON_Parse(s);
+    assert_string_equal(cJSON_GetObjectItem(o, "event_action")->valuestring, "trigger");
+    assert_string_equal(cJSON_GetObjectItem(o, "dedup_key")->valuestring, "resops-4-StatusChange");
+    cJSON *links = cJSON_GetObjectItem(o, "links");
+    assert_int_equal(cJSON_GetArraySize(links), 1);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(links, 0), "href")->valuestring,
+                        "https://wiki.example/rb?a=1&b=2");
+    cJSON *d = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "payload"), "custom_details");
+    assert_int_equal(cJSON_GetObjectItem(d, "reminder")->valueint, 2);
+    cJSON_Delete(o);
+    free(s);
+    NotifyConfig cfg = {.mail_from = "a@example.test", .mail_to = "b@example.test"};
+    s = notify_payload_email(&ev, &cfg, "k", 1761350400);
+    assert_non_null(strstr(s, "Subject: [resops] Reminder 2: Critical: StatusChange on db\r\n"));
+    assert_non_null(strstr(s, "Runbook:  https://wiki.example/rb?a=1&b=2\r\n"));
+    free(s);
+    /* without them: runbook_url null, no reminder field, no links */
+    ev.reminder = 0;
+    ev.runbook_url = NULL;
+    s = notify_payload_webhook(&ev, 0);
+    o = cJSON_Parse(s);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "runbook_url")));
+    assert_null(cJSON_GetObjectItem(o, "reminder"));
+    cJSON_Delete(o);
+    free(s);
+    s = notify_payload_pagerduty(&ev, "RK", "trigger");
+    assert_null(strstr(s, "links"));
+    free(s);
+}
+
 static void test_payload_shapes(void **state)
 {
     (void)state;
@@ -900,6 +956,7 @@ int main(void)
         cmocka_unit_test(test_pagerduty_action_table),
         cmocka_unit_test(test_signature_rfc4231),
         cmocka_unit_test(test_payload_shapes),
+        cmocka_unit_test(test_payload_reminder_and_runbook),
         cmocka_unit_test(test_S1_url_prefix_table),
         cmocka_unit_test_setup_teardown(test_fanout_rows_per_channel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_channel_configured, setup, teardown),

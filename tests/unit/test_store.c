@@ -14,6 +14,7 @@
  */
 #include "domain/alerts.h"
 #include "domain/cycle.h"
+#include "domain/reminders.h"
 #include "domain/rules.h"
 #include "domain/seed.h"
 #include "domain/services.h"
@@ -461,6 +462,49 @@ static int64_t alert_events(Fx *fx, int64_t id)
 {
     return q_int(fx->check, "SELECT count(*) FROM outbox WHERE channel = 'event' AND "
                             "idempotency_key LIKE 'alert-%lld-%%'", (long long)id);
+}
+
+/* Issue 11 item 5: one reminder per interval for an open, unacknowledged
+ * Critical condition; none for a classification, a Warning, an acked or a
+ * resolved alert. */
+static void test_reminders_once_per_interval(void **state)
+{
+    Fx *fx = *state;
+    const int64_t H = 3600;
+    int64_t sid = make_service(fx, "Broker", NULL, NULL, 0, 0);
+    int64_t down = 0, cls = 0, warn = 0, gone = 0;
+    assert_int_equal(alerts_raise(fx->st, sid, "StatusChange", SEV_CRITICAL, "down", T0, &down),
+                     ALERT_RAISED);
+    assert_int_equal(alerts_raise(fx->st, sid, ALERT_CRITICAL, SEV_CRITICAL, "critical service",
+                                  T0, &cls), ALERT_RAISED);
+    assert_int_equal(alerts_raise(fx->st, sid, "cpu", SEV_WARNING, "cpu high", T0, &warn),
+                     ALERT_RAISED);
+    assert_int_equal(alerts_raise(fx->st, sid, ALERT_SLA_RTO, SEV_CRITICAL, "rto", T0, &gone),
+                     ALERT_RAISED);
+    assert_int_equal(alerts_resolve(fx->st, sid, ALERT_SLA_RTO, T0 + 10), 1);
+    assert_true(reminders_is_condition("StatusChange") && !reminders_is_condition("HighRisk") &&
+                !reminders_is_condition(ALERT_CRITICAL));
+
+    assert_int_equal(reminders_run(fx->st, T0 + H - 1, H), 0);     /* not yet */
+    assert_int_equal(reminders_run(fx->st, T0 + H, H), 1);         /* due: one */
+    assert_int_equal(reminders_run(fx->st, T0 + H + 30, H), 0);    /* not twice */
+    assert_int_equal(alert_events(fx, down), 2);                   /* raise + reminder 1 */
+    assert_int_equal(alert_events(fx, cls), 1);                    /* classification: never */
+    assert_int_equal(alert_events(fx, warn), 1);
+    assert_int_equal(alert_events(fx, gone), 2);                   /* raise + resolve only */
+    assert_int_equal(q_int(fx->check, "SELECT count(*) FROM outbox WHERE channel = 'event' AND "
+                                      "payload LIKE '%%\"reminder\":1%%' AND idempotency_key "
+                                      "LIKE 'alert-%lld-raised-%%'", (long long)down), 1);
+    assert_int_equal(reminders_run(fx->st, T0 + 2 * H, H), 1);     /* the next interval */
+    assert_int_equal(q_int(fx->check, "SELECT reminders FROM alert WHERE id = %lld",
+                           (long long)down), 2);
+    assert_int_equal(audit_count(fx, "Alert Reminder"), 2);
+    assert_int_equal(reminders_run(fx->st, T0 + 10 * H, 0), 0);    /* interval 0: off */
+
+    char err[128];
+    assert_int_equal(alerts_ack(fx->st, down, 1, 0, "alice", T0 + 2 * H + 1, err, sizeof err), 0);
+    assert_int_equal(reminders_run(fx->st, T0 + 5 * H, H), 0);     /* acked: none */
+    assert_int_equal(alert_events(fx, down), 3);
 }
 
 static void test_ack_expiry_reopens_once(void **state)
@@ -1197,6 +1241,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nested_engine_batch, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_nested_ack_all, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_ack_expiry_reopens_once, setup_db, teardown),
+        cmocka_unit_test_setup_teardown(test_reminders_once_per_interval, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_savepoints_three_levels, setup_db, teardown),
         cmocka_unit_test_setup_teardown(test_read_levels_and_lost_transaction, setup_db, teardown),
     };
