@@ -259,9 +259,9 @@ void frame_draw_status(Ui *ui)
  * (drop rank) so that ?:help and q:quit always show. */
 static void frame_draw_hint(Ui *ui, WINDOW *w, int width)
 {
-    char panes[32];
-    snprintf(panes, sizeof panes, "%c-%c/Tab:panes", panes_def(0)->key,
-             panes_def(ui->npanes - 1)->key);
+    char keys[24], panes[40];
+    panes_keys_label(0, ui->npanes - 1, keys, sizeof keys);
+    snprintf(panes, sizeof panes, "%s/Tab:panes", keys);
     static const int rank[] = {0, 4, 2, 3, 5, 7, 8, 6, 1, 0};
     const char *item[] = {"?:help", panes, "j/k:move", "Enter:detail", "/:search", "a:ack",
                           "K:kill switch", "::command", "r:refresh", "q:quit"};

@@ -220,23 +220,6 @@ static void help_add(HelpOut *o, int heading, const char *key, const char *text)
     strlcpy_(h->text, text, sizeof h->text);
 }
 
-/* The keys of panes i..last: "1-4", or "5-8,0" where they stop following
- * each other. */
-static void pane_keys_label(int i, int last, char *key, size_t size)
-{
-    size_t len = 0;
-    key[0] = '\0';
-    for (int k = i; k <= last && len < size; ) {
-        int end = k;
-        while (end < last && panes_def(end + 1)->key == panes_def(end)->key + 1)
-            end++;
-        len += (size_t)snprintf(key + len, size - len, "%s%c", len ? "," : "", panes_def(k)->key);
-        if (end > k && len < size)
-            len += (size_t)snprintf(key + len, size - len, "-%c", panes_def(end)->key);
-        k = end + 1;
-    }
-}
-
 /* "1-4  Services, Dependencies, Health, Alerts": the pane list, four a line
  * (five on the last line rather than one alone: the help's lines are few). */
 static void help_pane_list(HelpOut *o, Pane *const *panes, int npanes)
@@ -251,7 +234,7 @@ static void help_pane_list(HelpOut *o, Pane *const *panes, int npanes)
         for (int k = i; k <= last && len < sizeof text; k++)
             len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", k > i ? ", " : "",
                                     panes[k]->ops->title);
-        pane_keys_label(i, last, key, sizeof key);
+        panes_keys_label(i, last, key, sizeof key);
         help_add(o, 0, key, text);
     }
 }

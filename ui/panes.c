@@ -5,6 +5,7 @@
 #include "panes.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* The constructors, one per pane file. */
 PaneNewFn pane_services_new, pane_deps_new, pane_health_new, pane_alerts_new, pane_sla_new,
@@ -38,4 +39,21 @@ int panes_find_key(int key)
         if (pane_list[i].key == key)
             return i;
     return -1;
+}
+
+/* The keys of panes i..last: "1-4", or "5-8,0" where they stop following
+ * each other. */
+void panes_keys_label(int i, int last, char *key, size_t size)
+{
+    size_t len = 0;
+    key[0] = '\0';
+    for (int k = i; k <= last && len < size; ) {
+        int end = k;
+        while (end < last && panes_def(end + 1)->key == panes_def(end)->key + 1)
+            end++;
+        len += (size_t)snprintf(key + len, size - len, "%s%c", len ? "," : "", panes_def(k)->key);
+        if (end > k && len < size)
+            len += (size_t)snprintf(key + len, size - len, "-%c", panes_def(end)->key);
+        k = end + 1;
+    }
 }

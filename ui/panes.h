@@ -36,4 +36,8 @@ void pane_risk_cell(const SnapService *v, int level, char *buf, size_t size, att
 /* A service's name, "#<id>" when it is not in the snapshot. */
 const char *pane_service_name(const Snapshot *s, int64_t id, char *buf, size_t size);
 
+/* The keys of panes i..last into buf: "1-4", or "5-8,0" where they stop
+ * following each other. */
+void panes_keys_label(int i, int last, char *buf, size_t size);
+
 #endif

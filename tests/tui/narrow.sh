@@ -55,7 +55,7 @@ tap $r "80x24 ?: the actions (K, :, q) and the pane's keys on the first page, 'm
 
 # 6 PgDn reaches the : commands
 keys a PgDn
-wait_for a "Commands (:)" ":ack ID" ":q!"; r=$?
+wait_for a "Commands (:)" ":ack ID" ":kill off"; r=$?
 keys a Escape; wait_gone a "Help: keys and commands" || r=1
 tap $r "80x24 ?: PgDn shows the : commands"
 
