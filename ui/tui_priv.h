@@ -46,6 +46,7 @@ struct Ui {
     char         prompt_label[200];
     char         input[256];
     UiAnswerFn   prompt_fn;
+    UiAnswerFn   prompt_live;   /* called after each edit; NULL none */
     void        *prompt_arg;
     int          help, help_top;
     FILE        *timing;           /* RESOPS_TUI_TIMING: first frame, key to doupdate */

@@ -59,6 +59,10 @@ typedef struct SnapService {
     int           ndowntimes;
     int64_t       down_since;  /* start of the open downtime, 0 = none */
     double        uptime_pct;  /* over the last SNAPSHOT_UPTIME_DAYS */
+    /* issue 11: the root cause (domain/rootcause.h) this service is
+     * blocked by, 0 none; and, for a root, how many services it blocks */
+    int64_t       blocked_by;
+    int           ndependents_blocked;
 } SnapService;
 
 /* A configured auto-resolution category (seed 001's category_config):
