@@ -174,10 +174,16 @@ int rootcause_load(Store *st, RootCauses *out)
     out->ids = xmalloc(((size_t)n + 1) * sizeof *out->ids);
     out->root = xmalloc(((size_t)n + 1) * sizeof *out->root);
     out->dependents = xmalloc(((size_t)n + 1) * sizeof *out->dependents);
+    out->has_deps = xcalloc((size_t)n + 1, 1);
     int *imp = xmalloc(((size_t)n + 1) * sizeof *imp);
     for (int i = 0; i < n; i++) {
         out->ids[i] = set.rows[i].id;
         imp[i] = rootcause_impairment(set.rows[i].status);
+    }
+    for (int k = 0; k < set.ndeps; k++) {
+        int i = service_set_find(&set, set.dep_from[k]);
+        if (i >= 0)
+            out->has_deps[i] = 1;
     }
     RcGraph g = {out->ids, imp, n, set.dep_from, set.dep_to, set.ndeps};
     rootcause_compute(&g, out->root, out->dependents);
@@ -193,6 +199,7 @@ void rootcause_free(RootCauses *rc)
     free(rc->ids);
     free(rc->root);
     free(rc->dependents);
+    free(rc->has_deps);
     memset(rc, 0, sizeof *rc);
 }
 
@@ -212,4 +219,10 @@ int rootcause_dependents(const RootCauses *rc, int64_t id)
 {
     int i = rc_index(rc, id);
     return i >= 0 ? rc->dependents[i] : 0;
+}
+
+int rootcause_has_deps(const RootCauses *rc, int64_t id)
+{
+    int i = rc_index(rc, id);
+    return i >= 0 && rc->has_deps[i];
 }

@@ -55,13 +55,31 @@ typedef struct RootCauses {
     int      n;
     int64_t *ids, *root;
     int     *dependents;
+    char    *has_deps;
 } RootCauses;
 
 /* Load statuses and dependencies and compute: 0 or -EIO. */
 int  rootcause_load(Store *st, RootCauses *out);
 void rootcause_free(RootCauses *rc);
-/* The root cause of id (0 none or unknown); how many depend on root id. */
+/* The root cause of id (0 none or unknown); how many depend on root id;
+ * whether id depends on anything. */
 int64_t rootcause_of(const RootCauses *rc, int64_t id);
 int     rootcause_dependents(const RootCauses *rc, int64_t id);
+int     rootcause_has_deps(const RootCauses *rc, int64_t id);
+
+/* ---- notifications (rootcause_notify.c) ---------------------------------
+ * What the fan-out does with one "event" outbox row (its payload parsed
+ * into doc, which this may change: the root's page gets
+ * "dependents_affected", its resolution "dependents" and both a longer
+ * message): ROOTCAUSE_SEND fan it out; ROOTCAUSE_FOLDED it is folded
+ * under a root cause (recorded on the alert and audited "Notification
+ * Folded"): mark it done without channel rows; ROOTCAUSE_WAIT hold it
+ * until *out_due_ms (group_wait); or -EIO. In the fan-out's transaction.
+ * Thread: the notifier (the Store's owner). */
+enum { ROOTCAUSE_SEND = 0, ROOTCAUSE_FOLDED = 1, ROOTCAUSE_WAIT = 2 };
+struct cJSON;
+struct OutboxRow;
+int rootcause_fold_event(Store *st, struct cJSON *doc, const struct OutboxRow *row,
+                         int64_t group_wait_s, int64_t now_ms, int64_t *out_due_ms);
 
 #endif

@@ -275,3 +275,17 @@ int alert_repo_list_folded(Store *st, int64_t root_id, int open_only, AlertRow *
     *out = rows;
     return n;
 }
+
+int alert_repo_previous(Store *st, int64_t service_id, const char *type, int64_t before_id,
+                        AlertRow *out)
+{
+    static const char sql[] = "SELECT " ALERT_COLS " FROM alert WHERE service_id = ? AND type = ? "
+                              "AND id < ? ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, service_id);
+    sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, before_id);
+    return one_row(s, out);
+}
