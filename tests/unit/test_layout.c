@@ -348,8 +348,8 @@ static void test_pane_keys_declared_once(void **state)
             with_keys++;
         }
     }
-    /* s; Enter, Bksp; a, A, u, Enter (groups), f; x, t, m */
-    assert_int_equal(with_keys, 11);
+    /* s; /, Enter, Bksp; a, A, u, Enter (groups), f; x, t, m */
+    assert_int_equal(with_keys, 12);
     ui_free_panes(ui);
 }
 
