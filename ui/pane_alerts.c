@@ -3,7 +3,8 @@
  * ORDER: open unacknowledged conditions first, by severity (Critical
  * first) then newest; acknowledged conditions next; the classifications
  * (seed 000's Critical and HighRisk: properties of a service) collapse
- * into one row "N classifications" below them; resolved alerts last. ROOT CAUSE FIRST: the open conditions of a service blocked
+ * into one row "N classifications" below them; resolved alerts last.
+ * ROOT CAUSE FIRST: the open conditions of a service blocked
  * by a Down/Degraded root (SnapService.blocked_by, domain/rootcause.h)
  * fold under one row, the root's own open alert or a row of its own,
  * "Message Queue Down — 4 dependents affected"; the group sorts by its
@@ -180,7 +181,10 @@ static void find_groups(AlertsState *st, const Snapshot *s)
     }
 }
 
-static void push_alert(Pane *p, const Snapshot *s, int i) { pane_list_push(&p->list, i, s->alerts[i].id); }
+static void push_alert(Pane *p, const Snapshot *s, int i)
+{
+    pane_list_push(&p->list, i, s->alerts[i].id);
+}
 
 static void push_group(Pane *p, const Snapshot *s, int k)
 {
@@ -432,7 +436,8 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
     y = pane_draw_kv(w, y, x, width, "Severity", theme_severity(a->severity), "%s", a->severity);
     y = pane_draw_kv(w, y, x, width, "Type", A_NORMAL, "%s (%s)", a->type, a->kind);
     y = pane_draw_kv(w, y, x, width, "Service", A_NORMAL, "%s (id %lld)",
-                     pane_service_name(s, a->service_id, tmp, sizeof tmp), (long long)a->service_id);
+                     pane_service_name(s, a->service_id, tmp, sizeof tmp),
+                     (long long)a->service_id);
     if (folded_root(s, a))
         y = pane_draw_kv(w, y, x, width, "Blocked by", A_BOLD, "%s",
                          pane_service_name(s, folded_root(s, a), tmp, sizeof tmp));
@@ -573,7 +578,11 @@ static PaneResult ack_group(Pane *p, const Snapshot *s, int k)
             ids[n++] = s->alerts[i].id;
     int ok = alerts_ack_many(ui_store(p->ui), ids, n, 0, ui_actor(p->ui), util_now(), NULL);
     char tmp[24];
-    if (ok == n)
+    if (ok == n && g->header >= 0)
+        ui_message(p->ui, 0, "Alert #%lld acknowledged by %s, with %d folded alert%s of %s's "
+                   "outage", (long long)ids[0], ui_actor(p->ui), n - 1, n == 2 ? "" : "s",
+                   pane_service_name(s, g->root, tmp, sizeof tmp));
+    else if (ok == n)
         ui_message(p->ui, 0, "Acknowledged %d alert%s of %s's outage as %s", n, n == 1 ? "" : "s",
                    pane_service_name(s, g->root, tmp, sizeof tmp), ui_actor(p->ui));
     else

@@ -86,8 +86,9 @@ static void fill_services(Snapshot *s, ServiceSet *set)
 static void fill_root_causes(Snapshot *s, const ServiceSet *set)
 {
     int n = set->n;
-    int64_t *ids = xmalloc(((size_t)n + 1) * sizeof *ids), *root = xmalloc(((size_t)n + 1) * sizeof *root);
-    int *imp = xmalloc(((size_t)n + 1) * sizeof *imp), *deps = xmalloc(((size_t)n + 1) * sizeof *deps);
+    size_t cap = (size_t)n + 1;
+    int64_t *ids = xmalloc(cap * sizeof *ids), *root = xmalloc(cap * sizeof *root);
+    int *imp = xmalloc(cap * sizeof *imp), *deps = xmalloc(cap * sizeof *deps);
     for (int i = 0; i < n; i++) {
         ids[i] = set->rows[i].id;
         imp[i] = rootcause_impairment(set->rows[i].status);

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #define ALERT_COLS "id, service_id, type, message, severity, created_at, acknowledged, " \
-                   "acknowledged_by, resolved_at, acknowledged_at, ack_note, ack_expires_at, kind, " \
-                   "coalesce(folded_under, 0)"
+                   "acknowledged_by, resolved_at, acknowledged_at, ack_note, ack_expires_at, " \
+                   "kind, coalesce(folded_under, 0)"
 
 static void read_row(sqlite3_stmt *s, AlertRow *r)
 {

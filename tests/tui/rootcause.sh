@@ -35,20 +35,22 @@ screen a | grep -q "unacked: $C crit" || r=1
 tap $r "the ended outage's SLA breach is history; classifications are one row; the status bar counts conditions ($C crit)"
 
 # 3 a dependent of the Message Queue fails: its alert folds under the root's row
-OS=$(q "SELECT id FROM service WHERE name = 'Order Service'")
-q "INSERT INTO alert (service_id, type, message, severity, created_at) VALUES ($OS, 'StatusChange', 'Service Order Service is Down', 'Critical', strftime('%Y-%m-%dT%H:%M:%S', 'now'))"
+OS=$(q "SELECT id FROM service WHERE name = 'Email Gateway'")   # no demo incident acks it
+q "INSERT INTO alert (service_id, type, message, severity, created_at) VALUES ($OS, 'StatusChange', 'Service Email Gateway is Down', 'Critical', strftime('%Y-%m-%dT%H:%M:%S', 'now'))"
+C=$(q "SELECT count(*) FROM alert WHERE acknowledged = 0 AND resolved_at IS NULL AND kind = 'condition' AND severity = 'Critical'")
+wait_for a "unacked: $C crit" >/dev/null             # the console has the new alert
 wait_for a "[+] Message Queue Degraded" "dependen"; r1=$?
-screen a | grep -q "Service Order Service is Down" && r1=1        # folded: not a row of its own
+screen a | grep -q "Service Email Gateway is Down" && r1=1        # folded: not a row of its own
 keys a g
 row1 | grep -q "\[+\] Message Queue" || r1=1
 tap $r1 "the dependent's Critical alert folds under one Message Queue row, sorted first"
 
 # 4 Enter expands the group, Enter again folds it
 keys a Enter
-wait_for a "[-] Message Queue" "Service Order Service is Down"; r1=$?
+wait_for a "[-] Message Queue" "Service Email Gateway is Down"; r1=$?
 keys a Enter
 wait_for a "[+] Message Queue" >/dev/null; r2=$?
-screen a | grep -q "Service Order Service is Down" && r2=1
+wait_gone a "Service Email Gateway is Down" || { r2=1; screen a | sed 's/^/#   /' | head -12; }
 tap $((r1 + r2)) "Enter expands the folded row to show the dependent's alert, and folds it again"
 
 # 5 / filters live as you type (before Enter)
