@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define WEEK_S (7 * 24 * 3600)
 #define DAY_S  (24 * 3600)
@@ -124,29 +123,15 @@ static int raise_or_resolve(Store *st, int want, const Inputs *in, int k0, int c
     return 0;
 }
 
-/* Issue 11: the SLA alert of a downtime that has ended is history (the
- * SLA pane keeps the breach): resolved when someone acknowledged it,
- * else it stays open, saying so, until someone does. */
-static int sla_outage_over(Store *st, int64_t sid, const char *type, int64_t ended,
-                           int64_t now, CycleStats *cs)
+/* Issue 11: an ended outage's SLA alert (alerts_sla_outage_over). */
+static int outage_over(Store *st, int64_t sid, const char *alert, int64_t ended, int64_t now,
+                       CycleStats *cs)
 {
-    AlertRow a;
-    int r = alert_repo_find_open(st, sid, type, &a);
-    if (r <= 0)
-        return r;
-    if (a.acknowledged) {
-        r = alerts_resolve(st, sid, type, now);
-        cs->alerts_resolved += r > 0;
-        return r < 0 ? -EIO : 0;
-    }
-    if (strstr(a.message, ", unseen"))
-        return 0;
-    char hm[16], msg[sizeof a.message];
-    struct tm tm;
-    time_t t = (time_t)ended;
-    strftime(hm, sizeof hm, "%H:%M", localtime_r(&t, &tm));
-    snprintf(msg, sizeof msg, "%.400s (outage ended %s, unseen)", a.message, hm);
-    return alert_repo_set_message(st, a.id, msg) < 0 ? -EIO : 0;
+    int r = alerts_sla_outage_over(st, sid, alert, ended, now);
+    if (r < 0)
+        return -EIO;
+    cs->alerts_resolved += r;
+    return 0;
 }
 
 static int check_sla(Store *st, const ServiceLoadRow *row, const DowntimeRow *d, int64_t now,
@@ -156,7 +141,7 @@ static int check_sla(Store *st, const ServiceLoadRow *row, const DowntimeRow *d,
         {"RTO", ALERT_SLA_RTO}, {"RPO", ALERT_SLA_RPO}};
     if (d->end_time && d->end_time < now - DAY_S) {
         for (int k = 0; k < 2 && d->end_time >= now - 7 * DAY_S; k++) /* acked at last */
-            if (sla_outage_over(st, row->id, kinds[k].alert, d->end_time, now, cs) < 0)
+            if (outage_over(st, row->id, kinds[k].alert, d->end_time, now, cs) < 0)
                 return -EIO;
         return 0;
     }
@@ -177,7 +162,7 @@ static int check_sla(Store *st, const ServiceLoadRow *row, const DowntimeRow *d,
             if (d->end_time &&
                 (sla_repo_update_end(st, row->id, kinds[k].type, d->start_time, d->end_time,
                                      minutes) < 0 ||
-                 sla_outage_over(st, row->id, kinds[k].alert, d->end_time, now, cs) < 0))
+                 outage_over(st, row->id, kinds[k].alert, d->end_time, now, cs) < 0))
                 return -EIO;
             continue;
         }

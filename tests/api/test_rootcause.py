@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Issue 11 items 1 and 2 through the real binary: alert kinds, root cause
-first in GET /api/alerts (a three-level dependency chain), and one page per
+first in GET /api/alerts (a three-level dependency chain), one page per
 root cause at the real webhook receiver (tests/integration/notify_receiver.py)
-while ten dependents fail. TAP."""
+while ten dependents fail, and the SLA alerts of an ended outage as history
+(injected clock: RESOPS_CLOCK_OFFSET_FILE). TAP."""
 import json
 import os
 import subprocess
@@ -187,6 +188,52 @@ def webhook():
         rp.wait()
 
 
+def sla_history():
+    """An SLA alert of an outage that ends while it is open: it stays,
+    saying "outage ended HH:MM, unseen", until acknowledged; then it is
+    resolved (history in the SLA breaches)."""
+    d = tempfile.mkdtemp(prefix='resops-sla-')
+    clock = os.path.join(d, 'clock')
+    with open(clock, 'w') as f:
+        f.write('0')
+    srv = Server(env={'RESOPS_CLOCK_OFFSET_FILE': clock},
+                 args=['--open-signup', '--check-interval', '1']).start()   # the engine ticks
+    try:
+        tok = setup(srv)
+        srv.signup('ops', 'password123', 'Ops Analyst')
+        ops = srv.login('ops', 'password123')
+        sid = service(srv, tok, 'SLA Svc', criticality='Low', impact='Low', rto=10, rpo=5)
+        status(srv, tok, sid, 'Down')
+        with open(clock, 'w') as f:
+            f.write('1200')                    # 20 minutes later (next tick): over RTO and RPO
+
+        def sla(typ):
+            al = [a for a in srv.get('/api/alerts', tok).json
+                  if a['service_id'] == sid and a['type'] == typ and not a['resolved']]
+            return al[0] if al else None
+        got = wait_for(lambda: sla('SLA_RTO') and sla('SLA_RPO'))
+        t.ok(got and sla('SLA_RTO')['kind'] == 'condition' and sla('SLA_RTO')['severity'] == 'Critical',
+             'a live outage over its RTO and RPO raises two Critical SLA conditions', srv.get('/api/alerts', tok).json)
+        status(srv, tok, sid, 'Up')
+        ended = wait_for(lambda: sla('SLA_RTO') and 'unseen' in sla('SLA_RTO')['message'])
+        t.ok(ended and 'outage ended' in sla('SLA_RTO')['message'] and sla('SLA_RPO')
+             and 'unseen' in sla('SLA_RPO')['message'],
+             'the outage ended with nobody acknowledging: both stay open, "outage ended HH:MM, unseen"',
+             srv.get('/api/alerts', tok).json)
+        rto = sla('SLA_RTO')
+        t.eq(srv.put('/api/alerts', {'id': rto['id'], 'acknowledged': True}, ops).status, 200, 'ack the RTO alert')
+        status(srv, tok, sid, 'Up')
+        gone = wait_for(lambda: sla('SLA_RTO') is None)
+        t.ok(gone and sla('SLA_RPO') is not None,
+             'acknowledged at last: the RTO alert is resolved (history); the unseen RPO one stays', srv.get('/api/alerts', tok).json)
+        br = [b for b in srv.get('/api/alerts/sla_breaches', tok).json if b['service_id'] == sid]
+        t.ok(sorted(b['type'] for b in br) == ['RPO', 'RTO'] and all(b['end_time'] for b in br),
+             'both breaches stay in the SLA history with their end', br)
+    finally:
+        t.eq(srv.stop(), 0, 'SLA server exits cleanly')
+        srv.cleanup()
+
+
 def main():
     srv = Server(args=['--open-signup']).start()
     try:
@@ -195,6 +242,7 @@ def main():
         t.eq(srv.stop(), 0, 'server exits cleanly')
         srv.cleanup()
     webhook()
+    sla_history()
     t.done()
 
 
