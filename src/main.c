@@ -545,6 +545,7 @@ static Notifier *start_notifier(const Config *cfg, const char *db_path, Engine *
             .smtp_pass = config_str(cfg, "notify.smtp_pass"),
             .mail_from = config_str(cfg, "notify.alert_from"),
             .mail_to = config_str(cfg, "notify.alert_to"),
+            .group_wait_s = config_int(cfg, "notify.group_wait_s"),
         },
         .policy = {
             .retries = (int)config_int(cfg, "notify.alert_webhook_retries"),

@@ -80,10 +80,48 @@ static void search_answer(Ui *ui, void *arg, const char *pat)
     ui->dirty |= DIRTY_BODY;
 }
 
+/* Issue 11: a PANE_LIVE_SEARCH pane filters as the pattern is typed. */
+static void search_live(Ui *ui, void *arg, const char *pat)
+{
+    (void)arg;
+    Pane *p = ui->panes[ui->cur];
+    strlcpy_(p->search, pat ? pat : "", sizeof p->search);
+    p->filter = p->search[0] != '\0';
+    p->gen++;
+    ui->dirty |= DIRTY_BODY;
+}
+
+/* Enter: the rows come back with the cursor on the first match (a plain
+ * search: n/N, and `f` makes it a filter again); Esc: as before the `/`. */
+static void search_live_answer(Ui *ui, void *arg, const char *pat)
+{
+    (void)arg;
+    Pane *p = ui->panes[ui->cur];
+    p->filter = 0;
+    p->gen++;
+    ui->dirty |= DIRTY_BODY;
+    if (!pat || !*pat) {
+        p->search[0] = '\0';
+        if (pat)
+            ui_message(ui, 0, "Search cleared");
+        return;
+    }
+    pane_sync(p, ui->snap);
+    p->list.cursor = 0;
+    if (!pane_search(p, pat, 1))
+        ui_message(ui, 1, "Pattern not found: %s", pat);
+    else
+        ui_message(ui, 0, "/%s: n next, N previous, f filter, Esc clears", pat);
+}
+
 static void act_search(Ui *ui, int key)
 {
     (void)key;
-    ui_prompt(ui, "/", search_answer, NULL);
+    Pane *p = ui->panes[ui->cur];
+    if (p->ops->flags & PANE_LIVE_SEARCH)
+        ui_prompt_live(ui, "/", search_live_answer, search_live, NULL);
+    else
+        ui_prompt(ui, "/", search_answer, NULL);
 }
 
 static void act_kill(Ui *ui, int key)

@@ -36,6 +36,7 @@ typedef int PaneResult;
 /* PaneOps.flags */
 enum {
     PANE_WANTS_METRICS = 1,   /* draws ui_metrics(): repaint when a new history arrives */
+    PANE_LIVE_SEARCH = 2,     /* `/` filters the list as the pattern is typed */
 };
 
 /* One row of a pane's key table: up to four keys (0-terminated), how the

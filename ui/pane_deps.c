@@ -2,7 +2,8 @@
  * downwards) and its reverse ("what breaks if this is down", walked
  * upwards), each node with its status. The root follows the service
  * selected in the Services pane; Enter re-roots at the node under the
- * cursor, Backspace goes back. A service already shown in a tree is not
+ * cursor, `/` finds any service and re-roots on it (issue 11),
+ * Backspace goes back. A service already shown in a tree is not
  * expanded again (DAGs stay small), and a cycle is marked. */
 #include "panes.h"
 #include "layout.h"
@@ -237,7 +238,41 @@ static PaneResult key_back(Pane *p, int key)
     return PANE_HANDLED | PANE_REDRAW;
 }
 
+/* Issue 11: `/` finds any service by name (not only the trees shown) and
+ * re-roots the trees on the first match, by id; Bksp goes back. */
+static void find_answer(Ui *ui, void *arg, const char *pat)
+{
+    Pane *p = arg;
+    DepsState *st = p->state;
+    const Snapshot *s = p->built_for;
+    if (!pat || !*pat || !s)
+        return;
+    for (int i = 0; i < s->nservices; i++) {
+        const SnapService *v = &s->services[i];
+        if (!layout_contains(v->name, pat))
+            continue;
+        if (v->id != st->root && st->nback < MAX_BACK)
+            st->back[st->nback++] = st->root;
+        st->root = v->id;
+        p->list.cursor = 0;
+        p->list.has_sel = 0;
+        p->gen++;
+        strlcpy_(p->search, pat, sizeof p->search);
+        ui_message(ui, 0, "Dependencies of %s (Bksp: back)", v->name);
+        return;
+    }
+    ui_message(ui, 1, "No service matches: %s", pat);
+}
+
+static PaneResult key_find(Pane *p, int key)
+{
+    (void)key;
+    ui_prompt(p->ui, "/", find_answer, p);
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
 static const PaneKey deps_keys[] = {
+    {{'/'}, "/", "find any service by name and re-root the trees on it", key_find},
     {{UI_KEY_ENTER, '\n', UI_KEY_FN | KEY_ENTER}, "Enter",
      "re-root the trees at the service under the cursor", key_reroot},
     {{UI_KEY_FN | KEY_BACKSPACE, 127, 'h', UI_KEY_FN | KEY_LEFT}, "Bksp h",

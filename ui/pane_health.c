@@ -52,6 +52,7 @@ static const TableCol cols[] = {
     {"Level", 6, 6, 0, 1, 0},
     {"Critical", 8, 8, 0, 0, 0},
     {"Down for", 8, 9, 0, 2, 1},
+    {"Blocked by", 10, 20, 1, 2, 0},     /* issue 11: its root cause */
     {"Reason", 10, 0, 4, 3, 0},
 };
 
@@ -88,7 +89,14 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
         if (v->down_since)
             *attr = theme_attr(TH_DOWN);
         break;
-    case 7:
+    case 7: {
+        char tmp[24];
+        strlcpy_(buf, v->blocked_by ? pane_service_name(s, v->blocked_by, tmp, sizeof tmp) : "",
+                 size);
+        *attr = theme_attr(TH_WARN);
+        break;
+    }
+    case 8:
         strlcpy_(buf, v->risk_reason && *v->risk_reason ? v->risk_reason : "-", size);
         *attr = theme_attr(TH_DIM);
         break;

@@ -93,11 +93,28 @@ static const TableCol cols[] = {
     {"RTO", 5, 6, 0, 3, 1},
     {"RPO", 5, 6, 0, 3, 1},
     {"Updated", 9, 10, 0, 2, 1},
+    {"Blocked by", 10, 20, 1, 3, 0},     /* issue 11: its root cause */
+    {"Class", 4, 9, 0, 3, 0},            /* issue 11: classification badges */
     {"Description", 10, 0, 2, 4, 0},
 };
 
 /* at 80 columns the name keeps 20 before Criticality keeps its width */
 static const TableFit fit[] = {{0, 20, 0}, {2, 0, 4}, {-1, 0, 0}};
+
+/* Issue 11: the service's open classifications (seed 000's Critical and
+ * HighRisk alerts) as a badge: "crit", "risk", "crit risk". */
+static void class_badge(const Snapshot *s, int64_t sid, char *buf, size_t size)
+{
+    int crit = 0, risk = 0;
+    for (int i = 0; i < s->nalerts; i++) {
+        const AlertRow *a = &s->alerts[i];
+        if (a->service_id != sid || a->resolved_at || strcmp(a->kind, ALERT_KIND_CLASSIFICATION))
+            continue;
+        crit |= strcmp(a->type, "Critical") == 0;
+        risk |= strcmp(a->type, "HighRisk") == 0;
+    }
+    snprintf(buf, size, "%s%s%s", crit ? "crit" : "", crit && risk ? " " : "", risk ? "risk" : "");
+}
 
 static void minutes(int has, int v, char *buf, size_t size)
 {
@@ -134,7 +151,15 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
         }
         *attr = theme_attr(TH_DIM);
         break;
-    case 8:
+    case 8: {
+        char tmp[24];
+        strlcpy_(buf, v->blocked_by ? pane_service_name(s, v->blocked_by, tmp, sizeof tmp) : "",
+                 size);
+        *attr = theme_attr(TH_WARN);
+        break;
+    }
+    case 9: class_badge(s, v->id, buf, size); *attr = theme_attr(TH_CRIT); break;
+    case 10:
         strlcpy_(buf, v->description ? v->description : "", size);
         *attr = theme_attr(TH_DIM);
         break;

@@ -15,6 +15,7 @@ static void ask(Ui *ui, int kind, const char *label, UiAnswerFn fn, void *arg)
     strlcpy_(ui->prompt_label, label, sizeof ui->prompt_label);
     ui->input[0] = '\0';
     ui->prompt_fn = fn;
+    ui->prompt_live = NULL;
     ui->prompt_arg = arg;
     ui->prompt_cmd = 0;
     ui->prompt_esc_skips = 0;
@@ -38,6 +39,12 @@ void ui_prompt(Ui *ui, const char *label, UiAnswerFn fn, void *arg)
 void ui_ask_key(Ui *ui, const char *label, UiAnswerFn fn, void *arg)
 {
     ask(ui, PROMPT_KEY, label, fn, arg);
+}
+
+void ui_prompt_live(Ui *ui, const char *label, UiAnswerFn fn, UiAnswerFn live, void *arg)
+{
+    ask(ui, PROMPT_TEXT, label, fn, arg);
+    ui->prompt_live = live;
 }
 
 void prompt_cancel(Ui *ui)
@@ -65,7 +72,17 @@ static void prompt_finish(Ui *ui, const char *answer)
         fn(ui, arg, answer ? copy : NULL);
 }
 
+static void text_key(Ui *ui, int key);
+
 void prompt_key(Ui *ui, int key)
+{
+    int live = ui->prompt == PROMPT_TEXT && ui->prompt_live;
+    text_key(ui, key);
+    if (live && ui->prompt == PROMPT_TEXT && ui->prompt_live)
+        ui->prompt_live(ui, ui->prompt_arg, ui->input);
+}
+
+static void text_key(Ui *ui, int key)
 {
     ui->dirty |= DIRTY_MSG;
     if (ui->prompt == PROMPT_KEY) {

@@ -48,6 +48,7 @@ struct Ui {
     char         prompt_label[200];
     char         input[256];
     UiAnswerFn   prompt_fn;
+    UiAnswerFn   prompt_live;   /* called after each edit; NULL none */
     void        *prompt_arg;
     int          help, help_top;
     int          kill_panel;       /* K asks: the body lists the stops */

@@ -36,6 +36,8 @@ const char *ui_write_error(Ui *ui, const char *err);
 void ui_confirm(Ui *ui, const char *question, UiAnswerFn fn, void *arg);
 /* Ask a line of text. */
 void ui_prompt(Ui *ui, const char *label, UiAnswerFn fn, void *arg);
+/* The same, and live(ui, arg, text) after every edit of the text. */
+void ui_prompt_live(Ui *ui, const char *label, UiAnswerFn fn, UiAnswerFn live, void *arg);
 /* After a write: ask the snapshot source's publisher for a new snapshot
  * now, so the change shows within moments (it arrives through the wake
  * descriptor like any other); evaluate = 1 also asks it to re-evaluate

@@ -120,6 +120,10 @@ cJSON *api_str_or_null(const char *s);
  * by its column names; on a read error 500 "Failed to retrieve <what> due
  * to database error". */
 struct Listing;
+struct ListingValue;
+/* The fields of one listing row ("name":value,...), without the braces:
+ * for a handler that adds computed fields to a listing's rows. */
+void api_json_listing_fields(ApiJson *b, const struct Listing *l, const struct ListingValue *v);
 void api_send_listing(ApiReq *rq, ApiResp *rs, const struct Listing *l, const int64_t *params,
                       int nparams, const char *what);
 

@@ -349,6 +349,13 @@ static int add_row(void *ctx, const Listing *l, const ListingValue *v)
 {
     ApiJson *b = ctx;
     api_json_put(b, b->len > 1 ? ",{" : "{", b->len > 1 ? 2 : 1);
+    api_json_listing_fields(b, l, v);
+    api_json_put(b, "}", 1);
+    return 0;
+}
+
+void api_json_listing_fields(ApiJson *b, const Listing *l, const ListingValue *v)
+{
     for (int c = 0; c < l->ncols; c++) {
         if (c)
             api_json_put(b, ",", 1);
@@ -375,8 +382,6 @@ static int add_row(void *ctx, const Listing *l, const ListingValue *v)
             api_json_str(b, v[c].s);
         }
     }
-    api_json_put(b, "}", 1);
-    return 0;
 }
 
 void api_send_listing(ApiReq *rq, ApiResp *rs, const Listing *l, const int64_t *params,

@@ -183,6 +183,9 @@ static const Setting settings[] = {
     {.name = "notify.max_age_s", .env = "RESOPS_NOTIFY_MAX_AGE_S", .type = T_INT, .def = "86400",
      .imin = 60, .imax = NO_MAX,
      .doc = "A notification not delivered within this many seconds is dropped."},
+    {.name = "notify.group_wait_s", .env = "RESOPS_NOTIFY_GROUP_WAIT_S", .type = T_INT,
+     .def = "30", .imin = 0, .imax = 3600,
+     .doc = "Seconds a service's first alert notification waits for its dependencies' (root cause first: a dependent of a Down service is folded into the root's page)."},
     {.name = "notify.slack_webhook_prefixes", .env = "RESOPS_SLACK_WEBHOOK_PREFIXES",
      .type = T_STR, .def = "https://hooks.slack.com/", .check = check_url_prefixes,   /* = NOTIFY_SLACK_PREFIXES_DEFAULT */
      .form = "comma-separated http(s)://HOST/... prefixes",

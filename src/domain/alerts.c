@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int raise_locked(Store *st, int64_t service_id, const char *type, AlertSeverity sev,
                         const char *message, int64_t now, int64_t *out_id)
@@ -207,4 +208,23 @@ io:
     for (int i = 0; out_rc && i < n; i++)
         out_rc[i] = -EIO;
     return -EIO;
+}
+
+int alerts_sla_outage_over(Store *st, int64_t service_id, const char *type, int64_t ended,
+                           int64_t now)
+{
+    AlertRow a;
+    int r = alert_repo_find_open(st, service_id, type, &a);
+    if (r <= 0)
+        return r < 0 ? -EIO : 0;
+    if (a.acknowledged)
+        return alerts_resolve(st, service_id, type, now);
+    if (strstr(a.message, ", unseen)"))
+        return 0;
+    char hm[16], msg[sizeof a.message];
+    struct tm tm;
+    time_t t = (time_t)ended;
+    strftime(hm, sizeof hm, "%H:%M", localtime_r(&t, &tm));
+    snprintf(msg, sizeof msg, "%.400s (outage ended %s, unseen)", a.message, hm);
+    return alert_repo_set_message(st, a.id, msg) < 0 ? -EIO : 0;
 }

@@ -80,4 +80,12 @@ int alerts_reopen_expired(Store *st, int64_t now);
 int alerts_ack_many(Store *st, const int64_t *ids, int n, int64_t user_id, const char *actor,
                     int64_t now, int *out_rc);
 
+/* Issue 11: the SLA alert (type SLA_RTO or SLA_RPO) of an outage that
+ * ended at `ended` is history (the SLA breaches keep it): resolved when
+ * someone acknowledged it; else it stays open until someone does, its
+ * message saying "(outage ended HH:MM, unseen)" (local time). Joins the
+ * caller's transaction. 1 resolved, 0 not (none, or kept), -EIO. */
+int alerts_sla_outage_over(Store *st, int64_t service_id, const char *type, int64_t ended,
+                           int64_t now);
+
 #endif

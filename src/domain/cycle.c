@@ -124,13 +124,28 @@ static int raise_or_resolve(Store *st, int want, const Inputs *in, int k0, int c
     return 0;
 }
 
+/* Issue 11: an ended outage's SLA alert (alerts_sla_outage_over). */
+static int outage_over(Store *st, int64_t sid, const char *alert, int64_t ended, int64_t now,
+                       CycleStats *cs)
+{
+    int r = alerts_sla_outage_over(st, sid, alert, ended, now);
+    if (r < 0)
+        return -EIO;
+    cs->alerts_resolved += r;
+    return 0;
+}
+
 static int check_sla(Store *st, const ServiceLoadRow *row, const DowntimeRow *d, int64_t now,
                      CycleStats *cs)
 {
     static const struct { const char *type, *alert; } kinds[2] = {
         {"RTO", ALERT_SLA_RTO}, {"RPO", ALERT_SLA_RPO}};
-    if (d->end_time && d->end_time < now - DAY_S)
+    if (d->end_time && d->end_time < now - DAY_S) {
+        for (int k = 0; k < 2 && d->end_time >= now - 7 * DAY_S; k++) /* acked at last */
+            if (outage_over(st, row->id, kinds[k].alert, d->end_time, now, cs) < 0)
+                return -EIO;
         return 0;
+    }
     int64_t minutes = sla_downtime_minutes(d->start_time, d->end_time, now);
     for (int k = 0; k < 2; k++) {
         int has = k == 0 ? row->has_rto : row->has_rpo;
@@ -146,8 +161,9 @@ static int check_sla(Store *st, const ServiceLoadRow *row, const DowntimeRow *d,
         if (r == 0) {
             /* known breach: keep its end and length once the downtime ends */
             if (d->end_time &&
-                sla_repo_update_end(st, row->id, kinds[k].type, d->start_time, d->end_time,
-                                    minutes) < 0)
+                (sla_repo_update_end(st, row->id, kinds[k].type, d->start_time, d->end_time,
+                                     minutes) < 0 ||
+                 outage_over(st, row->id, kinds[k].alert, d->end_time, now, cs) < 0))
                 return -EIO;
             continue;
         }
@@ -155,6 +171,8 @@ static int check_sla(Store *st, const ServiceLoadRow *row, const DowntimeRow *d,
         snprintf(action, sizeof action, "SLA Breach (%s)", kinds[k].type);
         if (audit_repo_add(st, action, "SLABreach", row->id, AUDIT_SYSTEM_USER, reason, now) < 0)
             return -EIO;
+        if (d->end_time)          /* found after the outage ended: history only */
+            continue;
         snprintf(msg, sizeof msg, "SLA Breach: %s exceeded %d minutes (Actual: %lld minutes)",
                  kinds[k].type, thr, (long long)minutes);
         int a = alerts_raise(st, row->id, kinds[k].alert, SEV_CRITICAL, msg, now, NULL);

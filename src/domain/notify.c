@@ -10,6 +10,7 @@
  */
 #include "domain/notify.h"
 #include "domain/alerts.h"
+#include "domain/rootcause.h"
 #include "domain/rules.h"
 #include "domain/silences.h"
 #include "store/audit_repo.h"
@@ -617,6 +618,16 @@ static int fan_one(Store *st, const NotifyConfig *cfg, const OutboxRow *row, int
         return outbox_repo_mark_dead(st, row->id, row->attempts + 1, now_ms,
                                      "not an event document") < 0 ? -EIO : 0;
     }
+    /* issue 11: root cause first (and its group_wait), domain/rootcause.h */
+    int64_t due = 0;
+    int fold = rootcause_fold_event(st, o, row, cfg->group_wait_s, now_ms, &due);
+    if (fold != ROOTCAUSE_SEND) {
+        cJSON_Delete(o);
+        if (fold == ROOTCAUSE_WAIT)
+            return outbox_repo_set_due(st, row->id, due) < 0 ? -EIO : 0;
+        return fold < 0 || outbox_repo_mark_delivered(st, row->id, row->attempts + 1,
+                                                      now_ms) < 0 ? -EIO : 0;
+    }
     /* issue 11 item 4: a silenced event is kept back, not sent (silences.h) */
     int held = silences_hold(st, &ev, row->id, now_ms / 1000);
     if (held != 0) {
@@ -624,6 +635,11 @@ static int fan_one(Store *st, const NotifyConfig *cfg, const OutboxRow *row, int
         return held < 0 || outbox_repo_mark_delivered(st, row->id, row->attempts + 1,
                                                       now_ms) < 0 ? -EIO : 0;
     }
+    char *doc = cJSON_PrintUnformatted(o);
+    OutboxRow sent = *row;
+    sent.payload = doc ? doc : row->payload;
+    row = &sent;
+    parse_event(o, &ev);
     Fanout f = {st, cfg, &ev, row, now_ms};
     int rc = 0;
     for (size_t c = 0; rc == 0 && c < sizeof channel_defs / sizeof channel_defs[0]; c++) {
@@ -655,6 +671,7 @@ static int fan_one(Store *st, const NotifyConfig *cfg, const OutboxRow *row, int
         }
     }
     cJSON_Delete(o);
+    free(doc);
     if (rc == 0 && outbox_repo_mark_delivered(st, row->id, row->attempts + 1, now_ms) < 0)
         rc = -EIO;
     return rc;

@@ -86,6 +86,7 @@ typedef struct NotifyConfig {
     int         smtp_port;
     const char *mail_from, *mail_to;   /* e-mail when smtp_host and mail_to are set */
     const char *hostname;              /* Message-ID domain; NULL = "localhost" */
+    int64_t     group_wait_s;          /* notify.group_wait_s (domain/rootcause.h) */
 } NotifyConfig;
 
 /* ---- where a user-supplied URL may point (issue 9 item 0, S1) -----------

@@ -247,11 +247,12 @@ static int status_locked(Store *st, int64_t sid, ServiceStatus status, StatusSou
         if (downtime_repo_insert(st, sid, now, 0, reason && *reason ? reason : "Service is Down") < 0)
             return -EIO;
     } else if (status != STATUS_DOWN && has_open) {
-        /* the outage is over: its SLA alerts have nothing left to say, and
-         * the next outage's breach must raise anew */
+        /* the outage is over: its SLA alerts are history, resolved unless
+         * no one acknowledged them (issue 11: then they say so and stay
+         * until someone does); the next outage's breach raises anew */
         if (downtime_repo_close(st, open.id, now) < 0 ||
-            alerts_resolve(st, sid, ALERT_SLA_RTO, now) < 0 ||
-            alerts_resolve(st, sid, ALERT_SLA_RPO, now) < 0)
+            alerts_sla_outage_over(st, sid, ALERT_SLA_RTO, now, now) < 0 ||
+            alerts_sla_outage_over(st, sid, ALERT_SLA_RPO, now, now) < 0)
             return -EIO;
     }
     /* A flapping service gets one Flapping alert, not one per change

@@ -25,6 +25,13 @@ typedef struct AlertRow {
     char    ack_note[256];    /* "" when none; for display, cut at a character
                                  boundary (the API reads the whole note) */
     int64_t ack_expires_at;   /* 0 when the ack does not expire */
+    char    kind[16];         /* "condition" or "classification" (migration 0011) */
+    int64_t folded_under;     /* root service its notification was folded under, 0 none */
 } AlertRow;
+
+/* An alert's kind (issue 11): derived from its type by the schema. */
+#define ALERT_KIND_CONDITION      "condition"
+#define ALERT_KIND_CLASSIFICATION "classification"
+
 
 #endif

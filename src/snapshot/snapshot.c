@@ -21,6 +21,7 @@
 #include "domain/notify.h"
 #include "domain/playbook.h"
 #include "domain/flapping.h"
+#include "domain/rootcause.h"
 #include "domain/silences.h"
 #include "store/listing_repo.h"
 #include "store/oncall_repo.h"
@@ -82,6 +83,29 @@ static void fill_services(Snapshot *s, ServiceSet *set)
             memcpy(v->deps, set->dep_to + start, (size_t)v->ndeps * sizeof *v->deps);
         }
     }
+}
+
+/* Issue 11: each service's root cause (blocked_by) and its dependents. */
+static void fill_root_causes(Snapshot *s, const ServiceSet *set)
+{
+    int n = set->n;
+    size_t cap = (size_t)n + 1;
+    int64_t *ids = xmalloc(cap * sizeof *ids), *root = xmalloc(cap * sizeof *root);
+    int *imp = xmalloc(cap * sizeof *imp), *deps = xmalloc(cap * sizeof *deps);
+    for (int i = 0; i < n; i++) {
+        ids[i] = set->rows[i].id;
+        imp[i] = rootcause_impairment(set->rows[i].status);
+    }
+    RcGraph g = {ids, imp, n, set->dep_from, set->dep_to, set->ndeps};
+    rootcause_compute(&g, root, deps);
+    for (int i = 0; i < n; i++) {
+        s->services[i].blocked_by = root[i];
+        s->services[i].ndependents_blocked = deps[i];
+    }
+    free(ids);
+    free(root);
+    free(imp);
+    free(deps);
 }
 
 /* Reverse dependency lists: one array for all edges, sliced per service. */
@@ -285,6 +309,7 @@ Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int m
     s->outbox_known = notify_counts(st, &s->outbox_queued, &s->outbox_dead) == 0;
     if (ok) {
         fill_services(s, &set);
+        fill_root_causes(s, &set);
         service_set_free(&set);
         fill_rdeps(s);
         ok = fill_detail(s, st) == 0 && fill_oncall(s, st) == 0;

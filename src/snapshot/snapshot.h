@@ -62,6 +62,10 @@ typedef struct SnapService {
     double        uptime_pct;  /* over the last SNAPSHOT_UPTIME_DAYS */
     char         *runbook_url; /* issue 11: NULL = none */
     int           flapping;    /* issue 11: an open Flapping alert */
+    /* issue 11: the root cause (domain/rootcause.h) this service is
+     * blocked by, 0 none; and, for a root, how many services it blocks */
+    int64_t       blocked_by;
+    int           ndependents_blocked;
 } SnapService;
 
 /* A configured auto-resolution category (seed 001's category_config):

@@ -8,7 +8,8 @@
 #include <string.h>
 
 #define ALERT_COLS "id, service_id, type, message, severity, created_at, acknowledged, " \
-                   "acknowledged_by, resolved_at, acknowledged_at, ack_note, ack_expires_at"
+                   "acknowledged_by, resolved_at, acknowledged_at, ack_note, ack_expires_at, " \
+                   "kind, coalesce(folded_under, 0)"
 
 static void read_row(sqlite3_stmt *s, AlertRow *r)
 {
@@ -25,6 +26,8 @@ static void read_row(sqlite3_stmt *s, AlertRow *r)
     store_col_copy(s, 10, r->ack_note, sizeof r->ack_note);
     util_utf8_cut(r->ack_note);
     r->ack_expires_at = store_col_time(s, 11);
+    store_col_copy(s, 12, r->kind, sizeof r->kind);
+    r->folded_under = sqlite3_column_int64(s, 13);
 }
 
 int64_t alert_repo_insert(Store *st, int64_t service_id, const char *type,
@@ -213,7 +216,8 @@ int alert_repo_load_open(Store *st, OpenAlertKey **out)
 int alert_repo_count_open(Store *st, int counts[3])
 {
     static const char sql[] = "SELECT severity, count(*) FROM alert WHERE acknowledged = 0 "
-                              "AND resolved_at IS NULL GROUP BY severity";
+                              "AND resolved_at IS NULL AND kind = 'condition' "
+                              "GROUP BY severity";
     static const char *const names[3] = {"Info", "Warning", "Critical"};
     sqlite3_stmt *s = store_stmt(st, sql);
     counts[0] = counts[1] = counts[2] = 0;
@@ -228,4 +232,60 @@ int alert_repo_count_open(Store *st, int counts[3])
     }
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int alert_repo_set_folded(Store *st, int64_t id, int64_t root_id)
+{
+    static const char sql[] = "UPDATE alert SET folded_under = ? WHERE id = ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    if (root_id)
+        sqlite3_bind_int64(s, 1, root_id);
+    else
+        sqlite3_bind_null(s, 1);
+    sqlite3_bind_int64(s, 2, id);
+    return exec_changes(st, s);
+}
+
+int alert_repo_list_folded(Store *st, int64_t root_id, int open_only, AlertRow **out)
+{
+    static const char sql[] = "SELECT " ALERT_COLS " FROM alert WHERE folded_under = ?1 "
+                              "AND (?2 = 0 OR resolved_at IS NULL) ORDER BY service_id, id";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    *out = NULL;
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, root_id);
+    sqlite3_bind_int(s, 2, open_only);
+    int n = 0, cap = 0, rc;
+    AlertRow *rows = NULL;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            rows = xrealloc(rows, (size_t)cap * sizeof *rows);
+        }
+        read_row(s, &rows[n++]);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(rows);
+        return -EIO;
+    }
+    *out = rows;
+    return n;
+}
+
+int alert_repo_previous(Store *st, int64_t service_id, const char *type, int64_t before_id,
+                        AlertRow *out)
+{
+    static const char sql[] = "SELECT " ALERT_COLS " FROM alert WHERE service_id = ? AND type = ? "
+                              "AND id < ? ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, service_id);
+    sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, before_id);
+    return one_row(s, out);
 }

@@ -41,7 +41,20 @@ typedef struct OpenAlertKey {
 uint64_t alert_repo_message_hash(const char *message);
 int alert_repo_load_open(Store *st, OpenAlertKey **out);
 
-/* Open (unacknowledged, unresolved) alerts counted per severity name:
+/* Issue 11 (root cause first): mark the alert whose notification was
+ * folded under root_id (0 clears it). 1 changed, 0 no such id, -EIO. */
+int alert_repo_set_folded(Store *st, int64_t id, int64_t root_id);
+/* Alerts folded under root_id (open_only: unresolved ones), by service
+ * then id, into a malloc'd array (caller frees). count or -EIO. */
+int alert_repo_list_folded(Store *st, int64_t root_id, int open_only, AlertRow **out);
+
+/* The alert of (service, type) just before before_id (the one a severity
+ * change superseded): 1 and *out, 0 none, -EIO. */
+int alert_repo_previous(Store *st, int64_t service_id, const char *type, int64_t before_id,
+                        AlertRow *out);
+
+/* Open (unacknowledged, unresolved) conditions (kind 'condition': not the
+ * classifications) counted per severity name:
  * counts[0..2] for Info, Warning, Critical. 0 or -EIO. */
 int alert_repo_count_open(Store *st, int counts[3]);
 

@@ -66,8 +66,8 @@ static const char alerts_sql[] =
     "SELECT id, service_id, type, message, severity, created_at, acknowledged, "
     "resolved_at IS NOT NULL, resolved_at, acknowledged_by, acknowledged_at, ack_note, "
     "ack_expires_at, "
-    "(SELECT silence_id FROM alert_silence x WHERE x.alert_id = alert.id) "   /* issue 11 */
-    "FROM alert ORDER BY created_at DESC, id DESC LIMIT ?1 OFFSET ?2";
+    "(SELECT silence_id FROM alert_silence x WHERE x.alert_id = alert.id), "   /* issue 11 */
+    "kind FROM alert ORDER BY created_at DESC, id DESC LIMIT ?1 OFFSET ?2";
 /* seed 000's fields, then ours: whether the condition has cleared (or the
  * alert was superseded by a newer one of the same type) and when */
 static const ListingCol alerts_cols[] = {
@@ -76,6 +76,7 @@ static const ListingCol alerts_cols[] = {
     {"resolved", COL_BOOL}, {"resolved_at", COL_TEXT}, {"acknowledged_by", COL_TEXT},
     {"acknowledged_at", COL_TEXT}, {"ack_note", COL_TEXT}, {"ack_expires_at", COL_TEXT},
     {"silenced_by", COL_INT},
+    {"kind", COL_TEXT},
 };
 const Listing listing_alerts = {alerts_sql, alerts_cols, N(alerts_cols),
                                 "SELECT count(*) FROM alert"};

@@ -13,6 +13,8 @@ export ALERT_WEBHOOK_URL="http://127.0.0.1:$PORT/ok"
 export ALERT_WEBHOOK_SECRET="restart-secret"
 export ALERT_WEBHOOK_BACKOFF=0.1
 export ALERT_WEBHOOK_RETRIES=3
+# delivery across a restart, not root-cause grouping: no group_wait (issue 11)
+export RESOPS_NOTIFY_GROUP_WAIT_S=0
 
 q() { sqlite3 "$DB" "$1"; }
 run_resops() {

@@ -86,6 +86,7 @@ static const Row rows[] = {
     {"notify.pagerduty_url", "PAGERDUTY_URL", STR, "https://events.pagerduty.com/v2/enqueue",
      "http://127.0.0.1:9/enqueue"},
     {"notify.max_age_s", "RESOPS_NOTIFY_MAX_AGE_S", INT, "86400", "60"},
+    {"notify.group_wait_s", "RESOPS_NOTIFY_GROUP_WAIT_S", INT, "30", "0"},
     {"notify.slack_webhook_prefixes", "RESOPS_SLACK_WEBHOOK_PREFIXES", STR,
      "https://hooks.slack.com/", "http://127.0.0.1:9/,https://hooks.slack.com/services/T1/"},
     {"notify.repeat_interval", "RESOPS_NOTIFY_REPEAT_INTERVAL", INT, "1h", "90"},

@@ -1,0 +1,249 @@
+#!/usr/bin/python3
+"""Issue 11 items 1 and 2 through the real binary: alert kinds, root cause
+first in GET /api/alerts (a three-level dependency chain), one page per
+root cause at the real webhook receiver (tests/integration/notify_receiver.py)
+while ten dependents fail, and the SLA alerts of an ended outage as history
+(injected clock: RESOPS_CLOCK_OFFSET_FILE). TAP."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import SRC, Server, Tap  # noqa: E402
+
+t = Tap()
+
+
+def wait_for(fn, timeout=15.0):
+    end = time.time() + timeout
+    while True:
+        v = fn()
+        if v or time.time() > end:
+            return v
+        time.sleep(0.05)
+
+
+def setup(srv):
+    srv.signup('admin', 'adminpass')
+    srv.signup('owner', 'password123', 'Business Owner')
+    return srv.login('owner', 'password123')
+
+
+def service(srv, tok, name, deps=(), **bia):
+    r = srv.post('/api/services', dict(name=name, dependencies=list(deps), **bia), tok)
+    assert r.status == 201, r
+    return r.json['service_id']
+
+
+def status(srv, tok, sid, st):
+    r = srv.post('/api/services/%d/status' % sid, {'status': st}, tok)
+    assert r.status in (200, 201), r
+
+
+def open_status_alert(srv, tok, sid):
+    al = [a for a in srv.get('/api/alerts', tok).json
+          if a['service_id'] == sid and a['type'] == 'StatusChange' and not a['resolved']]
+    return al[0] if al else None
+
+
+def chain(srv, tok):
+    """root Down -> mid -> leaf: kinds, order, root_cause_service_id."""
+    root = service(srv, tok, 'RC Root')
+    mid = service(srv, tok, 'RC Mid', [root])
+    leaf = service(srv, tok, 'RC Leaf', [mid])
+    crit = service(srv, tok, 'RC Classified', criticality='High', impact='Severe', rto=30, rpo=15)
+    for s in (root, mid, leaf):
+        status(srv, tok, s, 'Up')
+    status(srv, tok, leaf, 'Down')
+    status(srv, tok, mid, 'Degraded')
+    a_leaf = wait_for(lambda: open_status_alert(srv, tok, leaf))
+    a_mid = wait_for(lambda: open_status_alert(srv, tok, mid))
+    t.ok(a_leaf and a_mid, 'StatusChange alerts raised for leaf and mid', srv.get('/api/alerts', tok).json)
+    t.eq((a_leaf or {}).get('root_cause_service_id'), mid,
+         'mid Degraded, root Up: the leaf is folded under mid')
+    t.eq((a_mid or {}).get('root_cause_service_id'), None, 'mid itself is the root: null')
+    status(srv, tok, root, 'Down')
+    wait_for(lambda: open_status_alert(srv, tok, root))
+    al = srv.get('/api/alerts', tok).json
+    by = {(a['service_id'], a['type']): a for a in al if not a['resolved']}
+    t.eq([by.get((s, 'StatusChange'), {}).get('root_cause_service_id', 'missing')
+          for s in (root, mid, leaf)], [None, root, root],
+         'three levels: mid and leaf folded under the upstream-most Down service, root null')
+    t.ok(all(a['kind'] == 'condition' for a in al if a['type'] in ('StatusChange', 'SLA_RTO', 'SLA_RPO')),
+         'StatusChange and SLA alerts are conditions', al)
+    # seed 000's classification types, on the (folded) leaf and elsewhere,
+    # inserted as any writer would: the kind comes from the type
+    for sid, typ in ((leaf, 'Critical'), (crit, 'HighRisk')):
+        srv.db_exec("INSERT INTO alert (service_id, type, message, severity, created_at) VALUES "
+                    "(?, ?, 'Service is critical', 'Critical', '2026-01-01T00:00:00')", (sid, typ))
+    cls = [a for a in srv.get('/api/alerts', tok).json if a['type'] in ('Critical', 'HighRisk')]
+    t.ok(len(cls) == 2 and all(a['kind'] == 'classification' and a['root_cause_service_id'] is None
+                               for a in cls),
+         "seed 000's Critical and HighRisk alerts are classifications, never folded", cls)
+    al = srv.get('/api/alerts', tok).json
+    keys = [(a['created_at'], a['id']) for a in al]
+    t.eq(keys, sorted(keys, reverse=True), "the API keeps seed 000's order: newest first")
+    r = srv.get('/api/alerts?limit=2&offset=1', tok)
+    t.ok(r.status == 200 and [a['id'] for a in r.json] == [a['id'] for a in al[1:3]]
+         and {k.lower(): v for k, v in dict(r.headers).items()}.get('x-total-count') == str(len(al)), '?limit&offset and X-Total-Count still apply', r)
+    status(srv, tok, root, 'Up')
+    al = wait_for(lambda: [a for a in srv.get('/api/alerts', tok).json
+                           if a['service_id'] == mid and a['type'] == 'StatusChange' and not a['resolved']
+                           and a['root_cause_service_id'] is None])
+    t.ok(al, 'root recovers: mid is no longer folded (null)', srv.get('/api/alerts', tok).json)
+    t.eq(open_status_alert(srv, tok, leaf)['root_cause_service_id'], mid,
+         'root recovers: the leaf is folded under mid, still Degraded')
+    status(srv, tok, mid, 'Up')
+    a = wait_for(lambda: open_status_alert(srv, tok, leaf)['root_cause_service_id'] is None)
+    t.ok(a, 'mid recovers too: the leaf (still Down) is its own root cause (null)')
+    resolved = [x for x in srv.get('/api/alerts', tok).json if x['resolved'] and x['service_id'] == root]
+    t.ok(resolved and all(x['root_cause_service_id'] is None for x in resolved),
+         'resolved alerts are never folded', resolved)
+
+
+def start_receiver(dirpath):
+    log = os.path.join(dirpath, 'hook.log')
+    p = subprocess.Popen([sys.executable, os.path.join(SRC, 'tests/integration/notify_receiver.py'),
+                          log, '--port', '0'], stdout=subprocess.PIPE, text=True)
+    port = int(p.stdout.readline().split()[1])
+    return p, port, log
+
+
+def pages(log):
+    """The alert pages the receiver got (the machine's own metric alerts aside)."""
+    try:
+        with open(log) as f:
+            docs = [json.loads(json.loads(line)['body']) for line in f if line.strip()]
+    except FileNotFoundError:
+        return []
+    return [d for d in docs if d.get('source') == 'alert']
+
+
+def recovery(p):
+    return p['event'] == 'resolved' or (p['severity'] == 'Info' and p.get('previous_severity'))
+
+
+def webhook():
+    """One dependency with ten dependents: one page and its resolution."""
+    d = tempfile.mkdtemp(prefix='resops-rc-')
+    rp, port, log = start_receiver(d)
+    clock = os.path.join(d, 'clock')
+    with open(clock, 'w') as f:
+        f.write('0')
+    srv = Server(env={'ALERT_WEBHOOK_URL': 'http://127.0.0.1:%d/ok' % port,
+                      'RESOPS_CLOCK_OFFSET_FILE': clock, 'RESOPS_NOTIFY_GROUP_WAIT_S': '30'},
+                 args=['--open-signup']).start()
+    try:
+        tok = setup(srv)
+        mq = service(srv, tok, 'Queue')
+        deps = [service(srv, tok, 'Dependent %02d' % i, [mq]) for i in range(10)]
+        for s in [mq] + deps:
+            status(srv, tok, s, 'Up')
+        status(srv, tok, mq, 'Down')
+        got = wait_for(lambda: [p for p in pages(log) if p.get('service') == 'Queue'])
+        t.ok(got and got[0]['event'] == 'raised' and got[0].get('dependents_affected') == 10
+             and '10 dependents affected' in got[0]['message'],
+             "the root's page says 10 dependents are affected", pages(log))
+        for s in deps:
+            status(srv, tok, s, 'Down')
+        folded = wait_for(lambda: srv.db_query("SELECT count(*) FROM audit_log WHERE action = "
+                                               "'Notification Folded'")[0][0] >= 10)
+        t.ok(folded, "the ten dependents' notifications are folded and audited 'Notification Folded'",
+             srv.db_query("SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 5"))
+        t.eq(srv.db_query("SELECT count(*) FROM alert WHERE folded_under = ? AND resolved_at IS NULL",
+                          (mq,))[0][0], 10, 'each folded alert records its root cause')
+        for s in deps:
+            status(srv, tok, s, 'Up')
+        status(srv, tok, mq, 'Up')
+        res = wait_for(lambda: [p for p in pages(log) if recovery(p)])
+        t.ok(res and res[0]['service'] == 'Queue' and len(res[0].get('dependents', [])) == 10,
+             'the resolution page lists the ten dependents', pages(log))
+        with open(clock, 'w') as f:
+            f.write('120')                     # past group_wait: any held event is due
+        status(srv, tok, mq, 'Down')         # a second outage, to flush the queue behind it
+        wait_for(lambda: len(pages(log)) >= 3)
+        first = [(p['service'], 'recovery' if recovery(p) else 'page') for p in pages(log)][:3]
+        t.eq(first, [('Queue', 'page'), ('Queue', 'recovery'), ('Queue', 'page')],
+             'outage of one dependency with 10 dependents: exactly 1 page + 1 resolution')
+        # a dependent still failing after its root recovered is paged on its own
+        status(srv, tok, deps[0], 'Down')
+        status(srv, tok, mq, 'Up')
+        wait_for(lambda: len([p for p in pages(log) if recovery(p)]) >= 2)
+        before = len(pages(log))
+        t.ok(not [p for p in pages(log) if p['service'] == 'Dependent 00'],
+             'no page for the dependent while group_wait runs after its root recovered', pages(log))
+        with open(clock, 'w') as f:
+            f.write('240')
+        alone = wait_for(lambda: [p for p in pages(log) if p['service'] == 'Dependent 00'], 60)
+        t.ok(alone and alone[0]['event'] == 'raised' and len(pages(log)) == before + 1,
+             'group_wait after the root recovered: the still-failing dependent is paged alone, once',
+             pages(log))
+    finally:
+        t.eq(srv.stop(), 0, 'webhook server exits cleanly')
+        srv.cleanup()
+        rp.terminate()
+        rp.wait()
+
+
+def sla_history():
+    """An SLA alert of an outage that ends while it is open: it stays,
+    saying "outage ended HH:MM, unseen", until acknowledged; then it is
+    resolved (history in the SLA breaches)."""
+    d = tempfile.mkdtemp(prefix='resops-sla-')
+    clock = os.path.join(d, 'clock')
+    with open(clock, 'w') as f:
+        f.write('0')
+    srv = Server(env={'RESOPS_CLOCK_OFFSET_FILE': clock},
+                 args=['--open-signup', '--check-interval', '1']).start()   # the engine ticks
+    try:
+        tok = setup(srv)
+        srv.signup('ops', 'password123', 'Ops Analyst')
+        ops = srv.login('ops', 'password123')
+        sid = service(srv, tok, 'SLA Svc', criticality='Low', impact='Low', rto=10, rpo=5)
+        status(srv, tok, sid, 'Down')
+        with open(clock, 'w') as f:
+            f.write('1200')                    # 20 minutes later (next tick): over RTO and RPO
+
+        def sla(typ):
+            al = [a for a in srv.get('/api/alerts', tok).json
+                  if a['service_id'] == sid and a['type'] == typ and not a['resolved']]
+            return al[0] if al else None
+        got = wait_for(lambda: sla('SLA_RTO') and sla('SLA_RPO'))
+        t.ok(got and sla('SLA_RTO')['kind'] == 'condition' and sla('SLA_RTO')['severity'] == 'Critical',
+             'a live outage over its RTO and RPO raises two Critical SLA conditions', srv.get('/api/alerts', tok).json)
+        status(srv, tok, sid, 'Up')
+        ended = wait_for(lambda: sla('SLA_RTO') and 'unseen' in sla('SLA_RTO')['message'])
+        t.ok(ended and 'outage ended' in sla('SLA_RTO')['message'] and sla('SLA_RPO')
+             and 'unseen' in sla('SLA_RPO')['message'],
+             'the outage ended with nobody acknowledging: both stay open, "outage ended HH:MM, unseen"',
+             srv.get('/api/alerts', tok).json)
+        rto = sla('SLA_RTO')
+        t.eq(srv.put('/api/alerts', {'id': rto['id'], 'acknowledged': True}, ops).status, 200, 'ack the RTO alert')
+        status(srv, tok, sid, 'Up')
+        gone = wait_for(lambda: sla('SLA_RTO') is None)
+        t.ok(gone and sla('SLA_RPO') is not None,
+             'acknowledged at last: the RTO alert is resolved (history); the unseen RPO one stays', srv.get('/api/alerts', tok).json)
+        br = [b for b in srv.get('/api/alerts/sla_breaches', tok).json if b['service_id'] == sid]
+        t.ok(sorted(b['type'] for b in br) == ['RPO', 'RTO'] and all(b['end_time'] for b in br),
+             'both breaches stay in the SLA history with their end', br)
+    finally:
+        t.eq(srv.stop(), 0, 'SLA server exits cleanly')
+        srv.cleanup()
+
+
+def main():
+    srv = Server(args=['--open-signup']).start()
+    try:
+        chain(srv, setup(srv))
+    finally:
+        t.eq(srv.stop(), 0, 'server exits cleanly')
+        srv.cleanup()
+    webhook()
+    sla_history()
+    t.done()
+
+
+main()
