@@ -7,16 +7,26 @@
 #include "store/alert_repo.h"
 #include "store/listing_repo.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* listing_alerts' columns that decide folding (listing_repo.c) */
-enum { COL_SERVICE_ID = 1, COL_RESOLVED = 7, COL_KIND = 13 };
+/* The index of a column of listing_alerts by name (found once per
+ * listing: the columns are a table in the store, and more are added). */
+static int col_of(const Listing *l, const char *name)
+{
+    for (int c = 0; c < l->ncols; c++)
+        if (strcmp(l->cols[c].name, name) == 0)
+            return c;
+    return -1;
+}
 
 typedef struct AlertsOut {
     ApiJson           b;
     const RootCauses *rc;
+    int               c_service, c_resolved, c_kind;
 } AlertsOut;
 
 /* Issue 11: seed 000's fields and ours, then root_cause_service_id (the
@@ -26,8 +36,8 @@ static int alert_row(void *ctx, const Listing *l, const ListingValue *v)
     AlertsOut *o = ctx;
     api_json_put(&o->b, o->b.len > 1 ? ",{" : "{", o->b.len > 1 ? 2 : 1);
     api_json_listing_fields(&o->b, l, v);
-    int64_t root = rootcause_folds(v[COL_KIND].s, (int)v[COL_RESOLVED].i)
-                       ? rootcause_of(o->rc, v[COL_SERVICE_ID].i) : 0;
+    int64_t root = rootcause_folds(v[o->c_kind].s, (int)v[o->c_resolved].i)
+                       ? rootcause_of(o->rc, v[o->c_service].i) : 0;
     static const char key[] = ",\"root_cause_service_id\":";
     api_json_put(&o->b, key, sizeof key - 1);
     if (root)
@@ -50,7 +60,10 @@ void h_alerts_list(ApiReq *rq, ApiResp *rs)
         api_send_error(rs, 500, "Failed to retrieve alerts due to database error");
         return;
     }
-    AlertsOut o = {.rc = &rc};
+    AlertsOut o = {.rc = &rc, .c_service = col_of(&listing_alerts, "service_id"),
+                   .c_resolved = col_of(&listing_alerts, "resolved"),
+                   .c_kind = col_of(&listing_alerts, "kind")};
+    assert(o.c_service >= 0 && o.c_resolved >= 0 && o.c_kind >= 0);
     api_json_put(&o.b, "[", 1);
     int r = listing_run(rq->st, &listing_alerts, p, 2, alert_row, &o);
     rootcause_free(&rc);

@@ -18,11 +18,6 @@
 
 #define BATCH 64
 
-int reminders_is_condition(const char *type)
-{
-    return strcmp(type, ALERT_CRITICAL) != 0 && strcmp(type, ALERT_HIGH_RISK) != 0;
-}
-
 static int remind_one(Store *st, const AlertRow *a, int n, int64_t now)
 {
     char detail[128];
@@ -55,13 +50,13 @@ int reminders_run(Store *st, int64_t now, int64_t interval_s)
     /* again under the lock: another writer may have acked one meanwhile */
     n = oncall_repo_reminders_due(st, now - interval_s, due, reminders, BATCH);
     for (int i = 0; n > 0 && i < n; i++) {
-        int cond = reminders_is_condition(due[i].type);
-        if ((cond && remind_one(st, &due[i], reminders[i] + 1, now) < 0) ||
+        /* only conditions are due (the alert's kind, migration 0011) */
+        if (remind_one(st, &due[i], reminders[i] + 1, now) < 0 ||
             oncall_repo_mark_reminded(st, due[i].id, now) < 0) {
             n = -EIO;
             break;
         }
-        sent += cond;
+        sent++;
     }
     if (n < 0 || store_commit(st) < 0) {
         store_rollback(st);

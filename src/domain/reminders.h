@@ -17,12 +17,6 @@
 #include <stdint.h>
 #include "store/store.h"
 
-/* 1 when an alert of this type is a condition (something happening), 0
- * when it is a classification of the service (seed 000's Critical and
- * HighRisk): classifications are never reminded. The one place to swap
- * for issue 11 item 1's explicit kind. */
-int reminders_is_condition(const char *type);
-
 /* Queue a reminder for every due alert (interval_s > 0; 0 = off), in one
  * transaction (joins the caller's). Count reminded, or -EIO. */
 int reminders_run(Store *st, int64_t now, int64_t interval_s);

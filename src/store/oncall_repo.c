@@ -18,7 +18,7 @@ int oncall_repo_reminders_due(Store *st, int64_t due_before, AlertRow *out, int 
 {
     static const char sql[] =
         "SELECT " ALERT_COLS " FROM alert WHERE resolved_at IS NULL AND acknowledged = 0 "
-        "AND severity = 'Critical' AND coalesce(last_notified_at, created_at) <= ?1 "
+        "AND severity = 'Critical' AND kind = 'condition' AND coalesce(last_notified_at, created_at) <= ?1 "
         "ORDER BY id LIMIT ?2";
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)

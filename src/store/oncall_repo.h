@@ -17,7 +17,8 @@
 
 /* ---- reminders ---- */
 
-/* Open, unacknowledged Critical alerts last notified (or, never reminded,
+/* Open, unacknowledged Critical conditions (kind, migration 0011; never a
+ * classification) last notified (or, never reminded,
  * created) at or before due_before: up to max rows into out, oldest id
  * first, with their reminder count in out_reminders (may be NULL).
  * count or -EIO. */

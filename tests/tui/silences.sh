@@ -28,7 +28,7 @@ start a 120 40 -- --db "$DB"
 wait_for a "1 Services" "ENGINE" >/dev/null
 SVC="Message Queue"
 wait_sql "$DB" "SELECT count(*) > 0 FROM alert a JOIN service s ON s.id = a.service_id WHERE s.name = '$SVC' AND a.resolved_at IS NULL" "1" >/dev/null
-ID=$(q "SELECT a.id FROM alert a JOIN service s ON s.id = a.service_id WHERE s.name = '$SVC' AND a.resolved_at IS NULL ORDER BY a.id DESC LIMIT 1")
+ID=$(q "SELECT a.id FROM alert a JOIN service s ON s.id = a.service_id WHERE s.name = '$SVC' AND a.resolved_at IS NULL AND a.kind = 'condition' ORDER BY a.id DESC LIMIT 1")
 
 # 1 no silence yet: the bar says so
 bar_has a " S0 |silences: 0"
