@@ -302,8 +302,10 @@ static const TableCol cols[] = {
     {"Service", 10, 24, 1, 0, 0},
     {"Type", 8, 12, 1, 3, 0},
     {"State", 6, 18, 1, 0, 0},
-    {"Message", 10, 0, 4, 1, 0},
+    {"Message", 24, 0, 4, 1, 0},     /* at 80 columns Type goes first */
 };
+/* at 80 columns the service name keeps 20 before the others grow */
+static const TableFit fit[] = {{3, 20, 0}, {-1, 0, 0}};
 
 /* "Message Queue Down — 4 dependents affected" for group k. */
 static void group_title(const Pane *p, const Snapshot *s, int k, char *buf, size_t size)
@@ -427,7 +429,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     if (s->partial)
         strlcpy_(sum + strlen(sum), "  (loading the rest...)", sizeof sum - strlen(sum));
     pane_draw_title(w, p, sum);
-    pane_draw_table(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell);
+    pane_draw_table_fit(p, w, s, 1, cols, (int)(sizeof cols / sizeof cols[0]), cell, fit);
 }
 
 /* The detail of a group row: what it holds. */
