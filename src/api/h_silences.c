@@ -64,18 +64,30 @@ void h_silences_list(ApiReq *rq, ApiResp *rs)
         api_send_error(rs, 400, "Query parameter 'state' must be active, pending or expired");
         return;
     }
+    ApiPage pg;
+    if (api_page(rq, rs, &pg) < 0)
+        return;
     SilenceRow *v;
     int n = silences_list(rq->st, rq->now, &v);
     if (n < 0) {
         api_send_io_error(rq, rs, 0, "listing silences");
         return;
     }
+    /* the state is computed now, so the page is cut here: X-Total-Count
+     * counts the silences that match ?state, ?limit/?offset page them */
     cJSON *a = cJSON_CreateArray();
-    for (int i = 0; i < n; i++)
-        if (!q || v[i].state == want)
+    int64_t total = 0;
+    for (int i = 0; i < n; i++) {
+        if (q && v[i].state != want)
+            continue;
+        if (total >= pg.offset && total < pg.offset + pg.limit)
             cJSON_AddItemToArray(a, silence_json(&v[i]));
+        total++;
+    }
     free(v);
     api_send_json(rs, 200, a);
+    rs->has_total = 1;
+    rs->total = total;
 }
 
 /* An optional ISO 8601 time field: 0, or -1 with 400 sent. */

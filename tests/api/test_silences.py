@@ -258,6 +258,16 @@ def matchers(srv, tk, ids, svc):
          'GET /api/silences: states after the early expiry', st)
     act = [x['id'] for x in srv.get('/api/silences?state=active', oa).json]
     t.ok(s3 in act and s2 in act and s1 not in act, 'GET ?state=active filters', act)
+    every = srv.get('/api/silences', oa)
+    page = srv.get('/api/silences?limit=2&offset=1', oa)
+    t.ok(page.status == 200 and [x['id'] for x in page.json] == [x['id'] for x in every.json[1:3]]
+         and page.headers.get('x-total-count') == str(len(every.json)) and len(every.json) > 3,
+         'GET ?limit=2&offset=1: the second and third, X-Total-Count the whole list', page)
+    r = srv.get('/api/silences?state=active&limit=1', oa)
+    t.ok(r.headers.get('x-total-count') == str(len(act)) and len(r.json) == 1,
+         'X-Total-Count counts the silences of ?state', r)
+    r = srv.get('/api/silences?limit=0', oa)
+    t.ok(r.status == 400 and 'limit' in (r.error or ''), 'GET ?limit=0: 400', r)
     for s in (s2, s3, s_info):
         srv.delete('/api/silences/%d' % s, token=oa)
     t.eq(open_alert(srv, oa, a)['silenced_by'], None, 'all expired: silenced_by is null again')
