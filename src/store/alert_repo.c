@@ -11,8 +11,9 @@
                    "acknowledged_by, resolved_at, acknowledged_at, ack_note, ack_expires_at, " \
                    "kind, coalesce(folded_under, 0)"
 
-static void read_row(sqlite3_stmt *s, AlertRow *r)
+static void read_row(sqlite3_stmt *s, void *item)
 {
+    AlertRow *r = item;
     r->id = sqlite3_column_int64(s, 0);
     r->service_id = sqlite3_column_int64(s, 1);
     store_col_copy(s, 2, r->type, sizeof r->type);
@@ -182,6 +183,15 @@ uint64_t alert_repo_message_hash(const char *message)
     return h;
 }
 
+static void read_open_key(sqlite3_stmt *s, void *item)
+{
+    OpenAlertKey *k = item;
+    k->service_id = sqlite3_column_int64(s, 0);
+    store_col_copy(s, 1, k->type, sizeof k->type);
+    store_col_copy(s, 2, k->severity, sizeof k->severity);
+    k->message_hash = alert_repo_message_hash((const char *)sqlite3_column_text(s, 3));
+}
+
 int alert_repo_load_open(Store *st, OpenAlertKey **out)
 {
     static const char sql[] = "SELECT service_id, type, severity, message FROM alert "
@@ -190,26 +200,9 @@ int alert_repo_load_open(Store *st, OpenAlertKey **out)
     *out = NULL;
     if (!s)
         return -EIO;
-    int n = 0, cap = 0, rc;
-    OpenAlertKey *rows = NULL;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            rows = xrealloc(rows, (size_t)cap * sizeof *rows);
-        }
-        rows[n].service_id = sqlite3_column_int64(s, 0);
-        store_col_copy(s, 1, rows[n].type, sizeof rows[n].type);
-        store_col_copy(s, 2, rows[n].severity, sizeof rows[n].severity);
-        rows[n].message_hash =
-            alert_repo_message_hash((const char *)sqlite3_column_text(s, 3));
-        n++;
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        free(rows);
-        return -EIO;
-    }
-    *out = rows;
+    void *v;
+    int n = store_rows(s, sizeof(OpenAlertKey), read_open_key, &v);
+    *out = v;
     return n;
 }
 
@@ -258,21 +251,9 @@ int alert_repo_list_folded(Store *st, int64_t root_id, int open_only, AlertRow *
         return -EIO;
     sqlite3_bind_int64(s, 1, root_id);
     sqlite3_bind_int(s, 2, open_only);
-    int n = 0, cap = 0, rc;
-    AlertRow *rows = NULL;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            rows = xrealloc(rows, (size_t)cap * sizeof *rows);
-        }
-        read_row(s, &rows[n++]);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        free(rows);
-        return -EIO;
-    }
-    *out = rows;
+    void *v;
+    int n = store_rows(s, sizeof(AlertRow), read_row, &v);
+    *out = v;
     return n;
 }
 

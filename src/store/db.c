@@ -225,6 +225,27 @@ sqlite3 *store_db(Store *st) { return st->db; }
 const char *store_path(const Store *st) { return st->path; }
 const char *store_errmsg(Store *st) { return sqlite3_errmsg(st->db); }
 
+int store_rows(sqlite3_stmt *s, size_t size, StoreRowFn read, void **out)
+{
+    char *v = NULL;
+    int n = 0, cap = 0, rc;
+    *out = NULL;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = xrealloc(v, (size_t)cap * size);
+        }
+        read(s, v + (size_t)n++ * size);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return -EIO;
+    }
+    *out = v;
+    return n;
+}
+
 sqlite3_stmt *store_stmt(Store *st, const char *sql)
 {
     for (int i = 0; i < st->ncache; i++)

@@ -35,4 +35,12 @@ void store_col_copy(sqlite3_stmt *s, int col, char *dst, size_t size);
 /* Column text duplicated (caller frees), NULL when NULL. */
 char *store_col_strdup(sqlite3_stmt *s, int col);
 
+/* Every row of a bound statement into a growing array: read() fills one
+ * item of size bytes from the current row (it must not own memory: on an
+ * error the array is freed whole). *out gets the array (the caller frees
+ * it; NULL when there is no row). The row count, or -EIO with *out NULL.
+ * The statement is reset. */
+typedef void (*StoreRowFn)(sqlite3_stmt *s, void *item);
+int store_rows(sqlite3_stmt *s, size_t size, StoreRowFn read, void **out);
+
 #endif

@@ -6,8 +6,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-static void read_row(sqlite3_stmt *s, DowntimeRow *r)
+static void read_row(sqlite3_stmt *s, void *item)
 {
+    DowntimeRow *r = item;
     r->id = sqlite3_column_int64(s, 0);
     r->service_id = sqlite3_column_int64(s, 1);
     r->start_time = store_col_time(s, 2);
@@ -71,21 +72,9 @@ int downtime_repo_load_since(Store *st, int64_t since, DowntimeRow **out)
     if (!s)
         return -EIO;
     store_bind_time(s, 1, since);
-    int n = 0, cap = 0, rc;
-    DowntimeRow *rows = NULL;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            rows = xrealloc(rows, (size_t)cap * sizeof *rows);
-        }
-        read_row(s, &rows[n++]);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        free(rows);
-        return -EIO;
-    }
-    *out = rows;
+    void *v;
+    int n = store_rows(s, sizeof(DowntimeRow), read_row, &v);
+    *out = v;
     return n;
 }
 

@@ -101,6 +101,12 @@ int oncall_repo_status_changes_since(Store *st, int64_t service_id, int64_t sinc
     return n;
 }
 
+
+static void read_id(sqlite3_stmt *s, void *item)
+{
+    *(int64_t *)item = sqlite3_column_int64(s, 0);
+}
+
 int oncall_repo_services_with_open(Store *st, const char *type, int64_t **out)
 {
     static const char sql[] =
@@ -110,20 +116,8 @@ int oncall_repo_services_with_open(Store *st, const char *type, int64_t **out)
     if (!s)
         return -EIO;
     sqlite3_bind_text(s, 1, type, -1, SQLITE_STATIC);
-    int64_t *v = NULL;
-    int n = 0, cap = 0, rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            v = xrealloc(v, (size_t)cap * sizeof *v);
-        }
-        v[n++] = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        free(v);
-        return -EIO;
-    }
+    void *v;
+    int n = store_rows(s, sizeof(int64_t), read_id, &v);
     *out = v;
     return n;
 }

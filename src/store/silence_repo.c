@@ -13,8 +13,9 @@
     "(SELECT count(*) FROM silence_suppressed x WHERE x.silence_id = s.id)"
 #define SILENCE_FROM " FROM silence s LEFT JOIN service v ON v.id = s.service_id "
 
-static void read_row(sqlite3_stmt *s, SilenceRow *r)
+static void read_row(sqlite3_stmt *s, void *item)
 {
+    SilenceRow *r = item;
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(s, 0);
     r->service_id = sqlite3_column_int64(s, 1);
@@ -91,20 +92,8 @@ int silence_repo_list(Store *st, int all, int64_t since, SilenceRow **out)
         return -EIO;
     sqlite3_bind_int(s, 1, all != 0);
     store_bind_time(s, 2, since);
-    int n = 0, cap = 0, rc;
-    SilenceRow *v = NULL;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            v = xrealloc(v, (size_t)cap * sizeof *v);
-        }
-        read_row(s, &v[n++]);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        free(v);
-        return -EIO;
-    }
+    void *v;
+    int n = store_rows(s, sizeof(SilenceRow), read_row, &v);
     *out = v;
     return n;
 }
@@ -195,8 +184,9 @@ int silence_repo_release(Store *st, int64_t held_id, const char *outcome, int64_
 #define ALERT_SQL "SELECT a.id, a.service_id, a.type, a.severity, coalesce(p.playbook, ''), " \
     "a.acknowledged, a.resolved_at FROM alert a LEFT JOIN probe p ON p.service_id = a.service_id "
 
-static void read_alert(sqlite3_stmt *s, SilenceAlert *a)
+static void read_alert(sqlite3_stmt *s, void *item)
 {
+    SilenceAlert *a = item;
     memset(a, 0, sizeof *a);
     a->id = sqlite3_column_int64(s, 0);
     a->service_id = sqlite3_column_int64(s, 1);
@@ -212,20 +202,8 @@ int silence_repo_open_alerts(Store *st, SilenceAlert **out)
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
         return -EIO;
-    int n = 0, cap = 0, rc;
-    SilenceAlert *v = NULL;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            v = xrealloc(v, (size_t)cap * sizeof *v);
-        }
-        read_alert(s, &v[n++]);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        free(v);
-        return -EIO;
-    }
+    void *v;
+    int n = store_rows(s, sizeof(SilenceAlert), read_alert, &v);
     *out = v;
     return n;
 }
@@ -276,27 +254,21 @@ int silence_repo_service_id(Store *st, const char *name, int64_t *out)
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+static void read_match(sqlite3_stmt *s, void *item)
+{
+    AlertSilence *m = item;
+    m->alert_id = sqlite3_column_int64(s, 0);
+    m->silence_id = sqlite3_column_int64(s, 1);
+}
+
 int silence_repo_matches(Store *st, AlertSilence **out)
 {
     static const char sql[] = "SELECT alert_id, silence_id FROM alert_silence ORDER BY alert_id";
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
         return -EIO;
-    int n = 0, cap = 0, rc;
-    AlertSilence *v = NULL;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            v = xrealloc(v, (size_t)cap * sizeof *v);
-        }
-        v[n].alert_id = sqlite3_column_int64(s, 0);
-        v[n++].silence_id = sqlite3_column_int64(s, 1);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        free(v);
-        return -EIO;
-    }
+    void *v;
+    int n = store_rows(s, sizeof(AlertSilence), read_match, &v);
     *out = v;
     return n;
 }

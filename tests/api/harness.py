@@ -228,3 +228,33 @@ def jwt_make(header, payload, key, digest='sha256'):
         return h + '.' + p + '.'
     sig = hmac.new(key, (h + '.' + p).encode(), getattr(hashlib, digest)).digest()
     return h + '.' + p + '.' + b64u(sig)
+
+
+def wait_for(fn, timeout=30.0, step=0.05):
+    """fn() until it returns something truthy or the deadline passes (a
+    condition, not a fixed sleep); returns its last value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v or time.monotonic() > end:
+            return v
+        time.sleep(step)
+
+
+def start_receiver(dirpath, name='webhook.log'):
+    """The notifier tests' HTTP receiver (tests/integration/notify_receiver.py)
+    on a loopback port: (process, port, log path)."""
+    log = os.path.join(dirpath, name)
+    p = subprocess.Popen([sys.executable, os.path.join(SRC, 'tests/integration/notify_receiver.py'),
+                          log, '--port', '0'], stdout=subprocess.PIPE, text=True)
+    port = int(p.stdout.readline().split()[1])
+    return p, port, log
+
+
+def received(log):
+    """The receiver's log: one dict a request, oldest first."""
+    try:
+        with open(log) as f:
+            return [json.loads(line) for line in f if line.strip()]
+    except FileNotFoundError:
+        return []

@@ -15,27 +15,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import SRC, Server, Tap  # noqa: E402
+from harness import SRC, Server, Tap, received, wait_for  # noqa: E402
 
 t = Tap()
 RECEIVER = os.path.join(SRC, 'tests/integration/notify_receiver.py')
-
-
-def wait_for(fn, timeout=20.0, step=0.1):
-    end = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(step)
-
-
-def received(log):
-    try:
-        with open(log) as f:
-            return [json.loads(line) for line in f if line.strip()]
-    except FileNotFoundError:
-        return []
 
 
 def set_offset(path, seconds):

@@ -21,29 +21,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import SRC, Server, Tap  # noqa: E402
+from harness import SRC, Server, Tap, start_receiver, wait_for  # noqa: E402
 
 t = Tap()
 REPEAT = 600          # notify.repeat_interval for this server (10m)
 WINDOW = 600          # flapping.window (10m)
 CHANGES = 3           # flapping.changes
-
-
-def wait_for(cond, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(0.05)
-
-
-def start_receiver(dirpath):
-    log = os.path.join(dirpath, 'webhook.log')
-    p = subprocess.Popen([sys.executable, os.path.join(SRC, 'tests/integration/notify_receiver.py'),
-                          log, '--port', '0'], stdout=subprocess.PIPE, text=True)
-    port = int(p.stdout.readline().split()[1])
-    return p, port, log
 
 
 def docs(log):

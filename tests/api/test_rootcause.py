@@ -12,18 +12,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import SRC, Server, Tap  # noqa: E402
+from harness import SRC, Server, Tap, start_receiver, wait_for  # noqa: E402
 
 t = Tap()
-
-
-def wait_for(fn, timeout=15.0):
-    end = time.time() + timeout
-    while True:
-        v = fn()
-        if v or time.time() > end:
-            return v
-        time.sleep(0.05)
 
 
 def setup(srv):
@@ -102,14 +93,6 @@ def chain(srv, tok):
     resolved = [x for x in srv.get('/api/alerts', tok).json if x['resolved'] and x['service_id'] == root]
     t.ok(resolved and all(x['root_cause_service_id'] is None for x in resolved),
          'resolved alerts are never folded', resolved)
-
-
-def start_receiver(dirpath):
-    log = os.path.join(dirpath, 'hook.log')
-    p = subprocess.Popen([sys.executable, os.path.join(SRC, 'tests/integration/notify_receiver.py'),
-                          log, '--port', '0'], stdout=subprocess.PIPE, text=True)
-    port = int(p.stdout.readline().split()[1])
-    return p, port, log
 
 
 def pages(log):

@@ -18,22 +18,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BIN, SRC, Server, Tap, jwt_parts  # noqa: E402
+from harness import BIN, SRC, Server, Tap, jwt_parts, wait_for  # noqa: E402
 
 t = Tap()
 ADMIN = 'sekret-admin-token'
 RECEIVER = os.path.join(SRC, 'tests/integration/notify_receiver.py')
 ISO = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$')
-
-
-def wait_for(fn, timeout=20.0, step=0.1):
-    """fn() until it returns something truthy or the deadline passes."""
-    end = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(step)
 
 
 def tok_hdr(tok):

@@ -19,20 +19,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BIN, SRC, Server, Tap  # noqa: E402
+from harness import BIN, SRC, Server, Tap, wait_for  # noqa: E402
 
 t = Tap()
 RECEIVER = os.path.join(SRC, 'tests/integration/notify_receiver.py')
 MAX_MIN = 600       # notify.silence_max_minutes for this server
-
-
-def wait_for(fn, timeout=30.0, step=0.1):
-    end = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(step)
 
 
 def epoch(iso):

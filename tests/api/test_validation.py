@@ -14,7 +14,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import SRC, Server, Tap  # noqa: E402
+from harness import SRC, Server, Tap, received, start_receiver, wait_for  # noqa: E402
 
 t = Tap()
 
@@ -306,36 +306,6 @@ def d9(srv):
     srv.signup('victim', 'password123')
     r = srv.post('/api/auth/login', {'username': 'victim', 'password': 'password123'})
     t.eq(r.status, 429, 'D9_login_throttle_counts_lookalike_spellings_together')
-
-
-def wait_for(cond, timeout=20.0):
-    """Poll cond() until it is true or the deadline passes (a condition,
-    not a fixed sleep)."""
-    import time
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(0.02)
-
-
-def start_receiver(dirpath):
-    """The notifier tests' HTTP receiver on a loopback port: (process, port, log)."""
-    import subprocess
-    log = os.path.join(dirpath, 'slack-receiver.log')
-    p = subprocess.Popen([sys.executable, os.path.join(SRC, 'tests/integration/notify_receiver.py'),
-                          log, '--port', '0'], stdout=subprocess.PIPE, text=True)
-    port = int(p.stdout.readline().split()[1])
-    return p, port, log
-
-
-def received(log):
-    try:
-        with open(log) as f:
-            return [json.loads(line) for line in f if line.strip()]
-    except FileNotFoundError:
-        return []
 
 
 def s1(srv, owner, eng, receiver):
