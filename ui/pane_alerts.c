@@ -297,12 +297,12 @@ static void silenced_text(const SilenceRow *r, int64_t until, char *buf, size_t 
 
 static const TableCol cols[] = {
     {"ID", 4, 7, 0, 1, 1},
-    {"Created", 16, 16, 0, 2, 0},
+    {"Created", 16, 16, 0, 3, 0},
     {"Severity", 8, 8, 0, 0, 0},
     {"Service", 10, 24, 1, 0, 0},
     {"Type", 8, 12, 1, 3, 0},
     {"State", 6, 18, 1, 0, 0},
-    {"Message", 24, 0, 4, 1, 0},     /* at 80 columns Type goes first */
+    {"Message", 30, 0, 4, 1, 0},     /* at 80 columns Type and Created go */
 };
 /* at 80 columns the service name keeps 20 before the others grow */
 static const TableFit fit[] = {{3, 20, 0}, {-1, 0, 0}};
@@ -347,6 +347,17 @@ static void group_cell(Pane *p, const Snapshot *s, int item, int col, char *buf,
     case 5: strlcpy_(buf, "OPEN", size); *attr = theme_severity(severity_name(sev)); return;
     case 6: group_title(p, s, k, buf, size); break;
     }
+}
+
+/* "snoozed until 04:30 by ana": an ack with an expiry, before it runs out */
+static void snoozed_text(const AlertRow *a, char *buf, size_t size)
+{
+    char t[24], hm[8] = "?";
+    pane_fmt_time(a->ack_expires_at, t, sizeof t);
+    if (strlen(t) >= 16)
+        strlcpy_(hm, t + 11, sizeof hm);
+    snprintf(buf, size, "snoozed until %s by %s", hm,
+             a->acknowledged_by[0] ? a->acknowledged_by : "?");
 }
 
 static void state_cell(const AlertRow *a, int silenced, char *buf, size_t size)
@@ -403,9 +414,12 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
         return;
     case 6:
         message_cell(p, s, item, buf, size);
-        if (sr) {
+        if (sr || (a->acknowledged && a->ack_expires_at && !a->resolved_at)) {
             char why[1024], msg[1024];
-            silenced_text(sr, until, why, sizeof why);
+            if (sr)
+                silenced_text(sr, until, why, sizeof why);
+            else
+                snoozed_text(a, why, sizeof why);
             strlcpy_(msg, buf, sizeof msg);
             snprintf(buf, size, "[%s] %s", why, msg);
         }

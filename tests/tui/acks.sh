@@ -6,7 +6,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..7"
+echo "1..8"
 DB=$WORK/k.db
 make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
 q() { sqlite3 -cmd '.timeout 2000' "$DB" "$1"; }
@@ -27,7 +27,9 @@ tap $? "the snooze is audited with the actor, the expiry and the note"
 
 # 2 the detail view shows owner, note and expiry
 keys a /; literal a "$MSG"; keys a Enter
-wait_row a "$ID" "acked by" >/dev/null
+UNTIL=$(date -d "@$(q "SELECT strftime('%s', ack_expires_at) FROM alert WHERE id = $ID")" +%H:%M)
+wait_row a "$ID" "until $UNTIL"
+tap $? "the row of a snoozed alert says until when ($UNTIL)"
 keys a Enter
 wait_for a "Alert #$ID" "Ack note" "restarting the broker" "Ack expires" "Acked at"
 tap $? "the detail shows the ack's owner, time, note and expiry"

@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..7"
+echo "1..8"
 DB=$WORK/d.db
 make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
 
@@ -58,6 +58,17 @@ keys a PgDn
 wait_for a "Commands (:)" ":ack ID" ":kill off"; r=$?
 keys a Escape; wait_gone a "Help: keys and commands" || r=1
 tap $r "80x24 ?: PgDn shows the : commands"
+
+# 8 Alerts: the service name and the message keep their width; Type and
+# Created give way (the detail has them)
+keys a 4
+wait_for a "Alerts  " "Message Queue " "[+] Message Queue Degraded" >/dev/null; r=$?
+HDR=$(screen a | sed -n 3p)
+case "$HDR" in *"Service"*"State"*"Message"*) ;; *) r=1 ;; esac
+case "$HDR" in *"Created"*|*"Type"*) r=1 ;; esac
+[ $r = 0 ] || screen a | sed -n 2,8p | sed 's/^/#   /' >&2
+tap $r "80x24 Alerts: whole service names and a wide message; Type and Created give way"
+keys a 1
 
 # 7 with the kill switch on, the bar still says so and keeps the unacked label
 keys a :; literal a "kill on narrow test"; keys a Enter
