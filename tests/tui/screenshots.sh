@@ -71,10 +71,11 @@ keys s 3; wait_for s "Uptime 7d" >/dev/null
 shot 3-health s 120 40
 # 4 alerts, one acknowledged through the console
 keys s 4; wait_for s "OPEN" >/dev/null
-keys s /; literal s "Search Index is Down"; keys s Enter; keys s a
+keys s a                        # the live outage is on top: 4 a acknowledges it
 wait_for s "acknowledged by" >/dev/null
-keys s g
+keys s g; keys s Enter          # the root-cause group opened
 shot 4-alerts s 120 40
+keys s Enter
 keys s 5; wait_for s "SLA Breaches " "RTO" >/dev/null
 shot 5-sla-breaches s 120 40
 # 6 incidents with the kill switch on (K, y, a reason)
@@ -101,5 +102,12 @@ keys s 1; wait_for s "Needed by" >/dev/null
 shot 10-wide-services-detail s 180 45
 keys s 4; wait_for s "Acknowledged" >/dev/null
 shot 11-wide-alerts-detail s 180 45
+keys s Escape
+# a silence: the status bar's count and end, the Silences pane
+"${TMUX_CMD[@]}" resize-window -t s -x 120 -y 40
+keys s :; literal s "silence Message Queue 2h broker upgrade"; keys s Enter
+wait_for s "silenced until" >/dev/null
+keys s 0; wait_for s "Silences " "broker upgrade" >/dev/null
+shot 12-silences s 120 40
 quit_console s
 wait_for s "RESOPS-EXIT=0" >/dev/null
