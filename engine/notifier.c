@@ -29,6 +29,7 @@
 #include "util.h"
 #include "store/store.h"
 #include "store/outbox_repo.h"
+#include "domain/alerts.h"
 #include "domain/silences.h"
 
 #include <assert.h>
@@ -482,6 +483,9 @@ static void scan(Notifier *n)
     /* issue 11: a silence that ended releases what it kept back now */
     if (silences_tick_due(n->st, wall_ms() / 1000, &n->silences_next) < 0)
         log_error("notifier: silences: %s", store_errmsg(n->st));
+    /* and an ack that expired reopens now (its page goes out in this scan) */
+    if (alerts_reopen_due(n->st, wall_ms() / 1000) < 0)
+        log_error("notifier: expired acks: %s", store_errmsg(n->st));
     int f = notify_fanout(n->st, &n->o.cfg, wall_ms(), 256);
     if (f < 0)
         log_error("notifier: fan-out failed: %s", store_errmsg(n->st));

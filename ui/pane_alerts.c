@@ -1,7 +1,8 @@
 /* pane_alerts — alerts, the real outage on top (issue 11 items 1 and 2).
  *
- * ORDER: open unacknowledged conditions first, by severity (Critical
- * first) then newest; acknowledged conditions next; the classifications
+ * ORDER: open unacknowledged conditions first (those an active silence
+ * covers after the others), by severity (Critical first) then newest;
+ * acknowledged conditions next; the classifications
  * (seed 000's Critical and HighRisk: properties of a service) collapse
  * into one row "N classifications" below them; resolved alerts last.
  * ROOT CAUSE FIRST: the open conditions of a service blocked
@@ -57,6 +58,8 @@ typedef struct AlertsState {
     Group   *groups;              /* rebuilt with the list */
     int      ngroups, capgroups;
     int      nclasses;
+    int64_t  last_acked[64];      /* what the last `a` acknowledged: `u` undoes it */
+    int      nlast;
 } AlertsState;
 
 static int is_open(const AlertRow *a) { return !a->acknowledged && !a->resolved_at; }
@@ -116,13 +119,15 @@ static void toggle_expanded(AlertsState *st, int64_t root, int want)
 
 /* A unit of the open list: one alert (item >= 0, group -1) or a group. */
 typedef struct Unit {
-    int     item, group, sev;
+    int     item, group, sev, quiet;    /* quiet: an active silence covers it */
     int64_t at, id;
 } Unit;
 
 static int unit_cmp(const void *x, const void *y)
 {
     const Unit *a = x, *b = y;
+    if (a->quiet != b->quiet)           /* what a silence covers waits below */
+        return a->quiet - b->quiet;
     if (a->sev != b->sev)
         return b->sev - a->sev;
     if (a->at != b->at)
@@ -206,7 +211,16 @@ static void push_group(Pane *p, const Snapshot *s, int k)
                 push_alert(p, s, i);
 }
 
-/* The open unacknowledged conditions, folded (or flat while filtering). */
+static const SilenceRow *silenced(const Snapshot *s, const AlertRow *a, int64_t *until);
+
+static int is_quiet(const Snapshot *s, const AlertRow *a)
+{
+    int64_t until;
+    return silenced(s, a, &until) != NULL;
+}
+
+/* The open unacknowledged conditions, folded (or flat while filtering):
+ * what no silence covers first, then by severity, then newest. */
 static void push_open(Pane *p, const Snapshot *s, int flat)
 {
     AlertsState *st = p->state;
@@ -217,12 +231,12 @@ static void push_open(Pane *p, const Snapshot *s, int flat)
         if (!is_open(a) || is_class(a) || (!flat && (folded_root(s, a) ||
                                                      group_of_header(st, i) >= 0)))
             continue;
-        u[n++] = (Unit){i, -1, sev_rank(a->severity), a->created_at, a->id};
+        u[n++] = (Unit){i, -1, sev_rank(a->severity), is_quiet(s, a), a->created_at, a->id};
     }
     for (int k = 0; !flat && k < st->ngroups; k++) {
         const Group *g = &st->groups[k];
-        u[n++] = (Unit){g->header, k, g->sev, g->newest,
-                        g->header >= 0 ? s->alerts[g->header].id : 0};
+        const AlertRow *h = g->header >= 0 ? &s->alerts[g->header] : NULL;
+        u[n++] = (Unit){g->header, k, g->sev, h && is_quiet(s, h), g->newest, h ? h->id : 0};
     }
     qsort(u, (size_t)n, sizeof *u, unit_cmp);
     for (int i = 0; i < n; i++) {
@@ -421,7 +435,10 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
             else
                 snoozed_text(a, why, sizeof why);
             strlcpy_(msg, buf, sizeof msg);
-            snprintf(buf, size, "[%s] %s", why, msg);
+            /* a group's "[+] " stays first: the row still says it opens */
+            int mark = (msg[0] == '[' && (msg[1] == '+' || msg[1] == '-') && msg[2] == ']' &&
+                        msg[3] == ' ') ? 4 : 0;
+            snprintf(buf, size, "%.*s[%s] %s", mark, msg, why, msg + mark);
         }
         break;
     }
@@ -602,10 +619,49 @@ static const AlertRow *selected(Pane *p)
     return &s->alerts[cur];
 }
 
-/* u: take back the ack of the alert under the cursor. */
+/* Remember what `a` just acknowledged, for `u` right after. */
+static void remember_ack(Pane *p, const int64_t *ids, int n)
+{
+    AlertsState *st = p->state;
+    st->nlast = 0;
+    for (int i = 0; i < n && st->nlast < (int)(sizeof st->last_acked / sizeof st->last_acked[0]); i++)
+        st->last_acked[st->nlast++] = ids[i];
+}
+
+/* u on a row that is not acknowledged, right after `a`: undo that `a`
+ * (the cursor moved on to the next open row) and go back to it. */
+static PaneResult undo_last_ack(Pane *p)
+{
+    AlertsState *st = p->state;
+    int n = st->nlast, done = 0;
+    char err[128];
+    for (int i = 0; i < n; i++)
+        done += alerts_ack(ui_store(p->ui), st->last_acked[i], 0, 0, ui_actor(p->ui),
+                           util_now(), err, sizeof err) == 0;
+    if (done == n && n == 1)
+        ui_message(p->ui, 0, "Undone: alert #%lld unacknowledged by %s",
+                   (long long)st->last_acked[0], ui_actor(p->ui));
+    else if (done == n)
+        ui_message(p->ui, 0, "Undone: %d alerts unacknowledged by %s", n, ui_actor(p->ui));
+    else
+        ui_message(p->ui, 1, "Undo: %d of %d alerts unacknowledged (%s)", done, n, err);
+    p->list.sel_id = st->last_acked[0];
+    p->list.has_sel = 1;
+    st->nlast = 0;
+    ui_after_write(p->ui, 0);
+    return PANE_HANDLED | PANE_REDRAW;
+}
+
+/* u: take back the ack of the alert under the cursor; on an open row right
+ * after `a`, undo that `a`. */
 static PaneResult key_unack(Pane *p, int key)
 {
     (void)key;
+    AlertsState *st = p->state;
+    const Snapshot *s = p->built_for;
+    int cur = pane_list_current(&p->list);
+    if (st->nlast && s && (cur < 0 || !s->alerts[cur].acknowledged))
+        return undo_last_ack(p);
     const AlertRow *a = selected(p);
     if (!a)
         return PANE_HANDLED;
@@ -613,6 +669,7 @@ static PaneResult key_unack(Pane *p, int key)
         ui_message(p->ui, 0, "Alert #%lld is not acknowledged", (long long)a->id);
         return PANE_HANDLED;
     }
+    st->nlast = 0;
     char err[128];
     if (alerts_ack(ui_store(p->ui), a->id, 0, 0, ui_actor(p->ui), util_now(), err,
                    sizeof err) < 0) {
@@ -649,6 +706,7 @@ static PaneResult ack_group(Pane *p, const Snapshot *s, int k)
         ui_message(p->ui, 1, "Acknowledged %d of %d alerts, %d failed", ok < 0 ? 0 : ok, n,
                    n - (ok < 0 ? 0 : ok));
     int64_t first = n ? ids[0] : 0;
+    remember_ack(p, ids, ok == n ? n : 0);
     free(ids);
     select_next_open(p, s, first);
     ui_after_write(p->ui, 0);
@@ -678,7 +736,9 @@ static PaneResult key_ack(Pane *p, int key)
         ui_message(p->ui, 1, "Acknowledge failed: %s", err);
         return PANE_HANDLED;
     }
-    ui_message(p->ui, 0, "Alert #%lld acknowledged by %s", (long long)a->id, ui_actor(p->ui));
+    ui_message(p->ui, 0, "Alert #%lld acknowledged by %s (u: undo)", (long long)a->id,
+               ui_actor(p->ui));
+    remember_ack(p, &a->id, 1);
     select_next_open(p, p->built_for, a->id);
     ui_after_write(p->ui, 0);
     return PANE_HANDLED | PANE_REDRAW;
@@ -750,7 +810,7 @@ static PaneResult key_expand(Pane *p, int key)
 static const PaneKey alerts_keys[] = {
     {{'a'}, "a", "acknowledge the selected alert (a group: all its alerts)", key_ack},
     {{'A'}, "A", "acknowledge every open alert shown (asks first)", key_ack_all},
-    {{'u'}, "u", "take back the ack of the selected alert", key_unack},
+    {{'u'}, "u", "take back the ack of the selected alert (right after a: undo it)", key_unack},
     {{UI_KEY_ENTER, '\n', UI_KEY_FN | KEY_ENTER, ' '}, "Enter Space",
      "expand or fold a group row; on an alert: its detail", key_expand},
     {{'f'}, "f", "after /: the search as a filter, or not; else open alerts only, or all",

@@ -188,6 +188,22 @@ int alerts_reopen_expired(Store *st, int64_t now)
     return reopened;
 }
 
+int alerts_reopen_due(Store *st, int64_t now)
+{
+    int64_t id;
+    int n = alert_repo_list_ack_expired(st, now, &id, 1);   /* a read: mostly none */
+    if (n <= 0)
+        return n < 0 ? -EIO : 0;
+    if (store_begin(st) < 0)
+        return -EIO;
+    int r = alerts_reopen_expired(st, now);
+    if (r < 0 || store_commit(st) < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    return r;
+}
+
 int alerts_ack_many(Store *st, const int64_t *ids, int n, int64_t user_id, const char *actor,
                     int64_t now, int *out_rc)
 {

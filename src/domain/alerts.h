@@ -70,6 +70,13 @@ int alerts_ack_ex(Store *st, int64_t alert_id, int acknowledged, const AlertAckO
  * expired ack. Joins the caller's transaction. Count reopened or -EIO. */
 int alerts_reopen_expired(Store *st, int64_t now);
 
+/* The same for a loop that runs often (the notifier's scan), so an ack
+ * expires when it says, not at the next evaluation (up to
+ * engine.check_interval later): a read first (an index; mostly nothing is
+ * due), then alerts_reopen_expired() in its own transaction. Count
+ * reopened or -EIO. */
+int alerts_reopen_due(Store *st, int64_t now);
+
 /* The console's "ack all": acknowledge every id of ids[0..n) in one
  * transaction, each as alerts_ack() does it (audited the same way). An id
  * that fails is undone alone (its own savepoint) and the others still

@@ -210,6 +210,7 @@ int alert_repo_count_open(Store *st, int counts[3])
 {
     static const char sql[] = "SELECT severity, count(*) FROM alert WHERE acknowledged = 0 "
                               "AND resolved_at IS NULL AND kind = 'condition' "
+                              "AND id NOT IN (SELECT alert_id FROM alert_silence) "
                               "GROUP BY severity";
     static const char *const names[3] = {"Info", "Warning", "Critical"};
     sqlite3_stmt *s = store_stmt(st, sql);

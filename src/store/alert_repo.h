@@ -54,7 +54,8 @@ int alert_repo_previous(Store *st, int64_t service_id, const char *type, int64_t
                         AlertRow *out);
 
 /* Open (unacknowledged, unresolved) conditions (kind 'condition': not the
- * classifications) counted per severity name:
+ * classifications) that no active silence covers (alert_silence, issue 11
+ * item 4: a silenced alert waits for no one) counted per severity name:
  * counts[0..2] for Info, Warning, Critical. 0 or -EIO. */
 int alert_repo_count_open(Store *st, int counts[3]);
 

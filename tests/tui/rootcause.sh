@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..9"
+echo "1..10"
 DB=$WORK/demo.db
 q() { sqlite3 -cmd '.timeout 2000' "$DB" "$1"; }
 row1() { screen a | sed -n 4p; }     # the first table row
@@ -24,6 +24,15 @@ keys a a
 wait_for a "acknowledged by" >/dev/null
 wait_sql "$DB" "SELECT s.name || '|' || a.type || '|' || a.kind || '|' || a.severity FROM alert a JOIN service s ON s.id = a.service_id WHERE a.acknowledged = 1" "Search Index|StatusChange|condition|Critical"
 tap $? "launch, 4, a (2 keys): the acknowledged alert is Search Index's live Down condition"
+
+# 1b u right after a undoes it (the cursor had moved on), then a again
+SI=$(q "SELECT a.id FROM alert a JOIN service s ON s.id = a.service_id WHERE s.name = 'Search Index' AND a.acknowledged = 1")
+keys a u
+wait_for a "Undone: alert #$SI unacknowledged by" >/dev/null; r1=$?
+wait_sql "$DB" "SELECT acknowledged FROM alert WHERE id = ${SI:-0}" "0"; r2=$?
+keys a a
+wait_sql "$DB" "SELECT acknowledged FROM alert WHERE id = ${SI:-0}" "1"; r3=$?
+tap $((r1 + r2 + r3)) "4 a u: u undoes the ack a just made; the cursor is back on it (a acks it again)"
 
 # 2 no classification and no SLA alert of yesterday's outage among the open conditions
 r=0
