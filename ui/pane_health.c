@@ -52,12 +52,12 @@ static const TableCol cols[] = {
     {"Level", 6, 6, 0, 1, 0},
     {"Critical", 8, 8, 0, 0, 0},
     {"Down for", 8, 9, 0, 2, 1},
-    {"Blocked by", 10, 20, 1, 2, 0},     /* issue 11: its root cause */
+    {"Blocked by", 10, 20, 1, 1, 0},     /* issue 11: its root cause; stays at 80 columns */
     {"Reason", 10, 0, 4, 3, 0},
 };
 
 /* at 80 columns the service name keeps 20 columns (layout.h) */
-static const TableFit fit[] = {{0, 20, 0}, {5, 0, 4}, {-1, 0, 0}};
+static const TableFit fit[] = {{0, 20, 0}, {7, 14, 0}, {5, 0, 4}, {-1, 0, 0}};
 
 static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_t size,
                  attr_t *attr)

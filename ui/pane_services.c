@@ -93,13 +93,13 @@ static const TableCol cols[] = {
     {"RTO", 5, 6, 0, 3, 1},
     {"RPO", 5, 6, 0, 3, 1},
     {"Updated", 9, 10, 0, 2, 1},
-    {"Blocked by", 10, 20, 1, 3, 0},     /* issue 11: its root cause */
+    {"Blocked by", 10, 20, 1, 1, 0},     /* issue 11: its root cause; stays at 80 columns */
     {"Class", 4, 9, 0, 3, 0},            /* issue 11: classification badges */
     {"Description", 10, 0, 2, 4, 0},
 };
 
 /* at 80 columns the name keeps 20 before Criticality keeps its width */
-static const TableFit fit[] = {{0, 20, 0}, {2, 0, 4}, {-1, 0, 0}};
+static const TableFit fit[] = {{0, 20, 0}, {8, 14, 0}, {2, 0, 4}, {-1, 0, 0}};
 
 /* Issue 11: the service's open classifications (seed 000's Critical and
  * HighRisk alerts) as a badge: "crit", "risk", "crit risk". */

@@ -20,7 +20,8 @@ wait_for a "ENGINE" "Services  12 services" >/dev/null || { echo "Bail out! no f
 wait_for a "PostgreSQL Primary " "Message Queue " "Customer Portal "; r=$?
 screen a | grep -q "…  *\(Up\|Down\|Degraded\|Unknown\) " && r=1
 screen a | sed -n 3p | grep -q "Crit" || r=1
-tap $r "80x24 Services: names are not cut at 12 columns; Criticality still shows"
+screen a | sed -n 3p | grep -q "Blocked by" || r=1
+tap $r "80x24 Services: names are not cut at 12 columns; Criticality and Blocked by still show"
 
 # 2 the tab bar ends with a whole label
 TABS=$(screen a | sed -n 1p)
