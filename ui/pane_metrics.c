@@ -16,8 +16,9 @@
  * most every HIST_REFRESH_S while shown. The current value is always the
  * collector's newest sample; it ends a stored series too, and min/avg/max
  * are those of the points the sparkline draws, so min <= current <= max
- * (review item 13: bucket averages alone put "min" above it). A threshold whose alert is still open
- * while the value is back under it says "clearing", not "ALERT". */
+ * (review item 13: bucket averages alone put "min" above it). A
+ * threshold whose alert is still open while the value is back under it
+ * says "clearing", not "ALERT". */
 #include "panes.h"
 #include "layout.h"
 #include "theme.h"
