@@ -49,9 +49,9 @@ tap $r "80x24 hint line: ?:help ... q:quit, nothing cut"
 # 5 the help: actions on the first page, and a visible 'more' line
 keys a 4; wait_pane a "Alerts" >/dev/null
 keys a '?'
-wait_for a "Help: keys and commands" "Actions" "kill switch on/off" "command line" \
+wait_for a "Help: keys and commands" "Actions" "kill switch on/off: y all, 1-6 a category (asks why)" "command line" \
          "quit (the ENGINE console asks" "acknowledge the selected alert" "more lines: j or PgDn"; r=$?
-tap $r "80x24 ?: the actions (K, :, q) and the pane's keys on the first page, 'more lines' said"
+tap $r "80x24 ?: the actions (K with its 1-6 categories, :, q) and the pane's keys on the first page, 'more lines' said"
 
 # 6 PgDn reaches the : commands
 keys a PgDn
