@@ -30,6 +30,13 @@ static int64_t downtime_of(const Snapshot *s, int64_t sid, int64_t start)
     return 0;
 }
 
+/* The one answer when there is nothing to export, whatever the pane. */
+static void say_select(Ui *ui)
+{
+    ui_message(ui, 1, ":export: select an incident (Incidents), a breach (SLA Breaches) "
+                      "or a service (Services, Health) first");
+}
+
 /* The Markdown of the selection (malloc'd) and what it is, or NULL with
  * the message said. */
 static char *selected_md(Ui *ui, char *what, size_t size)
@@ -43,7 +50,7 @@ static char *selected_md(Ui *ui, char *what, size_t size)
     int64_t sid = 0, did = 0;
     int r = -ENOENT;
     if (!s || cur < 0) {
-        ui_message(ui, 1, ":export: nothing selected");
+        say_select(ui);
         return NULL;
     }
     if (!strcmp(title, "Incidents") && cur < s->nincidents) {
@@ -59,8 +66,7 @@ static char *selected_md(Ui *ui, char *what, size_t size)
             sid = s->services[cur].id;
             did = downtime_of(s, sid, 0);
         } else {
-            ui_message(ui, 1, ":export: select an incident (Incidents), a breach (SLA Breaches) "
-                              "or a service (Services, Health) first");
+            say_select(ui);
             return NULL;
         }
         if (!did) {

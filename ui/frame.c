@@ -79,13 +79,15 @@ typedef struct Segment {
 
 /* The ranks, lowest (applied first) to highest: the clock goes, the tick
  * and the API address shorten, "auto-resolution on" shortens, the API
- * goes, the notify and silences labels shorten, the tick goes, then the loud kill
- * switch and the unacked labels shorten, last an idle notify counter
+ * goes, the notify and silences labels shorten, the tick goes, then "N
+ * categories stopped", the loud kill switch and the unacked labels
+ * shorten, last an idle notify counter
  * goes. The role, the kill switch, the unacked counts and the silences
  * (count and soonest end) always stay. */
 enum {
     RANK_CLOCK_DROP = 1, RANK_TICK_SHORT, RANK_API_SHORT, RANK_AUTORES_SHORT, RANK_API_DROP,
-    RANK_NOTIFY_SHORT, RANK_SILENCES_SHORT, RANK_TICK_DROP, RANK_KILL_SHORT, RANK_UNACKED_SHORT,
+    RANK_NOTIFY_SHORT, RANK_SILENCES_SHORT, RANK_TICK_DROP, RANK_STOPPED_SHORT, RANK_KILL_SHORT,
+    RANK_UNACKED_SHORT,
     RANK_NOTIFY_DROP
 };
 
@@ -153,6 +155,25 @@ static void status_seg_tick(Ui *ui, const Snapshot *s, int engine, int64_t now, 
     sg->attr = theme_attr(TH_BAR);
 }
 
+/* auto-resolution on, and the categories stopped by their own kill
+ * switch (`K 1`-`K 6`, :kill CATEGORY), which the bar would otherwise hide */
+static void status_seg_autores(const Snapshot *s, Segment *sg)
+{
+    int stopped = 0;
+    for (int i = 0; s && i < s->ncategories; i++)
+        stopped += !s->categories[i].enabled;
+    if (stopped) {
+        snprintf(sg->longt, sizeof sg->longt, " auto-resolution on, %d %s stopped ", stopped,
+                 stopped == 1 ? "category" : "categories");
+        snprintf(sg->shortt, sizeof sg->shortt, " auto-res on, %d cat stopped ", stopped);
+    } else {
+        snprintf(sg->longt, sizeof sg->longt, " auto-resolution on ");
+        snprintf(sg->shortt, sizeof sg->shortt, " auto-res on ");
+    }
+    sg->short_rank = stopped ? RANK_STOPPED_SHORT : RANK_AUTORES_SHORT;
+    sg->attr = theme_attr(stopped ? TH_BAR_KEY : TH_BAR);
+}
+
 /* fills seg[] (at most STATUS_MAX_SEGS) in priority order, the clock
  * last; returns the count */
 static int status_segments(Ui *ui, Segment *seg)
@@ -172,10 +193,7 @@ static int status_segments(Ui *ui, Segment *seg)
         seg[n].short_rank = RANK_KILL_SHORT;
         seg[n++].attr = theme_attr(TH_KILL);
     } else {
-        snprintf(seg[n].longt, sizeof seg[n].longt, " auto-resolution on ");
-        snprintf(seg[n].shortt, sizeof seg[n].shortt, " auto-res on ");
-        seg[n].short_rank = RANK_AUTORES_SHORT;
-        seg[n++].attr = theme_attr(TH_BAR);
+        status_seg_autores(s, &seg[n++]);
     }
 
     int c = s ? s->unacked[SEV_CRITICAL] : 0, wa = s ? s->unacked[SEV_WARNING] : 0,

@@ -184,7 +184,7 @@ static const KeyBinding keymap[] = {
     {{UI_KEY_ENTER, '\n', FN(KEY_ENTER)}, "Enter",
      "detail view (side by side from 160 columns)", "Lists", act_pane},
     {{UI_KEY_ESC}, "Esc", "back: close the detail, clear the search", "Lists", act_pane},
-    {{'K'}, "K", "kill switch on/off: stop or resume auto-resolution (asks y/n, then a reason)",
+    {{'K'}, "K", "kill switch on/off: y all, 1-6 a category (asks why)",
      "Actions", act_kill},
     {{':'}, ":", "command line (see below)", "Actions", act_command},
     {{'r'}, "r", "refresh now: run every check (probes) at once; no other key runs them",

@@ -114,6 +114,7 @@ static void rebuild(Pane *p, const Snapshot *s)
         st->root = sel;
         st->followed = sel;
         st->nback = 0;
+        p->search[0] = '\0';
     }
     const SnapService *root = snapshot_find_service(s, st->root);
     if (!root && s->nservices)
@@ -156,8 +157,10 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     }
     const SnapService *root = snapshot_find_service(s, st->root);
     char sum[200];
-    snprintf(sum, sizeof sum, "%s: %d dependencies, %d dependents  (Enter: re-root, Bksp: back)",
-             root ? root->name : "-", root ? root->ndeps : 0, root ? root->nrdeps : 0);
+    int nd = root ? root->ndeps : 0, nr = root ? root->nrdeps : 0;
+    snprintf(sum, sizeof sum, "%s: %d %s, %d %s  (Enter: re-root, Bksp: back)",
+             root ? root->name : "-", nd, nd == 1 ? "dependency" : "dependencies",
+             nr, nr == 1 ? "dependent" : "dependents");
     pane_draw_title(w, p, sum);
     ListView *l = &p->list;
     l->page = h - 2;
@@ -217,6 +220,7 @@ static PaneResult key_reroot(Pane *p, int key)
         if (st->nback < MAX_BACK)
             st->back[st->nback++] = st->root;
         st->root = st->nodes[cur].service_id;
+        p->search[0] = '\0';   /* the label named how the old root was found */
         p->list.cursor = 0;
         p->list.has_sel = 0;
         p->gen++;
@@ -231,6 +235,7 @@ static PaneResult key_back(Pane *p, int key)
     DepsState *st = p->state;
     if (st->nback) {
         st->root = st->back[--st->nback];
+        p->search[0] = '\0';
         p->list.cursor = 0;
         p->list.has_sel = 0;
         p->gen++;
@@ -261,6 +266,7 @@ static void find_answer(Ui *ui, void *arg, const char *pat)
         ui_message(ui, 0, "Dependencies of %s (Bksp: back)", v->name);
         return;
     }
+    p->search[0] = '\0';   /* a failed search leaves no "search /old" label */
     ui_message(ui, 1, "No service matches: %s", pat);
 }
 

@@ -14,8 +14,11 @@
  * earlier runs show; `h` goes 1h -> 24h -> this run's samples -> 1h. The
  * stored view is read again when the range or the width changes and at
  * most every HIST_REFRESH_S while shown. The current value is always the
- * collector's newest sample, and a threshold whose alert is still open
- * while the value is back under it says "clearing", not "ALERT". */
+ * collector's newest sample; it ends a stored series too, and min/avg/max
+ * are those of the points the sparkline draws, so min <= current <= max
+ * (review item 13: bucket averages alone put "min" above it). A
+ * threshold whose alert is still open while the value is back under it
+ * says "clearing", not "ALERT". */
 #include "panes.h"
 #include "layout.h"
 #include "theme.h"
@@ -198,23 +201,29 @@ typedef struct RowText {
     attr_t limit_attr;
 } RowText;
 
-static void row_text(const SnapMetrics *m, const SnapMetrics *live, int r, RowText *t)
+/* The figures of the newest `shown` points, the ones the sparkline draws
+ * (a stored view ends with the current sample, stored_view); min and max
+ * take the current value in whatever the series holds, so "min" is never
+ * above it. */
+static void row_text(const SnapMetrics *m, const SnapMetrics *live, int r, int shown,
+                     RowText *t)
 {
     const double *v = m->v[rows[r].id];
-    double mn = v[0], mx = v[0], sum = 0;
-    for (int i = 0; i < m->n; i++) {
+    int from = shown > 0 && shown < m->n ? m->n - shown : 0;
+    t->now = live && live->n ? live->v[rows[r].id][live->n - 1] : v[m->n - 1];
+    double mn = t->now, mx = t->now, sum = 0;
+    for (int i = from; i < m->n; i++) {
         mn = v[i] < mn ? v[i] : mn;
         mx = v[i] > mx ? v[i] : mx;
         sum += v[i];
     }
-    t->now = live && live->n ? live->v[rows[r].id][live->n - 1] : v[m->n - 1];
     t->peak = mx;
     snprintf(t->label, sizeof t->label, "%s", rows[r].label);
     if (rows[r].id == MET_DISK && m->disk_mount >= 0 && m->disk_mount < m->nmounts)
         snprintf(t->label, sizeof t->label, "Disk %s", m->mounts[m->disk_mount].path);
     fmt_value(rows[r].unit, t->now, t->cur, sizeof t->cur);
     fmt_value(rows[r].unit, mn, t->min, sizeof t->min);
-    fmt_value(rows[r].unit, sum / m->n, t->avg, sizeof t->avg);
+    fmt_value(rows[r].unit, sum / (m->n - from), t->avg, sizeof t->avg);
     fmt_value(rows[r].unit, mx, t->max, sizeof t->max);
     t->limit_attr = fmt_limit(m, rows[r].threshold, t->now, t->limit, sizeof t->limit);
 }
@@ -290,6 +299,29 @@ static void draw_summary(Pane *p, WINDOW *w, const SnapMetrics *m)
     pane_draw_title(w, p, sum);
 }
 
+/* The stored points are bucket averages read at most every HIST_REFRESH_S,
+ * so the current value (the collector's newest sample) is in none of them:
+ * it ends the series as its newest point, and the oldest point gives way
+ * when the series would be wider than the sparkline (buckets). */
+static void view_add_current(SnapMetrics *view, const SnapMetrics *live, int buckets)
+{
+    if (!live || !live->n || !view->n || live->at[live->n - 1] <= view->at[view->n - 1])
+        return;
+    if (buckets > SNAP_METRICS_HISTORY)
+        buckets = SNAP_METRICS_HISTORY;
+    if (view->n >= buckets) {
+        int drop = view->n - buckets + 1;
+        view->n -= drop;
+        memmove(view->at, view->at + drop, (size_t)view->n * sizeof view->at[0]);
+        for (int m = 0; m < MET_COUNT; m++)
+            memmove(view->v[m], view->v[m] + drop, (size_t)view->n * sizeof(double));
+    }
+    view->at[view->n] = live->at[live->n - 1];
+    for (int m = 0; m < MET_COUNT; m++)
+        view->v[m][view->n] = live->v[m][live->n - 1];
+    view->n++;
+}
+
 /* The stored history of the range as a SnapMetrics (the live one's
  * figures with the stored series), read again when stale; NULL to use
  * the live one (this run, or nothing stored in the range). */
@@ -324,6 +356,7 @@ static const SnapMetrics *stored_view(Pane *p, const SnapMetrics *live, int buck
     memcpy(st->view->at, st->series.at, (size_t)st->series.n * sizeof st->view->at[0]);
     for (int m = 0; m < MET_COUNT; m++)
         memcpy(st->view->v[m], st->series.v[m], (size_t)st->series.n * sizeof(double));
+    view_add_current(st->view, live, buckets);
     return st->view;
 }
 
@@ -368,10 +401,12 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     draw_summary(p, w, m);
     int spark_w = width - 4 < SNAP_METRICS_HISTORY ? width - 4 : SNAP_METRICS_HISTORY;
     int *lv = xmalloc((size_t)SNAP_METRICS_HISTORY * sizeof *lv);
+    int line_w = spark_width(width, 1);
+    int shown = lines_each > 1 ? spark_w : line_w > 4 ? line_w : m->n;   /* as drawn */
     int y = 2;
     for (int r = 0; r < NROWS && y < h - 1; r++) {
         RowText t;
-        row_text(m, live, r, &t);
+        row_text(m, live, r, shown, &t);
         pane_draw_text(w, y, 1, 12, t.label, A_BOLD);
         pane_draw_text(w, y, 13, 12, t.cur, value_attr(m, r, t.now));
         if (lines_each == 1)

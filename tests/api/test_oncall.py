@@ -94,6 +94,12 @@ def runbooks(srv, tok):
                        ('https://', 'no_host'), ('https:///path', 'empty_host'),
                        ('https://wiki.example/a b', 'space'),
                        ('https://wiki.example/' + 'a' * 2030, 'over_2048'),
+                       ('https://ex.com:99999/x', 'port_99999'),
+                       ('https://ex.com:0/x', 'port_0'), ('https://ex.com:65536', 'port_65536'),
+                       ('https://ex.com:8a/x', 'port_not_digits'),
+                       ('https://ex.com:+80/x', 'port_signed'), ('https://ex.com:/x', 'port_empty'),
+                       ('https://:443/x', 'port_without_host'),
+                       ('https://[::1]:70000/x', 'ipv6_port_70000'),
                        (42, 'a_number')):
         before = srv.db_query('SELECT count(*) FROM service')[0][0]
         r = create(srv, tok, 'RB bad ' + label, runbook_url=bad)
@@ -101,6 +107,11 @@ def runbooks(srv, tok):
              'runbook_url: create with %s is 400 naming the field' % label, r)
         t.eq(srv.db_query('SELECT count(*) FROM service')[0][0], before,
              'runbook_url: a refused create with %s stores no service' % label)
+    for good, label in (('https://ex.com:65535/x', 'port_65535'), ('http://ex.com:1', 'port_1'),
+                        ('https://u:pw@ex.com:8443/x?a=b:c', 'userinfo_and_port'),
+                        ('https://[::1]:8080/x', 'ipv6_port'), ('https://ex.com/a:b', 'colon_in_path')):
+        r = create(srv, tok, 'RB ok ' + label, runbook_url=good)
+        t.eq(r.status, 201, 'runbook_url: create with %s is 201' % label)
     r = create(srv, tok, 'RB exact', runbook_url='http://h/' + 'a' * (2048 - 9))
     t.eq(r.status, 201, 'runbook_url: exactly 2048 characters is accepted')
     r = srv.put('/api/services', {'id': nid, 'runbook_url': 'http://runbooks.local/db'}, tok)

@@ -70,7 +70,8 @@ literal a "db failover drill"; keys a Enter
 wait_for a "Auto-resolution STOPPED for database by"; r4=$?
 wait_sql "$DB" "SELECT auto_resolution_enabled FROM category_config WHERE category = 'database'" "0" || r4=1
 wait_sql "$DB" "SELECT (SELECT global_enabled FROM resolution_config), count(*) FROM category_config WHERE auto_resolution_enabled = 0" "1|1" || r4=1
-tap $((r1 + r2 + r3 + r4)) "K lists the per-category stops; 2 + reason stops the database category only"
+wait_for a " auto-resolution on, 1 category stopped " >/dev/null; r5=$?   # review item 11
+tap $((r1 + r2 + r3 + r4 + r5)) "K lists the per-category stops; 2 + reason stops the database category only; the bar says 1 category stopped"
 
 # 7 K shows it stopped; 2 starts it again
 keys a K
@@ -78,7 +79,9 @@ wait_for a "2    database        STOPPED by" "db failover drill"; r1=$?
 keys a 2
 wait_for a "Auto-resolution started again for database"; r2=$?
 wait_sql "$DB" "SELECT auto_resolution_enabled FROM category_config WHERE category = 'database'" "1" || r2=1
-tap $((r1 + r2)) "K shows the stopped category with who and why; 2 starts it again"
+wait_for a " auto-resolution on " >/dev/null || r2=1
+screen a | grep -q "category stopped" && r2=1
+tap $((r1 + r2)) "K shows the stopped category with who and why; 2 starts it again; the bar no longer says stopped"
 
 # 8 Esc at the reason prompt engages the switch with no reason
 keys a K; wait_for a "[y/N]" >/dev/null; keys a y

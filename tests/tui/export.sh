@@ -8,7 +8,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..9"
+echo "1..10"
 DB=$WORK/x.db
 make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
 sqlite3 "$DB" "UPDATE service SET runbook_url = 'https://wiki.example/rb/auth' WHERE name = 'Auth Service'"
@@ -84,6 +84,15 @@ keys a :; literal a "export audit.md"; keys a Enter
 wait_for a ":export: select an incident"; r1=$?
 [ ! -e "$WORK/audit.md" ]; r2=$?
 tap $((r1 + r2)) ":export on a pane without an incident or downtime says so, writes nothing"
+
+# 10 a pane whose list is empty (Silences, none yet) gives the same answer
+# (review item 17: it said "nothing selected")
+keys a 0; wait_pane a "Silences"
+keys a :; literal a "export sil.md"; keys a Enter
+wait_for a ":export: select an incident (Incidents), a breach (SLA Breaches)"; r1=$?
+screen a | grep -q "nothing selected" && r1=1
+[ ! -e "$WORK/sil.md" ]; r2=$?
+tap $((r1 + r2)) ":export on a pane with an empty list: the same 'select an incident, a breach or a service first'"
 
 quit_console a
 wait_for a "RESOPS-EXIT=0" >/dev/null

@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..8"
+echo "1..9"
 DB=$WORK/d.db
 make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
 
@@ -50,9 +50,9 @@ tap $r "80x24 hint line: ?:help ... q:quit, nothing cut"
 # 5 the help: actions on the first page, and a visible 'more' line
 keys a 4; wait_pane a "Alerts" >/dev/null
 keys a '?'
-wait_for a "Help: keys and commands" "Actions" "kill switch on/off" "command line" \
+wait_for a "Help: keys and commands" "Actions" "kill switch on/off: y all, 1-6 a category (asks why)" "command line" \
          "quit (the ENGINE console asks" "acknowledge the selected alert" "more lines: j or PgDn"; r=$?
-tap $r "80x24 ?: the actions (K, :, q) and the pane's keys on the first page, 'more lines' said"
+tap $r "80x24 ?: the actions (K with its 1-6 categories, :, q) and the pane's keys on the first page, 'more lines' said"
 
 # 6 PgDn reaches the : commands
 keys a PgDn
@@ -80,3 +80,17 @@ r=0
 case "$STATUS" in *"ENGINE"*"KILL SWITCH ON"*"unacked: "*" crit "*) ;; *) r=1 ;; esac
 [ $r = 0 ] || echo "# status bar: $STATUS" >&2
 tap $r "80x24 status bar with the kill switch on: ENGINE, KILL SWITCH ON, 'unacked: N crit'"
+
+# 9 a category stopped by its own switch shows in the bar, short at 80
+# columns (review item 11: "auto-res on" hid it); the counts stay (their
+# "unacked:" label gives way to it)
+keys a :; literal a "kill off"; keys a Enter
+wait_for a " auto-res on " >/dev/null
+keys a K; wait_for a "[y/N] or 1-6: one category" >/dev/null; keys a 3
+wait_for a "Reason (optional" >/dev/null; keys a Escape
+wait_for a "Auto-resolution STOPPED for application" >/dev/null; r=$?
+wait_for a " auto-res on, 1 cat stopped " >/dev/null || r=1
+STATUS=$(screen a | sed -n 23p)
+case "$STATUS" in *"ENGINE"*"auto-res on, 1 cat stopped"*" crit "*" warn "*" info "*) ;; *) r=1 ;; esac
+[ $r = 0 ] || echo "# status bar: $STATUS" >&2
+tap $r "80x24 status bar with a category stopped: 'auto-res on, 1 cat stopped', 'N crit N warn N info'"
