@@ -290,7 +290,7 @@ static long long parse_minutes(const char *s)
     return mult < 0 || n > ALERT_ACK_EXPIRY_MAX ? -1 : n * mult;
 }
 
-/* ":snooze ID 30m NOTE": acknowledge with an expiry and a note. */
+/* ":snooze ID 30m [NOTE]": acknowledge with an expiry and an optional note. */
 static void cmd_snooze(Ui *ui, char *args)
 {
     char *end, *dur, *note;
@@ -307,7 +307,7 @@ static void cmd_snooze(Ui *ui, char *args)
         note++;
     long long min = parse_minutes(dur);
     if (!*args || end == args || id <= 0 || min < 1 || min > ALERT_ACK_EXPIRY_MAX) {
-        ui_message(ui, 1, "usage: :snooze ID 30m|2h|1d NOTE (at most 7 days)");
+        ui_message(ui, 1, "usage: :snooze ID 30m|2h|1d [NOTE] (at most 7 days)");
         return;
     }
     AlertAckOpts o = {.note = note, .expires_in_minutes = min};
@@ -460,7 +460,7 @@ static const struct Command {
     {"ack", ":ack ID", "acknowledge alert ID", cmd_ack},
     {"unack", ":unack ID", "take back the ack of alert ID", cmd_unack},
     {"snooze", ":snooze ID 30m NOTE", "acknowledge alert ID until 30m, 2h or 1d from now, with "
-                                      "a note; still open then: reopened and notified again",
+                                      "an optional note; still open then: reopened and notified again",
      cmd_snooze},
     {"silence", ":silence SERVICE 2h REASON", "silence a service's alerts for 30m, 2h or 1d: "
                                               "kept back, notified after if still open",
