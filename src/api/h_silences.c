@@ -153,10 +153,29 @@ static int matchers_parse(ApiResp *rs, const cJSON *b, SilenceSpec *sp)
     return 0;
 }
 
+/* A mistyped field ("start_at") would silently change the window: 0 when
+ * every member of b is a field of a silence, else -1 with a 400 naming it. */
+static int known_fields(ApiResp *rs, const cJSON *b)
+{
+    static const char *const known[] = {"matchers", "starts_at", "ends_at", "duration_minutes",
+                                        "rrule", "timezone", "comment"};
+    for (const cJSON *c = b->child; c; c = c->next) {
+        size_t i = 0;
+        while (i < sizeof known / sizeof known[0] && strcmp(c->string, known[i]) != 0)
+            i++;
+        if (i == sizeof known / sizeof known[0]) {
+            api_send_error(rs, 400, "Unknown field '%.60s' (use matchers, starts_at, ends_at, "
+                           "duration_minutes, rrule, timezone, comment)", c->string);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int spec_parse(ApiResp *rs, const cJSON *b, SilenceSpec *sp)
 {
     memset(sp, 0, sizeof *sp);
-    if (matchers_parse(rs, b, sp) < 0 || time_field(rs, b, "starts_at", &sp->starts_at) < 0 ||
+    if (known_fields(rs, b) < 0 || matchers_parse(rs, b, sp) < 0 || time_field(rs, b, "starts_at", &sp->starts_at) < 0 ||
         time_field(rs, b, "ends_at", &sp->ends_at) < 0 ||
         str_field(rs, b, "rrule", &sp->rrule) < 0 || str_field(rs, b, "timezone", &sp->timezone) < 0 ||
         str_field(rs, b, "comment", &sp->comment) < 0)
