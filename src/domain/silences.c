@@ -182,11 +182,13 @@ int silences_match(const SilenceRow *s, int64_t service_id, const char *type,
 {
     if (s->service_id && s->service_id != service_id)
         return 0;
-    if (s->type[0] && strcmp(s->type, type ? type : "") != 0)
+    /* stored as given, compared without case: "statuschange" silences a
+     * StatusChange alert (service names are unique without case too) */
+    if (s->type[0] && strcasecmp(s->type, type ? type : "") != 0)
         return 0;
     if (s->severity[0] && strcasecmp(s->severity, severity ? severity : "") != 0)
         return 0;
-    if (s->category[0] && strcmp(s->category, category ? category : "") != 0)
+    if (s->category[0] && strcasecmp(s->category, category ? category : "") != 0)
         return 0;
     return 1;
 }

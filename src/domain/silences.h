@@ -100,7 +100,8 @@ int silences_tick_due(Store *st, int64_t now, int64_t *next);
 
 /* r->state and its window at now (see SilenceRow). */
 void silences_state_at(SilenceRow *r, int64_t now);
-/* 1 when every matcher of s matches the alert. */
+/* 1 when every matcher of s matches the alert (type, severity and
+ * category compared without case). */
 int  silences_match(const SilenceRow *s, int64_t service_id, const char *type,
                     const char *severity, const char *category);
 /* Check an RRULE and timezone (NULL/"" = UTC) with libical: 0, or

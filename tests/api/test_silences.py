@@ -268,6 +268,15 @@ def matchers(srv, tk, ids, svc):
     for s in (s2, s3, s_info):
         srv.delete('/api/silences/%d' % s, token=oa)
     t.eq(open_alert(srv, oa, a)['silenced_by'], None, 'all expired: silenced_by is null again')
+    r = srv.post('/api/silences', {'matchers': {'service': 'ALPHA', 'severity': sev.lower(),
+                                                'type': 'statuschange'},
+                                   'duration_minutes': 60, 'comment': 'any case'}, oa)
+    t.ok(r.status == 201 and r.json['matchers'].get('service_id') == a
+         and r.json['matchers'].get('type') == 'statuschange'
+         and open_alert(srv, oa, a)['silenced_by'] == r.json['id'],
+         'matchers without case: service "ALPHA", severity %r and type "statuschange" (stored '
+         'as given) silence the open %s StatusChange alert' % (sev.lower(), sev), r)
+    srv.delete('/api/silences/%d' % r.json['id'], token=oa)
     for s in (a, b):
         srv.post('/api/services/%d/status' % s, {'status': 'Up'}, bo)
 

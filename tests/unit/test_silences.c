@@ -71,6 +71,10 @@ static void test_match_every_given_matcher(void **state)
         {0, "", "", "database", 3, "StatusChange", "Warning", "", 0},
         {4, "StatusChange", "Critical", "network", 4, "StatusChange", "Critical", "network", 1},
         {4, "StatusChange", "Critical", "network", 4, "StatusChange", "Info", "network", 0},
+        /* review item 4: matchers compare without case */
+        {0, "statuschange", "critical", "", 3, "StatusChange", "Critical", "", 1},
+        {0, "STATUSCHANGE", "", "Database", 3, "StatusChange", "Warning", "database", 1},
+        {0, "statuschange", "", "", 3, "HighRisk", "Critical", "", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         SilenceRow s;
