@@ -383,6 +383,18 @@ def dst_window(srv, tk, clock):
          'the window closed at 05:00 local; next one a week later, still 04:00 local', x)
     r = srv.delete('/api/silences/%d' % sid, token=srv.login('oa'))
     t.ok(r.status == 200 and r.json['state'] == 'expired', 'a pending window can be expired', r)
+    clock.go(epoch('2027-03-27T12:00:00'))
+    tok = srv.login('oa')
+    r = srv.post('/api/silences', {'matchers': {'type': 'NoSuchType'}, 'comment': 'in the gap',
+                                   'rrule': 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2', 'duration_minutes': 60,
+                                   'timezone': 'Europe/Berlin', 'starts_at': '2027-03-22T00:00:00Z'},
+                 tok)
+    t.ok(r.status == 201 and r.json['state'] == 'pending'
+         and r.json['window_start'] == '2027-03-28T01:00:00'
+         and r.json['window_end'] == '2027-03-28T02:00:00',
+         '02:00 Europe/Berlin on 28 March 2027 falls in the DST gap: the window starts at '
+         '03:00 CEST (01:00 UTC, RFC 5545 3.3.5)', r)
+    srv.delete('/api/silences/%d' % r.json['id'], token=tok)
     clock.set(0)
 
 
