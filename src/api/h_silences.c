@@ -117,6 +117,19 @@ static int str_field(ApiResp *rs, const cJSON *o, const char *key, const char **
     return r < 0 ? -1 : 0;
 }
 
+/* The first member of o whose name is not one of known[0..n), or NULL. */
+static const char *unknown_member(const cJSON *o, const char *const *known, size_t n)
+{
+    for (const cJSON *c = o->child; c; c = c->next) {
+        size_t i = 0;
+        while (i < n && strcmp(c->string, known[i]) != 0)
+            i++;
+        if (i == n)
+            return c->string;
+    }
+    return NULL;
+}
+
 static int matchers_parse(ApiResp *rs, const cJSON *b, SilenceSpec *sp)
 {
     static const char *const known[] = {"service_id", "service", "type", "severity", "category"};
@@ -126,15 +139,11 @@ static int matchers_parse(ApiResp *rs, const cJSON *b, SilenceSpec *sp)
                        "service_id, service, type, severity, category");
         return -1;
     }
-    for (const cJSON *c = m->child; c; c = c->next) {
-        size_t i = 0;
-        while (i < sizeof known / sizeof known[0] && strcmp(c->string, known[i]) != 0)
-            i++;
-        if (i == sizeof known / sizeof known[0]) {
-            api_send_error(rs, 400, "Unknown matcher 'matchers.%.60s' (use service_id, service, "
-                           "type, severity, category)", c->string);
-            return -1;
-        }
+    const char *bad = unknown_member(m, known, sizeof known / sizeof known[0]);
+    if (bad) {
+        api_send_error(rs, 400, "Unknown matcher 'matchers.%.60s' (use service_id, service, "
+                       "type, severity, category)", bad);
+        return -1;
     }
     int null = 0;
     int r = api_field_int(rs, m, "service_id", &sp->service_id, &null);
@@ -159,15 +168,11 @@ static int known_fields(ApiResp *rs, const cJSON *b)
 {
     static const char *const known[] = {"matchers", "starts_at", "ends_at", "duration_minutes",
                                         "rrule", "timezone", "comment"};
-    for (const cJSON *c = b->child; c; c = c->next) {
-        size_t i = 0;
-        while (i < sizeof known / sizeof known[0] && strcmp(c->string, known[i]) != 0)
-            i++;
-        if (i == sizeof known / sizeof known[0]) {
-            api_send_error(rs, 400, "Unknown field '%.60s' (use matchers, starts_at, ends_at, "
-                           "duration_minutes, rrule, timezone, comment)", c->string);
-            return -1;
-        }
+    const char *bad = unknown_member(b, known, sizeof known / sizeof known[0]);
+    if (bad) {
+        api_send_error(rs, 400, "Unknown field '%.60s' (use matchers, starts_at, ends_at, "
+                       "duration_minutes, rrule, timezone, comment)", bad);
+        return -1;
     }
     return 0;
 }
