@@ -7,7 +7,9 @@
  * iCalendar RRULE expanded by libical (never by hand) from the local
  * midnight of starts_at in its timezone (UTC when none), each occurrence
  * opening a window of duration_minutes, so "FREQ=WEEKLY;BYDAY=SU;BYHOUR=2"
- * in Europe/Berlin stays 02:00 local across a DST change. A recurring
+ * in Europe/Berlin stays 02:00 local across a DST change (a local time
+ * the spring change skips is read with the offset before the gap, RFC
+ * 5545 §3.3.5: 02:00 -> 03:00). Matchers compare without case. A recurring
  * silence may end at ends_at (optional) or by the rule's UNTIL/COUNT.
  * DELETE expires a silence early.
  *
