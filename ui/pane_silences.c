@@ -24,21 +24,21 @@ static void rebuild(Pane *p, const Snapshot *s)
         pane_list_push(&p->list, i, s->silences[i].id);
 }
 
+/* "service=X type=Y ...": the matchers given, one space between them. */
 static void matchers_text(const Snapshot *s, const SilenceRow *r, char *buf, size_t size)
 {
     char tmp[24];
+    const char *names[4] = {"service", "type", "severity", "category"};
+    const char *vals[4] = {
+        r->service_id ? (r->service[0] ? r->service
+                                       : pane_service_name(s, r->service_id, tmp, sizeof tmp))
+                      : "",
+        r->type, r->severity, r->category};
     size_t n = 0;
     buf[0] = '\0';
-    if (r->service_id)
-        n += (size_t)snprintf(buf + n, size - n, "service=%s ",
-                              r->service[0] ? r->service
-                                            : pane_service_name(s, r->service_id, tmp, sizeof tmp));
-    if (r->type[0] && n < size)
-        n += (size_t)snprintf(buf + n, size - n, "type=%s ", r->type);
-    if (r->severity[0] && n < size)
-        n += (size_t)snprintf(buf + n, size - n, "severity=%s ", r->severity);
-    if (r->category[0] && n < size)
-        snprintf(buf + n, size - n, "category=%s", r->category);
+    for (int i = 0; i < 4 && n < size; i++)
+        if (vals[i][0])
+            n += (size_t)snprintf(buf + n, size - n, "%s%s=%s", n ? " " : "", names[i], vals[i]);
 }
 
 static int match(Pane *p, const Snapshot *s, int item, const char *pat)

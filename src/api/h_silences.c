@@ -117,6 +117,19 @@ static int str_field(ApiResp *rs, const cJSON *o, const char *key, const char **
     return r < 0 ? -1 : 0;
 }
 
+/* The first member of o whose name is not one of known[0..n), or NULL. */
+static const char *unknown_member(const cJSON *o, const char *const *known, size_t n)
+{
+    for (const cJSON *c = o->child; c; c = c->next) {
+        size_t i = 0;
+        while (i < n && strcmp(c->string, known[i]) != 0)
+            i++;
+        if (i == n)
+            return c->string;
+    }
+    return NULL;
+}
+
 static int matchers_parse(ApiResp *rs, const cJSON *b, SilenceSpec *sp)
 {
     static const char *const known[] = {"service_id", "service", "type", "severity", "category"};
@@ -126,15 +139,11 @@ static int matchers_parse(ApiResp *rs, const cJSON *b, SilenceSpec *sp)
                        "service_id, service, type, severity, category");
         return -1;
     }
-    for (const cJSON *c = m->child; c; c = c->next) {
-        size_t i = 0;
-        while (i < sizeof known / sizeof known[0] && strcmp(c->string, known[i]) != 0)
-            i++;
-        if (i == sizeof known / sizeof known[0]) {
-            api_send_error(rs, 400, "Unknown matcher 'matchers.%.60s' (use service_id, service, "
-                           "type, severity, category)", c->string);
-            return -1;
-        }
+    const char *bad = unknown_member(m, known, sizeof known / sizeof known[0]);
+    if (bad) {
+        api_send_error(rs, 400, "Unknown matcher 'matchers.%.60s' (use service_id, service, "
+                       "type, severity, category)", bad);
+        return -1;
     }
     int null = 0;
     int r = api_field_int(rs, m, "service_id", &sp->service_id, &null);
@@ -153,10 +162,25 @@ static int matchers_parse(ApiResp *rs, const cJSON *b, SilenceSpec *sp)
     return 0;
 }
 
+/* A mistyped field ("start_at") would silently change the window: 0 when
+ * every member of b is a field of a silence, else -1 with a 400 naming it. */
+static int known_fields(ApiResp *rs, const cJSON *b)
+{
+    static const char *const known[] = {"matchers", "starts_at", "ends_at", "duration_minutes",
+                                        "rrule", "timezone", "comment"};
+    const char *bad = unknown_member(b, known, sizeof known / sizeof known[0]);
+    if (bad) {
+        api_send_error(rs, 400, "Unknown field '%.60s' (use matchers, starts_at, ends_at, "
+                       "duration_minutes, rrule, timezone, comment)", bad);
+        return -1;
+    }
+    return 0;
+}
+
 static int spec_parse(ApiResp *rs, const cJSON *b, SilenceSpec *sp)
 {
     memset(sp, 0, sizeof *sp);
-    if (matchers_parse(rs, b, sp) < 0 || time_field(rs, b, "starts_at", &sp->starts_at) < 0 ||
+    if (known_fields(rs, b) < 0 || matchers_parse(rs, b, sp) < 0 || time_field(rs, b, "starts_at", &sp->starts_at) < 0 ||
         time_field(rs, b, "ends_at", &sp->ends_at) < 0 ||
         str_field(rs, b, "rrule", &sp->rrule) < 0 || str_field(rs, b, "timezone", &sp->timezone) < 0 ||
         str_field(rs, b, "comment", &sp->comment) < 0)

@@ -98,6 +98,25 @@ int silences_rrule_check(const char *rrule, const char *tz, char *err, size_t er
     return rc;
 }
 
+/* Local time t in zone z as epoch s; ical_mu held. A time in the spring-
+ * forward gap (02:30 in Europe/Berlin on the last Sunday of March) does
+ * not exist: RFC 5545 §3.3.5 reads it with the UTC offset before the gap
+ * (02:30 -> 03:30 local). libical reads it with the offset after, which
+ * lands before the change; its round trip then comes back earlier than t,
+ * and the offset libical gives for that instant is the one before. */
+static int64_t local_to_utc(struct icaltimetype t, icaltimezone *z)
+{
+    time_t o = icaltime_as_timet_with_zone(t, z);
+    struct icaltimetype back = icaltime_from_timet_with_zone(o, 0, z);
+    time_t wall = icaltime_as_timet(t);           /* the fields as they read */
+    if (icaltime_as_timet(back) >= wall)
+        return (int64_t)o;                        /* exists (or already after the gap) */
+    struct icaltimetype u = icaltime_from_timet_with_zone(o, 0, icaltimezone_get_utc_timezone());
+    int dst = 0;
+    int before = icaltimezone_get_utc_offset_of_utc_time(z, &u, &dst);
+    return (int64_t)wall - before;
+}
+
 /* Window starts of r whose window ends after from, in order; ical_mu held. */
 static int occ_locked(const SilenceRow *r, int64_t from, int64_t *out, int max)
 {
@@ -120,7 +139,7 @@ static int occ_locked(const SilenceRow *r, int64_t from, int64_t *out, int max)
         struct icaltimetype t = icalrecur_iterator_next(it);
         if (icaltime_is_null_time(t))
             break;
-        int64_t o = (int64_t)icaltime_as_timet_with_zone(t, z);
+        int64_t o = local_to_utc(t, z);
         if (r->ends_at && o >= r->ends_at)
             break;
         if (o + dur > after)
@@ -182,11 +201,13 @@ int silences_match(const SilenceRow *s, int64_t service_id, const char *type,
 {
     if (s->service_id && s->service_id != service_id)
         return 0;
-    if (s->type[0] && strcmp(s->type, type ? type : "") != 0)
+    /* stored as given, compared without case: "statuschange" silences a
+     * StatusChange alert (service names are unique without case too) */
+    if (s->type[0] && strcasecmp(s->type, type ? type : "") != 0)
         return 0;
     if (s->severity[0] && strcasecmp(s->severity, severity ? severity : "") != 0)
         return 0;
-    if (s->category[0] && strcmp(s->category, category ? category : "") != 0)
+    if (s->category[0] && strcasecmp(s->category, category ? category : "") != 0)
         return 0;
     return 1;
 }

@@ -7,7 +7,9 @@
  * iCalendar RRULE expanded by libical (never by hand) from the local
  * midnight of starts_at in its timezone (UTC when none), each occurrence
  * opening a window of duration_minutes, so "FREQ=WEEKLY;BYDAY=SU;BYHOUR=2"
- * in Europe/Berlin stays 02:00 local across a DST change. A recurring
+ * in Europe/Berlin stays 02:00 local across a DST change (a local time
+ * the spring change skips is read with the offset before the gap, RFC
+ * 5545 §3.3.5: 02:00 -> 03:00). Matchers compare without case. A recurring
  * silence may end at ends_at (optional) or by the rule's UNTIL/COUNT.
  * DELETE expires a silence early.
  *
@@ -100,7 +102,8 @@ int silences_tick_due(Store *st, int64_t now, int64_t *next);
 
 /* r->state and its window at now (see SilenceRow). */
 void silences_state_at(SilenceRow *r, int64_t now);
-/* 1 when every matcher of s matches the alert. */
+/* 1 when every matcher of s matches the alert (type, severity and
+ * category compared without case). */
 int  silences_match(const SilenceRow *s, int64_t service_id, const char *type,
                     const char *severity, const char *category);
 /* Check an RRULE and timezone (NULL/"" = UTC) with libical: 0, or

@@ -22,6 +22,7 @@ typedef struct Header {
     const char *title;
     int64_t     service_id;
     int64_t     start, end;            /* end 0 = ongoing */
+    int64_t     downtime_start;        /* a downtime's: its later SLA breaches; 0 none */
     const char *extra;                 /* more "- **X:** y" lines, may be NULL */
 } Header;
 
@@ -62,7 +63,8 @@ static int render(Store *st, const Header *h, const char *incident_id, int64_t n
         return -EIO;
     TimelineRow *rows = NULL;
     int64_t end = h->end ? h->end : now;
-    int n = oncall_repo_timeline(st, h->service_id, incident_id, h->start, end, &rows);
+    int n = oncall_repo_timeline(st, h->service_id, incident_id, h->start, end,
+                                 h->downtime_start, &rows);
     if (n < 0)
         return -EIO;
     /* equal times keep the query's order (seq) */
@@ -123,7 +125,7 @@ int timeline_incident_md(Store *st, const char *incident_id, int64_t now, char *
                             in.incident_id, in.category, in.priority, in.state,
                             in.state_reason ? ": " : "", in.state_reason ? in.state_reason : "");
     snprintf(title, sizeof title, "Postmortem: %s", in.title);
-    Header h = {title, in.service_id, in.created_at, in.resolved_at, extra};
+    Header h = {title, in.service_id, in.created_at, in.resolved_at, 0, extra};
     r = render(st, &h, in.incident_id, now, out);
     free(extra);
     incident_rec_free(&in);
@@ -157,7 +159,7 @@ int timeline_downtime_md(Store *st, int64_t service_id, int64_t downtime_id, int
     char title[400];
     snprintf(title, sizeof title, "Postmortem: %s downtime #%lld", name, (long long)downtime_id);
     char *extra = xasprintf("- **Reason:** %s\n", d.reason[0] ? d.reason : "not given");
-    Header h = {title, service_id, d.start_time, d.end_time, extra};
+    Header h = {title, service_id, d.start_time, d.end_time, d.start_time, extra};
     r = render(st, &h, NULL, now, out);
     free(extra);
     store_end_read(st);

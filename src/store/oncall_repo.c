@@ -225,9 +225,32 @@ void timeline_rows_free(TimelineRow *rows, int n)
     free(rows);
 }
 
-/* ?1 service, ?2 from, ?3 to, ?4 incident id. */
+/* ?1 service, ?2 from, ?3 to, ?4 incident id, ?5 downtime start (NULL:
+ * none). cov: the silences that covered the service in the window (by
+ * its id, or by keeping back one of its alerts' notifications). */
 static const char timeline_sql[] =
-    "SELECT timestamp, coalesce(actor, 'system'), action || coalesce(': ' || detail, '') "
+    "WITH cov AS (SELECT * FROM silence WHERE ?1 != 0 AND (service_id = ?1 OR id IN ("
+    "  SELECT ss.silence_id FROM silence_suppressed ss JOIN alert a ON a.id = ss.alert_id "
+    "  WHERE a.service_id = ?1 AND ss.suppressed_at BETWEEN ?2 AND ?3 || '.999')) "
+    "  AND starts_at <= ?3 AND coalesce(expired_at, ends_at, '9999') >= ?2), "
+    "held AS (SELECT ss.* FROM silence_suppressed ss JOIN alert a ON a.id = ss.alert_id "
+    "  WHERE ?1 != 0 AND a.service_id = ?1 AND ss.suppressed_at BETWEEN ?2 AND ?3 || '.999') "
+    "SELECT created_at, created_by, 'Silence #' || id || ' created: ' || comment || "
+    "  coalesce(' (recurring ' || rrule || ')', '') || "
+    "  coalesce(' (until ' || substr(ends_at, 1, 19) || 'Z)', '') FROM cov "
+    "UNION ALL SELECT expired_at, coalesce(expired_by, 'system'), 'Silence #' || id || "
+    "  ' expired' FROM cov WHERE expired_at IS NOT NULL "
+    "UNION ALL SELECT ends_at, 'system', 'Silence #' || id || ' ended' FROM cov "
+    "  WHERE ends_at IS NOT NULL AND ends_at <= ?3 AND (expired_at IS NULL OR expired_at > ends_at) "
+    "UNION ALL SELECT suppressed_at, 'notifier', 'Notification kept back by silence #' || "
+    "  silence_id || ' (alert-' || alert_id || '-' || event || ')' FROM held "
+    "UNION ALL SELECT released_at, 'notifier', 'Notification released by silence #' || "
+    "  silence_id || ' (alert-' || alert_id || '-' || event || '): ' || coalesce(outcome, '') "
+    "  FROM held WHERE released_at IS NOT NULL "
+    "UNION ALL SELECT created_at, 'system', 'SLA Breach (' || type || ') found after the "
+    "downtime: ' || coalesce(reason, '') || ' (' || downtime_minutes || ' minutes)' "
+    "  FROM sla_breach WHERE service_id = ?1 AND start_time = ?5 AND created_at > ?3 "
+    "UNION ALL SELECT timestamp, coalesce(actor, 'system'), action || coalesce(': ' || detail, '') "
     "  FROM audit_log WHERE ?1 != 0 AND entity_id = ?1 AND entity IN ('Service', 'Status', "
     "  'Alert', 'SLABreach', 'Downtime', 'BIA', 'Integration') AND action NOT LIKE "
     "  'Alert Created (%' AND timestamp BETWEEN ?2 AND ?3 "
@@ -252,7 +275,7 @@ static const char timeline_sql[] =
     "  FROM playbook_run WHERE incident_id = ?4 AND executed_at IS NOT NULL";
 
 int oncall_repo_timeline(Store *st, int64_t service_id, const char *incident_id, int64_t from,
-                         int64_t to, TimelineRow **out)
+                         int64_t to, int64_t downtime_start, TimelineRow **out)
 {
     sqlite3_stmt *s = store_stmt(st, timeline_sql);
     if (!s)
@@ -261,6 +284,7 @@ int oncall_repo_timeline(Store *st, int64_t service_id, const char *incident_id,
     store_bind_time(s, 2, from > 0 ? from : 1);
     store_bind_time(s, 3, to);
     store_bind_text(s, 4, incident_id);
+    store_bind_time(s, 5, downtime_start);
     TimelineRow *v = NULL;
     int n = 0, cap = 0, rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

@@ -71,10 +71,13 @@ void timeline_rows_free(TimelineRow *rows, int n);
 
 /* Every entry about service_id (0 = none) between from and to (inclusive,
  * epoch s): its audit trail, its alerts raised and resolved, its delivery
- * rows (channel, outcome); with incident_id (may be NULL) also the
- * incident's audit and playbook steps (whatever their time). In no
- * particular order; malloc'd array, count or -EIO. */
+ * rows (channel, outcome), the silences that covered it (created, expired
+ * or ended, whenever) and the notifications they kept back in the window
+ * (and their release, whenever); with incident_id (may be NULL) also the
+ * incident's audit and playbook steps (whatever their time); with
+ * downtime_start (0 none) also the SLA breaches of that downtime found
+ * after to. In no particular order; malloc'd array, count or -EIO. */
 int oncall_repo_timeline(Store *st, int64_t service_id, const char *incident_id, int64_t from,
-                         int64_t to, TimelineRow **out);
+                         int64_t to, int64_t downtime_start, TimelineRow **out);
 
 #endif

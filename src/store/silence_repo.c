@@ -242,7 +242,8 @@ int silence_repo_service_category(Store *st, int64_t service_id, char *out, size
 
 int silence_repo_service_id(Store *st, const char *name, int64_t *out)
 {
-    static const char sql[] = "SELECT id FROM service WHERE name = ? ORDER BY id LIMIT 1";
+    static const char sql[] = "SELECT id FROM service WHERE trim(name) = trim(?) COLLATE NOCASE "
+                              "ORDER BY id LIMIT 1";
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
         return -EIO;

@@ -59,7 +59,8 @@ int silence_repo_open_alerts(Store *st, SilenceAlert **out);
 int silence_repo_alert(Store *st, int64_t alert_id, SilenceAlert *out, int64_t *out_resolved);
 /* The category of a service ("" none): 0 or -EIO. */
 int silence_repo_service_category(Store *st, int64_t service_id, char *out, size_t size);
-/* A service's id by exact name: 1 found, 0 none, -EIO. */
+/* A service's id by name (trimmed, without case, as names are unique):
+ * 1 found, 0 none, -EIO. */
 int silence_repo_service_id(Store *st, const char *name, int64_t *out);
 
 /* The alert -> silence table (sorted by alert id): read it, or replace it

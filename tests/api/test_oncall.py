@@ -11,7 +11,9 @@ and the injected clock (RESOPS_CLOCK_OFFSET_FILE):
 - runbook_url: create / update / clear / validation, GET, the webhook
   document;
 - timeline.md: headers, entries in time order with the actors, the
-  notifications, 404s, for a downtime and for an incident.
+  notifications, 404s, for a downtime and for an incident; a downtime's
+  SLA breach found after it ended, the silence that covered it and the
+  notification it kept back and released.
 """
 import json
 import os
@@ -316,6 +318,56 @@ def timelines(srv, tok, log, clock, aid):
          'timeline: an unknown incident is 404 in seed 001\'s error shape', r)
 
 
+def downtime_md(srv, tok, sid):
+    """The newest downtime's timeline.md of a service: (id, md)."""
+    did = srv.get('/api/services/%d/downtime' % sid, tok).json['downtimes'][0]['id']
+    return did, srv.get('/api/services/%d/downtime/%d/timeline.md' % (sid, did), tok).raw
+
+
+def timeline_breach_and_silence(srv, tok, clock):
+    """Review item 12: a downtime's SLA breach found after it ended, and
+    the silence that covered it with the notification it kept back."""
+    now = int(time.time()) + clock.offset
+    iso = lambda ts: time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(ts))  # noqa: E731
+    sid = create(srv, tok, 'TL breach', rto=30, created_at=iso(now - 86400)).json['service_id']
+    r = srv.post('/api/services/%d/downtime' % sid, {'start_time': iso(now - 3 * 3600),
+                                                      'end_time': iso(now - 3600),
+                                                      'reason': 'past outage'}, tok)
+    t.ok(r.status in (200, 201), 'timeline setup: a past downtime of 2 hours recorded', r)
+    t.ok(wait_for(lambda: srv.db_query("SELECT count(*) FROM sla_breach WHERE service_id = ? AND "
+                                       "type = 'RTO'", (sid,))[0][0], 30),
+         'timeline setup: the engine finds its RTO breach after the downtime ended')
+    _, md = downtime_md(srv, tok, sid)
+    whats = [w for _, _, w in entries(md)]
+    t.ok(any(w.startswith('SLA Breach (RTO) found after the downtime: Downtime exceeded RTO of 30')
+             for w in whats), 'timeline: the SLA breach found after the downtime ended', md)
+
+    sid = create(srv, tok, 'TL silenced').json['service_id']
+    r = srv.post('/api/silences', {'matchers': {'service_id': sid}, 'duration_minutes': 60,
+                                   'comment': 'planned work'}, tok)
+    t.ok(r.status == 201, 'timeline setup: a silence on the service', r)
+    sil = r.json['id']
+    status(srv, tok, sid, 'Down')
+    held = wait_for(lambda: srv.db_query("SELECT alert_id FROM silence_suppressed WHERE "
+                                         "silence_id = ?", (sil,)), 30)
+    t.ok(held, 'timeline setup: the Down alert\'s page is kept back')
+    r = srv.delete('/api/silences/%d' % sil, token=tok)
+    t.ok(r.status == 200, 'timeline setup: the silence expired early', r)
+    aid = held[0][0] if held else 0
+    _, md = downtime_md(srv, tok, sid)
+    e = entries(md)
+    t.ok(any(who == 'ana' and w == 'Silence #%d created: planned work (until %sZ)'
+             % (sil, r.json['ends_at'][:19]) for _, who, w in e),
+         'timeline: the silence that covered the downtime, created by ana', e)
+    t.ok(any(w == 'Notification kept back by silence #%d (alert-%d-raised)' % (sil, aid)
+             for _, _, w in e), 'timeline: the notification kept back', e)
+    t.ok(any(who == 'ana' and w == 'Silence #%d expired' % sil for _, who, w in e),
+         'timeline: the silence expired by ana', e)
+    t.ok(any(w == 'Notification released by silence #%d (alert-%d-raised): notified' % (sil, aid)
+             for _, _, w in e), 'timeline: the kept-back notification released (notified)', e)
+    t.ok([x[0] for x in e] == sorted(x[0] for x in e), 'timeline: still in time order', e)
+
+
 def main():
     srv = None
     rec = None
@@ -341,6 +393,7 @@ def main():
         flapping(srv, tok, log, clock)
         aid = reminders(srv, tok, log, clock, rb_sid, rb)
         timelines(srv, tok, log, clock, aid)
+        timeline_breach_and_silence(srv, tok, clock)
     finally:
         if srv:
             srv.stop()

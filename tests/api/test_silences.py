@@ -140,6 +140,12 @@ def validation(srv, tk, a, clock):
         ({'matchers': {}, 'duration_minutes': 30, 'comment': 'x'}, 'at least one'),
         ({'matchers': 'svc', 'duration_minutes': 30, 'comment': 'x'}, 'matchers'),
         ({'matchers': {'colour': 'red'}, 'duration_minutes': 30, 'comment': 'x'}, 'colour'),
+        ({'matchers': {'service_id': a}, 'start_at': iso(now + 3600), 'duration_minutes': 60,
+          'comment': 'tonight'}, "Unknown field 'start_at'"),
+        ({'matchers': {'service_id': a}, 'duration_minutes': 30, 'comment': 'x', 'id': 7},
+         "Unknown field 'id'"),
+        ({'matchers': {'service_id': a, 'services': 'Alpha'}, 'duration_minutes': 30,
+          'comment': 'x'}, "'matchers.services'"),
         ({'matchers': {'severity': 'Loud'}, 'duration_minutes': 30, 'comment': 'x'}, 'severity'),
         ({'matchers': {'category': 'plumbing'}, 'duration_minutes': 30, 'comment': 'x'}, 'category'),
         ({'matchers': {'service': 'No Such Service'}, 'duration_minutes': 30, 'comment': 'x'},
@@ -262,6 +268,15 @@ def matchers(srv, tk, ids, svc):
     for s in (s2, s3, s_info):
         srv.delete('/api/silences/%d' % s, token=oa)
     t.eq(open_alert(srv, oa, a)['silenced_by'], None, 'all expired: silenced_by is null again')
+    r = srv.post('/api/silences', {'matchers': {'service': 'ALPHA', 'severity': sev.lower(),
+                                                'type': 'statuschange'},
+                                   'duration_minutes': 60, 'comment': 'any case'}, oa)
+    t.ok(r.status == 201 and r.json['matchers'].get('service_id') == a
+         and r.json['matchers'].get('type') == 'statuschange'
+         and open_alert(srv, oa, a)['silenced_by'] == r.json['id'],
+         'matchers without case: service "ALPHA", severity %r and type "statuschange" (stored '
+         'as given) silence the open %s StatusChange alert' % (sev.lower(), sev), r)
+    srv.delete('/api/silences/%d' % r.json['id'], token=oa)
     for s in (a, b):
         srv.post('/api/services/%d/status' % s, {'status': 'Up'}, bo)
 
@@ -368,6 +383,18 @@ def dst_window(srv, tk, clock):
          'the window closed at 05:00 local; next one a week later, still 04:00 local', x)
     r = srv.delete('/api/silences/%d' % sid, token=srv.login('oa'))
     t.ok(r.status == 200 and r.json['state'] == 'expired', 'a pending window can be expired', r)
+    clock.go(epoch('2027-03-27T12:00:00'))
+    tok = srv.login('oa')
+    r = srv.post('/api/silences', {'matchers': {'type': 'NoSuchType'}, 'comment': 'in the gap',
+                                   'rrule': 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2', 'duration_minutes': 60,
+                                   'timezone': 'Europe/Berlin', 'starts_at': '2027-03-22T00:00:00Z'},
+                 tok)
+    t.ok(r.status == 201 and r.json['state'] == 'pending'
+         and r.json['window_start'] == '2027-03-28T01:00:00'
+         and r.json['window_end'] == '2027-03-28T02:00:00',
+         '02:00 Europe/Berlin on 28 March 2027 falls in the DST gap: the window starts at '
+         '03:00 CEST (01:00 UTC, RFC 5545 3.3.5)', r)
+    srv.delete('/api/silences/%d' % r.json['id'], token=tok)
     clock.set(0)
 
 

@@ -97,11 +97,11 @@ tap $((r1 + r2 + r3 + r4)) "unknown service, over 7 days, no reason: refused, no
 keys a 0; wait_pane a Silences >/dev/null
 wait_row a "$SID" "active" >/dev/null
 keys a x
-wait_for a "Expire silence #$SID" "[y/N]"; r1=$?
+wait_for a "Expire silence #$SID (service=$SVC) now?" "[y/N]"; r1=$?
 keys a n
 wait_for a "Cancelled" >/dev/null
 [ "$(q "SELECT expired_at IS NULL FROM silence WHERE id = $SID")" = 1 ]; r2=$?
-tap $((r1 + r2)) "x asks before expiring; n keeps the silence"
+tap $((r1 + r2)) "x asks before expiring (matchers without a stray space); n keeps the silence"
 
 # 8 x, y expires it: the bar is back to 0, the alert no longer dimmed
 keys a x

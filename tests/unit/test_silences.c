@@ -71,6 +71,10 @@ static void test_match_every_given_matcher(void **state)
         {0, "", "", "database", 3, "StatusChange", "Warning", "", 0},
         {4, "StatusChange", "Critical", "network", 4, "StatusChange", "Critical", "network", 1},
         {4, "StatusChange", "Critical", "network", 4, "StatusChange", "Info", "network", 0},
+        /* review item 4: matchers compare without case */
+        {0, "statuschange", "critical", "", 3, "StatusChange", "Critical", "", 1},
+        {0, "STATUSCHANGE", "", "Database", 3, "StatusChange", "Warning", "database", 1},
+        {0, "statuschange", "", "", 3, "HighRisk", "Critical", "", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         SilenceRow s;
@@ -159,6 +163,31 @@ static void test_weekly_window_keeps_local_time_in_spring(void **state)
     assert_int_equal(silences_occurrences(&r, utc("2027-03-20T00:00:00"), o, 2), 2);
     assert_int_equal(o[0], utc("2027-03-21T03:00:00"));     /* CET */
     assert_int_equal(o[1], utc("2027-03-28T02:00:00"));     /* CEST */
+}
+
+/* Review item 14: 02:00 Europe/Berlin on 28 March 2027 does not exist
+ * (02:00 CET -> 03:00 CEST). RFC 5545 §3.3.5 reads it with the offset
+ * before the gap: 03:00 CEST = 01:00 UTC, not 01:00 CET = 00:00 UTC. */
+static void test_window_in_the_spring_gap_starts_after_it(void **state)
+{
+    (void)state;
+    SilenceRow r = weekly("FREQ=WEEKLY;BYDAY=SU;BYHOUR=2", "Europe/Berlin",
+                          "2027-03-22T00:00:00", 60);
+    int64_t o[3];
+    assert_int_equal(silences_occurrences(&r, r.starts_at, o, 3), 3);
+    assert_int_equal(o[0], utc("2027-03-28T01:00:00"));     /* 03:00 CEST */
+    assert_int_equal(o[1], utc("2027-04-04T00:00:00"));     /* 02:00 CEST */
+    assert_int_equal(o[2], utc("2027-04-11T00:00:00"));
+    silences_state_at(&r, utc("2027-03-28T00:30:00"));      /* 01:30 CET: not yet */
+    assert_int_equal(r.state, SILENCE_PENDING);
+    assert_int_equal(r.window_start, utc("2027-03-28T01:00:00"));
+    assert_int_equal(r.window_end, utc("2027-03-28T02:00:00"));
+    /* 02:30 moves forward by the gap too: 03:30 CEST */
+    SilenceRow h = weekly("FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=30", "Europe/Berlin",
+                          "2027-03-22T00:00:00", 60);
+    assert_int_equal(silences_occurrences(&h, h.starts_at, o, 2), 2);
+    assert_int_equal(o[0], utc("2027-03-28T01:30:00"));
+    assert_int_equal(o[1], utc("2027-04-04T00:30:00"));
 }
 
 static void test_count_and_ends_at_end_a_recurring_silence(void **state)
@@ -303,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_rrule_check_uses_libical),
         cmocka_unit_test(test_weekly_window_keeps_local_time_in_autumn),
         cmocka_unit_test(test_weekly_window_keeps_local_time_in_spring),
+        cmocka_unit_test(test_window_in_the_spring_gap_starts_after_it),
         cmocka_unit_test(test_count_and_ends_at_end_a_recurring_silence),
         cmocka_unit_test(test_one_off_states),
         cmocka_unit_test(test_kept_back_then_notified_once),
