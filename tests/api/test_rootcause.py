@@ -171,6 +171,76 @@ def webhook():
         rp.wait()
 
 
+def late_root():
+    """Item 1 of the issue 11 review: dependents that fail before their
+    root (their events wait group_wait, then fold under it). The root's
+    recovery lists them and each one still failing is paged on its own
+    after group_wait; in a chain Root <- Dep1 <- Dep2 the still-failing
+    Dep1 is paged (its Dep2 folded under it) and Dep1's recovery lists
+    Dep2, which is paged alone after it. Nothing is lost."""
+    d = tempfile.mkdtemp(prefix='resops-late-')
+    rp, port, log = start_receiver(d)
+    clock = os.path.join(d, 'clock')
+
+    def at(s):
+        with open(clock, 'w') as f:
+            f.write(str(s))
+    at(0)
+    srv = Server(env={'ALERT_WEBHOOK_URL': 'http://127.0.0.1:%d/ok' % port,
+                      'RESOPS_CLOCK_OFFSET_FILE': clock, 'RESOPS_NOTIFY_GROUP_WAIT_S': '30'},
+                 args=['--open-signup']).start()
+    try:
+        tok = setup(srv)
+        root3 = service(srv, tok, 'Root3')
+        r3dep = service(srv, tok, 'R3Dep', [root3])
+        root = service(srv, tok, 'Root')
+        dep1 = service(srv, tok, 'Dep1', [root])
+        dep2 = service(srv, tok, 'Dep2', [dep1])
+        for s in (root3, r3dep, root, dep1, dep2):
+            status(srv, tok, s, 'Up')
+        for s in (r3dep, dep2, dep1):
+            status(srv, tok, s, 'Down')
+        at(10)                                 # inside the dependents' group_wait
+        status(srv, tok, root3, 'Down')
+        status(srv, tok, root, 'Down')
+        got = wait_for(lambda: len([p for p in pages(log) if p['service'] in ('Root3', 'Root')]) >= 2)
+        t.ok(got, 'both roots are paged at once', pages(log))
+        at(60)                                 # the dependents' events are due: folded
+        q = "SELECT count(*) FROM alert WHERE folded_under = ? AND resolved_at IS NULL"
+        folded = wait_for(lambda: srv.db_query(q, (root3,))[0][0] == 1 and srv.db_query(q, (root,))[0][0] == 2)
+        t.ok(folded, 'the dependents that failed first are folded under their roots',
+             srv.db_query("SELECT service_id, folded_under FROM alert WHERE resolved_at IS NULL"))
+        t.eq([p['service'] for p in pages(log)], ['Root3', 'Root'], 'no dependent paged while folded')
+        status(srv, tok, root3, 'Up')
+        status(srv, tok, root, 'Up')
+        res = wait_for(lambda: {p['service']: p for p in pages(log) if recovery(p)}
+                       if len([p for p in pages(log) if recovery(p)]) >= 2 else None)
+        res = res or {}
+        t.eq((res.get('Root3', {}).get('dependents'), res.get('Root3', {}).get('dependents_affected')),
+             (['R3Dep'], 1), "Root3's recovery lists R3Dep, which failed before it")
+        t.eq(res.get('Root', {}).get('dependents'), ['Dep1', 'Dep2'],
+             "Root's recovery lists the whole chain")
+        at(120)                                # past group_wait after the recoveries
+        alone = wait_for(lambda: sorted(p['service'] for p in pages(log)
+                                        if p['event'] == 'raised' and p['service'] not in ('Root3', 'Root'))
+                         == ['Dep1', 'R3Dep'], 60)
+        t.ok(alone, 'the still-failing R3Dep and Dep1 are paged on their own (Dep2 folded under Dep1)',
+             pages(log))
+        n = len(pages(log))
+        status(srv, tok, dep1, 'Up')
+        d1 = wait_for(lambda: [p for p in pages(log) if p['service'] == 'Dep1' and recovery(p)])
+        t.ok(d1 and d1[0].get('dependents') == ['Dep2'], "Dep1's recovery lists Dep2", pages(log))
+        at(180)
+        d2 = wait_for(lambda: [p for p in pages(log) if p['service'] == 'Dep2'], 60)
+        t.ok(d2 and d2[0]['event'] == 'raised' and len(pages(log)) == n + 2,
+             'Dep2, still Down, is paged on its own: every dependent was paged or covered', pages(log))
+    finally:
+        t.eq(srv.stop(), 0, 'late-root server exits cleanly')
+        srv.cleanup()
+        rp.terminate()
+        rp.wait()
+
+
 def sla_history():
     """An SLA alert of an outage that ends while it is open: it stays,
     saying "outage ended HH:MM, unseen", until acknowledged; then it is
@@ -225,6 +295,7 @@ def main():
         t.eq(srv.stop(), 0, 'server exits cleanly')
         srv.cleanup()
     webhook()
+    late_root()
     sla_history()
     t.done()
 
