@@ -241,6 +241,35 @@ def late_root():
         rp.wait()
 
 
+def classifications():
+    """Review item 7: a classification (kind 'classification': seed 000's
+    Critical and HighRisk, raised by the engine's tick) is not paged: its
+    event is kept as done, audited 'Notification Not Paged'; the
+    service's StatusChange condition is paged."""
+    d = tempfile.mkdtemp(prefix='resops-cls-')
+    rp, port, log = start_receiver(d)
+    srv = Server(env={'ALERT_WEBHOOK_URL': 'http://127.0.0.1:%d/ok' % port},
+                 args=['--open-signup', '--check-interval', '1']).start()
+    try:
+        tok = setup(srv)
+        sid = service(srv, tok, 'Classified', criticality='High', impact='Severe', rto=30, rpo=15)
+        status(srv, tok, sid, 'Down')
+        cls = wait_for(lambda: [a for a in srv.get('/api/alerts', tok).json
+                                if a['service_id'] == sid and a['kind'] == 'classification'])
+        t.ok(cls, 'the tick classifies the service (Critical or HighRisk)', srv.get('/api/alerts', tok).json)
+        kept = wait_for(lambda: srv.db_query("SELECT count(*) FROM audit_log WHERE action = "
+                                             "'Notification Not Paged'")[0][0] >= len(cls))
+        got = wait_for(lambda: [p for p in pages(log) if p['type'] == 'StatusChange'])
+        t.ok(kept and got, "classification events are kept, audited 'Notification Not Paged'; "
+             "the StatusChange condition is paged", srv.db_query("SELECT action, detail FROM audit_log"))
+        t.eq(sorted({p['type'] for p in pages(log)}), ['StatusChange'], 'no classification is paged')
+    finally:
+        t.eq(srv.stop(), 0, 'classification server exits cleanly')
+        srv.cleanup()
+        rp.terminate()
+        rp.wait()
+
+
 def sla_history():
     """An SLA alert of an outage that ends while it is open: it stays,
     saying "outage ended HH:MM, unseen", until acknowledged; then it is
@@ -296,6 +325,7 @@ def main():
         srv.cleanup()
     webhook()
     late_root()
+    classifications()
     sla_history()
     t.done()
 
