@@ -24,6 +24,7 @@
  */
 #include "domain/rootcause.h"
 #include "domain/alerts.h"
+#include "domain/flapping.h"
 #include "domain/notify.h"
 #include "store/alert_repo.h"
 #include "store/audit_repo.h"
@@ -185,7 +186,8 @@ static int recovery(Store *st, cJSON *o, const AlertRow *a, int64_t now_s)
     }
     if (prev.folded_under)
         return fold(st, &prev, prev.folded_under, "recovered", now_s);
-    if (strcmp(a->type, ALERT_STATUS_CHANGE) == 0 &&
+    /* a flapping root's outage ends with its Flapping alert's settled state */
+    if ((!strcmp(a->type, ALERT_STATUS_CHANGE) || !strcmp(a->type, ALERT_FLAPPING)) &&
         annotate_resolved(st, o, a, prev.created_at, now_s) < 0)
         return -EIO;
     return ROOTCAUSE_SEND;

@@ -251,6 +251,57 @@ def late_root():
         rp.wait()
 
 
+def flapping_root():
+    """Item 1, a root that flaps: its outage ends with the Flapping alert's
+    settled state, whose page lists the dependent folded under it; the
+    dependent, still Down, is paged on its own after group_wait."""
+    d = tempfile.mkdtemp(prefix='resops-flap-')
+    rp, port, log = start_receiver(d)
+    clock = os.path.join(d, 'clock')
+
+    def at(s):
+        with open(clock + '.tmp', 'w') as f:
+            f.write(str(s))
+        os.replace(clock + '.tmp', clock)
+    at(0)
+    srv = Server(env={'ALERT_WEBHOOK_URL': 'http://127.0.0.1:%d/ok' % port,
+                      'RESOPS_CLOCK_OFFSET_FILE': clock, 'RESOPS_NOTIFY_GROUP_WAIT_S': '30',
+                      'RESOPS_FLAPPING_CHANGES': '3', 'RESOPS_FLAPPING_WINDOW': '10m',
+                      'RESOPS_HEARTBEAT_DEGRADED_S': '100000000',
+                      'RESOPS_HEARTBEAT_DOWN_S': '200000000'},
+                 args=['--open-signup', '--check-interval', '1']).start()
+    try:
+        tok = setup(srv)
+        froot = service(srv, tok, 'FRoot')
+        fdep = service(srv, tok, 'FDep', [froot])
+        for s in (froot, fdep):
+            status(srv, tok, s, 'Up')
+        status(srv, tok, fdep, 'Down')
+        for st in ('Down', 'Up', 'Down', 'Up', 'Down'):      # the 4th change starts flapping
+            status(srv, tok, froot, st)
+        flap = wait_for(lambda: [p for p in pages(log) if p['type'] == 'Flapping'])
+        at(60)                                 # FDep's event is due: folded under FRoot
+        folded = wait_for(lambda: srv.db_query("SELECT count(*) FROM alert WHERE service_id = ? AND "
+                                               "folded_under = ? AND resolved_at IS NULL",
+                                               (fdep, froot))[0][0] == 1)
+        t.ok(flap and folded, 'flapping root: FDep, Down first, is folded under FRoot',
+             srv.db_query("SELECT service_id, type, folded_under, resolved_at FROM alert"))
+        status(srv, tok, froot, 'Up')
+        at(60 + 660)                           # no change for the window: settled Up
+        settled = wait_for(lambda: [p for p in pages(log) if p['type'] == 'Flapping' and recovery(p)])
+        t.ok(settled and settled[0].get('dependents') == ['FDep'],
+             "flapping root: its settled state's page lists FDep", pages(log))
+        at(60 + 660 + 60)                      # past group_wait
+        alone = wait_for(lambda: [p for p in pages(log) if p['service'] == 'FDep'], 60)
+        t.ok(alone and alone[0]['event'] == 'raised',
+             'flapping root: FDep, still Down, is paged on its own', pages(log))
+    finally:
+        t.eq(srv.stop(), 0, 'flapping server exits cleanly')
+        srv.cleanup()
+        rp.terminate()
+        rp.wait()
+
+
 def classifications():
     """Review item 7: a classification (kind 'classification': seed 000's
     Critical and HighRisk, raised by the engine's tick) is not paged: its
@@ -335,6 +386,7 @@ def main():
         srv.cleanup()
     webhook()
     late_root()
+    flapping_root()
     classifications()
     sla_history()
     t.done()
