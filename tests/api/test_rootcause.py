@@ -251,6 +251,76 @@ def late_root():
         rp.wait()
 
 
+def chain_races():
+    """Item 1 in a chain Root <- Dep1 <- Dep2 when a mid service's own
+    page is folded (group_wait 30 s, injected clock). A: Dep2 folded under
+    Dep1, then Dep1's raise folds under Root: Dep2 moves under Root, whose
+    recovery lists both. B: Dep2 folded under Dep1 whose raise was folded
+    under Root; Dep1 recovers before its recheck (its recovery is folded):
+    Dep2, still Down, is paged on its own."""
+    d = tempfile.mkdtemp(prefix='resops-race-')
+    rp, port, log = start_receiver(d)
+    clock = os.path.join(d, 'clock')
+
+    def at(s):
+        with open(clock + '.tmp', 'w') as f:
+            f.write(str(s))
+        os.replace(clock + '.tmp', clock)
+    at(0)
+    srv = Server(env={'ALERT_WEBHOOK_URL': 'http://127.0.0.1:%d/ok' % port,
+                      'RESOPS_CLOCK_OFFSET_FILE': clock, 'RESOPS_NOTIFY_GROUP_WAIT_S': '30'},
+                 args=['--open-signup']).start()
+    q = "SELECT folded_under FROM alert WHERE service_id = ? AND resolved_at IS NULL"
+
+    def under(sid, root):
+        return wait_for(lambda: srv.db_query(q, (sid,)) == [(root,)])
+    try:
+        tok = setup(srv)
+        ids = {}
+        for g in 'AB':
+            ids[g + 'Root'] = service(srv, tok, g + 'Root')
+            ids[g + '1'] = service(srv, tok, g + 'Dep1', [ids[g + 'Root']])
+            ids[g + '2'] = service(srv, tok, g + 'Dep2', [ids[g + '1']])
+        for sid in ids.values():
+            status(srv, tok, sid, 'Up')
+        # A
+        status(srv, tok, ids['A2'], 'Down')          # due 30
+        at(20)
+        status(srv, tok, ids['A1'], 'Down')          # due 50
+        at(35)
+        ok = under(ids['A2'], ids['A1'])
+        at(40)
+        status(srv, tok, ids['ARoot'], 'Down')       # paged at once
+        at(55)
+        t.ok(ok and under(ids['A2'], ids['ARoot']) and under(ids['A1'], ids['ARoot']),
+             "A: Dep1's raise folds under Root and Dep2 moves with it",
+             srv.db_query("SELECT service_id, folded_under FROM alert WHERE resolved_at IS NULL"))
+        status(srv, tok, ids['ARoot'], 'Up')
+        res = wait_for(lambda: [p for p in pages(log) if p['service'] == 'ARoot' and recovery(p)])
+        t.eq(res and res[0].get('dependents'), ['ADep1', 'ADep2'], "A: Root's recovery lists Dep1 and Dep2")
+        # B
+        at(1000)
+        status(srv, tok, ids['BRoot'], 'Down')
+        status(srv, tok, ids['B1'], 'Down')          # due 1030
+        at(1035)
+        status(srv, tok, ids['B2'], 'Down')          # due 1065
+        ok = under(ids['B1'], ids['BRoot'])
+        at(1040)
+        status(srv, tok, ids['BRoot'], 'Up')         # Dep1's recheck due 1070
+        at(1066)
+        ok = ok and under(ids['B2'], ids['B1'])
+        status(srv, tok, ids['B1'], 'Up')            # folded recovery: Dep2 rechecked
+        at(1100)
+        alone = wait_for(lambda: [p for p in pages(log) if p['service'] == 'BDep2'], 60)
+        t.ok(ok and alone and alone[0]['event'] == 'raised',
+             'B: Dep1 recovered while folded; Dep2, still Down, is paged on its own', pages(log))
+    finally:
+        t.eq(srv.stop(), 0, 'chain-race server exits cleanly')
+        srv.cleanup()
+        rp.terminate()
+        rp.wait()
+
+
 def flapping_root():
     """Item 1, a root that flaps: its outage ends with the Flapping alert's
     settled state, whose page lists the dependent folded under it; the
@@ -386,6 +456,7 @@ def main():
         srv.cleanup()
     webhook()
     late_root()
+    chain_races()
     flapping_root()
     classifications()
     sla_history()
