@@ -315,10 +315,10 @@ Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int m
     s->outbox_known = notify_counts(st, &s->outbox_queued, &s->outbox_dead) == 0;
     if (ok) {
         fill_services(s, &set);
-        ok = fill_root_causes(s, &set, st) == 0;
+        int roots = fill_root_causes(s, &set, st) == 0;
         service_set_free(&set);
         fill_rdeps(s);
-        ok = fill_detail(s, st) == 0 && fill_oncall(s, st) == 0;
+        ok = roots && fill_detail(s, st) == 0 && fill_oncall(s, st) == 0;
     }
     if (ok) {
         s->alerts = xmalloc((size_t)max_alerts * sizeof *s->alerts);
