@@ -13,6 +13,7 @@
 #include "domain/rootcause.h"
 #include "domain/rules.h"
 #include "domain/silences.h"
+#include "store/alert_repo.h"
 #include "store/audit_repo.h"
 #include "store/oncall_repo.h"
 #include "store/service_repo.h"
@@ -609,6 +610,25 @@ static const ChannelDef channel_defs[] = {
 
 #define MAX_TARGETS 16
 
+/* Issue 11 (review item 7): a classification (the alert's kind, from the store:
+ * migration 0011's generated column) is a property, not an event: it is
+ * never paged. Its event is kept as done without channel rows and audited
+ * "Notification Not Paged". 1 kept, 0 page it, -EIO. */
+static int classification_kept(Store *st, const NotifyEvent *ev, int64_t now_s)
+{
+    AlertRow a;
+    if ((ev->source && strcmp(ev->source, "alert")) || !ev->id)
+        return 0;
+    int r = alert_repo_get(st, ev->id, &a);
+    if (r <= 0 || strcmp(a.kind, ALERT_KIND_CLASSIFICATION))
+        return r < 0 ? -EIO : 0;
+    char detail[160];
+    snprintf(detail, sizeof detail, "alert %lld %s: a classification (%s), not paged",
+             (long long)a.id, ev->event, a.type);
+    return audit_repo_add_alert(st, "Notification Not Paged", a.id, a.service_id,
+                                AUDIT_SYSTEM_USER, NULL, detail, now_s) < 0 ? -EIO : 1;
+}
+
 static int fan_one(Store *st, const NotifyConfig *cfg, const OutboxRow *row, int64_t now_ms)
 {
     cJSON *o = cJSON_Parse(row->payload);
@@ -618,9 +638,16 @@ static int fan_one(Store *st, const NotifyConfig *cfg, const OutboxRow *row, int
         return outbox_repo_mark_dead(st, row->id, row->attempts + 1, now_ms,
                                      "not an event document") < 0 ? -EIO : 0;
     }
-    /* issue 11: root cause first (and its group_wait), domain/rootcause.h */
+    /* issue 11: classifications are not paged; then root cause first (and
+     * its group_wait), domain/rootcause.h */
     int64_t due = 0;
-    int fold = rootcause_fold_event(st, o, row, cfg->group_wait_s, now_ms, &due);
+    int fold = classification_kept(st, &ev, now_ms / 1000);
+    if (fold != 0) {
+        cJSON_Delete(o);
+        return fold < 0 || outbox_repo_mark_delivered(st, row->id, row->attempts + 1,
+                                                      now_ms) < 0 ? -EIO : 0;
+    }
+    fold = rootcause_fold_event(st, o, row, cfg->group_wait_s, now_ms, &due);
     if (fold != ROOTCAUSE_SEND) {
         cJSON_Delete(o);
         if (fold == ROOTCAUSE_WAIT)

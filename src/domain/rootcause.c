@@ -12,6 +12,7 @@
  * Linear in the graph per root; roots are few (an outage has one).
  */
 #include "domain/rootcause.h"
+#include "store/alert_repo.h"
 #include "store/service_repo.h"
 #include "util.h"
 
@@ -134,7 +135,7 @@ int rootcause_compute(const RcGraph *g, int64_t *out_root, int *out_dependents)
         out_root[i] = best[i].root >= 0 ? g->ids[best[i].root] : 0;
         if (best[i].root >= 0) {
             count++;
-            if (out_dependents)
+            if (out_dependents && (!g->affected || g->affected[i]))
                 out_dependents[best[i].root]++;
         }
     }
@@ -163,6 +164,21 @@ int rootcause_folds(const char *kind, int resolved)
     return !resolved && kind && strcmp(kind, "condition") == 0;
 }
 
+int rootcause_affected(Store *st, const int64_t *ids, const int *impaired, int n, char *out)
+{
+    int64_t *open;
+    int m = alert_repo_condition_services(st, &open);
+    if (m < 0)
+        return -EIO;
+    for (int i = 0, k = 0; i < n; i++) {
+        while (k < m && open[k] < ids[i])
+            k++;
+        out[i] = impaired[i] != RC_OK || (k < m && open[k] == ids[i]);
+    }
+    free(open);
+    return 0;
+}
+
 int rootcause_load(Store *st, RootCauses *out)
 {
     ServiceSet set;
@@ -185,11 +201,17 @@ int rootcause_load(Store *st, RootCauses *out)
         if (i >= 0)
             out->has_deps[i] = 1;
     }
-    RcGraph g = {out->ids, imp, n, set.dep_from, set.dep_to, set.ndeps};
-    rootcause_compute(&g, out->root, out->dependents);
+    char *aff = xmalloc((size_t)n + 1);
+    int r = rootcause_affected(st, out->ids, imp, n, aff);
+    RcGraph g = {out->ids, imp, n, set.dep_from, set.dep_to, set.ndeps, aff};
+    if (r == 0)
+        rootcause_compute(&g, out->root, out->dependents);
+    free(aff);
     free(imp);
     service_set_free(&set);
-    return 0;
+    if (r < 0)
+        rootcause_free(out);
+    return r;
 }
 
 void rootcause_free(RootCauses *rc)

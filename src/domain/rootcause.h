@@ -10,6 +10,11 @@
  * id. A root itself, and a service with no impaired ancestor, has none
  * (0). Impaired services that only depend on each other in a cycle have
  * no root: their alerts stay unfolded.
+ * A service is AFFECTED when it is impaired or has an unresolved condition
+ * alert. Only affected services are "blocked by" their root cause and
+ * counted among its "dependents affected": an Up service with no open
+ * condition is not blocked, though its root cause is still known (a
+ * late raise of its alert folds under it).
  *
  * Alerts of a service with a root cause are folded under the root in the
  * console and the API (root_cause_service_id), and their notifications
@@ -35,12 +40,17 @@ typedef struct RcGraph {
     int            n;
     const int64_t *from, *to;
     int            nedges;
+    const char    *affected;   /* [i]: ids[i] is affected; NULL: all are */
 } RcGraph;
 
 /* Pure: out_root[i] = the root cause of ids[i] or 0; out_dependents (may
- * be NULL) [i] = how many services have ids[i] as their root cause.
- * Returns how many services have a root cause. */
+ * be NULL) [i] = how many affected services have ids[i] as their root
+ * cause. Returns how many services have a root cause. */
 int rootcause_compute(const RcGraph *g, int64_t *out_root, int *out_dependents);
+
+/* out[i] = whether ids[i] (n, sorted by id; impaired[i] its RC_*) is
+ * affected: impaired or with an unresolved condition. 0 or -EIO. */
+int rootcause_affected(Store *st, const int64_t *ids, const int *impaired, int n, char *out);
 
 /* RC_DOWN, RC_DEGRADED or RC_OK for a status name (NULL: RC_OK). */
 int rootcause_impairment(const char *status);
@@ -61,8 +71,8 @@ typedef struct RootCauses {
 /* Load statuses and dependencies and compute: 0 or -EIO. */
 int  rootcause_load(Store *st, RootCauses *out);
 void rootcause_free(RootCauses *rc);
-/* The root cause of id (0 none or unknown); how many depend on root id;
- * whether id depends on anything. */
+/* The root cause of id (0 none or unknown); how many affected services
+ * it is the root cause of; whether id depends on anything. */
 int64_t rootcause_of(const RootCauses *rc, int64_t id);
 int     rootcause_dependents(const RootCauses *rc, int64_t id);
 int     rootcause_has_deps(const RootCauses *rc, int64_t id);

@@ -8,16 +8,23 @@
  * root (migration 0011) and audited "Notification Folded"; its
  * "resolved" event is folded the same way. The root's own status page
  * says how many services depend on it ("dependents_affected"), and its
- * "resolved" page lists the dependents whose alerts were folded under it
- * during the outage; for each of those still open it queues a new
- * "raised" event (a recheck) that, group_wait later, pages the dependent
- * on its own when it is still failing with no root cause, and is dropped
- * when it recovered. group_wait also holds the first "raised" event of a
- * service that has dependencies, so a dependent that fails just before
- * its root is still folded.
+ * "resolved" page lists the dependents whose alerts folded under it were
+ * open during the outage (also those that failed before it); for each of
+ * those still open it queues a new "raised" event (a recheck) that,
+ * group_wait later, pages the dependent on its own when it is still
+ * failing with no root cause, folds it again under a root still down,
+ * and is dropped when it recovered. group_wait also holds the first
+ * "raised" event of a service that has dependencies, so a dependent that
+ * fails just before its root is still folded.
+ * NOTHING IS LOST: a folded alert is covered by its root's page, or is
+ * paged itself. When a service's own raise is folded under a root, the
+ * alerts folded under that service move under the root (its recovery
+ * lists and rechecks them); when its recovery is folded, the alerts still
+ * folded under it are rechecked.
  */
 #include "domain/rootcause.h"
 #include "domain/alerts.h"
+#include "domain/flapping.h"
 #include "domain/notify.h"
 #include "store/alert_repo.h"
 #include "store/audit_repo.h"
@@ -47,6 +54,29 @@ static void set_message(cJSON *o, const char *msg)
     cJSON_ReplaceItemInObjectCaseSensitive(o, "message", cJSON_CreateString(msg));
 }
 
+/* Queue a "raised" recheck for each open alert folded under service id
+ * (after group_wait it pages the alert alone, or folds it again under a
+ * root still down); with move_to, re-point them under that root instead. */
+static int recheck_folded(Store *st, int64_t id, int64_t move_to, int64_t now_s)
+{
+    AlertRow *f;
+    int n = alert_repo_list_folded(st, id, 1, &f);
+    if (n < 0)
+        return -EIO;
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        if (move_to ? alert_repo_set_folded(st, f[i].id, move_to) < 0
+                    : notify_alert(st, f[i].id, f[i].service_id, f[i].type, f[i].severity, NULL,
+                                   f[i].message, "raised", now_s) < 0)
+            rc = -EIO;
+    free(f);
+    return rc;
+}
+
+/* Fold a's event under root. A raise's alert records it, and the alerts
+ * folded under a's service (whose page will not go out) move under root:
+ * root's recovery lists and rechecks them. A folded recovery of a's
+ * service rechecks the alerts still folded under it. */
 static int fold(Store *st, const AlertRow *a, int64_t root, const char *event, int64_t now_s)
 {
     char detail[300], name[128] = "";
@@ -54,7 +84,11 @@ static int fold(Store *st, const AlertRow *a, int64_t root, const char *event, i
         return -EIO;
     snprintf(detail, sizeof detail, "alert %lld %s: folded under the root cause %s (service %lld)",
              (long long)a->id, event, name, (long long)root);
-    if (strcmp(event, "raised") == 0 && alert_repo_set_folded(st, a->id, root) < 0)
+    int raise = strcmp(event, "raised") == 0;
+    if (raise && (alert_repo_set_folded(st, a->id, root) < 0 ||
+                  recheck_folded(st, a->service_id, root, now_s) < 0))
+        return -EIO;
+    if (strcmp(event, "recovered") == 0 && recheck_folded(st, a->service_id, 0, now_s) < 0)
         return -EIO;
     if (audit_repo_add_alert(st, "Notification Folded", a->id, a->service_id, AUDIT_SYSTEM_USER,
                              NULL, detail, now_s) < 0)
@@ -72,8 +106,10 @@ static void annotate_raised(cJSON *o, const char *message, int n)
     cJSON_AddNumberToObject(o, "dependents_affected", n);
 }
 
-/* The root's recovery page: the dependents folded under it since its
- * outage's alert (since) was raised; the open ones get a recheck event. */
+/* The root's recovery page: the dependents folded under it that were
+ * open during its outage (since its alert was raised: still open, or
+ * resolved since; whenever they failed or were folded); the open ones get
+ * a recheck event. */
 static int annotate_resolved(Store *st, cJSON *o, const AlertRow *root_alert, int64_t since,
                              int64_t now_s)
 {
@@ -84,24 +120,24 @@ static int annotate_resolved(Store *st, cJSON *o, const AlertRow *root_alert, in
     cJSON *names = cJSON_CreateArray();
     char list[600] = "";
     int count = 0, rc = 0;
+    int64_t listed = 0;
     for (int i = 0; i < n && rc == 0; i++) {
-        if (f[i].created_at < since)
-            continue;
+        if (f[i].resolved_at && f[i].resolved_at < since)
+            continue;                            /* an earlier outage's */
         char name[128];
         if (service_repo_name(st, f[i].service_id, name, sizeof name) < 0)
             rc = -EIO;
-        else if (!i || f[i].service_id != f[i - 1].service_id) {
+        else if (f[i].service_id != listed) {
+            listed = f[i].service_id;
             cJSON_AddItemToArray(names, cJSON_CreateString(name));
             size_t len = strlen(list);
             snprintf(list + len, sizeof list - len, "%s%s", count ? ", " : "", name);
             count++;
         }
-        if (rc == 0 && !f[i].resolved_at &&
-            notify_alert(st, f[i].id, f[i].service_id, f[i].type, f[i].severity, NULL,
-                         f[i].message, "raised", now_s) < 0)
-            rc = -EIO;
     }
     free(f);
+    if (rc == 0)
+        rc = recheck_folded(st, root_alert->service_id, 0, now_s);
     if (count) {
         char msg[1300];
         snprintf(msg, sizeof msg, "%s \xe2\x80\x94 dependents affected: %s", doc_str(o, "message"),
@@ -150,7 +186,8 @@ static int recovery(Store *st, cJSON *o, const AlertRow *a, int64_t now_s)
     }
     if (prev.folded_under)
         return fold(st, &prev, prev.folded_under, "recovered", now_s);
-    if (strcmp(a->type, ALERT_STATUS_CHANGE) == 0 &&
+    /* a flapping root's outage ends with its Flapping alert's settled state */
+    if ((!strcmp(a->type, ALERT_STATUS_CHANGE) || !strcmp(a->type, ALERT_FLAPPING)) &&
         annotate_resolved(st, o, a, prev.created_at, now_s) < 0)
         return -EIO;
     return ROOTCAUSE_SEND;

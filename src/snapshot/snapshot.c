@@ -85,8 +85,9 @@ static void fill_services(Snapshot *s, ServiceSet *set)
     }
 }
 
-/* Issue 11: each service's root cause (blocked_by) and its dependents. */
-static void fill_root_causes(Snapshot *s, const ServiceSet *set)
+/* Issue 11: each service's root cause (blocked_by: only an affected
+ * service, rootcause.h) and its affected dependents. 0 or -EIO. */
+static int fill_root_causes(Snapshot *s, const ServiceSet *set, Store *st)
 {
     int n = set->n;
     size_t cap = (size_t)n + 1;
@@ -96,16 +97,21 @@ static void fill_root_causes(Snapshot *s, const ServiceSet *set)
         ids[i] = set->rows[i].id;
         imp[i] = rootcause_impairment(set->rows[i].status);
     }
-    RcGraph g = {ids, imp, n, set->dep_from, set->dep_to, set->ndeps};
-    rootcause_compute(&g, root, deps);
-    for (int i = 0; i < n; i++) {
-        s->services[i].blocked_by = root[i];
+    char *aff = xmalloc(cap);
+    int r = rootcause_affected(st, ids, imp, n, aff);
+    RcGraph g = {ids, imp, n, set->dep_from, set->dep_to, set->ndeps, aff};
+    if (r == 0)
+        rootcause_compute(&g, root, deps);
+    for (int i = 0; r == 0 && i < n; i++) {
+        s->services[i].blocked_by = aff[i] ? root[i] : 0;
         s->services[i].ndependents_blocked = deps[i];
     }
+    free(aff);
     free(ids);
     free(root);
     free(imp);
     free(deps);
+    return r;
 }
 
 /* Reverse dependency lists: one array for all edges, sliced per service. */
@@ -309,10 +315,10 @@ Snapshot *snapshot_build_capped(Store *st, int is_engine, int64_t tick_at, int m
     s->outbox_known = notify_counts(st, &s->outbox_queued, &s->outbox_dead) == 0;
     if (ok) {
         fill_services(s, &set);
-        fill_root_causes(s, &set);
+        int roots = fill_root_causes(s, &set, st) == 0;
         service_set_free(&set);
         fill_rdeps(s);
-        ok = fill_detail(s, st) == 0 && fill_oncall(s, st) == 0;
+        ok = roots && fill_detail(s, st) == 0 && fill_oncall(s, st) == 0;
     }
     if (ok) {
         s->alerts = xmalloc((size_t)max_alerts * sizeof *s->alerts);

@@ -228,6 +228,30 @@ int alert_repo_count_open(Store *st, int counts[3])
     return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+int alert_repo_condition_services(Store *st, int64_t **out)
+{
+    static const char sql[] = "SELECT DISTINCT service_id FROM alert WHERE resolved_at IS NULL "
+                              "AND kind = 'condition' ORDER BY service_id";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    *out = NULL;
+    if (!s)
+        return -EIO;
+    int n = 0, cap = 16, rc;
+    int64_t *v = xmalloc((size_t)cap * sizeof *v);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap)
+            v = xrealloc(v, (size_t)(cap *= 2) * sizeof *v);
+        v[n++] = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return -EIO;
+    }
+    *out = v;
+    return n;
+}
+
 int alert_repo_set_folded(Store *st, int64_t id, int64_t root_id)
 {
     static const char sql[] = "UPDATE alert SET folded_under = ? WHERE id = ?";

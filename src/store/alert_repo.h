@@ -53,6 +53,10 @@ int alert_repo_list_folded(Store *st, int64_t root_id, int open_only, AlertRow *
 int alert_repo_previous(Store *st, int64_t service_id, const char *type, int64_t before_id,
                         AlertRow *out);
 
+/* The services with an unresolved condition (acknowledged or not), as a
+ * malloc'd array sorted by id (caller frees). count or -EIO. */
+int alert_repo_condition_services(Store *st, int64_t **out);
+
 /* Open (unacknowledged, unresolved) conditions (kind 'condition': not the
  * classifications) that no active silence covers (alert_silence, issue 11
  * item 4: a silenced alert waits for no one) counted per severity name:

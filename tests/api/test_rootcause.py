@@ -12,7 +12,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import SRC, Server, Tap, start_receiver, wait_for  # noqa: E402
+from harness import SRC, Server, Tap, received, start_receiver, wait_for  # noqa: E402
 
 t = Tap()
 
@@ -105,6 +105,12 @@ def pages(log):
     return [d for d in docs if d.get('source') == 'alert']
 
 
+def distinct(log):
+    """The pages, one per Idempotency-Key (delivery is at least once)."""
+    return {r['headers'].get('idempotency-key') for r in received(log)
+            if json.loads(r['body']).get('source') == 'alert'}
+
+
 def recovery(p):
     return p['event'] == 'resolved' or (p['severity'] == 'Info' and p.get('previous_severity'))
 
@@ -125,13 +131,17 @@ def webhook():
         deps = [service(srv, tok, 'Dependent %02d' % i, [mq]) for i in range(10)]
         for s in [mq] + deps:
             status(srv, tok, s, 'Up')
+        # review item 9: only impaired dependents are affected, so they fail
+        # first (their events wait group_wait, then fold under the root)
+        for s in deps:
+            status(srv, tok, s, 'Down')
         status(srv, tok, mq, 'Down')
         got = wait_for(lambda: [p for p in pages(log) if p.get('service') == 'Queue'])
         t.ok(got and got[0]['event'] == 'raised' and got[0].get('dependents_affected') == 10
              and '10 dependents affected' in got[0]['message'],
              "the root's page says 10 dependents are affected", pages(log))
-        for s in deps:
-            status(srv, tok, s, 'Down')
+        with open(clock, 'w') as f:
+            f.write('60')                      # past the dependents' group_wait
         folded = wait_for(lambda: srv.db_query("SELECT count(*) FROM audit_log WHERE action = "
                                                "'Notification Folded'")[0][0] >= 10)
         t.ok(folded, "the ten dependents' notifications are folded and audited 'Notification Folded'",
@@ -166,6 +176,226 @@ def webhook():
              pages(log))
     finally:
         t.eq(srv.stop(), 0, 'webhook server exits cleanly')
+        srv.cleanup()
+        rp.terminate()
+        rp.wait()
+
+
+def late_root():
+    """Item 1 of the issue 11 review: dependents that fail before their
+    root (their events wait group_wait, then fold under it). The root's
+    recovery lists them and each one still failing is paged on its own
+    after group_wait; in a chain Root <- Dep1 <- Dep2 the still-failing
+    Dep1 is paged (its Dep2 folded under it) and Dep1's recovery lists
+    Dep2, which is paged alone after it. Nothing is lost."""
+    d = tempfile.mkdtemp(prefix='resops-late-')
+    rp, port, log = start_receiver(d)
+    clock = os.path.join(d, 'clock')
+
+    def at(s):
+        with open(clock, 'w') as f:
+            f.write(str(s))
+    at(0)
+    srv = Server(env={'ALERT_WEBHOOK_URL': 'http://127.0.0.1:%d/ok' % port,
+                      'RESOPS_CLOCK_OFFSET_FILE': clock, 'RESOPS_NOTIFY_GROUP_WAIT_S': '30'},
+                 args=['--open-signup']).start()
+    try:
+        tok = setup(srv)
+        root3 = service(srv, tok, 'Root3')
+        r3dep = service(srv, tok, 'R3Dep', [root3])
+        root = service(srv, tok, 'Root')
+        dep1 = service(srv, tok, 'Dep1', [root])
+        dep2 = service(srv, tok, 'Dep2', [dep1])
+        for s in (root3, r3dep, root, dep1, dep2):
+            status(srv, tok, s, 'Up')
+        for s in (r3dep, dep2, dep1):
+            status(srv, tok, s, 'Down')
+        at(10)                                 # inside the dependents' group_wait
+        status(srv, tok, root3, 'Down')
+        status(srv, tok, root, 'Down')
+        got = wait_for(lambda: len([p for p in pages(log) if p['service'] in ('Root3', 'Root')]) >= 2)
+        t.ok(got, 'both roots are paged at once', pages(log))
+        at(60)                                 # the dependents' events are due: folded
+        q = "SELECT count(*) FROM alert WHERE folded_under = ? AND resolved_at IS NULL"
+        folded = wait_for(lambda: srv.db_query(q, (root3,))[0][0] == 1 and srv.db_query(q, (root,))[0][0] == 2)
+        t.ok(folded, 'the dependents that failed first are folded under their roots',
+             srv.db_query("SELECT service_id, folded_under FROM alert WHERE resolved_at IS NULL"))
+        t.eq(sorted(p['service'] for p in pages(log)), ['Root', 'Root3'], 'no dependent paged while folded')
+        status(srv, tok, root3, 'Up')
+        status(srv, tok, root, 'Up')
+        res = wait_for(lambda: {p['service']: p for p in pages(log) if recovery(p)}
+                       if len([p for p in pages(log) if recovery(p)]) >= 2 else None)
+        res = res or {}
+        t.eq((res.get('Root3', {}).get('dependents'), res.get('Root3', {}).get('dependents_affected')),
+             (['R3Dep'], 1), "Root3's recovery lists R3Dep, which failed before it")
+        t.eq(res.get('Root', {}).get('dependents'), ['Dep1', 'Dep2'],
+             "Root's recovery lists the whole chain")
+        at(120)                                # past group_wait after the recoveries
+        alone = wait_for(lambda: sorted(p['service'] for p in pages(log)
+                                        if p['event'] == 'raised' and p['service'] not in ('Root3', 'Root'))
+                         == ['Dep1', 'R3Dep'], 60)
+        t.ok(alone, 'the still-failing R3Dep and Dep1 are paged on their own (Dep2 folded under Dep1)',
+             pages(log))
+        n = len(distinct(log))
+        status(srv, tok, dep1, 'Up')
+        d1 = wait_for(lambda: [p for p in pages(log) if p['service'] == 'Dep1' and recovery(p)])
+        t.ok(d1 and d1[0].get('dependents') == ['Dep2'], "Dep1's recovery lists Dep2", pages(log))
+        at(180)
+        d2 = wait_for(lambda: [p for p in pages(log) if p['service'] == 'Dep2'], 60)
+        t.ok(d2 and d2[0]['event'] == 'raised' and len(distinct(log)) == n + 2,
+             'Dep2, still Down, is paged on its own: every dependent was paged or covered', pages(log))
+    finally:
+        t.eq(srv.stop(), 0, 'late-root server exits cleanly')
+        srv.cleanup()
+        rp.terminate()
+        rp.wait()
+
+
+def chain_races():
+    """Item 1 in a chain Root <- Dep1 <- Dep2 when a mid service's own
+    page is folded (group_wait 30 s, injected clock). A: Dep2 folded under
+    Dep1, then Dep1's raise folds under Root: Dep2 moves under Root, whose
+    recovery lists both. B: Dep2 folded under Dep1 whose raise was folded
+    under Root; Dep1 recovers before its recheck (its recovery is folded):
+    Dep2, still Down, is paged on its own."""
+    d = tempfile.mkdtemp(prefix='resops-race-')
+    rp, port, log = start_receiver(d)
+    clock = os.path.join(d, 'clock')
+
+    def at(s):
+        with open(clock + '.tmp', 'w') as f:
+            f.write(str(s))
+        os.replace(clock + '.tmp', clock)
+    at(0)
+    srv = Server(env={'ALERT_WEBHOOK_URL': 'http://127.0.0.1:%d/ok' % port,
+                      'RESOPS_CLOCK_OFFSET_FILE': clock, 'RESOPS_NOTIFY_GROUP_WAIT_S': '30'},
+                 args=['--open-signup']).start()
+    q = "SELECT folded_under FROM alert WHERE service_id = ? AND resolved_at IS NULL"
+
+    def under(sid, root):
+        return wait_for(lambda: srv.db_query(q, (sid,)) == [(root,)])
+    try:
+        tok = setup(srv)
+        ids = {}
+        for g in 'AB':
+            ids[g + 'Root'] = service(srv, tok, g + 'Root')
+            ids[g + '1'] = service(srv, tok, g + 'Dep1', [ids[g + 'Root']])
+            ids[g + '2'] = service(srv, tok, g + 'Dep2', [ids[g + '1']])
+        for sid in ids.values():
+            status(srv, tok, sid, 'Up')
+        # A
+        status(srv, tok, ids['A2'], 'Down')          # due 30
+        at(20)
+        status(srv, tok, ids['A1'], 'Down')          # due 50
+        at(35)
+        ok = under(ids['A2'], ids['A1'])
+        at(40)
+        status(srv, tok, ids['ARoot'], 'Down')       # paged at once
+        at(55)
+        t.ok(ok and under(ids['A2'], ids['ARoot']) and under(ids['A1'], ids['ARoot']),
+             "A: Dep1's raise folds under Root and Dep2 moves with it",
+             srv.db_query("SELECT service_id, folded_under FROM alert WHERE resolved_at IS NULL"))
+        status(srv, tok, ids['ARoot'], 'Up')
+        res = wait_for(lambda: [p for p in pages(log) if p['service'] == 'ARoot' and recovery(p)])
+        t.eq(res and res[0].get('dependents'), ['ADep1', 'ADep2'], "A: Root's recovery lists Dep1 and Dep2")
+        # B
+        at(1000)
+        status(srv, tok, ids['BRoot'], 'Down')
+        status(srv, tok, ids['B1'], 'Down')          # due 1030
+        at(1035)
+        status(srv, tok, ids['B2'], 'Down')          # due 1065
+        ok = under(ids['B1'], ids['BRoot'])
+        at(1040)
+        status(srv, tok, ids['BRoot'], 'Up')         # Dep1's recheck due 1070
+        at(1066)
+        ok = ok and under(ids['B2'], ids['B1'])
+        status(srv, tok, ids['B1'], 'Up')            # folded recovery: Dep2 rechecked
+        at(1100)
+        alone = wait_for(lambda: [p for p in pages(log) if p['service'] == 'BDep2'], 60)
+        t.ok(ok and alone and alone[0]['event'] == 'raised',
+             'B: Dep1 recovered while folded; Dep2, still Down, is paged on its own', pages(log))
+    finally:
+        t.eq(srv.stop(), 0, 'chain-race server exits cleanly')
+        srv.cleanup()
+        rp.terminate()
+        rp.wait()
+
+
+def flapping_root():
+    """Item 1, a root that flaps: its outage ends with the Flapping alert's
+    settled state, whose page lists the dependent folded under it; the
+    dependent, still Down, is paged on its own after group_wait."""
+    d = tempfile.mkdtemp(prefix='resops-flap-')
+    rp, port, log = start_receiver(d)
+    clock = os.path.join(d, 'clock')
+
+    def at(s):
+        with open(clock + '.tmp', 'w') as f:
+            f.write(str(s))
+        os.replace(clock + '.tmp', clock)
+    at(0)
+    srv = Server(env={'ALERT_WEBHOOK_URL': 'http://127.0.0.1:%d/ok' % port,
+                      'RESOPS_CLOCK_OFFSET_FILE': clock, 'RESOPS_NOTIFY_GROUP_WAIT_S': '30',
+                      'RESOPS_FLAPPING_CHANGES': '3', 'RESOPS_FLAPPING_WINDOW': '10m',
+                      'RESOPS_HEARTBEAT_DEGRADED_S': '100000000',
+                      'RESOPS_HEARTBEAT_DOWN_S': '200000000'},
+                 args=['--open-signup', '--check-interval', '1']).start()
+    try:
+        tok = setup(srv)
+        froot = service(srv, tok, 'FRoot')
+        fdep = service(srv, tok, 'FDep', [froot])
+        for s in (froot, fdep):
+            status(srv, tok, s, 'Up')
+        status(srv, tok, fdep, 'Down')
+        for st in ('Down', 'Up', 'Down', 'Up', 'Down'):      # the 4th change starts flapping
+            status(srv, tok, froot, st)
+        flap = wait_for(lambda: [p for p in pages(log) if p['type'] == 'Flapping'])
+        at(60)                                 # FDep's event is due: folded under FRoot
+        folded = wait_for(lambda: srv.db_query("SELECT count(*) FROM alert WHERE service_id = ? AND "
+                                               "folded_under = ? AND resolved_at IS NULL",
+                                               (fdep, froot))[0][0] == 1)
+        t.ok(flap and folded, 'flapping root: FDep, Down first, is folded under FRoot',
+             srv.db_query("SELECT service_id, type, folded_under, resolved_at FROM alert"))
+        status(srv, tok, froot, 'Up')
+        at(60 + 660)                           # no change for the window: settled Up
+        settled = wait_for(lambda: [p for p in pages(log) if p['type'] == 'Flapping' and recovery(p)])
+        t.ok(settled and settled[0].get('dependents') == ['FDep'],
+             "flapping root: its settled state's page lists FDep", pages(log))
+        at(60 + 660 + 60)                      # past group_wait
+        alone = wait_for(lambda: [p for p in pages(log) if p['service'] == 'FDep'], 60)
+        t.ok(alone and alone[0]['event'] == 'raised',
+             'flapping root: FDep, still Down, is paged on its own', pages(log))
+    finally:
+        t.eq(srv.stop(), 0, 'flapping server exits cleanly')
+        srv.cleanup()
+        rp.terminate()
+        rp.wait()
+
+
+def classifications():
+    """Review item 7: a classification (kind 'classification': seed 000's
+    Critical and HighRisk, raised by the engine's tick) is not paged: its
+    event is kept as done, audited 'Notification Not Paged'; the
+    service's StatusChange condition is paged."""
+    d = tempfile.mkdtemp(prefix='resops-cls-')
+    rp, port, log = start_receiver(d)
+    srv = Server(env={'ALERT_WEBHOOK_URL': 'http://127.0.0.1:%d/ok' % port},
+                 args=['--open-signup', '--check-interval', '1']).start()
+    try:
+        tok = setup(srv)
+        sid = service(srv, tok, 'Classified', criticality='High', impact='Severe', rto=30, rpo=15)
+        status(srv, tok, sid, 'Down')
+        cls = wait_for(lambda: [a for a in srv.get('/api/alerts', tok).json
+                                if a['service_id'] == sid and a['kind'] == 'classification'])
+        t.ok(cls, 'the tick classifies the service (Critical or HighRisk)', srv.get('/api/alerts', tok).json)
+        kept = wait_for(lambda: srv.db_query("SELECT count(*) FROM audit_log WHERE action = "
+                                             "'Notification Not Paged'")[0][0] >= len(cls))
+        got = wait_for(lambda: [p for p in pages(log) if p['type'] == 'StatusChange'])
+        t.ok(kept and got, "classification events are kept, audited 'Notification Not Paged'; "
+             "the StatusChange condition is paged", srv.db_query("SELECT action, detail FROM audit_log"))
+        t.eq(sorted({p['type'] for p in pages(log)}), ['StatusChange'], 'no classification is paged')
+    finally:
+        t.eq(srv.stop(), 0, 'classification server exits cleanly')
         srv.cleanup()
         rp.terminate()
         rp.wait()
@@ -225,6 +455,10 @@ def main():
         t.eq(srv.stop(), 0, 'server exits cleanly')
         srv.cleanup()
     webhook()
+    late_root()
+    chain_races()
+    flapping_root()
+    classifications()
     sla_history()
     t.done()
 

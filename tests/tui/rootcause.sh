@@ -5,7 +5,8 @@
 # group "Message Queue ... dependents affected" expands and folds; `/`
 # filters the Alerts list as you type, Enter brings the rows back, `f`
 # applies the pattern as a filter, Esc clears; Dependencies `/` finds any
-# service and re-roots; Services and Health show "Blocked by".
+# service and re-roots; Services and Health show "Blocked by" (impaired
+# dependents only).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -88,12 +89,14 @@ tap $? "Dependencies: / finds any service and re-roots the trees on it"
 keys a 1; wait_pane a Services
 wait_for a "Blocked by" >/dev/null; r1=$?
 screen a | grep "Email Gateway" | grep -q "Message Queue" || r1=1
+screen a | grep "Order Service" | grep -q "Message Queue" && r1=1   # Up, no open condition
 screen a | grep "Internal DNS" | grep -q "crit" || r1=1
-tap $r1 "Services: Email Gateway is blocked by Message Queue; Internal DNS has its crit badge"
+tap $r1 "Services: Email Gateway (Down) is blocked by Message Queue, Order Service (Up) is not; Internal DNS has its crit badge"
 
 # 9 Health: Blocked by
 keys a 3; wait_pane a Health
 wait_for a "Blocked by" >/dev/null; r1=$?
-screen a | grep "Order Service" | grep -q "Message Queue" || r1=1
+screen a | grep "Email Gateway" | grep -q "Message Queue" || r1=1
+screen a | grep "Order Service" | grep -q "Message Queue" && r1=1   # Up, no open condition
 quit_console a; wait_for a "RESOPS-EXIT=0" >/dev/null || r1=1
-tap $r1 "Health: Order Service is blocked by Message Queue; clean exit"
+tap $r1 "Health: Email Gateway is blocked by Message Queue, Order Service (Up) is not; clean exit"

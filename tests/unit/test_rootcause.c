@@ -58,7 +58,7 @@ static void test_cases(void **state)
         int deps[MAXN];
         for (int i = 0; i < k->n; i++)
             ids[i] = i + 1;
-        RcGraph g = {ids, k->impaired, k->n, k->from, k->to, k->nedges};
+        RcGraph g = {ids, k->impaired, k->n, k->from, k->to, k->nedges, NULL};
         int blocked = rootcause_compute(&g, root, deps);
         int want_blocked = 0;
         for (int i = 0; i < k->n; i++) {
@@ -86,6 +86,27 @@ static void test_impairment_and_folding(void **state)
     assert_false(rootcause_folds(NULL, 0));
 }
 
+/* Review item 9: only affected dependents (impaired, or with an open
+ * condition) count among a root's dependents; the root cause itself is
+ * still known for every service (a late raise folds under it). */
+static void test_affected_dependents(void **state)
+{
+    (void)state;
+    /* 1 Message Queue Degraded; 2..5 depend on it: 2 Up with an open
+     * condition, 3 and 4 Up and quiet, 5 Down */
+    int64_t ids[] = {1, 2, 3, 4, 5}, from[] = {2, 3, 4, 5}, to[] = {1, 1, 1, 1}, root[5];
+    int imp[] = {DG, OK, OK, OK, DN}, deps[5];
+    const char affected[] = {1, 1, 0, 0, 1};
+    RcGraph g = {ids, imp, 5, from, to, 4, affected};
+    assert_int_equal(rootcause_compute(&g, root, deps), 4);
+    assert_int_equal(deps[0], 2);                 /* "2 dependents affected", not 4 */
+    for (int i = 1; i < 5; i++)
+        assert_int_equal(root[i], 1);
+    g.affected = NULL;                            /* NULL: every service counts */
+    rootcause_compute(&g, root, deps);
+    assert_int_equal(deps[0], 4);
+}
+
 /* A long chain: linear work, the deepest root for everyone. */
 static void test_long_chain(void **state)
 {
@@ -99,7 +120,7 @@ static void test_long_chain(void **state)
         from[i] = i + 2;
         to[i] = i + 1;
     }
-    RcGraph g = {ids, imp, N, from, to, N - 1};
+    RcGraph g = {ids, imp, N, from, to, N - 1, NULL};
     assert_int_equal(rootcause_compute(&g, root, deps), N - 1);
     assert_int_equal(root[0], 0);
     assert_int_equal(root[N - 1], 1);
@@ -112,6 +133,7 @@ int main(void)
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_impairment_and_folding),
         cmocka_unit_test(test_long_chain),
+        cmocka_unit_test(test_affected_dependents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
