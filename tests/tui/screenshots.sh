@@ -73,9 +73,8 @@ shot 3-health s 120 40
 keys s 4; wait_for s "OPEN" >/dev/null
 keys s a                        # the live outage is on top: 4 a acknowledges it
 wait_for s "acknowledged by" >/dev/null
-keys s g; keys s Enter          # the root-cause group opened
+keys s g
 shot 4-alerts s 120 40
-keys s Enter
 keys s 5; wait_for s "SLA Breaches " "RTO" >/dev/null
 shot 5-sla-breaches s 120 40
 # 6 incidents with the kill switch on (K, y, a reason)
