@@ -585,8 +585,9 @@ static PaneResult key_filter(Pane *p, int key)
     return PANE_HANDLED | PANE_REDRAW;
 }
 
-/* After `a`: the cursor goes to the next open row (after the acked one,
- * else the first), not with the acked alert down the list. */
+/* After `a` in the list: the cursor goes to the next open row (after the
+ * acked one, else the first), not with the acked alert down the list. In
+ * a detail view it stays: the detail keeps showing the alert it acked. */
 static void select_next_open(Pane *p, const Snapshot *s, int64_t acked)
 {
     ListView *l = &p->list;
@@ -708,7 +709,8 @@ static PaneResult ack_group(Pane *p, const Snapshot *s, int k)
     int64_t first = n ? ids[0] : 0;
     remember_ack(p, ids, ok == n ? n : 0);
     free(ids);
-    select_next_open(p, s, first);
+    if (!p->detail)               /* a detail stays on what it shows */
+        select_next_open(p, s, first);
     ui_after_write(p->ui, 0);
     return PANE_HANDLED | PANE_REDRAW;
 }
@@ -739,7 +741,8 @@ static PaneResult key_ack(Pane *p, int key)
     ui_message(p->ui, 0, "Alert #%lld acknowledged by %s (u: undo)", (long long)a->id,
                ui_actor(p->ui));
     remember_ack(p, &a->id, 1);
-    select_next_open(p, p->built_for, a->id);
+    if (!p->detail)               /* a detail stays on the alert it shows */
+        select_next_open(p, p->built_for, a->id);
     ui_after_write(p->ui, 0);
     return PANE_HANDLED | PANE_REDRAW;
 }

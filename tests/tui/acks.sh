@@ -6,7 +6,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..8"
+echo "1..9"
 DB=$WORK/k.db
 make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
 q() { sqlite3 -cmd '.timeout 2000' "$DB" "$1"; }
@@ -65,6 +65,19 @@ r=0
 [ $r = 0 ] || echo "# selected after a: #${SEL:-none} (acked: #$ID)" >&2
 keys a Escape
 tap $r "after a the cursor is on the next open row"
+
+# 5b a in a detail view acks the alert shown and the detail stays on it
+keys a Enter
+wait_for a "Alert #$SEL" >/dev/null
+keys a a
+wait_sql "$DB" "SELECT acknowledged FROM alert WHERE id = ${SEL:-0}" "1"; r1=$?
+sleep 1                         # a redraw after the re-sort
+wait_for a "Alert #$SEL" "Acknowledged" >/dev/null; r2=$?
+r3=0
+screen a | sed -n 2p | grep -q "Alert #$SEL\b" || r3=1     # the detail's title, not the message line
+[ $r3 = 0 ] || screen a | head -3 | sed 's/^/#   /' >&2
+keys a Escape
+tap $((r1 + r2 + r3)) "a in the detail of #$SEL acks it and the detail keeps showing it"
 
 # 6 a bad duration is refused, nothing written
 keys a :; literal a "snooze $ID 9d x"; keys a Enter
