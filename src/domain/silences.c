@@ -22,6 +22,7 @@
 #include "store/silence_repo.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libical/ical.h>
 #include <pthread.h>
@@ -294,12 +295,17 @@ static int matchers_fill(Store *st, const SilenceSpec *sp, SilenceRow *r, char *
         strlcpy_(r->severity, severity_name(sev), sizeof r->severity);
     }
     if (sp->category) {
-        if (!decision_in(decision_categories, sp->category)) {
+        char cat[32];             /* without case, like the other matchers */
+        size_t i = 0;
+        for (; sp->category[i] && i + 1 < sizeof cat; i++)
+            cat[i] = (char)tolower((unsigned char)sp->category[i]);
+        cat[i] = '\0';
+        if (sp->category[i] || !decision_in(decision_categories, cat)) {
             snprintf(err, errsz, "Field 'matchers.category' must be one of network, database, "
                      "application, security, infrastructure, user_access");
             return -EINVAL;
         }
-        strlcpy_(r->category, sp->category, sizeof r->category);
+        strlcpy_(r->category, cat, sizeof r->category);
     }
     if (!r->service_id && !r->type[0] && !r->severity[0] && !r->category[0]) {
         snprintf(err, errsz, "Field 'matchers' needs at least one of service_id, service, type, "

@@ -223,8 +223,10 @@ def matchers(srv, tk, ids, svc):
          'POST: a service given by name is stored by id; the stored silence comes back', r)
     s1 = r.json['id']
     t.ok(audit_has(srv, oa, 'Silence Created', s1, ids['oa']), 'audited "Silence Created" as oa')
-    r = srv.post('/api/silences', {'matchers': {'category': 'database'}, 'duration_minutes': 60,
+    r = srv.post('/api/silences', {'matchers': {'category': 'DataBase'}, 'duration_minutes': 60,
                                    'comment': 'db maintenance'}, tk['eng'])
+    t.ok(r.status == 201 and r.json['matchers'].get('category') == 'database',
+         'a category matcher is taken without case and stored as the category', r)
     s2 = r.json['id']
     r = srv.post('/api/silences', {'matchers': {'service_id': b, 'severity': 'Info'},
                                    'duration_minutes': 60, 'comment': 'wrong severity'}, oa)
