@@ -145,6 +145,15 @@ static int matchers_parse(ApiResp *rs, const cJSON *b, SilenceSpec *sp)
                        "type, severity, category)", bad);
         return -1;
     }
+    /* the matchers' types, named as matchers.x (api_field_* would say x) */
+    for (const cJSON *it = m->child; it; it = it->next) {
+        int want_int = strcmp(it->string, "service_id") == 0;
+        if (cJSON_IsNull(it) || (want_int ? cJSON_IsNumber(it) : cJSON_IsString(it)))
+            continue;
+        api_send_error(rs, 400, "Field 'matchers.%s' must be %s", it->string,
+                       want_int ? "an integer" : "a string");
+        return -1;
+    }
     int null = 0;
     int r = api_field_int(rs, m, "service_id", &sp->service_id, &null);
     if (r < 0)
