@@ -80,13 +80,6 @@ int alert_repo_get(Store *st, int64_t id, AlertRow *out)
     return one_row(s, out);
 }
 
-static int exec_changes(Store *st, sqlite3_stmt *s)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? sqlite3_changes(store_db(st)) : -EIO;
-}
-
 int alert_repo_set_message(Store *st, int64_t id, const char *message)
 {
     static const char sql[] = "UPDATE alert SET message = ? WHERE id = ?";
@@ -95,7 +88,7 @@ int alert_repo_set_message(Store *st, int64_t id, const char *message)
         return -EIO;
     sqlite3_bind_text(s, 1, message, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, id);
-    return exec_changes(st, s);
+    return store_step_changes(st, s);
 }
 
 int alert_repo_resolve(Store *st, int64_t id, int64_t now)
@@ -106,7 +99,7 @@ int alert_repo_resolve(Store *st, int64_t id, int64_t now)
         return -EIO;
     store_bind_time(s, 1, now);
     sqlite3_bind_int64(s, 2, id);
-    return exec_changes(st, s);
+    return store_step_changes(st, s);
 }
 
 int alert_repo_set_ack(Store *st, int64_t id, int ack, const char *by, int64_t now)
@@ -128,7 +121,7 @@ int alert_repo_set_ack_ex(Store *st, int64_t id, int ack, const char *by, int64_
     store_bind_text(s, 4, ack && note && note[0] ? note : NULL);
     store_bind_time(s, 5, ack ? expires_at : 0);
     sqlite3_bind_int64(s, 6, id);
-    return exec_changes(st, s);
+    return store_step_changes(st, s);
 }
 
 int alert_repo_list_ack_expired(Store *st, int64_t now, int64_t *ids, int max)
@@ -263,7 +256,7 @@ int alert_repo_set_folded(Store *st, int64_t id, int64_t root_id)
     else
         sqlite3_bind_null(s, 1);
     sqlite3_bind_int64(s, 2, id);
-    return exec_changes(st, s);
+    return store_step_changes(st, s);
 }
 
 int alert_repo_list_folded(Store *st, int64_t root_id, int open_only, AlertRow **out)

@@ -5,13 +5,6 @@
 
 #include <errno.h>
 
-static int step_done(Store *st, sqlite3_stmt *s)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? sqlite3_changes(store_db(st)) : -EIO;
-}
-
 int bia_repo_upsert(Store *st, int64_t service_id, const BiaFields *b)
 {
     static const char sql[] =
@@ -29,7 +22,7 @@ int bia_repo_upsert(Store *st, int64_t service_id, const BiaFields *b)
     if (b->has_rpo)
         sqlite3_bind_int(s, 5, b->rpo);
     sqlite3_bind_int(s, 6, b->signed_off ? 1 : 0);
-    return step_done(st, s) < 0 ? -EIO : 0;
+    return store_step_changes(st, s) < 0 ? -EIO : 0;
 }
 
 int bia_repo_delete(Store *st, int64_t service_id)
@@ -39,7 +32,7 @@ int bia_repo_delete(Store *st, int64_t service_id)
     if (!s)
         return -EIO;
     sqlite3_bind_int64(s, 1, service_id);
-    return step_done(st, s);
+    return store_step_changes(st, s);
 }
 
 int bia_repo_get(Store *st, int64_t service_id, BiaRow *out)

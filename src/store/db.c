@@ -225,6 +225,20 @@ sqlite3 *store_db(Store *st) { return st->db; }
 const char *store_path(const Store *st) { return st->path; }
 const char *store_errmsg(Store *st) { return sqlite3_errmsg(st->db); }
 
+int store_step_done(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_step_changes(Store *st, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? sqlite3_changes(st->db) : -EIO;
+}
+
 int store_rows(sqlite3_stmt *s, size_t size, StoreRowFn read, void **out)
 {
     char *v = NULL;

@@ -35,6 +35,12 @@ void store_col_copy(sqlite3_stmt *s, int col, char *dst, size_t size);
 /* Column text duplicated (caller frees), NULL when NULL. */
 char *store_col_strdup(sqlite3_stmt *s, int col);
 
+/* Run a bound statement that returns no row, then reset it:
+ * store_step_done 0, store_step_changes the rows it changed; -EIO when
+ * it failed. */
+int store_step_done(sqlite3_stmt *s);
+int store_step_changes(Store *st, sqlite3_stmt *s);
+
 /* Every row of a bound statement into a growing array: read() fills one
  * item of size bytes from the current row (it must not own memory: on an
  * error the array is freed whole). *out gets the array (the caller frees

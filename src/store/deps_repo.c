@@ -4,13 +4,6 @@
 
 #include <errno.h>
 
-static int step_done(Store *st, sqlite3_stmt *s)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? sqlite3_changes(store_db(st)) : -EIO;
-}
-
 int deps_repo_set(Store *st, int64_t service_id, const int64_t *deps, int n)
 {
     static const char del[] = "DELETE FROM service_dependencies WHERE service_id = ?";
@@ -20,7 +13,7 @@ int deps_repo_set(Store *st, int64_t service_id, const int64_t *deps, int n)
     if (!s)
         return -EIO;
     sqlite3_bind_int64(s, 1, service_id);
-    if (step_done(st, s) < 0)
+    if (store_step_changes(st, s) < 0)
         return -EIO;
     for (int i = 0; i < n; i++) {
         s = store_stmt(st, ins);
@@ -28,7 +21,7 @@ int deps_repo_set(Store *st, int64_t service_id, const int64_t *deps, int n)
             return -EIO;
         sqlite3_bind_int64(s, 1, service_id);
         sqlite3_bind_int64(s, 2, deps[i]);
-        if (step_done(st, s) < 0)
+        if (store_step_changes(st, s) < 0)
             return -EIO;
     }
     return 0;

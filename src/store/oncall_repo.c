@@ -44,13 +44,6 @@ int oncall_repo_reminders_due(Store *st, int64_t due_before, AlertRow *out, int 
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -EIO;
 }
 
-static int step_done(sqlite3_stmt *s)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
-}
-
 int oncall_repo_mark_reminded(Store *st, int64_t alert_id, int64_t now)
 {
     static const char sql[] =
@@ -60,7 +53,7 @@ int oncall_repo_mark_reminded(Store *st, int64_t alert_id, int64_t now)
         return -EIO;
     sqlite3_bind_int64(s, 1, alert_id);
     store_bind_time(s, 2, now);
-    return step_done(s);
+    return store_step_done(s);
 }
 
 int oncall_repo_set_notified(Store *st, int64_t alert_id, int64_t now)
@@ -71,7 +64,7 @@ int oncall_repo_set_notified(Store *st, int64_t alert_id, int64_t now)
         return -EIO;
     sqlite3_bind_int64(s, 1, alert_id);
     store_bind_time(s, 2, now);
-    return step_done(s);
+    return store_step_done(s);
 }
 
 int oncall_repo_status_change_add(Store *st, int64_t service_id, const char *status, int64_t now)
@@ -83,7 +76,7 @@ int oncall_repo_status_change_add(Store *st, int64_t service_id, const char *sta
     sqlite3_bind_int64(s, 1, service_id);
     store_bind_time(s, 2, now);
     sqlite3_bind_text(s, 3, status, -1, SQLITE_STATIC);
-    return step_done(s);
+    return store_step_done(s);
 }
 
 int oncall_repo_status_changes_since(Store *st, int64_t service_id, int64_t since)
@@ -130,7 +123,7 @@ int oncall_repo_status_changes_prune(Store *st, int64_t service_id, int64_t befo
         return -EIO;
     sqlite3_bind_int64(s, 1, service_id);
     store_bind_time(s, 2, before > 0 ? before : 1);
-    return step_done(s);
+    return store_step_done(s);
 }
 
 int oncall_repo_runbook_get(Store *st, int64_t service_id, char *buf, size_t size)
@@ -189,7 +182,7 @@ int oncall_repo_runbook_set(Store *st, int64_t service_id, const char *url)
         return -EIO;
     store_bind_text(s, 1, url && *url ? url : NULL);
     sqlite3_bind_int64(s, 2, service_id);
-    if (step_done(s) < 0)
+    if (store_step_done(s) < 0)
         return -EIO;
     return sqlite3_changes(store_db(st)) > 0;
 }

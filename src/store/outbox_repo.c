@@ -173,13 +173,6 @@ int outbox_repo_due_deliveries(Store *st, int64_t now_ms, int max, OutboxRow **o
     return read_rows(s, max, out);
 }
 
-static int step_done(sqlite3_stmt *s)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
-}
-
 int outbox_repo_set_due(Store *st, int64_t id, int64_t due_ms)
 {
     static const char sql[] = "UPDATE outbox SET next_attempt_at = ?1 WHERE id = ?2 "
@@ -189,7 +182,7 @@ int outbox_repo_set_due(Store *st, int64_t id, int64_t due_ms)
         return -EIO;
     bind_ms(s, 1, due_ms);
     sqlite3_bind_int64(s, 2, id);
-    return step_done(s);
+    return store_step_done(s);
 }
 
 int outbox_repo_all_due(Store *st, int64_t now_ms)
@@ -200,7 +193,7 @@ int outbox_repo_all_due(Store *st, int64_t now_ms)
     if (!s)
         return -EIO;
     bind_ms(s, 1, now_ms);
-    return step_done(s) < 0 ? -EIO : sqlite3_changes(store_db(st));
+    return store_step_done(s) < 0 ? -EIO : sqlite3_changes(store_db(st));
 }
 
 int outbox_repo_mark_delivered(Store *st, int64_t id, int attempts, int64_t now_ms)
@@ -213,7 +206,7 @@ int outbox_repo_mark_delivered(Store *st, int64_t id, int attempts, int64_t now_
     bind_ms(s, 1, now_ms);
     sqlite3_bind_int(s, 2, attempts);
     sqlite3_bind_int64(s, 3, id);
-    return step_done(s);
+    return store_step_done(s);
 }
 
 int outbox_repo_mark_retry(Store *st, int64_t id, int attempts, int64_t next_ms,
@@ -228,7 +221,7 @@ int outbox_repo_mark_retry(Store *st, int64_t id, int attempts, int64_t next_ms,
     sqlite3_bind_int(s, 2, attempts);
     store_bind_text(s, 3, error);
     sqlite3_bind_int64(s, 4, id);
-    return step_done(s);
+    return store_step_done(s);
 }
 
 int outbox_repo_mark_dead(Store *st, int64_t id, int attempts, int64_t now_ms,
@@ -243,7 +236,7 @@ int outbox_repo_mark_dead(Store *st, int64_t id, int attempts, int64_t now_ms,
     sqlite3_bind_int(s, 2, attempts);
     store_bind_text(s, 3, error);
     sqlite3_bind_int64(s, 4, id);
-    return step_done(s);
+    return store_step_done(s);
 }
 
 int outbox_repo_next_due(Store *st, int64_t after_ms, int64_t *out_ms)

@@ -8,13 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int step_done(Store *st, sqlite3_stmt *s)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? sqlite3_changes(store_db(st)) : -EIO;
-}
-
 int64_t service_repo_insert(Store *st, const char *name, const char *description,
                             const char *created_by)
 {
@@ -48,7 +41,7 @@ int service_repo_set_created_at(Store *st, int64_t id, int64_t created_at)
         return -EIO;
     store_bind_time(s, 1, created_at);
     sqlite3_bind_int64(s, 2, id);
-    return step_done(st, s);
+    return store_step_changes(st, s);
 }
 
 int service_repo_created_at(Store *st, int64_t id, int64_t *out)
@@ -90,7 +83,7 @@ int service_repo_delete(Store *st, int64_t id)
     if (!s)
         return -EIO;
     sqlite3_bind_int64(s, 1, id);
-    return step_done(st, s);
+    return store_step_changes(st, s);
 }
 
 int service_repo_exists(Store *st, int64_t id)
@@ -299,7 +292,7 @@ int service_repo_set_description(Store *st, int64_t id, const char *description)
         return -EIO;
     store_bind_text(s, 1, description);
     sqlite3_bind_int64(s, 2, id);
-    return step_done(st, s);
+    return store_step_changes(st, s);
 }
 
 int service_repo_integration_count(Store *st, int64_t id)

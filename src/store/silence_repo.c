@@ -108,9 +108,8 @@ int silence_repo_expire(Store *st, int64_t id, const char *by, int64_t now)
     store_bind_time(s, 1, now);
     store_bind_text(s, 2, by);
     sqlite3_bind_int64(s, 3, id);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? sqlite3_changes(store_db(st)) > 0 : -EIO;
+    int n = store_step_changes(st, s);
+    return n < 0 ? -EIO : n > 0;
 }
 
 int silence_repo_suppress(Store *st, int64_t silence_id, int64_t outbox_id, int64_t alert_id,
@@ -127,9 +126,7 @@ int silence_repo_suppress(Store *st, int64_t silence_id, int64_t outbox_id, int6
     sqlite3_bind_int64(s, 3, alert_id);
     store_bind_text(s, 4, event);
     store_bind_time(s, 5, now);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    return store_step_done(s);
 }
 
 int silence_repo_held(Store *st, SilenceHeld *out, int max)
@@ -176,9 +173,7 @@ int silence_repo_release(Store *st, int64_t held_id, const char *outcome, int64_
     store_bind_time(s, 1, now);
     store_bind_text(s, 2, outcome);
     sqlite3_bind_int64(s, 3, held_id);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    return store_step_done(s);
 }
 
 #define ALERT_SQL "SELECT a.id, a.service_id, a.type, a.severity, coalesce(p.playbook, ''), " \
@@ -310,7 +305,5 @@ int silence_repo_add_match(Store *st, int64_t alert_id, int64_t silence_id)
         return -EIO;
     sqlite3_bind_int64(s, 1, alert_id);
     sqlite3_bind_int64(s, 2, silence_id);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    return store_step_done(s);
 }
