@@ -1,0 +1,65 @@
+/* similarity — seed 003's embeddings and nearest-neighbour search, in
+ * process: vectors are float32 BLOBs in sec_embedding; one process-wide
+ * index answers every thread. Exact top-k cosine over a contiguous
+ * in-memory matrix until an HNSW index is built (similarity_build_index),
+ * then the index (persisted next to the database, updated as alerts
+ * arrive) answers the same calls.
+ *
+ * CONTRACT (issue 12): shared by the ingestion pipeline (secalerts.c),
+ * the embeddings endpoints and the console. Its owner may add to it.
+ *
+ * Every vector has the index dimension, similarity_dim() (setting
+ * security.embedding_dim, default 384). Cosine scores are in [-1, 1].
+ *
+ * Thread: any (an internal rwlock); functions taking a Store use the
+ * caller's connection.
+ */
+#ifndef RESOPS_DOMAIN_SIMILARITY_H
+#define RESOPS_DOMAIN_SIMILARITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "store/store.h"
+
+#define SIMILARITY_DIM_DEFAULT 384
+
+/* Set once by main before threads start (index dimension, index file path
+ * or NULL for none). */
+void similarity_configure(int dim, const char *index_path);
+int  similarity_dim(void);
+
+/* The built-in deterministic embedding of text (hashed word and character
+ * n-grams, L2-normalised) into out[similarity_dim()]. */
+void similarity_embed_text(const char *text, float *out);
+
+/* Store (replace) the vector of alert seq and add it to the index.
+ * encoder/meta may be NULL (meta: JSON text). 0, -EINVAL (dimension: err
+ * names both numbers), -EIO. */
+int similarity_put(Store *st, int64_t seq, const float *v, int dim, const char *encoder,
+                   const char *meta, int64_t now, char *err, size_t errsz);
+
+typedef struct SimHit {
+    int64_t seq;
+    float   score;
+} SimHit;
+
+/* Top k by cosine to q (dimension similarity_dim()), best first, into
+ * out[k]; the count found. The first call loads every stored vector. */
+int similarity_search(Store *st, const float *q, int k, SimHit *out);
+/* Top k neighbours of alert seq (itself excluded), only alerts with
+ * seq < before_seq when before_seq > 0 ("earlier alerts"). -ENOENT when
+ * seq has no vector. */
+int similarity_of(Store *st, int64_t seq, int k, int64_t before_seq, SimHit *out);
+
+/* Build (or rebuild) the HNSW index from up to limit stored vectors (0 =
+ * all) and persist it. 0 with *indexed and *ms, or -EIO. */
+int similarity_build_index(Store *st, int64_t limit, int64_t *indexed, int64_t *ms);
+
+typedef struct SimStats {
+    int64_t vectors;        /* in memory */
+    int     indexed;        /* 1 when the HNSW index answers */
+    int64_t index_size;     /* vectors in the HNSW index */
+} SimStats;
+void similarity_stats(SimStats *out);
+
+#endif
