@@ -40,6 +40,17 @@ void store_close(Store *st);   /* NULL ok */
 
 const char *store_path(const Store *st);
 
+/* Durable group commit (issue 12): run fn(conn, arg) inside a write
+ * transaction that concurrent callers on other threads may share, and
+ * return fn's result only after the transaction committed with
+ * synchronous=FULL (the change survives power loss). fn must write only
+ * through the Store it is handed (possibly another thread's connection)
+ * and return 0 or -errno; a failing fn undoes only its own writes (it runs
+ * in a savepoint). -EIO when the commit failed (every fn of the batch is
+ * then lost and told so). */
+typedef int (*StoreGroupFn)(Store *conn, void *arg);
+int store_group_commit(Store *st, StoreGroupFn fn, void *arg);
+
 /* Open a level: a write transaction at the outermost level, else a
  * savepoint. 0, or -EIO (no level was opened; the outer levels, if any,
  * are as they were, or gone when the database lost the transaction). */
