@@ -37,6 +37,11 @@
 #define ROUTE_UNSERIAL 0x4u /* a write that spends its time outside the database
                             * (password hashing, log parsing): not serialized
                             * with the other writes (see server.c) */
+#define ROUTE_INGEST 0x8u  /* issue 12: a security ingestion route: a machine
+                            * token of scope "ingest" may call it (besides
+                            * the roles above); ingestion commits through
+                            * store_group_commit, so it is also not
+                            * serialized under the listener's write lock */
 
 typedef struct ApiRoute {
     const char *method;
