@@ -30,7 +30,8 @@ DOC_PATH = os.path.join(SRC, 'data/openapi.json')
 ROUTER = os.path.join(SRC, 'src/api/router.c')
 METHODS = ('get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace')
 ROLE_NAMES = {'BO': ['Business Owner'], 'OA': ['Ops Analyst'], 'ENG': ['Engineer'],
-              'ANY': ['any'], 'OA_ENG': ['Ops Analyst', 'Engineer'], 'ROLES_PUBLIC': ['public'], 'ROLES_OPTIONAL': ['public']}
+              'ANY': ['any'], 'OA_ENG': ['Ops Analyst', 'Engineer'], 'ROLES_PUBLIC': ['public'], 'ROLES_OPTIONAL': ['public'],
+              'ADMIN': ['Admin']}
 TYPES = {'object', 'array', 'string', 'integer', 'number', 'boolean'}
 
 
@@ -141,6 +142,7 @@ def url_for(m, path):
     url = url.replace('{silence_id}', '999999')
     url = url.replace('{downtime_id}', '999999')
     url = url.replace('{category}', 'database')
+    url = url.replace('{id}', 'no-such-alert').replace('{task_id}', '999999')   # issue 12
     if '/kill-switch/' in path:
         url += '?actor=admin'             # the caller: valid as a note or as the actor
     return url
@@ -185,6 +187,15 @@ WITH_TOKEN.update({
     ('POST', '/api/v1/incidents/batch-resolve'): 400,
     ('POST', '/api/v1/incidents/{incident_id}/auto-resolve'): 400,
     ('POST', '/thresholds'): 400,
+    # issue 12 (wt-resp): response actions, ML outputs, tasks, admin
+    ('POST', '/api/response/{id}/response-action'): 400,
+    ('POST', '/api/response/{id}/response-result'): 400,
+    ('GET', '/api/response/{id}/responses'): 404,
+    ('POST', '/api/ml/{id}/agent-output'): 400, ('POST', '/api/ml/{id}/aggregate-score'): 400,
+    ('POST', '/api/llm/{id}/llm-result'): 400,
+    ('POST', '/api/tasks'): 400, ('GET', '/api/tasks'): 200, ('PATCH', '/api/tasks/{task_id}'): 400,
+    ('GET', '/api/admin/export'): 200, ('POST', '/api/admin/{id}/export-ready'): 404,
+    ('GET', '/api/admin/healthz'): 200,
 })
 
 
