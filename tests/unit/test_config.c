@@ -109,6 +109,12 @@ static const Row rows[] = {
     {"security.map.host", "RESOPS_MAP_HOST", STR, "", "host.name"},
     {"security.map.user", "RESOPS_MAP_USER", STR, "", "user.name"},
     {"security.map.ip", "RESOPS_MAP_IP", STR, "", "source.ip"},
+    /* issue 12: response actions (wt-resp) */
+    {"security.actions", "RESOPS_SECURITY_ACTIONS", STR, "", "{}"},
+    {"security.actions_dir", "RESOPS_SECURITY_ACTIONS_DIR", STR,
+     "/usr/local/libexec/resops/actions/", "/opt/acts"},
+    {"security.webhook_url", "RESOPS_SECURITY_WEBHOOK_URL", STR, "", "http://127.0.0.1:9/h"},
+    {"security.escalation_action", "RESOPS_SECURITY_ESCALATION_ACTION", STR, "", "block_ip"},
 };
 
 static char tmpdir[64];
