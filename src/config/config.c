@@ -220,6 +220,10 @@ static const Setting settings[] = {
      .doc = "Milliseconds a playbook step may run when it sets no timeout_ms."},
     {.name = "resolve.playbook_file", .env = "RESOPS_PLAYBOOK_FILE", .type = T_STR, .def = "",
      .doc = "JSON file of the host's actions and playbooks, {\"actions\": {\"<name>\": step}, \"<category>\": [steps]}, loaded at start; the API can only name these actions (\"\" = none)."},
+    /* [security] issue 12 (vec): embeddings and similarity */
+    {.name = "security.embedding_dim", .env = "RESOPS_EMBEDDING_DIM", .type = T_INT,
+     .def = "384", .imin = 1, .imax = 4096,   /* = SIMILARITY_DIM_DEFAULT */
+     .doc = "Dimension of every alert vector and of the similarity index (the built-in text embedding uses it too); vectors of another dimension are refused."},
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

@@ -98,6 +98,8 @@ static const Row rows[] = {
     {"resolve.retry_backoff_ms", "RESOPS_RETRY_BACKOFF_MS", INT, "1000", "0"},
     {"resolve.step_timeout_ms", "RESOPS_STEP_TIMEOUT_MS", INT, "30000", "100"},
     {"resolve.playbook_file", "RESOPS_PLAYBOOK_FILE", STR, "", "/etc/resops/playbooks.json"},
+    /* issue 12 (vec) */
+    {"security.embedding_dim", "RESOPS_EMBEDDING_DIM", INT, "384", "64"},
 };
 
 static char tmpdir[64];
