@@ -496,12 +496,34 @@ static void esc_free(EscList *l)
     memset(l, 0, sizeof *l);
 }
 
+/* The k nearest alerts earlier than seq (vec is its vector) through an
+ * unfiltered search of 2k + 1 (cheaper than a filtered one in the HNSW
+ * index: in the pipeline the later alerts are mostly not indexed yet):
+ * the count, or -1 when the answer may be incomplete (the caller asks
+ * similarity_of, which filters). */
+static int earlier_neighbours(Store *st, int64_t seq, const float *vec, int k, SimHit *out)
+{
+    int want = 2 * k + 1;
+    SimHit *all = malloc((size_t)want * sizeof *all);
+    if (!all)
+        return -1;
+    int n = similarity_search(st, vec, want, all);
+    int m = 0;
+    for (int i = 0; i < n && m < k; i++)
+        if (all[i].seq < seq)
+            out[m++] = all[i];
+    free(all);
+    if (n < 0 || (m < k && n == want))
+        return -1;
+    return m;
+}
+
 /* Triage alert seq now (severity_id >= 0 overrides its own) and store
  * the outcome; *res and *reason (malloc'd JSON text, may be NULL) for the
  * caller. 0, -ENOENT, -EIO. */
-static int triage_alert(Store *st, int64_t seq, int severity_override, const char *override_word,
-                        const SecThresholds *th, int64_t now, TriageResult *res, char **reason_out,
-                        EscList *esc)
+static int triage_alert(Store *st, int64_t seq, const float *vec, int severity_override,
+                        const char *override_word, const SecThresholds *th, int64_t now,
+                        TriageResult *res, char **reason_out, EscList *esc)
 {
     SecAlert a;
     int rc = secalert_repo_get(st, NULL, seq, &a);
@@ -509,7 +531,9 @@ static int triage_alert(Store *st, int64_t seq, int severity_override, const cha
         return rc < 0 ? -EIO : -ENOENT;
     int k = th->k < 1 ? 1 : th->k > SEC_K_MAX ? SEC_K_MAX : th->k;
     SimHit hits[SEC_K_MAX];
-    int n = similarity_of(st, seq, k, seq, hits);
+    int n = vec ? earlier_neighbours(st, seq, vec, k, hits) : -1;
+    if (n < 0)
+        n = similarity_of(st, seq, k, seq, hits);
     if (n < 0)
         n = 0;   /* no vector yet (normalization failed): no neighbours */
     TriageNeighbour nb[SEC_K_MAX];
@@ -654,14 +678,17 @@ static int apply_normalized(Store *st, int64_t seq, cJSON *doc, const float *vec
     char err[160];
     rc = similarity_put(st, seq, vec ? vec : own, similarity_dim(), ENCODER_BUILTIN, NULL, now,
                         err, sizeof err);
-    free(own);
     if (rc < 0) {
         log_warn("secalerts: embedding alert %lld: %s", (long long)seq, err);
-        if (rc == -EIO)
+        if (rc == -EIO) {
+            free(own);
             return -EIO;
+        }
     }
     TriageResult res;
-    rc = triage_alert(st, seq, -1, NULL, th, now, &res, NULL, esc);
+    rc = triage_alert(st, seq, rc == 0 ? (vec ? vec : own) : NULL, -1, NULL, th, now, &res, NULL,
+                      esc);
+    free(own);
     return rc == -ENOENT ? 0 : rc;
 }
 
@@ -902,7 +929,7 @@ int secalerts_triage_now(Store *st, const char *id, const char *severity, int64_
     char *reason = NULL;
     TriageResult res;
     if (rc == 0)
-        rc = triage_alert(st, a.seq, override, severity, &th, now, &res, &reason, &esc);
+        rc = triage_alert(st, a.seq, NULL, override, severity, &th, now, &res, &reason, &esc);
     if (rc == 0)
         rc = store_commit(st);
     else
