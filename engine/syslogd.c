@@ -34,6 +34,7 @@
 #define FRAME_ROOM   16        /* "65536 " before an octet-counted message */
 #define BATCH_MAX    256       /* messages a commit */
 #define UDP_PER_WAKE 512       /* datagrams read before the others get a turn */
+#define READS_PER_WAKE 16      /* the same for a TCP peer's reads */
 
 typedef struct Peer {
     int     fd;
@@ -247,10 +248,11 @@ static int frames(Syslogd *s, Peer *p)
     return 0;
 }
 
-/* Read what the peer sent: 0, or -1 when it is to be closed. */
+/* Read what the peer sent (at most READS_PER_WAKE reads, so one fast
+ * peer does not starve the others): 0, or -1 when it is to be closed. */
 static int read_peer(Syslogd *s, Peer *p)
 {
-    for (;;) {
+    for (int k = 0; k < READS_PER_WAKE; k++) {
         size_t room = SYSLOGD_MAX_MSG + FRAME_ROOM - p->len;
         ssize_t n = recv(p->fd, p->buf + p->len, room, 0);
         if (n < 0)
@@ -268,6 +270,7 @@ static int read_peer(Syslogd *s, Peer *p)
             return -1;
         }
     }
+    return 0;
 }
 
 /* ---- the thread ---------------------------------------------------------- */
