@@ -33,6 +33,12 @@ static const Sample samples[] = {
      "host:server.example.org | url:https://server.example.org"},
     {"alertmanager_gist.json", "alertmanager", "unknown", 0, "Test", "2018-08-03T07:52:26Z",
      "host:localhost"},
+    {"alertmanager_0.25_firing.json", "alertmanager", "critical", 5,
+     "SSH brute force from 203.0.113.7", "2026-12-01T14:05:08Z",
+     "ip:10.20.30.40 | user:root | ip:203.0.113.7"},
+    {"alertmanager_0.25_resolved.json", "alertmanager", "critical", 5,
+     "SSH brute force from 203.0.113.7", "2026-12-01T14:05:08Z",
+     "ip:10.20.30.40 | user:root | ip:203.0.113.7"},
     {"wazuh_ssh_invalid_user.json", "wazuh", "low", 2,
      "sshd: Attempt to login using a non-existent user", "2019-10-15T19:07:57Z",
      "host:linux-agent | ip:18.18.18.18 | user:blimey"},
@@ -157,6 +163,13 @@ static void test_sample_details(void **state)
                             ->valuestring,
                         "Instance https://server.example.org has been down for over 5m. Job: "
                         "http_checks");
+    cJSON_Delete(n);
+
+    n = normalize_file("alertmanager_0.25_resolved.json", "alertmanager");
+    meta = cJSON_GetObjectItem(cJSON_GetObjectItem(n, "normalized"), "metadata");
+    assert_string_equal(cJSON_GetObjectItem(meta, "status")->valuestring, "resolved");
+    assert_string_equal(cJSON_GetObjectItem(meta, "endsAt")->valuestring, "2026-12-01T14:05:21Z");
+    assert_string_equal(cJSON_GetObjectItem(meta, "fingerprint")->valuestring, "f836eb771e840fc1");
     cJSON_Delete(n);
 
     n = normalize_file("rfc5424_ex3.log", "syslog");
