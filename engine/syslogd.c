@@ -6,11 +6,16 @@
  * (SYSLOGD_MAX_MSG plus the octet count's room) and secnorm_syslog_frame
  * cuts whole messages off its front, so a message split across reads
  * waits for the rest and several in one read are all taken. Messages that
- * parse as syslog are copied into a batch; after each wake-up the batch
- * is committed with one secalerts_ingest_many (group commit, fsync), so a
- * burst costs one commit, not one per line. The thread's Store is opened
- * in the thread; when it cannot be opened the listener still reads (and
- * counts as failed) so senders never block.
+ * parse as syslog join the pending list; after each wake-up it is
+ * committed with secalerts_ingest_many, BATCH_MAX a commit (group commit,
+ * fsync), so a burst costs a few commits, not one per line. When the
+ * database is busy (another writer past busy_timeout) the messages stay
+ * pending and the commit is retried with a backoff; at PENDING_MAX the
+ * thread stops reading, so TCP senders are held back by flow control
+ * instead of losing lines (UDP has the kernel's buffer, then loses, as
+ * UDP does). At stop nothing more is read and the pending messages get
+ * STOP_WAIT_MS to be committed. The thread's Store is opened in the
+ * thread.
  */
 #include "syslogd.h"
 #include "ctlpipe.h"
@@ -33,6 +38,8 @@
 
 #define FRAME_ROOM   16        /* "65536 " before an octet-counted message */
 #define BATCH_MAX    256       /* messages a commit */
+#define PENDING_MAX  8192      /* messages waiting for a commit before reading pauses */
+#define STOP_WAIT_MS 10000     /* how long the last commits may wait at stop */
 #define UDP_PER_WAKE 512       /* datagrams read before the others get a turn */
 #define READS_PER_WAKE 16      /* the same for a TCP peer's reads */
 
@@ -43,11 +50,12 @@ typedef struct Peer {
     int64_t last_ms;
 } Peer;
 
-typedef struct Batch {
-    SecIngest in[BATCH_MAX];
-    char     *raw[BATCH_MAX];
-    int       n;
-} Batch;
+/* Messages read and not yet committed, oldest first. */
+typedef struct Pending {
+    SecIngest *in;
+    char     **raw;
+    int        n, cap;
+} Pending;
 
 struct Syslogd {
     pthread_t   thread;
@@ -58,7 +66,9 @@ struct Syslogd {
     Peer       *peers;
     int         npeers;
     Store      *st;
-    Batch       batch;
+    Pending     pend;
+    int64_t     retry_at_ms;      /* a failed commit is tried again then (0 = now) */
+    int         backoff_ms;
     _Atomic uint64_t accepted, dropped, failed;
 };
 
@@ -141,27 +151,50 @@ static int bound_port(int fd)
                                     : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-/* ---- the batch ---------------------------------------------------------- */
+/* ---- the pending messages --------------------------------------------- */
 
-static void flush(Syslogd *s)
+/* Commit the pending messages, BATCH_MAX a commit: 0 when none is left,
+ * -1 when a commit failed (the rest stay, tried again after a backoff:
+ * while the database is busy, reading pauses at PENDING_MAX and TCP
+ * senders wait instead of losing lines). */
+static int flush(Syslogd *s)
 {
-    Batch *b = &s->batch;
-    if (!b->n)
-        return;
-    SecIngested out[BATCH_MAX];
-    char err[256] = "";
-    int rc = s->st ? secalerts_ingest_many(s->st, b->in, b->n, out, err, sizeof err) : -EIO;
-    if (rc < 0) {
-        atomic_fetch_add(&s->failed, (uint64_t)b->n);
-        log_warn("syslogd: %d message(s) not stored: %s", b->n,
-                 err[0] ? err : "no database connection");
-    } else {
-        atomic_fetch_add(&s->accepted, (uint64_t)b->n);
+    Pending *q = &s->pend;
+    int done = 0, rc = 0;
+    while (done < q->n) {
+        int n = q->n - done < BATCH_MAX ? q->n - done : BATCH_MAX;
+        SecIngested out[BATCH_MAX];
+        char err[256] = "";
+        rc = s->st ? secalerts_ingest_many(s->st, q->in + done, n, out, err, sizeof err) : -EIO;
+        if (rc == -EIO) {
+            s->backoff_ms = s->backoff_ms ? (s->backoff_ms * 2 > 2000 ? 2000 : s->backoff_ms * 2)
+                                          : 50;
+            s->retry_at_ms = util_mono_ms() + s->backoff_ms;
+            log_warn("syslogd: %d message(s) wait for the database (%s); next try in %d ms",
+                     q->n - done, err[0] ? err : "no connection", s->backoff_ms);
+            break;
+        }
+        if (rc < 0) {                             /* refused (cannot happen: checked) */
+            atomic_fetch_add(&s->failed, (uint64_t)n);
+            log_warn("syslogd: %d message(s) refused: %s", n, err);
+        } else {
+            atomic_fetch_add(&s->accepted, (uint64_t)n);
+        }
+        for (int i = done; i < done + n; i++)
+            free(q->raw[i]);
+        done += n;
+    }
+    if (done) {
+        memmove(q->in, q->in + done, (size_t)(q->n - done) * sizeof *q->in);
+        memmove(q->raw, q->raw + done, (size_t)(q->n - done) * sizeof *q->raw);
+        q->n -= done;
         secalerts_kick();
     }
-    for (int i = 0; i < b->n; i++)
-        free(b->raw[i]);
-    b->n = 0;
+    if (rc != -EIO) {
+        s->backoff_ms = 0;
+        s->retry_at_ms = 0;
+    }
+    return q->n ? -1 : 0;
 }
 
 /* One message (no framing): kept when it is syslog. */
@@ -178,16 +211,19 @@ static void take(Syslogd *s, const char *msg, size_t len)
         return;
     }
     cJSON_Delete(p);
-    Batch *b = &s->batch;
-    if (b->n == BATCH_MAX)
-        flush(s);
+    Pending *q = &s->pend;
+    if (q->n == q->cap) {
+        q->cap = q->cap ? q->cap * 2 : 1024;
+        q->in = xrealloc(q->in, (size_t)q->cap * sizeof *q->in);
+        q->raw = xrealloc(q->raw, (size_t)q->cap * sizeof *q->raw);
+    }
     char *raw = xmalloc(len + 1);
     memcpy(raw, msg, len);
     raw[len] = '\0';
-    b->raw[b->n] = raw;
-    b->in[b->n] = (SecIngest){.source = "syslog", .content_type = "text/plain", .raw = raw,
+    q->raw[q->n] = raw;
+    q->in[q->n] = (SecIngest){.source = "syslog", .content_type = "text/plain", .raw = raw,
                               .raw_len = len};
-    b->n++;
+    q->n++;
 }
 
 /* ---- UDP and TCP -------------------------------------------------------- */
@@ -275,6 +311,39 @@ static int read_peer(Syslogd *s, Peer *p)
 
 /* ---- the thread ---------------------------------------------------------- */
 
+/* At stop: commit what was read, trying up to STOP_WAIT_MS; what is left
+ * then is counted lost. */
+static void final_flush(Syslogd *s)
+{
+    int64_t end = util_mono_ms() + STOP_WAIT_MS;
+    while (flush(s) < 0 && util_mono_ms() < end) {
+        int64_t wait = s->retry_at_ms - util_mono_ms();
+        if (wait > 0)
+            poll(NULL, 0, (int)wait);
+    }
+    if (s->pend.n) {
+        atomic_fetch_add(&s->failed, (uint64_t)s->pend.n);
+        log_error("syslogd: %d message(s) lost at stop: the database stayed busy", s->pend.n);
+        for (int i = 0; i < s->pend.n; i++)
+            free(s->pend.raw[i]);
+        s->pend.n = 0;
+    }
+}
+
+/* Fill pf: the control pipe, and the sockets unless reading is paused.
+ * Returns the count. */
+static int poll_set(Syslogd *s, struct pollfd *pf, int paused)
+{
+    pf[0] = (struct pollfd){.fd = s->ctl.rd, .events = POLLIN};
+    if (paused)
+        return 1;
+    pf[1] = (struct pollfd){.fd = s->udp, .events = POLLIN};
+    pf[2] = (struct pollfd){.fd = s->tcp, .events = POLLIN};
+    for (int i = 0; i < s->npeers; i++)
+        pf[3 + i] = (struct pollfd){.fd = s->peers[i].fd, .events = POLLIN};
+    return 3 + s->npeers;
+}
+
 static void *run(void *arg)
 {
     Syslogd *s = arg;
@@ -283,36 +352,41 @@ static void *run(void *arg)
         log_error("syslogd: %s; syslog messages cannot be stored", err);
     struct pollfd *pf = xcalloc((size_t)s->max_conns + 3, sizeof *pf);
     for (;;) {
-        pf[0] = (struct pollfd){.fd = s->ctl.rd, .events = POLLIN};
-        pf[1] = (struct pollfd){.fd = s->udp, .events = POLLIN};
-        pf[2] = (struct pollfd){.fd = s->tcp, .events = POLLIN};
-        for (int i = 0; i < s->npeers; i++)
-            pf[3 + i] = (struct pollfd){.fd = s->peers[i].fd, .events = POLLIN};
-        int np = s->npeers;
-        if (poll(pf, (nfds_t)(3 + np), 1000) < 0 && errno != EINTR)
+        int paused = s->pend.n >= PENDING_MAX;
+        int nfds = poll_set(s, pf, paused);
+        int timeout = 1000;
+        if (s->pend.n) {
+            int64_t wait = s->retry_at_ms - util_mono_ms();
+            timeout = wait <= 0 ? 0 : wait < 1000 ? (int)wait : 1000;
+        }
+        if (poll(pf, (nfds_t)nfds, timeout) < 0 && errno != EINTR)
             break;
         char buf[16];
-        int quit = (pf[0].revents & POLLIN) && ctl_pipe_drain(&s->ctl, buf, sizeof buf) != 0;
-        if (pf[1].revents & POLLIN)
-            read_udp(s);
-        /* peers from the last end down, so peer_close's swap skips none */
-        int64_t now = util_mono_ms();
-        for (int i = np - 1; i >= 0; i--) {
-            if (pf[3 + i].revents & (POLLIN | POLLHUP | POLLERR)) {
-                if (read_peer(s, &s->peers[i]) < 0)
+        if ((pf[0].revents & POLLIN) && ctl_pipe_drain(&s->ctl, buf, sizeof buf) != 0)
+            break;                           /* stop: read nothing more */
+        if (!paused) {
+            if (pf[1].revents & POLLIN)
+                read_udp(s);
+            /* peers from the last end down, so peer_close's swap skips none */
+            int64_t now = util_mono_ms();
+            for (int i = nfds - 4; i >= 0; i--) {
+                if (pf[3 + i].revents & (POLLIN | POLLHUP | POLLERR)) {
+                    if (read_peer(s, &s->peers[i]) < 0)
+                        peer_close(s, i);
+                } else if (now - s->peers[i].last_ms > s->idle_ms) {
                     peer_close(s, i);
-            } else if (now - s->peers[i].last_ms > s->idle_ms) {
-                peer_close(s, i);
+                }
             }
+            if (pf[2].revents & POLLIN)
+                accept_peers(s);
         }
-        if (pf[2].revents & POLLIN)
-            accept_peers(s);
-        flush(s);
-        if (quit)
-            break;
+        if (s->pend.n && util_mono_ms() >= s->retry_at_ms)
+            flush(s);
     }
-    flush(s);
+    final_flush(s);
     free(pf);
+    free(s->pend.in);
+    free(s->pend.raw);
     store_close(s->st);
     s->st = NULL;
     return NULL;

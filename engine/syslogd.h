@@ -10,8 +10,11 @@
  * Bounded: a message is at most SYSLOGD_MAX_MSG bytes (a longer TCP frame
  * closes its connection; a longer datagram is cut by the kernel and then
  * refused by the parser), at most max_connections TCP peers (more are
- * closed on accept), and a peer silent idle_timeout_s is closed. A line
- * that is not syslog is dropped and counted.
+ * closed on accept), a peer silent idle_timeout_s is closed, and at most
+ * about 8192 messages wait for a busy database before reading pauses
+ * (TCP senders wait; nothing read is dropped but at a stop the database
+ * does not allow within 10 s). A line that is not syslog is dropped and
+ * counted.
  *
  * Thread: syslogd_start/stop/port/stats from the main thread (stats: any);
  * the listener thread opens its own Store.
