@@ -218,7 +218,8 @@ def restart(srv, admin, user):
     got = similar(srv, user, 'ssh-1')
     t.eq(got and [h['alert_id'] for h in got], [h['alert_id'] for h in want],
          'after a restart the same neighbours')
-    t.ok('similarity: index ' + srv.db + '.hnsw loaded: 7 vectors, 0 added' in srv.logtext(),
+    t.ok(wait_for(lambda: 'similarity: index ' + srv.db + '.hnsw loaded: 7 vectors, 0 added'
+                  in srv.logtext(), timeout=5),
          'the index file written at exit is loaded at start, with every vector', srv.logtext()[-2000:])
     # a corrupt file: the exact scan answers and the log says why
     t.eq(srv.stop(), 0, 'server stops again')
@@ -229,7 +230,8 @@ def restart(srv, admin, user):
     got = similar(srv, user, 'ssh-1')
     t.eq(got and [h['alert_id'] for h in got], [h['alert_id'] for h in want],
          'a corrupt index file: the exact scan gives the same answer')
-    t.ok('is not a 384-dimension HNSW index' in srv.logtext(), 'and the log names the file', srv.logtext()[-1500:])
+    t.ok(wait_for(lambda: 'is not a 384-dimension HNSW index' in srv.logtext(), timeout=5),
+         'and the log says why', srv.logtext()[-1500:])
 
 
 def seed_examples():
