@@ -44,7 +44,8 @@ static struct {
     atomic_int ef;
     VecMat    *mat;
     Hnsw      *hnsw;
-    int64_t    dirty;            /* index changes since the file was written */
+    atomic_llong dirty;          /* index changes since the file was written */
+    atomic_int pending;          /* puts adding to the index under the read lock */
     int64_t    max_seq;          /* the largest label in the matrix */
 } S = {
     .lock = PTHREAD_RWLOCK_INITIALIZER,
@@ -200,25 +201,45 @@ static int check_vector(const float *v, int dim, char *err, size_t errsz)
     return 0;
 }
 
-/* The stored vector of seq into memory: the matrix, and the index when
- * there is one. */
+/* The stored vector of seq into memory: the matrix under the write lock,
+ * then the index under the read lock (hnswlib's add is thread-safe, and
+ * a graph insert costs milliseconds that searches need not wait for).
+ * The write lock grows the index first, with room for every put in
+ * flight, so a shared add never finds it full. */
 static int mem_add(Store *st, int64_t seq, const float *v)
 {
     int rc = ensure_loaded(st);
     if (rc)
         return rc;
+    float *row = NULL;
     pthread_rwlock_wrlock(&S.lock);
     vecmat_put(S.mat, seq, v);
     if (seq > S.max_seq)
         S.max_seq = seq;
     if (S.hnsw) {
-        if (hnsw_add(S.hnsw, seq, vecmat_get(S.mat, seq)) == 0)
-            S.dirty++;
+        size_t need = hnsw_size(S.hnsw) + (size_t)atomic_load(&S.pending) + 1;
+        if (need > hnsw_capacity(S.hnsw) && hnsw_resize(S.hnsw, need * 2) != 0)
+            log_msg(LOG_WARN, "similarity: the index could not grow to %zu vectors", need * 2);
+        row = xmalloc((size_t)S.dim * sizeof *row);
+        memcpy(row, vecmat_get(S.mat, seq), (size_t)S.dim * sizeof *row);
+        atomic_fetch_add(&S.pending, 1);
+    }
+    pthread_rwlock_unlock(&S.lock);
+    if (!row)
+        return 0;
+    pthread_rwlock_rdlock(&S.lock);
+    /* S.hnsw may be a newer index by now (a build swapped it in): the
+     * vector goes into that one; the build's catch-up covers the rest */
+    if (S.hnsw) {
+        if (hnsw_add_shared(S.hnsw, seq, row) == 0)
+            atomic_fetch_add(&S.dirty, 1);
         else
             log_msg(LOG_WARN, "similarity: adding alert %lld to the index failed: it answers "
                     "from the exact scan only", (long long)seq);
     }
+    atomic_fetch_sub(&S.pending, 1);
     pthread_rwlock_unlock(&S.lock);
+    free(row);
     return 0;
 }
 
@@ -409,11 +430,11 @@ int similarity_save(void)
 {
     int rc = 0;
     pthread_mutex_lock(&S.build);
-    pthread_rwlock_rdlock(&S.lock);
+    pthread_rwlock_wrlock(&S.lock);   /* no add may change the graph while it is written */
     if (S.hnsw && S.path && S.dirty) {
         rc = hnsw_save(S.hnsw, S.path) ? -EIO : 0;
         if (rc == 0)
-            S.dirty = 0;   /* only this function and builds (S.build) reset it */
+            S.dirty = 0;
     }
     pthread_rwlock_unlock(&S.lock);
     pthread_mutex_unlock(&S.build);
