@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct {
     pthread_rwlock_t lock;
@@ -349,23 +350,77 @@ int similarity_of(Store *st, int64_t seq, int k, int64_t before_seq, SimHit *out
     return n;
 }
 
+/* A build reads the table in chunks and adds each chunk with a few
+ * threads (hnswlib's add is thread-safe; the graph insert is the cost). */
+#define BUILD_CHUNK   4096
+#define BUILD_THREADS 4
+
 typedef struct BuildCtx {
-    Hnsw   *h;
-    float  *buf;
-    int     dim;
-    int     rc;
-    int64_t last;
+    Hnsw    *h;
+    float   *rows;      /* BUILD_CHUNK normalised rows */
+    int64_t *labels;
+    int      n, dim, threads;
+    int      rc;
+    int64_t  last;
 } BuildCtx;
+
+typedef struct BuildPart {
+    BuildCtx *b;
+    int       from, rc;
+} BuildPart;
+
+static void *build_part(void *arg)
+{
+    BuildPart *p = arg;
+    for (int i = p->from; i < p->b->n && !p->rc; i += p->b->threads)
+        p->rc = hnsw_add_shared(p->b->h, p->b->labels[i], p->b->rows + (size_t)i * p->b->dim);
+    return NULL;
+}
+
+static void build_flush(BuildCtx *b)
+{
+    if (b->rc || b->n == 0)
+        return;
+    size_t need = hnsw_size(b->h) + (size_t)b->n;
+    if (need > hnsw_capacity(b->h) && (b->rc = hnsw_resize(b->h, need + need / 2)) != 0)
+        return;
+    pthread_t th[BUILD_THREADS];
+    BuildPart parts[BUILD_THREADS];
+    int created[BUILD_THREADS] = {0};
+    for (int i = 0; i < b->threads; i++)
+        parts[i] = (BuildPart){b, i, 0};
+    for (int i = 1; i < b->threads; i++)
+        created[i] = pthread_create(&th[i], NULL, build_part, &parts[i]) == 0;
+    for (int i = 0; i < b->threads; i++)   /* this thread: part 0 and any not started */
+        if (!created[i])
+            build_part(&parts[i]);
+    for (int i = 1; i < b->threads; i++)
+        if (created[i])
+            pthread_join(th[i], NULL);
+    for (int i = 0; i < b->threads; i++)
+        if (parts[i].rc && !b->rc)
+            b->rc = parts[i].rc;
+    b->n = 0;
+}
 
 static void build_row(int64_t seq, const float *v, void *arg)
 {
     BuildCtx *b = arg;
     if (b->rc)
         return;
-    memcpy(b->buf, v, (size_t)b->dim * sizeof *b->buf);
-    vec_normalize(b->buf, b->dim);
-    b->rc = hnsw_add(b->h, seq, b->buf);
+    float *dst = b->rows + (size_t)b->n * b->dim;
+    memcpy(dst, v, (size_t)b->dim * sizeof *dst);
+    vec_normalize(dst, b->dim);
+    b->labels[b->n++] = seq;
     b->last = seq;
+    if (b->n == BUILD_CHUNK)
+        build_flush(b);
+}
+
+static int build_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > BUILD_THREADS ? BUILD_THREADS : (int)n;
 }
 
 int similarity_build_index(Store *st, int64_t limit, int64_t *indexed, int64_t *ms)
@@ -381,16 +436,19 @@ int similarity_build_index(Store *st, int64_t limit, int64_t *indexed, int64_t *
     pthread_rwlock_unlock(&S.lock);
     if (limit > 0 && (size_t)limit < cap)
         cap = (size_t)limit;
-    BuildCtx b = {.dim = S.dim};
+    BuildCtx b = {.dim = S.dim, .threads = build_threads()};
     rc = hnsw_create(S.dim, cap + cap / 8 + 1024, SIMILARITY_HNSW_M, SIMILARITY_HNSW_EFC, &b.h);
     if (rc) {
         pthread_mutex_unlock(&S.build);
         return -EIO;
     }
     hnsw_set_ef(b.h, atomic_load(&S.ef));
-    b.buf = xmalloc((size_t)S.dim * sizeof *b.buf);
+    b.rows = xmalloc((size_t)BUILD_CHUNK * S.dim * sizeof *b.rows);
+    b.labels = xmalloc(BUILD_CHUNK * sizeof *b.labels);
     int64_t n = embedding_repo_each(st, S.dim, limit, build_row, &b, NULL);
-    free(b.buf);
+    build_flush(&b);
+    free(b.rows);
+    free(b.labels);
     if (n < 0 || b.rc) {
         log_msg(LOG_ERROR, "similarity: building the index failed (%s)",
                 n < 0 ? "reading sec_embedding" : strerror(-b.rc));
