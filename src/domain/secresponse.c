@@ -630,19 +630,19 @@ static int alert_find(Store *st, const char *alert_id, SecRespAlert *a, char *er
     return r;
 }
 
-static int audit(Store *st, const char *action, int64_t seq, const char *actor, const char *fmt,
-                 ...) __attribute__((format(printf, 5, 6)));
+static int audit(Store *st, int64_t now, const char *action, int64_t seq, const char *actor,
+                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static int audit(Store *st, const char *action, int64_t seq, const char *actor, const char *fmt,
-                 ...)
+static int audit(Store *st, int64_t now, const char *action, int64_t seq, const char *actor,
+                 const char *fmt, ...)
 {
     char detail[700];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    return audit_repo_add_as(st, action, AUDIT_ENTITY, seq, 0, actor, detail,
-                             util_now()) < 0 ? -EIO : 0;
+    return audit_repo_add_as(st, action, AUDIT_ENTITY, seq, 0, actor, detail, now) < 0 ? -EIO
+                                                                                     : 0;
 }
 
 /* The incident that carries a response (or an escalation). */
@@ -706,10 +706,10 @@ static int submit_response(Store *st, const SecRespAlert *a, int64_t rid, const 
     strlcpy_(out->state, state, sizeof out->state);
     if (res.outcome == SUBMIT_SKIPPED) {
         refusal_text(res.reason, action, err, errsz);
-        return audit(st, "Security Response Refused", a->seq, actor, "%s on %s: %s", action,
+        return audit(st, now, "Security Response Refused", a->seq, actor, "%s on %s: %s", action,
                      a->id, res.reason) < 0 ? -EIO : -EAGAIN;
     }
-    return audit(st, "Security Response Requested", a->seq, actor, "%s on %s (response %lld, "
+    return audit(st, now, "Security Response Requested", a->seq, actor, "%s on %s (response %lld, "
                  "incident %s)", action, a->id, (long long)rid, out->incident_id);
 }
 
@@ -869,7 +869,7 @@ static int escalate_locked(Store *st, const SecRespAlert *a, int s0, const char 
     }
     if (secresp_repo_alert_set_incident(st, a->seq, inc_id) < 0)
         return -EIO;
-    return audit(st, "Security Escalation", a->seq, actor, "%s opened incident %s (S0 %d): %s",
+    return audit(st, now, "Security Escalation", a->seq, actor, "%s opened incident %s (S0 %d): %s",
                  a->id, inc_id, s0, res.outcome == SUBMIT_SKIPPED ? res.reason : "queued");
 }
 
@@ -981,7 +981,7 @@ int secresponse_on_run(Store *st, const char *incident_id, const char *state, co
     r = secresp_repo_response_update(st, row.id, to, NULL, details, running ? 0 : now);
     free(details);
     if (r == 0 && !running)
-        r = audit(st, "Security Response Finished", row.alert_seq, "system",
+        r = audit(st, now, "Security Response Finished", row.alert_seq, "system",
                   "%s on %s (response %lld): %s", row.action, row.alert_id, (long long)row.id,
                   to);
     secresp_response_free(&row);
@@ -1048,7 +1048,7 @@ int secresponse_report(Store *st, const char *alert_id, const char *status,
         int64_t id = secresp_repo_response_add(st, a.seq, got ? ref.action : "result", "{}",
                                                NULL, "reported", got ? ref.incident_id : NULL,
                                                bs, actor, now, now);
-        if (id > 0 && audit(st, "Security Response Reported", a.seq, actor, "%s on %s: %s",
+        if (id > 0 && audit(st, now, "Security Response Reported", a.seq, actor, "%s on %s: %s",
                             got ? ref.action : "result", a.id, status) == 0) {
             if (store_commit(st) == 0)
                 r = secresp_repo_response_get(st, id, 0, out) == 1 ? 0 : -EIO;
@@ -1120,7 +1120,7 @@ int secresponse_task_create(Store *st, const char *title, const char *assignee,
     int r = -EIO;
     if (store_begin(st) == 0) {
         int64_t id = secresp_repo_task_add(st, title, assignee, alert_id, meta, actor, now);
-        if (id > 0 && audit(st, "Security Task Created", seq, actor, "task %lld: %.300s%s%s",
+        if (id > 0 && audit(st, now, "Security Task Created", seq, actor, "task %lld: %.300s%s%s",
                             (long long)id, title, assignee ? " for " : "",
                             assignee ? assignee : "") == 0) {
             if (store_commit(st) == 0)
@@ -1151,7 +1151,7 @@ int secresponse_task_update(Store *st, int64_t id, const char *state, int set_as
     }
     int r = secresp_repo_task_update(st, id, state, set_assignee, assignee, now);
     if (r == 0)
-        r = audit(st, "Security Task Updated", 0, actor, "task %lld:%s%s%s%s", (long long)id,
+        r = audit(st, now, "Security Task Updated", 0, actor, "task %lld:%s%s%s%s", (long long)id,
                   state ? " state " : "", state ? state : "", set_assignee ? " assignee " : "",
                   set_assignee ? (assignee ? assignee : "(none)") : "");
     if (r < 0) {
@@ -1176,7 +1176,7 @@ int secresponse_export_ready(Store *st, const char *alert_id, const char *actor,
     r = -EIO;
     if (store_begin(st) == 0) {
         if (secresp_repo_alert_export_ready(st, a.seq, now) == 0 &&
-            audit(st, "Security Export Ready", a.seq, actor, "%s marked ready for export",
+            audit(st, now, "Security Export Ready", a.seq, actor, "%s marked ready for export",
                   a.id) == 0)
             r = store_commit(st) < 0 ? -EIO : 0;
         else
