@@ -120,6 +120,12 @@ static const ApiRoute routes[] = {
     {"PATCH",  "/api/admin/config/thresholds",             ADMIN,          h_security_thresholds_patch,    0},
     {"GET",    "/api/security/alerts",                     ANY,            h_security_alerts_list,         0},
     {"GET",    "/api/security/alerts/{id}",                ANY,            h_security_alert_get,           0},
+    /* issue 12: security alerts from collectors (h_ingest.c, wt-norm): signed
+     * in or a machine token of scope ingest */
+    {"POST",   "/api/ingest/alertmanager",                 ANY,            h_ingest_alertmanager,          ROUTE_INGEST},
+    {"POST",   "/api/ingest/wazuh",                        ANY,            h_ingest_wazuh,                 ROUTE_INGEST},
+    {"POST",   "/api/ingest/syslog",                       ANY,            h_ingest_syslog,                ROUTE_INGEST},
+    {"POST",   "/api/ingest/generic",                      ANY,            h_ingest_generic,               ROUTE_INGEST},
 };
 
 const ApiRoute *api_routes(size_t *n)
