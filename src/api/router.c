@@ -16,6 +16,7 @@
 #define CACHED ROUTE_CACHED
 #define SLOW ROUTE_SLOW
 #define CPU ROUTE_UNSERIAL
+#define ADMIN ROLE_BIT_ADMIN                   /* issue 12: admin routes (Admin only) */
 
 static const ApiRoute routes[] = {
     /* method  path                                        roles           handler                         flags */
@@ -86,6 +87,53 @@ static const ApiRoute routes[] = {
     {"POST",   "/thresholds",                              ANY,            h_thresholds_post,              0},
     {"GET",    "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_get,         0},
     {"POST",   "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_post,        0},
+    /* issue 12 (wt-resp), seed 003: response actions need Ops Analyst;
+     * results and ML/LLM outputs come from pipelines (signed in, or a
+     * machine token of scope ingest); tasks: signed in; admin: Admin
+     * (h_response.c) */
+    {"POST",   "/api/response/{id}/response-action",       OA,             h_response_action,              0},
+    {"POST",   "/api/response/{id}/response-result",       ANY,            h_response_result,              ROUTE_INGEST},
+    {"GET",    "/api/response/{id}/responses",             ANY,            h_response_list,                0},
+    {"POST",   "/api/ml/{id}/agent-output",                ANY,            h_ml_agent_output,              ROUTE_INGEST},
+    {"POST",   "/api/ml/{id}/aggregate-score",             ANY,            h_ml_aggregate_score,           ROUTE_INGEST},
+    {"POST",   "/api/llm/{id}/llm-result",                 ANY,            h_llm_result,                   ROUTE_INGEST},
+    {"POST",   "/api/tasks",                               ANY,            h_tasks_create,                 0},
+    {"GET",    "/api/tasks",                               ANY,            h_tasks_list,                   0},
+    {"PATCH",  "/api/tasks/{task_id}",                     ANY,            h_tasks_update,                 0},
+    {"GET",    "/api/admin/export",                        ADMIN,          h_admin_export,                 0},
+    {"POST",   "/api/admin/{id}/export-ready",             ADMIN,          h_admin_export_ready,           0},
+    {"GET",    "/api/admin/healthz",                       ADMIN,          h_admin_healthz,                0},
+    /* issue 12, seed 003 security alerts (h_security.c, wt-core): reads signed
+     * in, verdicts Ops Analyst, thresholds Admin; ingestion routes also take
+     * machine tokens of scope ingest; the upload URL's token is its own
+     * credential (public) */
+    {"POST",   "/api/ingestion/raw",                       ANY,            h_security_ingest_raw,          ROUTE_INGEST},
+    {"GET",    "/api/ingestion/raw-url",                   ANY,            h_security_raw_url,             ROUTE_INGEST},
+    {"PUT",    "/api/ingestion/upload/{token}",            ROLES_PUBLIC,   h_security_upload,              ROUTE_INGEST},
+    {"GET",    "/api/objects/raw/{id}",                    ANY,            h_security_raw_get,             0},
+    {"POST",   "/api/normalization/{id}/normalized",       ANY,            h_security_normalized,          ROUTE_INGEST},
+    {"POST",   "/api/normalization/normalize/trigger/{id}", ANY,           h_security_trigger,             0},
+    {"POST",   "/api/triage/{id}/score/triage",            ANY,            h_security_triage,              0},
+    {"POST",   "/api/verdicts/{id}/verdict",               OA,             h_security_verdict_post,        0},
+    {"GET",    "/api/verdicts/{id}/verdicts",              ANY,            h_security_verdicts,            0},
+    {"GET",    "/api/admin/config/thresholds",             ADMIN,          h_security_thresholds_get,      0},
+    {"PATCH",  "/api/admin/config/thresholds",             ADMIN,          h_security_thresholds_patch,    0},
+    {"GET",    "/api/security/alerts",                     ANY,            h_security_alerts_list,         0},
+    {"GET",    "/api/security/alerts/{id}",                ANY,            h_security_alert_get,           0},
+    /* issue 12: security alerts from collectors (h_ingest.c, wt-norm): signed
+     * in or a machine token of scope ingest */
+    {"POST",   "/api/ingest/alertmanager",                 ANY,            h_ingest_alertmanager,          ROUTE_INGEST},
+    {"POST",   "/api/ingest/wazuh",                        ANY,            h_ingest_wazuh,                 ROUTE_INGEST},
+    {"POST",   "/api/ingest/syslog",                       ANY,            h_ingest_syslog,                ROUTE_INGEST},
+    {"POST",   "/api/ingest/generic",                      ANY,            h_ingest_generic,               ROUTE_INGEST},
+    /* issue 12: seed 003 embeddings and similarity (h_embeddings.c, wt-vec):
+     * reads signed in; a vector from a pipeline also with a machine token
+     * of scope ingest; the index build and debug search Admin (CPU: not
+     * under the listener's write lock) */
+    {"POST",   "/api/embeddings/{id}/embedding",           ANY,            h_embeddings_put,               ROUTE_INGEST},
+    {"GET",    "/api/embeddings/{id}/similar",             ANY,            h_embeddings_similar,           0},
+    {"POST",   "/api/admin/embeddings/build-index",        ADMIN,          h_embeddings_build_index,       CPU},
+    {"POST",   "/api/admin/embeddings/search",             ADMIN,          h_embeddings_search,            CPU},
 };
 
 const ApiRoute *api_routes(size_t *n)
@@ -96,7 +144,9 @@ const ApiRoute *api_routes(size_t *n)
 
 /* "{name}" segments that hold text (seed 001's incident ids and
  * categories); every other "{name}" is a positive integer. */
-static const char *const text_params[] = {"{incident_id}", "{category}"};
+static const char *const text_params[] = {"{incident_id}", "{category}",
+                                           /* issue 12: seed 003 alert ids, upload tokens */
+                                           "{id}", "{token}"};
 
 static int is_text_param(const char *p, const char *close)
 {
