@@ -114,9 +114,18 @@ static cJSON *parse_whole(const char *s, size_t len)
     return v;
 }
 
-/* The body's alerts as an array (caller deletes), or NULL with 400 sent. */
-static cJSON *body_items(ApiReq *rq, ApiResp *rs)
+/* Where an item's bytes are in the body (a whole-body object, or a line),
+ * so they are stored exactly as sent; NULL for the items of an array. */
+typedef struct Span {
+    const char *p;
+    size_t      n;
+} Span;
+
+/* The body's alerts as an array (caller deletes), or NULL with 400 sent.
+ * *spans (caller frees) gets each item's bytes when it has its own. */
+static cJSON *body_items(ApiReq *rq, ApiResp *rs, Span **spans)
 {
+    *spans = NULL;
     if (!rq->body || !rq->body_len) {
         api_send_error(rs, 400, "Request body must be a JSON object, an array of objects or "
                        "one object a line");
@@ -131,6 +140,8 @@ static cJSON *body_items(ApiReq *rq, ApiResp *rs)
     if (cJSON_IsObject(v)) {
         cJSON *a = cJSON_CreateArray();
         cJSON_AddItemToArray(a, v);
+        *spans = xmalloc(sizeof **spans);
+        (*spans)[0] = (Span){rq->body, rq->body_len};
         return a;
     }
     if (cJSON_IsArray(v))
@@ -139,7 +150,7 @@ static cJSON *body_items(ApiReq *rq, ApiResp *rs)
     /* JSON lines (Wazuh's alerts.json): every non-empty line an object */
     cJSON *a = cJSON_CreateArray();
     const char *p = rq->body, *end = rq->body + rq->body_len;
-    int line = 0;
+    int line = 0, n_items = 0, cap = 0;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -152,11 +163,20 @@ static cJSON *body_items(ApiReq *rq, ApiResp *rs)
             cJSON *o = parse_whole(p, n);
             if (!o) {
                 cJSON_Delete(a);
+                free(*spans);
+                *spans = NULL;
                 api_send_error(rs, 400, "Request body must be valid JSON (line %d is not)",
                                line);
                 return NULL;
             }
             cJSON_AddItemToArray(a, o);
+            if (n_items == cap) {
+                cap = cap ? cap * 2 : 16;
+                *spans = xrealloc(*spans, (size_t)cap * sizeof **spans);
+            }
+            while (n && strchr(" \t\r", p[n - 1]))
+                n--;
+            (*spans)[n_items++] = (Span){p, n};
         }
         p = nl ? nl + 1 : end;
     }
@@ -195,20 +215,35 @@ static int check_items(ApiResp *rs, const cJSON *a, const char *what, int wazuh)
 
 static void ingest_json_items(ApiReq *rq, ApiResp *rs, const char *source, int wazuh)
 {
-    cJSON *a = body_items(rq, rs);
+    Span *spans;
+    cJSON *a = body_items(rq, rs, &spans);
     if (!a)
         return;
     if (check_items(rs, a, "Wazuh", wazuh) < 0) {
         cJSON_Delete(a);
+        free(spans);
         return;
     }
     Batch b = {0};
     const cJSON *it;
+    int i = 0;
     cJSON_ArrayForEach(it, a) {
-        char *raw = cJSON_PrintUnformatted(it);
-        batch_add(&b, source, "application/json", raw, strlen(raw), NULL);
+        char *raw;
+        size_t len;
+        if (spans) {                 /* the bytes as sent */
+            len = spans[i].n;
+            raw = xmalloc(len + 1);
+            memcpy(raw, spans[i].p, len);
+            raw[len] = '\0';
+        } else {
+            raw = cJSON_PrintUnformatted(it);
+            len = strlen(raw);
+        }
+        batch_add(&b, source, "application/json", raw, len, NULL);
+        i++;
     }
     cJSON_Delete(a);
+    free(spans);
     SecIngested *out;
     if (batch_commit(rq, rs, &b, &out) == 0)
         send_created(rs, out, b.n);

@@ -120,6 +120,8 @@ def wazuh(srv, tok):
     t.ok(r.status == 201 and r.json['accepted'] == 1 and r.json['items'][0]['status'] == 'created'
          and r.json['items'][0]['location'].endswith(r.json['ids'][0]),
          'wazuh: one alert object (201, id, location)', r)
+    raw = srv.get(r.json['items'][0]['location'], tok)
+    t.ok(raw.status == 200 and raw.raw == one, 'wazuh: the raw payload is the body as sent', raw)
     _, doc = normalized(srv, tok, r.json['ids'][0])
     t.ok(doc and doc['severity'] == 'low' and doc['severity_id'] == 2,
          'wazuh: rule.level 5 -> low (2)', doc)
@@ -139,6 +141,9 @@ def wazuh(srv, tok):
     lines = json.dumps(json.loads(one)) + '\n' + json.dumps(json.loads(two)) + '\n'
     r = post_text(srv, '/api/ingest/wazuh', lines, tok, 'application/json')
     t.ok(r.status == 201 and r.json['accepted'] == 2, 'wazuh: alerts.json lines (one a line)', r)
+    raw = srv.get(r.json['items'][1]['location'], tok) if r.status == 201 else None
+    t.ok(raw and raw.status == 200 and raw.raw == lines.split('\n')[1],
+         'wazuh: each line kept as sent', raw)
 
     n0 = count(srv)
     for body, err in [
