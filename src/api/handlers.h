@@ -94,4 +94,9 @@ void h_healthz(ApiReq *rq, ApiResp *rs);
 void h_health(ApiReq *rq, ApiResp *rs);
 void h_openapi(ApiReq *rq, ApiResp *rs);
 
+/* issue 12 item 2: /api/admin/tokens (h_tokens.c) */
+void h_tokens_create(ApiReq *rq, ApiResp *rs);
+void h_tokens_list(ApiReq *rq, ApiResp *rs);
+void h_tokens_revoke(ApiReq *rq, ApiResp *rs);
+
 #endif

@@ -86,6 +86,10 @@ static const ApiRoute routes[] = {
     {"POST",   "/thresholds",                              ANY,            h_thresholds_post,              0},
     {"GET",    "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_get,         0},
     {"POST",   "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_post,        0},
+    /* issue 12 item 2: machine tokens for collectors, Admin only (h_tokens.c) */
+    {"POST",   "/api/admin/tokens",                        ROLE_BIT_ADMIN, h_tokens_create,                0},
+    {"GET",    "/api/admin/tokens",                        ROLE_BIT_ADMIN, h_tokens_list,                  0},
+    {"DELETE", "/api/admin/tokens/{token_name}",           ROLE_BIT_ADMIN, h_tokens_revoke,                0},
 };
 
 const ApiRoute *api_routes(size_t *n)
@@ -96,7 +100,8 @@ const ApiRoute *api_routes(size_t *n)
 
 /* "{name}" segments that hold text (seed 001's incident ids and
  * categories); every other "{name}" is a positive integer. */
-static const char *const text_params[] = {"{incident_id}", "{category}"};
+static const char *const text_params[] = {"{incident_id}", "{category}",
+                                          "{token_name}" /* issue 12 item 2 */};
 
 static int is_text_param(const char *p, const char *close)
 {
