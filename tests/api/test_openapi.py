@@ -30,7 +30,8 @@ DOC_PATH = os.path.join(SRC, 'data/openapi.json')
 ROUTER = os.path.join(SRC, 'src/api/router.c')
 METHODS = ('get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace')
 ROLE_NAMES = {'BO': ['Business Owner'], 'OA': ['Ops Analyst'], 'ENG': ['Engineer'],
-              'ANY': ['any'], 'OA_ENG': ['Ops Analyst', 'Engineer'], 'ROLES_PUBLIC': ['public'], 'ROLES_OPTIONAL': ['public']}
+              'ANY': ['any'], 'OA_ENG': ['Ops Analyst', 'Engineer'], 'ROLES_PUBLIC': ['public'], 'ROLES_OPTIONAL': ['public'],
+              'ADMIN': ['Admin']}  # issue 12: Admin-only routes
 TYPES = {'object', 'array', 'string', 'integer', 'number', 'boolean'}
 
 
