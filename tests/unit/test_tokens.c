@@ -11,6 +11,7 @@
  * of api/auth.c over the real route table.
  */
 #include "api/auth.h"
+#include "api/http.h"
 #include "api/router.h"
 #include "domain/tokens.h"
 #include "store/audit_repo.h"
@@ -334,6 +335,61 @@ static void test_scopes_over_the_route_table(void **state)
     }
 }
 
+static AuditRow newest(Store *st)
+{
+    AuditRow r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(audit_repo_list(st, NULL, &r, 1), 1);
+    return r;
+}
+
+/* api_machine_auth: the pseudo user, the request's audit actor (and
+ * api_machine_reset ending it), the scope's 403 and the 401s. */
+static void test_machine_auth_runs_as_the_token(void **state)
+{
+    Fx *fx = *state;
+    char secret[TOKENS_SECRET_LEN + 1], err[200];
+    assert_int_equal(tokens_create(fx->st, "am", "read", "admin", 1, T0, secret, NULL, err,
+                                   sizeof err), 0);
+    UserInfo user;
+    ApiResp rs = {0};
+    ApiReq rq = {.method = "GET", .path = "/api/services", .st = fx->st, .now = T0 + 10};
+    assert_int_equal(api_machine_auth(&rq, route("GET", "/api/services"), secret, &user, &rs),
+                     0);
+    assert_string_equal(user.username, "token:am");
+    assert_int_equal(user.id, 0);
+    assert_ptr_equal(rq.user, &user);
+    assert_int_equal(audit_repo_add(fx->st, "Status Updated", "Status", 1, 0, "x", T0), 0);
+    assert_string_equal(newest(fx->st).actor, "token:am");
+    api_machine_reset(fx->st);
+    assert_int_equal(audit_repo_add(fx->st, "Status Updated", "Status", 1, 0, "x", T0), 0);
+    assert_string_equal(newest(fx->st).actor, "system");
+    /* the scope refuses a write */
+    rq.method = "POST";
+    assert_int_equal(api_machine_auth(&rq, route("POST", "/api/services"), secret, &user, &rs),
+                     -1);
+    assert_int_equal(rs.status, 403);
+    assert_non_null(strstr(rs.body, "Token scope 'read' does not allow this request"));
+    free(rs.body);
+    rs = (ApiResp){0};
+    /* unknown, then revoked: 401 */
+    char miss[TOKENS_SECRET_LEN + 1];
+    memcpy(miss, secret, sizeof miss);
+    miss[30] = miss[30] == 'Q' ? 'R' : 'Q';
+    rq.method = "GET";
+    assert_int_equal(api_machine_auth(&rq, route("GET", "/api/services"), miss, &user, &rs), -1);
+    assert_int_equal(rs.status, 401);
+    assert_non_null(strstr(rs.body, "Invalid token"));
+    free(rs.body);
+    rs = (ApiResp){0};
+    assert_int_equal(tokens_revoke(fx->st, "am", "admin", 1, T0 + 20, NULL, err, sizeof err), 0);
+    assert_int_equal(api_machine_auth(&rq, route("GET", "/api/services"), secret, &user, &rs),
+                     -1);
+    assert_int_equal(rs.status, 401);
+    assert_non_null(strstr(rs.body, "Token has been revoked"));
+    free(rs.body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +402,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_revoke_by_name_or_id, setup, teardown),
         cmocka_unit_test(test_scopes_over_the_route_table),
+        cmocka_unit_test_setup_teardown(test_machine_auth_runs_as_the_token, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
