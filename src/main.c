@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "api/auth.h"
 #include "cli_probe.h"
+#include "cli_token.h"
 #include "config.h"
 #include "engine.h"
 #include "notifier.h"
@@ -71,6 +72,8 @@ static const char usage_text[] =
     "                    --cmd CMD | --remove) [--timeout-ms N] [--expect N]\n"
     "                    [--playbook CATEGORY|none [--confidence X]]\n"
     "                                   attach or remove a service's health probe\n"
+    "       resops token create NAME [--scope ingest|read|write] | list | revoke NAME\n"
+    "                    [--db PATH]    machine tokens for collectors (issue 12)\n"
     "\n"
     "options:\n"
     "  --db PATH               SQLite database (default $XDG_DATA_HOME/resops/resops.db)\n"
@@ -474,8 +477,10 @@ static int run_seed(const char *db_path, const Cli *cli, const Config *cfg, int 
     return 0;
 }
 
-/* `resops probe ...`: only --db and --config matter before cli_probe. */
-static int run_probe_cmd(int argc, char **argv)
+/* `resops probe ...` and `resops token ...` (issue 12): only --db and
+ * --config matter before the subcommand's own function. */
+static int run_probe_cmd(int argc, char **argv, const char *name,
+                         int (*run)(int, char **, const char *))
 {
     Cli cli = {0};
     for (int i = 1; i + 1 < argc; i++) {
@@ -495,10 +500,10 @@ static int run_probe_cmd(int argc, char **argv)
      * --db must not quietly create an empty one. */
     int rc;
     if (access(db, F_OK) < 0) {
-        fprintf(stderr, "resops probe: no database at %s (give --db PATH)\n", db);
+        fprintf(stderr, "resops %s: no database at %s (give --db PATH)\n", name, db);
         rc = 1;
     } else {
-        rc = cli_probe(argc - 1, argv + 1, db);
+        rc = run(argc - 1, argv + 1, db);
     }
     free(db);
     config_free(cfg);
@@ -1075,7 +1080,9 @@ int main(int argc, char **argv)
 {
     App a = {.started_ms = util_mono_ms(), .users_fd = -1};
     if (argc > 1 && strcmp(argv[1], "probe") == 0)
-        return run_probe_cmd(argc, argv);
+        return run_probe_cmd(argc, argv, "probe", cli_probe);
+    if (argc > 1 && strcmp(argv[1], "token") == 0)       /* issue 12 item 2 */
+        return run_probe_cmd(argc, argv, "token", cli_token);
     int rc = 1;
     if (app_configure(&a, argc, argv, &rc) < 0)
         return rc;

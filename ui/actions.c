@@ -466,6 +466,11 @@ static const struct Command {
                                               "kept back, notified after if still open",
      silences_cmd_silence},
     {"silences", ":silences", "show the Silences pane (x expires one)", silences_cmd_list},
+    /* issue 12 item 2: machine tokens for collectors (tokens.c) */
+    {"token", ":token new NAME [SCOPE]", "a machine token for a collector, scope ingest (default), "
+                                         "read or write; shown once", tokens_cmd_token},
+    {"token", ":token revoke NAME", "revoke a machine token (asks first)", tokens_cmd_token},
+    {"tokens", ":tokens", "list the machine tokens with their last use", tokens_cmd_list},
     {"kill", ":kill on REASON", "turn the kill switch on (no confirmation)", cmd_kill},
     {"kill", ":kill off", "turn the kill switch off", cmd_kill},
     {"status", ":status SERVICE Down", "set a service's status (Up, Degraded, Down, Unknown); "

@@ -11,8 +11,9 @@
  *
  * Completion: Tab completes the command name, and for a command whose
  * usage takes a SERVICE first (":status SERVICE Down"), the service name
- * from the snapshot shown. Several candidates complete to their common
- * prefix; a second Tab lists them in the message line.
+ * from the snapshot shown; after ":token", its words (new, revoke, the
+ * scopes, token names: ui/tokens.c). Several candidates complete to their
+ * common prefix; a second Tab lists them in the message line.
  *
  * No curses here: the Ui's fields only, so tests/unit/test_layout.c
  * drives it. Thread: the UI thread. */
@@ -208,6 +209,18 @@ void cmdline_complete(Ui *ui)
                 cand_add(&c, name);
         }
         complete_with(ui, start, &c, 1);
+        return;
+    }
+    if (name_end - start == 5 && !strncmp(in + start, "token", 5)) {   /* issue 12 item 2 */
+        char words[32][65];
+        size_t len = strlen(in), arg = len;
+        while (arg > name_end && in[arg - 1] != ' ')
+            arg--;
+        int n = tokens_complete_words(ui, in + name_end, arg - name_end, words, 32);
+        for (int i = 0; i < n; i++)
+            if (!strncasecmp(words[i], in + arg, len - arg))
+                cand_add(&c, words[i]);
+        complete_with(ui, arg, &c, 1);
         return;
     }
     if (!actions_command_takes_service(in + start, name_end - start)) {

@@ -120,4 +120,13 @@ int  actions_command_takes_service(const char *name, size_t len);
 void silences_cmd_silence(Ui *ui, char *args);
 void silences_cmd_list(Ui *ui, char *args);
 
+/* tokens.c: `:token new NAME [SCOPE]`, `:token revoke NAME`, `:tokens`
+ * (issue 12 item 2) */
+void tokens_cmd_token(Ui *ui, char *args);
+void tokens_cmd_list(Ui *ui, char *args);
+/* Tab after ":token ": the words that may come at byte at of line (the
+ * arguments after the command's name): new/revoke, a scope, a live
+ * token's name; into out (up to max), the count. */
+int  tokens_complete_words(Ui *ui, const char *line, size_t at, char (*out)[65], int max);
+
 #endif

@@ -1,5 +1,9 @@
 /* auth — see auth.h. */
 #include "api/auth.h"
+#include "api/http.h"
+#include "api/router.h"
+#include "domain/tokens.h"
+#include "store/audit_repo.h"
 #include "util.h"
 
 #include <errno.h>
@@ -139,4 +143,62 @@ int api_secret_load(const char *configured, const char *db_path, unsigned char *
                  r == -EINVAL ? "shorter than 32 characters" : strerror(-r));
     free(path);
     return r;
+}
+
+/* ---- machine tokens (issue 12 item 2) ---------------------------------- */
+
+/* Some role other than Admin may call a route with these roles. */
+static int open_to_non_admin(unsigned roles)
+{
+    return roles == ROLES_SIGNED_IN || roles == ROLES_OPTIONAL || roles == ROLES_PUBLIC ||
+           (roles & (ROLE_BIT_USER | ROLE_BIT_BO | ROLE_BIT_OA | ROLE_BIT_ENG)) != 0;
+}
+
+int api_machine_scope_allows(int scope, const char *method, const ApiRoute *r)
+{
+    switch ((TokenScope)scope) {
+    case TOKEN_SCOPE_INGEST:
+        return (r->flags & ROUTE_INGEST) != 0;
+    case TOKEN_SCOPE_READ:
+        return (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) &&
+               open_to_non_admin(r->roles);
+    case TOKEN_SCOPE_WRITE:
+        return open_to_non_admin(r->roles);
+    }
+    return 0;
+}
+
+int api_machine_auth(ApiReq *rq, const ApiRoute *r, const char *secret, UserInfo *user,
+                     ApiResp *rs)
+{
+    ApiTokenRow t;
+    int rc = tokens_verify(rq->st, secret, rq->now, &t);
+    if (rc == -EIO) {
+        api_send_io_error(rq, rs, 0, "machine token lookup");
+        return -1;
+    }
+    if (rc < 0) {
+        api_send_error(rs, 401, rc == -EKEYREVOKED ? "Token has been revoked" : "Invalid token");
+        return -1;
+    }
+    TokenScope sc = TOKEN_SCOPE_INGEST;
+    tokens_scope_parse(t.scope, &sc);
+    *user = (UserInfo){.id = 0};
+    snprintf(user->username, sizeof user->username, "token:%s", t.name);
+    snprintf(user->role, sizeof user->role, "%s",
+             sc == TOKEN_SCOPE_WRITE ? ROLE_NAME_OPS_ANALYST : ROLE_NAME_USER);
+    rq->user = user;
+    rq->jti = "";
+    audit_repo_set_session_actor(rq->st, user->username);
+    if (!api_machine_scope_allows((int)sc, rq->method, r)) {
+        api_send_error(rs, 403, "Token scope '%s' does not allow this request", t.scope);
+        return -1;
+    }
+    return 0;
+}
+
+void api_machine_reset(Store *st)
+{
+    if (st)
+        audit_repo_set_session_actor(st, NULL);
 }

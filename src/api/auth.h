@@ -34,4 +34,31 @@ int api_token_verify(const unsigned char *key, size_t keylen, const char *token,
 int api_secret_load(const char *configured, const char *db_path, unsigned char **out,
                     size_t *outlen, char *err, size_t errsz);
 
+/* ---- issue 12 item 2: machine tokens ("Authorization: Bearer rsk_...") --
+ * A machine token is not a JWT: authenticate() in server.c hands any
+ * bearer that starts "rsk_" (domain/tokens.h) to api_machine_auth. The
+ * request then runs as the pseudo user "token:<name>" (id 0), which is
+ * also this connection's audit actor for the request (audit_repo's
+ * session actor), so rows written with user id 0 name the token. */
+struct ApiReq;
+struct ApiResp;
+struct ApiRoute;
+
+/* Scope rules (README "Machine tokens"): ingest only ROUTE_INGEST
+ * routes; read GET/HEAD of routes some non-Admin role may call; write
+ * any route some non-Admin role may call. 1 allowed, else 0. */
+int api_machine_scope_allows(int scope, const char *method, const struct ApiRoute *r);
+
+/* Authenticate secret for route r: 0 with *user (the pseudo user: name
+ * "token:<name>", role "Ops Analyst" for write, else "user") and
+ * rq->user/rq->jti set; else -1 with the answer in rs: 401 "Invalid
+ * token" / "Token has been revoked", 403 "Token scope 'x' does not allow
+ * this request", 500. */
+int api_machine_auth(struct ApiReq *rq, const struct ApiRoute *r, const char *secret,
+                     UserInfo *user, struct ApiResp *rs);
+
+/* Forget the previous request's token actor on this connection (called
+ * before each routed request). */
+void api_machine_reset(Store *st);
+
 #endif

@@ -125,6 +125,10 @@ void h_security_alerts_list(ApiReq *rq, ApiResp *rs);
 void h_security_alert_get(ApiReq *rq, ApiResp *rs);
 /* the upload URL's limit (setting security.upload_max_bytes; 16 MiB) */
 void h_security_set_upload_max(size_t bytes);
+/* issue 12 item 2: /api/admin/tokens (h_tokens.c) */
+void h_tokens_create(ApiReq *rq, ApiResp *rs);
+void h_tokens_list(ApiReq *rq, ApiResp *rs);
+void h_tokens_revoke(ApiReq *rq, ApiResp *rs);
 
 /* issue 12: security alerts from collectors (h_ingest.c, wt-norm) */
 void h_ingest_alertmanager(ApiReq *rq, ApiResp *rs);

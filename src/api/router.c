@@ -134,6 +134,10 @@ static const ApiRoute routes[] = {
     {"GET",    "/api/embeddings/{id}/similar",             ANY,            h_embeddings_similar,           0},
     {"POST",   "/api/admin/embeddings/build-index",        ADMIN,          h_embeddings_build_index,       CPU},
     {"POST",   "/api/admin/embeddings/search",             ADMIN,          h_embeddings_search,            CPU},
+    /* issue 12 item 2: machine tokens for collectors, Admin only (h_tokens.c) */
+    {"POST",   "/api/admin/tokens",                        ADMIN,          h_tokens_create,                0},
+    {"GET",    "/api/admin/tokens",                        ADMIN,          h_tokens_list,                  0},
+    {"DELETE", "/api/admin/tokens/{token_name}",           ADMIN,          h_tokens_revoke,                0},
 };
 
 const ApiRoute *api_routes(size_t *n)
@@ -146,7 +150,8 @@ const ApiRoute *api_routes(size_t *n)
  * categories); every other "{name}" is a positive integer. */
 static const char *const text_params[] = {"{incident_id}", "{category}",
                                            /* issue 12: seed 003 alert ids, upload tokens */
-                                           "{id}", "{token}"};
+                                           "{id}", "{token}",
+                                           "{token_name}" /* issue 12 item 2 */};
 
 static int is_text_param(const char *p, const char *close)
 {

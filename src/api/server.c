@@ -86,6 +86,7 @@
 #include "api/auth.h"
 #include "api/http.h"
 #include "api/router.h"
+#include "domain/tokens.h"
 #include "domain/users.h"
 #include "store/store.h"
 #include "store/listing_repo.h"
@@ -511,6 +512,8 @@ static int authenticate(ApiServer *s, ThreadCtx *t, const DbVersion *ver, const 
                                            : "Missing Authorization header");
         return -1;
     }
+    if (tokens_is_secret(tok))         /* issue 12: a machine token, not a JWT */
+        return api_machine_auth(rq, r, tok, user, rs);
     int same;
     AuthMemo *m = memo_find(t, tok, ver, rq->now, &same);
     if (m && same) {
@@ -688,6 +691,7 @@ static int auth_and_cache(ApiServer *s, ThreadCtx *t, struct MHD_Connection *con
     DbVersion ver = {0};
     if (r->roles != ROLES_PUBLIC || (r->flags & ROUTE_CACHED))
         ver.ok = listing_version(rq->st, &ver.data_version, &ver.own_changes) == 0;
+    api_machine_reset(rq->st);         /* issue 12: no token actor left from before */
     int auth = r->roles != ROLES_PUBLIC ? authenticate(s, t, &ver, r, rq, user, claims, rs) : 0;
     conn_set_user(c, rq->user);
     if (auth < 0) {
