@@ -883,8 +883,8 @@ int secalerts_submit_normalized(Store *st, const char *id, const char *json, int
     return 0;
 }
 
-int secalerts_triage_now(Store *st, const char *id, const char *severity, int64_t now,
-                         SecTriage *out, char *err, size_t errsz)
+int secalerts_triage_now(Store *st, const char *id, const char *severity, const char *actor,
+                         int64_t now, SecTriage *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof *out);
     int override = -1;
@@ -930,6 +930,13 @@ int secalerts_triage_now(Store *st, const char *id, const char *severity, int64_
     TriageResult res;
     if (rc == 0)
         rc = triage_alert(st, a.seq, NULL, override, severity, &th, now, &res, &reason, &esc);
+    if (rc == 0) {
+        char detail[256];
+        snprintf(detail, sizeof detail, "%s: S0 %d, route %s%s%s", a.id, res.s0, res.route,
+                 severity ? ", severity override " : "", severity ? severity : "");
+        rc = audit_repo_add_as(st, "Security Triage Scored", "SecAlert", a.seq, 0, actor, detail,
+                               now) < 0 ? -EIO : 0;
+    }
     if (rc == 0)
         rc = store_commit(st);
     else
