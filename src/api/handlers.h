@@ -94,4 +94,10 @@ void h_healthz(ApiReq *rq, ApiResp *rs);
 void h_health(ApiReq *rq, ApiResp *rs);
 void h_openapi(ApiReq *rq, ApiResp *rs);
 
+/* issue 12: GET /api/admin/metrics (h_prom.c, Prometheus text format);
+ * GET /api/docs/ui[/] and /api/docs/ui/{file} (h_docs.c, Swagger UI) */
+void h_prom_metrics(ApiReq *rq, ApiResp *rs);
+void h_docs_ui(ApiReq *rq, ApiResp *rs);
+void h_docs_file(ApiReq *rq, ApiResp *rs);
+
 #endif

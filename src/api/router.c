@@ -86,6 +86,13 @@ static const ApiRoute routes[] = {
     {"POST",   "/thresholds",                              ANY,            h_thresholds_post,              0},
     {"GET",    "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_get,         0},
     {"POST",   "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_post,        0},
+    /* issue 12 item 8 and Swagger UI (h_prom.c, h_docs.c): the Prometheus
+     * exposition, readable by any signed-in caller (a machine token of
+     * scope "read" scrapes it); the docs are public */
+    {"GET",    "/api/admin/metrics",                       ANY,            h_prom_metrics,                 0},
+    {"GET",    "/api/docs/ui",                             ROLES_PUBLIC,   h_docs_ui,                      0},
+    {"GET",    "/api/docs/ui/",                            ROLES_PUBLIC,   h_docs_ui,                      0},
+    {"GET",    "/api/docs/ui/{file}",                      ROLES_PUBLIC,   h_docs_file,                    0},
 };
 
 const ApiRoute *api_routes(size_t *n)
@@ -96,7 +103,8 @@ const ApiRoute *api_routes(size_t *n)
 
 /* "{name}" segments that hold text (seed 001's incident ids and
  * categories); every other "{name}" is a positive integer. */
-static const char *const text_params[] = {"{incident_id}", "{category}"};
+static const char *const text_params[] = {"{incident_id}", "{category}",
+                                          "{file}" /* issue 12: Swagger UI's files */};
 
 static int is_text_param(const char *p, const char *close)
 {

@@ -1,0 +1,120 @@
+/* prom_repo — see prom_repo.h. Each family is one GROUP BY (or count)
+ * statement; values outside the known names (none today: the columns have
+ * CHECK constraints) are ignored. */
+#include "store/prom_repo.h"
+#include "store/db.h"
+
+#include <errno.h>
+#include <string.h>
+
+const char *const prom_stage_names[PROM_STAGES] = {"received", "normalized", "triaged", "failed"};
+const char *const prom_route_names[PROM_ROUTES] = {"verdict", "ml"};
+const char *const prom_verdict_names[PROM_VERDICTS] = {"TP", "FP", "ESCALATE"};
+const char *const prom_response_names[PROM_RESPONSES] = {"queued", "running", "success",
+                                                         "failed", "refused", "reported"};
+const char *const prom_task_names[PROM_TASKS] = {"open", "in_progress", "done", "cancelled"};
+
+/* Rows (name, count) of sql into out[] by their place in names[]. */
+static int group_counts(Store *st, const char *sql, const char *const *names, int n,
+                        int64_t *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    memset(out, 0, (size_t)n * sizeof *out);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        for (int i = 0; name && i < n; i++)
+            if (strcmp(name, names[i]) == 0)
+                out[i] += sqlite3_column_int64(s, 1);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int alert_counts(Store *st, PromCounts *out)
+{
+    static const char sql[] =
+        "SELECT severity, CASE WHEN resolved_at IS NOT NULL THEN 'resolved' "
+        "WHEN acknowledged THEN 'acknowledged' ELSE 'open' END AS state, count(*) "
+        "FROM alert GROUP BY severity, state ORDER BY severity, state";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    out->nalerts = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->nalerts < PROM_ALERT_ROWS) {
+        PromAlertCount *a = &out->alerts[out->nalerts++];
+        store_col_copy(s, 0, a->severity, sizeof a->severity);
+        store_col_copy(s, 1, a->state, sizeof a->state);
+        a->n = sqlite3_column_int64(s, 2);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static int sec_totals(Store *st, PromCounts *out)
+{
+    static const char sql[] =
+        "SELECT (SELECT count(*) FROM sec_alert), "
+        "(SELECT count(*) FROM sec_alert WHERE closed_at IS NOT NULL), "
+        "(SELECT count(*) FROM sec_alert WHERE group_of IS NOT NULL), "
+        "(SELECT count(*) FROM sec_embedding)";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    int r = -EIO;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        out->sec_total = sqlite3_column_int64(s, 0);
+        out->sec_closed = sqlite3_column_int64(s, 1);
+        out->sec_grouped = sqlite3_column_int64(s, 2);
+        out->embeddings = sqlite3_column_int64(s, 3);
+        r = 0;
+    }
+    sqlite3_reset(s);
+    return r;
+}
+
+static int outbox_counts(Store *st, PromCounts *out)
+{
+    static const char sql[] =
+        "SELECT (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL), "
+        "(SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL)";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    int r = -EIO;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        out->outbox_pending = sqlite3_column_int64(s, 0);
+        out->outbox_dead = sqlite3_column_int64(s, 1);
+        r = 0;
+    }
+    sqlite3_reset(s);
+    return r;
+}
+
+int prom_repo_counts(Store *st, PromCounts *out)
+{
+    memset(out, 0, sizeof *out);
+    if (store_begin_read(st) < 0)
+        return -EIO;
+    int rc = 0;
+    if (alert_counts(st, out) < 0 || outbox_counts(st, out) < 0 || sec_totals(st, out) < 0 ||
+        group_counts(st, "SELECT stage, count(*) FROM sec_alert GROUP BY stage",
+                     prom_stage_names, PROM_STAGES, out->stage) < 0 ||
+        group_counts(st, "SELECT route, count(*) FROM sec_alert WHERE route IS NOT NULL "
+                         "GROUP BY route",
+                     prom_route_names, PROM_ROUTES, out->route) < 0 ||
+        group_counts(st, "SELECT classification, count(*) FROM sec_verdict "
+                         "GROUP BY classification",
+                     prom_verdict_names, PROM_VERDICTS, out->verdict) < 0 ||
+        group_counts(st, "SELECT state, count(*) FROM sec_response GROUP BY state",
+                     prom_response_names, PROM_RESPONSES, out->response) < 0 ||
+        group_counts(st, "SELECT state, count(*) FROM sec_task GROUP BY state",
+                     prom_task_names, PROM_TASKS, out->task) < 0)
+        rc = -EIO;
+    if (store_end_read(st) < 0)
+        rc = -EIO;
+    return rc;
+}
