@@ -10,6 +10,9 @@ RUN_ARGS ?= --demo
 DEB_PKGS := meson ninja-build pkg-config gcc libncurses-dev libsqlite3-dev libcjson-dev \
             libcurl4-openssl-dev libjwt-dev libmicrohttpd-dev libsodium-dev libcmocka-dev \
             python3 python3-aiosmtpd tmux sqlite3 curl locales libical-dev
+# issue 12: Swagger UI's packaged files (api.docs_dir, /api/docs/ui), and the
+# real Prometheus (promtool too) and Chromium that test_prom / test_docs_ui run
+DEB_PKGS += python3-flasgger prometheus chromium
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PREFIX   ?= /usr/local
 DESTDIR  ?=

@@ -9,6 +9,14 @@
  * read from the database are exposed as counters only where their rows
  * are never deleted.
  *
+ * Database counts: the cheap ones (index lookups, small tables) are read
+ * on every scrape; the ones that read the whole sec_alert table (stages
+ * other than "received", routes, grouped, closed, stored vectors) come
+ * from one scan kept process-wide and redone when it is older than
+ * max(SCAN_MIN_AGE_MS, SCAN_COST_FACTOR x its own duration): a scrape
+ * never spends more than about 5% of the time in it, whatever the table's
+ * size (resops_security_scan_age_seconds says how old it is).
+ *
  * Who may read it: any signed-in caller (a JWT, or a machine token of
  * scope "read"), so that a Prometheus server scrapes it with a long-lived
  * token; it holds counts and timings, no alert contents (README,
@@ -20,12 +28,52 @@
 #include "counters.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #ifndef RESOPS_VERSION
 #define RESOPS_VERSION "dev"
 #endif
+
+#define SCAN_MIN_AGE_MS  2000
+#define SCAN_COST_FACTOR 20
+
+/* The scan's cache (see the top comment); scan_mu also makes a second
+ * scraper wait for the first one's scan instead of scanning again. */
+static pthread_mutex_t scan_mu = PTHREAD_MUTEX_INITIALIZER;
+static PromScan        scan_cache;
+static int64_t         scan_at_ms, scan_cost_ms;
+static int             scan_ok;
+
+/* The scan's counts, fresh enough (see the top comment), and their age.
+ * 0, or -EIO when there is none to give. */
+static int scan_counts(Store *st, PromScan *out, int64_t *out_age_ms)
+{
+    pthread_mutex_lock(&scan_mu);
+    int64_t t0 = util_mono_ms();
+    int64_t max_age = SCAN_COST_FACTOR * scan_cost_ms;
+    if (max_age < SCAN_MIN_AGE_MS)
+        max_age = SCAN_MIN_AGE_MS;
+    int rc = 0;
+    if (!scan_ok || t0 - scan_at_ms >= max_age) {
+        PromScan fresh;
+        rc = prom_repo_scan(st, &fresh);
+        if (rc == 0) {
+            scan_cache = fresh;
+            scan_at_ms = util_mono_ms();
+            scan_cost_ms = scan_at_ms - t0;
+            scan_ok = 1;
+        }
+    }
+    if (scan_ok) {
+        *out = scan_cache;
+        *out_age_ms = util_mono_ms() - scan_at_ms;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&scan_mu);
+    return rc;
+}
 
 /* One family with a sample per name: name{label="names[i]"} v[i]. */
 static void labelled(StrBuf *b, const char *name, const char *type, const char *help,
@@ -71,23 +119,32 @@ static void write_alerts(StrBuf *b, const PromCounts *c)
     prom_sample(b, "resops_outbox_dead", "", c->outbox_dead);
 }
 
-static void write_security(StrBuf *b, const PromCounts *c)
+static void write_security(StrBuf *b, const PromCounts *c, const PromScan *sc, int64_t age_ms)
 {
     prom_family(b, "resops_security_ingested_total", "counter",
                 "Security alerts ingested and committed (every source).");
-    prom_sample(b, "resops_security_ingested_total", "", c->sec_total);
+    prom_sample(b, "resops_security_ingested_total", "", c->sec_ingested);
+    int64_t stage[PROM_STAGES];
+    for (int i = 0; i < PROM_STAGES; i++)
+        stage[i] = i == 0 ? c->sec_received : sc->stage[i];   /* received: live */
     labelled(b, "resops_security_alerts", "gauge",
-             "Security alerts by pipeline stage (received, normalized, triaged, failed).",
-             "stage", prom_stage_names, c->stage, PROM_STAGES);
+             "Security alerts by pipeline stage (received, normalized, triaged, failed); "
+             "received is live, the others from the scan.",
+             "stage", prom_stage_names, stage, PROM_STAGES);
     labelled(b, "resops_security_routed", "gauge",
              "Triaged security alerts by the route S0 gave them (verdict, ml).", "route",
-             prom_route_names, c->route, PROM_ROUTES);
+             prom_route_names, sc->route, PROM_ROUTES);
     prom_family(b, "resops_security_grouped", "gauge",
                 "Security alerts grouped under an earlier near-duplicate.");
-    prom_sample(b, "resops_security_grouped", "", c->sec_grouped);
+    prom_sample(b, "resops_security_grouped", "", sc->grouped);
     prom_family(b, "resops_security_closed", "gauge",
                 "Security alerts their source reported resolved.");
-    prom_sample(b, "resops_security_closed", "", c->sec_closed);
+    prom_sample(b, "resops_security_closed", "", sc->closed);
+    prom_family(b, "resops_security_scan_age_seconds", "gauge",
+                "Age of the counts that read every security alert (stages but received, "
+                "routed, grouped, closed, vectors).");
+    strbuf_appendf(b, "resops_security_scan_age_seconds %lld.%03lld\n",
+                   (long long)(age_ms / 1000), (long long)(age_ms % 1000));
     labelled(b, "resops_security_verdicts_total", "counter",
              "Verdicts recorded, by classification.", "classification", prom_verdict_names,
              c->verdict, PROM_VERDICTS);
@@ -97,17 +154,19 @@ static void write_security(StrBuf *b, const PromCounts *c)
              c->task, PROM_TASKS);
 }
 
-static void write_similarity(StrBuf *b, const PromCounts *c)
+static void write_similarity(StrBuf *b, const PromScan *sc)
 {
     prom_family(b, "resops_similarity_vectors", "gauge",
                 "Embedding vectors stored (one per security alert).");
-    prom_sample(b, "resops_similarity_vectors", "", c->embeddings);
+    prom_sample(b, "resops_similarity_vectors", "", sc->embeddings);
 }
 
 void h_prom_metrics(ApiReq *rq, ApiResp *rs)
 {
     PromCounts *c = xmalloc(sizeof *c);
-    if (prom_repo_counts(rq->st, c) < 0) {
+    PromScan sc;
+    int64_t age_ms;
+    if (prom_repo_counts(rq->st, c) < 0 || scan_counts(rq->st, &sc, &age_ms) < 0) {
         free(c);
         api_send_io_error(rq, rs, 0, "the metrics' counts");
         return;
@@ -118,8 +177,8 @@ void h_prom_metrics(ApiReq *rq, ApiResp *rs)
     prom_write_http(&b);
     write_engine(&b);
     write_alerts(&b, c);
-    write_security(&b, c);
-    write_similarity(&b, c);
+    write_security(&b, c, &sc, age_ms);
+    write_similarity(&b, &sc);
     prom_write_process(&b);
     free(c);
     rs->status = 200;

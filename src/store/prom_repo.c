@@ -14,6 +14,15 @@ const char *const prom_response_names[PROM_RESPONSES] = {"queued", "running", "s
                                                          "failed", "refused", "reported"};
 const char *const prom_task_names[PROM_TASKS] = {"open", "in_progress", "done", "cancelled"};
 
+/* The place of name in names[], or -1. */
+static int name_index(const char *name, const char *const *names, int n)
+{
+    for (int i = 0; name && i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 /* Rows (name, count) of sql into out[] by their place in names[]. */
 static int group_counts(Store *st, const char *sql, const char *const *names, int n,
                         int64_t *out)
@@ -24,10 +33,9 @@ static int group_counts(Store *st, const char *sql, const char *const *names, in
     memset(out, 0, (size_t)n * sizeof *out);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(s, 0);
-        for (int i = 0; name && i < n; i++)
-            if (strcmp(name, names[i]) == 0)
-                out[i] += sqlite3_column_int64(s, 1);
+        int i = name_index((const char *)sqlite3_column_text(s, 0), names, n);
+        if (i >= 0)
+            out[i] += sqlite3_column_int64(s, 1);
     }
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : -EIO;
@@ -54,22 +62,19 @@ static int alert_counts(Store *st, PromCounts *out)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
 }
 
-static int sec_totals(Store *st, PromCounts *out)
+static int sec_live(Store *st, PromCounts *out)
 {
+    /* the partial index sec_alert_pending answers the second */
     static const char sql[] =
-        "SELECT (SELECT count(*) FROM sec_alert), "
-        "(SELECT count(*) FROM sec_alert WHERE closed_at IS NOT NULL), "
-        "(SELECT count(*) FROM sec_alert WHERE group_of IS NOT NULL), "
-        "(SELECT count(*) FROM sec_embedding)";
+        "SELECT (SELECT ifnull(max(seq), 0) FROM sec_alert), "
+        "(SELECT count(*) FROM sec_alert WHERE stage = 'received')";
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
         return -EIO;
     int r = -EIO;
     if (sqlite3_step(s) == SQLITE_ROW) {
-        out->sec_total = sqlite3_column_int64(s, 0);
-        out->sec_closed = sqlite3_column_int64(s, 1);
-        out->sec_grouped = sqlite3_column_int64(s, 2);
-        out->embeddings = sqlite3_column_int64(s, 3);
+        out->sec_ingested = sqlite3_column_int64(s, 0);
+        out->sec_received = sqlite3_column_int64(s, 1);
         r = 0;
     }
     sqlite3_reset(s);
@@ -100,12 +105,7 @@ int prom_repo_counts(Store *st, PromCounts *out)
     if (store_begin_read(st) < 0)
         return -EIO;
     int rc = 0;
-    if (alert_counts(st, out) < 0 || outbox_counts(st, out) < 0 || sec_totals(st, out) < 0 ||
-        group_counts(st, "SELECT stage, count(*) FROM sec_alert GROUP BY stage",
-                     prom_stage_names, PROM_STAGES, out->stage) < 0 ||
-        group_counts(st, "SELECT route, count(*) FROM sec_alert WHERE route IS NOT NULL "
-                         "GROUP BY route",
-                     prom_route_names, PROM_ROUTES, out->route) < 0 ||
+    if (alert_counts(st, out) < 0 || outbox_counts(st, out) < 0 || sec_live(st, out) < 0 ||
         group_counts(st, "SELECT classification, count(*) FROM sec_verdict "
                          "GROUP BY classification",
                      prom_verdict_names, PROM_VERDICTS, out->verdict) < 0 ||
@@ -114,6 +114,53 @@ int prom_repo_counts(Store *st, PromCounts *out)
         group_counts(st, "SELECT state, count(*) FROM sec_task GROUP BY state",
                      prom_task_names, PROM_TASKS, out->task) < 0)
         rc = -EIO;
+    if (store_end_read(st) < 0)
+        rc = -EIO;
+    return rc;
+}
+
+/* One pass over sec_alert for every family that needs it. */
+static int scan_alerts(Store *st, PromScan *out)
+{
+    static const char sql[] =
+        "SELECT stage, route, closed_at IS NOT NULL, group_of IS NOT NULL, count(*) "
+        "FROM sec_alert GROUP BY 1, 2, 3, 4";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(s, 4);
+        int st_i = name_index((const char *)sqlite3_column_text(s, 0), prom_stage_names,
+                              PROM_STAGES);
+        int ro_i = name_index((const char *)sqlite3_column_text(s, 1), prom_route_names,
+                              PROM_ROUTES);
+        if (st_i >= 0)
+            out->stage[st_i] += n;
+        if (ro_i >= 0)
+            out->route[ro_i] += n;
+        out->closed += sqlite3_column_int(s, 2) ? n : 0;
+        out->grouped += sqlite3_column_int(s, 3) ? n : 0;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int prom_repo_scan(Store *st, PromScan *out)
+{
+    memset(out, 0, sizeof *out);
+    if (store_begin_read(st) < 0)
+        return -EIO;
+    int rc = scan_alerts(st, out);
+    if (rc == 0) {
+        sqlite3_stmt *s = store_stmt(st, "SELECT count(*) FROM sec_embedding");
+        if (s && sqlite3_step(s) == SQLITE_ROW)
+            out->embeddings = sqlite3_column_int64(s, 0);
+        else
+            rc = -EIO;
+        if (s)
+            sqlite3_reset(s);
+    }
     if (store_end_read(st) < 0)
         rc = -EIO;
     return rc;

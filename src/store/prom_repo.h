@@ -2,9 +2,11 @@
  * database (GET /api/admin/metrics, src/api/h_prom.c): seed 000 alerts by
  * severity and state, the outbox, and the security pipeline's tables.
  *
- * Every count is a count(*) of rows that are never deleted by the
- * product (sec_alert, sec_verdict ...), so the ones exposed as counters
- * never go down.
+ * The counts exposed as counters are of rows the product never deletes
+ * (sec_alert's highest seq, sec_verdict), so they never go down.
+ * prom_repo_counts reads only indexes and small tables; prom_repo_scan
+ * reads the whole sec_alert table (seconds at millions of alerts), so
+ * h_prom.c caches it.
  *
  * Thread: the Store's owner.
  */
@@ -36,22 +38,31 @@ typedef struct PromAlertCount {
     int64_t n;
 } PromAlertCount;
 
+/* The cheap counts, read on every scrape: index lookups and small
+ * tables only. */
 typedef struct PromCounts {
     PromAlertCount alerts[PROM_ALERT_ROWS];
     int            nalerts;
     int64_t        outbox_pending, outbox_dead;
-    int64_t        sec_total;            /* every security alert ever ingested */
-    int64_t        sec_closed;           /* closed by their source (resolved) */
-    int64_t        sec_grouped;          /* grouped under an earlier near-duplicate */
-    int64_t        stage[PROM_STAGES];
-    int64_t        route[PROM_ROUTES];
+    int64_t        sec_ingested;         /* the highest seq: alerts ever ingested */
+    int64_t        sec_received;         /* waiting for the pipeline (partial index) */
     int64_t        verdict[PROM_VERDICTS];
     int64_t        response[PROM_RESPONSES];
     int64_t        task[PROM_TASKS];
-    int64_t        embeddings;           /* stored vectors */
 } PromCounts;
 
-/* Every count, read in one read transaction. 0 or -EIO. */
+/* The counts that read every security alert (one scan of sec_alert and
+ * one count of sec_embedding): the caller decides how often. */
+typedef struct PromScan {
+    int64_t stage[PROM_STAGES];
+    int64_t route[PROM_ROUTES];
+    int64_t closed;               /* closed by their source (resolved) */
+    int64_t grouped;              /* grouped under an earlier near-duplicate */
+    int64_t embeddings;           /* stored vectors */
+} PromScan;
+
+/* Each in one read transaction. 0 or -EIO. */
 int prom_repo_counts(Store *st, PromCounts *out);
+int prom_repo_scan(Store *st, PromScan *out);
 
 #endif

@@ -209,21 +209,24 @@ static void repo_counts(void **state)
         assert_string_equal(c->alerts[i].state, want[i].state);
         assert_int_equal(c->alerts[i].n, want[i].n);
     }
-    assert_int_equal(c->sec_total, 4);
-    assert_int_equal(c->stage[0], 1);      /* received */
-    assert_int_equal(c->stage[1], 0);
-    assert_int_equal(c->stage[2], 2);      /* triaged */
-    assert_int_equal(c->stage[3], 1);      /* failed */
-    assert_int_equal(c->route[0], 1);
-    assert_int_equal(c->route[1], 1);
-    assert_int_equal(c->sec_grouped, 1);
-    assert_int_equal(c->sec_closed, 1);
+    assert_int_equal(c->sec_ingested, 4);
+    assert_int_equal(c->sec_received, 1);
     assert_int_equal(c->verdict[0], 1);
     assert_int_equal(c->verdict[1], 2);
     assert_int_equal(c->verdict[2], 0);
-    assert_int_equal(c->embeddings, 1);
     assert_int_equal(c->task[0], 1);
     assert_int_equal(c->outbox_pending, 0);
+    PromScan sc;
+    assert_int_equal(prom_repo_scan(st, &sc), 0);
+    assert_int_equal(sc.stage[0], 1);      /* received */
+    assert_int_equal(sc.stage[1], 0);
+    assert_int_equal(sc.stage[2], 2);      /* triaged */
+    assert_int_equal(sc.stage[3], 1);      /* failed */
+    assert_int_equal(sc.route[0], 1);
+    assert_int_equal(sc.route[1], 1);
+    assert_int_equal(sc.grouped, 1);
+    assert_int_equal(sc.closed, 1);
+    assert_int_equal(sc.embeddings, 1);
     free(c);
     store_close(st);
     char cmd[PATH_MAX + 16];
