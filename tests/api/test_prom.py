@@ -10,7 +10,10 @@ against the real binary and a real Prometheus.
    histogram's _count grew by exactly N; a 404 of no route is counted
    under route="(unmatched)"; every histogram's buckets are cumulative and
    its +Inf bucket equals its _count; the engine's tick histogram has
-   counted the first tick; security and alert families are there.
+   counted the first tick; security and alert families are there, and
+   rows written by another connection show up (ingested, the backlog,
+   verdicts, alerts by severity and state at once; the scanned stages and
+   routes within the scan's age).
 4. A real Prometheus (/usr/bin/prometheus, our own config, port and
    storage; scrape_interval 1s, Bearer authorization) scrapes resops: its
    /api/v1/query answers up{job="resops"} == 1 and samples of
@@ -160,6 +163,46 @@ def check_counting(srv, tok):
     t.ok(not lower, 'counters never decrease between scrapes', lower[:3])
 
 
+def check_db_counts(srv, tok):
+    """Rows written by another connection (as the pipeline would) show up:
+    the live counts at once, the scanned ones within the scan's age."""
+    _, (s0, _) = scrape(srv, tok)
+    ing0 = value(s0, 'resops_security_ingested_total')
+    rows = [('p%d' % i, st, route) for i, (st, route) in enumerate(
+        [('received', None), ('received', None), ('triaged', 'verdict'), ('triaged', 'ml'),
+         ('triaged', 'ml'), ('failed', None)])]
+    for aid, st, route in rows:
+        srv.db_exec("INSERT INTO sec_alert (id, source, raw, received_at, stage, route) "
+                    "VALUES (?, 'raw', '{}', '2026-01-01T00:00:00', ?, ?)", (aid, st, route))
+    srv.db_exec("INSERT INTO sec_verdict (alert_seq, classification, confidence, created_at) "
+                "SELECT seq, 'TP', 0.9, '2026-01-01T00:00:00' FROM sec_alert WHERE id = 'p2'")
+    srv.db_exec("INSERT INTO alert (type, message, severity, acknowledged) VALUES "
+                "('status_change', 'x is Down', 'Critical', 0), "
+                "('status_change', 'y is Down', 'Critical', 1)")
+    _, (s1, _) = scrape(srv, tok)
+    t.eq(value(s1, 'resops_security_ingested_total'), ing0 + 6,
+         'resops_security_ingested_total grew by the 6 alerts at once')
+    t.eq(value(s1, 'resops_security_alerts', stage='received'), 2,
+         'the received backlog is live')
+    t.eq(value(s1, 'resops_security_verdicts_total', classification='TP'), 1,
+         'verdicts_total{classification="TP"}')
+    t.eq((value(s1, 'resops_alerts', severity='Critical', state='open'),
+          value(s1, 'resops_alerts', severity='Critical', state='acknowledged')), (1, 1),
+         'resops_alerts by severity and state')
+
+    def scanned():
+        s = scrape(srv, tok)[1][0]
+        return value(s, 'resops_security_alerts', stage='triaged') == 3 and s
+    s2 = wait_for(scanned, 10, 0.25)
+    t.ok(s2, 'the scanned stages follow within the scan age')
+    if s2:
+        t.eq((value(s2, 'resops_security_alerts', stage='failed'),
+              value(s2, 'resops_security_routed', route='verdict'),
+              value(s2, 'resops_security_routed', route='ml')), (1, 1, 2),
+             'failed, routed{verdict}, routed{ml}')
+        t.ok(value(s2, 'resops_security_scan_age_seconds') < 10, 'the scan age is reported')
+
+
 def check_roles(srv):
     srv.signup('viewer', 'viewerpass')
     tok = srv.login('viewer', 'viewerpass')
@@ -232,6 +275,7 @@ def main():
         tok = srv.login('admin', 'adminpass')
         check_exposition(srv, tok)
         check_counting(srv, tok)
+        check_db_counts(srv, tok)
         check_roles(srv)
         check_real_prometheus(srv, tok)
     finally:
