@@ -662,6 +662,7 @@ static enum MHD_Result answer_unrouted(ApiServer *s, struct MHD_Connection *conn
                                 "Authorization, Content-Type, token");
         MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
         enum MHD_Result ret = MHD_queue_response(conn, 204, resp);
+        prom_observe(NULL, method, 204, (mono_us() - c->t0_us) * 1000);
         MHD_destroy_response(resp);
         log_info("api: %s %s 204 %.2f ms -", method, url, (double)(mono_us() - c->t0_us) / 1000.0);
         return ret;
