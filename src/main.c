@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "notifier.h"
 #include "runner.h"
+#include "secpipe.h"
 #include "log.h"
 #include "snapshot.h"
 #include "sysmetrics.h"
@@ -31,6 +32,7 @@
 #include "domain/resolution.h"
 #include "domain/seed.h"
 #include "domain/silences.h"
+#include "domain/similarity.h"
 #include "store/store.h"
 #include "store/service_repo.h"
 
@@ -678,6 +680,19 @@ static Runner *start_runner(const Config *cfg, const char *db_path, Engine *engi
     return r;
 }
 
+/* issue 12: the security pipeline (seed 003): normalizes, embeds and
+ * triages ingested alerts while this process is the engine. NULL on
+ * failure (logged): alerts then wait in stage received. */
+static Secpipe *start_secpipe(const char *db_path, Engine *engine)
+{
+    SecpipeOpts so = {.db_path = db_path, .engine = engine};
+    char err[512];
+    Secpipe *p = secpipe_start(&so, err, sizeof err);
+    if (!p)
+        log_error("resops: %s; security alerts stay unprocessed", err);
+    return p;
+}
+
 /* The console's hooks into the engine (ui/ does not include engine/). */
 static void tui_kick(void *ctx) { engine_kick(ctx); }
 static int tui_is_primary(void *ctx) { return engine_is_primary(ctx); }
@@ -754,6 +769,7 @@ typedef struct App {
     char        *addr;
     Notifier    *notifier;
     Runner      *runner;
+    Secpipe     *secpipe;      /* issue 12: the security pipeline */
     SysMetrics  *sm;
     int          curl_up, started;
     RunFiles     rf;
@@ -826,6 +842,11 @@ static int app_open_db(App *a)
     a->users_fd = users_hold(a->db_path);
     if (open_store(a->db_path, &a->st) < 0)
         return -1;
+    /* issue 12 (vec): the vectors' dimension and the HNSW index file beside
+     * the database; loaded lazily by the first thread that searches */
+    char *hnsw_path = xasprintf("%s.hnsw", a->db_path);
+    similarity_configure((int)config_int(a->cfg, "security.embedding_dim"), hnsw_path);
+    free(hnsw_path);
     if (a->seed_demo_db) {
         if (service_repo_count(a->st) == 0 && seed_demo(a->st, util_now(), err, sizeof err) < 0) {
             fprintf(stderr, "resops: %s\n", err);
@@ -911,6 +932,7 @@ static int app_start(App *a)
     engine_set_api(a->engine, a->addr);     /* viewers show it (B21) */
     a->notifier = start_notifier(a->cfg, a->db_path, a->engine);
     a->runner = start_runner(a->cfg, a->db_path, a->engine);
+    a->secpipe = start_secpipe(a->db_path, a->engine);   /* issue 12 */
     a->sm = start_metrics(a->cfg, a->db_path, a->box, a->engine);
     return 0;
 }
@@ -953,9 +975,13 @@ static void app_stop(App *a)
     free(a->addr);
     sysmetrics_stop(a->sm);
     api_stop(a->api);          /* in-flight requests finish before the engine stops */
+    secpipe_stop(a->secpipe);  /* issue 12: the batch in progress finishes */
     runner_stop(a->runner);    /* steps in flight are abandoned; they run again at start */
     notifier_stop(a->notifier); /* unfinished sends stay queued for the next engine */
     engine_stop(a->engine);
+    if (similarity_save() < 0)  /* issue 12 (vec): what arrived since the last build */
+        log_warn("resops: could not write the similarity index (the next start catches up)");
+    similarity_reset();
     store_close(a->st);
     snapshot_box_free(a->box);
     if (a->curl_up)

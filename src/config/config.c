@@ -224,6 +224,36 @@ static const Setting settings[] = {
      .doc = "Milliseconds a playbook step may run when it sets no timeout_ms."},
     {.name = "resolve.playbook_file", .env = "RESOPS_PLAYBOOK_FILE", .type = T_STR, .def = "",
      .doc = "JSON file of the host's actions and playbooks, {\"actions\": {\"<name>\": step}, \"<category>\": [steps]}, loaded at start; the API can only name these actions (\"\" = none)."},
+
+    /* [security] issue 12 (wt-norm): the syslog listener and the generic
+     * JSON mapping (dotted paths into each alert; "" = the usual names) */
+    {.name = "security.syslog_listen", .env = "RESOPS_SYSLOG_LISTEN", .type = T_STR, .def = "",
+     .check = check_listen, .form = "HOST:PORT, [IPV6]:PORT or \"\"",
+     .doc = "Syslog listener (UDP and TCP, RFC 5424/3164, RFC 6587 framing), e.g. 127.0.0.1:5514 (\"\" = off); --syslog sets it."},
+    {.name = "security.syslog_max_connections", .env = "RESOPS_SYSLOG_MAX_CONNECTIONS",
+     .type = T_INT, .def = "64", .imin = 1, .imax = 1024,
+     .doc = "TCP connections the syslog listener keeps open at once; more are closed at once."},
+    {.name = "security.syslog_idle_timeout", .env = "RESOPS_SYSLOG_IDLE_TIMEOUT", .type = T_INT,
+     .def = "5m", .imin = 1, .imax = 86400, .duration = true,
+     .doc = "A syslog TCP connection silent this long is closed (seconds, or 90s, 30m, 1h)."},
+    {.name = "security.map.severity", .env = "RESOPS_MAP_SEVERITY", .type = T_STR, .def = "",
+     .doc = "Generic JSON alerts: dotted path of the severity (a word, or an OCSF number 0..6)."},
+    {.name = "security.map.timestamp", .env = "RESOPS_MAP_TIMESTAMP", .type = T_STR, .def = "",
+     .doc = "Generic JSON alerts: dotted path of the time (RFC 3339, or epoch seconds/ms)."},
+    {.name = "security.map.title", .env = "RESOPS_MAP_TITLE", .type = T_STR, .def = "",
+     .doc = "Generic JSON alerts: dotted path of the title."},
+    {.name = "security.map.description", .env = "RESOPS_MAP_DESCRIPTION", .type = T_STR,
+     .def = "", .doc = "Generic JSON alerts: dotted path of the description."},
+    {.name = "security.map.host", .env = "RESOPS_MAP_HOST", .type = T_STR, .def = "",
+     .doc = "Generic JSON alerts: dotted path of the host (an observable)."},
+    {.name = "security.map.user", .env = "RESOPS_MAP_USER", .type = T_STR, .def = "",
+     .doc = "Generic JSON alerts: dotted path of the user (an observable)."},
+    {.name = "security.map.ip", .env = "RESOPS_MAP_IP", .type = T_STR, .def = "",
+     .doc = "Generic JSON alerts: dotted path of the IP address (an observable)."},
+    /* [security] issue 12 (vec): embeddings and similarity */
+    {.name = "security.embedding_dim", .env = "RESOPS_EMBEDDING_DIM", .type = T_INT,
+     .def = "384", .imin = 1, .imax = 4096,   /* = SIMILARITY_DIM_DEFAULT */
+     .doc = "Dimension of every alert vector and of the similarity index (the built-in text embedding uses it too); vectors of another dimension are refused."},
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
