@@ -5,9 +5,9 @@
  * the engine's tick durations (counters.h), seed 000 alerts by severity
  * and state, the outbox, the security pipeline (ingested, stages, routes,
  * verdicts, responses, tasks, vectors) from the database (prom_repo), the
- * vector index (similarity.h), and the process from /proc/self. Counts
- * read from the database are exposed as counters only where their rows
- * are never deleted.
+ * vector index (similarity_stats()), and the process from /proc/self.
+ * Counts read from the database are exposed as counters only where their
+ * rows are never deleted.
  *
  * Database counts: the cheap ones (index lookups, small tables) are read
  * on every scrape; the ones that read the whole sec_alert table (stages
@@ -24,6 +24,7 @@
  */
 #include "api/handlers.h"
 #include "api/prom.h"
+#include "domain/similarity.h"
 #include "store/prom_repo.h"
 #include "counters.h"
 #include "util.h"
@@ -156,9 +157,20 @@ static void write_security(StrBuf *b, const PromCounts *c, const PromScan *sc, i
 
 static void write_similarity(StrBuf *b, const PromScan *sc)
 {
+    SimStats ss;
+    similarity_stats(&ss);
     prom_family(b, "resops_similarity_vectors", "gauge",
-                "Embedding vectors stored (one per security alert).");
+                "Embedding vectors stored (one per security alert; from the scan).");
     prom_sample(b, "resops_similarity_vectors", "", sc->embeddings);
+    prom_family(b, "resops_similarity_loaded_vectors", "gauge",
+                "Vectors in the in-memory matrix that exact search scans (0 until first used).");
+    prom_sample(b, "resops_similarity_loaded_vectors", "", ss.vectors);
+    prom_family(b, "resops_similarity_index_size", "gauge",
+                "Vectors in the HNSW index (0 while there is none).");
+    prom_sample(b, "resops_similarity_index_size", "", ss.index_size);
+    prom_family(b, "resops_similarity_indexed", "gauge",
+                "1 when the HNSW index answers similarity searches, 0 when exact search does.");
+    prom_sample(b, "resops_similarity_indexed", "", ss.indexed);
 }
 
 void h_prom_metrics(ApiReq *rq, ApiResp *rs)
