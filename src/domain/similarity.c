@@ -19,6 +19,7 @@
  * scan.
  */
 #include "domain/similarity.h"
+#include "store/audit_repo.h"
 #include "store/embedding_repo.h"
 #include "vector/embed.h"
 #include "vector/hnsw.h"
@@ -156,8 +157,8 @@ static int load_locked(Store *st)
                         S.path);
                 hnsw_free(h);
                 h = NULL;
-            } else if (added > 0) {
-                log_msg(LOG_INFO, "similarity: index %s held %zu vectors, %lld added from "
+            } else {
+                log_msg(LOG_INFO, "similarity: index %s loaded: %zu vectors, %lld added from "
                         "the table", S.path, in_file, (long long)added);
                 S.dirty += added;
             }
@@ -183,8 +184,8 @@ static int ensure_loaded(Store *st)
     return rc;
 }
 
-int similarity_put(Store *st, int64_t seq, const float *v, int dim, const char *encoder,
-                   const char *meta, int64_t now, char *err, size_t errsz)
+/* The vector's dimension and values: 0, or -EINVAL with err. */
+static int check_vector(const float *v, int dim, char *err, size_t errsz)
 {
     if (dim != S.dim) {
         similarity_dim_error(dim, err, errsz);
@@ -196,11 +197,13 @@ int similarity_put(Store *st, int64_t seq, const float *v, int dim, const char *
                 snprintf(err, errsz, "vector[%d] is not a finite number", i);
             return -EINVAL;
         }
-    if (embedding_repo_put(st, seq, v, dim, encoder ? encoder : VEC_EMBED_ENCODER, meta, now)) {
-        if (err && errsz)
-            snprintf(err, errsz, "could not store the vector of alert %lld", (long long)seq);
-        return -EIO;
-    }
+    return 0;
+}
+
+/* The stored vector of seq into memory: the matrix, and the index when
+ * there is one. */
+static int mem_add(Store *st, int64_t seq, const float *v)
+{
     int rc = ensure_loaded(st);
     if (rc)
         return rc;
@@ -217,6 +220,20 @@ int similarity_put(Store *st, int64_t seq, const float *v, int dim, const char *
     }
     pthread_rwlock_unlock(&S.lock);
     return 0;
+}
+
+int similarity_put(Store *st, int64_t seq, const float *v, int dim, const char *encoder,
+                   const char *meta, int64_t now, char *err, size_t errsz)
+{
+    int rc = check_vector(v, dim, err, errsz);
+    if (rc)
+        return rc;
+    if (embedding_repo_put(st, seq, v, dim, encoder ? encoder : VEC_EMBED_ENCODER, meta, now)) {
+        if (err && errsz)
+            snprintf(err, errsz, "could not store the vector of alert %lld", (long long)seq);
+        return -EIO;
+    }
+    return mem_add(st, seq, v);
 }
 
 typedef struct Filter {
@@ -410,4 +427,81 @@ void similarity_stats(SimStats *out)
     out->indexed = S.hnsw != NULL;
     out->index_size = S.hnsw ? (int64_t)hnsw_size(S.hnsw) : 0;
     pthread_rwlock_unlock(&S.lock);
+}
+
+/* ---- the embeddings API's side ----------------------------------------- */
+
+int64_t similarity_alert_seq(Store *st, const char *id)
+{
+    int64_t seq = embedding_repo_alert_seq(st, id);
+    return seq < 0 ? -EIO : seq == 0 ? -ENOENT : seq;
+}
+
+typedef struct PutArg {
+    int64_t     seq;
+    const float *v;
+    int         dim;
+    const char *encoder, *meta;
+    int64_t     now;
+} PutArg;
+
+static int put_row(Store *conn, void *arg)
+{
+    const PutArg *p = arg;
+    return embedding_repo_put(conn, p->seq, p->v, p->dim, p->encoder, p->meta, p->now);
+}
+
+int similarity_put_alert(Store *st, const char *alert_id, const float *v, int dim,
+                         const char *encoder, const char *meta, int64_t now, int64_t *out_seq,
+                         char *err, size_t errsz)
+{
+    int rc = check_vector(v, dim, err, errsz);
+    if (rc)
+        return rc;
+    int64_t seq = similarity_alert_seq(st, alert_id);
+    if (seq < 0) {
+        if (err && errsz)
+            snprintf(err, errsz, seq == -ENOENT ? "Alert '%s' not found" : "reading alert '%s'",
+                     alert_id);
+        return (int)seq;
+    }
+    /* durable before the answer, sharing its commit with concurrent
+     * ingestion (an alert deleted meanwhile fails the foreign key: -EIO) */
+    PutArg p = {seq, v, dim, encoder ? encoder : VEC_EMBED_ENCODER, meta, now};
+    if (store_group_commit(st, put_row, &p)) {
+        if (err && errsz)
+            snprintf(err, errsz, "could not store the vector of alert '%s'", alert_id);
+        return -EIO;
+    }
+    rc = mem_add(st, seq, v);
+    if (rc == 0 && out_seq)
+        *out_seq = seq;
+    return rc;
+}
+
+int similarity_ref(Store *st, int64_t seq, char id[SIMILARITY_ID_MAX + 1],
+                   char alpha[SIMILARITY_ID_MAX + 1])
+{
+    return embedding_repo_alert_ref(st, seq, id, SIMILARITY_ID_MAX + 1, alpha,
+                                    SIMILARITY_ID_MAX + 1);
+}
+
+int similarity_build_index_as(Store *st, int64_t limit, const char *actor, int64_t now,
+                              int64_t *indexed, int64_t *ms)
+{
+    int64_t n = 0, took = 0;
+    int rc = similarity_build_index(st, limit, &n, &took);
+    if (rc)
+        return rc;
+    char detail[160];
+    snprintf(detail, sizeof detail, "HNSW index of %lld vectors built in %lld ms (limit %lld)",
+             (long long)n, (long long)took, (long long)limit);
+    if (audit_repo_add_as(st, "Similarity Index Built", "SecEmbedding", 0, 0, actor, detail,
+                          now))
+        return -EIO;
+    if (indexed)
+        *indexed = n;
+    if (ms)
+        *ms = took;
+    return 0;
 }
