@@ -10,10 +10,12 @@ against the real binary and a real Prometheus.
    histogram's _count grew by exactly N; a 404 of no route is counted
    under route="(unmatched)"; every histogram's buckets are cumulative and
    its +Inf bucket equals its _count; the engine's tick histogram has
-   counted the first tick; security and alert families are there, and
-   rows written by another connection show up (ingested, the backlog,
-   verdicts, alerts by severity and state at once; the scanned stages and
-   routes within the scan's age).
+   counted the first tick; security and alert families are there.
+   Alerts ingested through the API count at once in ingested_total; as
+   the pipeline triages them the stages (no backlog, adding up to the
+   total), routes and vectors follow; verdicts and alerts written by
+   another connection show up; build-index makes index_size the loaded
+   vectors' count.
 4. A real Prometheus (/usr/bin/prometheus, our own config, port and
    storage; scrape_interval 1s, Bearer authorization) scrapes resops: its
    /api/v1/query answers up{job="resops"} == 1 and samples of
@@ -164,43 +166,60 @@ def check_counting(srv, tok):
 
 
 def check_db_counts(srv, tok):
-    """Rows written by another connection (as the pipeline would) show up:
-    the live counts at once, the scanned ones within the scan's age."""
+    """The database families through the real pipeline: alerts ingested by
+    the API are counted at once, their stages, routes and vectors follow
+    as the pipeline triages them (within the scan's age), verdicts and
+    seed 000 alerts written by another connection show up, and after
+    build-index the HNSW index's size is the loaded vectors'."""
     _, (s0, _) = scrape(srv, tok)
     ing0 = value(s0, 'resops_security_ingested_total')
-    rows = [('p%d' % i, st, route) for i, (st, route) in enumerate(
-        [('received', None), ('received', None), ('triaged', 'verdict'), ('triaged', 'ml'),
-         ('triaged', 'ml'), ('failed', None)])]
-    for aid, st, route in rows:
-        srv.db_exec("INSERT INTO sec_alert (id, source, raw, received_at, stage, route) "
-                    "VALUES (?, 'raw', '{}', '2026-01-01T00:00:00', ?, ?)", (aid, st, route))
+    ids = ['prom-%d' % i for i in range(4)]
+    for i, aid in enumerate(ids):
+        r = srv.post('/api/ingestion/raw', {'id': aid, 'payload': {
+            'message': 'Failed password for root from 203.0.113.%d port 22 ssh2' % (i + 7),
+            'severity': 'high'}}, tok)
+        t.eq(r.status, 201, 'ingested %s' % aid)
+    _, (s1, _) = scrape(srv, tok)
+    t.eq(value(s1, 'resops_security_ingested_total'), ing0 + 4,
+         'resops_security_ingested_total grew by the 4 alerts at once')
+
+    def settled():
+        s = scrape(srv, tok)[1][0]
+        stages = {st: value(s, 'resops_security_alerts', stage=st) or 0
+                  for st in ('received', 'normalized', 'triaged', 'failed')}
+        done = stages['received'] == 0 and stages['triaged'] >= 4 and \
+            sum(stages.values()) == value(s, 'resops_security_ingested_total')
+        return done and (s, stages)
+    got = wait_for(settled, 20, 0.25)
+    t.ok(got, 'the pipeline triages them: no backlog, the stages add up to the ingested total',
+         scrape(srv, tok)[0].raw[-3000:] if not got else None)
+    if got:
+        s2, stages = got
+        routed = sum(value(s2, 'resops_security_routed', route=r) or 0 for r in ('verdict', 'ml'))
+        t.eq(routed, stages['triaged'], 'routed{verdict} + routed{ml} == triaged')
+        t.ok((value(s2, 'resops_similarity_vectors') or 0) >= 4,
+             'resops_similarity_vectors counts their vectors')
+    seq = srv.db_query("SELECT seq FROM sec_alert WHERE id = 'prom-0'")[0][0]
     srv.db_exec("INSERT INTO sec_verdict (alert_seq, classification, confidence, created_at) "
-                "SELECT seq, 'TP', 0.9, '2026-01-01T00:00:00' FROM sec_alert WHERE id = 'p2'")
+                "VALUES (?, 'TP', 0.9, '2026-01-01T00:00:00')", (seq,))
     srv.db_exec("INSERT INTO alert (type, message, severity, acknowledged) VALUES "
                 "('status_change', 'x is Down', 'Critical', 0), "
                 "('status_change', 'y is Down', 'Critical', 1)")
-    _, (s1, _) = scrape(srv, tok)
-    t.eq(value(s1, 'resops_security_ingested_total'), ing0 + 6,
-         'resops_security_ingested_total grew by the 6 alerts at once')
-    t.eq(value(s1, 'resops_security_alerts', stage='received'), 2,
-         'the received backlog is live')
-    t.eq(value(s1, 'resops_security_verdicts_total', classification='TP'), 1,
-         'verdicts_total{classification="TP"}')
-    t.eq((value(s1, 'resops_alerts', severity='Critical', state='open'),
-          value(s1, 'resops_alerts', severity='Critical', state='acknowledged')), (1, 1),
+    _, (s3, _) = scrape(srv, tok)
+    t.eq(value(s3, 'resops_security_verdicts_total', classification='TP'), 1,
+         'verdicts_total{classification="TP"} (written by another connection)')
+    t.eq((value(s3, 'resops_alerts', severity='Critical', state='open'),
+          value(s3, 'resops_alerts', severity='Critical', state='acknowledged')), (1, 1),
          'resops_alerts by severity and state')
-
-    def scanned():
-        s = scrape(srv, tok)[1][0]
-        return value(s, 'resops_security_alerts', stage='triaged') == 3 and s
-    s2 = wait_for(scanned, 10, 0.25)
-    t.ok(s2, 'the scanned stages follow within the scan age')
-    if s2:
-        t.eq((value(s2, 'resops_security_alerts', stage='failed'),
-              value(s2, 'resops_security_routed', route='verdict'),
-              value(s2, 'resops_security_routed', route='ml')), (1, 1, 2),
-             'failed, routed{verdict}, routed{ml}')
-        t.ok(value(s2, 'resops_security_scan_age_seconds') < 10, 'the scan age is reported')
+    t.eq(value(s3, 'resops_similarity_indexed'), 0, 'no HNSW index yet: indexed 0')
+    r = srv.post('/api/admin/embeddings/build-index', {}, tok)
+    t.eq(r.status, 200, 'build-index')
+    _, (s4, _) = scrape(srv, tok)
+    t.ok(value(s4, 'resops_similarity_indexed') == 1 and
+         value(s4, 'resops_similarity_index_size') ==
+         value(s4, 'resops_similarity_loaded_vectors') >= 4,
+         'after build-index: indexed 1, index_size == the loaded vectors',
+         [(k, v) for k, v in s4.items() if k[0].startswith('resops_similarity')])
 
 
 def check_roles(srv):
