@@ -176,8 +176,8 @@ static void write_similarity(StrBuf *b, const PromScan *sc)
 void h_prom_metrics(ApiReq *rq, ApiResp *rs)
 {
     PromCounts *c = xmalloc(sizeof *c);
-    PromScan sc;
-    int64_t age_ms;
+    PromScan sc = {0};
+    int64_t age_ms = 0;
     if (prom_repo_counts(rq->st, c) < 0 || scan_counts(rq->st, &sc, &age_ms) < 0) {
         free(c);
         api_send_io_error(rq, rs, 0, "the metrics' counts");
