@@ -12,10 +12,15 @@
  * Database counts: the cheap ones (index lookups, small tables) are read
  * on every scrape; the ones that read the whole sec_alert table (stages
  * other than "received", routes, grouped, closed, stored vectors) come
- * from one scan kept process-wide and redone when it is older than
- * max(SCAN_MIN_AGE_MS, SCAN_COST_FACTOR x its own duration): a scrape
- * never spends more than about 5% of the time in it, whatever the table's
- * size (resops_security_scan_age_seconds says how old it is).
+ * from a scan spread over scrapes: each scrape reads chunks of alerts by
+ * seq range for at most SCAN_BUDGET_MS, and a pass, once complete, is
+ * what the exposition shows until the next one completes; the next pass
+ * begins SCAN_COST_FACTOR times the last one's scan time after it. So a
+ * scrape's cost stays bounded whatever the table's size (a million
+ * alerts cold took 10 s in one go), scraping spends at most about a tenth
+ * of the time scanning, every alert counts once per pass, and
+ * resops_security_scan_age_seconds says how old the shown pass is. Until
+ * the first pass completes those families have no samples.
  *
  * Who may read it: any signed-in caller (a JWT, or a machine token of
  * scope "read"), so that a Prometheus server scrapes it with a long-lived
@@ -29,48 +34,75 @@
 #include "counters.h"
 #include "util.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifndef RESOPS_VERSION
 #define RESOPS_VERSION "dev"
 #endif
 
-#define SCAN_MIN_AGE_MS  2000
-#define SCAN_COST_FACTOR 20
+#define SCAN_MIN_AGE_MS  2000    /* a new pass starts at most this often, */
+#define SCAN_COST_FACTOR 10      /* ... and not before 10x the last pass's scan time */
+#define SCAN_BUDGET_MS   500     /* a scrape scans at most this long (plus one chunk) */
+#define SCAN_CHUNK       10000   /* alerts (by seq) a chunk reads */
 
-/* The scan's cache (see the top comment); scan_mu also makes a second
- * scraper wait for the first one's scan instead of scanning again. */
+/* The scan (see the top comment), process-wide like the metrics; scan_mu
+ * also makes a second scraper wait for the first one's chunk instead of
+ * reading it again. */
 static pthread_mutex_t scan_mu = PTHREAD_MUTEX_INITIALIZER;
-static PromScan        scan_cache;
-static int64_t         scan_at_ms, scan_cost_ms;
-static int             scan_ok;
+static PromScan        scan_done;      /* the last complete pass */
+static int64_t         scan_done_ms;   /* when it began (its data is at least this old) */
+static int64_t         scan_done_cost; /* ms its chunks took, all scrapes together */
+static int             scan_ok;        /* scan_done holds a pass */
+static PromScan        scan_next;      /* the pass under way */
+static int64_t         scan_next_ms, scan_next_cost, scan_cursor;
+static int             scan_running;
 
-/* The scan's counts, fresh enough (see the top comment), and their age.
- * 0, or -EIO when there is none to give. */
-static int scan_counts(Store *st, PromScan *out, int64_t *out_age_ms)
+/* Go on with the scan for at most SCAN_BUDGET_MS (starting a new pass
+ * when the last one began more than max(SCAN_MIN_AGE_MS, SCAN_COST_FACTOR
+ * x its scan time) ago) up to max_seq, the highest
+ * alert now. Then the last complete pass and its age into *out,
+ * *out_age_ms: 1; 0 when no pass has completed yet (a first scrape of a
+ * large table); -EIO on a read error. */
+static int scan_counts(Store *st, int64_t max_seq, PromScan *out, int64_t *out_age_ms)
 {
     pthread_mutex_lock(&scan_mu);
     int64_t t0 = util_mono_ms();
-    int64_t max_age = SCAN_COST_FACTOR * scan_cost_ms;
-    if (max_age < SCAN_MIN_AGE_MS)
-        max_age = SCAN_MIN_AGE_MS;
-    int rc = 0;
-    if (!scan_ok || t0 - scan_at_ms >= max_age) {
-        PromScan fresh;
-        rc = prom_repo_scan(st, &fresh);
-        if (rc == 0) {
-            scan_cache = fresh;
-            scan_at_ms = util_mono_ms();
-            scan_cost_ms = scan_at_ms - t0;
-            scan_ok = 1;
-        }
+    int64_t every = SCAN_COST_FACTOR * scan_done_cost;
+    if (every < SCAN_MIN_AGE_MS)
+        every = SCAN_MIN_AGE_MS;
+    if (!scan_running && (!scan_ok || t0 - scan_done_ms >= every)) {
+        memset(&scan_next, 0, sizeof scan_next);
+        scan_next_ms = t0;
+        scan_next_cost = 0;
+        scan_cursor = 0;
+        scan_running = 1;
     }
-    if (scan_ok) {
-        *out = scan_cache;
-        *out_age_ms = util_mono_ms() - scan_at_ms;
-        rc = 0;
+    int rc = 0;
+    while (scan_running && scan_cursor < max_seq && util_mono_ms() - t0 < SCAN_BUDGET_MS) {
+        int64_t hi = max_seq - scan_cursor > SCAN_CHUNK ? scan_cursor + SCAN_CHUNK : max_seq;
+        if (prom_repo_scan_range(st, scan_cursor, hi, &scan_next) < 0) {
+            scan_running = 0;          /* start over at the next scrape */
+            rc = -EIO;
+            break;
+        }
+        scan_cursor = hi;
+    }
+    scan_next_cost += util_mono_ms() - t0;
+    if (scan_running && scan_cursor >= max_seq) {
+        scan_done = scan_next;
+        scan_done_ms = scan_next_ms;
+        scan_done_cost = scan_next_cost;
+        scan_ok = 1;
+        scan_running = 0;
+    }
+    if (rc == 0 && scan_ok) {
+        *out = scan_done;
+        *out_age_ms = util_mono_ms() - scan_done_ms;
+        rc = 1;
     }
     pthread_mutex_unlock(&scan_mu);
     return rc;
@@ -120,6 +152,8 @@ static void write_alerts(StrBuf *b, const PromCounts *c)
     prom_sample(b, "resops_outbox_dead", "", c->outbox_dead);
 }
 
+/* sc NULL: no scan has completed yet; its families are left out (and
+ * only the live "received" stage is shown). */
 static void write_security(StrBuf *b, const PromCounts *c, const PromScan *sc, int64_t age_ms)
 {
     prom_family(b, "resops_security_ingested_total", "counter",
@@ -127,25 +161,27 @@ static void write_security(StrBuf *b, const PromCounts *c, const PromScan *sc, i
     prom_sample(b, "resops_security_ingested_total", "", c->sec_ingested);
     int64_t stage[PROM_STAGES];
     for (int i = 0; i < PROM_STAGES; i++)
-        stage[i] = i == 0 ? c->sec_received : sc->stage[i];   /* received: live */
+        stage[i] = i == 0 ? c->sec_received : sc ? sc->stage[i] : 0;   /* received: live */
     labelled(b, "resops_security_alerts", "gauge",
              "Security alerts by pipeline stage (received, normalized, triaged, failed); "
              "received is live, the others from the scan.",
-             "stage", prom_stage_names, stage, PROM_STAGES);
-    labelled(b, "resops_security_routed", "gauge",
-             "Triaged security alerts by the route S0 gave them (verdict, ml).", "route",
-             prom_route_names, sc->route, PROM_ROUTES);
-    prom_family(b, "resops_security_grouped", "gauge",
-                "Security alerts grouped under an earlier near-duplicate.");
-    prom_sample(b, "resops_security_grouped", "", sc->grouped);
-    prom_family(b, "resops_security_closed", "gauge",
-                "Security alerts their source reported resolved.");
-    prom_sample(b, "resops_security_closed", "", sc->closed);
-    prom_family(b, "resops_security_scan_age_seconds", "gauge",
-                "Age of the counts that read every security alert (stages but received, "
-                "routed, grouped, closed, vectors).");
-    strbuf_appendf(b, "resops_security_scan_age_seconds %lld.%03lld\n",
-                   (long long)(age_ms / 1000), (long long)(age_ms % 1000));
+             "stage", prom_stage_names, stage, sc ? PROM_STAGES : 1);
+    if (sc) {
+        labelled(b, "resops_security_routed", "gauge",
+                 "Triaged security alerts by the route S0 gave them (verdict, ml).", "route",
+                 prom_route_names, sc->route, PROM_ROUTES);
+        prom_family(b, "resops_security_grouped", "gauge",
+                    "Security alerts grouped under an earlier near-duplicate.");
+        prom_sample(b, "resops_security_grouped", "", sc->grouped);
+        prom_family(b, "resops_security_closed", "gauge",
+                    "Security alerts their source reported resolved.");
+        prom_sample(b, "resops_security_closed", "", sc->closed);
+        prom_family(b, "resops_security_scan_age_seconds", "gauge",
+                    "Age of the last complete scan of the security alerts (stages but "
+                    "received, routed, grouped, closed, vectors).");
+        strbuf_appendf(b, "resops_security_scan_age_seconds %lld.%03lld\n",
+                       (long long)(age_ms / 1000), (long long)(age_ms % 1000));
+    }
     labelled(b, "resops_security_verdicts_total", "counter",
              "Verdicts recorded, by classification.", "classification", prom_verdict_names,
              c->verdict, PROM_VERDICTS);
@@ -159,9 +195,11 @@ static void write_similarity(StrBuf *b, const PromScan *sc)
 {
     SimStats ss;
     similarity_stats(&ss);
-    prom_family(b, "resops_similarity_vectors", "gauge",
-                "Embedding vectors stored (one per security alert; from the scan).");
-    prom_sample(b, "resops_similarity_vectors", "", sc->embeddings);
+    if (sc) {
+        prom_family(b, "resops_similarity_vectors", "gauge",
+                    "Embedding vectors stored (one per security alert; from the scan).");
+        prom_sample(b, "resops_similarity_vectors", "", sc->embeddings);
+    }
     prom_family(b, "resops_similarity_loaded_vectors", "gauge",
                 "Vectors in the in-memory matrix that exact search scans (0 until first used).");
     prom_sample(b, "resops_similarity_loaded_vectors", "", ss.vectors);
@@ -178,7 +216,10 @@ void h_prom_metrics(ApiReq *rq, ApiResp *rs)
     PromCounts *c = xmalloc(sizeof *c);
     PromScan sc = {0};
     int64_t age_ms = 0;
-    if (prom_repo_counts(rq->st, c) < 0 || scan_counts(rq->st, &sc, &age_ms) < 0) {
+    int have_scan = prom_repo_counts(rq->st, c) < 0 ? -EIO
+                                                    : scan_counts(rq->st, c->sec_ingested, &sc,
+                                                                  &age_ms);
+    if (have_scan < 0) {
         free(c);
         api_send_io_error(rq, rs, 0, "the metrics' counts");
         return;
@@ -189,8 +230,8 @@ void h_prom_metrics(ApiReq *rq, ApiResp *rs)
     prom_write_http(&b);
     write_engine(&b);
     write_alerts(&b, c);
-    write_security(&b, c, &sc, age_ms);
-    write_similarity(&b, &sc);
+    write_security(&b, c, have_scan ? &sc : NULL, age_ms);
+    write_similarity(&b, have_scan ? &sc : NULL);
     prom_write_process(&b);
     free(c);
     rs->status = 200;

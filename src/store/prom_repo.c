@@ -5,6 +5,7 @@
 #include "store/db.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 const char *const prom_stage_names[PROM_STAGES] = {"received", "normalized", "triaged", "failed"};
@@ -119,15 +120,17 @@ int prom_repo_counts(Store *st, PromCounts *out)
     return rc;
 }
 
-/* One pass over sec_alert for every family that needs it. */
-static int scan_alerts(Store *st, PromScan *out)
+/* One pass over the alerts lo < seq <= hi for every family that needs it. */
+static int scan_alerts(Store *st, int64_t lo, int64_t hi, PromScan *out)
 {
     static const char sql[] =
         "SELECT stage, route, closed_at IS NOT NULL, group_of IS NOT NULL, count(*) "
-        "FROM sec_alert GROUP BY 1, 2, 3, 4";
+        "FROM sec_alert WHERE seq > ?1 AND seq <= ?2 GROUP BY 1, 2, 3, 4";
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
         return -EIO;
+    sqlite3_bind_int64(s, 1, lo);
+    sqlite3_bind_int64(s, 2, hi);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t n = sqlite3_column_int64(s, 4);
@@ -146,22 +149,34 @@ static int scan_alerts(Store *st, PromScan *out)
     return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-int prom_repo_scan(Store *st, PromScan *out)
+static int count_vectors(Store *st, int64_t lo, int64_t hi, PromScan *out)
 {
-    memset(out, 0, sizeof *out);
+    static const char sql[] =
+        "SELECT count(*) FROM sec_embedding WHERE alert_seq > ?1 AND alert_seq <= ?2";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, lo);
+    sqlite3_bind_int64(s, 2, hi);
+    int rc = sqlite3_step(s) == SQLITE_ROW ? 0 : -EIO;
+    if (rc == 0)
+        out->embeddings += sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return rc;
+}
+
+int prom_repo_scan_range(Store *st, int64_t lo, int64_t hi, PromScan *acc)
+{
     if (store_begin_read(st) < 0)
         return -EIO;
-    int rc = scan_alerts(st, out);
-    if (rc == 0) {
-        sqlite3_stmt *s = store_stmt(st, "SELECT count(*) FROM sec_embedding");
-        if (s && sqlite3_step(s) == SQLITE_ROW)
-            out->embeddings = sqlite3_column_int64(s, 0);
-        else
-            rc = -EIO;
-        if (s)
-            sqlite3_reset(s);
-    }
+    int rc = scan_alerts(st, lo, hi, acc) < 0 || count_vectors(st, lo, hi, acc) < 0 ? -EIO : 0;
     if (store_end_read(st) < 0)
         rc = -EIO;
     return rc;
+}
+
+int prom_repo_scan(Store *st, PromScan *out)
+{
+    memset(out, 0, sizeof *out);
+    return prom_repo_scan_range(st, 0, INT64_MAX, out);
 }

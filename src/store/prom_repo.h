@@ -64,5 +64,9 @@ typedef struct PromScan {
 /* Each in one read transaction. 0 or -EIO. */
 int prom_repo_counts(Store *st, PromCounts *out);
 int prom_repo_scan(Store *st, PromScan *out);
+/* Add the counts of the security alerts with lo < seq <= hi (and of their
+ * vectors) to *acc: one piece of a scan, for a caller that spreads a scan
+ * over several calls (a rowid range: it reads only those rows). */
+int prom_repo_scan_range(Store *st, int64_t lo, int64_t hi, PromScan *acc);
 
 #endif
