@@ -227,6 +227,18 @@ static void repo_counts(void **state)
     assert_int_equal(sc.grouped, 1);
     assert_int_equal(sc.closed, 1);
     assert_int_equal(sc.embeddings, 1);
+    /* a piece of the scan: seq 2 and 3 only (triaged ml grouped closed,
+     * received), added to what the accumulator holds */
+    PromScan part = {.stage = {10}};
+    assert_int_equal(prom_repo_scan_range(st, 1, 3, &part), 0);
+    assert_int_equal(part.stage[0], 11);
+    assert_int_equal(part.stage[2], 1);
+    assert_int_equal(part.stage[3], 0);
+    assert_int_equal(part.route[0], 0);
+    assert_int_equal(part.route[1], 1);
+    assert_int_equal(part.grouped, 1);
+    assert_int_equal(part.closed, 1);
+    assert_int_equal(part.embeddings, 0);
     free(c);
     store_close(st);
     char cmd[PATH_MAX + 16];
