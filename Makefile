@@ -10,7 +10,8 @@ RUN_ARGS ?= --demo
 DEB_PKGS := meson ninja-build pkg-config gcc libncurses-dev libsqlite3-dev libcjson-dev \
             libcurl4-openssl-dev libjwt-dev libmicrohttpd-dev libsodium-dev libcmocka-dev \
             python3 python3-aiosmtpd tmux sqlite3 curl locales libical-dev \
-            g++ libhnswlib-dev bsdutils prometheus prometheus-alertmanager chromium wrk
+            g++ libhnswlib-dev bsdutils prometheus prometheus-alertmanager chromium wrk \
+            python3-flasgger
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PREFIX   ?= /usr/local
 DESTDIR  ?=

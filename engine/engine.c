@@ -48,6 +48,7 @@
 #include "store/audit_repo.h"
 #include "store/store.h"
 #include "store/probe_repo.h"
+#include "counters.h"
 #include "log.h"
 #include "util.h"
 
@@ -389,7 +390,7 @@ static int changed(Engine *e)
 
 int engine_tick(Engine *e, int64_t now)
 {
-    int64_t t0 = util_mono_ms();
+    int64_t t0 = util_mono_ms(), t0_ns = counters_now_ns();  /* issue 12: resops_engine_tick_seconds */
     int rc = 0;
     if (run_probes(e, now) < 0)
         rc = -EIO;
@@ -408,6 +409,7 @@ int engine_tick(Engine *e, int64_t now)
     int64_t t1 = util_mono_ms();
     publish(e);
     store_checkpoint(e->st);
+    counters_engine_tick(counters_now_ns() - t0_ns);
     if (rc == 0)
         log_debug("engine: tick: %d services, %d risk changes, %d alerts, %d breaches, "
                   "%lld ms + snapshot %lld ms", cs.services, cs.risk_changed, cs.alerts_raised,

@@ -541,6 +541,7 @@ static ApiServer *start_api(const Config *cfg, const Cli *cli, const char *db_pa
         .max_connections_per_ip = (int)config_int(cfg, "api.max_connections_per_ip"),
         .slow_max = (int)config_int(cfg, "api.max_waiting_resolves"),
         .slow_per_user = (int)config_int(cfg, "api.max_waiting_resolves_per_user"),
+        .docs_dir = config_str(cfg, "api.docs_dir"),
     };
     char err[512];
     ApiServer *api = api_start(&ao, err, sizeof err);

@@ -33,6 +33,8 @@ typedef struct ApiOpts {
     int         max_connections_per_ip;
     int         slow_max;          /* resolve requests waiting at once (503 beyond) */
     int         slow_per_user;     /* ... of them for one user (429 beyond) */
+    const char *docs_dir;          /* issue 12: the packaged Swagger UI's files; NULL or ""
+                                    * = API_DOCS_DIR_DEFAULT */
 } ApiOpts;
 
 #define API_HEADER_TIMEOUT_DEFAULT 10
@@ -40,6 +42,8 @@ typedef struct ApiOpts {
 #define API_PER_IP_DEFAULT         512
 #define API_SLOW_MAX_DEFAULT       64
 #define API_SLOW_PER_USER_DEFAULT  32
+/* Debian's python3-flasgger ships Swagger UI 3's dist here (README) */
+#define API_DOCS_DIR_DEFAULT "/usr/lib/python3/dist-packages/flasgger/ui3/static"
 
 typedef struct ApiServer ApiServer;
 

@@ -109,6 +109,11 @@ void h_healthz(ApiReq *rq, ApiResp *rs);
 void h_health(ApiReq *rq, ApiResp *rs);
 void h_openapi(ApiReq *rq, ApiResp *rs);
 
+/* issue 12: GET /api/admin/metrics (h_prom.c, Prometheus text format);
+ * GET /api/docs/ui[/] and /api/docs/ui/{file} (h_docs.c, Swagger UI) */
+void h_prom_metrics(ApiReq *rq, ApiResp *rs);
+void h_docs_ui(ApiReq *rq, ApiResp *rs);
+void h_docs_file(ApiReq *rq, ApiResp *rs);
 /* issue 12, seed 003 security alerts (h_security.c, wt-core) */
 void h_security_ingest_raw(ApiReq *rq, ApiResp *rs);
 void h_security_raw_url(ApiReq *rq, ApiResp *rs);

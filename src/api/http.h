@@ -27,6 +27,7 @@ typedef struct ApiConfig {
     int                  token_ttl_s;
     const int           *stopping;     /* atomic: 1 once api_stop began (long waits end) */
     const char          *admin_token;  /* seed 004 ADMIN_TOKEN; "" = admin endpoints off */
+    const char          *docs_dir;     /* issue 12: Swagger UI's files (h_docs.c) */
 } ApiConfig;
 
 typedef struct ApiReq {

@@ -103,6 +103,13 @@ static const ApiRoute routes[] = {
     {"GET",    "/api/admin/export",                        ADMIN,          h_admin_export,                 0},
     {"POST",   "/api/admin/{id}/export-ready",             ADMIN,          h_admin_export_ready,           0},
     {"GET",    "/api/admin/healthz",                       ADMIN,          h_admin_healthz,                0},
+    /* issue 12 item 8 and Swagger UI (h_prom.c, h_docs.c): the Prometheus
+     * exposition, readable by any signed-in caller (a machine token of
+     * scope "read" scrapes it); the docs are public */
+    {"GET",    "/api/admin/metrics",                       ANY,            h_prom_metrics,                 0},
+    {"GET",    "/api/docs/ui",                             ROLES_PUBLIC,   h_docs_ui,                      0},
+    {"GET",    "/api/docs/ui/",                            ROLES_PUBLIC,   h_docs_ui,                      0},
+    {"GET",    "/api/docs/ui/{file}",                      ROLES_PUBLIC,   h_docs_file,                    0},
     /* issue 12, seed 003 security alerts (h_security.c, wt-core): reads signed
      * in, verdicts Ops Analyst, thresholds Admin; ingestion routes also take
      * machine tokens of scope ingest; the upload URL's token is its own
@@ -149,6 +156,7 @@ const ApiRoute *api_routes(size_t *n)
 /* "{name}" segments that hold text (seed 001's incident ids and
  * categories); every other "{name}" is a positive integer. */
 static const char *const text_params[] = {"{incident_id}", "{category}",
+                                          "{file}" /* issue 12: Swagger UI's files */,
                                            /* issue 12: seed 003 alert ids, upload tokens */
                                            "{id}", "{token}",
                                            "{token_name}" /* issue 12 item 2 */};

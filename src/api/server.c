@@ -87,6 +87,7 @@
 #include "api/http.h"
 #include "api/router.h"
 #include "domain/tokens.h"
+#include "api/prom.h"
 #include "domain/users.h"
 #include "store/store.h"
 #include "store/listing_repo.h"
@@ -172,6 +173,7 @@ struct ApiServer {
     char              *tls_cert, *tls_key;
     int                tls;
     char              *admin_token;
+    char              *docs_dir;
 };
 
 #define CACHE_SLOTS 8
@@ -215,6 +217,7 @@ typedef struct Conn {
     ApiResp slow_rs;
     Track  *track;             /* this connection's entry (may be NULL) */
     char    user[USERS_USERNAME_MAX + 1]; /* for the request log; "" = anonymous */
+    const struct ApiRoute *route;  /* issue 12: the matched route, for prom_observe */
 } Conn;
 
 /* A ROUTE_SLOW request handed to its own thread (copies of what the
@@ -617,6 +620,7 @@ static enum MHD_Result send_resp(ApiServer *s, struct MHD_Connection *conn, cons
         MHD_add_response_header(resp, "Access-Control-Expose-Headers", "X-Total-Count");
     }
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs->status, resp);
+    prom_observe(c->route, method, rs->status, (mono_us() - c->t0_us) * 1000);
     if (keep && rs->status == 200) {
         if (keep->resp)
             MHD_destroy_response(keep->resp);
@@ -661,6 +665,7 @@ static enum MHD_Result answer_unrouted(ApiServer *s, struct MHD_Connection *conn
                                 "Authorization, Content-Type, token");
         MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
         enum MHD_Result ret = MHD_queue_response(conn, 204, resp);
+        prom_observe(NULL, method, 204, (mono_us() - c->t0_us) * 1000);
         MHD_destroy_response(resp);
         log_info("api: %s %s 204 %.2f ms -", method, url, (double)(mono_us() - c->t0_us) / 1000.0);
         return ret;
@@ -706,6 +711,7 @@ static int auth_and_cache(ApiServer *s, ThreadCtx *t, struct MHD_Connection *con
         (slot = cache_slot(t, r))) {
         if (slot->resp && slot->data_version == dv && slot->own_changes == own) {
             *out_ret = MHD_queue_response(conn, 200, slot->resp);
+            prom_observe(r, method, 200, (mono_us() - c->t0_us) * 1000);
             log_info("api: %s %s 200 %.2f ms %s (cached)", method, url,
                      (double)(mono_us() - c->t0_us) / 1000.0, c->user[0] ? c->user : "-");
             return 1;
@@ -768,6 +774,7 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
     const ApiRoute *r = api_route_match(method, url, &id, &known, allow, sizeof allow);
     if (!r)
         return answer_unrouted(s, conn, url, method, c, origin, known, allow);
+    c->route = r;
     UserInfo user;
     TokenClaims claims;
     char key[API_TEXT_PARAM_MAX + 1];
@@ -1129,6 +1136,7 @@ static void server_free(ApiServer *s)
     free(s->tls_cert);
     free(s->tls_key);
     free(s->admin_token);
+    free(s->docs_dir);
     free(s);
 }
 
@@ -1150,6 +1158,8 @@ static int server_config(ApiServer *s, const ApiOpts *o, char *err, size_t errsz
     s->cfg.stopping = &s->stopping;
     s->admin_token = xstrdup(o->admin_token ? o->admin_token : "");
     s->cfg.admin_token = s->admin_token;
+    s->docs_dir = xstrdup(o->docs_dir ? o->docs_dir : "");
+    s->cfg.docs_dir = s->docs_dir;
     if (o->password_limits && *o->password_limits &&
         users_parse_limits(o->password_limits, &s->cfg.limits) < 0) {
         snprintf(err, errsz, "password hash limits '%s': expected interactive, moderate or min",

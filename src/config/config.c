@@ -148,6 +148,10 @@ static const Setting settings[] = {
     {.name = "api.max_waiting_resolves_per_user", .env = "RESOPS_MAX_WAITING_RESOLVES_PER_USER",
      .type = T_INT, .def = "32", .imin = 1, .imax = 1024,
      .doc = "Auto-resolve requests one user may have waiting at once (429 beyond)."},
+    /* issue 12: Swagger UI (GET /api/docs/ui); = API_DOCS_DIR_DEFAULT */
+    {.name = "api.docs_dir", .env = "RESOPS_DOCS_DIR", .type = T_STR,
+     .def = "/usr/lib/python3/dist-packages/flasgger/ui3/static",
+     .doc = "Folder of the packaged Swagger UI files served at /api/docs/ui (Debian's python3-flasgger)."},
 
     /* [notify] */
     {.name = "notify.alert_webhook_url", .env = "ALERT_WEBHOOK_URL", .type = T_STR, .def = "",

@@ -155,6 +155,8 @@ ANON_PUBLIC = {
     ('POST', '/login'): 400, ('POST', '/register'): 400, ('POST', '/logs/analyze'): 400,
     # ADMIN_TOKEN is not set for this server: seed 004's admin routes are off
     ('GET', '/admin/thresholds'): 403, ('POST', '/admin/thresholds'): 403,
+    # issue 12: Swagger UI (python3-flasgger's files; '{file}' itself is no file)
+    ('GET', '/api/docs/ui'): 200, ('GET', '/api/docs/ui/'): 200, ('GET', '/api/docs/ui/{file}'): 404,
     # issue 12 (wt-core): an unknown upload token
     ('PUT', '/api/ingestion/upload/{token}'): 404,
 }

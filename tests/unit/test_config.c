@@ -72,6 +72,8 @@ static const Row rows[] = {
     {"api.max_connections_per_ip", "RESOPS_MAX_CONNECTIONS_PER_IP", INT, "512", "4"},
     {"api.max_waiting_resolves", "RESOPS_MAX_WAITING_RESOLVES", INT, "64", "3"},
     {"api.max_waiting_resolves_per_user", "RESOPS_MAX_WAITING_RESOLVES_PER_USER", INT, "32", "2"},
+    {"api.docs_dir", "RESOPS_DOCS_DIR", STR, "/usr/lib/python3/dist-packages/flasgger/ui3/static",
+     "/usr/share/resops/swagger-ui"},
     {"notify.alert_webhook_url", "ALERT_WEBHOOK_URL", STR, "", "https://hooks.example/x"},
     {"notify.alert_webhook_secret", "ALERT_WEBHOOK_SECRET", STR, "", "whsec"},
     {"notify.alert_webhook_retries", "ALERT_WEBHOOK_RETRIES", INT, "3", "0"},
