@@ -111,6 +111,7 @@ static const Row rows[] = {
     {"security.map.ip", "RESOPS_MAP_IP", STR, "", "source.ip"},
     /* issue 12 (vec) */
     {"security.embedding_dim", "RESOPS_EMBEDDING_DIM", INT, "384", "64"},
+    {"security.hnsw_ef", "RESOPS_HNSW_EF", INT, "200", "64"},
 };
 
 static char tmpdir[64];
