@@ -186,6 +186,39 @@ static int ensure_loaded(Store *st)
     return rc;
 }
 
+static void fresh_row(int64_t seq, const float *v, void *arg)
+{
+    (void)arg;
+    vecmat_put(S.mat, seq, v);
+    if (seq > S.max_seq)
+        S.max_seq = seq;
+    if (S.hnsw && hnsw_add(S.hnsw, seq, vecmat_get(S.mat, seq)) == 0)
+        S.dirty++;
+}
+
+/* Before a search: vectors another process stored (a console beside the
+ * engine's process) are not in this one's memory yet. One indexed max()
+ * per search finds them; they are read in under the write lock. (A vector
+ * another process *replaced* is seen at the next start.) */
+static int ensure_fresh(Store *st)
+{
+    int rc = ensure_loaded(st);
+    if (rc)
+        return rc;
+    int64_t max = embedding_repo_max_seq(st);
+    if (max < 0)
+        return -EIO;
+    pthread_rwlock_rdlock(&S.lock);
+    int behind = max > S.max_seq;
+    pthread_rwlock_unlock(&S.lock);
+    if (!behind)
+        return 0;
+    pthread_rwlock_wrlock(&S.lock);
+    int64_t n = S.mat ? embedding_repo_each_after(st, S.dim, S.max_seq, fresh_row, NULL) : 0;
+    pthread_rwlock_unlock(&S.lock);
+    return n < 0 ? -EIO : 0;
+}
+
 /* The vector's dimension and values: 0, or -EINVAL with err. */
 static int check_vector(const float *v, int dim, char *err, size_t errsz)
 {
@@ -325,7 +358,7 @@ int similarity_search(Store *st, const float *q, int k, SimHit *out)
 {
     if (k <= 0)
         return 0;
-    int rc = ensure_loaded(st);
+    int rc = ensure_fresh(st);
     if (rc)
         return rc;
     pthread_rwlock_rdlock(&S.lock);
@@ -336,7 +369,7 @@ int similarity_search(Store *st, const float *q, int k, SimHit *out)
 
 int similarity_of(Store *st, int64_t seq, int k, int64_t before_seq, SimHit *out)
 {
-    int rc = ensure_loaded(st);
+    int rc = ensure_fresh(st);
     if (rc)
         return rc;
     pthread_rwlock_rdlock(&S.lock);

@@ -69,6 +69,44 @@ int64_t embedding_repo_each(Store *st, int dim, int64_t limit, EmbeddingFn fn, v
     return n;
 }
 
+int64_t embedding_repo_each_after(Store *st, int dim, int64_t after, EmbeddingFn fn, void *arg)
+{
+    static const char sql[] =
+        "SELECT alert_seq, vector FROM sec_embedding WHERE alert_seq > ? AND dimension = ? "
+        "ORDER BY alert_seq";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, after);
+    sqlite3_bind_int(s, 2, dim);
+    size_t bytes = (size_t)dim * sizeof(float);
+    float *v = xmalloc(bytes);
+    int64_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if ((size_t)sqlite3_column_bytes(s, 1) != bytes)
+            continue;
+        memcpy(v, sqlite3_column_blob(s, 1), bytes);
+        fn(sqlite3_column_int64(s, 0), v, arg);
+        n++;
+    }
+    sqlite3_reset(s);
+    free(v);
+    return rc == SQLITE_DONE ? n : -EIO;
+}
+
+int64_t embedding_repo_max_seq(Store *st)
+{
+    static const char sql[] = "SELECT coalesce(max(alert_seq), 0) FROM sec_embedding";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    int rc = sqlite3_step(s);
+    int64_t m = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -EIO;
+    sqlite3_reset(s);
+    return m;
+}
+
 int embedding_repo_get(Store *st, int64_t seq, float *out, int dim)
 {
     static const char sql[] =

@@ -24,6 +24,12 @@ typedef void (*EmbeddingFn)(int64_t seq, const float *v, void *arg);
 int64_t embedding_repo_each(Store *st, int dim, int64_t limit, EmbeddingFn fn, void *arg,
                             int64_t *skipped);
 
+/* As embedding_repo_each, only the rows with alert_seq > after. */
+int64_t embedding_repo_each_after(Store *st, int dim, int64_t after, EmbeddingFn fn, void *arg);
+
+/* The largest alert_seq with a vector (0 none), or -EIO. */
+int64_t embedding_repo_max_seq(Store *st);
+
 /* One stored vector into out[dim]: 1 found, 0 none (or another
  * dimension), -EIO. */
 int embedding_repo_get(Store *st, int64_t seq, float *out, int dim);

@@ -628,7 +628,8 @@ static void *searcher(void *arg)
 
 /* Two threads put (into the matrix, then the index beside the searches)
  * while two search: every answer full and ordered, every vector in the
- * index at the end, the index grown past its built size. */
+ * index at the end, the index grown past its built size; then a vector
+ * stored by another process is picked up by the next search. */
 static void test_similarity_threads(void **state)
 {
     (void)state;
@@ -667,6 +668,20 @@ static void test_similarity_threads(void **state)
     similarity_stats(&ss);
     assert_int_equal(ss.vectors, TBASE + TPUTTERS * TPUT);
     assert_int_equal(ss.index_size, TBASE + TPUTTERS * TPUT);
+    /* a vector another process stored (straight into the table) is found
+     * by the next search, and goes into the index */
+    int64_t other = TBASE + TPUTTERS * TPUT + 1;
+    add_alert(st, other, "t-other", 0);
+    float v[TDIM] = {0};
+    v[3] = 2;
+    v[5] = -2;
+    assert_int_equal(embedding_repo_put(st, other, v, TDIM, "x", NULL, 1), 0);
+    SimHit h[1];
+    assert_int_equal(similarity_search(st, v, 1, h), 1);
+    assert_int_equal(h[0].seq, other);
+    assert_float_equal(h[0].score, 1.0, 1e-5);
+    similarity_stats(&ss);
+    assert_int_equal(ss.index_size, other);
     assert_int_equal(similarity_save(), 0);
     similarity_reset();
     store_close(st);
