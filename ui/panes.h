@@ -40,4 +40,11 @@ const char *pane_service_name(const Snapshot *s, int64_t id, char *buf, size_t s
  * following each other. */
 void panes_keys_label(int i, int last, char *buf, size_t size);
 
+/* The Security pane (issue 12): show it with alert_id's detail open
+ * (the Alerts pane's Enter on a security escalation). */
+void pane_security_show(Ui *ui, const char *alert_id);
+/* A verdict's confidence as typed: "" is the default 0.9, else a number
+ * in 0..1. 0 or -EINVAL. */
+int  pane_security_parse_confidence(const char *text, double *out);
+
 #endif
