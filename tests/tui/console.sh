@@ -40,6 +40,8 @@ wait_for a "Audit Log " "Service Created"; tap $? "pane 8 Audit Log: title and e
 
 # 10 Tab cycles back to the first pane (from the last, 0 Silences); ? shows the help
 keys a Tab
+wait_pane a Security >/dev/null
+keys a Tab
 wait_for a "Silences " "active," >/dev/null
 keys a Tab
 wait_for a "Services  12 services"; r1=$?

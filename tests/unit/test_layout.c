@@ -418,15 +418,15 @@ static void ui_free_panes(Ui *ui)
     free(ui);
 }
 
-/* The pane list: keys 1..8 then 0 (Silences) in tab order, each pane made with its title,
- * tab label and draw; Metrics alone asks for the metrics history. */
+/* The pane list: keys 1..9 (9: Security, issue 12) then 0 (Silences) in tab order, each pane
+ * made with its title, tab label and draw; Metrics alone asks for the metrics history. */
 static void test_pane_list(void **state)
 {
     (void)state;
     static const char *const titles[] = {"Services", "Dependencies", "Health", "Alerts",
                                          "SLA Breaches", "Incidents", "Metrics", "Audit Log",
-                                         "Silences"};
-    assert_int_equal(panes_count(), 9);
+                                         "Security", "Silences"};
+    assert_int_equal(panes_count(), 10);
     assert_null(panes_def(panes_count()));
     assert_null(panes_def(-1));
     Ui *ui = ui_with_panes(0);
@@ -440,7 +440,10 @@ static void test_pane_list(void **state)
         assert_non_null(ops->draw);
         assert_int_equal(!!(ops->flags & PANE_WANTS_METRICS), !strcmp(ops->title, "Metrics"));
     }
-    assert_int_equal(panes_find_key('9'), -1);
+    assert_int_equal(panes_find_key('9'), 8);
+    char keys[24];
+    panes_keys_label(0, panes_count() - 1, keys, sizeof keys);
+    assert_string_equal(keys, "1-9,0");
     ui_free_panes(ui);
 }
 
@@ -463,8 +466,9 @@ static void test_pane_keys_declared_once(void **state)
             with_keys++;
         }
     }
-    /* s; /, Enter, Bksp; a, A, u, Enter (groups), f; x, t, m; x (Silences); h (Metrics' range) */
-    assert_int_equal(with_keys, 14);
+    /* s; /, Enter, Bksp; a, A, u, Enter (groups), f; x, t, m; x (Silences); h (Metrics' range);
+     * T F E, R, Space (Security) */
+    assert_int_equal(with_keys, 17);
     ui_free_panes(ui);
 }
 
@@ -561,9 +565,12 @@ static void test_help_merges_global_and_pane_keys(void **state)
         int r = help_find(lines, n, 0, "1-4");
         assert_true(r > 0);
         assert_string_equal(lines[r].text, "Services, Dependencies, Health, Alerts");
-        r = help_find(lines, n, 0, "5-8,0");   /* the ninth pane joins the last line */
+        r = help_find(lines, n, 0, "5-8");
         assert_true(r > 0);
-        assert_string_equal(lines[r].text, "SLA Breaches, Incidents, Metrics, Audit Log, Silences");
+        assert_string_equal(lines[r].text, "SLA Breaches, Incidents, Metrics, Audit Log");
+        r = help_find(lines, n, 0, "9,0");     /* Security (issue 12) and Silences */
+        assert_true(r > 0);
+        assert_string_equal(lines[r].text, "Security, Silences");
         for (int i = 0; i < ui->npanes; i++) {
             const PaneOps *ops = ui->panes[i]->ops;
             char heading[64];
