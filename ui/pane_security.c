@@ -205,12 +205,20 @@ static attr_t severity_attr(int id)
     return theme_attr(TH_DIM);
 }
 
+/* Escalated: an incident opened, or routed to a verdict at or above the
+ * escalation threshold. */
+static int keep_escalated(const SecAlert *a, int threshold)
+{
+    return (a->incident_id && *a->incident_id) ||
+           (a->route && !strcmp(a->route, "verdict") && a->s0 >= threshold);
+}
+
 static const char *or_dash(const char *s) { return s && *s ? s : "-"; }
 
 static const TableCol cols[] = {
     {"Severity", 8, 8, 0, 0, 0},
     {"S0", 3, 3, 0, 0, 1},
-    {"Route", 7, 8, 0, 0, 0},
+    {"Route", 8, 8, 0, 0, 0},
     {"Verdict", 8, 8, 0, 1, 0},
     {"Group", 5, 6, 0, 1, 1},
     {"Source", 6, 12, 1, 2, 0},
@@ -282,7 +290,7 @@ static void draw(Pane *p, WINDOW *w, const Snapshot *s)
     for (int i = 0; i < st->n; i++) {
         const SecAlert *a = &st->rows[i];
         routed += a->route && !strcmp(a->route, "verdict");
-        escalated += a->incident_id && *a->incident_id;
+        escalated += keep_escalated(a, st->th.escalation_threshold);
         pending += a->s0 < 0;
     }
     char sum[240];
@@ -395,7 +403,8 @@ static int draw_header(WINDOW *w, int y, int x, int width, const SecState *st,
                      a->fingerprint ? ", fingerprint " : "", a->fingerprint ? a->fingerprint : "");
     pane_fmt_time(a->received_at, t, sizeof t);
     pane_fmt_time(a->event_at, t2, sizeof t2);
-    y = pane_draw_kv(w, y, x, width, "Received", A_NORMAL, "%s (event %s)", t, t2);
+    y = pane_draw_kv(w, y, x, width, "Received", A_NORMAL, "%s%s%s%s", t,
+                     a->event_at ? " (event " : "", a->event_at ? t2 : "", a->event_at ? ")" : "");
     if (a->closed_at) {
         pane_fmt_time(a->closed_at, t, sizeof t);
         y = pane_draw_kv(w, y, x, width, "Closed", theme_attr(TH_UP), "%s (its source resolved it)",
@@ -799,4 +808,59 @@ void pane_security_show(Ui *ui, const char *alert_id)
         ui_show_pane(ui, i);
         return;
     }
+}
+
+
+/* Move the escalated ones of rows[0..n) to out[*m..], without repeats;
+ * free the rest. */
+static void take_escalated(SecAlert *rows, int n, int threshold, SecAlert *out, int *m)
+{
+    for (int i = 0; i < n; i++) {
+        int dup = 0;
+        for (int k = 0; k < *m && !dup; k++)
+            dup = out[k].seq == rows[i].seq;
+        if (!dup && keep_escalated(&rows[i], threshold))
+            out[(*m)++] = rows[i];
+        else
+            secalerts_free(&rows[i]);
+    }
+    free(rows);
+}
+
+static int seq_desc(const void *x, const void *y)
+{
+    const SecAlert *a = x, *b = y;
+    return a->seq < b->seq ? 1 : a->seq > b->seq ? -1 : 0;
+}
+
+int pane_security_escalations(Ui *ui, SecAlert **out)
+{
+    Store *db = ui_store(ui);
+    SecThresholds th;
+    *out = NULL;
+    if (!db || secalerts_thresholds(db, &th) < 0)
+        return 0;
+    /* routed to a verdict (the escalation threshold is above the triage
+     * one), and the newest open ones (an ESCALATE verdict opens an
+     * incident whatever the route) */
+    SecFilter fv = {.route = "verdict", .min_severity_id = -1, .open_only = 1, .heads_only = 1,
+                    .limit = 100};
+    SecFilter fa = {.min_severity_id = -1, .open_only = 1, .heads_only = 1, .limit = 300};
+    SecAlert *rv = NULL, *ra = NULL;
+    int nv = 0, na = 0;
+    if (secalerts_list(db, &fv, &rv, &nv, NULL) < 0)
+        nv = 0, rv = NULL;
+    if (secalerts_list(db, &fa, &ra, &na, NULL) < 0)
+        na = 0, ra = NULL;
+    SecAlert *res = xcalloc((size_t)(nv + na + 1), sizeof *res);
+    int m = 0;
+    take_escalated(rv, nv, th.escalation_threshold, res, &m);
+    take_escalated(ra, na, th.escalation_threshold, res, &m);
+    if (!m) {
+        free(res);
+        return 0;
+    }
+    qsort(res, (size_t)m, sizeof *res, seq_desc);
+    *out = res;
+    return m;
 }
