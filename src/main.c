@@ -32,6 +32,7 @@
 #include "domain/resolution.h"
 #include "domain/seed.h"
 #include "domain/silences.h"
+#include "domain/secresponse.h"
 #include "store/store.h"
 #include "store/service_repo.h"
 
@@ -642,6 +643,23 @@ static int read_playbook_file(const Config *cfg, char **out_json)
     return 0;
 }
 
+/* Issue 12 (wt-resp): the response actions (security.*) into this
+ * process's catalog, checked before anything is created like the
+ * playbook file: a bad one is a usage error naming the setting. */
+static int configure_security_actions(const Config *cfg)
+{
+    char err[600];
+    if (secresponse_configure(config_str(cfg, "security.actions"),
+                              config_str(cfg, "security.actions_dir"),
+                              config_str(cfg, "security.webhook_url"),
+                              config_str(cfg, "security.escalation_action"), err,
+                              sizeof err) < 0) {
+        fprintf(stderr, "resops: %s: %s\n", config_origin(cfg, "security.actions"), err);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 /* Seed 001's settings from the config file: the default threshold and
  * the concurrency limit (while never changed through the API or the
  * console) and the playbook file, already checked (read_playbook_file). */
@@ -795,6 +813,12 @@ static int app_configure(App *a, int argc, char **argv, int *out_rc)
     /* N4: the operator's playbook file is part of the configuration: a
      * bad one is a usage error before any database is created */
     if (!a->cli.seed_mode && read_playbook_file(a->cfg, &a->playbook_json) < 0) {
+        config_free(a->cfg);
+        *out_rc = EXIT_USAGE;
+        return -1;
+    }
+    if (!a->cli.seed_mode && configure_security_actions(a->cfg) < 0) {   /* issue 12 */
+        free(a->playbook_json);
         config_free(a->cfg);
         *out_rc = EXIT_USAGE;
         return -1;

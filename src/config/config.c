@@ -220,6 +220,18 @@ static const Setting settings[] = {
      .doc = "Milliseconds a playbook step may run when it sets no timeout_ms."},
     {.name = "resolve.playbook_file", .env = "RESOPS_PLAYBOOK_FILE", .type = T_STR, .def = "",
      .doc = "JSON file of the host's actions and playbooks, {\"actions\": {\"<name>\": step}, \"<category>\": [steps]}, loaded at start; the API can only name these actions (\"\" = none)."},
+
+    /* [security] response actions (issue 12, wt-resp) */
+    {.name = "security.actions", .env = "RESOPS_SECURITY_ACTIONS", .type = T_STR, .def = "",
+     .doc = "Response actions as one JSON object, {\"<name>\": {\"kind\": \"command\", \"argv\": [\"/path\", \"${target.ip}\"], \"timeout_s\": 10} or {\"kind\": \"http\", \"url\": ...}}, checked at start (\"\" = block_ip, disable_user, isolate_host under security.actions_dir, and webhook when security.webhook_url is set)."},
+    {.name = "security.actions_dir", .env = "RESOPS_SECURITY_ACTIONS_DIR", .type = T_STR,
+     .def = "/usr/local/libexec/resops/actions/",
+     .doc = "Directory of the default actions' commands (block_ip, disable_user, isolate_host)."},
+    {.name = "security.webhook_url", .env = "RESOPS_SECURITY_WEBHOOK_URL", .type = T_STR,
+     .def = "", .doc = "URL the default webhook action POSTs to (\"\" = no webhook action)."},
+    {.name = "security.escalation_action", .env = "RESOPS_SECURITY_ESCALATION_ACTION",
+     .type = T_STR, .def = "",
+     .doc = "Action an escalated security alert's incident runs on the alert's observables (e.g. block_ip; \"\" = the security category's playbook)."},
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

@@ -143,6 +143,7 @@ def url_for(m, path):
     url = url.replace('{downtime_id}', '999999')
     url = url.replace('{category}', 'database')
     url = url.replace('{id}', 'no-such-alert').replace('{token}', '0' * 64)   # issue 12
+    url = url.replace('{task_id}', '999999')   # issue 12 (wt-resp)
     if '/kill-switch/' in path:
         url += '?actor=admin'             # the caller: valid as a note or as the actor
     return url
@@ -197,6 +198,15 @@ WITH_TOKEN.update({
     ('GET', '/api/verdicts/{id}/verdicts'): 404, ('GET', '/api/admin/config/thresholds'): 200,
     ('PATCH', '/api/admin/config/thresholds'): 200, ('GET', '/api/security/alerts'): 200,
     ('GET', '/api/security/alerts/{id}'): 404,
+    # issue 12 (wt-resp): response actions, ML outputs, tasks, admin
+    ('POST', '/api/response/{id}/response-action'): 400,
+    ('POST', '/api/response/{id}/response-result'): 400,
+    ('GET', '/api/response/{id}/responses'): 404,
+    ('POST', '/api/ml/{id}/agent-output'): 400, ('POST', '/api/ml/{id}/aggregate-score'): 400,
+    ('POST', '/api/llm/{id}/llm-result'): 400,
+    ('POST', '/api/tasks'): 400, ('GET', '/api/tasks'): 200, ('PATCH', '/api/tasks/{task_id}'): 400,
+    ('GET', '/api/admin/export'): 200, ('POST', '/api/admin/{id}/export-ready'): 404,
+    ('GET', '/api/admin/healthz'): 200,
 })
 
 

@@ -98,6 +98,12 @@ static const Row rows[] = {
     {"resolve.retry_backoff_ms", "RESOPS_RETRY_BACKOFF_MS", INT, "1000", "0"},
     {"resolve.step_timeout_ms", "RESOPS_STEP_TIMEOUT_MS", INT, "30000", "100"},
     {"resolve.playbook_file", "RESOPS_PLAYBOOK_FILE", STR, "", "/etc/resops/playbooks.json"},
+    /* issue 12: response actions (wt-resp) */
+    {"security.actions", "RESOPS_SECURITY_ACTIONS", STR, "", "{}"},
+    {"security.actions_dir", "RESOPS_SECURITY_ACTIONS_DIR", STR,
+     "/usr/local/libexec/resops/actions/", "/opt/acts"},
+    {"security.webhook_url", "RESOPS_SECURITY_WEBHOOK_URL", STR, "", "http://127.0.0.1:9/h"},
+    {"security.escalation_action", "RESOPS_SECURITY_ESCALATION_ACTION", STR, "", "block_ip"},
 };
 
 static char tmpdir[64];
