@@ -62,6 +62,8 @@ typedef struct SecState {
     int           nhits;
     SecVerdict   *verdicts;
     int           nverdicts;
+    SecResponseRow *responses;     /* oldest first */
+    int           nresponses;
 } SecState;
 
 static int64_t mono_ms(void) { return util_mono_ms(); }
@@ -71,6 +73,9 @@ static void det_clear(SecState *st)
     secalerts_verdicts_free(st->verdicts, st->nverdicts);
     st->verdicts = NULL;
     st->nverdicts = 0;
+    secresp_responses_free(st->responses, st->nresponses);
+    st->responses = NULL;
+    st->nresponses = 0;
     st->nhits = 0;
     st->det_seq = 0;
 }
@@ -382,6 +387,10 @@ static void det_load(Pane *p, const SecAlert *a)
         st->verdicts = NULL;
         st->nverdicts = 0;
     }
+    if (secresponse_list(db, a->id, &st->responses, &st->nresponses) < 0) {
+        st->responses = NULL;
+        st->nresponses = 0;
+    }
 }
 
 static int draw_header(WINDOW *w, int y, int x, int width, const SecState *st,
@@ -484,6 +493,27 @@ static int draw_verdicts(WINDOW *w, int y, int x, int width, const SecState *st)
     return y;
 }
 
+/* The response actions run on it, newest first (R runs one). */
+static int draw_responses(WINDOW *w, int y, int x, int width, const SecState *st)
+{
+    if (!st->nresponses)
+        return y;
+    pane_draw_text(w, y++, x, width, "Responses", theme_attr(TH_HEADER));
+    for (int i = st->nresponses - 1; i >= 0 && y < getmaxy(w); i--) {
+        const SecResponseRow *r = &st->responses[i];
+        char t[64], line[700];
+        pane_fmt_time(r->created_at, t, sizeof t);
+        snprintf(line, sizeof line, "%s  #%lld %s %s on %s by %s%s%s", t, (long long)r->id,
+                 r->action, r->state, or_dash(r->target), or_dash(r->actor),
+                 r->incident_id[0] ? ", run " : "", r->incident_id);
+        attr_t a = !strcmp(r->state, "success") ? theme_attr(TH_UP)
+                   : !strcmp(r->state, "failed") || !strcmp(r->state, "refused")
+                   ? theme_attr(TH_ERROR) : A_NORMAL;
+        pane_draw_text(w, y++, x + 2, width - 2, line, a);
+    }
+    return y;
+}
+
 static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
 {
     (void)s;
@@ -503,7 +533,8 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
     y = draw_header(w, y, x, width, st, a);
     y = draw_normalized(w, y, x, width, a);
     y = draw_neighbours(w, y + 1, x, width, st);
-    draw_verdicts(w, y + 1, x, width, st);
+    y = draw_verdicts(w, y + 1, x, width, st);
+    draw_responses(w, y + 1, x, width, st);
 }
 
 /* ---- the keys -------------------------------------------------------------- */
