@@ -530,6 +530,34 @@ static void test_pane_keys_never_shadow_global_actions(void **state)
     }
 }
 
+/* The Security pane (issue 12): a verdict's confidence as typed ("" is
+ * 0.9, else a number in 0..1), and T/R with no alert selected say so
+ * without asking anything. */
+static void test_security_confidence_and_empty_keys(void **state)
+{
+    (void)state;
+    static const struct { const char *in; int ok; double v; } cases[] = {
+        {"", 1, 0.9}, {"  ", 1, 0.9}, {"0", 1, 0.0}, {"1", 1, 1.0}, {" 0.75 ", 1, 0.75},
+        {"1.01", 0, 0}, {"-0.1", 0, 0}, {"2", 0, 0}, {"x", 0, 0}, {"0.5x", 0, 0},
+        {"nan", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double v = -1;
+        int rc = pane_security_parse_confidence(cases[i].in, &v);
+        assert_int_equal(rc == 0, cases[i].ok);
+        if (cases[i].ok)
+            assert_true(v > cases[i].v - 1e-9 && v < cases[i].v + 1e-9);
+    }
+    Ui *ui = ui_with_panes(panes_find_key('9'));
+    assert_string_equal(ui->panes[ui->cur]->ops->title, "Security");
+    keys_dispatch(ui, 'T');
+    assert_int_equal(ui->prompt, PROMPT_NONE);
+    assert_non_null(strstr(ui->msg, "No security alert selected"));
+    keys_dispatch(ui, 'R');
+    assert_int_equal(ui->prompt, PROMPT_NONE);
+    ui_free_panes(ui);
+}
+
 /* A key that another pane owns says "not here", an unknown one "unknown". */
 static void test_key_of_another_pane(void **state)
 {
@@ -757,6 +785,7 @@ int main(void)
         cmocka_unit_test(test_wrap_keeps_last_word_or_ellipsis_b19),
         cmocka_unit_test(test_contains),
         cmocka_unit_test(test_pane_list),
+        cmocka_unit_test(test_security_confidence_and_empty_keys),
         cmocka_unit_test(test_pane_keys_declared_once),
         cmocka_unit_test(test_pane_keys_never_shadow_global_actions),
         cmocka_unit_test(test_quit_engine_asks),
