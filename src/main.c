@@ -33,6 +33,7 @@
 #include "domain/seed.h"
 #include "domain/silences.h"
 #include "domain/secresponse.h"
+#include "domain/similarity.h"
 #include "store/store.h"
 #include "store/service_repo.h"
 
@@ -864,6 +865,11 @@ static int app_open_db(App *a)
     a->users_fd = users_hold(a->db_path);
     if (open_store(a->db_path, &a->st) < 0)
         return -1;
+    /* issue 12 (vec): the vectors' dimension and the HNSW index file beside
+     * the database; loaded lazily by the first thread that searches */
+    char *hnsw_path = xasprintf("%s.hnsw", a->db_path);
+    similarity_configure((int)config_int(a->cfg, "security.embedding_dim"), hnsw_path);
+    free(hnsw_path);
     if (a->seed_demo_db) {
         if (service_repo_count(a->st) == 0 && seed_demo(a->st, util_now(), err, sizeof err) < 0) {
             fprintf(stderr, "resops: %s\n", err);
@@ -996,6 +1002,9 @@ static void app_stop(App *a)
     runner_stop(a->runner);    /* steps in flight are abandoned; they run again at start */
     notifier_stop(a->notifier); /* unfinished sends stay queued for the next engine */
     engine_stop(a->engine);
+    if (similarity_save() < 0)  /* issue 12 (vec): what arrived since the last build */
+        log_warn("resops: could not write the similarity index (the next start catches up)");
+    similarity_reset();
     store_close(a->st);
     snapshot_box_free(a->box);
     if (a->curl_up)

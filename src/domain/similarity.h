@@ -62,4 +62,26 @@ typedef struct SimStats {
 } SimStats;
 void similarity_stats(SimStats *out);
 
+/* --- added by its owner (issue 12, vec) --- */
+
+/* The HNSW parameters: M 16, ef_construction 200, and the search breadth
+ * ef (default SIMILARITY_EF_DEFAULT; a search uses max(ef, k)). */
+#define SIMILARITY_HNSW_M        16
+#define SIMILARITY_HNSW_EFC      200
+#define SIMILARITY_EF_DEFAULT    200
+void similarity_set_ef(int ef);
+
+/* The dimension-mismatch sentence of the API and similarity_put:
+ * "Vector dimension 3 does not match the index dimension 384". */
+void similarity_dim_error(int dim, char *err, size_t errsz);
+
+/* Write the HNSW index to the index path now if it changed since it was
+ * last written (alerts arrived): 0, or -EIO. main calls it at exit; a
+ * restart also catches up by itself (the load adds what the file lacks). */
+int similarity_save(void);
+
+/* Forget everything in memory (index and matrix; the next call loads
+ * again). Tests, and main at exit after similarity_save. */
+void similarity_reset(void);
+
 #endif
