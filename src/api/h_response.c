@@ -14,6 +14,7 @@
  * Rules, audit and the runner: domain/secresponse.c. */
 #include "api/handlers.h"
 #include "domain/secresponse.h"
+#include "domain/similarity.h"
 #include "util.h"
 
 #include <errno.h>
@@ -509,8 +510,13 @@ void h_admin_healthz(ApiReq *rq, ApiResp *rs)
         cJSON_AddNumberToObject(p, "failed", (double)h.failed);
         cJSON_AddNumberToObject(p, "alerts", (double)h.alerts);
         cJSON_AddNumberToObject(p, "responses_running", (double)h.responses_running);
+        SimStats ss;
+        similarity_stats(&ss);
         cJSON *ix = cJSON_AddObjectToObject(c, "index");
         cJSON_AddNumberToObject(ix, "embeddings", (double)h.embeddings);
+        cJSON_AddNumberToObject(ix, "vectors", (double)ss.vectors);
+        cJSON_AddStringToObject(ix, "kind", ss.indexed ? "hnsw" : "exact");
+        cJSON_AddNumberToObject(ix, "index_size", (double)ss.index_size);
     }
     cJSON_AddItemToObject(o, "checks", c);
     api_send_json(rs, ok ? 200 : 503, o);

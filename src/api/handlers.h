@@ -126,4 +126,10 @@ void h_security_alert_get(ApiReq *rq, ApiResp *rs);
 /* the upload URL's limit (setting security.upload_max_bytes; 16 MiB) */
 void h_security_set_upload_max(size_t bytes);
 
+/* issue 12: security alerts from collectors (h_ingest.c, wt-norm) */
+void h_ingest_alertmanager(ApiReq *rq, ApiResp *rs);
+void h_ingest_wazuh(ApiReq *rq, ApiResp *rs);
+void h_ingest_syslog(ApiReq *rq, ApiResp *rs);
+void h_ingest_generic(ApiReq *rq, ApiResp *rs);
+
 #endif

@@ -620,6 +620,16 @@ static int alert_lookup(Store *st, const char *alert_id, SecRespAlert *a)
     return r < 0 ? -EIO : r == 0 ? -ENOENT : 0;
 }
 
+/* alert_lookup with the API's message in err ("Alert 'x' not found"). */
+static int alert_find(Store *st, const char *alert_id, SecRespAlert *a, char *err, size_t errsz)
+{
+    int r = alert_lookup(st, alert_id, a);
+    if (r < 0)
+        snprintf(err, errsz, r == -ENOENT ? "Alert '%.128s' not found" : DOMAIN_IO_ERROR,
+                 alert_id ? alert_id : "");
+    return r;
+}
+
 static int audit(Store *st, const char *action, int64_t seq, const char *actor, const char *fmt,
                  ...) __attribute__((format(printf, 5, 6)));
 
@@ -724,12 +734,9 @@ int secresponse_run(Store *st, const char *alert_id, const char *action, const c
     if (!actor || !*actor)
         actor = "system";
     SecRespAlert a = {0};
-    int r = alert_lookup(st, alert_id, &a);
-    if (r < 0) {
-        snprintf(err, errsz, r == -ENOENT ? "Alert '%.128s' not found" : DOMAIN_IO_ERROR,
-                 alert_id ? alert_id : "");
+    int r = alert_find(st, alert_id, &a, err, errsz);
+    if (r < 0)
         return r;
-    }
     PlaybookStep check;
     if (check_objects(target, parameters, err, errsz) < 0 ||
         build_step(action, target, parameters, a.id, 0, NULL, &check, err, errsz) < 0) {
@@ -1023,12 +1030,9 @@ int secresponse_report(Store *st, const char *alert_id, const char *status,
         return -EINVAL;
     }
     SecRespAlert a = {0};
-    int r = alert_lookup(st, alert_id, &a);
-    if (r < 0) {
-        snprintf(err, errsz, r == -ENOENT ? "Alert '%.128s' not found" : DOMAIN_IO_ERROR,
-                 alert_id ? alert_id : "");
+    int r = alert_find(st, alert_id, &a, err, errsz);
+    if (r < 0)
         return r;
-    }
     cJSON *det = details_json ? cJSON_Parse(details_json) : NULL;
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "status", status);
@@ -1072,12 +1076,9 @@ int secresponse_ml_output(Store *st, const char *alert_id, const char *kind, con
         return -EINVAL;
     }
     SecRespAlert a = {0};
-    int r = alert_lookup(st, alert_id, &a);
-    if (r < 0) {
-        snprintf(err, errsz, r == -ENOENT ? "Alert '%.128s' not found" : DOMAIN_IO_ERROR,
-                 alert_id ? alert_id : "");
+    int r = alert_find(st, alert_id, &a, err, errsz);
+    if (r < 0)
         return r;
-    }
     int64_t id = secresp_repo_ml_add(st, a.seq, kind, agent, has_score, score, body, actor, now);
     secresp_alert_free(&a);
     if (id < 0) {
@@ -1110,14 +1111,11 @@ int secresponse_task_create(Store *st, const char *title, const char *assignee,
     int64_t seq = 0;
     if (alert_id) {
         SecRespAlert a = {0};
-        int r = alert_lookup(st, alert_id, &a);
+        int r = alert_find(st, alert_id, &a, err, errsz);
         seq = a.seq;
         secresp_alert_free(&a);
-        if (r < 0) {
-            snprintf(err, errsz, r == -ENOENT ? "Alert '%.128s' not found" : DOMAIN_IO_ERROR,
-                     alert_id);
+        if (r < 0)
             return r;
-        }
     }
     int r = -EIO;
     if (store_begin(st) == 0) {

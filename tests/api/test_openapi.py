@@ -190,14 +190,6 @@ WITH_TOKEN.update({
     ('POST', '/api/v1/incidents/batch-resolve'): 400,
     ('POST', '/api/v1/incidents/{incident_id}/auto-resolve'): 400,
     ('POST', '/thresholds'): 400,
-    # issue 12, seed 003 (wt-core)
-    ('POST', '/api/ingestion/raw'): 400, ('GET', '/api/ingestion/raw-url'): 200,
-    ('GET', '/api/objects/raw/{id}'): 404, ('POST', '/api/normalization/{id}/normalized'): 400,
-    ('POST', '/api/normalization/normalize/trigger/{id}'): 404,
-    ('POST', '/api/triage/{id}/score/triage'): 404, ('POST', '/api/verdicts/{id}/verdict'): 400,
-    ('GET', '/api/verdicts/{id}/verdicts'): 404, ('GET', '/api/admin/config/thresholds'): 200,
-    ('PATCH', '/api/admin/config/thresholds'): 200, ('GET', '/api/security/alerts'): 200,
-    ('GET', '/api/security/alerts/{id}'): 404,
     # issue 12 (wt-resp): response actions, ML outputs, tasks, admin
     ('POST', '/api/response/{id}/response-action'): 400,
     ('POST', '/api/response/{id}/response-result'): 400,
@@ -207,6 +199,14 @@ WITH_TOKEN.update({
     ('POST', '/api/tasks'): 400, ('GET', '/api/tasks'): 200, ('PATCH', '/api/tasks/{task_id}'): 400,
     ('GET', '/api/admin/export'): 200, ('POST', '/api/admin/{id}/export-ready'): 404,
     ('GET', '/api/admin/healthz'): 200,
+    # issue 12, seed 003 (wt-core)
+    ('POST', '/api/ingestion/raw'): 400, ('GET', '/api/ingestion/raw-url'): 200,
+    ('GET', '/api/objects/raw/{id}'): 404, ('POST', '/api/normalization/{id}/normalized'): 400,
+    ('POST', '/api/normalization/normalize/trigger/{id}'): 404,
+    ('POST', '/api/triage/{id}/score/triage'): 404, ('POST', '/api/verdicts/{id}/verdict'): 400,
+    ('GET', '/api/verdicts/{id}/verdicts'): 404, ('GET', '/api/admin/config/thresholds'): 200,
+    ('PATCH', '/api/admin/config/thresholds'): 200, ('GET', '/api/security/alerts'): 200,
+    ('GET', '/api/security/alerts/{id}'): 404,
 })
 
 

@@ -136,6 +136,11 @@ def pipeline(srv, admin, user):
          (d1['group_of'], d2['group_of']))
     t.ok(d1['triage']['decision']['reason'].get('grouped_under') == 'dup-0', 'the reason names the group head', d1)
     t.ok(o['group_of'] is None and o['group_count'] == 0, 'a different alert is not grouped', o)
+    t.ok(d0['s0'] >= 90 and d0['route'] == 'verdict' and d0['incident_id'],
+         'a verdict-routed alert at or above the escalation threshold opens its security incident', d0)
+    t.ok(not d1['incident_id'] and not d2['incident_id'], 'its near-duplicates escalate nothing', (d1, d2))
+    inc = srv.get('/api/v1/incidents/' + (d0['incident_id'] or 'none'), admin)
+    t.ok(inc.status == 200, 'the incident exists (seed 001)', inc)
     r = srv.get('/api/security/alerts?grouped=false&limit=1000', user)
     ids = [x['id'] for x in r.json]
     t.ok('dup-0' in ids and 'dup-1' not in ids and 'dup-2' not in ids, 'grouped=false shows one line for the group', ids)
@@ -227,13 +232,19 @@ def verdicts(srv, admin, user, analyst):
     t.ok(r.status == 404, 'a verdict on an unknown alert: 404', r)
     r = srv.post('/api/verdicts/alert-123/verdict', {'classification': 'FP', 'confidence': 0.4}, admin)
     t.ok(r.status == 201 and r.json['notes'] is None, 'an Admin may too; notes optional', r)
+    srv.post('/api/ingestion/raw', {'id': 'esc-1', 'payload': {'message': 'Odd cron job on db-7', 'severity': 'low'}}, user)
+    e = wait_for(lambda: triaged(srv, user, 'esc-1'), timeout=10)
+    t.ok(e and not e['incident_id'] and e['route'] == 'ml', 'a low alert opens no incident', e)
+    r = srv.post('/api/verdicts/esc-1/verdict', {'classification': 'ESCALATE', 'confidence': 0.8}, analyst)
+    e = srv.get('/api/security/alerts/esc-1', user).json
+    t.ok(r.status == 201 and e['incident_id'], 'an ESCALATE verdict opens its incident', e)
     r = srv.get('/api/verdicts/alert-123/verdicts', user)
     t.ok(r.status == 200 and [v['classification'] for v in r.json] == ['TP', 'FP'], 'the verdicts, oldest first', r)
     t.ok(srv.get('/api/verdicts/nope/verdicts', user).status == 404, 'verdicts of an unknown alert: 404')
     a = srv.get('/api/security/alerts/alert-123', user).json
     t.ok(a['verdict'] == 'FP' and len(a['verdicts']) == 2, 'the detail shows the latest verdict and the history', a)
     rows = srv.db_query("SELECT actor, detail FROM audit_log WHERE action = 'Security Verdict' ORDER BY id")
-    t.ok(len(rows) == 2 and rows[0][0] == 'ana' and 'alert-123' in rows[0][1], 'verdicts are audited "Security Verdict"', rows)
+    t.ok(len(rows) == 3 and rows[0][0] == 'ana' and 'alert-123' in rows[0][1], 'verdicts are audited "Security Verdict"', rows)
 
     # verdicts steer the next similar alert: an FP on a family lowers it
     fam = {"message": "Port scan detected from 192.0.2.44 against web tier", "severity": "high"}

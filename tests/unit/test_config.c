@@ -98,6 +98,17 @@ static const Row rows[] = {
     {"resolve.retry_backoff_ms", "RESOPS_RETRY_BACKOFF_MS", INT, "1000", "0"},
     {"resolve.step_timeout_ms", "RESOPS_STEP_TIMEOUT_MS", INT, "30000", "100"},
     {"resolve.playbook_file", "RESOPS_PLAYBOOK_FILE", STR, "", "/etc/resops/playbooks.json"},
+    /* issue 12 (wt-norm): the syslog listener, the generic JSON mapping */
+    {"security.syslog_listen", "RESOPS_SYSLOG_LISTEN", STR, "", "127.0.0.1:5514"},
+    {"security.syslog_max_connections", "RESOPS_SYSLOG_MAX_CONNECTIONS", INT, "64", "8"},
+    {"security.syslog_idle_timeout", "RESOPS_SYSLOG_IDLE_TIMEOUT", INT, "5m", "30"},
+    {"security.map.severity", "RESOPS_MAP_SEVERITY", STR, "", "event.severity"},
+    {"security.map.timestamp", "RESOPS_MAP_TIMESTAMP", STR, "", "event.created"},
+    {"security.map.title", "RESOPS_MAP_TITLE", STR, "", "rule.name"},
+    {"security.map.description", "RESOPS_MAP_DESCRIPTION", STR, "", "message"},
+    {"security.map.host", "RESOPS_MAP_HOST", STR, "", "host.name"},
+    {"security.map.user", "RESOPS_MAP_USER", STR, "", "user.name"},
+    {"security.map.ip", "RESOPS_MAP_IP", STR, "", "source.ip"},
     /* issue 12: response actions (wt-resp) */
     {"security.actions", "RESOPS_SECURITY_ACTIONS", STR, "", "{}"},
     {"security.actions_dir", "RESOPS_SECURITY_ACTIONS_DIR", STR,
