@@ -433,6 +433,17 @@ static int draw_header(WINDOW *w, int y, int x, int width, const SecState *st,
     return y;
 }
 
+/* "key: value" on one line when it fits, else the key and the value
+ * wrapped below it (at most 3 lines). */
+static int draw_long_kv(WINDOW *w, int y, int x, int width, const char *key, attr_t a,
+                        const char *text)
+{
+    if (layout_width(text) + 14 <= width)
+        return pane_draw_kv(w, y, x, width, key, a, "%s", text);
+    pane_draw_text(w, y++, x, width, key, theme_attr(TH_DIM));
+    return pane_draw_wrapped(w, y, x + 2, width - 2, 3, text, a);
+}
+
 static int draw_normalized(WINDOW *w, int y, int x, int width, const SecAlert *a)
 {
     cJSON *root;
@@ -441,9 +452,9 @@ static int draw_normalized(WINDOW *w, int y, int x, int width, const SecAlert *a
     const char *ts = json_str(norm, "timestamp"), *desc = json_str(norm, "description");
     y = pane_draw_kv(w, y, x, width, "Timestamp", A_NORMAL, "%s", or_dash(ts));
     observables_text(norm, buf, sizeof buf);
-    y = pane_draw_kv(w, y, x, width, "Observables", A_BOLD, "%s", buf);
+    y = draw_long_kv(w, y, x, width, "Observables", A_BOLD, buf);
     metadata_text(norm, buf, sizeof buf);
-    y = pane_draw_kv(w, y, x, width, "Metadata", A_NORMAL, "%s", buf);
+    y = draw_long_kv(w, y, x, width, "Metadata", A_NORMAL, buf);
     if (desc && *desc) {
         pane_draw_text(w, y++, x, width, "Description", theme_attr(TH_HEADER));
         y = pane_draw_wrapped(w, y, x + 2, width - 2, 3, desc, A_NORMAL);
