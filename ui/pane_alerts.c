@@ -272,7 +272,8 @@ static void push_open(Pane *p, const Snapshot *s, int flat)
 static void push_escalations(Pane *p)
 {
     AlertsState *st = p->state;
-    if (!st->esc_ms || util_mono_ms() - st->esc_ms >= 1000) {   /* at most once a second */
+    /* at most every 5 s: the routed-to-verdict query may scan far back */
+    if (!st->esc_ms || util_mono_ms() - st->esc_ms >= 5000) {
         secalerts_free_list(st->esc, st->nesc);
         st->esc = NULL;
         st->nesc = pane_security_escalations(p->ui, &st->esc);

@@ -42,12 +42,14 @@
 #define SEC_LOAD_MAX    500   /* newest alerts read (heads and their members) */
 #define SEC_NEIGHBOURS  5     /* neighbours in the detail */
 #define SEC_RELOAD_MS   1000  /* at most one list read a second */
+#define SEC_COUNT_MS    15000 /* the total (a scan of every alert) at most every 15 s */
 #define SEC_CONFIDENCE  0.9   /* the verdict's confidence when Enter answers */
 
 typedef struct SecState {
     SecAlert     *rows;            /* newest first */
     int           n;
     int64_t       total;           /* alerts in the database */
+    int64_t       total_ms;        /* util_mono_ms() when it was counted, 0 never */
     int64_t       loaded_ms;       /* util_mono_ms() of the last read, 0 never */
     int           stale;           /* read again at the next rebuild */
     int           load_err;
@@ -90,14 +92,20 @@ static void load(Pane *p)
     SecFilter f = {.min_severity_id = -1, .limit = SEC_LOAD_MAX};
     SecAlert *rows = NULL;
     int n = 0;
-    int64_t total = 0;
-    if (secalerts_list(db, &f, &rows, &n, &total) < 0) {
+    int64_t total = -1, now = mono_ms();
+    int count = st->stale || !st->total_ms || now - st->total_ms >= SEC_COUNT_MS;
+    if (secalerts_list(db, &f, &rows, &n, count ? &total : NULL) < 0) {
         st->load_err = 1;
     } else {
         secalerts_free_list(st->rows, st->n);
         st->rows = rows;
         st->n = n;
-        st->total = total;
+        if (count) {
+            st->total = total;
+            st->total_ms = now;
+        }
+        if (st->total < n || (n < SEC_LOAD_MAX && st->total != n))
+            st->total = n;            /* a new alert since the count: at least these */
         st->load_err = 0;
     }
     if (secalerts_thresholds(db, &st->th) < 0)
