@@ -323,8 +323,18 @@ int secresponse_escalate(Store *st, const char *alert_id, int s0, const char *ac
 
 /* ---- the runner's side ---------------------------------------------------------------- */
 
+/* Only the incidents this file opens can carry a response: the others
+ * skip the lookup (the runner asks on every claim and every end). */
+static int may_carry_response(const char *incident_id)
+{
+    return strncmp(incident_id, RESP_INCIDENT_PREFIX, strlen(RESP_INCIDENT_PREFIX)) == 0 ||
+           strncmp(incident_id, ESC_INCIDENT_PREFIX, strlen(ESC_INCIDENT_PREFIX)) == 0;
+}
+
 int secresponse_plan(Store *st, const char *incident_id, Playbook *out, char *err, size_t errsz)
 {
+    if (!may_carry_response(incident_id))
+        return 0;
     SecResponseRow row;
     int r = secresp_repo_response_by_incident(st, incident_id, &row);
     if (r <= 0)
@@ -384,7 +394,7 @@ int secresponse_on_run(Store *st, const char *incident_id, const char *state, co
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i].incident, state) == 0)
             to = map[i].response;
-    if (!to)
+    if (!to || !may_carry_response(incident_id))
         return 0;
     SecResponseRow row;
     int r = secresp_repo_response_by_incident(st, incident_id, &row);

@@ -19,6 +19,7 @@
  * scan.
  */
 #include "domain/similarity.h"
+#include "store/audit_repo.h"
 #include "store/embedding_repo.h"
 #include "vector/embed.h"
 #include "vector/hnsw.h"
@@ -33,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct {
     pthread_rwlock_t lock;
@@ -43,7 +45,8 @@ static struct {
     atomic_int ef;
     VecMat    *mat;
     Hnsw      *hnsw;
-    int64_t    dirty;            /* index changes since the file was written */
+    atomic_llong dirty;          /* index changes since the file was written */
+    atomic_int pending;          /* puts adding to the index under the read lock */
     int64_t    max_seq;          /* the largest label in the matrix */
 } S = {
     .lock = PTHREAD_RWLOCK_INITIALIZER,
@@ -156,8 +159,8 @@ static int load_locked(Store *st)
                         S.path);
                 hnsw_free(h);
                 h = NULL;
-            } else if (added > 0) {
-                log_msg(LOG_INFO, "similarity: index %s held %zu vectors, %lld added from "
+            } else {
+                log_msg(LOG_INFO, "similarity: index %s loaded: %zu vectors, %lld added from "
                         "the table", S.path, in_file, (long long)added);
                 S.dirty += added;
             }
@@ -183,8 +186,8 @@ static int ensure_loaded(Store *st)
     return rc;
 }
 
-int similarity_put(Store *st, int64_t seq, const float *v, int dim, const char *encoder,
-                   const char *meta, int64_t now, char *err, size_t errsz)
+/* The vector's dimension and values: 0, or -EINVAL with err. */
+static int check_vector(const float *v, int dim, char *err, size_t errsz)
 {
     if (dim != S.dim) {
         similarity_dim_error(dim, err, errsz);
@@ -196,27 +199,63 @@ int similarity_put(Store *st, int64_t seq, const float *v, int dim, const char *
                 snprintf(err, errsz, "vector[%d] is not a finite number", i);
             return -EINVAL;
         }
-    if (embedding_repo_put(st, seq, v, dim, encoder ? encoder : VEC_EMBED_ENCODER, meta, now)) {
-        if (err && errsz)
-            snprintf(err, errsz, "could not store the vector of alert %lld", (long long)seq);
-        return -EIO;
-    }
+    return 0;
+}
+
+/* The stored vector of seq into memory: the matrix under the write lock,
+ * then the index under the read lock (hnswlib's add is thread-safe, and
+ * a graph insert costs milliseconds that searches need not wait for).
+ * The write lock grows the index first, with room for every put in
+ * flight, so a shared add never finds it full. */
+static int mem_add(Store *st, int64_t seq, const float *v)
+{
     int rc = ensure_loaded(st);
     if (rc)
         return rc;
+    float *row = NULL;
     pthread_rwlock_wrlock(&S.lock);
     vecmat_put(S.mat, seq, v);
     if (seq > S.max_seq)
         S.max_seq = seq;
     if (S.hnsw) {
-        if (hnsw_add(S.hnsw, seq, vecmat_get(S.mat, seq)) == 0)
-            S.dirty++;
+        size_t need = hnsw_size(S.hnsw) + (size_t)atomic_load(&S.pending) + 1;
+        if (need > hnsw_capacity(S.hnsw) && hnsw_resize(S.hnsw, need * 2) != 0)
+            log_msg(LOG_WARN, "similarity: the index could not grow to %zu vectors", need * 2);
+        row = xmalloc((size_t)S.dim * sizeof *row);
+        memcpy(row, vecmat_get(S.mat, seq), (size_t)S.dim * sizeof *row);
+        atomic_fetch_add(&S.pending, 1);
+    }
+    pthread_rwlock_unlock(&S.lock);
+    if (!row)
+        return 0;
+    pthread_rwlock_rdlock(&S.lock);
+    /* S.hnsw may be a newer index by now (a build swapped it in): the
+     * vector goes into that one; the build's catch-up covers the rest */
+    if (S.hnsw) {
+        if (hnsw_add_shared(S.hnsw, seq, row) == 0)
+            atomic_fetch_add(&S.dirty, 1);
         else
             log_msg(LOG_WARN, "similarity: adding alert %lld to the index failed: it answers "
                     "from the exact scan only", (long long)seq);
     }
+    atomic_fetch_sub(&S.pending, 1);
     pthread_rwlock_unlock(&S.lock);
+    free(row);
     return 0;
+}
+
+int similarity_put(Store *st, int64_t seq, const float *v, int dim, const char *encoder,
+                   const char *meta, int64_t now, char *err, size_t errsz)
+{
+    int rc = check_vector(v, dim, err, errsz);
+    if (rc)
+        return rc;
+    if (embedding_repo_put(st, seq, v, dim, encoder ? encoder : VEC_EMBED_ENCODER, meta, now)) {
+        if (err && errsz)
+            snprintf(err, errsz, "could not store the vector of alert %lld", (long long)seq);
+        return -EIO;
+    }
+    return mem_add(st, seq, v);
 }
 
 typedef struct Filter {
@@ -311,23 +350,77 @@ int similarity_of(Store *st, int64_t seq, int k, int64_t before_seq, SimHit *out
     return n;
 }
 
+/* A build reads the table in chunks and adds each chunk with a few
+ * threads (hnswlib's add is thread-safe; the graph insert is the cost). */
+#define BUILD_CHUNK   4096
+#define BUILD_THREADS 4
+
 typedef struct BuildCtx {
-    Hnsw   *h;
-    float  *buf;
-    int     dim;
-    int     rc;
-    int64_t last;
+    Hnsw    *h;
+    float   *rows;      /* BUILD_CHUNK normalised rows */
+    int64_t *labels;
+    int      n, dim, threads;
+    int      rc;
+    int64_t  last;
 } BuildCtx;
+
+typedef struct BuildPart {
+    BuildCtx *b;
+    int       from, rc;
+} BuildPart;
+
+static void *build_part(void *arg)
+{
+    BuildPart *p = arg;
+    for (int i = p->from; i < p->b->n && !p->rc; i += p->b->threads)
+        p->rc = hnsw_add_shared(p->b->h, p->b->labels[i], p->b->rows + (size_t)i * p->b->dim);
+    return NULL;
+}
+
+static void build_flush(BuildCtx *b)
+{
+    if (b->rc || b->n == 0)
+        return;
+    size_t need = hnsw_size(b->h) + (size_t)b->n;
+    if (need > hnsw_capacity(b->h) && (b->rc = hnsw_resize(b->h, need + need / 2)) != 0)
+        return;
+    pthread_t th[BUILD_THREADS];
+    BuildPart parts[BUILD_THREADS];
+    int created[BUILD_THREADS] = {0};
+    for (int i = 0; i < b->threads; i++)
+        parts[i] = (BuildPart){b, i, 0};
+    for (int i = 1; i < b->threads; i++)
+        created[i] = pthread_create(&th[i], NULL, build_part, &parts[i]) == 0;
+    for (int i = 0; i < b->threads; i++)   /* this thread: part 0 and any not started */
+        if (!created[i])
+            build_part(&parts[i]);
+    for (int i = 1; i < b->threads; i++)
+        if (created[i])
+            pthread_join(th[i], NULL);
+    for (int i = 0; i < b->threads; i++)
+        if (parts[i].rc && !b->rc)
+            b->rc = parts[i].rc;
+    b->n = 0;
+}
 
 static void build_row(int64_t seq, const float *v, void *arg)
 {
     BuildCtx *b = arg;
     if (b->rc)
         return;
-    memcpy(b->buf, v, (size_t)b->dim * sizeof *b->buf);
-    vec_normalize(b->buf, b->dim);
-    b->rc = hnsw_add(b->h, seq, b->buf);
+    float *dst = b->rows + (size_t)b->n * b->dim;
+    memcpy(dst, v, (size_t)b->dim * sizeof *dst);
+    vec_normalize(dst, b->dim);
+    b->labels[b->n++] = seq;
     b->last = seq;
+    if (b->n == BUILD_CHUNK)
+        build_flush(b);
+}
+
+static int build_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > BUILD_THREADS ? BUILD_THREADS : (int)n;
 }
 
 int similarity_build_index(Store *st, int64_t limit, int64_t *indexed, int64_t *ms)
@@ -343,16 +436,19 @@ int similarity_build_index(Store *st, int64_t limit, int64_t *indexed, int64_t *
     pthread_rwlock_unlock(&S.lock);
     if (limit > 0 && (size_t)limit < cap)
         cap = (size_t)limit;
-    BuildCtx b = {.dim = S.dim};
+    BuildCtx b = {.dim = S.dim, .threads = build_threads()};
     rc = hnsw_create(S.dim, cap + cap / 8 + 1024, SIMILARITY_HNSW_M, SIMILARITY_HNSW_EFC, &b.h);
     if (rc) {
         pthread_mutex_unlock(&S.build);
         return -EIO;
     }
     hnsw_set_ef(b.h, atomic_load(&S.ef));
-    b.buf = xmalloc((size_t)S.dim * sizeof *b.buf);
+    b.rows = xmalloc((size_t)BUILD_CHUNK * S.dim * sizeof *b.rows);
+    b.labels = xmalloc(BUILD_CHUNK * sizeof *b.labels);
     int64_t n = embedding_repo_each(st, S.dim, limit, build_row, &b, NULL);
-    free(b.buf);
+    build_flush(&b);
+    free(b.rows);
+    free(b.labels);
     if (n < 0 || b.rc) {
         log_msg(LOG_ERROR, "similarity: building the index failed (%s)",
                 n < 0 ? "reading sec_embedding" : strerror(-b.rc));
@@ -392,11 +488,11 @@ int similarity_save(void)
 {
     int rc = 0;
     pthread_mutex_lock(&S.build);
-    pthread_rwlock_rdlock(&S.lock);
+    pthread_rwlock_wrlock(&S.lock);   /* no add may change the graph while it is written */
     if (S.hnsw && S.path && S.dirty) {
         rc = hnsw_save(S.hnsw, S.path) ? -EIO : 0;
         if (rc == 0)
-            S.dirty = 0;   /* only this function and builds (S.build) reset it */
+            S.dirty = 0;
     }
     pthread_rwlock_unlock(&S.lock);
     pthread_mutex_unlock(&S.build);
@@ -410,4 +506,81 @@ void similarity_stats(SimStats *out)
     out->indexed = S.hnsw != NULL;
     out->index_size = S.hnsw ? (int64_t)hnsw_size(S.hnsw) : 0;
     pthread_rwlock_unlock(&S.lock);
+}
+
+/* ---- the embeddings API's side ----------------------------------------- */
+
+int64_t similarity_alert_seq(Store *st, const char *id)
+{
+    int64_t seq = embedding_repo_alert_seq(st, id);
+    return seq < 0 ? -EIO : seq == 0 ? -ENOENT : seq;
+}
+
+typedef struct PutArg {
+    int64_t     seq;
+    const float *v;
+    int         dim;
+    const char *encoder, *meta;
+    int64_t     now;
+} PutArg;
+
+static int put_row(Store *conn, void *arg)
+{
+    const PutArg *p = arg;
+    return embedding_repo_put(conn, p->seq, p->v, p->dim, p->encoder, p->meta, p->now);
+}
+
+int similarity_put_alert(Store *st, const char *alert_id, const float *v, int dim,
+                         const char *encoder, const char *meta, int64_t now, int64_t *out_seq,
+                         char *err, size_t errsz)
+{
+    int rc = check_vector(v, dim, err, errsz);
+    if (rc)
+        return rc;
+    int64_t seq = similarity_alert_seq(st, alert_id);
+    if (seq < 0) {
+        if (err && errsz)
+            snprintf(err, errsz, seq == -ENOENT ? "Alert '%s' not found" : "reading alert '%s'",
+                     alert_id);
+        return (int)seq;
+    }
+    /* durable before the answer, sharing its commit with concurrent
+     * ingestion (an alert deleted meanwhile fails the foreign key: -EIO) */
+    PutArg p = {seq, v, dim, encoder ? encoder : VEC_EMBED_ENCODER, meta, now};
+    if (store_group_commit(st, put_row, &p)) {
+        if (err && errsz)
+            snprintf(err, errsz, "could not store the vector of alert '%s'", alert_id);
+        return -EIO;
+    }
+    rc = mem_add(st, seq, v);
+    if (rc == 0 && out_seq)
+        *out_seq = seq;
+    return rc;
+}
+
+int similarity_ref(Store *st, int64_t seq, char id[SIMILARITY_ID_MAX + 1],
+                   char alpha[SIMILARITY_ID_MAX + 1])
+{
+    return embedding_repo_alert_ref(st, seq, id, SIMILARITY_ID_MAX + 1, alpha,
+                                    SIMILARITY_ID_MAX + 1);
+}
+
+int similarity_build_index_as(Store *st, int64_t limit, const char *actor, int64_t now,
+                              int64_t *indexed, int64_t *ms)
+{
+    int64_t n = 0, took = 0;
+    int rc = similarity_build_index(st, limit, &n, &took);
+    if (rc)
+        return rc;
+    char detail[160];
+    snprintf(detail, sizeof detail, "HNSW index of %lld vectors built in %lld ms (limit %lld)",
+             (long long)n, (long long)took, (long long)limit);
+    if (audit_repo_add_as(st, "Similarity Index Built", "SecEmbedding", 0, 0, actor, detail,
+                          now))
+        return -EIO;
+    if (indexed)
+        *indexed = n;
+    if (ms)
+        *ms = took;
+    return 0;
 }

@@ -6,8 +6,8 @@
  * (>= 0). The C++ is in hnsw_shim.cpp; every exception stops there and
  * comes back as a negative errno.
  *
- * Thread: searches may run together; add, remove, resize, set_ef and
- * save must be alone (the caller's rwlock).
+ * Thread: searches and hnsw_add_shared may run together; add, remove,
+ * resize, set_ef and save must be alone (the caller's rwlock).
  */
 #ifndef RESOPS_VECTOR_HNSW_H
 #define RESOPS_VECTOR_HNSW_H
@@ -30,6 +30,9 @@ void hnsw_free(Hnsw *h);    /* NULL ok */
 /* Insert or replace label's vector (normalised, dim values); grows the
  * index when full. 0 or -ENOMEM / -EIO. */
 int hnsw_add(Hnsw *h, int64_t label, const float *v);
+/* The same without growing: may run beside searches and other adds
+ * (hnswlib locks inside); -ENOSPC when the index is full. */
+int hnsw_add_shared(Hnsw *h, int64_t label, const float *v);
 /* Leave label out of every answer from now on: 0, -ENOENT. */
 int hnsw_remove(Hnsw *h, int64_t label);
 int hnsw_has(const Hnsw *h, int64_t label);

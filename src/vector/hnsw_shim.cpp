@@ -78,6 +78,22 @@ extern "C" int hnsw_add(Hnsw *h, int64_t label, const float *v)
     return 0;
 }
 
+extern "C" int hnsw_add_shared(Hnsw *h, int64_t label, const float *v)
+{
+    if (label < 0)
+        return -EINVAL;
+    try {
+        h->index->addPoint(v, (hnswlib::labeltype)label);
+    } catch (const std::bad_alloc &) {
+        return -ENOMEM;
+    } catch (const std::runtime_error &) {
+        return -ENOSPC;   // "The number of elements exceeds the specified limit"
+    } catch (...) {
+        return -EIO;
+    }
+    return 0;
+}
+
 extern "C" int hnsw_remove(Hnsw *h, int64_t label)
 {
     try {

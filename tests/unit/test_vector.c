@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -572,6 +573,105 @@ static void test_similarity_on_a_database(void **state)
     store_close(st);
 }
 
+/* ---- threads: puts beside searches with an index ------------------------ */
+
+enum { TDIM = 16, TBASE = 200, TPUT = 300, TPUTTERS = 2, TSEARCHERS = 2 };
+
+typedef struct Worker {
+    int     which;
+    int     failed;
+} Worker;
+
+static void *putter(void *arg)
+{
+    Worker *w = arg;
+    Store *st = open_db("threads.db");
+    char err[128];
+    uint64_t r = 99 + (uint64_t)w->which;
+    for (int i = 0; i < TPUT; i++) {
+        if (i % 50 == 0 && store_begin(st))
+            w->failed++;
+        float v[TDIM];
+        for (int d = 0; d < TDIM; d++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            v[d] = (float)(r >> 40) / (float)(1u << 24) - 0.5f;
+        }
+        int64_t seq = TBASE + 1 + (int64_t)w->which * TPUT + i;
+        if (similarity_put(st, seq, v, TDIM, NULL, NULL, 1796140800, err, sizeof err))
+            w->failed++;
+        if (i % 50 == 49 && store_commit(st))
+            w->failed++;
+    }
+    store_close(st);
+    return NULL;
+}
+
+static void *searcher(void *arg)
+{
+    Worker *w = arg;
+    Store *st = open_db("threads.db");
+    SimHit h[10];
+    for (int i = 0; i < 400; i++) {
+        float q[TDIM] = {0};
+        q[i % TDIM] = 1;
+        if (similarity_search(st, q, 10, h) != 10)
+            w->failed++;
+        for (int j = 1; j < 10; j++)
+            if (h[j].score > h[j - 1].score + 1e-6f)
+                w->failed++;
+        if (similarity_of(st, 1 + i % TBASE, 5, 0, h) != 5)
+            w->failed++;
+    }
+    store_close(st);
+    return NULL;
+}
+
+/* Two threads put (into the matrix, then the index beside the searches)
+ * while two search: every answer full and ordered, every vector in the
+ * index at the end, the index grown past its built size. */
+static void test_similarity_threads(void **state)
+{
+    (void)state;
+    char idx[160];
+    snprintf(idx, sizeof idx, "%s/threads.db.hnsw", tmpdir);
+    similarity_configure(TDIM, idx);
+    Store *st = open_db("threads.db");
+    assert_int_equal(store_begin(st), 0);
+    for (int i = 1; i <= TBASE + TPUTTERS * TPUT; i++) {
+        char id[24];
+        snprintf(id, sizeof id, "t-%d", i);
+        add_alert(st, i, id, 0);
+    }
+    rng_state = 5;
+    for (int i = 1; i <= TBASE; i++) {
+        float *v = random_rows(1, TDIM);
+        char err[128];
+        assert_int_equal(similarity_put(st, i, v, TDIM, NULL, NULL, 1, err, sizeof err), 0);
+        free(v);
+    }
+    assert_int_equal(store_commit(st), 0);
+    int64_t indexed, ms;
+    assert_int_equal(similarity_build_index(st, 0, &indexed, &ms), 0);
+    assert_int_equal(indexed, TBASE);
+    pthread_t th[TPUTTERS + TSEARCHERS];
+    Worker w[TPUTTERS + TSEARCHERS];
+    for (int i = 0; i < TPUTTERS + TSEARCHERS; i++) {
+        w[i] = (Worker){.which = i};
+        assert_int_equal(pthread_create(&th[i], NULL, i < TPUTTERS ? putter : searcher, &w[i]), 0);
+    }
+    for (int i = 0; i < TPUTTERS + TSEARCHERS; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(w[i].failed, 0);
+    }
+    SimStats ss;
+    similarity_stats(&ss);
+    assert_int_equal(ss.vectors, TBASE + TPUTTERS * TPUT);
+    assert_int_equal(ss.index_size, TBASE + TPUTTERS * TPUT);
+    assert_int_equal(similarity_save(), 0);
+    similarity_reset();
+    store_close(st);
+}
+
 /* ---- fixtures ------------------------------------------------------------ */
 
 static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -605,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_hnsw_recall_and_file),
         cmocka_unit_test(test_embedding),
         cmocka_unit_test(test_similarity_on_a_database),
+        cmocka_unit_test(test_similarity_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
