@@ -912,6 +912,7 @@ static int app_open_db(App *a)
      * the database; loaded lazily by the first thread that searches */
     char *hnsw_path = xasprintf("%s.hnsw", a->db_path);
     similarity_configure((int)config_int(a->cfg, "security.embedding_dim"), hnsw_path);
+    similarity_set_ef((int)config_int(a->cfg, "security.hnsw_ef"));
     free(hnsw_path);
     if (a->seed_demo_db) {
         if (service_repo_count(a->st) == 0 && seed_demo(a->st, util_now(), err, sizeof err) < 0) {

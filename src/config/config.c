@@ -261,6 +261,9 @@ static const Setting settings[] = {
     {.name = "security.embedding_dim", .env = "RESOPS_EMBEDDING_DIM", .type = T_INT,
      .def = "384", .imin = 1, .imax = 4096,   /* = SIMILARITY_DIM_DEFAULT */
      .doc = "Dimension of every alert vector and of the similarity index (the built-in text embedding uses it too); vectors of another dimension are refused."},
+    {.name = "security.hnsw_ef", .env = "RESOPS_HNSW_EF", .type = T_INT,
+     .def = "200", .imin = 10, .imax = 4096,   /* = SIMILARITY_EF_DEFAULT */
+     .doc = "Search breadth of the HNSW similarity index (hnswlib's ef): higher finds more of the true nearest alerts and costs more per search."},
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

@@ -117,6 +117,7 @@ static const Row rows[] = {
     {"security.escalation_action", "RESOPS_SECURITY_ESCALATION_ACTION", STR, "", "block_ip"},
     /* issue 12 (vec) */
     {"security.embedding_dim", "RESOPS_EMBEDDING_DIM", INT, "384", "64"},
+    {"security.hnsw_ef", "RESOPS_HNSW_EF", INT, "200", "64"},
 };
 
 static char tmpdir[64];
