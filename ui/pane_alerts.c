@@ -23,12 +23,20 @@
  * up); Enter shows every row again with the cursor on the first match,
  * and `f` then applies the pattern as a filter (without a pattern `f`
  * shows open alerts only, or all), Esc clears. The tab bar shows the open critical
- * conditions beside the tab. */
+ * conditions beside the tab.
+ *
+ * SECURITY ESCALATIONS (issue 12): seed 003's escalated security alerts
+ * (an incident opened, or routed to a verdict with S0 at or above the
+ * escalation threshold) follow the conditions in a section of their
+ * own, one row each with S0 and title; Enter on one opens its detail in
+ * the Security pane. They are read on the UI thread's Store
+ * (pane_security_escalations), not from the snapshot. */
 #include "panes.h"
 #include "layout.h"
 #include "theme.h"
 #include "util.h"
 #include "domain/alerts.h"
+#include "domain/secalerts.h"
 #include "domain/rules.h"
 #include "domain/silences.h"
 
@@ -41,6 +49,15 @@ enum { ITEM_CLASSES = -2 };             /* the classifications row; a fold
                                            -(3 + its index) */
 #define ID_CLASSES  (-1)
 #define ID_GROUP(root) (-1000 - (root))
+/* the security escalations' section: its heading and its k-th alert */
+#define ITEM_SEC_HEAD (-4000000)
+#define ITEM_SEC(k) (ITEM_SEC_HEAD - 1 - (k))
+#define ID_SEC_HEAD (-((int64_t)1 << 40))
+#define ID_SEC(seq) (ID_SEC_HEAD - (seq))
+
+static int is_sec_item(int item) { return item <= ITEM_SEC_HEAD; }
+/* a fold group's row without a root alert */
+static int is_group_item(int item) { return item <= -3 && !is_sec_item(item); }
 
 typedef struct Group {
     int64_t root;       /* service id */
@@ -60,6 +77,9 @@ typedef struct AlertsState {
     int      nclasses;
     int64_t  last_acked[64];      /* what the last `a` acknowledged: `u` undoes it */
     int      nlast;
+    SecAlert *esc;                /* security escalations, newest first */
+    int      nesc;
+    int64_t  esc_ms;              /* util_mono_ms() of their last read */
 } AlertsState;
 
 static int is_open(const AlertRow *a) { return !a->acknowledged && !a->resolved_at; }
@@ -248,6 +268,23 @@ static void push_open(Pane *p, const Snapshot *s, int flat)
     free(u);
 }
 
+/* The security escalations' section: a heading, then one row each. */
+static void push_escalations(Pane *p)
+{
+    AlertsState *st = p->state;
+    /* at most every 5 s: the routed-to-verdict query may scan far back */
+    if (!st->esc_ms || util_mono_ms() - st->esc_ms >= 5000) {
+        secalerts_free_list(st->esc, st->nesc);
+        st->esc = NULL;
+        st->nesc = pane_security_escalations(p->ui, &st->esc);
+        st->esc_ms = util_mono_ms();
+    }
+    if (st->nesc && !p->search[0])
+        pane_list_push(&p->list, ITEM_SEC_HEAD, ID_SEC_HEAD);
+    for (int k = 0; k < st->nesc; k++)
+        pane_list_push(&p->list, ITEM_SEC(k), ID_SEC(st->esc[k].seq));
+}
+
 static void rebuild(Pane *p, const Snapshot *s)
 {
     AlertsState *st = p->state;
@@ -259,6 +296,7 @@ static void rebuild(Pane *p, const Snapshot *s)
     for (int i = 0; i < s->nalerts && !st->open_only; i++) /* acknowledged, newest first */
         if (s->alerts[i].acknowledged && !s->alerts[i].resolved_at && !is_class(&s->alerts[i]))
             push_alert(p, s, i);
+    push_escalations(p);
     st->nclasses = 0;
     for (int i = 0; i < s->nalerts; i++)
         st->nclasses += !s->alerts[i].resolved_at && is_class(&s->alerts[i]);
@@ -275,7 +313,11 @@ static void rebuild(Pane *p, const Snapshot *s)
 
 static int match(Pane *p, const Snapshot *s, int item, const char *pat)
 {
-    (void)p;
+    if (is_sec_item(item) && item != ITEM_SEC_HEAD) {
+        const SecAlert *e = &((AlertsState *)p->state)->esc[ITEM_SEC_HEAD - 1 - item];
+        return layout_contains(e->title, pat) || layout_contains(e->id, pat) ||
+               layout_contains("security", pat);
+    }
     if (item < 0)
         return 0;
     const AlertRow *a = &s->alerts[item];
@@ -401,9 +443,46 @@ static void message_cell(Pane *p, const Snapshot *s, int item, char *buf, size_t
     }
 }
 
+/* The cells of the security escalations' heading and rows. */
+static void sec_cell(Pane *p, int item, int col, char *buf, size_t size, attr_t *attr)
+{
+    AlertsState *st = p->state;
+    buf[0] = '\0';
+    if (item == ITEM_SEC_HEAD) {
+        if (col == 4)
+            strlcpy_(buf, "security", size);
+        else if (col == 6)
+            snprintf(buf, size, "Security escalations: %d (Enter: 9 Security)", st->nesc);
+        *attr = theme_attr(TH_HEADER);
+        return;
+    }
+    const SecAlert *e = &st->esc[ITEM_SEC_HEAD - 1 - item];
+    int sev = e->severity_id;
+    const char *word = sev >= 4 ? "Critical" : sev == 3 ? "Warning" : "Info";
+    switch (col) {
+    case 1: pane_fmt_time(e->received_at, buf, size); break;
+    case 2: strlcpy_(buf, word, size); *attr = theme_severity(word); return;
+    case 3: strlcpy_(buf, e->source ? e->source : "-", size); break;
+    case 4: strlcpy_(buf, "Security", size); break;
+    case 5:
+        snprintf(buf, size, "S0 %d%s", e->s0, e->closed_at ? " closed" : "");
+        *attr = e->closed_at ? theme_attr(TH_DIM) : theme_severity(word);
+        return;
+    case 6:
+        snprintf(buf, size, "%s%s%s%s", e->incident_id ? "[" : "",
+                 e->incident_id ? e->incident_id : "", e->incident_id ? "] " : "",
+                 e->title ? e->title : e->id);
+        break;
+    }
+}
+
 static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_t size,
                  attr_t *attr)
 {
+    if (is_sec_item(item)) {
+        sec_cell(p, item, col, buf, size, attr);
+        return;
+    }
     if (item < 0) {
         group_cell(p, s, item, col, buf, size, attr);
         return;
@@ -490,6 +569,12 @@ static void draw_detail(Pane *p, WINDOW *w, const Snapshot *s)
     int width = getmaxx(w) - 2, y = 0, x = 1;
     if (cur == -1 && !p->list.n) {
         pane_draw_center(w, 2, "(no alert selected)", theme_attr(TH_DIM));
+        return;
+    }
+    if (is_sec_item(cur)) {
+        pane_draw_wrapped(w, 0, x, width, 6, "A security alert escalated (seed 003): Enter "
+                          "opens its detail in the Security pane (9): the normalized alert, "
+                          "neighbours, verdicts; T/F/E and R act on it there.", A_NORMAL);
         return;
     }
     if (cur < 0) {
@@ -613,6 +698,10 @@ static const AlertRow *selected(Pane *p)
         ui_message(p->ui, 0, "No alert selected");
         return NULL;
     }
+    if (is_sec_item(cur)) {
+        ui_message(p->ui, 0, "A security escalation: Enter opens it in the Security pane");
+        return NULL;
+    }
     if (cur < 0) {
         ui_message(p->ui, 0, "This row is a group: Enter shows its alerts");
         return NULL;
@@ -721,7 +810,7 @@ static PaneResult key_ack(Pane *p, int key)
     (void)key;
     const Snapshot *s = p->built_for;
     int cur = pane_list_current(&p->list);
-    int k = s && cur <= -3 ? -3 - cur : s ? group_of_header(p->state, cur) : -1;
+    int k = s && is_group_item(cur) ? -3 - cur : s ? group_of_header(p->state, cur) : -1;
     if (k >= 0)
         return ack_group(p, s, k);
     const AlertRow *a = selected(p);
@@ -793,7 +882,12 @@ static PaneResult key_expand(Pane *p, int key)
         p->gen++;
         return PANE_HANDLED | PANE_REDRAW;
     }
-    int k = cur <= -3 ? -3 - cur : group_of_header(st, cur);
+    if (is_sec_item(cur)) {                    /* Enter: the Security pane's detail */
+        if (cur != ITEM_SEC_HEAD && key != ' ')
+            pane_security_show(p->ui, st->esc[ITEM_SEC_HEAD - 1 - cur].id);
+        return PANE_HANDLED | PANE_REDRAW;
+    }
+    int k = is_group_item(cur) ? -3 - cur : group_of_header(st, cur);
     int64_t root = k >= 0 ? st->groups[k].root : 0;
     if (!root && cur >= 0 && key == ' ' && !p->search[0])
         root = folded_root(s, &s->alerts[cur]);
@@ -835,8 +929,10 @@ static void badge(const Snapshot *s, char *buf, size_t size, attr_t *attr)
 static void alerts_free(void *state)
 {
     AlertsState *st = state;
-    if (st)
+    if (st) {
         free(st->groups);
+        secalerts_free_list(st->esc, st->nesc);
+    }
     free(st);
 }
 

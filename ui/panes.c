@@ -9,7 +9,7 @@
 
 /* The constructors, one per pane file. */
 PaneNewFn pane_services_new, pane_deps_new, pane_health_new, pane_alerts_new, pane_sla_new,
-    pane_incidents_new, pane_metrics_new, pane_audit_new, pane_silences_new;
+    pane_incidents_new, pane_metrics_new, pane_audit_new, pane_silences_new, pane_security_new;
 
 static const PaneDef pane_list[] = {
     {'1', pane_services_new},
@@ -20,7 +20,8 @@ static const PaneDef pane_list[] = {
     {'6', pane_incidents_new},
     {'7', pane_metrics_new},
     {'8', pane_audit_new},
-    {'0', pane_silences_new},       /* issue 11 item 4 (9 is seed 003's Security) */
+    {'9', pane_security_new},       /* issue 12 item 7: seed 003's security alerts */
+    {'0', pane_silences_new},       /* issue 11 item 4 */
 };
 
 int panes_count(void)

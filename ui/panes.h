@@ -9,6 +9,7 @@
 #define RESOPS_UI_PANES_H
 
 #include "pane.h"
+#include "model/secalert.h"
 
 /* A pane file's one export: a new pane of its kind for ui. */
 typedef Pane *PaneNewFn(Ui *ui);
@@ -39,5 +40,17 @@ const char *pane_service_name(const Snapshot *s, int64_t id, char *buf, size_t s
 /* The keys of panes i..last into buf: "1-4", or "5-8,0" where they stop
  * following each other. */
 void panes_keys_label(int i, int last, char *buf, size_t size);
+
+/* The Security pane (issue 12): show it with alert_id's detail open
+ * (the Alerts pane's Enter on a security escalation). */
+void pane_security_show(Ui *ui, const char *alert_id);
+/* The escalated security alerts the Alerts pane lists: open group heads
+ * with an incident, or routed to a verdict with S0 at or above the
+ * escalation threshold, newest first. The count, *out to free with
+ * secalerts_free_list (0 and NULL: none, or no Store). */
+int  pane_security_escalations(Ui *ui, SecAlert **out);
+/* A verdict's confidence as typed: "" is the default 0.9, else a number
+ * in 0..1. 0 or -EINVAL. */
+int  pane_security_parse_confidence(const char *text, double *out);
 
 #endif

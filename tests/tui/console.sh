@@ -45,6 +45,8 @@ keys a Escape
 
 # 10 Tab cycles back to the first pane (from the last, 0 Silences); ? shows the help
 keys a Tab
+wait_pane a Security >/dev/null
+keys a Tab
 wait_for a "Silences " "active," >/dev/null
 keys a Tab
 wait_for a "Services  12 services"; r1=$?

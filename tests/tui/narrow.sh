@@ -23,13 +23,15 @@ screen a | sed -n 3p | grep -q "Crit" || r=1
 screen a | sed -n 3p | grep -q "Blocked by" || r=1
 tap $r "80x24 Services: names are not cut at 12 columns; Criticality and Blocked by still show"
 
-# 2 the tab bar ends with a whole label
+# 2 the tab bar ends with a whole label; ten panes (issue 12's 9 Security)
+# do not fit at 80 by name: the current one whole, the others abbreviated
+# on purpose (layout_tabs), never cut with an ellipsis
 TABS=$(screen a | sed -n 1p)
 r=0
 case "$TABS" in *"…"*) r=1 ;; esac
-case "$TABS" in *"8 Audit"*) ;; *) r=1 ;; esac
+case "$TABS" in *"1 Services "*"8 Audi"*"9 Secu"*"0 Sile"*) ;; *) r=1 ;; esac
 [ $r = 0 ] || echo "# tab bar: $TABS" >&2
-tap $r "80x24 tab bar: every label whole, no '8 Au…'"
+tap $r "80x24 tab bar: the current label whole, the others abbreviated, no '8 Au…'"
 
 # 3 the status bar keeps readable labels
 STATUS=$(screen a | sed -n 23p)

@@ -55,6 +55,18 @@ shot() {
     echo "screenshots: $OUT/$name.png"
 }
 
+# Seed 003's security alerts (issue 12): real-format samples stored as
+# received; the console's pipeline normalizes, embeds, triages and groups
+# them (three copies of one Wazuh alert make one group of +2).
+SAMPLES=$ROOT/tests/data/security
+ago() { echo "strftime('%Y-%m-%dT%H:%M:%S', 'now', '-$1 minutes')"; }
+sqlite3 "$DB" "INSERT INTO sec_alert (id, source, content_type, raw, received_at) VALUES
+  ('wazuh-ssh-1', 'wazuh', 'application/json', readfile('$SAMPLES/wazuh_ssh_invalid_user.json'), $(ago 25)),
+  ('wazuh-ssh-2', 'wazuh', 'application/json', readfile('$SAMPLES/wazuh_ssh_invalid_user.json'), $(ago 24)),
+  ('wazuh-ssh-3', 'wazuh', 'application/json', readfile('$SAMPLES/wazuh_ssh_invalid_user.json'), $(ago 23)),
+  ('syslog-su-1', 'syslog', 'text/plain', readfile('$SAMPLES/rfc5424_ex1.log'), $(ago 15)),
+  ('wazuh-fim-1', 'wazuh', 'application/json', readfile('$SAMPLES/wazuh_fim_changed.json'), $(ago 4));"
+
 start s 120 40 METRICS_INTERVAL=1 -- --db "$DB"
 wait_for s "Services  12 services" "tick" >/dev/null
 wait_for s "Search Index" >/dev/null
@@ -108,5 +120,10 @@ keys s :; literal s "silence Message Queue 2h broker upgrade"; keys s Enter
 wait_for s "silenced until" >/dev/null
 keys s 0; wait_for s "Silences " "broker upgrade" >/dev/null
 shot 12-silences s 120 40
+# 13 the Security pane (issue 12), list and detail side by side
+"${TMUX_CMD[@]}" resize-window -t s -x 180 -y 45
+keys s 9; wait_for s "Security " "+2" "Nearest neighbours" >/dev/null
+shot 13-security s 180 45
+"${TMUX_CMD[@]}" resize-window -t s -x 120 -y 40
 quit_console s
 wait_for s "RESOPS-EXIT=0" >/dev/null

@@ -418,15 +418,15 @@ static void ui_free_panes(Ui *ui)
     free(ui);
 }
 
-/* The pane list: keys 1..8 then 0 (Silences) in tab order, each pane made with its title,
- * tab label and draw; Metrics alone asks for the metrics history. */
+/* The pane list: keys 1..9 (9: Security, issue 12) then 0 (Silences) in tab order, each pane
+ * made with its title, tab label and draw; Metrics alone asks for the metrics history. */
 static void test_pane_list(void **state)
 {
     (void)state;
     static const char *const titles[] = {"Services", "Dependencies", "Health", "Alerts",
                                          "SLA Breaches", "Incidents", "Metrics", "Audit Log",
-                                         "Silences"};
-    assert_int_equal(panes_count(), 9);
+                                         "Security", "Silences"};
+    assert_int_equal(panes_count(), 10);
     assert_null(panes_def(panes_count()));
     assert_null(panes_def(-1));
     Ui *ui = ui_with_panes(0);
@@ -440,7 +440,10 @@ static void test_pane_list(void **state)
         assert_non_null(ops->draw);
         assert_int_equal(!!(ops->flags & PANE_WANTS_METRICS), !strcmp(ops->title, "Metrics"));
     }
-    assert_int_equal(panes_find_key('9'), -1);
+    assert_int_equal(panes_find_key('9'), 8);
+    char keys[24];
+    panes_keys_label(0, panes_count() - 1, keys, sizeof keys);
+    assert_string_equal(keys, "1-9,0");
     ui_free_panes(ui);
 }
 
@@ -463,8 +466,9 @@ static void test_pane_keys_declared_once(void **state)
             with_keys++;
         }
     }
-    /* s; /, Enter, Bksp; a, A, u, Enter (groups), f; x, t, m; x (Silences); h (Metrics' range) */
-    assert_int_equal(with_keys, 14);
+    /* s; /, Enter, Bksp; a, A, u, Enter (groups), f; x, t, m; x (Silences); h (Metrics' range);
+     * T F E, R, Space (Security) */
+    assert_int_equal(with_keys, 17);
     ui_free_panes(ui);
 }
 
@@ -526,6 +530,34 @@ static void test_pane_keys_never_shadow_global_actions(void **state)
     }
 }
 
+/* The Security pane (issue 12): a verdict's confidence as typed ("" is
+ * 0.9, else a number in 0..1), and T/R with no alert selected say so
+ * without asking anything. */
+static void test_security_confidence_and_empty_keys(void **state)
+{
+    (void)state;
+    static const struct { const char *in; int ok; double v; } cases[] = {
+        {"", 1, 0.9}, {"  ", 1, 0.9}, {"0", 1, 0.0}, {"1", 1, 1.0}, {" 0.75 ", 1, 0.75},
+        {"1.01", 0, 0}, {"-0.1", 0, 0}, {"2", 0, 0}, {"x", 0, 0}, {"0.5x", 0, 0},
+        {"nan", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double v = -1;
+        int rc = pane_security_parse_confidence(cases[i].in, &v);
+        assert_int_equal(rc == 0, cases[i].ok);
+        if (cases[i].ok)
+            assert_true(v > cases[i].v - 1e-9 && v < cases[i].v + 1e-9);
+    }
+    Ui *ui = ui_with_panes(panes_find_key('9'));
+    assert_string_equal(ui->panes[ui->cur]->ops->title, "Security");
+    keys_dispatch(ui, 'T');
+    assert_int_equal(ui->prompt, PROMPT_NONE);
+    assert_non_null(strstr(ui->msg, "No security alert selected"));
+    keys_dispatch(ui, 'R');
+    assert_int_equal(ui->prompt, PROMPT_NONE);
+    ui_free_panes(ui);
+}
+
 /* A key that another pane owns says "not here", an unknown one "unknown". */
 static void test_key_of_another_pane(void **state)
 {
@@ -561,9 +593,12 @@ static void test_help_merges_global_and_pane_keys(void **state)
         int r = help_find(lines, n, 0, "1-4");
         assert_true(r > 0);
         assert_string_equal(lines[r].text, "Services, Dependencies, Health, Alerts");
-        r = help_find(lines, n, 0, "5-8,0");   /* the ninth pane joins the last line */
+        r = help_find(lines, n, 0, "5-8");
         assert_true(r > 0);
-        assert_string_equal(lines[r].text, "SLA Breaches, Incidents, Metrics, Audit Log, Silences");
+        assert_string_equal(lines[r].text, "SLA Breaches, Incidents, Metrics, Audit Log");
+        r = help_find(lines, n, 0, "9,0");     /* Security (issue 12) and Silences */
+        assert_true(r > 0);
+        assert_string_equal(lines[r].text, "Security, Silences");
         for (int i = 0; i < ui->npanes; i++) {
             const PaneOps *ops = ui->panes[i]->ops;
             char heading[64];
@@ -750,6 +785,7 @@ int main(void)
         cmocka_unit_test(test_wrap_keeps_last_word_or_ellipsis_b19),
         cmocka_unit_test(test_contains),
         cmocka_unit_test(test_pane_list),
+        cmocka_unit_test(test_security_confidence_and_empty_keys),
         cmocka_unit_test(test_pane_keys_declared_once),
         cmocka_unit_test(test_pane_keys_never_shadow_global_actions),
         cmocka_unit_test(test_quit_engine_asks),
