@@ -233,9 +233,30 @@ static cJSON *pending_json(ApiReq *rq, const Pending *p)
 /* Check every parsed incident against the database (an unknown
  * service_id is a 400 naming the field, D1) before any is submitted
  * (B5); -1 with the answer sent. */
+/* A security incident (category "security", or the ids seed 003's
+ * response actions and escalations use) runs response actions such as
+ * blocking an address: submitting one through seed 001 needs what running
+ * a response action needs, an Ops Analyst (or Admin). */
+static int security_refused(const ApiReq *rq, const IncidentInput *in)
+{
+    int security = (in->category && strcmp(in->category, "security") == 0) ||
+                   strncmp(in->incident_id, "SECRESP-", 8) == 0 ||
+                   strncmp(in->incident_id, "SECALERT-", 9) == 0;
+    if (!security || !rq->user)
+        return 0;
+    return strcmp(rq->user->role, ROLE_NAME_OPS_ANALYST) != 0 &&
+           strcmp(rq->user->role, ROLE_NAME_ADMIN) != 0;
+}
+
 static int check_all(ApiReq *rq, ApiResp *rs, ParsedIncident *in, int n, int batch)
 {
     for (int i = 0; i < n; i++) {
+        if (security_refused(rq, &in[i].in)) {
+            api_send_error_ex(rs, 403, SHAPE,
+                              "Only an Ops Analyst may submit a security incident "
+                              "(it runs response actions)");
+            return -1;
+        }
         char err[300];
         int r = incidents_check_refs(rq->st, &in[i].in, err, sizeof err);
         if (r == -EINVAL) {

@@ -213,6 +213,20 @@ def test_kill_switch(srv, oa, argv_log):
          'kill switch deactivated')
 
 
+def test_replay_refused(srv, user, argv_log):
+    """Seed 001's auto-resolve must not let a plain user run a security
+    response again (SECRESP-/SECALERT- ids or category security)."""
+    before = len(argv_runs(argv_log))
+    for iid, cat in (('SECRESP-1', 'database'), ('SECALERT-1', 'database'), ('SEC-X', 'security')):
+        inc = {'incident_id': iid, 'title': 'replay', 'description': 'replay', 'category': cat,
+               'priority': 'high', 'confidence_score': 0.99, 'created_by': 'user'}
+        r = srv.post('/api/v1/incidents/%s/auto-resolve' % iid, inc, user)
+        t.ok(r.status == 403 and 'Ops Analyst' in (r.error or ''),
+             'a User re-submitting %s (%s) through seed 001: 403' % (iid, cat), r)
+    time.sleep(0.5)
+    t.eq(len(argv_runs(argv_log)), before, 'no response action ran again')
+
+
 def test_results_and_ml(srv, oa, user):
     url = '/api/response/alert-r1/response-result'
     r = srv.post(url, {'status': 'success', 'details': {'action_id': 'act-456',
@@ -397,6 +411,7 @@ def main():
         test_action_runs(srv, admin, oa, user, argv_log, hook_log)
         test_concurrency(srv, oa, slow_log)
         test_kill_switch(srv, oa, argv_log)
+        test_replay_refused(srv, user, argv_log)
         test_results_and_ml(srv, oa, user)
         test_tasks(srv, oa, user)
         test_admin(srv, admin, oa)
