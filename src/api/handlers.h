@@ -94,4 +94,21 @@ void h_healthz(ApiReq *rq, ApiResp *rs);
 void h_health(ApiReq *rq, ApiResp *rs);
 void h_openapi(ApiReq *rq, ApiResp *rs);
 
+/* issue 12, seed 003 security alerts (h_security.c, wt-core) */
+void h_security_ingest_raw(ApiReq *rq, ApiResp *rs);
+void h_security_raw_url(ApiReq *rq, ApiResp *rs);
+void h_security_upload(ApiReq *rq, ApiResp *rs);
+void h_security_raw_get(ApiReq *rq, ApiResp *rs);
+void h_security_normalized(ApiReq *rq, ApiResp *rs);
+void h_security_trigger(ApiReq *rq, ApiResp *rs);
+void h_security_triage(ApiReq *rq, ApiResp *rs);
+void h_security_verdict_post(ApiReq *rq, ApiResp *rs);
+void h_security_verdicts(ApiReq *rq, ApiResp *rs);
+void h_security_thresholds_get(ApiReq *rq, ApiResp *rs);
+void h_security_thresholds_patch(ApiReq *rq, ApiResp *rs);
+void h_security_alerts_list(ApiReq *rq, ApiResp *rs);
+void h_security_alert_get(ApiReq *rq, ApiResp *rs);
+/* the upload URL's limit (setting security.upload_max_bytes; 16 MiB) */
+void h_security_set_upload_max(size_t bytes);
+
 #endif

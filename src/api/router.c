@@ -16,6 +16,7 @@
 #define CACHED ROUTE_CACHED
 #define SLOW ROUTE_SLOW
 #define CPU ROUTE_UNSERIAL
+#define ADMIN ROLE_BIT_ADMIN                   /* issue 12: admin routes (Admin only) */
 
 static const ApiRoute routes[] = {
     /* method  path                                        roles           handler                         flags */
@@ -86,6 +87,23 @@ static const ApiRoute routes[] = {
     {"POST",   "/thresholds",                              ANY,            h_thresholds_post,              0},
     {"GET",    "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_get,         0},
     {"POST",   "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_post,        0},
+    /* issue 12, seed 003 security alerts (h_security.c, wt-core): reads signed
+     * in, verdicts Ops Analyst, thresholds Admin; ingestion routes also take
+     * machine tokens of scope ingest; the upload URL's token is its own
+     * credential (public) */
+    {"POST",   "/api/ingestion/raw",                       ANY,            h_security_ingest_raw,          ROUTE_INGEST},
+    {"GET",    "/api/ingestion/raw-url",                   ANY,            h_security_raw_url,             ROUTE_INGEST},
+    {"PUT",    "/api/ingestion/upload/{token}",            ROLES_PUBLIC,   h_security_upload,              ROUTE_INGEST},
+    {"GET",    "/api/objects/raw/{id}",                    ANY,            h_security_raw_get,             0},
+    {"POST",   "/api/normalization/{id}/normalized",       ANY,            h_security_normalized,          ROUTE_INGEST},
+    {"POST",   "/api/normalization/normalize/trigger/{id}", ANY,           h_security_trigger,             0},
+    {"POST",   "/api/triage/{id}/score/triage",            ANY,            h_security_triage,              0},
+    {"POST",   "/api/verdicts/{id}/verdict",               OA,             h_security_verdict_post,        0},
+    {"GET",    "/api/verdicts/{id}/verdicts",              ANY,            h_security_verdicts,            0},
+    {"GET",    "/api/admin/config/thresholds",             ADMIN,          h_security_thresholds_get,      0},
+    {"PATCH",  "/api/admin/config/thresholds",             ADMIN,          h_security_thresholds_patch,    0},
+    {"GET",    "/api/security/alerts",                     ANY,            h_security_alerts_list,         0},
+    {"GET",    "/api/security/alerts/{id}",                ANY,            h_security_alert_get,           0},
 };
 
 const ApiRoute *api_routes(size_t *n)
@@ -96,7 +114,9 @@ const ApiRoute *api_routes(size_t *n)
 
 /* "{name}" segments that hold text (seed 001's incident ids and
  * categories); every other "{name}" is a positive integer. */
-static const char *const text_params[] = {"{incident_id}", "{category}"};
+static const char *const text_params[] = {"{incident_id}", "{category}",
+                                           /* issue 12: seed 003 alert ids, upload tokens */
+                                           "{id}", "{token}"};
 
 static int is_text_param(const char *p, const char *close)
 {

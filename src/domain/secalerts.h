@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "model/secalert.h"
 #include "store/store.h"
 
 #define SECALERT_ID_MAX 128   /* longest accepted alert id (bytes) */
@@ -55,34 +56,16 @@ int secalerts_close_fingerprint(Store *st, const char *fingerprint, int64_t now)
 /* Wake the pipeline thread (any thread). */
 void secalerts_kick(void);
 
-/* One alert as the lists and the console show it. Strings owned by the
- * struct (secalerts_free). */
-typedef struct SecAlert {
-    int64_t seq;
-    char   *id, *source, *stage, *severity, *title, *route, *fingerprint, *incident_id;
-    char   *normalized;     /* the seed's Normalized object as JSON text, NULL before */
-    char   *reason;         /* triage reason JSON, NULL before */
-    char   *verdict;        /* the latest verdict's classification, NULL when none */
-    int     severity_id;    /* -1 before normalization */
-    int     s0, s1;         /* -1 before triage */
-    int64_t group_of;       /* seq of the first alert of its group, 0 = none */
-    int     group_count;    /* on a group's first alert: how many joined */
-    int64_t received_at, event_at, triaged_at, closed_at;
-} SecAlert;
+/* One alert as the lists and the console show it: SecAlert in
+ * model/secalert.h (shared with the repository). */
 void secalerts_free(SecAlert *a);
 void secalerts_free_list(SecAlert *a, int n);
 
 /* By the seed's id: 0, -ENOENT, -EIO. */
 int secalerts_get(Store *st, const char *id, SecAlert *out);
 
-typedef struct SecFilter {
-    const char *route;       /* "verdict" / "ml" / NULL = any */
-    const char *source;      /* NULL = any */
-    int         min_severity_id;  /* -1 = any */
-    int         open_only;   /* 1: not closed */
-    int         heads_only;  /* 1: hide alerts grouped under another */
-    int64_t     limit, offset;    /* limit 0 = 100 */
-} SecFilter;
+/* SecFilter (model/secalert.h): route, source, min_severity_id, open_only,
+ * heads_only, limit (0 = 100), offset. */
 /* Newest first. The count in *out (caller frees with secalerts_free_list),
  * or -EIO. *total (may be NULL) gets the count without paging. */
 int secalerts_list(Store *st, const SecFilter *f, SecAlert **out, int *n, int64_t *total);
@@ -93,13 +76,7 @@ int secalerts_list(Store *st, const SecFilter *f, SecAlert **out, int *n, int64_
  * the alert has none. */
 int secalerts_verdict(Store *st, const char *id, const char *classification, double confidence,
                       const char *notes, const char *actor, int64_t now, char *err, size_t errsz);
-typedef struct SecVerdict {
-    int64_t id;
-    char    classification[12];
-    double  confidence;
-    char   *notes, *actor;
-    int64_t created_at;
-} SecVerdict;
+/* SecVerdict: model/secalert.h. */
 int  secalerts_verdicts(Store *st, const char *id, SecVerdict **out, int *n);   /* oldest first */
 void secalerts_verdicts_free(SecVerdict *v, int n);
 
@@ -118,5 +95,49 @@ int secalerts_thresholds(Store *st, SecThresholds *out);
  * triage up to max alerts in stage "received". The count processed, or
  * -EIO. */
 int secalerts_process(Store *st, int max, int64_t now);
+
+/* ---- added by the owner (issue 12, wt-core) ---- */
+
+/* The pipeline thread's wait: until secalerts_kick() (1) or timeout_ms
+ * passed (0). Each thread sees each kick once. */
+int secalerts_wait_kick(int timeout_ms);
+
+/* 1 when id is acceptable as an alert id: 1..SECALERT_ID_MAX printable
+ * ASCII characters, no space and none of / ? # % \ ". */
+int secalerts_id_valid(const char *id);
+
+/* The raw payload as received: 0 with *raw (malloc'd, NUL-terminated
+ * after *len bytes) and *content_type (malloc'd), -ENOENT, -EIO. */
+int secalerts_raw(Store *st, const char *id, char **raw, size_t *len, char **content_type);
+
+/* Run the pipeline again for this alert (stage back to received, the
+ * thread woken). 0, -ENOENT, -EIO. */
+int secalerts_requeue(Store *st, const char *id);
+
+/* Seed 003 POST /normalization/{id}/normalized: json is the request body
+ * ({id?, original?, mappings?, normalized}); it replaces the stored
+ * normalized form, re-embeds and re-triages. 0, -ENOENT, -EINVAL (err),
+ * -EIO. */
+int secalerts_submit_normalized(Store *st, const char *id, const char *json, int64_t now,
+                                char *err, size_t errsz);
+
+/* Seed 003 POST /triage/{id}/score/triage: triage now (normalizing first
+ * when the pipeline has not yet), with severity (a word, NULL = the
+ * alert's own) overriding, and store the outcome. */
+typedef struct SecTriage {
+    int   s0, s1;
+    char  route[12];
+    char *reason;    /* JSON object text, malloc'd (caller frees) */
+} SecTriage;
+int secalerts_triage_now(Store *st, const char *id, const char *severity, int64_t now,
+                         SecTriage *out, char *err, size_t errsz);
+
+/* Seed 003 PATCH /admin/config/thresholds: json is a partial object of
+ * SecThresholds' fields (triage_threshold, escalation_threshold 0..100,
+ * k 1..50, group_similarity 0..1, group_window_s >= 0; any other field
+ * is refused). Audited "Security Thresholds Updated". 0 with *out the
+ * new values, -EINVAL (err), -EIO. */
+int secalerts_thresholds_patch(Store *st, const char *json, const char *actor, int64_t now,
+                               SecThresholds *out, char *err, size_t errsz);
 
 #endif
