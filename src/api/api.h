@@ -33,6 +33,8 @@ typedef struct ApiOpts {
     int         max_connections_per_ip;
     int         slow_max;          /* resolve requests waiting at once (503 beyond) */
     int         slow_per_user;     /* ... of them for one user (429 beyond) */
+    /* issue 12: durable ingestion */
+    long        upload_max_bytes;  /* body limit of ROUTE_LARGE_BODY routes; 0 = 16 MiB */
 } ApiOpts;
 
 #define API_HEADER_TIMEOUT_DEFAULT 10

@@ -93,7 +93,7 @@ static const ApiRoute routes[] = {
      * credential (public) */
     {"POST",   "/api/ingestion/raw",                       ANY,            h_security_ingest_raw,          ROUTE_INGEST},
     {"GET",    "/api/ingestion/raw-url",                   ANY,            h_security_raw_url,             ROUTE_INGEST},
-    {"PUT",    "/api/ingestion/upload/{token}",            ROLES_PUBLIC,   h_security_upload,              ROUTE_INGEST},
+    {"PUT",    "/api/ingestion/upload/{token}",            ROLES_PUBLIC,   h_security_upload,              ROUTE_INGEST | ROUTE_LARGE_BODY},
     {"GET",    "/api/objects/raw/{id}",                    ANY,            h_security_raw_get,             0},
     {"POST",   "/api/normalization/{id}/normalized",       ANY,            h_security_normalized,          ROUTE_INGEST},
     {"POST",   "/api/normalization/normalize/trigger/{id}", ANY,           h_security_trigger,             0},

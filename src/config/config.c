@@ -220,6 +220,11 @@ static const Setting settings[] = {
      .doc = "Milliseconds a playbook step may run when it sets no timeout_ms."},
     {.name = "resolve.playbook_file", .env = "RESOPS_PLAYBOOK_FILE", .type = T_STR, .def = "",
      .doc = "JSON file of the host's actions and playbooks, {\"actions\": {\"<name>\": step}, \"<category>\": [steps]}, loaded at start; the API can only name these actions (\"\" = none)."},
+
+    /* [security] issue 12: durable ingestion */
+    {.name = "security.upload_max_bytes", .env = "RESOPS_UPLOAD_MAX_BYTES", .type = T_INT,
+     .def = "16777216", .imin = 1024, .imax = 1073741824,
+     .doc = "Largest raw payload PUT to an upload URL (GET /api/ingestion/raw-url), in bytes; other requests stay limited to 1 MiB."},
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

@@ -17,6 +17,15 @@
  * first of them, whom the leader wakes as it steps down. A leader whose
  * own member did not fit in the batch leads again until it has run.
  *
+ * Gathering: with C callers writing in a loop, the batch just answered
+ * comes back while the next one (the callers that queued during its
+ * commit) is already committing, so batches alternate between two halves
+ * of C and each fsync carries C/2 rows. So a leader first waits until as
+ * many callers are queued as were around at the last commit (its batch
+ * plus the queue then), for at most half the last commit's time and
+ * GATHER_MAX_US: one fsync then carries all C. A lone caller never waits
+ * (it expects only itself).
+ *
  * Nobody waits for anyone while holding a database lock: followers wait
  * for the leader, the leader waits for nothing but SQLite's write lock
  * (BEGIN IMMEDIATE, through the connection's busy handler: the listener's
@@ -39,6 +48,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#define GATHER_MAX_US 2000
 
 typedef struct Member {
     struct Member *next;
@@ -57,8 +69,43 @@ typedef struct Group {
     Member         *head, *tail;
     int             leading;   /* a leader is running a batch */
     int             queued;    /* members on the queue */
+    int             expect;    /* callers around at the last commit */
+    int64_t         commit_us; /* how long the last batch took */
+    Member         *gatherer;  /* a leader waiting for more members, or NULL */
     StoreGroupStats stats;
 } Group;
+
+static pthread_once_t     attr_once = PTHREAD_ONCE_INIT;
+static pthread_condattr_t mono_attr;  /* CLOCK_MONOTONIC condition variables */
+
+static void attr_init(void)
+{
+    pthread_condattr_init(&mono_attr);
+    pthread_condattr_setclock(&mono_attr, CLOCK_MONOTONIC);
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* As leader (g->mu held): wait until the callers seen at the last commit
+ * are queued again, or for half that commit's time (see DESIGN). */
+static void gather(Group *g, Member *me)
+{
+    int want = g->expect < STORE_GROUP_MAX_BATCH ? g->expect : STORE_GROUP_MAX_BATCH;
+    if (g->queued >= want || g->commit_us <= 0)
+        return;
+    int64_t wait_us = g->commit_us / 2 < GATHER_MAX_US ? g->commit_us / 2 : GATHER_MAX_US;
+    int64_t until_us = mono_us() + wait_us;
+    struct timespec until = {(time_t)(until_us / 1000000), (long)(until_us % 1000000) * 1000};
+    g->gatherer = me;
+    while (g->queued < want && pthread_cond_timedwait(&me->cv, &g->mu, &until) == 0)
+        ;
+    g->gatherer = NULL;
+}
 
 static pthread_mutex_t groups_mu = PTHREAD_MUTEX_INITIALIZER;
 static Group          *groups;  /* never freed: one per database path used */
@@ -171,7 +218,8 @@ int store_group_commit(Store *st, StoreGroupFn fn, void *arg)
         return -EINVAL;                /* the durability is the caller's COMMIT's */
     Group *g = group_for(store_path(st));
     Member me = {.fn = fn, .arg = arg, .origin = st};
-    pthread_cond_init(&me.cv, NULL);
+    pthread_once(&attr_once, attr_init);
+    pthread_cond_init(&me.cv, &mono_attr);
     pthread_mutex_lock(&g->mu);
     if (g->tail)
         g->tail->next = &me;
@@ -179,17 +227,24 @@ int store_group_commit(Store *st, StoreGroupFn fn, void *arg)
         g->head = &me;
     g->tail = &me;
     g->queued++;
+    if (g->gatherer && g->queued >= g->expect)
+        pthread_cond_signal(&g->gatherer->cv);
     while (!me.done && g->leading)
         pthread_cond_wait(&me.cv, &g->mu);
     if (!me.done) {
         g->leading = 1;
         while (!me.done) {
             int n;
+            gather(g, &me);
             Member *batch = take_batch(g, &n);
             pthread_mutex_unlock(&g->mu);
             uint64_t failed = 0;
+            int64_t t0 = mono_us();
             int rc = run_batch(st, batch, &failed);
+            int64_t took = mono_us() - t0;
             pthread_mutex_lock(&g->mu);
+            g->commit_us = took;
+            g->expect = n + g->queued;
             g->stats.calls += (uint64_t)n;
             g->stats.failed_calls += failed;
             if (rc == 0)
@@ -214,9 +269,9 @@ int store_group_commit(Store *st, StoreGroupFn fn, void *arg)
     return me.rc;
 }
 
-void store_group_stats(Store *st, StoreGroupStats *out)
+void store_group_stats(const char *db_path, StoreGroupStats *out)
 {
-    Group *g = group_for(store_path(st));
+    Group *g = group_for(db_path);
     pthread_mutex_lock(&g->mu);
     *out = g->stats;
     out->queued = g->queued;

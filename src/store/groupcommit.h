@@ -9,8 +9,6 @@
 
 #include <stdint.h>
 
-typedef struct Store Store;
-
 typedef struct StoreGroupStats {
     uint64_t calls;            /* store_group_commit() calls answered */
     uint64_t commits;          /* transactions (one fsync each) that committed */
@@ -20,9 +18,10 @@ typedef struct StoreGroupStats {
     int      queued;           /* calls waiting for the next batch now */
 } StoreGroupStats;
 
-/* The counters of the database st is connected to (all the process's
- * connections to that path share them); zeros before the first call. */
-void store_group_stats(Store *st, StoreGroupStats *out);
+/* The counters of the database file at db_path (store_path() of a
+ * connection: all the process's connections to that path share them);
+ * zeros before the first call. */
+void store_group_stats(const char *db_path, StoreGroupStats *out);
 
 /* Most calls one transaction takes (the rest form the next batch). */
 #define STORE_GROUP_MAX_BATCH 512

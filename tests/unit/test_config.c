@@ -98,6 +98,8 @@ static const Row rows[] = {
     {"resolve.retry_backoff_ms", "RESOPS_RETRY_BACKOFF_MS", INT, "1000", "0"},
     {"resolve.step_timeout_ms", "RESOPS_STEP_TIMEOUT_MS", INT, "30000", "100"},
     {"resolve.playbook_file", "RESOPS_PLAYBOOK_FILE", STR, "", "/etc/resops/playbooks.json"},
+    /* issue 12: durable ingestion */
+    {"security.upload_max_bytes", "RESOPS_UPLOAD_MAX_BYTES", INT, "16777216", "1048576"},
 };
 
 static char tmpdir[64];

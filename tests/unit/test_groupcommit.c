@@ -124,7 +124,7 @@ static void wait_queued(Store *conn, int want)
 {
     for (int i = 0; i < 5000; i++) {  /* up to 5 s, then the test fails on counts */
         StoreGroupStats gs;
-        store_group_stats(conn, &gs);
+        store_group_stats(store_path(conn), &gs);
         if (gs.queued >= want)
             return;
         struct timespec ts = {0, 1000000};
@@ -236,7 +236,7 @@ static void test_every_ok_row_is_committed(void **state)
     Run r = {.fx = fx, .calls = 200, .gate = 1, .poison_thread = -1};
     run_threads(&r);
     StoreGroupStats gs;
-    store_group_stats(fx->st, &gs);
+    store_group_stats(fx->path, &gs);
     assert_int_equal(sum(r.ok), NTHREADS * 200);
     assert_int_equal(sum(r.rc_other) + sum(r.eio), 0);
     assert_int_equal(count_rows(fx, NULL), NTHREADS * 200);
@@ -259,7 +259,7 @@ static void test_failing_fn_rolls_back_alone(void **state)
     Run r = {.fx = fx, .calls = 30, .gate = 1, .fail_every = 3, .poison_thread = -1};
     run_threads(&r);
     StoreGroupStats gs;
-    store_group_stats(fx->st, &gs);
+    store_group_stats(fx->path, &gs);
     assert_int_equal(sum(r.ok), NTHREADS * 20);
     assert_int_equal(sum(r.rc_other) + sum(r.eio), 0);
     assert_int_equal(count_rows(fx, NULL), NTHREADS * 20);
@@ -278,7 +278,7 @@ static void test_failed_commit_is_eio_for_all(void **state)
     Run r = {.fx = fx, .calls = 1, .gate = 1, .poison_thread = 3};
     run_threads(&r);
     StoreGroupStats gs;
-    store_group_stats(fx->st, &gs);
+    store_group_stats(fx->path, &gs);
     assert_int_equal(gs.failed_commits, 1);
     assert_int_equal(gs.commits, 1);
     assert_int_equal(r.ok[0], 1);
