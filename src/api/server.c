@@ -1252,7 +1252,7 @@ static void server_limits(ApiServer *s, const ApiOpts *o, ServerLimits *out)
     out->conn_limit = conn_limit;
     out->per_ip = (unsigned)(o->max_connections_per_ip > 0 ? o->max_connections_per_ip
                                                            : API_PER_IP_DEFAULT);
-    out->threads = (unsigned)(o->threads > 0 ? o->threads : 64);
+    out->threads = (unsigned)(o->threads > 0 ? o->threads : 4);
 }
 
 /* Bind, start the MHD daemon and the reaper thread. 0, or -1 with err

@@ -148,6 +148,10 @@ static const Setting settings[] = {
     {.name = "api.max_waiting_resolves_per_user", .env = "RESOPS_MAX_WAITING_RESOLVES_PER_USER",
      .type = T_INT, .def = "32", .imin = 1, .imax = 1024,
      .doc = "Auto-resolve requests one user may have waiting at once (429 beyond)."},
+    /* issue 12: durable ingestion (group commit) */
+    {.name = "api.threads", .env = "RESOPS_API_THREADS", .type = T_INT,
+     .def = "64", .imin = 1, .imax = 1024,
+     .doc = "Worker threads of the HTTP listener; an ingestion request waits on its thread for the group commit, so this many can share one fsync."},
 
     /* [notify] */
     {.name = "notify.alert_webhook_url", .env = "ALERT_WEBHOOK_URL", .type = T_STR, .def = "",

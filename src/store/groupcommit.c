@@ -46,6 +46,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,8 +59,8 @@ typedef struct Member {
     void          *arg;
     Store         *origin;     /* the caller's connection (for its actor) */
     int            rc;
-    int            done;       /* under the group's mutex */
-    pthread_cond_t cv;
+    int            lead;       /* woken to lead the next batch, not done */
+    sem_t          wake;       /* posted once: done (rc set), or lead */
 } Member;
 
 typedef struct Group {
@@ -71,18 +72,10 @@ typedef struct Group {
     int             queued;    /* members on the queue */
     int             expect;    /* callers around at the last commit */
     int64_t         commit_us; /* how long the last batch took */
-    Member         *gatherer;  /* a leader waiting for more members, or NULL */
+    int             gathering, want; /* the leader waits for want queued */
+    pthread_cond_t  gather_cv; /* CLOCK_MONOTONIC */
     StoreGroupStats stats;
 } Group;
-
-static pthread_once_t     attr_once = PTHREAD_ONCE_INIT;
-static pthread_condattr_t mono_attr;  /* CLOCK_MONOTONIC condition variables */
-
-static void attr_init(void)
-{
-    pthread_condattr_init(&mono_attr);
-    pthread_condattr_setclock(&mono_attr, CLOCK_MONOTONIC);
-}
 
 static int64_t mono_us(void)
 {
@@ -93,7 +86,7 @@ static int64_t mono_us(void)
 
 /* As leader (g->mu held): wait until the callers seen at the last commit
  * are queued again, or for half that commit's time (see DESIGN). */
-static void gather(Group *g, Member *me)
+static void gather(Group *g)
 {
     int want = g->expect < STORE_GROUP_MAX_BATCH ? g->expect : STORE_GROUP_MAX_BATCH;
     if (g->queued >= want || g->commit_us <= 0)
@@ -101,10 +94,11 @@ static void gather(Group *g, Member *me)
     int64_t wait_us = g->commit_us / 2 < GATHER_MAX_US ? g->commit_us / 2 : GATHER_MAX_US;
     int64_t until_us = mono_us() + wait_us;
     struct timespec until = {(time_t)(until_us / 1000000), (long)(until_us % 1000000) * 1000};
-    g->gatherer = me;
-    while (g->queued < want && pthread_cond_timedwait(&me->cv, &g->mu, &until) == 0)
+    g->gathering = 1;
+    g->want = want;
+    while (g->queued < want && pthread_cond_timedwait(&g->gather_cv, &g->mu, &until) == 0)
         ;
-    g->gatherer = NULL;
+    g->gathering = 0;
 }
 
 static pthread_mutex_t groups_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -120,6 +114,11 @@ static Group *group_for(const char *path)
         g = xcalloc(1, sizeof *g);
         g->path = xstrdup(path);
         pthread_mutex_init(&g->mu, NULL);
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&g->gather_cv, &ca);
+        pthread_condattr_destroy(&ca);
         g->next = groups;
         groups = g;
     }
@@ -212,14 +211,63 @@ static int run_batch(Store *st, Member *batch, uint64_t *failed_calls)
     return rc < 0 ? -EIO : 0;
 }
 
+/* As the leader (g->leading is ours): run batches until our own member
+ * has run, then hand the lead to the head of the queue or step down.
+ * Members are woken after the mutex is dropped (no convoy on it). */
+static void lead(Group *g, Store *st, Member *me)
+{
+    int mine_done = 0;
+    pthread_mutex_lock(&g->mu);
+    while (!mine_done) {
+        int n;
+        gather(g);
+        Member *batch = take_batch(g, &n);
+        pthread_mutex_unlock(&g->mu);
+        uint64_t failed = 0;
+        int64_t t0 = mono_us();
+        int rc = run_batch(st, batch, &failed);
+        int64_t took = mono_us() - t0;
+        for (Member *m = batch; m; m = m->next)
+            mine_done |= m == me;
+        pthread_mutex_lock(&g->mu);
+        g->commit_us = took;
+        g->expect = n + g->queued;
+        g->stats.calls += (uint64_t)n;
+        g->stats.failed_calls += failed;
+        if (rc == 0)
+            g->stats.commits++;
+        else
+            g->stats.failed_commits++;
+        if (n > g->stats.max_batch)
+            g->stats.max_batch = n;
+        Member *next_leader = NULL;
+        if (mine_done) {
+            next_leader = g->head;     /* queued during our commit */
+            if (!next_leader)
+                g->leading = 0;
+        }
+        pthread_mutex_unlock(&g->mu);
+        for (Member *m = batch, *next; m; m = next) {
+            next = m->next;            /* m may be gone once posted */
+            if (m != me)
+                sem_post(&m->wake);
+        }
+        if (next_leader) {
+            next_leader->lead = 1;
+            sem_post(&next_leader->wake);
+        }
+        if (!mine_done)
+            pthread_mutex_lock(&g->mu);
+    }
+}
+
 int store_group_commit(Store *st, StoreGroupFn fn, void *arg)
 {
     if (store_depth(st) != 0)
         return -EINVAL;                /* the durability is the caller's COMMIT's */
     Group *g = group_for(store_path(st));
     Member me = {.fn = fn, .arg = arg, .origin = st};
-    pthread_once(&attr_once, attr_init);
-    pthread_cond_init(&me.cv, &mono_attr);
+    sem_init(&me.wake, 0, 0);
     pthread_mutex_lock(&g->mu);
     if (g->tail)
         g->tail->next = &me;
@@ -227,45 +275,19 @@ int store_group_commit(Store *st, StoreGroupFn fn, void *arg)
         g->head = &me;
     g->tail = &me;
     g->queued++;
-    if (g->gatherer && g->queued >= g->expect)
-        pthread_cond_signal(&g->gatherer->cv);
-    while (!me.done && g->leading)
-        pthread_cond_wait(&me.cv, &g->mu);
-    if (!me.done) {
-        g->leading = 1;
-        while (!me.done) {
-            int n;
-            gather(g, &me);
-            Member *batch = take_batch(g, &n);
-            pthread_mutex_unlock(&g->mu);
-            uint64_t failed = 0;
-            int64_t t0 = mono_us();
-            int rc = run_batch(st, batch, &failed);
-            int64_t took = mono_us() - t0;
-            pthread_mutex_lock(&g->mu);
-            g->commit_us = took;
-            g->expect = n + g->queued;
-            g->stats.calls += (uint64_t)n;
-            g->stats.failed_calls += failed;
-            if (rc == 0)
-                g->stats.commits++;
-            else
-                g->stats.failed_commits++;
-            if (n > g->stats.max_batch)
-                g->stats.max_batch = n;
-            for (Member *m = batch, *next; m; m = next) {
-                next = m->next;        /* m may go once it is done and we unlock */
-                m->done = 1;
-                if (m != &me)
-                    pthread_cond_signal(&m->cv);
-            }
-        }
-        g->leading = 0;
-        if (g->head)                   /* the next batch's leader */
-            pthread_cond_signal(&g->head->cv);
-    }
+    if (g->gathering && g->queued >= g->want)
+        pthread_cond_signal(&g->gather_cv);
+    int leader = !g->leading;
+    g->leading = 1;
     pthread_mutex_unlock(&g->mu);
-    pthread_cond_destroy(&me.cv);
+    if (!leader) {
+        while (sem_wait(&me.wake) != 0)
+            ;                          /* EINTR */
+        leader = me.lead;
+    }
+    if (leader)
+        lead(g, st, &me);
+    sem_destroy(&me.wake);
     return me.rc;
 }
 

@@ -99,6 +99,7 @@ static const Row rows[] = {
     {"resolve.step_timeout_ms", "RESOPS_STEP_TIMEOUT_MS", INT, "30000", "100"},
     {"resolve.playbook_file", "RESOPS_PLAYBOOK_FILE", STR, "", "/etc/resops/playbooks.json"},
     /* issue 12: durable ingestion */
+    {"api.threads", "RESOPS_API_THREADS", INT, "64", "4"},
     {"security.upload_max_bytes", "RESOPS_UPLOAD_MAX_BYTES", INT, "16777216", "1048576"},
 };
 
