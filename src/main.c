@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "notifier.h"
 #include "runner.h"
+#include "secpipe.h"
 #include "log.h"
 #include "snapshot.h"
 #include "sysmetrics.h"
@@ -31,6 +32,7 @@
 #include "domain/resolution.h"
 #include "domain/seed.h"
 #include "domain/silences.h"
+#include "domain/secresponse.h"
 #include "store/store.h"
 #include "store/service_repo.h"
 
@@ -643,6 +645,23 @@ static int read_playbook_file(const Config *cfg, char **out_json)
     return 0;
 }
 
+/* Issue 12 (wt-resp): the response actions (security.*) into this
+ * process's catalog, checked before anything is created like the
+ * playbook file: a bad one is a usage error naming the setting. */
+static int configure_security_actions(const Config *cfg)
+{
+    char err[600];
+    if (secresponse_configure(config_str(cfg, "security.actions"),
+                              config_str(cfg, "security.actions_dir"),
+                              config_str(cfg, "security.webhook_url"),
+                              config_str(cfg, "security.escalation_action"), err,
+                              sizeof err) < 0) {
+        fprintf(stderr, "resops: %s: %s\n", config_origin(cfg, "security.actions"), err);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 /* Seed 001's settings from the config file: the default threshold and
  * the concurrency limit (while never changed through the API or the
  * console) and the playbook file, already checked (read_playbook_file). */
@@ -677,6 +696,19 @@ static Runner *start_runner(const Config *cfg, const char *db_path, Engine *engi
     if (!r)
         log_error("resops: %s; incidents stay queued", err);
     return r;
+}
+
+/* issue 12: the security pipeline (seed 003): normalizes, embeds and
+ * triages ingested alerts while this process is the engine. NULL on
+ * failure (logged): alerts then wait in stage received. */
+static Secpipe *start_secpipe(const char *db_path, Engine *engine)
+{
+    SecpipeOpts so = {.db_path = db_path, .engine = engine};
+    char err[512];
+    Secpipe *p = secpipe_start(&so, err, sizeof err);
+    if (!p)
+        log_error("resops: %s; security alerts stay unprocessed", err);
+    return p;
 }
 
 /* The console's hooks into the engine (ui/ does not include engine/). */
@@ -755,6 +787,7 @@ typedef struct App {
     char        *addr;
     Notifier    *notifier;
     Runner      *runner;
+    Secpipe     *secpipe;      /* issue 12: the security pipeline */
     SysMetrics  *sm;
     int          curl_up, started;
     RunFiles     rf;
@@ -782,6 +815,12 @@ static int app_configure(App *a, int argc, char **argv, int *out_rc)
     /* N4: the operator's playbook file is part of the configuration: a
      * bad one is a usage error before any database is created */
     if (!a->cli.seed_mode && read_playbook_file(a->cfg, &a->playbook_json) < 0) {
+        config_free(a->cfg);
+        *out_rc = EXIT_USAGE;
+        return -1;
+    }
+    if (!a->cli.seed_mode && configure_security_actions(a->cfg) < 0) {   /* issue 12 */
+        free(a->playbook_json);
         config_free(a->cfg);
         *out_rc = EXIT_USAGE;
         return -1;
@@ -912,6 +951,7 @@ static int app_start(App *a)
     engine_set_api(a->engine, a->addr);     /* viewers show it (B21) */
     a->notifier = start_notifier(a->cfg, a->db_path, a->engine);
     a->runner = start_runner(a->cfg, a->db_path, a->engine);
+    a->secpipe = start_secpipe(a->db_path, a->engine);   /* issue 12 */
     a->sm = start_metrics(a->cfg, a->db_path, a->box, a->engine);
     return 0;
 }
@@ -954,6 +994,7 @@ static void app_stop(App *a)
     free(a->addr);
     sysmetrics_stop(a->sm);
     api_stop(a->api);          /* in-flight requests finish before the engine stops */
+    secpipe_stop(a->secpipe);  /* issue 12: the batch in progress finishes */
     runner_stop(a->runner);    /* steps in flight are abandoned; they run again at start */
     notifier_stop(a->notifier); /* unfinished sends stay queued for the next engine */
     engine_stop(a->engine);

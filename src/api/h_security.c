@@ -139,7 +139,7 @@ void h_security_set_upload_max(size_t bytes)
 
 void h_security_raw_url(ApiReq *rq, ApiResp *rs)
 {
-    unsigned char rnd[24];
+    unsigned char rnd[32];
     UploadSlot s = {0};
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(s.token, sizeof s.token, rnd, sizeof rnd);

@@ -88,6 +88,21 @@ void h_thresholds_post(ApiReq *rq, ApiResp *rs);
 void h_thresholds_admin_get(ApiReq *rq, ApiResp *rs);
 void h_thresholds_admin_post(ApiReq *rq, ApiResp *rs);
 
+/* issue 12 (wt-resp): seed 003 response actions and results, ML/LLM
+ * outputs, tasks, admin export/export-ready/healthz (h_response.c) */
+void h_response_action(ApiReq *rq, ApiResp *rs);
+void h_response_result(ApiReq *rq, ApiResp *rs);
+void h_response_list(ApiReq *rq, ApiResp *rs);
+void h_ml_agent_output(ApiReq *rq, ApiResp *rs);
+void h_ml_aggregate_score(ApiReq *rq, ApiResp *rs);
+void h_llm_result(ApiReq *rq, ApiResp *rs);
+void h_tasks_create(ApiReq *rq, ApiResp *rs);
+void h_tasks_list(ApiReq *rq, ApiResp *rs);
+void h_tasks_update(ApiReq *rq, ApiResp *rs);
+void h_admin_export(ApiReq *rq, ApiResp *rs);
+void h_admin_export_ready(ApiReq *rq, ApiResp *rs);
+void h_admin_healthz(ApiReq *rq, ApiResp *rs);
+
 /* /api/audit, /api/healthz, /api/openapi.json, /health */
 void h_audit_list(ApiReq *rq, ApiResp *rs);
 void h_healthz(ApiReq *rq, ApiResp *rs);
@@ -110,5 +125,11 @@ void h_security_alerts_list(ApiReq *rq, ApiResp *rs);
 void h_security_alert_get(ApiReq *rq, ApiResp *rs);
 /* the upload URL's limit (setting security.upload_max_bytes; 16 MiB) */
 void h_security_set_upload_max(size_t bytes);
+
+/* issue 12: security alerts from collectors (h_ingest.c, wt-norm) */
+void h_ingest_alertmanager(ApiReq *rq, ApiResp *rs);
+void h_ingest_wazuh(ApiReq *rq, ApiResp *rs);
+void h_ingest_syslog(ApiReq *rq, ApiResp *rs);
+void h_ingest_generic(ApiReq *rq, ApiResp *rs);
 
 #endif

@@ -87,6 +87,22 @@ static const ApiRoute routes[] = {
     {"POST",   "/thresholds",                              ANY,            h_thresholds_post,              0},
     {"GET",    "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_get,         0},
     {"POST",   "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_post,        0},
+    /* issue 12 (wt-resp), seed 003: response actions need Ops Analyst;
+     * results and ML/LLM outputs come from pipelines (signed in, or a
+     * machine token of scope ingest); tasks: signed in; admin: Admin
+     * (h_response.c) */
+    {"POST",   "/api/response/{id}/response-action",       OA,             h_response_action,              0},
+    {"POST",   "/api/response/{id}/response-result",       ANY,            h_response_result,              ROUTE_INGEST},
+    {"GET",    "/api/response/{id}/responses",             ANY,            h_response_list,                0},
+    {"POST",   "/api/ml/{id}/agent-output",                ANY,            h_ml_agent_output,              ROUTE_INGEST},
+    {"POST",   "/api/ml/{id}/aggregate-score",             ANY,            h_ml_aggregate_score,           ROUTE_INGEST},
+    {"POST",   "/api/llm/{id}/llm-result",                 ANY,            h_llm_result,                   ROUTE_INGEST},
+    {"POST",   "/api/tasks",                               ANY,            h_tasks_create,                 0},
+    {"GET",    "/api/tasks",                               ANY,            h_tasks_list,                   0},
+    {"PATCH",  "/api/tasks/{task_id}",                     ANY,            h_tasks_update,                 0},
+    {"GET",    "/api/admin/export",                        ADMIN,          h_admin_export,                 0},
+    {"POST",   "/api/admin/{id}/export-ready",             ADMIN,          h_admin_export_ready,           0},
+    {"GET",    "/api/admin/healthz",                       ADMIN,          h_admin_healthz,                0},
     /* issue 12, seed 003 security alerts (h_security.c, wt-core): reads signed
      * in, verdicts Ops Analyst, thresholds Admin; ingestion routes also take
      * machine tokens of scope ingest; the upload URL's token is its own
@@ -104,6 +120,12 @@ static const ApiRoute routes[] = {
     {"PATCH",  "/api/admin/config/thresholds",             ADMIN,          h_security_thresholds_patch,    0},
     {"GET",    "/api/security/alerts",                     ANY,            h_security_alerts_list,         0},
     {"GET",    "/api/security/alerts/{id}",                ANY,            h_security_alert_get,           0},
+    /* issue 12: security alerts from collectors (h_ingest.c, wt-norm): signed
+     * in or a machine token of scope ingest */
+    {"POST",   "/api/ingest/alertmanager",                 ANY,            h_ingest_alertmanager,          ROUTE_INGEST},
+    {"POST",   "/api/ingest/wazuh",                        ANY,            h_ingest_wazuh,                 ROUTE_INGEST},
+    {"POST",   "/api/ingest/syslog",                       ANY,            h_ingest_syslog,                ROUTE_INGEST},
+    {"POST",   "/api/ingest/generic",                      ANY,            h_ingest_generic,               ROUTE_INGEST},
 };
 
 const ApiRoute *api_routes(size_t *n)

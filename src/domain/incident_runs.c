@@ -20,6 +20,7 @@
 #include "domain/alerts.h"
 #include "domain/notify.h"
 #include "domain/resolution.h"
+#include "domain/secresponse.h"
 #include "domain/services.h"
 #include "store/alert_repo.h"
 #include "store/audit_repo.h"
@@ -67,6 +68,17 @@ int incidents_plan_playbook(const ResolutionCategory *cat, const char *category,
     if (r == 0)
         playbook_default(category, out);
     return 0;
+}
+
+/* The steps of a claimed run: a security response's own step (issue 12,
+ * secresponse_plan), else the category's. 0, -EINVAL with err, -EIO. */
+static int plan_steps(Store *st, const IncidentRec *inc, const ResolutionCategory *cat,
+                      Playbook *out, char *err, size_t errsz)
+{
+    int r = secresponse_plan(st, inc->incident_id, out, err, errsz);
+    if (r != 0)
+        return r < 0 ? r : 0;
+    return incidents_plan_playbook(cat, inc->category, out, err, errsz);
 }
 
 /* ---- failure alerts ---------------------------------------------------------------- */
@@ -129,7 +141,8 @@ static int record_skip(Store *st, const IncidentRec *rec, const Decision *d, int
 {
     int keep = d->check == CHECK_STATUS && strcmp(rec->state, "resolved") == 0;
     if (incident_repo_finish(st, rec->incident_id, keep ? rec->state : "skipped", NULL,
-                             keep ? rec->state_reason : d->reason, 0, -1, now) < 0)
+                             keep ? rec->state_reason : d->reason, 0, -1, now) < 0 ||
+        secresponse_on_run(st, rec->incident_id, "skipped", d->reason, now) < 0)
         return -EIO;
     return incidents_audit_skip(st, rec, d, now);
 }
@@ -145,7 +158,8 @@ static int record_bad_playbook(Store *st, const IncidentRec *inc, const char *wh
         incidents_audit(st, inc->incident_id, "auto_resolution_failed", "system",
                         &inc->confidence, incidents_message("Auto-resolution failed"), 0, reason,
                         now) < 0 ||
-        raise_failed_alert(st, inc, reason, now) < 0)
+        raise_failed_alert(st, inc, reason, now) < 0 ||
+        secresponse_on_run(st, inc->incident_id, "failed", reason, now) < 0)
         return -EIO;
     return 0;
 }
@@ -187,12 +201,13 @@ int incident_runs_claim(Store *st, int running, int64_t now, RunPlan *out)
             if (record_skip(st, &p.inc, &d, now) < 0)
                 goto io_rb;
             ended = 1;
-        } else if (incidents_plan_playbook(&cat, p.inc.category, &p.pb, perr, sizeof perr) < 0) {
-            if (record_bad_playbook(st, &p.inc, perr, now) < 0)
+        } else if ((r = plan_steps(st, &p.inc, &cat, &p.pb, perr, sizeof perr)) < 0) {
+            if (r == -EIO || record_bad_playbook(st, &p.inc, perr, now) < 0)
                 goto io_rb;
             ended = 1;
         } else {
-            if (incident_repo_start(st, id, p.pb.n, now, &p.run) < 0)
+            if (incident_repo_start(st, id, p.pb.n, now, &p.run) < 0 ||
+                secresponse_on_run(st, id, "resolving", NULL, now) < 0)
                 goto io_rb;
             if (p.inc.service_id &&
                 service_repo_name(st, p.inc.service_id, p.service, sizeof p.service) < 0)
@@ -499,6 +514,7 @@ int incident_runs_finish_resolved(Store *st, const RunPlan *p, int64_t now)
                              now) < 0 ||
         incidents_audit(st, p->inc.incident_id, "auto_resolution_success", "system",
                         &p->inc.confidence, det, 1, NULL, now) < 0 ||
+        secresponse_on_run(st, p->inc.incident_id, "resolved", NULL, now) < 0 ||
         (p->cfg.notification_required && notify_creator(st, p, n, now) < 0) ||
         incidents_clear_failed_alert(st, &p->inc, now) < 0)
         goto io_rb;
@@ -532,6 +548,8 @@ int incident_runs_finish_failed(Store *st, const RunPlan *p, const char *reason,
         cJSON_Delete(det);
     if (r == 0)
         r = raise_failed_alert(st, &p->inc, reason, now);
+    if (r == 0)
+        r = secresponse_on_run(st, p->inc.incident_id, "failed", reason, now);
     if (r < 0) {
         store_rollback(st);
         return -EIO;
@@ -558,7 +576,8 @@ static int finish_open(Store *st, const RunPlan *p, const char *state, const cha
         return -EIO;
     }
     if (incidents_audit(st, p->inc.incident_id, action, "system", &p->inc.confidence, det, success,
-                        error, now) < 0) {
+                        error, now) < 0 ||
+        secresponse_on_run(st, p->inc.incident_id, state, why, now) < 0) {
         store_rollback(st);
         return -EIO;
     }

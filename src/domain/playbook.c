@@ -622,6 +622,18 @@ static char *expand(const char *tmpl, const PlaybookVars *v, int placed, ExpandM
                     hit = 1;
                     break;
                 }
+            for (size_t i = 0; close && !hit && v->extra && v->extra[i]; i += 2)
+                if (strlen(v->extra[i]) == len && strncmp(p + 2, v->extra[i], len) == 0) {
+                    const char *val = v->extra[i + 1] ? v->extra[i + 1] : "";
+                    if (!placed)
+                        strbuf_append(&b, val);
+                    else if (put_value(&b, v->extra[i], val, mode, err, errsz) < 0) {
+                        free(b.s);
+                        return NULL;
+                    }
+                    p = close + 1;
+                    hit = 1;
+                }
             if (hit)
                 continue;
         }

@@ -119,10 +119,14 @@ const char *playbook_kind_code_field(StepKind k);
  * caller frees. */
 char *playbook_to_json(const Playbook *p);
 
-/* Values for ${name}; NULL fields expand to "". */
+/* Values for ${name}; NULL fields expand to "". extra (issue 12, the
+ * security response actions): more names, NULL-terminated name/value
+ * pairs {"target.ip", "10.0.0.1", "param.duration_minutes", "60", NULL};
+ * a fixed name above wins over an extra of the same name. */
 typedef struct PlaybookVars {
     const char *incident_id, *category, *priority, *service, *created_by;
     int64_t     service_id;
+    const char *const *extra;
 } PlaybookVars;
 
 /* tmpl with every known ${name} replaced (unknown ones stay as written).

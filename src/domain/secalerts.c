@@ -554,10 +554,28 @@ static int triage_alert(Store *st, int64_t seq, int severity_override, const cha
     return 0;
 }
 
+/* The built-in embedding of a Normalized document: malloc'd
+ * similarity_dim() floats, or NULL (out of memory). No Store. */
+static float *embed_doc(const cJSON *doc)
+{
+    const cJSON *norm = cJSON_GetObjectItemCaseSensitive(doc, "normalized");
+    float *v = malloc((size_t)similarity_dim() * sizeof *v);
+    char *text = embed_text(norm);
+    if (!v || !text) {
+        free(v);
+        free(text);
+        return NULL;
+    }
+    similarity_embed_text(text, v);
+    free(text);
+    return v;
+}
+
 /* Store a Normalized document (doc: {original?, mappings?, normalized})
- * of alert seq, embed it and triage it. 0, -EIO. */
-static int apply_normalized(Store *st, int64_t seq, cJSON *doc, int64_t received_at,
-                            const SecThresholds *th, int64_t now)
+ * of alert seq, its vector (vec, or NULL: embedded here) and triage it.
+ * 0, -EIO. */
+static int apply_normalized(Store *st, int64_t seq, cJSON *doc, const float *vec,
+                            int64_t received_at, const SecThresholds *th, int64_t now)
 {
     cJSON *norm = cJSON_GetObjectItemCaseSensitive(doc, "normalized");
     const char *sev = str_of(norm, "severity");
@@ -586,19 +604,13 @@ static int apply_normalized(Store *st, int64_t seq, cJSON *doc, int64_t received
     if (rc < 0)
         return -EIO;
 
-    int dim = similarity_dim();
-    float *v = malloc((size_t)dim * sizeof *v);
-    char *text = embed_text(norm);
-    if (!v || !text) {
-        free(v);
-        free(text);
+    float *own = vec ? NULL : embed_doc(doc);
+    if (!vec && !own)
         return -EIO;
-    }
-    similarity_embed_text(text, v);
-    free(text);
     char err[160];
-    rc = similarity_put(st, seq, v, dim, ENCODER_BUILTIN, NULL, now, err, sizeof err);
-    free(v);
+    rc = similarity_put(st, seq, vec ? vec : own, similarity_dim(), ENCODER_BUILTIN, NULL, now,
+                        err, sizeof err);
+    free(own);
     if (rc < 0) {
         log_warn("secalerts: embedding alert %lld: %s", (long long)seq, err);
         if (rc == -EIO)
@@ -609,21 +621,46 @@ static int apply_normalized(Store *st, int64_t seq, cJSON *doc, int64_t received
     return rc == -ENOENT ? 0 : rc;
 }
 
-/* Normalize one pending alert and go on. 0 (done or failed: stage says
- * which), -EIO. */
-static int process_one(Store *st, const SecPending *p, const SecThresholds *th, int64_t now)
+/* One pending alert normalized and embedded, before the transaction. */
+typedef struct Prepared {
+    cJSON *doc;       /* NULL: normalization failed (err) */
+    float *vec;       /* NULL: embed in the transaction */
+    char   err[200];
+} Prepared;
+
+static void prepare(const SecPending *p, Prepared *out)
 {
-    char err[256] = "";
-    cJSON *doc = secnorm_normalize(p->source, p->raw, p->len, p->content_type,
-                                   (long long)p->received_at, err, sizeof err);
-    if (!doc || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "normalized"))) {
-        cJSON_Delete(doc);
-        return secalert_repo_set_failed(st, p->seq, err[0] ? err : "not normalizable") < 0
+    out->err[0] = '\0';
+    out->vec = NULL;
+    out->doc = secnorm_normalize(p->source, p->raw, p->len, p->content_type,
+                                 (long long)p->received_at, out->err, sizeof out->err);
+    if (out->doc && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(out->doc, "normalized"))) {
+        cJSON_Delete(out->doc);
+        out->doc = NULL;
+    }
+    if (out->doc)
+        out->vec = embed_doc(out->doc);
+}
+
+/* Store one prepared alert. 0 (done or failed: stage says which), -EIO. */
+static int store_prepared(Store *st, const SecPending *p, const Prepared *pr,
+                          const SecThresholds *th, int64_t now)
+{
+    if (!pr->doc)
+        return secalert_repo_set_failed(st, p->seq,
+                                        pr->err[0] ? pr->err : "not normalizable") < 0
                    ? -EIO
                    : 0;
-    }
-    int rc = apply_normalized(st, p->seq, doc, p->received_at, th, now);
-    cJSON_Delete(doc);
+    return apply_normalized(st, p->seq, pr->doc, pr->vec, p->received_at, th, now);
+}
+
+static int process_one(Store *st, const SecPending *p, const SecThresholds *th, int64_t now)
+{
+    Prepared pr;
+    prepare(p, &pr);
+    int rc = store_prepared(st, p, &pr, th, now);
+    cJSON_Delete(pr.doc);
+    free(pr.vec);
     return rc;
 }
 
@@ -633,18 +670,32 @@ int secalerts_process(Store *st, int max, int64_t now)
     int n = secalert_repo_pending(st, max, &p);
     if (n <= 0)
         return n < 0 ? -EIO : 0;
-    SecThresholds th;
-    if (secalerts_thresholds(st, &th) < 0 || store_begin(st) < 0) {
+    /* the CPU work (parsing, normalizing, embedding) outside the write
+     * transaction, so ingestion's commits do not wait for it */
+    Prepared *pr = calloc((size_t)n, sizeof *pr);
+    if (!pr) {
         secalert_repo_pending_free(p, n);
         return -EIO;
     }
-    int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++)
-        rc = process_one(st, &p[i], &th, now);
+    for (int i = 0; i < n; i++)
+        prepare(&p[i], &pr[i]);
+    SecThresholds th;
+    int rc = secalerts_thresholds(st, &th);
     if (rc == 0)
-        rc = store_commit(st);
-    else
-        store_rollback(st);
+        rc = store_begin(st);
+    if (rc == 0) {
+        for (int i = 0; i < n && rc == 0; i++)
+            rc = store_prepared(st, &p[i], &pr[i], &th, now);
+        if (rc == 0)
+            rc = store_commit(st);
+        else
+            store_rollback(st);
+    }
+    for (int i = 0; i < n; i++) {
+        cJSON_Delete(pr[i].doc);
+        free(pr[i].vec);
+    }
+    free(pr);
     secalert_repo_pending_free(p, n);
     return rc < 0 ? -EIO : n;
 }
@@ -734,7 +785,7 @@ int secalerts_submit_normalized(Store *st, const char *id, const char *json, int
     if (rc > 0) {
         rc = secalerts_thresholds(st, &th);
         if (rc == 0)
-            rc = apply_normalized(st, a.seq, doc, a.received_at, &th, now);
+            rc = apply_normalized(st, a.seq, doc, NULL, a.received_at, &th, now);
         secalerts_free(&a);
     }
     cJSON_Delete(doc);

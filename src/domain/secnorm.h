@@ -54,4 +54,26 @@ const char *secnorm_severity_word(int severity_id);
  * "format": "rfc5424"|"rfc3164"}. NULL when it is not syslog. */
 cJSON *secnorm_syslog_parse(const char *line, size_t len);
 
+/* Added by its owner (issue 12, wt-norm): */
+
+/* The mapping secnorm_set_mapping() set (fields NULL when not mapped). */
+const SecnormMapping *secnorm_mapping(void);
+
+/* Wazuh rule.level 0..15 as an OCSF severity_id: 0-2 Informational (1),
+ * 3-6 Low (2), 7-11 Medium (3), 12-14 High (4), 15 Critical (5). */
+int secnorm_wazuh_level_id(int level);
+
+/* Syslog severity 0..7 (RFC 5424 table 2) as an OCSF severity_id:
+ * emerg/alert/crit 5, err 4, warning 3, notice 2, info and debug 1. */
+int secnorm_syslog_severity_id(int severity);
+
+/* RFC 6587 on a TCP stream: the length of the first complete message in
+ * buf[0..len) and where it starts. Octet counting ("123 <34>1 ...") when
+ * buf starts with a digit, else a line ended by LF (a CR before it is
+ * dropped). Returns 1 (*msg, *msg_len, *used: bytes to drop from buf),
+ * 0 when more bytes are needed, -1 when the frame is malformed or longer
+ * than max. */
+int secnorm_syslog_frame(const char *buf, size_t len, size_t max, const char **msg,
+                         size_t *msg_len, size_t *used);
+
 #endif

@@ -270,6 +270,10 @@ int secalert_repo_pending(Store *st, int max, SecPending **out)
         secalert_repo_pending_free(v, n);
         return -EIO;
     }
+    if (n == 0) {
+        free(v);
+        v = NULL;
+    }
     *out = v;
     return n;
 }

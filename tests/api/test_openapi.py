@@ -30,7 +30,8 @@ DOC_PATH = os.path.join(SRC, 'data/openapi.json')
 ROUTER = os.path.join(SRC, 'src/api/router.c')
 METHODS = ('get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace')
 ROLE_NAMES = {'BO': ['Business Owner'], 'OA': ['Ops Analyst'], 'ENG': ['Engineer'],
-              'ANY': ['any'], 'OA_ENG': ['Ops Analyst', 'Engineer'], 'ROLES_PUBLIC': ['public'], 'ROLES_OPTIONAL': ['public']}
+              'ANY': ['any'], 'OA_ENG': ['Ops Analyst', 'Engineer'], 'ROLES_PUBLIC': ['public'], 'ROLES_OPTIONAL': ['public'],
+              'ADMIN': ['Admin']}
 TYPES = {'object', 'array', 'string', 'integer', 'number', 'boolean'}
 
 
@@ -141,6 +142,8 @@ def url_for(m, path):
     url = url.replace('{silence_id}', '999999')
     url = url.replace('{downtime_id}', '999999')
     url = url.replace('{category}', 'database')
+    url = url.replace('{id}', 'no-such-alert').replace('{token}', '0' * 64)   # issue 12
+    url = url.replace('{task_id}', '999999')   # issue 12 (wt-resp)
     if '/kill-switch/' in path:
         url += '?actor=admin'             # the caller: valid as a note or as the actor
     return url
@@ -152,6 +155,8 @@ ANON_PUBLIC = {
     ('POST', '/login'): 400, ('POST', '/register'): 400, ('POST', '/logs/analyze'): 400,
     # ADMIN_TOKEN is not set for this server: seed 004's admin routes are off
     ('GET', '/admin/thresholds'): 403, ('POST', '/admin/thresholds'): 403,
+    # issue 12 (wt-core): an unknown upload token
+    ('PUT', '/api/ingestion/upload/{token}'): 404,
 }
 
 WITH_TOKEN = dict(ANON_PUBLIC)
@@ -185,6 +190,23 @@ WITH_TOKEN.update({
     ('POST', '/api/v1/incidents/batch-resolve'): 400,
     ('POST', '/api/v1/incidents/{incident_id}/auto-resolve'): 400,
     ('POST', '/thresholds'): 400,
+    # issue 12 (wt-resp): response actions, ML outputs, tasks, admin
+    ('POST', '/api/response/{id}/response-action'): 400,
+    ('POST', '/api/response/{id}/response-result'): 400,
+    ('GET', '/api/response/{id}/responses'): 404,
+    ('POST', '/api/ml/{id}/agent-output'): 400, ('POST', '/api/ml/{id}/aggregate-score'): 400,
+    ('POST', '/api/llm/{id}/llm-result'): 400,
+    ('POST', '/api/tasks'): 400, ('GET', '/api/tasks'): 200, ('PATCH', '/api/tasks/{task_id}'): 400,
+    ('GET', '/api/admin/export'): 200, ('POST', '/api/admin/{id}/export-ready'): 404,
+    ('GET', '/api/admin/healthz'): 200,
+    # issue 12, seed 003 (wt-core)
+    ('POST', '/api/ingestion/raw'): 400, ('GET', '/api/ingestion/raw-url'): 200,
+    ('GET', '/api/objects/raw/{id}'): 404, ('POST', '/api/normalization/{id}/normalized'): 400,
+    ('POST', '/api/normalization/normalize/trigger/{id}'): 404,
+    ('POST', '/api/triage/{id}/score/triage'): 404, ('POST', '/api/verdicts/{id}/verdict'): 400,
+    ('GET', '/api/verdicts/{id}/verdicts'): 404, ('GET', '/api/admin/config/thresholds'): 200,
+    ('PATCH', '/api/admin/config/thresholds'): 200, ('GET', '/api/security/alerts'): 200,
+    ('GET', '/api/security/alerts/{id}'): 404,
 })
 
 

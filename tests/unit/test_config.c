@@ -101,6 +101,23 @@ static const Row rows[] = {
     /* issue 12: durable ingestion */
     {"api.threads", "RESOPS_API_THREADS", INT, "64", "4"},
     {"security.upload_max_bytes", "RESOPS_UPLOAD_MAX_BYTES", INT, "16777216", "1048576"},
+    /* issue 12 (wt-norm): the syslog listener, the generic JSON mapping */
+    {"security.syslog_listen", "RESOPS_SYSLOG_LISTEN", STR, "", "127.0.0.1:5514"},
+    {"security.syslog_max_connections", "RESOPS_SYSLOG_MAX_CONNECTIONS", INT, "64", "8"},
+    {"security.syslog_idle_timeout", "RESOPS_SYSLOG_IDLE_TIMEOUT", INT, "5m", "30"},
+    {"security.map.severity", "RESOPS_MAP_SEVERITY", STR, "", "event.severity"},
+    {"security.map.timestamp", "RESOPS_MAP_TIMESTAMP", STR, "", "event.created"},
+    {"security.map.title", "RESOPS_MAP_TITLE", STR, "", "rule.name"},
+    {"security.map.description", "RESOPS_MAP_DESCRIPTION", STR, "", "message"},
+    {"security.map.host", "RESOPS_MAP_HOST", STR, "", "host.name"},
+    {"security.map.user", "RESOPS_MAP_USER", STR, "", "user.name"},
+    {"security.map.ip", "RESOPS_MAP_IP", STR, "", "source.ip"},
+    /* issue 12: response actions (wt-resp) */
+    {"security.actions", "RESOPS_SECURITY_ACTIONS", STR, "", "{}"},
+    {"security.actions_dir", "RESOPS_SECURITY_ACTIONS_DIR", STR,
+     "/usr/local/libexec/resops/actions/", "/opt/acts"},
+    {"security.webhook_url", "RESOPS_SECURITY_WEBHOOK_URL", STR, "", "http://127.0.0.1:9/h"},
+    {"security.escalation_action", "RESOPS_SECURITY_ESCALATION_ACTION", STR, "", "block_ip"},
 };
 
 static char tmpdir[64];
