@@ -1238,9 +1238,11 @@ static void server_limits(ApiServer *s, const ApiOpts *o, ServerLimits *out)
     s->body_us = (int64_t)(o->body_timeout_s > 0 ? o->body_timeout_s
                                                  : API_BODY_TIMEOUT_DEFAULT) * 1000000;
     /* fds: the connections, plus the engine, each thread's SQLite files and
-     * the runner's pipes */
+     * the runner's pipes; each worker thread's Store holds 3 (issue 12:
+     * 64 workers by default) */
+    out->threads = (unsigned)(o->threads > 0 ? o->threads : 4);
     long nofile = raise_nofile();
-    long reserve = 128 + 6L * s->slow_max;
+    long reserve = 128 + 6L * s->slow_max + 4L * (long)out->threads;
     long conn_limit = nofile - reserve;
     if (o->max_connections > 0 && o->max_connections < conn_limit)
         conn_limit = o->max_connections;
@@ -1252,7 +1254,6 @@ static void server_limits(ApiServer *s, const ApiOpts *o, ServerLimits *out)
     out->conn_limit = conn_limit;
     out->per_ip = (unsigned)(o->max_connections_per_ip > 0 ? o->max_connections_per_ip
                                                            : API_PER_IP_DEFAULT);
-    out->threads = (unsigned)(o->threads > 0 ? o->threads : 4);
 }
 
 /* Bind, start the MHD daemon and the reaper thread. 0, or -1 with err

@@ -10,12 +10,13 @@
  * synchronous=FULL, opens BEGIN IMMEDIATE, runs every member's fn inside
  * its own savepoint (a failing fn rolls back that savepoint only), and
  * COMMITs: with WAL and synchronous=FULL that COMMIT fsyncs the WAL, so
- * every member's row is on disk when it returns. Then it takes the mutex
- * again, hands each member its result and wakes it (one condition
- * variable per member: no thundering herd). Callers that arrived during
- * the commit waited on the queue: they are the next batch, led by the
- * first of them, whom the leader wakes as it steps down. A leader whose
- * own member did not fit in the batch leads again until it has run.
+ * every member's row is on disk when it returns. Then it updates the
+ * counters under the mutex, drops it and wakes each member with its
+ * result (one semaphore per member, posted outside the mutex: no herd,
+ * no convoy on the mutex). Callers that arrived during the commit waited
+ * on the queue: they are the next batch, led by the first of them, whom
+ * the leader wakes with "lead" as it steps down. A leader whose own
+ * member did not fit in the batch leads again until it has run.
  *
  * Gathering: with C callers writing in a loop, the batch just answered
  * comes back while the next one (the callers that queued during its
