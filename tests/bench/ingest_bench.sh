@@ -7,9 +7,11 @@
 # (and that no more rows than requests sent are there). Then the pipeline
 # behind it: how fast alerts leave stage 'received' (normalize + embed +
 # index + triage), polled from the database until the backlog is gone or
-# PIPE_MAX_S passed. Then heartbeats (POST /api/services/{id}/status) at 64
-# connections, the issue 13 baseline (~6,000/s). Also the disk's fdatasync
-# rate in the same run (every commit waits for one).
+# PIPE_MAX_S passed. Before all that, heartbeats (POST
+# /api/services/{id}/status) at 64 connections on the fresh database, the
+# issue 13 baseline (~6,000/s; RESOPS_API_THREADS=4 gives the listener as
+# it was before issue 12). Also the disk's fdatasync rate in the same run
+# (every commit waits for one) and the load average.
 #
 # usage: tests/bench/ingest_bench.sh [SECONDS]       (default 15)
 #   env: BENCH_BUILD_DIR (default build-rel), BENCH_RESOPS (another binary),
@@ -84,10 +86,34 @@ import sqlite3, sys
 c = sqlite3.connect(sys.argv[1], timeout=30)
 print(c.execute(sys.argv[2]).fetchone()[0])' "$db" "$1"; }
 
-echo "machine: $(nproc) CPUs, $(uname -sr); binary: $resops_bin"
+echo "machine: $(nproc) CPUs, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg); binary: $resops_bin"
 probe=$bdir/tests/bench/groupcommit_bench
 [ -x "$probe" ] && "$probe" 1 0.2 "$tmp" 2>/dev/null | sed -n 's/^disk: /disk before: /p'
 
+# ---- heartbeats first, on the fresh database (issue 13's baseline: ~6,000/s) ----
+echo "== POST /api/services/{id}/status: wrk -t2 -c$conns -d${dur}s"
+for i in $(seq 12); do
+    curl -s -XPOST "$base/api/services" -H "Authorization: Bearer $TOKEN" \
+        -d "{\"name\":\"hb-$i\",\"owner\":\"bench\",\"criticality\":\"High\"}" >/dev/null
+done
+cat >"$tmp/hb.lua" <<'LUA'
+local token = os.getenv("TOKEN") or ""
+local n = 0
+local statuses = {"Up", "Degraded", "Up", "Down"}
+function request()
+    n = n + 1
+    return wrk.format("POST", string.format("/api/services/%d/status", 1 + n % 12),
+        {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"},
+        string.format('{"status":"%s"}', statuses[1 + n % 4]))
+end
+function done(summary, latency, requests)
+    io.write(string.format("HB rps=%.1f p50=%.2f p99=%.2f non2xx=%d\n",
+        summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+        latency:percentile(99) / 1000, summary.errors.status))
+end
+LUA
+wrk -t2 -c"$conns" -d"${dur}s" --timeout 10s -s "$tmp/hb.lua" "$base" | grep '^HB ' |
+    sed 's/^HB /heartbeats: /'
 # ---- ingestion ----
 echo "== POST /api/ingestion/raw: wrk -t2 -c$conns -d${dur}s"
 IDS_DIR=$tmp/ids wrk -t2 -c"$conns" -d"${dur}s" --timeout 10s --latency \
@@ -157,30 +183,6 @@ else:
           "2,000)" % (la - lb, tb - ta, rate, "ok" if rate >= 2000 else "MISSED"))
 PY
 
-# ---- heartbeats (issue 13's baseline: ~6,000/s) ----
-echo "== POST /api/services/{id}/status: wrk -t2 -c$conns -d${dur}s"
-for i in $(seq 12); do
-    curl -s -XPOST "$base/api/services" -H "Authorization: Bearer $TOKEN" \
-        -d "{\"name\":\"hb-$i\",\"owner\":\"bench\",\"criticality\":\"High\"}" >/dev/null
-done
-cat >"$tmp/hb.lua" <<'LUA'
-local token = os.getenv("TOKEN") or ""
-local n = 0
-local statuses = {"Up", "Degraded", "Up", "Down"}
-function request()
-    n = n + 1
-    return wrk.format("POST", string.format("/api/services/%d/status", 1 + n % 12),
-        {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"},
-        string.format('{"status":"%s"}', statuses[1 + n % 4]))
-end
-function done(summary, latency, requests)
-    io.write(string.format("HB rps=%.1f p50=%.2f p99=%.2f non2xx=%d\n",
-        summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-        latency:percentile(99) / 1000, summary.errors.status))
-end
-LUA
-wrk -t2 -c"$conns" -d"${dur}s" --timeout 10s -s "$tmp/hb.lua" "$base" | grep '^HB ' |
-    sed 's/^HB /heartbeats: /'
 echo "server warnings/errors:"
 grep -E ' (warn|error) ' "$tmp/resops.log" | cut -c26- | sort | uniq -c | sort -rn | head -5 || true
 kill "$pid" && wait "$pid" 2>/dev/null || true
