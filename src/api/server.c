@@ -5,7 +5,9 @@
  * DESIGN: MHD calls on_request() several times per request. The first
  * call only allocates a Conn (answering on the second call is several
  * times faster in MHD 0.9.75); middle calls append body pieces (over
- * 1 MiB the body is dropped and the answer is 413); the last call
+ * 1 MiB the body is dropped and the answer is 413; a route flagged
+ * ROUTE_LARGE_BODY, the upload URL of issue 12, takes up to
+ * security.upload_max_bytes); the last call
  * dispatches. on_completed() frees the Conn. A counter of requests in
  * flight lets api_stop() wait for them after it stopped accepting.
  *
@@ -62,7 +64,12 @@
  * sleeping MHD worker stalls all its connections; a mutex hands over at
  * once. Reads (WAL) never wait for it. ROUTE_SLOW submissions take turns
  * in the domain instead (incidents_submit_grouped: the refusals of the
- * moment share one transaction and one commit).
+ * moment share one transaction and one commit). Ingestion (ROUTE_INGEST,
+ * issue 12) does not take write_mu either: it commits through
+ * store_group_commit, whose leader writes a whole batch of requests in
+ * one transaction with one fsync (synchronous=FULL); each request waits
+ * for its batch on its worker thread, so api.threads (64 by default)
+ * bounds a batch.
  *
  * WAL: the listener's connections do not checkpoint in their commits
  * (their wal hook replaces SQLite's); the reaper checkpoints every
