@@ -24,6 +24,8 @@
 #include "log.h"
 #include "snapshot.h"
 #include "sysmetrics.h"
+#include "syslogd.h"
+#include "domain/secnorm.h"
 #include "tui.h"
 #include "util.h"
 #include "domain/flapping.h"
@@ -33,6 +35,7 @@
 #include "domain/seed.h"
 #include "domain/silences.h"
 #include "domain/secresponse.h"
+#include "domain/similarity.h"
 #include "store/store.h"
 #include "store/service_repo.h"
 
@@ -82,6 +85,8 @@ static const char usage_text[] =
     "  --open-signup           let anyone sign up with a seed 000 role (seed 000's flow)\n"
     "  --tls-cert FILE         serve the API over HTTPS with this PEM certificate ...\n"
     "  --tls-key FILE          ... and this PEM private key\n"
+    "  --syslog ADDR:PORT      also listen for syslog there (UDP and TCP, RFC 5424/3164)\n"
+    "                          and store each message as a security alert\n"
     "  --log-level LEVEL       debug, info, warn or error\n"
     "  --version               print the version and exit\n"
     "  --help                  this text\n"
@@ -93,12 +98,13 @@ typedef struct Cli {
     int         headless, demo, seed_mode, seed_services, seed_demo;
     const char *flag_db, *flag_interval, *flag_listen, *flag_level;
     const char *flag_tls_cert, *flag_tls_key, *flag_open_signup;
+    const char *flag_syslog;       /* issue 12: security.syslog_listen */
 } Cli;
 
 static int parse_cli(int argc, char **argv, Cli *cli)
 {
     enum { O_DB = 256, O_CONFIG, O_HEADLESS, O_DEMO, O_INTERVAL, O_LISTEN, O_LEVEL,
-           O_VERSION, O_HELP, O_SERVICES, O_OPEN_SIGNUP, O_TLS_CERT, O_TLS_KEY };
+           O_VERSION, O_HELP, O_SERVICES, O_OPEN_SIGNUP, O_TLS_CERT, O_TLS_KEY, O_SYSLOG };
     static const struct option opts[] = {
         {"db", required_argument, NULL, O_DB},
         {"config", required_argument, NULL, O_CONFIG},
@@ -113,6 +119,7 @@ static int parse_cli(int argc, char **argv, Cli *cli)
         {"open-signup", no_argument, NULL, O_OPEN_SIGNUP},
         {"tls-cert", required_argument, NULL, O_TLS_CERT},
         {"tls-key", required_argument, NULL, O_TLS_KEY},
+        {"syslog", required_argument, NULL, O_SYSLOG},
         {0, 0, 0, 0},
     };
     if (argc > 1 && strcmp(argv[1], "seed") == 0) {
@@ -135,6 +142,7 @@ static int parse_cli(int argc, char **argv, Cli *cli)
         case O_OPEN_SIGNUP: cli->flag_open_signup = "true"; break;
         case O_TLS_CERT: cli->flag_tls_cert = optarg; break;
         case O_TLS_KEY: cli->flag_tls_key = optarg; break;
+        case O_SYSLOG: cli->flag_syslog = optarg; break;
         case O_VERSION: printf("resops %s\n", RESOPS_VERSION); exit(0);
         case O_HELP: fputs(usage_text, stdout); exit(0);
         case O_SERVICES: {
@@ -220,6 +228,7 @@ static int load_config(Config *cfg, const Cli *cli)
         {"api.open_signup", offsetof(Cli, flag_open_signup)},
         {"api.tls_cert", offsetof(Cli, flag_tls_cert)},
         {"api.tls_key", offsetof(Cli, flag_tls_key)},
+        {"security.syslog_listen", offsetof(Cli, flag_syslog)},
     };
     for (size_t i = 0; r == 0 && i < sizeof flags / sizeof flags[0]; i++) {
         const char *v = *(const char *const *)((const char *)cli + flags[i].off);
@@ -233,6 +242,16 @@ static int load_config(Config *cfg, const Cli *cli)
         silences_set_max_minutes((int)config_int(cfg, "notify.silence_max_minutes"));
         flapping_configure((int)config_int(cfg, "flapping.changes"),
                            config_int(cfg, "flapping.window"));
+        SecnormMapping m = {    /* issue 12: generic JSON alerts' field mapping */
+            .severity = config_str(cfg, "security.map.severity"),
+            .timestamp = config_str(cfg, "security.map.timestamp"),
+            .title = config_str(cfg, "security.map.title"),
+            .description = config_str(cfg, "security.map.description"),
+            .host = config_str(cfg, "security.map.host"),
+            .user = config_str(cfg, "security.map.user"),
+            .ip = config_str(cfg, "security.map.ip"),
+        };
+        secnorm_set_mapping(&m);
     }
     return r;
 }
@@ -596,6 +615,30 @@ static SysMetrics *start_metrics(const Config *cfg, const char *db_path, Snapsho
     return sm;
 }
 
+/* Issue 12: the syslog listener (security.syslog_listen / --syslog), in
+ * every process like the API. *fatal = 1 when it was asked for and cannot
+ * listen. NULL when off. */
+static Syslogd *start_syslogd(const Config *cfg, const char *db_path, int *fatal)
+{
+    const char *listen = config_str(cfg, "security.syslog_listen");
+    *fatal = 0;
+    if (!*listen)
+        return NULL;
+    SyslogdOpts so = {
+        .listen = listen,
+        .db_path = db_path,
+        .max_connections = (int)config_int(cfg, "security.syslog_max_connections"),
+        .idle_timeout_s = (int)config_int(cfg, "security.syslog_idle_timeout"),
+    };
+    char err[512];
+    Syslogd *s = syslogd_start(&so, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "resops: %s\n", err);
+        *fatal = 1;
+    }
+    return s;
+}
+
 /* The operator's playbook file (resolve.playbook_file), read and checked
  * before anything is created (N4: a bad file never starts half-way).
  * 0 and *out_json (owned; NULL when no file is set), or -EINVAL with the
@@ -789,6 +832,7 @@ typedef struct App {
     Runner      *runner;
     Secpipe     *secpipe;      /* issue 12: the security pipeline */
     SysMetrics  *sm;
+    Syslogd     *syslogd;      /* issue 12: --syslog */
     int          curl_up, started;
     RunFiles     rf;
     sigset_t     sigs, tui_sigs;
@@ -866,6 +910,11 @@ static int app_open_db(App *a)
     a->users_fd = users_hold(a->db_path);
     if (open_store(a->db_path, &a->st) < 0)
         return -1;
+    /* issue 12 (vec): the vectors' dimension and the HNSW index file beside
+     * the database; loaded lazily by the first thread that searches */
+    char *hnsw_path = xasprintf("%s.hnsw", a->db_path);
+    similarity_configure((int)config_int(a->cfg, "security.embedding_dim"), hnsw_path);
+    free(hnsw_path);
     if (a->seed_demo_db) {
         if (service_repo_count(a->st) == 0 && seed_demo(a->st, util_now(), err, sizeof err) < 0) {
             fprintf(stderr, "resops: %s\n", err);
@@ -946,6 +995,10 @@ static int app_start(App *a)
     a->api = start_api(a->cfg, &a->cli, a->db_path, &api_fatal);
     if (api_fatal)
         return -1;
+    int syslog_fatal = 0;
+    a->syslogd = start_syslogd(a->cfg, a->db_path, &syslog_fatal);
+    if (syslog_fatal)
+        return -1;
     a->started = 1;
     a->addr = api_address(a->cfg, a->api);
     engine_set_api(a->engine, a->addr);     /* viewers show it (B21) */
@@ -992,12 +1045,16 @@ static int app_run(App *a)
 static void app_stop(App *a)
 {
     free(a->addr);
+    syslogd_stop(a->syslogd);  /* messages already read are stored first */
     sysmetrics_stop(a->sm);
     api_stop(a->api);          /* in-flight requests finish before the engine stops */
     secpipe_stop(a->secpipe);  /* issue 12: the batch in progress finishes */
     runner_stop(a->runner);    /* steps in flight are abandoned; they run again at start */
     notifier_stop(a->notifier); /* unfinished sends stay queued for the next engine */
     engine_stop(a->engine);
+    if (similarity_save() < 0)  /* issue 12 (vec): what arrived since the last build */
+        log_warn("resops: could not write the similarity index (the next start catches up)");
+    similarity_reset();
     store_close(a->st);
     snapshot_box_free(a->box);
     if (a->curl_up)

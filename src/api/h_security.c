@@ -305,7 +305,8 @@ void h_security_triage(ApiReq *rq, ApiResp *rs)
     }
     SecTriage t;
     char err[256];
-    int rc = secalerts_triage_now(rq->st, rq->key, sev, rq->now, &t, err, sizeof err);
+    int rc = secalerts_triage_now(rq->st, rq->key, sev, actor_of(rq), rq->now, &t, err,
+                                  sizeof err);
     cJSON_Delete(b);
     if (rc < 0) {
         send_domain_error(rq, rs, rc, err, "triaging an alert");

@@ -131,5 +131,10 @@ void h_ingest_alertmanager(ApiReq *rq, ApiResp *rs);
 void h_ingest_wazuh(ApiReq *rq, ApiResp *rs);
 void h_ingest_syslog(ApiReq *rq, ApiResp *rs);
 void h_ingest_generic(ApiReq *rq, ApiResp *rs);
+/* issue 12: seed 003 embeddings and similarity (h_embeddings.c, wt-vec) */
+void h_embeddings_put(ApiReq *rq, ApiResp *rs);
+void h_embeddings_similar(ApiReq *rq, ApiResp *rs);
+void h_embeddings_build_index(ApiReq *rq, ApiResp *rs);
+void h_embeddings_search(ApiReq *rq, ApiResp *rs);
 
 #endif

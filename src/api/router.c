@@ -128,6 +128,14 @@ static const ApiRoute routes[] = {
     {"POST",   "/api/ingest/wazuh",                        ANY,            h_ingest_wazuh,                 ROUTE_INGEST},
     {"POST",   "/api/ingest/syslog",                       ANY,            h_ingest_syslog,                ROUTE_INGEST},
     {"POST",   "/api/ingest/generic",                      ANY,            h_ingest_generic,               ROUTE_INGEST},
+    /* issue 12: seed 003 embeddings and similarity (h_embeddings.c, wt-vec):
+     * reads signed in; a vector from a pipeline also with a machine token
+     * of scope ingest; the index build and debug search Admin (CPU: not
+     * under the listener's write lock) */
+    {"POST",   "/api/embeddings/{id}/embedding",           ANY,            h_embeddings_put,               ROUTE_INGEST},
+    {"GET",    "/api/embeddings/{id}/similar",             ANY,            h_embeddings_similar,           0},
+    {"POST",   "/api/admin/embeddings/build-index",        ADMIN,          h_embeddings_build_index,       CPU},
+    {"POST",   "/api/admin/embeddings/search",             ADMIN,          h_embeddings_search,            CPU},
 };
 
 const ApiRoute *api_routes(size_t *n)

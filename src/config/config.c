@@ -261,6 +261,10 @@ static const Setting settings[] = {
     {.name = "security.escalation_action", .env = "RESOPS_SECURITY_ESCALATION_ACTION",
      .type = T_STR, .def = "",
      .doc = "Action an escalated security alert's incident runs on the alert's observables (e.g. block_ip; \"\" = the security category's playbook)."},
+    /* [security] issue 12 (vec): embeddings and similarity */
+    {.name = "security.embedding_dim", .env = "RESOPS_EMBEDDING_DIM", .type = T_INT,
+     .def = "384", .imin = 1, .imax = 4096,   /* = SIMILARITY_DIM_DEFAULT */
+     .doc = "Dimension of every alert vector and of the similarity index (the built-in text embedding uses it too); vectors of another dimension are refused."},
     /* [security] issue 12: durable ingestion (wt-ingest) */
     {.name = "security.upload_max_bytes", .env = "RESOPS_UPLOAD_MAX_BYTES", .type = T_INT,
      .def = "16777216", .imin = 1024, .imax = 1073741824,

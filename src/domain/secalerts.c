@@ -7,8 +7,11 @@
  * Normalized form -> similarity_embed_text() of title, description and
  * observables -> similarity_put() -> triage (domain/triage.c over the k
  * nearest earlier alerts and their latest verdicts) -> route, group,
- * escalate (secresponse_escalate). The triage endpoint, a submitted
- * normalized form and the trigger reuse the same steps.
+ * escalate (secresponse_escalate, run after the commit: it takes the
+ * incident submission turn, which comes before a transaction). The
+ * parsing, normalizing and embedding of a batch happen before its write
+ * transaction. The triage endpoint, a submitted normalized form and the
+ * trigger reuse the same steps.
  */
 #include "domain/secalerts.h"
 #include "domain/errors.h"
@@ -445,11 +448,82 @@ static char *embed_text(const cJSON *norm)
 
 static double round4(double v) { return round(v * 10000.0) / 10000.0; }
 
+/* Escalations decided inside a transaction, run after its commit
+ * (secresponse_escalate takes the incident submission turn, which must be
+ * taken before a transaction, never inside one). */
+typedef struct EscPending {
+    char id[SECALERT_ID_MAX + 1];
+    int  s0;
+} EscPending;
+typedef struct EscList {
+    EscPending *v;
+    int         n, cap;
+} EscList;
+
+static void esc_add(EscList *l, const char *id, int s0)
+{
+    if (!l)
+        return;
+    if (l->n == l->cap) {
+        int ncap = l->cap ? l->cap * 2 : 8;
+        EscPending *nv = realloc(l->v, (size_t)ncap * sizeof *nv);
+        if (!nv) {
+            log_warn("secalerts: out of memory: %s not escalated", id);
+            return;
+        }
+        l->v = nv;
+        l->cap = ncap;
+    }
+    snprintf(l->v[l->n].id, sizeof l->v[l->n].id, "%s", id);
+    l->v[l->n++].s0 = s0;
+}
+
+/* Run them (after the commit) and empty the list. */
+static void esc_run(Store *st, EscList *l, const char *actor, int64_t now)
+{
+    for (int i = 0; i < l->n; i++) {
+        char inc[64];
+        int e = secresponse_escalate(st, l->v[i].id, l->v[i].s0, actor, now, inc, sizeof inc);
+        if (e < 0 && e != -EEXIST)
+            log_warn("secalerts: escalating %s: error %d", l->v[i].id, e);
+    }
+    l->n = 0;
+}
+
+static void esc_free(EscList *l)
+{
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* The k nearest alerts earlier than seq (vec is its vector) through an
+ * unfiltered search of 2k + 1 (cheaper than a filtered one in the HNSW
+ * index: in the pipeline the later alerts are mostly not indexed yet):
+ * the count, or -1 when the answer may be incomplete (the caller asks
+ * similarity_of, which filters). */
+static int earlier_neighbours(Store *st, int64_t seq, const float *vec, int k, SimHit *out)
+{
+    int want = 2 * k + 1;
+    SimHit *all = malloc((size_t)want * sizeof *all);
+    if (!all)
+        return -1;
+    int n = similarity_search(st, vec, want, all);
+    int m = 0;
+    for (int i = 0; i < n && m < k; i++)
+        if (all[i].seq < seq)
+            out[m++] = all[i];
+    free(all);
+    if (n < 0 || (m < k && n == want))
+        return -1;
+    return m;
+}
+
 /* Triage alert seq now (severity_id >= 0 overrides its own) and store
  * the outcome; *res and *reason (malloc'd JSON text, may be NULL) for the
  * caller. 0, -ENOENT, -EIO. */
-static int triage_alert(Store *st, int64_t seq, int severity_override, const char *override_word,
-                        const SecThresholds *th, int64_t now, TriageResult *res, char **reason_out)
+static int triage_alert(Store *st, int64_t seq, const float *vec, int severity_override,
+                        const char *override_word, const SecThresholds *th, int64_t now,
+                        TriageResult *res, char **reason_out, EscList *esc)
 {
     SecAlert a;
     int rc = secalert_repo_get(st, NULL, seq, &a);
@@ -457,7 +531,9 @@ static int triage_alert(Store *st, int64_t seq, int severity_override, const cha
         return rc < 0 ? -EIO : -ENOENT;
     int k = th->k < 1 ? 1 : th->k > SEC_K_MAX ? SEC_K_MAX : th->k;
     SimHit hits[SEC_K_MAX];
-    int n = similarity_of(st, seq, k, seq, hits);
+    int n = vec ? earlier_neighbours(st, seq, vec, k, hits) : -1;
+    if (n < 0)
+        n = similarity_of(st, seq, k, seq, hits);
     if (n < 0)
         n = 0;   /* no vector yet (normalization failed): no neighbours */
     TriageNeighbour nb[SEC_K_MAX];
@@ -535,17 +611,8 @@ static int triage_alert(Store *st, int64_t seq, int severity_override, const cha
     /* escalation: a verdict-routed alert at or above the threshold, not a
      * near-duplicate, without an incident yet */
     if (group == 0 && strcmp(res->route, "verdict") == 0 &&
-        res->s0 >= th->escalation_threshold && !(a.incident_id && *a.incident_id)) {
-        char inc[64];
-        int e = secresponse_escalate(st, a.id, res->s0, "triage", now, inc, sizeof inc);
-        if (e == -EIO) {
-            free(reason);
-            secalerts_free(&a);
-            return -EIO;
-        }
-        if (e < 0 && e != -EEXIST)
-            log_warn("secalerts: escalating %s: error %d", a.id, e);
-    }
+        res->s0 >= th->escalation_threshold && !(a.incident_id && *a.incident_id))
+        esc_add(esc, a.id, res->s0);
     secalerts_free(&a);
     if (reason_out)
         *reason_out = reason;
@@ -575,7 +642,8 @@ static float *embed_doc(const cJSON *doc)
  * of alert seq, its vector (vec, or NULL: embedded here) and triage it.
  * 0, -EIO. */
 static int apply_normalized(Store *st, int64_t seq, cJSON *doc, const float *vec,
-                            int64_t received_at, const SecThresholds *th, int64_t now)
+                            int64_t received_at, const SecThresholds *th, int64_t now,
+                            EscList *esc)
 {
     cJSON *norm = cJSON_GetObjectItemCaseSensitive(doc, "normalized");
     const char *sev = str_of(norm, "severity");
@@ -610,14 +678,17 @@ static int apply_normalized(Store *st, int64_t seq, cJSON *doc, const float *vec
     char err[160];
     rc = similarity_put(st, seq, vec ? vec : own, similarity_dim(), ENCODER_BUILTIN, NULL, now,
                         err, sizeof err);
-    free(own);
     if (rc < 0) {
         log_warn("secalerts: embedding alert %lld: %s", (long long)seq, err);
-        if (rc == -EIO)
+        if (rc == -EIO) {
+            free(own);
             return -EIO;
+        }
     }
     TriageResult res;
-    rc = triage_alert(st, seq, -1, NULL, th, now, &res, NULL);
+    rc = triage_alert(st, seq, rc == 0 ? (vec ? vec : own) : NULL, -1, NULL, th, now, &res, NULL,
+                      esc);
+    free(own);
     return rc == -ENOENT ? 0 : rc;
 }
 
@@ -644,21 +715,22 @@ static void prepare(const SecPending *p, Prepared *out)
 
 /* Store one prepared alert. 0 (done or failed: stage says which), -EIO. */
 static int store_prepared(Store *st, const SecPending *p, const Prepared *pr,
-                          const SecThresholds *th, int64_t now)
+                          const SecThresholds *th, int64_t now, EscList *esc)
 {
     if (!pr->doc)
         return secalert_repo_set_failed(st, p->seq,
                                         pr->err[0] ? pr->err : "not normalizable") < 0
                    ? -EIO
                    : 0;
-    return apply_normalized(st, p->seq, pr->doc, pr->vec, p->received_at, th, now);
+    return apply_normalized(st, p->seq, pr->doc, pr->vec, p->received_at, th, now, esc);
 }
 
-static int process_one(Store *st, const SecPending *p, const SecThresholds *th, int64_t now)
+static int process_one(Store *st, const SecPending *p, const SecThresholds *th, int64_t now,
+                       EscList *esc)
 {
     Prepared pr;
     prepare(p, &pr);
-    int rc = store_prepared(st, p, &pr, th, now);
+    int rc = store_prepared(st, p, &pr, th, now, esc);
     cJSON_Delete(pr.doc);
     free(pr.vec);
     return rc;
@@ -680,17 +752,24 @@ int secalerts_process(Store *st, int max, int64_t now)
     for (int i = 0; i < n; i++)
         prepare(&p[i], &pr[i]);
     SecThresholds th;
+    EscList esc = {0};
     int rc = secalerts_thresholds(st, &th);
     if (rc == 0)
         rc = store_begin(st);
     if (rc == 0) {
         for (int i = 0; i < n && rc == 0; i++)
-            rc = store_prepared(st, &p[i], &pr[i], &th, now);
+            rc = store_prepared(st, &p[i], &pr[i], &th, now, &esc);
         if (rc == 0)
             rc = store_commit(st);
         else
             store_rollback(st);
     }
+    /* a crash between the commit and here loses these escalations (the
+     * alerts stay triaged, without an incident: a verdict ESCALATE or the
+     * triage endpoint opens it) */
+    if (rc == 0)
+        esc_run(st, &esc, "triage", now);
+    esc_free(&esc);
     for (int i = 0; i < n; i++) {
         cJSON_Delete(pr[i].doc);
         free(pr[i].vec);
@@ -768,6 +847,7 @@ int secalerts_submit_normalized(Store *st, const char *id, const char *json, int
         return -EINVAL;
     }
     SecThresholds th;
+    EscList esc = {0};
     int rc = store_begin(st);
     if (rc < 0) {
         cJSON_Delete(doc);
@@ -785,7 +865,7 @@ int secalerts_submit_normalized(Store *st, const char *id, const char *json, int
     if (rc > 0) {
         rc = secalerts_thresholds(st, &th);
         if (rc == 0)
-            rc = apply_normalized(st, a.seq, doc, NULL, a.received_at, &th, now);
+            rc = apply_normalized(st, a.seq, doc, NULL, a.received_at, &th, now, &esc);
         secalerts_free(&a);
     }
     cJSON_Delete(doc);
@@ -793,6 +873,9 @@ int secalerts_submit_normalized(Store *st, const char *id, const char *json, int
         rc = store_commit(st);
     else
         store_rollback(st);
+    if (rc == 0)
+        esc_run(st, &esc, "triage", now);
+    esc_free(&esc);
     if (rc < 0) {
         snprintf(err, errsz, DOMAIN_IO_ERROR);
         return -EIO;
@@ -800,8 +883,8 @@ int secalerts_submit_normalized(Store *st, const char *id, const char *json, int
     return 0;
 }
 
-int secalerts_triage_now(Store *st, const char *id, const char *severity, int64_t now,
-                         SecTriage *out, char *err, size_t errsz)
+int secalerts_triage_now(Store *st, const char *id, const char *severity, const char *actor,
+                         int64_t now, SecTriage *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof *out);
     int override = -1;
@@ -819,6 +902,7 @@ int secalerts_triage_now(Store *st, const char *id, const char *severity, int64_
         return -EIO;
     }
     SecThresholds th;
+    EscList esc = {0};
     SecAlert a;
     int rc = secalert_repo_get(st, id, 0, &a);
     if (rc == 0) {
@@ -837,7 +921,7 @@ int secalerts_triage_now(Store *st, const char *id, const char *severity, int64_
                             .content_type = ctype, .len = len};
             snprintf(p.id, sizeof p.id, "%s", a.id);
             snprintf(p.source, sizeof p.source, "%s", a.source);
-            rc = process_one(st, &p, &th, now);
+            rc = process_one(st, &p, &th, now, &esc);
         }
         free(raw);
         free(ctype);
@@ -845,11 +929,21 @@ int secalerts_triage_now(Store *st, const char *id, const char *severity, int64_
     char *reason = NULL;
     TriageResult res;
     if (rc == 0)
-        rc = triage_alert(st, a.seq, override, severity, &th, now, &res, &reason);
+        rc = triage_alert(st, a.seq, NULL, override, severity, &th, now, &res, &reason, &esc);
+    if (rc == 0) {
+        char detail[256];
+        snprintf(detail, sizeof detail, "%s: S0 %d, route %s%s%s", a.id, res.s0, res.route,
+                 severity ? ", severity override " : "", severity ? severity : "");
+        rc = audit_repo_add_as(st, "Security Triage Scored", "SecAlert", a.seq, 0, actor, detail,
+                               now) < 0 ? -EIO : 0;
+    }
     if (rc == 0)
         rc = store_commit(st);
     else
         store_rollback(st);
+    if (rc == 0)
+        esc_run(st, &esc, "triage", now);
+    esc_free(&esc);
     secalerts_free(&a);
     if (rc < 0) {
         free(reason);
@@ -904,19 +998,17 @@ int secalerts_verdict(Store *st, const char *id, const char *classification, dou
                  confidence);
         rc = audit_repo_add_as(st, "Security Verdict", "SecAlert", a.seq, 0, actor, detail, now);
     }
-    if (rc == 0 && v == TRIAGE_ESCALATE && !(a.incident_id && *a.incident_id)) {
-        char inc[64];
-        int e = secresponse_escalate(st, a.id, a.s0 < 0 ? 0 : a.s0, actor, now, inc, sizeof inc);
-        if (e == -EIO)
-            rc = -EIO;
-        else if (e < 0 && e != -EEXIST)
-            log_warn("secalerts: escalating %s on a verdict: error %d", a.id, e);
-    }
+    EscList esc = {0};
+    if (rc == 0 && v == TRIAGE_ESCALATE && !(a.incident_id && *a.incident_id))
+        esc_add(&esc, a.id, a.s0 < 0 ? 0 : a.s0);
     secalerts_free(&a);
     if (rc == 0)
         rc = store_commit(st);
     else
         store_rollback(st);
+    if (rc == 0)
+        esc_run(st, &esc, actor, now);
+    esc_free(&esc);
     if (rc < 0) {
         snprintf(err, errsz, DOMAIN_IO_ERROR);
         return -EIO;

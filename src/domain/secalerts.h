@@ -123,14 +123,15 @@ int secalerts_submit_normalized(Store *st, const char *id, const char *json, int
 
 /* Seed 003 POST /triage/{id}/score/triage: triage now (normalizing first
  * when the pipeline has not yet), with severity (a word, NULL = the
- * alert's own) overriding, and store the outcome. */
+ * alert's own) overriding, and store the outcome; audited "Security
+ * Triage Scored" as actor. 0, -ENOENT, -EINVAL (err), -EIO. */
 typedef struct SecTriage {
     int   s0, s1;
     char  route[12];
     char *reason;    /* JSON object text, malloc'd (caller frees) */
 } SecTriage;
-int secalerts_triage_now(Store *st, const char *id, const char *severity, int64_t now,
-                         SecTriage *out, char *err, size_t errsz);
+int secalerts_triage_now(Store *st, const char *id, const char *severity, const char *actor,
+                         int64_t now, SecTriage *out, char *err, size_t errsz);
 
 /* Seed 003 PATCH /admin/config/thresholds: json is a partial object of
  * SecThresholds' fields (triage_threshold, escalation_threshold 0..100,

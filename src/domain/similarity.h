@@ -62,4 +62,52 @@ typedef struct SimStats {
 } SimStats;
 void similarity_stats(SimStats *out);
 
+/* --- added by its owner (issue 12, vec) --- */
+
+/* The HNSW parameters: M 16, ef_construction 200, and the search breadth
+ * ef (default SIMILARITY_EF_DEFAULT; a search uses max(ef, k)). */
+#define SIMILARITY_HNSW_M        16
+#define SIMILARITY_HNSW_EFC      200
+#define SIMILARITY_EF_DEFAULT    200
+void similarity_set_ef(int ef);
+
+/* The dimension-mismatch sentence of the API and similarity_put:
+ * "Vector dimension 3 does not match the index dimension 384". */
+void similarity_dim_error(int dim, char *err, size_t errsz);
+
+/* Write the HNSW index to the index path now if it changed since it was
+ * last written (alerts arrived): 0, or -EIO. main calls it at exit; a
+ * restart also catches up by itself (the load adds what the file lacks). */
+int similarity_save(void);
+
+/* --- the embeddings API's side (h_embeddings.c) --- */
+
+/* The longest alert id these copy (= SECALERT_ID_MAX). */
+#define SIMILARITY_ID_MAX 128
+
+/* Store v for the security alert whose id is alert_id (the seed's POST
+ * /embeddings/{id}/embedding): as similarity_put, plus -ENOENT "Alert
+ * 'x' not found". *out_seq on 0. */
+int similarity_put_alert(Store *st, const char *alert_id, const float *v, int dim,
+                         const char *encoder, const char *meta, int64_t now, int64_t *out_seq,
+                         char *err, size_t errsz);
+
+/* The seq of the alert whose id is id: > 0, -ENOENT, -EIO. */
+int64_t similarity_alert_seq(Store *st, const char *id);
+
+/* A hit as the API names it: the alert's id, and alpha_id, the id of the
+ * first alert of its near-duplicate group (the alert itself when it leads
+ * one or is in none). 1, 0 (the alert is gone), -EIO. */
+int similarity_ref(Store *st, int64_t seq, char id[SIMILARITY_ID_MAX + 1],
+                   char alpha[SIMILARITY_ID_MAX + 1]);
+
+/* similarity_build_index for an Admin, audited ("Similarity Index
+ * Built", actor, the count and time). */
+int similarity_build_index_as(Store *st, int64_t limit, const char *actor, int64_t now,
+                              int64_t *indexed, int64_t *ms);
+
+/* Forget everything in memory (index and matrix; the next call loads
+ * again). Tests, and main at exit after similarity_save. */
+void similarity_reset(void);
+
 #endif

@@ -200,6 +200,9 @@ def triage(srv, admin, user):
     r = srv.post('/api/triage/alert-123/score/triage', None, user)
     t.ok(r.status == 200 and r.json['decision']['reason']['severity_base'] == 85,
          'without a body: the alert\'s own severity', r)
+    rows = srv.db_query("SELECT actor, detail FROM audit_log WHERE action = 'Security Triage Scored' ORDER BY id")
+    t.ok(len(rows) == 3 and rows[1] == ('uma', 'alert-123: S0 %d, route ml, severity override low' % r2.json['s0']),
+         'each scoring is audited "Security Triage Scored" with the caller', rows)
     r = srv.post('/api/triage/alert-123/score/triage', {'severity': 'apocalyptic'}, user)
     t.ok(r.status == 400 and 'severity' in r.error, 'an unknown severity: 400', r)
     r = srv.post('/api/triage/alert-123/score/triage', {'severity': 3}, user)

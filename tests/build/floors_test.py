@@ -20,17 +20,22 @@ CASES = {
     'base': ('src/base/util.c', [
         ('"util.h"', True), ('"config.h"', False), ('"store/store.h"', False),
         ('"model/alert.h"', False), ('<sqlite3.h>', True)]),
+    # issue 12 (vec): the pure vector floor, below the domain, above base
+    'vector': ('src/vector/vecmat.c', [
+        ('"vector/hnsw.h"', True), ('"util.h"', True), ('"config.h"', False),
+        ('"store/store.h"', False), ('"domain/similarity.h"', False),
+        ('"model/alert.h"', False)]),
     'store': ('src/store/alert_repo.c', [
         ('"store/db.h"', True), ('<sqlite3.h>', True), ('"config.h"', True),
         ('"domain/alerts.h"', False), ('"snapshot.h"', False), ('"engine.h"', False)]),
     'domain': ('src/domain/alerts.c', [
         ('"store/store.h"', True), ('"model/alert.h"', True), ('"domain/notify.h"', True),
-        ('"snapshot.h"', True),
+        ('"snapshot.h"', True), ('"vector/vecmat.h"', True),
         ('<sqlite3.h>', False), ('"store/db.h"', False), ('"engine.h"', False),
         ('"api/http.h"', False), ('"tui.h"', False)]),
     'engine': ('engine/engine.c', [
         ('"domain/alerts.h"', True), ('"snapshot.h"', True), ('"probes.h"', True),
-        ('<sqlite3.h>', False), ('"store/db.h"', False), ('"api/http.h"', False),
+        ('"vector/vecmat.h"', False), ('<sqlite3.h>', False), ('"store/db.h"', False), ('"api/http.h"', False),
         ('"tui.h"', False), ('"pane.h"', False)]),
     'api': ('src/api/router.c', [
         ('"domain/alerts.h"', True), ('"api/http.h"', True), ('"store/store.h"', True),

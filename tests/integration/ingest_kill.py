@@ -60,7 +60,8 @@ def main():
                    for i in range(THREADS)]
             for th in ths:
                 th.start()
-            time.sleep(random.uniform(0.3, 1.2))
+            wait_for(lambda: len(acked) > 0, timeout=30)   # writing has begun
+            time.sleep(random.uniform(0.1, 1.0))
             srv.proc.send_signal(signal.SIGKILL)
             srv.proc.wait()
             stop.set()

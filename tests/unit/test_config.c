@@ -118,6 +118,8 @@ static const Row rows[] = {
      "/usr/local/libexec/resops/actions/", "/opt/acts"},
     {"security.webhook_url", "RESOPS_SECURITY_WEBHOOK_URL", STR, "", "http://127.0.0.1:9/h"},
     {"security.escalation_action", "RESOPS_SECURITY_ESCALATION_ACTION", STR, "", "block_ip"},
+    /* issue 12 (vec) */
+    {"security.embedding_dim", "RESOPS_EMBEDDING_DIM", INT, "384", "64"},
 };
 
 static char tmpdir[64];

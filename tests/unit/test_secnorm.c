@@ -33,6 +33,12 @@ static const Sample samples[] = {
      "host:server.example.org | url:https://server.example.org"},
     {"alertmanager_gist.json", "alertmanager", "unknown", 0, "Test", "2018-08-03T07:52:26Z",
      "host:localhost"},
+    {"alertmanager_0.25_firing.json", "alertmanager", "critical", 5,
+     "SSH brute force from 203.0.113.7", "2026-12-01T14:05:08Z",
+     "ip:10.20.30.40 | user:root | ip:203.0.113.7"},
+    {"alertmanager_0.25_resolved.json", "alertmanager", "critical", 5,
+     "SSH brute force from 203.0.113.7", "2026-12-01T14:05:08Z",
+     "ip:10.20.30.40 | user:root | ip:203.0.113.7"},
     {"wazuh_ssh_invalid_user.json", "wazuh", "low", 2,
      "sshd: Attempt to login using a non-existent user", "2019-10-15T19:07:57Z",
      "host:linux-agent | ip:18.18.18.18 | user:blimey"},
@@ -157,6 +163,13 @@ static void test_sample_details(void **state)
                             ->valuestring,
                         "Instance https://server.example.org has been down for over 5m. Job: "
                         "http_checks");
+    cJSON_Delete(n);
+
+    n = normalize_file("alertmanager_0.25_resolved.json", "alertmanager");
+    meta = cJSON_GetObjectItem(cJSON_GetObjectItem(n, "normalized"), "metadata");
+    assert_string_equal(cJSON_GetObjectItem(meta, "status")->valuestring, "resolved");
+    assert_string_equal(cJSON_GetObjectItem(meta, "endsAt")->valuestring, "2026-12-01T14:05:21Z");
+    assert_string_equal(cJSON_GetObjectItem(meta, "fingerprint")->valuestring, "f836eb771e840fc1");
     cJSON_Delete(n);
 
     n = normalize_file("rfc5424_ex3.log", "syslog");
@@ -368,6 +381,60 @@ static void test_framing(void **state)
     assert_int_equal(secnorm_syslog_frame("<13>aaaaaaaaaa", 14, 8, &msg, &mlen, &used), -1);
 }
 
+/* Every prefix of every sample, under every source name, and random
+ * bytes: never a crash (ASan), and either NULL with a message or a whole
+ * Normalized object. */
+static void check_one(const char *source, const char *buf, size_t len)
+{
+    char err[256] = "";
+    cJSON *n = secnorm_normalize(source, buf, len, NULL, RECEIVED, err, sizeof err);
+    if (!n) {
+        assert_true(err[0] != '\0');
+        return;
+    }
+    const cJSON *nz = cJSON_GetObjectItem(n, "normalized");
+    assert_true(cJSON_IsString(cJSON_GetObjectItem(nz, "severity")));
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(nz, "severity_id")));
+    assert_true(cJSON_IsString(cJSON_GetObjectItem(nz, "timestamp")));
+    assert_true(cJSON_IsArray(cJSON_GetObjectItem(nz, "observables")));
+    cJSON_Delete(n);
+}
+
+static void test_truncated_and_random(void **state)
+{
+    (void)state;
+    static const char *const sources[] = {"alertmanager", "wazuh", "syslog", "generic", "raw",
+                                          "upload"};
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        size_t len;
+        char *raw = read_sample(samples[i].file, &len);
+        for (size_t cut = 0; cut <= len; cut++) {
+            char *p = malloc(cut ? cut : 1);     /* exactly cut bytes: ASan sees overreads */
+            memcpy(p, raw, cut);
+            for (size_t s = 0; s < sizeof sources / sizeof sources[0]; s++)
+                check_one(sources[s], p, cut);
+            cJSON *sl = secnorm_syslog_parse(p, cut);
+            cJSON_Delete(sl);
+            (void)secnorm_detect(p, cut, NULL);
+            free(p);
+        }
+        free(raw);
+    }
+    unsigned seed = 12;
+    static const char alphabet[] = "<>0123456789 :.[]=\"\\-abcdefuser=for from\n\xef\xbb\xbf{}";
+    for (int k = 0; k < 3000; k++) {
+        size_t len = (size_t)(rand_r(&seed) % 120);
+        char *p = malloc(len ? len : 1);
+        for (size_t i = 0; i < len; i++)
+            p[i] = k % 2 ? alphabet[rand_r(&seed) % (sizeof alphabet - 1)] : (char)rand_r(&seed);
+        if (len > 4 && k % 3 == 0)
+            memcpy(p, "<13>1 ", len < 6 ? len : 6);
+        check_one("syslog", p, len);
+        check_one("upload", p, len);
+        free(p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_generic_defaults_and_json_users),
         cmocka_unit_test(test_errors_and_detect),
         cmocka_unit_test(test_framing),
+        cmocka_unit_test(test_truncated_and_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

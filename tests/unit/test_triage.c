@@ -283,8 +283,8 @@ static void test_pipeline(void **state)
     assert_int_equal(th.triage_threshold, 79);
     ingest(st, "ssh-3", SSH);
     SecTriage t;
-    assert_int_equal(secalerts_triage_now(st, "ssh-3", NULL, util_now() + 5, &t, err,
-                                          sizeof err), 0);
+    assert_int_equal(secalerts_triage_now(st, "ssh-3", NULL, "alice", util_now() + 5, &t,
+                                          err, sizeof err), 0);
     assert_true(t.s0 < 85);
     assert_string_equal(t.route, "ml");
     assert_non_null(strstr(t.reason, "\"fp_neighbours\":1"));
