@@ -542,6 +542,8 @@ static ApiServer *start_api(const Config *cfg, const Cli *cli, const char *db_pa
         .slow_max = (int)config_int(cfg, "api.max_waiting_resolves"),
         .slow_per_user = (int)config_int(cfg, "api.max_waiting_resolves_per_user"),
         .docs_dir = config_str(cfg, "api.docs_dir"),
+        .upload_max_bytes = config_int(cfg, "security.upload_max_bytes"),
+        .threads = (int)config_int(cfg, "api.threads"),
     };
     char err[512];
     ApiServer *api = api_start(&ao, err, sizeof err);

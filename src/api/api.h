@@ -35,6 +35,8 @@ typedef struct ApiOpts {
     int         slow_per_user;     /* ... of them for one user (429 beyond) */
     const char *docs_dir;          /* issue 12: the packaged Swagger UI's files; NULL or ""
                                     * = API_DOCS_DIR_DEFAULT */
+    /* issue 12: durable ingestion */
+    long        upload_max_bytes;  /* body limit of ROUTE_LARGE_BODY routes; 0 = 16 MiB */
 } ApiOpts;
 
 #define API_HEADER_TIMEOUT_DEFAULT 10

@@ -13,6 +13,8 @@
 #define ENG ROLE_BIT_ENG
 #define ANY ROLES_SIGNED_IN
 #define OA_ENG (ROLE_BIT_OA | ROLE_BIT_ENG)    /* who acks alerts, or an Engineer */
+/* issue 12: the upload URL takes machine tokens' uploads and large bodies */
+#define UPLOAD (ROUTE_INGEST | ROUTE_LARGE_BODY)
 #define CACHED ROUTE_CACHED
 #define SLOW ROUTE_SLOW
 #define CPU ROUTE_UNSERIAL
@@ -116,7 +118,7 @@ static const ApiRoute routes[] = {
      * credential (public) */
     {"POST",   "/api/ingestion/raw",                       ANY,            h_security_ingest_raw,          ROUTE_INGEST},
     {"GET",    "/api/ingestion/raw-url",                   ANY,            h_security_raw_url,             ROUTE_INGEST},
-    {"PUT",    "/api/ingestion/upload/{token}",            ROLES_PUBLIC,   h_security_upload,              ROUTE_INGEST},
+    {"PUT",    "/api/ingestion/upload/{token}",            ROLES_PUBLIC,   h_security_upload,              UPLOAD},
     {"GET",    "/api/objects/raw/{id}",                    ANY,            h_security_raw_get,             0},
     {"POST",   "/api/normalization/{id}/normalized",       ANY,            h_security_normalized,          ROUTE_INGEST},
     {"POST",   "/api/normalization/normalize/trigger/{id}", ANY,           h_security_trigger,             0},

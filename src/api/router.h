@@ -42,6 +42,9 @@
                             * the roles above); ingestion commits through
                             * store_group_commit, so it is also not
                             * serialized under the listener's write lock */
+#define ROUTE_LARGE_BODY 0x80u /* issue 12: the body may reach the upload limit
+                            * (security.upload_max_bytes, 16 MiB) instead of the
+                            * listener's 1 MiB (the raw payload upload) */
 
 typedef struct ApiRoute {
     const char *method;

@@ -5,7 +5,9 @@
  * DESIGN: MHD calls on_request() several times per request. The first
  * call only allocates a Conn (answering on the second call is several
  * times faster in MHD 0.9.75); middle calls append body pieces (over
- * 1 MiB the body is dropped and the answer is 413); the last call
+ * 1 MiB the body is dropped and the answer is 413; a route flagged
+ * ROUTE_LARGE_BODY, the upload URL of issue 12, takes up to
+ * security.upload_max_bytes); the last call
  * dispatches. on_completed() frees the Conn. A counter of requests in
  * flight lets api_stop() wait for them after it stopped accepting.
  *
@@ -62,7 +64,12 @@
  * sleeping MHD worker stalls all its connections; a mutex hands over at
  * once. Reads (WAL) never wait for it. ROUTE_SLOW submissions take turns
  * in the domain instead (incidents_submit_grouped: the refusals of the
- * moment share one transaction and one commit).
+ * moment share one transaction and one commit). Ingestion (ROUTE_INGEST,
+ * issue 12) does not take write_mu either: it commits through
+ * store_group_commit, whose leader writes a whole batch of requests in
+ * one transaction with one fsync (synchronous=FULL); each request waits
+ * for its batch on its worker thread, so api.threads (64 by default)
+ * bounds a batch.
  *
  * WAL: the listener's connections do not checkpoint in their commits
  * (their wal hook replaces SQLite's); the reaper checkpoints every
@@ -84,12 +91,14 @@
  */
 #include "api/api.h"
 #include "api/auth.h"
+#include "api/handlers.h"
 #include "api/http.h"
 #include "api/router.h"
 #include "domain/tokens.h"
 #include "api/prom.h"
 #include "domain/users.h"
 #include "store/store.h"
+#include "store/groupcommit.h"
 #include "store/listing_repo.h"
 #include "log.h"
 #include "util.h"
@@ -174,6 +183,7 @@ struct ApiServer {
     int                tls;
     char              *admin_token;
     char              *docs_dir;
+    size_t             upload_max;   /* body limit of ROUTE_LARGE_BODY routes */
 };
 
 #define CACHE_SLOTS 8
@@ -210,6 +220,7 @@ typedef struct DbVersion {
 typedef struct Conn {
     char   *body;
     size_t  len, cap;
+    size_t  limit;             /* this request's body limit; 0 = not looked up yet */
     int     too_large;
     int     bad_framing;       /* more than one Content-Length */
     int64_t t0_us;
@@ -766,7 +777,10 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
         return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
     }
     if (c->too_large) {
-        api_send_error(&rs, 413, "Request body too large (limit 1 MiB)");
+        if (c->limit > BODY_LIMIT)
+            api_send_error(&rs, 413, "Request body too large (limit %zu bytes)", c->limit);
+        else
+            api_send_error(&rs, 413, "Request body too large (limit 1 MiB)");
         return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
     }
     int64_t id = 0;
@@ -798,9 +812,12 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
     if (r->flags & ROUTE_SLOW)
         return dispatch_slow(s, conn, url, method, c, r, &rq, &rs, origin);
     /* writes one at a time: SQLite would make the others sleep-poll for
-     * its write lock, stalling every connection of their worker thread */
+     * its write lock, stalling every connection of their worker thread.
+     * Ingestion (issue 12) commits through store_group_commit, whose
+     * leader takes the write lock for a whole batch of callers: under
+     * write_mu there would never be a batch. */
     int serial = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
-                 !(r->flags & ROUTE_UNSERIAL);
+                 !(r->flags & (ROUTE_UNSERIAL | ROUTE_INGEST));
     if (serial)
         pthread_mutex_lock(&s->write_mu);
     r->handler(&rq, &rs);
@@ -817,6 +834,22 @@ static enum MHD_Result count_content_length(void *cls, enum MHD_ValueKind kind,
     if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
         (*(int *)cls)++;
     return MHD_YES;
+}
+
+/* The body limit of this request: 1 MiB, or the upload limit on a route
+ * flagged ROUTE_LARGE_BODY (issue 12). The route is looked up only for a
+ * body over 1 MiB, once. */
+static size_t body_limit(ApiServer *s, Conn *c, const char *method, const char *url)
+{
+    if (!c->limit) {
+        int64_t id;
+        int known;
+        char allow[64];
+        const ApiRoute *r = api_route_match(method, url, &id, &known, allow, sizeof allow);
+        c->limit = r && (r->flags & ROUTE_LARGE_BODY) && s->upload_max > BODY_LIMIT
+                       ? s->upload_max : BODY_LIMIT;
+    }
+    return c->limit;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -856,7 +889,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > BODY_LIMIT) {
+        if (cl && strtoull(cl, NULL, 10) > BODY_LIMIT &&
+            strtoull(cl, NULL, 10) > body_limit(s, c, method, url)) {
             c->too_large = 1;      /* answer now; the body is never read */
             return dispatch(s, conn, url, method, c);
         }
@@ -867,7 +901,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         if (c->too_large)
             return MHD_YES;
-        if (c->len + n > BODY_LIMIT) {
+        if (c->len + n > BODY_LIMIT && c->len + n > body_limit(s, c, method, url)) {
             c->too_large = 1;
             free(c->body);
             c->body = NULL;
@@ -875,9 +909,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_YES;
         }
         if (c->len + n + 1 > c->cap) {
+            size_t lim = c->limit ? c->limit : BODY_LIMIT;
             c->cap = (c->len + n + 1) * 2;
-            if (c->cap > BODY_LIMIT + 1)
-                c->cap = BODY_LIMIT + 1;
+            if (c->cap > lim + 1)
+                c->cap = lim + 1;
             c->body = xrealloc(c->body, c->cap);
         }
         memcpy(c->body + c->len, upload_data, n);
@@ -1157,6 +1192,8 @@ static int server_config(ApiServer *s, const ApiOpts *o, char *err, size_t errsz
     s->cfg.token_ttl_s = o->token_ttl_s > 0 ? o->token_ttl_s : 3600;
     s->cfg.stopping = &s->stopping;
     s->admin_token = xstrdup(o->admin_token ? o->admin_token : "");
+    s->upload_max = o->upload_max_bytes > 0 ? (size_t)o->upload_max_bytes : 16u * 1024u * 1024u;
+    h_security_set_upload_max(s->upload_max);
     s->cfg.admin_token = s->admin_token;
     s->docs_dir = xstrdup(o->docs_dir ? o->docs_dir : "");
     s->cfg.docs_dir = s->docs_dir;
@@ -1222,9 +1259,11 @@ static void server_limits(ApiServer *s, const ApiOpts *o, ServerLimits *out)
     s->body_us = (int64_t)(o->body_timeout_s > 0 ? o->body_timeout_s
                                                  : API_BODY_TIMEOUT_DEFAULT) * 1000000;
     /* fds: the connections, plus the engine, each thread's SQLite files and
-     * the runner's pipes */
+     * the runner's pipes; each worker thread's Store holds 3 (issue 12:
+     * 64 workers by default) */
+    out->threads = (unsigned)(o->threads > 0 ? o->threads : 4);
     long nofile = raise_nofile();
-    long reserve = 128 + 6L * s->slow_max;
+    long reserve = 128 + 6L * s->slow_max + 4L * (long)out->threads;
     long conn_limit = nofile - reserve;
     if (o->max_connections > 0 && o->max_connections < conn_limit)
         conn_limit = o->max_connections;
@@ -1236,7 +1275,6 @@ static void server_limits(ApiServer *s, const ApiOpts *o, ServerLimits *out)
     out->conn_limit = conn_limit;
     out->per_ip = (unsigned)(o->max_connections_per_ip > 0 ? o->max_connections_per_ip
                                                            : API_PER_IP_DEFAULT);
-    out->threads = (unsigned)(o->threads > 0 ? o->threads : 4);
 }
 
 /* Bind, start the MHD daemon and the reaper thread. 0, or -1 with err
@@ -1341,6 +1379,14 @@ void api_stop(ApiServer *s)
             pthread_mutex_unlock(&s->track_mu);
             pthread_join(s->reaper, NULL);
         }
+        StoreGroupStats gs;
+        store_group_stats(s->db_path, &gs);
+        if (gs.calls)
+            log_info("api: group commit: %llu calls in %llu commits (%.1f a commit, largest "
+                     "%d), %llu failed commits", (unsigned long long)gs.calls,
+                     (unsigned long long)gs.commits,
+                     (double)gs.calls / (double)(gs.commits ? gs.commits : 1), gs.max_batch,
+                     (unsigned long long)gs.failed_commits);
         log_info("api: stopped");
     }
     server_free(s);

@@ -152,6 +152,10 @@ static const Setting settings[] = {
     {.name = "api.docs_dir", .env = "RESOPS_DOCS_DIR", .type = T_STR,
      .def = "/usr/lib/python3/dist-packages/flasgger/ui3/static",
      .doc = "Folder of the packaged Swagger UI files served at /api/docs/ui (Debian's python3-flasgger)."},
+    /* issue 12: durable ingestion (group commit) */
+    {.name = "api.threads", .env = "RESOPS_API_THREADS", .type = T_INT,
+     .def = "64", .imin = 1, .imax = 1024,
+     .doc = "Worker threads of the HTTP listener; an ingestion request waits on its thread for the group commit, so this many can share one fsync."},
 
     /* [notify] */
     {.name = "notify.alert_webhook_url", .env = "ALERT_WEBHOOK_URL", .type = T_STR, .def = "",
@@ -268,6 +272,10 @@ static const Setting settings[] = {
     {.name = "security.hnsw_ef", .env = "RESOPS_HNSW_EF", .type = T_INT,
      .def = "200", .imin = 10, .imax = 4096,   /* = SIMILARITY_EF_DEFAULT */
      .doc = "Search breadth of the HNSW similarity index (hnswlib's ef): higher finds more of the true nearest alerts and costs more per search."},
+    /* [security] issue 12: durable ingestion (wt-ingest) */
+    {.name = "security.upload_max_bytes", .env = "RESOPS_UPLOAD_MAX_BYTES", .type = T_INT,
+     .def = "16777216", .imin = 1024, .imax = 1073741824,
+     .doc = "Largest raw payload PUT to an upload URL (GET /api/ingestion/raw-url), in bytes; other requests stay limited to 1 MiB."},
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

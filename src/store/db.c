@@ -545,21 +545,3 @@ void store_share_turns(Store *st, StoreTurns *t)
     sqlite3_wal_hook(st->db, turns_committed, t);
 }
 
-/* PLACEHOLDER (issue 12): one caller per transaction; the real group
- * commit (concurrent callers share a transaction and an fsync) replaces
- * it. */
-int store_group_commit(Store *st, StoreGroupFn fn, void *arg)
-{
-    if (store_exec(st, "PRAGMA synchronous=FULL") != 0)
-        return -EIO;
-    int rc = store_begin(st);
-    if (rc == 0) {
-        rc = fn(st, arg);
-        if (rc == 0)
-            rc = store_commit(st);
-        else
-            store_rollback(st);
-    }
-    store_exec(st, "PRAGMA synchronous=NORMAL");
-    return rc;
-}

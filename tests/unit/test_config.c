@@ -100,6 +100,9 @@ static const Row rows[] = {
     {"resolve.retry_backoff_ms", "RESOPS_RETRY_BACKOFF_MS", INT, "1000", "0"},
     {"resolve.step_timeout_ms", "RESOPS_STEP_TIMEOUT_MS", INT, "30000", "100"},
     {"resolve.playbook_file", "RESOPS_PLAYBOOK_FILE", STR, "", "/etc/resops/playbooks.json"},
+    /* issue 12: durable ingestion */
+    {"api.threads", "RESOPS_API_THREADS", INT, "64", "4"},
+    {"security.upload_max_bytes", "RESOPS_UPLOAD_MAX_BYTES", INT, "16777216", "1048576"},
     /* issue 12 (wt-norm): the syslog listener, the generic JSON mapping */
     {"security.syslog_listen", "RESOPS_SYSLOG_LISTEN", STR, "", "127.0.0.1:5514"},
     {"security.syslog_max_connections", "RESOPS_SYSLOG_MAX_CONNECTIONS", INT, "64", "8"},

@@ -1,0 +1,302 @@
+/* groupcommit — store_group_commit(): concurrent durable writes share one
+ * write transaction and one fsync (issue 12, durable ingestion).
+ *
+ * DESIGN: leader/follower, one Group per database path (the process's
+ * connections to one file meet there; a second database, as in the tests,
+ * has its own). A caller puts a Member (its fn, arg and Store, on its own
+ * stack) on the group's queue. When no leader is active it becomes the
+ * leader: it takes the queue (at most STORE_GROUP_MAX_BATCH members),
+ * drops the group's mutex and, on its OWN connection, switches to
+ * synchronous=FULL, opens BEGIN IMMEDIATE, runs every member's fn inside
+ * its own savepoint (a failing fn rolls back that savepoint only), and
+ * COMMITs: with WAL and synchronous=FULL that COMMIT fsyncs the WAL, so
+ * every member's row is on disk when it returns. Then it updates the
+ * counters under the mutex, drops it and wakes each member with its
+ * result (one semaphore per member, posted outside the mutex: no herd,
+ * no convoy on the mutex). Callers that arrived during the commit waited
+ * on the queue: they are the next batch, led by the first of them, whom
+ * the leader wakes with "lead" as it steps down. A leader whose own
+ * member did not fit in the batch leads again until it has run.
+ *
+ * Gathering: with C callers writing in a loop, the batch just answered
+ * comes back while the next one (the callers that queued during its
+ * commit) is already committing, so batches alternate between two halves
+ * of C and each fsync carries C/2 rows. So a leader first waits until as
+ * many callers are queued as were around at the last commit (its batch
+ * plus the queue then), for at most half the last commit's time and
+ * GATHER_MAX_US: one fsync then carries all C. A lone caller never waits
+ * (it expects only itself).
+ *
+ * Nobody waits for anyone while holding a database lock: followers wait
+ * for the leader, the leader waits for nothing but SQLite's write lock
+ * (BEGIN IMMEDIATE, through the connection's busy handler: the listener's
+ * commit turns), which the listener's other writers, serialized by its
+ * write_mu, hold only for their own short transaction. The leader never
+ * takes write_mu, so the two queues cannot deadlock.
+ *
+ * A failed BEGIN or COMMIT (I/O error, full disk) loses the batch: every
+ * member whose fn had succeeded gets -EIO; a member whose fn failed keeps
+ * its own error (its writes were undone either way).
+ *
+ * The fn runs with the member's actor set on the leader's connection, so
+ * audit rows name the member's writer as they would on its own.
+ */
+#include "store/groupcommit.h"
+#include "store/db.h"
+#include "util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define GATHER_MAX_US 2000
+
+typedef struct Member {
+    struct Member *next;
+    StoreGroupFn   fn;
+    void          *arg;
+    Store         *origin;     /* the caller's connection (for its actor) */
+    int            rc;
+    int            lead;       /* woken to lead the next batch, not done */
+    sem_t          wake;       /* posted once: done (rc set), or lead */
+} Member;
+
+typedef struct Group {
+    struct Group   *next;
+    char           *path;
+    pthread_mutex_t mu;
+    Member         *head, *tail;
+    int             leading;   /* a leader is running a batch */
+    int             queued;    /* members on the queue */
+    int             expect;    /* callers around at the last commit */
+    int64_t         commit_us; /* how long the last batch took */
+    int             gathering, want; /* the leader waits for want queued */
+    pthread_cond_t  gather_cv; /* CLOCK_MONOTONIC */
+    StoreGroupStats stats;
+} Group;
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* As leader (g->mu held): wait until the callers seen at the last commit
+ * are queued again, or for half that commit's time (see DESIGN). */
+static void gather(Group *g)
+{
+    int want = g->expect < STORE_GROUP_MAX_BATCH ? g->expect : STORE_GROUP_MAX_BATCH;
+    if (g->queued >= want || g->commit_us <= 0)
+        return;
+    int64_t wait_us = g->commit_us / 2 < GATHER_MAX_US ? g->commit_us / 2 : GATHER_MAX_US;
+    int64_t until_us = mono_us() + wait_us;
+    struct timespec until = {(time_t)(until_us / 1000000), (long)(until_us % 1000000) * 1000};
+    g->gathering = 1;
+    g->want = want;
+    while (g->queued < want && pthread_cond_timedwait(&g->gather_cv, &g->mu, &until) == 0)
+        ;
+    g->gathering = 0;
+}
+
+static pthread_mutex_t groups_mu = PTHREAD_MUTEX_INITIALIZER;
+static Group          *groups;  /* never freed: one per database path used */
+
+static Group *group_for(const char *path)
+{
+    pthread_mutex_lock(&groups_mu);
+    Group *g = groups;
+    while (g && strcmp(g->path, path) != 0)
+        g = g->next;
+    if (!g) {
+        g = xcalloc(1, sizeof *g);
+        g->path = xstrdup(path);
+        pthread_mutex_init(&g->mu, NULL);
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&g->gather_cv, &ca);
+        pthread_condattr_destroy(&ca);
+        g->next = groups;
+        groups = g;
+    }
+    pthread_mutex_unlock(&groups_mu);
+    return g;
+}
+
+/* Detach up to STORE_GROUP_MAX_BATCH members from the queue (g->mu held). */
+static Member *take_batch(Group *g, int *out_n)
+{
+    Member *first = g->head, *last = first;
+    int n = 1;
+    while (last->next && n < STORE_GROUP_MAX_BATCH) {
+        last = last->next;
+        n++;
+    }
+    g->head = last->next;
+    g->queued -= n;
+    if (!g->head)
+        g->tail = NULL;
+    last->next = NULL;
+    *out_n = n;
+    return first;
+}
+
+static const char sync_full[] = "PRAGMA synchronous=FULL";
+static const char sync_normal[] = "PRAGMA synchronous=NORMAL";
+
+static int run_pragma(Store *st, const char *sql)
+{
+    sqlite3_stmt *s = store_stmt(st, sql);
+    return s ? store_step_done(s) : -EIO;
+}
+
+/* One member's fn in a savepoint of the batch's transaction, as its
+ * writer. */
+static void run_member(Store *st, Member *m)
+{
+    const char *mine = store_actor(st), *theirs = store_actor(m->origin);
+    char *saved = NULL;
+    int swap = (mine || theirs) && (!mine || !theirs || strcmp(mine, theirs) != 0);
+    if (swap) {
+        saved = mine ? xstrdup(mine) : NULL;
+        store_set_actor(st, theirs);
+    }
+    int depth = store_depth(st);
+    m->rc = store_begin(st);
+    if (m->rc == 0) {
+        m->rc = m->fn(st, m->arg);
+        if (m->rc > 0)
+            m->rc = -EIO;              /* not the contract's 0 / -errno */
+        if (store_depth(st) <= depth) {
+            m->rc = -EIO;              /* the fn ended our level: a bug, and lost */
+        } else {
+            while (store_depth(st) > depth + 1) {   /* the fn left levels open */
+                store_rollback(st);
+                m->rc = m->rc ? m->rc : -EIO;
+            }
+            if (m->rc == 0)
+                m->rc = store_commit(st);
+            else
+                store_rollback(st);
+        }
+    }
+    if (swap) {
+        store_set_actor(st, saved);
+        free(saved);
+    }
+}
+
+/* Run a batch in one transaction with synchronous=FULL on st; 0 when it
+ * committed, else -EIO (every member that had succeeded now has -EIO). */
+static int run_batch(Store *st, Member *batch, uint64_t *failed_calls)
+{
+    int rc = run_pragma(st, sync_full);
+    if (rc == 0)
+        rc = store_begin(st);
+    if (rc == 0) {
+        for (Member *m = batch; m; m = m->next)
+            run_member(st, m);
+        rc = store_commit(st);
+    }
+    run_pragma(st, sync_normal);
+    for (Member *m = batch; m; m = m->next) {
+        if (rc < 0 && m->rc == 0)
+            m->rc = -EIO;
+        if (m->rc < 0)
+            (*failed_calls)++;
+    }
+    return rc < 0 ? -EIO : 0;
+}
+
+/* As the leader (g->leading is ours): run batches until our own member
+ * has run, then hand the lead to the head of the queue or step down.
+ * Members are woken after the mutex is dropped (no convoy on it). */
+static void lead(Group *g, Store *st, Member *me)
+{
+    int mine_done = 0;
+    pthread_mutex_lock(&g->mu);
+    while (!mine_done) {
+        int n;
+        gather(g);
+        Member *batch = take_batch(g, &n);
+        pthread_mutex_unlock(&g->mu);
+        uint64_t failed = 0;
+        int64_t t0 = mono_us();
+        int rc = run_batch(st, batch, &failed);
+        int64_t took = mono_us() - t0;
+        for (Member *m = batch; m; m = m->next)
+            mine_done |= m == me;
+        pthread_mutex_lock(&g->mu);
+        g->commit_us = took;
+        g->expect = n + g->queued;
+        g->stats.calls += (uint64_t)n;
+        g->stats.failed_calls += failed;
+        if (rc == 0)
+            g->stats.commits++;
+        else
+            g->stats.failed_commits++;
+        if (n > g->stats.max_batch)
+            g->stats.max_batch = n;
+        Member *next_leader = NULL;
+        if (mine_done) {
+            next_leader = g->head;     /* queued during our commit */
+            if (!next_leader)
+                g->leading = 0;
+        }
+        pthread_mutex_unlock(&g->mu);
+        for (Member *m = batch, *next; m; m = next) {
+            next = m->next;            /* m may be gone once posted */
+            if (m != me)
+                sem_post(&m->wake);
+        }
+        if (next_leader) {
+            next_leader->lead = 1;
+            sem_post(&next_leader->wake);
+        }
+        if (!mine_done)
+            pthread_mutex_lock(&g->mu);
+    }
+}
+
+int store_group_commit(Store *st, StoreGroupFn fn, void *arg)
+{
+    if (store_depth(st) != 0)
+        return -EINVAL;                /* the durability is the caller's COMMIT's */
+    Group *g = group_for(store_path(st));
+    Member me = {.fn = fn, .arg = arg, .origin = st};
+    sem_init(&me.wake, 0, 0);
+    pthread_mutex_lock(&g->mu);
+    if (g->tail)
+        g->tail->next = &me;
+    else
+        g->head = &me;
+    g->tail = &me;
+    g->queued++;
+    if (g->gathering && g->queued >= g->want)
+        pthread_cond_signal(&g->gather_cv);
+    int leader = !g->leading;
+    g->leading = 1;
+    pthread_mutex_unlock(&g->mu);
+    if (!leader) {
+        while (sem_wait(&me.wake) != 0)
+            ;                          /* EINTR */
+        leader = me.lead;
+    }
+    if (leader)
+        lead(g, st, &me);
+    sem_destroy(&me.wake);
+    return me.rc;
+}
+
+void store_group_stats(const char *db_path, StoreGroupStats *out)
+{
+    Group *g = group_for(db_path);
+    pthread_mutex_lock(&g->mu);
+    *out = g->stats;
+    out->queued = g->queued;
+    pthread_mutex_unlock(&g->mu);
+}
