@@ -375,7 +375,7 @@ static void test_embedding(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         float near = cosine_texts(cases[i].q, cases[i].near, DIM);
         float far = cosine_texts(cases[i].q, cases[i].far, DIM);
-        print_message("embed: %.3f near vs %.3f far (%s)\n", near, far, cases[i].q);
+        print_message("# embed: %.3f near vs %.3f far (%s)\n", near, far, cases[i].q);
         assert_true(near > far + 0.2f);
         assert_true(far < 0.25f);
     }
