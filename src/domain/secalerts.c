@@ -831,20 +831,14 @@ static const char *check_norm_values(const cJSON *norm, char *buf, size_t size)
     return NULL;
 }
 
-int secalerts_submit_normalized(Store *st, const char *id, const char *json, int64_t now,
-                                char *err, size_t errsz)
+/* The request's shape: NULL, or what is wrong (why: room for a message). */
+static const char *check_normalized_doc(const cJSON *doc, const char *id, char *why,
+                                        size_t whysz)
 {
-    char why[128];
-    cJSON *doc = cJSON_Parse(json ? json : "");
-    if (!cJSON_IsObject(doc)) {
-        cJSON_Delete(doc);
-        snprintf(err, errsz, "Request body must be a JSON object");
-        return -EINVAL;
-    }
     const cJSON *bid = cJSON_GetObjectItemCaseSensitive(doc, "id");
     const cJSON *orig = cJSON_GetObjectItemCaseSensitive(doc, "original");
     const cJSON *maps = cJSON_GetObjectItemCaseSensitive(doc, "mappings");
-    cJSON *norm = cJSON_GetObjectItemCaseSensitive(doc, "normalized");
+    const cJSON *norm = cJSON_GetObjectItemCaseSensitive(doc, "normalized");
     const char *bad = NULL;
     if (bid && !(cJSON_IsString(bid) && strcmp(bid->valuestring, id) == 0))
         bad = "Field 'id' must be the alert id of the path";
@@ -881,8 +875,22 @@ int secalerts_submit_normalized(Store *st, const char *id, const char *json, int
                              sid->valuedouble <= 6 && sid->valuedouble == floor(sid->valuedouble)))
             bad = "Field 'normalized.severity_id' must be an integer from 0 to 6";
         if (!bad)
-            bad = check_norm_values(norm, why, sizeof why);
+            bad = check_norm_values(norm, why, whysz);
     }
+    return bad;
+}
+
+int secalerts_submit_normalized(Store *st, const char *id, const char *json, int64_t now,
+                                char *err, size_t errsz)
+{
+    char why[128];
+    cJSON *doc = cJSON_Parse(json ? json : "");
+    if (!cJSON_IsObject(doc)) {
+        cJSON_Delete(doc);
+        snprintf(err, errsz, "Request body must be a JSON object");
+        return -EINVAL;
+    }
+    const char *bad = check_normalized_doc(doc, id, why, sizeof why);
     if (bad) {
         cJSON_Delete(doc);
         snprintf(err, errsz, "%s", bad);
