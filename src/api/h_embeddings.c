@@ -71,6 +71,14 @@ static float *parse_vector(ApiResp *rs, const cJSON *a, int *dim)
         }
         i++;
     }
+    double norm = 0;
+    for (int k = 0; k < n; k++)
+        norm += (double)v[k] * (double)v[k];
+    if (!(norm > 0)) {             /* no direction: cosine is undefined */
+        api_send_error(rs, 400, "Vector must not be all zeros");
+        free(v);
+        return NULL;
+    }
     *dim = n;
     return v;
 }
@@ -133,7 +141,7 @@ void h_embeddings_put(ApiReq *rq, ApiResp *rs)
     cJSON_AddTrueToObject(o, "ok");
     cJSON_AddStringToObject(o, "embedding_id", emb);
     cJSON_AddStringToObject(o, "alert_id", id);
-    cJSON_AddItemToObject(o, "created_at", api_time(rq->now));
+    cJSON_AddItemToObject(o, "created_at", api_time_z(rq->now));
     api_send_json(rs, 200, o);
 out:
     free(meta_json);

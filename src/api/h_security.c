@@ -56,7 +56,7 @@ static void send_ingested(ApiResp *rs, const SecIngested *out)
     cJSON_AddStringToObject(o, "id", out->id);
     cJSON_AddStringToObject(o, "status", "created");
     cJSON_AddStringToObject(o, "location", out->location);
-    cJSON_AddItemToObject(o, "received_at", api_time(out->received_at));
+    cJSON_AddItemToObject(o, "received_at", api_time_z(out->received_at));
     api_send_json(rs, 201, o);
 }
 
@@ -166,13 +166,15 @@ void h_security_raw_url(ApiReq *rq, ApiResp *rs)
     cJSON_AddStringToObject(o, "url", url);
     cJSON_AddStringToObject(o, "method", "PUT");
     cJSON_AddStringToObject(o, "id", s.id);
-    cJSON_AddItemToObject(o, "expires_at", api_time(s.expires_at));
+    cJSON_AddItemToObject(o, "expires_at", api_time_z(s.expires_at));
     cJSON_AddNumberToObject(o, "max_bytes", (double)upload_max);
     api_send_json(rs, 200, o);
 }
 
-/* Take the upload slot of token (one use): 1 and its alert id, else 0. */
-static int upload_take(const char *token, int64_t now, char *id, size_t size)
+/* Find the upload slot of token: 1 and its alert id, else 0. take: the
+ * slot is used up (one use); a refused PUT only looks, so its URL stays
+ * usable. */
+static int upload_take(const char *token, int64_t now, char *id, size_t size, int take)
 {
     int found = 0;
     pthread_mutex_lock(&upload_mu);
@@ -184,7 +186,8 @@ static int upload_take(const char *token, int64_t now, char *id, size_t size)
             snprintf(id, size, "%s", uploads[i].id);
             found = 1;
         }
-        memset(&uploads[i], 0, sizeof uploads[i]);
+        if (take || !found)
+            memset(&uploads[i], 0, sizeof uploads[i]);
         break;
     }
     pthread_mutex_unlock(&upload_mu);
@@ -194,7 +197,8 @@ static int upload_take(const char *token, int64_t now, char *id, size_t size)
 void h_security_upload(ApiReq *rq, ApiResp *rs)
 {
     char id[SECALERT_ID_MAX + 1];
-    if (!upload_take(rq->key, rq->now, id, sizeof id)) {
+    int ok = rq->body && rq->body_len > 0 && rq->body_len <= upload_max;
+    if (!upload_take(rq->key, rq->now, id, sizeof id, ok)) {
         api_send_error(rs, 404, "Upload URL not found, used or expired");
         return;
     }
@@ -237,12 +241,12 @@ void h_security_raw_get(ApiReq *rq, ApiResp *rs)
         api_send_io_error(rq, rs, 0, "reading a raw payload");
         return;
     }
-    /* the listener sends rs->body up to its first NUL (see report) */
     static __thread char ctype[128];
     snprintf(ctype, sizeof ctype, "%s", ct);
     free(ct);
     rs->status = 200;
     rs->body = raw;
+    rs->body_len = len;            /* a binary upload may hold NUL bytes */
     rs->content_type = ctype;
 }
 
@@ -266,7 +270,7 @@ void h_security_normalized(ApiReq *rq, ApiResp *rs)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", rq->key);
     cJSON_AddStringToObject(o, "status", "normalized");
-    cJSON_AddItemToObject(o, "stored_at", api_time(rq->now));
+    cJSON_AddItemToObject(o, "stored_at", api_time_z(rq->now));
     api_send_json(rs, 200, o);
 }
 
@@ -335,7 +339,7 @@ static cJSON *verdict_json(const char *alert_id, const SecVerdict *v)
     cJSON_AddNumberToObject(o, "confidence", v->confidence);
     cJSON_AddItemToObject(o, "notes", api_str_or_null(v->notes));
     cJSON_AddItemToObject(o, "actor", api_str_or_null(v->actor));
-    cJSON_AddItemToObject(o, "created_at", api_time(v->created_at));
+    cJSON_AddItemToObject(o, "created_at", api_time_z(v->created_at));
     return o;
 }
 
@@ -476,10 +480,10 @@ static cJSON *alert_json(const SecAlert *a, int full)
     cJSON_AddNumberToObject(o, "group_count", a->group_count);
     cJSON_AddItemToObject(o, "fingerprint", api_str_or_null(a->fingerprint));
     cJSON_AddItemToObject(o, "incident_id", api_str_or_null(a->incident_id));
-    cJSON_AddItemToObject(o, "received_at", api_time(a->received_at));
-    cJSON_AddItemToObject(o, "event_at", api_time(a->event_at));
-    cJSON_AddItemToObject(o, "triaged_at", api_time(a->triaged_at));
-    cJSON_AddItemToObject(o, "closed_at", api_time(a->closed_at));
+    cJSON_AddItemToObject(o, "received_at", api_time_z(a->received_at));
+    cJSON_AddItemToObject(o, "event_at", api_time_z(a->event_at));
+    cJSON_AddItemToObject(o, "triaged_at", api_time_z(a->triaged_at));
+    cJSON_AddItemToObject(o, "closed_at", api_time_z(a->closed_at));
     if (full) {
         cJSON_AddItemToObject(o, "normalized", raw_json_or_null(a->normalized));
         cJSON *t = cJSON_CreateNull();
@@ -516,8 +520,14 @@ void h_security_alerts_list(ApiReq *rq, ApiResp *rs)
         }
     }
     const char *heads = api_query(rq, "grouped");
-    if (heads && (strcmp(heads, "0") == 0 || strcmp(heads, "false") == 0))
-        f.heads_only = 1;
+    if (heads) {
+        if (strcmp(heads, "0") == 0 || strcmp(heads, "false") == 0)
+            f.heads_only = 1;
+        else if (strcmp(heads, "1") != 0 && strcmp(heads, "true") != 0) {
+            api_send_error(rs, 400, "Query parameter 'grouped' must be true or false");
+            return;
+        }
+    }
     int64_t minsev;
     if (api_query_int(rq, rs, "min_severity_id", 0, 6, -1, 0, &minsev) < 0)
         return;

@@ -51,6 +51,7 @@ typedef struct ApiReq {
 typedef struct ApiResp {
     int         status;
     char       *body;        /* malloc'd; freed by the listener */
+    size_t      body_len;    /* bytes of body (binary, may hold NULs); 0 = strlen */
     const char *static_body; /* or a static body (not freed) */
     size_t      static_len;
     const char *content_type; /* NULL = application/json */
@@ -114,6 +115,9 @@ void api_send_built(ApiResp *rs, int status, ApiJson *b);
 
 /* ISO 8601 string, or JSON null for 0. */
 cJSON *api_time(int64_t t);
+/* RFC 3339 in UTC with its Z ("2025-08-17T12:01:05Z"), or JSON null for
+ * 0: seed 003's dates (issue 12). Older seeds keep api_time's form. */
+cJSON *api_time_z(int64_t t);
 /* String or JSON null. */
 cJSON *api_str_or_null(const char *s);
 

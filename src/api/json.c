@@ -19,6 +19,7 @@ void api_send_json(ApiResp *rs, int status, cJSON *v)
 {
     free(rs->body);
     rs->status = status;
+    rs->body_len = 0;
     rs->body = cJSON_PrintUnformatted(v);
     cJSON_Delete(v);
     if (!rs->body)
@@ -273,6 +274,16 @@ cJSON *api_time(int64_t t)
     return cJSON_CreateString(buf);
 }
 
+cJSON *api_time_z(int64_t t)
+{
+    if (!t)
+        return cJSON_CreateNull();
+    char buf[40];
+    util_iso8601(t, buf, sizeof buf - 1);
+    strcat(buf, "Z");
+    return cJSON_CreateString(buf);
+}
+
 cJSON *api_str_or_null(const char *s)
 {
     return s ? cJSON_CreateString(s) : cJSON_CreateNull();
@@ -402,6 +413,7 @@ void api_send_built(ApiResp *rs, int status, ApiJson *b)
 {
     free(rs->body);
     rs->status = status;
+    rs->body_len = 0;
     rs->body = b->s;
     b->s = NULL;
     b->len = b->cap = 0;

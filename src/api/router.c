@@ -91,8 +91,9 @@ static const ApiRoute routes[] = {
     {"POST",   "/admin/thresholds",                        ROLES_PUBLIC,   h_thresholds_admin_post,        0},
     /* issue 12 (wt-resp), seed 003: response actions need Ops Analyst;
      * results and ML/LLM outputs come from pipelines (signed in, or a
-     * machine token of scope ingest); tasks: signed in; admin: Admin
-     * (h_response.c) */
+     * machine token of scope ingest: an outside system that ran an action
+     * reports its result); tasks: created by anyone signed in, changed by an
+     * Ops Analyst or Engineer; admin: Admin (h_response.c) */
     {"POST",   "/api/response/{id}/response-action",       OA,             h_response_action,              0},
     {"POST",   "/api/response/{id}/response-result",       ANY,            h_response_result,              ROUTE_INGEST},
     {"GET",    "/api/response/{id}/responses",             ANY,            h_response_list,                0},
@@ -101,7 +102,7 @@ static const ApiRoute routes[] = {
     {"POST",   "/api/llm/{id}/llm-result",                 ANY,            h_llm_result,                   ROUTE_INGEST},
     {"POST",   "/api/tasks",                               ANY,            h_tasks_create,                 0},
     {"GET",    "/api/tasks",                               ANY,            h_tasks_list,                   0},
-    {"PATCH",  "/api/tasks/{task_id}",                     ANY,            h_tasks_update,                 0},
+    {"PATCH",  "/api/tasks/{task_id}",                     OA_ENG,         h_tasks_update,                 0},
     {"GET",    "/api/admin/export",                        ADMIN,          h_admin_export,                 0},
     {"POST",   "/api/admin/{id}/export-ready",             ADMIN,          h_admin_export_ready,           0},
     {"GET",    "/api/admin/healthz",                       ADMIN,          h_admin_healthz,                0},
@@ -113,7 +114,9 @@ static const ApiRoute routes[] = {
     {"GET",    "/api/docs/ui/",                            ROLES_PUBLIC,   h_docs_ui,                      0},
     {"GET",    "/api/docs/ui/{file}",                      ROLES_PUBLIC,   h_docs_file,                    0},
     /* issue 12, seed 003 security alerts (h_security.c, wt-core): reads signed
-     * in, verdicts Ops Analyst, thresholds Admin; ingestion routes also take
+     * in; verdicts, re-running normalization or triage Ops Analyst (they
+     * store a decision; a machine token of scope ingest may re-run
+     * normalization), thresholds Admin; ingestion routes also take
      * machine tokens of scope ingest; the upload URL's token is its own
      * credential (public) */
     {"POST",   "/api/ingestion/raw",                       ANY,            h_security_ingest_raw,          ROUTE_INGEST},
@@ -121,8 +124,8 @@ static const ApiRoute routes[] = {
     {"PUT",    "/api/ingestion/upload/{token}",            ROLES_PUBLIC,   h_security_upload,              UPLOAD},
     {"GET",    "/api/objects/raw/{id}",                    ANY,            h_security_raw_get,             0},
     {"POST",   "/api/normalization/{id}/normalized",       ANY,            h_security_normalized,          ROUTE_INGEST},
-    {"POST",   "/api/normalization/normalize/trigger/{id}", ANY,           h_security_trigger,             0},
-    {"POST",   "/api/triage/{id}/score/triage",            ANY,            h_security_triage,              0},
+    {"POST",   "/api/normalization/normalize/trigger/{id}", OA,            h_security_trigger,             ROUTE_INGEST},
+    {"POST",   "/api/triage/{id}/score/triage",            OA,             h_security_triage,              0},
     {"POST",   "/api/verdicts/{id}/verdict",               OA,             h_security_verdict_post,        0},
     {"GET",    "/api/verdicts/{id}/verdicts",              ANY,            h_security_verdicts,            0},
     {"GET",    "/api/admin/config/thresholds",             ADMIN,          h_security_thresholds_get,      0},

@@ -137,6 +137,8 @@ typedef struct Track {
     int           fd;
     int64_t       start_us;    /* atomic: when the current request began */
     int           state;       /* atomic: TRACK_* */
+    int           nul;         /* the current request's URL has a %00 (unescape_url;
+                                * the connection's own MHD thread only) */
 } Track;
 
 typedef struct SlowUser {
@@ -223,6 +225,7 @@ typedef struct Conn {
     size_t  limit;             /* this request's body limit; 0 = not looked up yet */
     int     too_large;
     int     bad_framing;       /* more than one Content-Length */
+    int     nul_in_url;        /* a %00 in the path or query (unescape_url) */
     int64_t t0_us;
     int     slow;              /* atomic: 1 handler running, 2 answer ready */
     ApiResp slow_rs;
@@ -603,7 +606,8 @@ static enum MHD_Result send_resp(ApiServer *s, struct MHD_Connection *conn, cons
         add_status_code(rs);
     struct MHD_Response *resp;
     if (rs->body)
-        resp = MHD_create_response_from_buffer(strlen(rs->body), rs->body, MHD_RESPMEM_MUST_FREE);
+        resp = MHD_create_response_from_buffer(rs->body_len ? rs->body_len : strlen(rs->body),
+                                               rs->body, MHD_RESPMEM_MUST_FREE);
     else
         resp = MHD_create_response_from_buffer(rs->static_len, (void *)rs->static_body,
                                                MHD_RESPMEM_PERSISTENT);
@@ -776,6 +780,10 @@ static enum MHD_Result dispatch(ApiServer *s, struct MHD_Connection *conn, const
         api_send_error(&rs, 400, "Duplicate Content-Length header");
         return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
     }
+    if (c->nul_in_url) {
+        api_send_error(&rs, 400, "Request path must not contain NUL (%%00)");
+        return send_resp(s, conn, method, url, c, &rs, NULL, origin, NULL);
+    }
     if (c->too_large) {
         if (c->limit > BODY_LIMIT)
             api_send_error(&rs, 413, "Request body too large (limit %zu bytes)", c->limit);
@@ -880,6 +888,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->track = ci ? ci->socket_context : NULL;
         if (c->track)
             __atomic_store_n(&c->track->state, TRACK_BODY, __ATOMIC_RELEASE);
+        if (c->track && c->track->nul) {
+            c->track->nul = 0;
+            c->nul_in_url = 1;     /* answer now; the body is never read */
+            return dispatch(s, conn, url, method, c);
+        }
         int ncl = 0;
         MHD_get_connection_values(conn, MHD_HEADER_KIND, count_content_length, &ncl);
         if (ncl > 1) {
@@ -933,6 +946,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!c)
         return;
     if (c->track) {                /* the next request's clock starts now */
+        c->track->nul = 0;
         __atomic_store_n(&c->track->start_us, mono_us(), __ATOMIC_RELEASE);
         __atomic_store_n(&c->track->state, TRACK_HEADERS, __ATOMIC_RELEASE);
     }
@@ -941,6 +955,27 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(c);
     *con_cls = NULL;
     __atomic_sub_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
+}
+
+/* MHD_OPTION_UNESCAPE_CALLBACK: MHD decodes the path and every query
+ * key and value in place with it, before the first on_request of the
+ * request, and takes the returned length. A %00 would end the decoded
+ * string early (/api/tasks/1%00junk read as task 1), so a string with
+ * one is left undecoded and the request flagged for a 400. */
+static size_t unescape_url(void *cls, struct MHD_Connection *conn, char *str)
+{
+    (void)cls;
+    for (const char *p = strchr(str, '%'); p; p = strchr(p + 1, '%')) {
+        if (p[1] == '0' && p[2] == '0') {
+            const union MHD_ConnectionInfo *ci =
+                MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+            Track *t = ci ? ci->socket_context : NULL;
+            if (t)
+                t->nul = 1;
+            return strlen(str);
+        }
+    }
+    return MHD_http_unescape(str);
 }
 
 /* MHD_OPTION_NOTIFY_CONNECTION: track a connection from accept to close.
@@ -1299,6 +1334,7 @@ static int server_listen(ApiServer *s, const ApiOpts *o, const ServerLimits *lim
                             MHD_OPTION_THREAD_POOL_SIZE, lim->threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                            MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->conn_limit,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->per_ip,

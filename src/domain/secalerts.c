@@ -364,6 +364,14 @@ int secalerts_thresholds_patch(Store *st, const char *json, const char *actor, i
             t.group_similarity = gs->valuedouble;
         }
     }
+    if (!bad && t.triage_threshold > t.escalation_threshold) {
+        /* a field not given keeps its stored value, so the pair is checked
+         * as it would be stored */
+        snprintf(err, errsz,
+                 "triage_threshold (%d) must not be greater than escalation_threshold (%d)",
+                 t.triage_threshold, t.escalation_threshold);
+        bad = 1;
+    }
     char *detail = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (bad) {
@@ -792,19 +800,45 @@ int secalerts_requeue(Store *st, const char *id)
     return 0;
 }
 
-int secalerts_submit_normalized(Store *st, const char *id, const char *json, int64_t now,
-                                char *err, size_t errsz)
+/* A severity word the triage override takes too (secnorm's words, or 0-6). */
+static int severity_known(const char *w)
 {
-    cJSON *doc = cJSON_Parse(json ? json : "");
-    if (!cJSON_IsObject(doc)) {
-        cJSON_Delete(doc);
-        snprintf(err, errsz, "Request body must be a JSON object");
-        return -EINVAL;
+    return secnorm_severity_id(w) != 0 || strcasecmp(w, "unknown") == 0;
+}
+
+/* normalized's severity and observables, checked beyond their JSON types:
+ * NULL, or what is wrong. */
+static const char *check_norm_values(const cJSON *norm, char *buf, size_t size)
+{
+    const cJSON *sev = cJSON_GetObjectItemCaseSensitive(norm, "severity");
+    if (cJSON_IsString(sev) && !severity_known(sev->valuestring))
+        return "Field 'normalized.severity' must be one of critical, high, medium, low, info, "
+               "fatal, unknown";
+    const cJSON *obs = cJSON_GetObjectItemCaseSensitive(norm, "observables");
+    int i = 0;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, obs) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "type");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "value");
+        if (!cJSON_IsObject(o) || !cJSON_IsString(t) || !cJSON_IsString(v)) {
+            snprintf(buf, size,
+                     "normalized.observables[%d] must be an object with string 'type' and "
+                     "'value'", i);
+            return buf;
+        }
+        i++;
     }
+    return NULL;
+}
+
+/* The request's shape: NULL, or what is wrong (why: room for a message). */
+static const char *check_normalized_doc(const cJSON *doc, const char *id, char *why,
+                                        size_t whysz)
+{
     const cJSON *bid = cJSON_GetObjectItemCaseSensitive(doc, "id");
     const cJSON *orig = cJSON_GetObjectItemCaseSensitive(doc, "original");
     const cJSON *maps = cJSON_GetObjectItemCaseSensitive(doc, "mappings");
-    cJSON *norm = cJSON_GetObjectItemCaseSensitive(doc, "normalized");
+    const cJSON *norm = cJSON_GetObjectItemCaseSensitive(doc, "normalized");
     const char *bad = NULL;
     if (bid && !(cJSON_IsString(bid) && strcmp(bid->valuestring, id) == 0))
         bad = "Field 'id' must be the alert id of the path";
@@ -840,7 +874,23 @@ int secalerts_submit_normalized(Store *st, const char *id, const char *json, int
         if (!bad && sid && !(cJSON_IsNumber(sid) && sid->valuedouble >= 0 &&
                              sid->valuedouble <= 6 && sid->valuedouble == floor(sid->valuedouble)))
             bad = "Field 'normalized.severity_id' must be an integer from 0 to 6";
+        if (!bad)
+            bad = check_norm_values(norm, why, whysz);
     }
+    return bad;
+}
+
+int secalerts_submit_normalized(Store *st, const char *id, const char *json, int64_t now,
+                                char *err, size_t errsz)
+{
+    char why[128];
+    cJSON *doc = cJSON_Parse(json ? json : "");
+    if (!cJSON_IsObject(doc)) {
+        cJSON_Delete(doc);
+        snprintf(err, errsz, "Request body must be a JSON object");
+        return -EINVAL;
+    }
+    const char *bad = check_normalized_doc(doc, id, why, sizeof why);
     if (bad) {
         cJSON_Delete(doc);
         snprintf(err, errsz, "%s", bad);

@@ -105,6 +105,7 @@ def embedding_route(srv, admin, user):
     t.ok(r.status == 200 and r.json == {'ok': True, 'embedding_id': 'emb-%d' % seq, 'alert_id': 'web-1',
                                         'created_at': r.json.get('created_at')}
          and r.json['created_at'], '200 {ok, embedding_id: emb-<seq>, alert_id, created_at}', r)
+    t.ok((r.json or {}).get('created_at', '').endswith('Z'), 'created_at is RFC 3339 with Z (seed 003)', r)
     row = srv.db_query('SELECT dimension, length(vector), encoder, meta FROM sec_embedding '
                        'WHERE alert_seq = ?', (seq,))
     t.eq(row, [(DIM, DIM * 4, 'test-encoder', '{"encoder":"test-encoder","run":1}')],
@@ -132,6 +133,8 @@ def embedding_route(srv, admin, user):
          "Vector dimension 3 does not match the index dimension 384"),
         ({'vector': onehot(1), 'dimension': 'x'}, "Field 'dimension' must be an integer"),
         ({'vector': onehot(1), 'meta': 'x'}, "Field 'meta' must be an object"),
+        ({'vector': [0.0] * DIM}, "Vector must not be all zeros"),
+        ({'vector': [0, -0.0, 1e-50] + [0] * (DIM - 3)}, "Vector must not be all zeros"),
     ]
     for body, msg in bad:
         r = srv.post('/api/embeddings/web-1/embedding', body, user)
@@ -170,6 +173,7 @@ def search_route(srv, admin, user):
         ({'vector': [0.123, -0.456, 0.789], 'top_k': 5},
          "Vector dimension 3 does not match the index dimension 384"),
         ({'vector': []}, "Field 'vector' must not be empty"),
+        ({'vector': [0.0] * DIM}, "Vector must not be all zeros"),
     ]
     for body, msg in bad:
         r = srv.post('/api/admin/embeddings/search', body, admin)

@@ -302,16 +302,18 @@ def test_tasks(srv, oa, user):
     t.ok(len(r.json) == 1 and r.json[0]['title'] == 'Other' and r.headers['x-total-count'] == '3',
          'paging', r)
     t.eq(srv.get('/api/tasks?state=closed', user).status, 400, 'bad state filter: 400')
+    r = srv.request('PATCH', '/api/tasks/%d' % tid, {'state': 'in_progress'}, user)
+    t.ok(r.status == 403, 'PATCH a task as a plain user: 403 (Ops Analyst or Engineer)', r)
     r = srv.request('PATCH', '/api/tasks/%d' % tid, {'state': 'in_progress', 'assignee': 'carol'},
-                    user)
+                    oa)
     t.ok(r.status == 200 and r.json['state'] == 'in_progress' and r.json['assignee'] == 'carol',
          'PATCH a task: 200', r)
     r = srv.get('/api/tasks?state=in_progress&alert_id=alert-r1', user)
     t.ok([x['id'] for x in r.json] == [tid], 'filter by state and alert', r)
-    t.eq(srv.request('PATCH', '/api/tasks/%d' % tid, {'state': 'closed'}, user).status, 400,
+    t.eq(srv.request('PATCH', '/api/tasks/%d' % tid, {'state': 'closed'}, oa).status, 400,
          'PATCH a bad state: 400')
-    t.eq(srv.request('PATCH', '/api/tasks/%d' % tid, {}, user).status, 400, 'PATCH nothing: 400')
-    r = srv.request('PATCH', '/api/tasks/999999', {'state': 'done'}, user)
+    t.eq(srv.request('PATCH', '/api/tasks/%d' % tid, {}, oa).status, 400, 'PATCH nothing: 400')
+    r = srv.request('PATCH', '/api/tasks/999999', {'state': 'done'}, oa)
     t.ok(r.status == 404 and r.error == 'Task 999999 not found', 'PATCH an unknown task: 404', r)
     t.eq(srv.get('/api/tasks').status, 401, 'tasks without a token: 401')
 

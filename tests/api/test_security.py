@@ -11,7 +11,10 @@ seed's request examples are replayed as they are.
 
 Prints TAP; one check = one case. Run: RESOPS_BIN=build/resops tests/api/test_security.py
 """
+import http.client
+import json
 import os
+import re
 import sys
 import time
 
@@ -19,6 +22,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Server, Tap, wait_for  # noqa: E402
 
 t = Tap()
+RFC3339_Z = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
+
+
+def raw_request(srv, method, path, token=None, body=None):
+    """(status, body bytes): http.client as it is, the path sent untouched."""
+    c = srv.conn()
+    try:
+        h = {'Authorization': 'Bearer ' + token} if token else {}
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
 
 SEED_RAW = {"id": "alert-123", "payload": {"message": "User login failed", "source": "syslog",
                                            "timestamp": "2025-08-17T12:01:00Z",
@@ -46,6 +62,7 @@ def ingestion(srv, admin, user):
                                         'location': '/api/objects/raw/alert-123',
                                         'received_at': r.json.get('received_at')}
          and r.json['received_at'], 'the seed example ingests: 201 {id, status, location, received_at}', r)
+    t.ok(RFC3339_Z.match(r.json.get('received_at') or ''), 'received_at is RFC 3339 with Z like the seed', r)
     t.eq(srv.db_query("SELECT id, source FROM sec_alert WHERE id = 'alert-123'"),
          [('alert-123', 'raw')], 'the alert row is committed before the 201')
     r = srv.post('/api/ingestion/raw', SEED_RAW, user)
@@ -94,6 +111,7 @@ def upload(srv, user):
     t.ok(r.status == 200 and j.get('method') == 'PUT' and j.get('url', '').startswith('/api/ingestion/upload/')
          and j.get('id', '').startswith('sec-') and j.get('expires_at') and j.get('max_bytes') == 16 * 1024 * 1024,
          'raw-url: {url, method PUT, id, expires_at, max_bytes 16 MiB}', r)
+    t.ok(RFC3339_Z.match(j.get('expires_at') or ''), 'expires_at is RFC 3339 with Z', j)
     t.ok(srv.get('/api/ingestion/raw-url').status == 401, 'raw-url needs a token')
     payload = b'<134>1 2025-08-17T12:00:00Z host-1 sshd 42 - - Failed password for root from 10.9.8.7\n' * 200
     r = srv.request('PUT', j['url'], raw=payload, headers={'Content-Type': 'text/plain'})
@@ -111,6 +129,13 @@ def upload(srv, user):
     j2 = srv.get('/api/ingestion/raw-url', user).json
     r = srv.request('PUT', j2['url'], raw=b'')
     t.ok(r.status == 400, 'an empty upload: 400', r)
+    # a refused PUT (400, like a 413) leaves the URL usable; up to 16 MiB, binary
+    big = bytes(range(256)) * 7812 + b'\x00\x01\x00tail'
+    big = big[:2000000]
+    r = srv.request('PUT', j2['url'], raw=big, headers={'Content-Type': 'application/octet-stream'})
+    t.ok(r.status == 201 and r.json['id'] == j2['id'], 'the URL of a refused PUT still takes 2,000,000 bytes: 201', r)
+    st, got = raw_request(srv, 'GET', '/api/objects/raw/' + j2['id'], user)
+    t.ok(st == 200 and got == big, 'a binary upload (NUL bytes) comes back byte for byte (%d of %d)' % (len(got), len(big)))
 
 
 def pipeline(srv, admin, user):
@@ -146,7 +171,7 @@ def pipeline(srv, admin, user):
     t.ok('dup-0' in ids and 'dup-1' not in ids and 'dup-2' not in ids, 'grouped=false shows one line for the group', ids)
 
 
-def normalization(srv, admin, user):
+def normalization(srv, admin, user, analyst):
     r = srv.post('/api/normalization/alert-123/normalized', SEED_NORMALIZED, user)
     t.ok(r.status == 200 and r.json['id'] == 'alert-123' and r.json['status'] == 'normalized' and r.json['stored_at'],
          'the seed example normalized form is stored: 200 {id, status, stored_at}', r)
@@ -167,6 +192,14 @@ def normalization(srv, admin, user):
         ({'normalized': {'timestamp': 'yesterday'}}, "Field 'normalized.timestamp' must be an RFC 3339 date-time"),
         ({'normalized': {'observables': 'x'}}, "Field 'normalized.observables' must be an array"),
         ({'id': 'alert-other', 'normalized': {}}, "Field 'id' must be the alert id of the path"),
+        ({'normalized': {'severity': 'apocalyptic'}},
+         "Field 'normalized.severity' must be one of critical, high, medium, low, info, fatal, unknown"),
+        ({'normalized': {'observables': ['10.0.0.1']}},
+         "normalized.observables[0] must be an object with string 'type' and 'value'"),
+        ({'normalized': {'observables': [{'type': 'ip', 'value': '1.2.3.4'}, {'type': 'ip'}]}},
+         "normalized.observables[1] must be an object with string 'type' and 'value'"),
+        ({'normalized': {'observables': [{'type': 4, 'value': 'x'}]}},
+         "normalized.observables[0] must be an object with string 'type' and 'value'"),
     ]
     for body, msg in bad:
         r = srv.post('/api/normalization/alert-123/normalized', body, user)
@@ -175,10 +208,12 @@ def normalization(srv, admin, user):
     t.ok(r.status == 404 and r.error == "Alert 'alert-404' not found", 'normalized for an unknown alert: 404', r)
     # trigger: back through the pipeline from the raw payload
     r = srv.post('/api/normalization/normalize/trigger/other-1', None, user)
+    t.ok(r.status == 403, 'trigger as a plain user: 403 (it stores a decision: Ops Analyst)', r)
+    r = srv.post('/api/normalization/normalize/trigger/other-1', None, analyst)
     t.ok(r.status == 202 and r.json == {'id': 'other-1', 'status': 'queued'}, 'trigger: 202 {id, status queued}', r)
     a = wait_for(lambda: triaged(srv, user, 'other-1'), timeout=10)
     t.ok(a and a['stage'] == 'triaged', 'the triggered alert is processed again', a)
-    r = srv.post('/api/normalization/normalize/trigger/nope', None, user)
+    r = srv.post('/api/normalization/normalize/trigger/nope', None, analyst)
     t.ok(r.status == 404, 'trigger of an unknown alert: 404', r)
     t.ok(srv.post('/api/normalization/normalize/trigger/other-1').status == 401, 'trigger needs a token')
 
@@ -201,7 +236,7 @@ def triage(srv, admin, user):
     t.ok(r.status == 200 and r.json['decision']['reason']['severity_base'] == 85,
          'without a body: the alert\'s own severity', r)
     rows = srv.db_query("SELECT actor, detail FROM audit_log WHERE action = 'Security Triage Scored' ORDER BY id")
-    t.ok(len(rows) == 3 and rows[1] == ('uma', 'alert-123: S0 %d, route ml, severity override low' % r2.json['s0']),
+    t.ok(len(rows) == 3 and rows[1] == ('ana', 'alert-123: S0 %d, route ml, severity override low' % r2.json['s0']),
          'each scoring is audited "Security Triage Scored" with the caller', rows)
     r = srv.post('/api/triage/alert-123/score/triage', {'severity': 'apocalyptic'}, user)
     t.ok(r.status == 400 and 'severity' in r.error, 'an unknown severity: 400', r)
@@ -292,7 +327,11 @@ def thresholds(srv, admin, user, analyst):
            ({'group_similarity': 2}, "Field 'group_similarity' must be a number from 0 to 1"),
            ({'group_window_s': -5}, "Field 'group_window_s' must be an integer of at least 0"),
            ({'triage_threshold': '80'}, "Field 'triage_threshold' must be an integer from 0 to 100"),
-           ({'speed': 1}, "Unknown field 'speed'")]
+           ({'speed': 1}, "Unknown field 'speed'"),
+           ({'triage_threshold': 95}, 'triage_threshold (95) must not be greater than escalation_threshold (90)'),
+           ({'escalation_threshold': 60}, 'triage_threshold (70) must not be greater than escalation_threshold (60)'),
+           ({'triage_threshold': 50, 'escalation_threshold': 40},
+            'triage_threshold (50) must not be greater than escalation_threshold (40)')]
     for body, msg in bad:
         r = srv.request('PATCH', '/api/admin/config/thresholds', body, admin)
         t.ok(r.status == 400 and r.error == msg, 'PATCH refuses %s: 400 %s' % (body, msg), r)
@@ -320,12 +359,39 @@ def listing(srv, admin, user):
     t.ok(srv.get('/api/security/alerts?route=maybe', user).status == 400, 'a bad route: 400')
     t.ok(srv.get('/api/security/alerts?limit=0', user).status == 400, 'a bad limit: 400')
     t.ok(srv.get('/api/security/alerts?open=perhaps', user).status == 400, 'a bad open: 400')
+    r = srv.get('/api/security/alerts?grouped=bogus', user)
+    t.ok(r.status == 400 and r.error == "Query parameter 'grouped' must be true or false", 'a bad grouped: 400', r)
+    t.ok(srv.get('/api/security/alerts?grouped=true', user).status == 200, 'grouped=true: 200')
+    a = srv.get('/api/security/alerts/alert-123', user).json
+    t.ok(all(a[k] is None or RFC3339_Z.match(a[k]) for k in ('received_at', 'event_at', 'triaged_at', 'closed_at'))
+         and RFC3339_Z.match(a['received_at']) and a['event_at'] == '2025-08-17T12:00:00Z',
+         'the detail\'s dates are RFC 3339 with Z', a)
     r = srv.get('/api/security/alerts?open=true&min_severity_id=5&limit=1000', user)
     t.ok(r.status == 200 and all((a['severity_id'] or 0) >= 5 and a['closed_at'] is None for a in r.json),
          'open=true and min_severity_id filter', r)
     t.ok(srv.get('/api/security/alerts').status == 401, 'the list needs a token')
     r = srv.get('/api/security/alerts/nope', user)
     t.ok(r.status == 404 and r.error == "Alert 'nope' not found", 'an unknown alert: 404', r)
+
+
+def nul_paths(srv, admin, user):
+    """A %00 in the path must not cut it short (libmicrohttpd decodes it)."""
+    srv.signup('wr', 'password123', 'user', admin)
+    cases = [('GET', '/api/security/alerts/alert-123%00x', user),
+             ('GET', '/api/objects/raw/alert-123%00x', user),
+             ('POST', '/api/triage/alert-123%00junk/score/triage', admin),
+             ('PATCH', '/api/tasks/1%00junk', admin),
+             ('DELETE', '/api/admin/tokens/wr%00x', admin),
+             ('GET', '/api/services%00', user),
+             ('GET', '/api/security/alerts?source=up%00load', user)]
+    for method, path, tok in cases:
+        st, body = raw_request(srv, method, path, tok, b'{}' if method in ('POST', 'PATCH') else None)
+        t.ok(st == 400 and json.loads(body) == {'error': 'Request path must not contain NUL (%00)'},
+             '%s %s: 400 NUL refused' % (method, path), (st, body))
+    st, body = raw_request(srv, 'GET', '/api/security/alerts/alert-123', user)
+    t.ok(st == 200, 'the same connection code still answers a clean path', (st, body[:80]))
+    st, body = raw_request(srv, 'GET', '/api/security/alerts/alert%2d123', user)
+    t.ok(st == 200 and json.loads(body)['id'] == 'alert-123', 'other escapes are still decoded', (st, body[:80]))
 
 
 def main():
@@ -341,8 +407,11 @@ def main():
         ingestion(srv, admin, user)
         upload(srv, user)
         pipeline(srv, admin, user)
-        normalization(srv, admin, user)
-        triage(srv, admin, user)
+        normalization(srv, admin, user, analyst)
+        t.ok(srv.post('/api/triage/alert-123/score/triage', None, user).status == 403,
+             'triage as a plain user: 403 (it stores a decision: Ops Analyst)')
+        triage(srv, admin, analyst)
+        nul_paths(srv, admin, user)
         thresholds(srv, admin, user, analyst)
         verdicts(srv, admin, user, analyst)
         listing(srv, admin, user)
