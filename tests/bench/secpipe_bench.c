@@ -28,6 +28,7 @@ static double mono(void)
 
 int main(int argc, char **argv)
 {
+    util_malloc_tune();
     int n = argc > 1 ? atoi(argv[1]) : 20000;
     char path[256];
     snprintf(path, sizeof path, "%s", argc > 2 ? argv[2] : "/tmp/resops-secpipe-bench.db");
