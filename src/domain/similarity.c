@@ -152,6 +152,7 @@ static int load_locked(Store *st)
         int rc = hnsw_load(S.path, S.dim, &h);
         if (rc == 0) {
             hnsw_set_ef(h, atomic_load(&S.ef));
+            hnsw_set_ef_construction(h, SIMILARITY_HNSW_EFC_LIVE);
             size_t in_file = hnsw_size(h);
             int64_t added = catch_up(h, 0);
             if (added < 0) {
@@ -304,14 +305,14 @@ static int keep(int64_t label, void *arg)
 /* Read lock held: the index's answer, filtered by f (NULL = none) and to
  * labels the matrix still has; -EAGAIN when that leaves fewer than k and
  * the matrix may hold more (the caller scans instead). */
-static int index_search(const float *qn, int k, const Filter *f, SimHit *out)
+static int index_search(const float *qn, int k, int ef, const Filter *f, SimHit *out)
 {
     size_t total = vecmat_count(S.mat), in_index = hnsw_size(S.hnsw);
     int want = f ? (k * 2 + 8) : k;
     if ((size_t)want > in_index)
         want = (int)in_index;
     VecHit *hits = xmalloc((size_t)(want > 0 ? want : 1) * sizeof *hits);
-    int n = hnsw_search(S.hnsw, qn, want, hits);
+    int n = ef > 0 ? hnsw_search_ef(S.hnsw, qn, want, ef, hits) : hnsw_search(S.hnsw, qn, want, hits);
     int got = 0;
     for (int i = 0; i < n && got < k; i++) {
         if (!vecmat_get(S.mat, hits[i].label) || (f && !keep(hits[i].label, (void *)f)))
@@ -340,13 +341,14 @@ static int exact_search(const float *q, int k, const Filter *f, SimHit *out)
     return n;
 }
 
-static int search_locked(const float *q, int k, const Filter *f, SimHit *out)
+/* ef > 0: this search's HNSW breadth instead of the API's (S.ef). */
+static int search_locked(const float *q, int k, int ef, const Filter *f, SimHit *out)
 {
     if (S.hnsw && hnsw_size(S.hnsw) > 0) {
         float *qn = xmalloc((size_t)S.dim * sizeof *qn);
         memcpy(qn, q, (size_t)S.dim * sizeof *qn);
         vec_normalize(qn, S.dim);
-        int n = index_search(qn, k, f, out);
+        int n = index_search(qn, k, ef, f, out);
         free(qn);
         if (n >= 0)
             return n;
@@ -356,13 +358,18 @@ static int search_locked(const float *q, int k, const Filter *f, SimHit *out)
 
 int similarity_search(Store *st, const float *q, int k, SimHit *out)
 {
+    return similarity_search_ef(st, q, k, 0, out);
+}
+
+int similarity_search_ef(Store *st, const float *q, int k, int ef, SimHit *out)
+{
     if (k <= 0)
         return 0;
     int rc = ensure_fresh(st);
     if (rc)
         return rc;
     pthread_rwlock_rdlock(&S.lock);
-    int n = search_locked(q, k, NULL, out);
+    int n = search_locked(q, k, ef, NULL, out);
     pthread_rwlock_unlock(&S.lock);
     return n;
 }
@@ -377,7 +384,7 @@ int similarity_of(Store *st, int64_t seq, int k, int64_t before_seq, SimHit *out
     int n = -ENOENT;
     if (v) {
         Filter f = {seq, before_seq};
-        n = k > 0 ? search_locked(v, k, &f, out) : 0;
+        n = k > 0 ? search_locked(v, k, 0, &f, out) : 0;
     }
     pthread_rwlock_unlock(&S.lock);
     return n;
@@ -501,6 +508,7 @@ int similarity_build_index(Store *st, int64_t limit, int64_t *indexed, int64_t *
     int64_t added = catch_up(b.h, known > b.last ? known : b.last);
     if (added < 0)
         added = 0;
+    hnsw_set_ef_construction(b.h, SIMILARITY_HNSW_EFC_LIVE);
     hnsw_free(S.hnsw);
     S.hnsw = b.h;
     S.dirty = added + (S.path && !saved);

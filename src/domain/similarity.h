@@ -70,6 +70,17 @@ void similarity_stats(SimStats *out);
 #define SIMILARITY_HNSW_EFC      200
 #define SIMILARITY_EF_DEFAULT    200
 void similarity_set_ef(int ef);
+/* Vectors added to a built (or loaded) index one at a time (the pipeline's
+ * alerts) are inserted with this smaller ef_construction: a build still
+ * uses SIMILARITY_HNSW_EFC (issue 12: the insert at 200 was most of an
+ * alert's cost). */
+#define SIMILARITY_HNSW_EFC_LIVE 64
+
+/* similarity_search with this search's HNSW breadth max(ef, k) (ef <= 0:
+ * the API's, similarity_set_ef). The pipeline's triage, which needs only
+ * k approximate neighbours, uses SIMILARITY_EF_TRIAGE(k). */
+int similarity_search_ef(Store *st, const float *q, int k, int ef, SimHit *out);
+#define SIMILARITY_EF_TRIAGE(k) ((k) * 4 > 32 ? (k) * 4 : 32)
 
 /* The dimension-mismatch sentence of the API and similarity_put:
  * "Vector dimension 3 does not match the index dimension 384". */
