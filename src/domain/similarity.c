@@ -48,7 +48,14 @@ static struct {
     atomic_llong dirty;          /* index changes since the file was written */
     atomic_int pending;          /* puts adding to the index under the read lock */
     int64_t    max_seq;          /* the largest label in the matrix */
+    atomic_llong auto_at;        /* build the index by itself from this many vectors (0 = never) */
+    atomic_int auto_cancel;
+    pthread_mutex_t auto_mu;     /* auto_started, auto_th */
+    int        auto_started;     /* auto_th is to be joined */
+    pthread_t  auto_th;
 } S = {
+    .auto_at = SIMILARITY_AUTO_INDEX_DEFAULT,
+    .auto_mu = PTHREAD_MUTEX_INITIALIZER,
     .lock = PTHREAD_RWLOCK_INITIALIZER,
     .build = PTHREAD_MUTEX_INITIALIZER,
     .dim = SIMILARITY_DIM_DEFAULT,
@@ -66,8 +73,22 @@ static void drop_state(void)
     atomic_store(&S.loaded, 0);
 }
 
+/* Stop and join a background build (before the state is dropped). */
+static void auto_stop(void)
+{
+    pthread_mutex_lock(&S.auto_mu);
+    if (S.auto_started) {
+        atomic_store(&S.auto_cancel, 1);
+        pthread_join(S.auto_th, NULL);
+        S.auto_started = 0;
+        atomic_store(&S.auto_cancel, 0);
+    }
+    pthread_mutex_unlock(&S.auto_mu);
+}
+
 void similarity_configure(int dim, const char *index_path)
 {
+    auto_stop();
     pthread_rwlock_wrlock(&S.lock);
     drop_state();
     S.dim = dim > 0 ? dim : SIMILARITY_DIM_DEFAULT;
@@ -78,6 +99,7 @@ void similarity_configure(int dim, const char *index_path)
 
 void similarity_reset(void)
 {
+    auto_stop();
     pthread_rwlock_wrlock(&S.lock);
     drop_state();
     pthread_rwlock_unlock(&S.lock);
@@ -236,6 +258,8 @@ static int check_vector(const float *v, int dim, char *err, size_t errsz)
     return 0;
 }
 
+static void auto_start(void);
+
 /* The stored vector of seq into memory: the matrix under the write lock,
  * then the index under the read lock (hnswlib's add is thread-safe, and
  * a graph insert costs milliseconds that searches need not wait for).
@@ -259,7 +283,11 @@ static int mem_add(Store *st, int64_t seq, const float *v)
         memcpy(row, vecmat_get(S.mat, seq), (size_t)S.dim * sizeof *row);
         atomic_fetch_add(&S.pending, 1);
     }
+    int start_auto = !S.hnsw && atomic_load(&S.auto_at) > 0 &&
+                     (int64_t)vecmat_count(S.mat) >= atomic_load(&S.auto_at);
     pthread_rwlock_unlock(&S.lock);
+    if (start_auto)
+        auto_start();
     if (!row)
         return 0;
     pthread_rwlock_rdlock(&S.lock);
@@ -523,6 +551,87 @@ int similarity_build_index(Store *st, int64_t limit, int64_t *indexed, int64_t *
     if (ms)
         *ms = took;
     return 0;
+}
+
+/* ---- the index built by itself (SIMILARITY_AUTO_INDEX_DEFAULT) ---------- */
+
+/* A build from the matrix (no Store: the vectors are in memory, already
+ * normalised), off the caller's thread; swapped in as a build's is. */
+static void *auto_build(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&S.build);
+    pthread_rwlock_rdlock(&S.lock);
+    size_t n = S.mat && !S.hnsw ? vecmat_count(S.mat) : 0;
+    int dim = S.dim;
+    float *rows = n ? malloc(n * (size_t)dim * sizeof *rows) : NULL;
+    int64_t *labels = n ? malloc(n * sizeof *labels) : NULL;
+    int64_t known = 0;
+    if (rows && labels) {
+        for (size_t i = 0; i < n; i++) {
+            const float *r = vecmat_row(S.mat, i, &labels[i]);
+            memcpy(rows + i * (size_t)dim, r, (size_t)dim * sizeof *rows);
+            if (labels[i] > known)
+                known = labels[i];
+        }
+    } else {
+        n = 0;
+    }
+    pthread_rwlock_unlock(&S.lock);
+    int64_t t0 = util_mono_ms();
+    /* one core fewer than a build-index: the pipeline keeps one */
+    int threads = build_threads() - 1;
+    BuildCtx b = {.dim = dim, .threads = threads < 1 ? 1 : threads};
+    if (n == 0 || hnsw_create(dim, n + n / 8 + 1024, SIMILARITY_HNSW_M, SIMILARITY_HNSW_EFC,
+                              &b.h) != 0) {
+        free(rows);
+        free(labels);
+        pthread_mutex_unlock(&S.build);
+        return NULL;
+    }
+    for (size_t at = 0; at < n && !b.rc && !atomic_load(&S.auto_cancel); at += BUILD_CHUNK) {
+        b.rows = rows + at * (size_t)dim;
+        b.labels = labels + at;
+        b.n = (int)(n - at < BUILD_CHUNK ? n - at : BUILD_CHUNK);
+        build_flush(&b);
+    }
+    free(rows);
+    free(labels);
+    int ok = !b.rc && !atomic_load(&S.auto_cancel);
+    int saved = ok && S.path && hnsw_save(b.h, S.path) == 0;
+    int64_t size = 0;
+    pthread_rwlock_wrlock(&S.lock);
+    if (ok && S.mat && !S.hnsw && S.dim == dim) {
+        int64_t added = catch_up(b.h, known);
+        hnsw_set_ef(b.h, atomic_load(&S.ef));
+        hnsw_set_ef_construction(b.h, SIMILARITY_HNSW_EFC_LIVE);
+        S.hnsw = b.h;
+        b.h = NULL;
+        S.dirty = (added > 0 ? added : 0) + (S.path && !saved);
+        size = (int64_t)hnsw_size(S.hnsw);
+    }
+    pthread_rwlock_unlock(&S.lock);
+    hnsw_free(b.h);
+    pthread_mutex_unlock(&S.build);
+    if (size)
+        log_msg(LOG_INFO, "similarity: %lld stored vectors: HNSW index built by itself in %lld ms",
+                (long long)size, (long long)(util_mono_ms() - t0));
+    return NULL;
+}
+
+/* Start auto_build unless one ran already (a later similarity_reset or
+ * configure joins it and allows the next). */
+static void auto_start(void)
+{
+    pthread_mutex_lock(&S.auto_mu);
+    if (!S.auto_started && pthread_create(&S.auto_th, NULL, auto_build, NULL) == 0)
+        S.auto_started = 1;
+    pthread_mutex_unlock(&S.auto_mu);
+}
+
+void similarity_set_auto_index(int64_t threshold)
+{
+    atomic_store(&S.auto_at, threshold > 0 ? threshold : 0);
 }
 
 int similarity_save(void)

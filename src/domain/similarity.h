@@ -82,6 +82,14 @@ void similarity_set_ef(int ef);
 int similarity_search_ef(Store *st, const float *q, int k, int ef, SimHit *out);
 #define SIMILARITY_EF_TRIAGE(k) ((k) * 4 > 32 ? (k) * 4 : 32)
 
+/* Once this many vectors are in memory and no index answers, the index is
+ * built by itself in the background from them (as similarity_build_index,
+ * searches go on exactly meanwhile; persisted when there is an index
+ * path), so a large fleet's ingestion never scans every vector per alert.
+ * Set before threads start; 0 = never (exact until build-index). */
+#define SIMILARITY_AUTO_INDEX_DEFAULT 5000
+void similarity_set_auto_index(int64_t threshold);
+
 /* The dimension-mismatch sentence of the API and similarity_put:
  * "Vector dimension 3 does not match the index dimension 384". */
 void similarity_dim_error(int dim, char *err, size_t errsz);
