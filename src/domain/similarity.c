@@ -13,7 +13,10 @@
  * A build reads the table with the caller's Store and no lock held
  * (searches and puts go on), writes the file, then under the write lock
  * adds what arrived meanwhile and swaps the new index in. Alerts put
- * after that go into both the matrix and the index. The matrix stays the
+ * after that go into both the matrix and the index. The put that brings
+ * the matrix to the automatic threshold starts auto_build, the same build
+ * from the matrix's copy on a thread of its own (joined by reset and
+ * configure). The matrix stays the
  * truth: an index hit whose vector is gone is dropped, and a filtered
  * search (similarity_of) the index cannot fill falls back to the exact
  * scan.

@@ -1,8 +1,8 @@
 /* similarity — seed 003's embeddings and nearest-neighbour search, in
  * process: vectors are float32 BLOBs in sec_embedding; one process-wide
  * index answers every thread. Exact top-k cosine over a contiguous
- * in-memory matrix until an HNSW index is built (similarity_build_index),
- * then the index (persisted next to the database, updated as alerts
+ * in-memory matrix until an HNSW index is built (similarity_build_index,
+ * or by itself past SIMILARITY_AUTO_INDEX_DEFAULT vectors), then the index (persisted next to the database, updated as alerts
  * arrive) answers the same calls.
  *
  * CONTRACT (issue 12): shared by the ingestion pipeline (secalerts.c),
