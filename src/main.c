@@ -1082,6 +1082,7 @@ static void app_stop(App *a)
 
 int main(int argc, char **argv)
 {
+    util_malloc_tune();
     App a = {.started_ms = util_mono_ms(), .users_fd = -1};
     if (argc > 1 && strcmp(argv[1], "probe") == 0)
         return run_probe_cmd(argc, argv, "probe", cli_probe);

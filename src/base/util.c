@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <locale.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -532,4 +533,11 @@ double util_strtod_c(const char *s, char **end)
         errno = saved;
     }
     return v;
+}
+
+void util_malloc_tune(void)
+{
+#ifdef M_TRIM_THRESHOLD
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 }

@@ -114,4 +114,13 @@ int util_json_find_nul(const char *json, size_t len, char *key, size_t keysz);
  * spaces trimmed (possibly empty) and returns 1, or 0 at the end. */
 int util_csv_next(const char **pp, const char **out_b, const char **out_e);
 
+/* Process-wide allocator tuning, called once by main (and the benches)
+ * before threads start: glibc gives the top of the heap back to the
+ * kernel whenever more than 128 KiB are free there, and on a VM each
+ * give-back (brk shrink: a TLB shootdown on every core) costs more than
+ * the SQL around it (issue 12: it halved the security pipeline, whose
+ * SQLite savepoints free and re-grow the heap top per alert). Keep up to
+ * 64 MiB. */
+void util_malloc_tune(void);
+
 #endif

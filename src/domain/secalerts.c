@@ -515,7 +515,7 @@ static int earlier_neighbours(Store *st, int64_t seq, const float *vec, int k, S
     SimHit *all = malloc((size_t)want * sizeof *all);
     if (!all)
         return -1;
-    int n = similarity_search(st, vec, want, all);
+    int n = similarity_search_ef(st, vec, want, SIMILARITY_EF_TRIAGE(want), all);
     int m = 0;
     for (int i = 0; i < n && m < k; i++)
         if (all[i].seq < seq)

@@ -13,7 +13,10 @@
  * A build reads the table with the caller's Store and no lock held
  * (searches and puts go on), writes the file, then under the write lock
  * adds what arrived meanwhile and swaps the new index in. Alerts put
- * after that go into both the matrix and the index. The matrix stays the
+ * after that go into both the matrix and the index. The put that brings
+ * the matrix to the automatic threshold starts auto_build, the same build
+ * from the matrix's copy on a thread of its own (joined by reset and
+ * configure). The matrix stays the
  * truth: an index hit whose vector is gone is dropped, and a filtered
  * search (similarity_of) the index cannot fill falls back to the exact
  * scan.
@@ -48,7 +51,14 @@ static struct {
     atomic_llong dirty;          /* index changes since the file was written */
     atomic_int pending;          /* puts adding to the index under the read lock */
     int64_t    max_seq;          /* the largest label in the matrix */
+    atomic_llong auto_at;        /* build the index by itself from this many vectors (0 = never) */
+    atomic_int auto_cancel;
+    pthread_mutex_t auto_mu;     /* auto_started, auto_th */
+    int        auto_started;     /* auto_th is to be joined */
+    pthread_t  auto_th;
 } S = {
+    .auto_at = SIMILARITY_AUTO_INDEX_DEFAULT,
+    .auto_mu = PTHREAD_MUTEX_INITIALIZER,
     .lock = PTHREAD_RWLOCK_INITIALIZER,
     .build = PTHREAD_MUTEX_INITIALIZER,
     .dim = SIMILARITY_DIM_DEFAULT,
@@ -66,8 +76,22 @@ static void drop_state(void)
     atomic_store(&S.loaded, 0);
 }
 
+/* Stop and join a background build (before the state is dropped). */
+static void auto_stop(void)
+{
+    pthread_mutex_lock(&S.auto_mu);
+    if (S.auto_started) {
+        atomic_store(&S.auto_cancel, 1);
+        pthread_join(S.auto_th, NULL);
+        S.auto_started = 0;
+        atomic_store(&S.auto_cancel, 0);
+    }
+    pthread_mutex_unlock(&S.auto_mu);
+}
+
 void similarity_configure(int dim, const char *index_path)
 {
+    auto_stop();
     pthread_rwlock_wrlock(&S.lock);
     drop_state();
     S.dim = dim > 0 ? dim : SIMILARITY_DIM_DEFAULT;
@@ -78,6 +102,7 @@ void similarity_configure(int dim, const char *index_path)
 
 void similarity_reset(void)
 {
+    auto_stop();
     pthread_rwlock_wrlock(&S.lock);
     drop_state();
     pthread_rwlock_unlock(&S.lock);
@@ -152,6 +177,7 @@ static int load_locked(Store *st)
         int rc = hnsw_load(S.path, S.dim, &h);
         if (rc == 0) {
             hnsw_set_ef(h, atomic_load(&S.ef));
+            hnsw_set_ef_construction(h, SIMILARITY_HNSW_EFC_LIVE);
             size_t in_file = hnsw_size(h);
             int64_t added = catch_up(h, 0);
             if (added < 0) {
@@ -235,6 +261,8 @@ static int check_vector(const float *v, int dim, char *err, size_t errsz)
     return 0;
 }
 
+static void auto_start(void);
+
 /* The stored vector of seq into memory: the matrix under the write lock,
  * then the index under the read lock (hnswlib's add is thread-safe, and
  * a graph insert costs milliseconds that searches need not wait for).
@@ -258,7 +286,11 @@ static int mem_add(Store *st, int64_t seq, const float *v)
         memcpy(row, vecmat_get(S.mat, seq), (size_t)S.dim * sizeof *row);
         atomic_fetch_add(&S.pending, 1);
     }
+    int start_auto = !S.hnsw && atomic_load(&S.auto_at) > 0 &&
+                     (int64_t)vecmat_count(S.mat) >= atomic_load(&S.auto_at);
     pthread_rwlock_unlock(&S.lock);
+    if (start_auto)
+        auto_start();
     if (!row)
         return 0;
     pthread_rwlock_rdlock(&S.lock);
@@ -304,14 +336,14 @@ static int keep(int64_t label, void *arg)
 /* Read lock held: the index's answer, filtered by f (NULL = none) and to
  * labels the matrix still has; -EAGAIN when that leaves fewer than k and
  * the matrix may hold more (the caller scans instead). */
-static int index_search(const float *qn, int k, const Filter *f, SimHit *out)
+static int index_search(const float *qn, int k, int ef, const Filter *f, SimHit *out)
 {
     size_t total = vecmat_count(S.mat), in_index = hnsw_size(S.hnsw);
     int want = f ? (k * 2 + 8) : k;
     if ((size_t)want > in_index)
         want = (int)in_index;
     VecHit *hits = xmalloc((size_t)(want > 0 ? want : 1) * sizeof *hits);
-    int n = hnsw_search(S.hnsw, qn, want, hits);
+    int n = ef > 0 ? hnsw_search_ef(S.hnsw, qn, want, ef, hits) : hnsw_search(S.hnsw, qn, want, hits);
     int got = 0;
     for (int i = 0; i < n && got < k; i++) {
         if (!vecmat_get(S.mat, hits[i].label) || (f && !keep(hits[i].label, (void *)f)))
@@ -340,13 +372,14 @@ static int exact_search(const float *q, int k, const Filter *f, SimHit *out)
     return n;
 }
 
-static int search_locked(const float *q, int k, const Filter *f, SimHit *out)
+/* ef > 0: this search's HNSW breadth instead of the API's (S.ef). */
+static int search_locked(const float *q, int k, int ef, const Filter *f, SimHit *out)
 {
     if (S.hnsw && hnsw_size(S.hnsw) > 0) {
         float *qn = xmalloc((size_t)S.dim * sizeof *qn);
         memcpy(qn, q, (size_t)S.dim * sizeof *qn);
         vec_normalize(qn, S.dim);
-        int n = index_search(qn, k, f, out);
+        int n = index_search(qn, k, ef, f, out);
         free(qn);
         if (n >= 0)
             return n;
@@ -356,13 +389,18 @@ static int search_locked(const float *q, int k, const Filter *f, SimHit *out)
 
 int similarity_search(Store *st, const float *q, int k, SimHit *out)
 {
+    return similarity_search_ef(st, q, k, 0, out);
+}
+
+int similarity_search_ef(Store *st, const float *q, int k, int ef, SimHit *out)
+{
     if (k <= 0)
         return 0;
     int rc = ensure_fresh(st);
     if (rc)
         return rc;
     pthread_rwlock_rdlock(&S.lock);
-    int n = search_locked(q, k, NULL, out);
+    int n = search_locked(q, k, ef, NULL, out);
     pthread_rwlock_unlock(&S.lock);
     return n;
 }
@@ -377,7 +415,7 @@ int similarity_of(Store *st, int64_t seq, int k, int64_t before_seq, SimHit *out
     int n = -ENOENT;
     if (v) {
         Filter f = {seq, before_seq};
-        n = k > 0 ? search_locked(v, k, &f, out) : 0;
+        n = k > 0 ? search_locked(v, k, 0, &f, out) : 0;
     }
     pthread_rwlock_unlock(&S.lock);
     return n;
@@ -501,6 +539,7 @@ int similarity_build_index(Store *st, int64_t limit, int64_t *indexed, int64_t *
     int64_t added = catch_up(b.h, known > b.last ? known : b.last);
     if (added < 0)
         added = 0;
+    hnsw_set_ef_construction(b.h, SIMILARITY_HNSW_EFC_LIVE);
     hnsw_free(S.hnsw);
     S.hnsw = b.h;
     S.dirty = added + (S.path && !saved);
@@ -515,6 +554,87 @@ int similarity_build_index(Store *st, int64_t limit, int64_t *indexed, int64_t *
     if (ms)
         *ms = took;
     return 0;
+}
+
+/* ---- the index built by itself (SIMILARITY_AUTO_INDEX_DEFAULT) ---------- */
+
+/* A build from the matrix (no Store: the vectors are in memory, already
+ * normalised), off the caller's thread; swapped in as a build's is. */
+static void *auto_build(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&S.build);
+    pthread_rwlock_rdlock(&S.lock);
+    size_t n = S.mat && !S.hnsw ? vecmat_count(S.mat) : 0;
+    int dim = S.dim;
+    float *rows = n ? malloc(n * (size_t)dim * sizeof *rows) : NULL;
+    int64_t *labels = n ? malloc(n * sizeof *labels) : NULL;
+    int64_t known = 0;
+    if (rows && labels) {
+        for (size_t i = 0; i < n; i++) {
+            const float *r = vecmat_row(S.mat, i, &labels[i]);
+            memcpy(rows + i * (size_t)dim, r, (size_t)dim * sizeof *rows);
+            if (labels[i] > known)
+                known = labels[i];
+        }
+    } else {
+        n = 0;
+    }
+    pthread_rwlock_unlock(&S.lock);
+    int64_t t0 = util_mono_ms();
+    /* one core fewer than a build-index: the pipeline keeps one */
+    int threads = build_threads() - 1;
+    BuildCtx b = {.dim = dim, .threads = threads < 1 ? 1 : threads};
+    if (n == 0 || hnsw_create(dim, n + n / 8 + 1024, SIMILARITY_HNSW_M, SIMILARITY_HNSW_EFC,
+                              &b.h) != 0) {
+        free(rows);
+        free(labels);
+        pthread_mutex_unlock(&S.build);
+        return NULL;
+    }
+    for (size_t at = 0; at < n && !b.rc && !atomic_load(&S.auto_cancel); at += BUILD_CHUNK) {
+        b.rows = rows + at * (size_t)dim;
+        b.labels = labels + at;
+        b.n = (int)(n - at < BUILD_CHUNK ? n - at : BUILD_CHUNK);
+        build_flush(&b);
+    }
+    free(rows);
+    free(labels);
+    int ok = !b.rc && !atomic_load(&S.auto_cancel);
+    int saved = ok && S.path && hnsw_save(b.h, S.path) == 0;
+    int64_t size = 0;
+    pthread_rwlock_wrlock(&S.lock);
+    if (ok && S.mat && !S.hnsw && S.dim == dim) {
+        int64_t added = catch_up(b.h, known);
+        hnsw_set_ef(b.h, atomic_load(&S.ef));
+        hnsw_set_ef_construction(b.h, SIMILARITY_HNSW_EFC_LIVE);
+        S.hnsw = b.h;
+        b.h = NULL;
+        S.dirty = (added > 0 ? added : 0) + (S.path && !saved);
+        size = (int64_t)hnsw_size(S.hnsw);
+    }
+    pthread_rwlock_unlock(&S.lock);
+    hnsw_free(b.h);
+    pthread_mutex_unlock(&S.build);
+    if (size)
+        log_msg(LOG_INFO, "similarity: %lld stored vectors: HNSW index built by itself in %lld ms",
+                (long long)size, (long long)(util_mono_ms() - t0));
+    return NULL;
+}
+
+/* Start auto_build unless one ran already (a later similarity_reset or
+ * configure joins it and allows the next). */
+static void auto_start(void)
+{
+    pthread_mutex_lock(&S.auto_mu);
+    if (!S.auto_started && pthread_create(&S.auto_th, NULL, auto_build, NULL) == 0)
+        S.auto_started = 1;
+    pthread_mutex_unlock(&S.auto_mu);
+}
+
+void similarity_set_auto_index(int64_t threshold)
+{
+    atomic_store(&S.auto_at, threshold > 0 ? threshold : 0);
 }
 
 int similarity_save(void)

@@ -1,8 +1,8 @@
 /* similarity — seed 003's embeddings and nearest-neighbour search, in
  * process: vectors are float32 BLOBs in sec_embedding; one process-wide
  * index answers every thread. Exact top-k cosine over a contiguous
- * in-memory matrix until an HNSW index is built (similarity_build_index),
- * then the index (persisted next to the database, updated as alerts
+ * in-memory matrix until an HNSW index is built (similarity_build_index,
+ * or by itself past SIMILARITY_AUTO_INDEX_DEFAULT vectors), then the index (persisted next to the database, updated as alerts
  * arrive) answers the same calls.
  *
  * CONTRACT (issue 12): shared by the ingestion pipeline (secalerts.c),
@@ -70,6 +70,25 @@ void similarity_stats(SimStats *out);
 #define SIMILARITY_HNSW_EFC      200
 #define SIMILARITY_EF_DEFAULT    200
 void similarity_set_ef(int ef);
+/* Vectors added to a built (or loaded) index one at a time (the pipeline's
+ * alerts) are inserted with this smaller ef_construction: a build still
+ * uses SIMILARITY_HNSW_EFC (issue 12: the insert at 200 was most of an
+ * alert's cost). */
+#define SIMILARITY_HNSW_EFC_LIVE 64
+
+/* similarity_search with this search's HNSW breadth max(ef, k) (ef <= 0:
+ * the API's, similarity_set_ef). The pipeline's triage, which needs only
+ * k approximate neighbours, uses SIMILARITY_EF_TRIAGE(k). */
+int similarity_search_ef(Store *st, const float *q, int k, int ef, SimHit *out);
+#define SIMILARITY_EF_TRIAGE(k) ((k) * 4 > 32 ? (k) * 4 : 32)
+
+/* Once this many vectors are in memory and no index answers, the index is
+ * built by itself in the background from them (as similarity_build_index,
+ * searches go on exactly meanwhile; persisted when there is an index
+ * path), so a large fleet's ingestion never scans every vector per alert.
+ * Set before threads start; 0 = never (exact until build-index). */
+#define SIMILARITY_AUTO_INDEX_DEFAULT 5000
+void similarity_set_auto_index(int64_t threshold);
 
 /* The dimension-mismatch sentence of the API and similarity_put:
  * "Vector dimension 3 does not match the index dimension 384". */

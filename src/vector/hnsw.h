@@ -42,6 +42,12 @@ void hnsw_set_ef(Hnsw *h, int ef);
 /* The k nearest to q (normalised) best first into out[k]: the count, or
  * -EIO. Scores are cosines. */
 int hnsw_search(const Hnsw *h, const float *q, int k, VecHit *out);
+/* The same with this call's breadth max(ef, k) instead of the index's
+ * (may run beside other searches and shared adds). */
+int hnsw_search_ef(const Hnsw *h, const float *q, int k, int ef, VecHit *out);
+/* The insert breadth of later adds (hnswlib's ef_construction, at least
+ * M): alone, as set_ef. */
+void hnsw_set_ef_construction(Hnsw *h, int ef_construction);
 
 /* Write the index to path (through path.tmp and a rename): 0 or -EIO. */
 int hnsw_save(const Hnsw *h, const char *path);

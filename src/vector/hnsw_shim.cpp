@@ -4,6 +4,7 @@
 
 #include <hnswlib/hnswlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <new>
@@ -131,6 +132,62 @@ extern "C" int hnsw_search(const Hnsw *h, const float *q, int k, VecHit *out)
     } catch (...) {
         return -EIO;
     }
+}
+
+extern "C" int hnsw_search_ef(const Hnsw *h, const float *q, int k, int ef, VecHit *out)
+{
+    if (k <= 0)
+        return 0;
+    try {
+        const hnswlib::HierarchicalNSW<float> *ix = h->index;
+        if (ix->cur_element_count == 0)
+            return 0;
+        // searchKnn's descent, with this call's breadth instead of ef_
+        hnswlib::tableint cur = ix->enterpoint_node_;
+        float curdist = ix->fstdistfunc_(q, ix->getDataByInternalId(cur), ix->dist_func_param_);
+        for (int level = ix->maxlevel_; level > 0; level--) {
+            bool changed = true;
+            while (changed) {
+                changed = false;
+                unsigned int *data = (unsigned int *)ix->get_linklist(cur, level);
+                int size = ix->getListCount(data);
+                hnswlib::tableint *datal = (hnswlib::tableint *)(data + 1);
+                for (int i = 0; i < size; i++) {
+                    hnswlib::tableint cand = datal[i];
+                    if (cand > ix->max_elements_)
+                        return -EIO;
+                    float d = ix->fstdistfunc_(q, ix->getDataByInternalId(cand),
+                                               ix->dist_func_param_);
+                    if (d < curdist) {
+                        curdist = d;
+                        cur = cand;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        size_t breadth = std::max((size_t)(ef > 0 ? ef : 1), (size_t)k);
+        auto top = ix->num_deleted_ ? ix->searchBaseLayerST<true, false>(cur, q, breadth)
+                                    : ix->searchBaseLayerST<false, false>(cur, q, breadth);
+        while (top.size() > (size_t)k)
+            top.pop();
+        // the queue's top is the farthest: fill from the back
+        int n = (int)top.size();
+        for (int i = n - 1; i >= 0; i--) {
+            out[i].label = (int64_t)ix->getExternalLabel(top.top().second);
+            out[i].score = 1.0f - top.top().first;
+            top.pop();
+        }
+        return n;
+    } catch (...) {
+        return -EIO;
+    }
+}
+
+extern "C" void hnsw_set_ef_construction(Hnsw *h, int ef_construction)
+{
+    h->index->ef_construction_ = std::max((size_t)(ef_construction > 0 ? ef_construction : 1),
+                                          h->index->M_);
 }
 
 extern "C" int hnsw_save(const Hnsw *h, const char *path)

@@ -3,11 +3,14 @@
  * second, without the listener: N alerts of a few families (so neighbours
  * and groups happen) are ingested first, then processed in batches of 256
  * as the pipeline thread does. Run from an optimized build:
- *   secpipe_bench [N=20000] [db path] [index]
- * With "index" the HNSW index is built after the first batch (so the
- * neighbours come from it, as in production once build-index ran);
- * without it every neighbour search is the exact scan. Prints one line:
- * ingested, processed, seconds, alerts/s. */
+ *   secpipe_bench [N=20000] [db path] [exact|auto|index]
+ * "exact" (the default): every neighbour search is the exact scan (the
+ * automatic index is off). "auto": as in production, the index builds
+ * itself in the background once SIMILARITY_AUTO_INDEX_DEFAULT vectors are
+ * stored. "index": the HNSW index is built after the first batch (as in
+ * production once build-index ran). Prints one line: ingested, processed,
+ * seconds (wall and this process's CPU), alerts/s. tools/secpipe_bench.sh
+ * runs the README's table. */
 #include "domain/secalerts.h"
 #include "domain/similarity.h"
 #include "store/store.h"
@@ -26,8 +29,16 @@ static double mono(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static double cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 int main(int argc, char **argv)
 {
+    util_malloc_tune();
     int n = argc > 1 ? atoi(argv[1]) : 20000;
     char path[256];
     snprintf(path, sizeof path, "%s", argc > 2 ? argv[2] : "/tmp/resops-secpipe-bench.db");
@@ -73,7 +84,11 @@ int main(int argc, char **argv)
     }
     double t1 = mono();
     int done = 0, r;
-    int use_index = argc > 3 && strcmp(argv[3], "index") == 0;
+    const char *mode = argc > 3 ? argv[3] : "exact";
+    int use_index = strcmp(mode, "index") == 0;
+    if (strcmp(mode, "auto") != 0)
+        similarity_set_auto_index(0);
+    double c1 = cpu();
     while ((r = secalerts_process(st, 256, util_now())) > 0) {
         if (use_index && done == 0) {
             int64_t indexed, ms;
@@ -84,9 +99,13 @@ int main(int argc, char **argv)
         }
         done += r;
     }
-    double t2 = mono();
-    printf("secpipe_bench%s: %d ingested (%.0f/s in chunks of %d), %d processed in %.2f s: "
-           "%.0f alerts/s\n", use_index ? " (index)" : " (exact)", n, n / (t1 - t0), CHUNK, done, t2 - t1, done / (t2 - t1));
+    double t2 = mono(), c2 = cpu();
+    SimStats ss;
+    similarity_stats(&ss);
+    printf("secpipe_bench (%s): %d ingested (%.0f/s in chunks of %d), %d processed in %.2f s "
+           "(%.2f s CPU, index %lld): %.0f alerts/s\n", mode, n, n / (t1 - t0), CHUNK, done,
+           t2 - t1, c2 - c1, (long long)ss.index_size, done / (t2 - t1));
+    similarity_reset();
     free(in);
     free(out);
     free(ids);

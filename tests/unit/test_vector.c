@@ -573,6 +573,51 @@ static void test_similarity_on_a_database(void **state)
     store_close(st);
 }
 
+/* ---- issue 12 (perf): the index builds itself; a search's own ef -------- */
+
+static void test_similarity_auto_index(void **state)
+{
+    (void)state;
+    similarity_configure(4, NULL);
+    similarity_set_auto_index(4);
+    Store *st = open_db("auto.db");
+    for (int i = 1; i <= 6; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "auto-%d", i);
+        add_alert(st, i, id, 0);
+    }
+    put(st, 1, 1, 0, 0, 0);
+    put(st, 2, 0.9f, 0.1f, 0, 0);
+    put(st, 3, 0, 1, 0, 0);
+    SimStats ss;
+    similarity_stats(&ss);
+    assert_int_equal(ss.indexed, 0);
+    put(st, 4, 0.8f, 0, 0.2f, 0);   /* the 4th: the build starts in the background */
+    for (int i = 0; i < 500; i++) {
+        similarity_stats(&ss);
+        if (ss.indexed)
+            break;
+        usleep(10000);
+    }
+    assert_int_equal(ss.indexed, 1);
+    put(st, 5, 0.95f, 0, 0, 0.05f);   /* after the build: into the index as it arrives */
+    similarity_stats(&ss);
+    assert_int_equal(ss.index_size, 5);
+    /* the same answers, with the API's ef and a small one */
+    SimHit a[3], b[3];
+    const float q[4] = {1, 0, 0, 0};
+    assert_int_equal(similarity_search(st, q, 3, a), 3);
+    assert_int_equal(similarity_search_ef(st, q, 3, 1, b), 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(a[i].seq, b[i].seq);
+    assert_int_equal(a[0].seq, 1);
+    assert_int_equal(a[1].seq, 5);
+    similarity_set_auto_index(SIMILARITY_AUTO_INDEX_DEFAULT);
+    similarity_reset();
+    similarity_configure(SIMILARITY_DIM_DEFAULT, NULL);
+    store_close(st);
+}
+
 /* ---- threads: puts beside searches with an index ------------------------ */
 
 enum { TDIM = 16, TBASE = 200, TPUT = 300, TPUTTERS = 2, TSEARCHERS = 2 };
@@ -720,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_hnsw_recall_and_file),
         cmocka_unit_test(test_embedding),
         cmocka_unit_test(test_similarity_on_a_database),
+        cmocka_unit_test(test_similarity_auto_index),
         cmocka_unit_test(test_similarity_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
