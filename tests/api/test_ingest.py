@@ -157,6 +157,38 @@ def wazuh(srv, tok):
         t.ok(r.status == 400 and r.error == err, 'wazuh: 400 for %r' % body, r)
     t.eq(count(srv), n0, 'wazuh: nothing stored by the refused requests')
 
+    # a rule.level that is no Wazuh level (an integer 0..15) is refused, naming item and field
+    n0 = count(srv)
+    ok = json.loads(one)
+    for level, shown in [('x', '"x"'), (99, '99'), (-1, '-1'), (3.5, '3.5'), (None, 'null'),
+                         (True, 'true'), ('16', '"16"')]:
+        bad = json.loads(one)
+        bad['rule']['level'] = level
+        r = post_text(srv, '/api/ingest/wazuh', json.dumps([ok, bad]), tok, 'application/json')
+        t.ok(r.status == 400 and r.error == "Alert 1: field 'rule.level' must be an integer "
+             "from 0 to 15, not %s" % shown, 'wazuh: 400 for rule.level %r' % (level,), r)
+    t.eq(count(srv), n0, 'wazuh: nothing stored for the refused levels')
+    ok['rule']['level'] = '12'
+    r = post_text(srv, '/api/ingest/wazuh', json.dumps(ok), tok, 'application/json')
+    _, doc = normalized(srv, tok, r.json['ids'][0]) if r.status == 201 else (None, None)
+    t.ok(doc and doc['severity'] == 'high', 'wazuh: a level as a string of digits ("12") is a level',
+         (r, doc))
+
+    # one that came another way (the upload URL, detected as Wazuh) is Unknown, with the reason
+    j = srv.get('/api/ingestion/raw-url', tok).json
+    r = srv.request('PUT', j['url'], raw=b'{"rule": {"level": 99, "description": "odd"}}',
+                    headers={'Content-Type': 'application/json'})
+    a, doc = normalized(srv, tok, j['id']) if r.status == 201 else (None, None)
+    t.ok(doc and doc['severity'] == 'unknown' and doc['severity_id'] == 0
+         and doc['metadata'].get('severity_reason') ==
+         'rule.level must be an integer from 0 to 15, not 99',
+         'wazuh: level 99 arriving by upload normalizes to unknown (0), the reason in metadata',
+         (r, doc))
+    a = wait_for(lambda: (lambda x: x if x.get('stage') == 'triaged' else None)(
+        srv.get('/api/security/alerts/' + j['id'], tok).json), timeout=10)
+    t.ok(a and not a.get('incident_id') and (a.get('s0') or 0) < 90,
+         'wazuh: ... and opens no incident', a)
+
 
 def syslog(srv, tok):
     names = ['rfc5424_ex%d.log' % i for i in range(1, 5)] + \
