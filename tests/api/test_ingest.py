@@ -11,6 +11,7 @@ stored: a request is all or none).
 """
 import json
 import os
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -247,6 +248,65 @@ def generic(srv, tok):
     t.eq(count(srv), n0, 'generic: nothing stored by the refused requests')
 
 
+def defaults_and_large(srv, tok):
+    """A server without security.map.*: Falco's JSON output as the README
+    shows it, and whole alerts.json files over the listener's 1 MiB."""
+    r = post_text(srv, '/api/ingest/generic', sample('falco_generic.json'), tok, 'application/json')
+    t.ok(r.status == 201 and r.json['accepted'] == 1, 'generic: the Falco sample without a mapping', r)
+    _, doc = normalized(srv, tok, r.json['ids'][0]) if r.status == 201 else (None, None)
+    t.ok(doc and doc['severity'] == 'high' and doc['severity_id'] == 4
+         and doc['title'] == 'Write below binary dir'
+         and doc['description'].startswith('16:31:56.746609046: Error File below')
+         and doc['timestamp'] == '2019-10-03T16:31:56Z' and obs(doc) == [('user', 'root')]
+         and doc['metadata'].get('sensor') == 'falco',
+         'generic: Falco without a mapping: rule, output, priority, time, output_fields', doc)
+    falco = json.loads(sample('falco_generic.json'))
+    falco['priority'] = 'Critical'
+    falco['output_fields'].update({'fd.sip': '198.51.100.9', 'fd.cip': '10.1.2.3',
+                                   'container.id': '3ad7b26ded6d'})
+    r = srv.post('/api/ingest/generic', falco, tok)
+    _, doc = normalized(srv, tok, r.json['ids'][0]) if r.status == 201 else (None, None)
+    t.ok(doc and doc['severity'] == 'critical' and obs(doc) == [
+        ('user', 'root'), ('ip', '198.51.100.9'), ('ip', '10.1.2.3'), ('host', '3ad7b26ded6d')],
+         'generic: Falco priority Critical, fd.sip/fd.cip/container.id observables', doc)
+
+    # a real alerts.json is bigger than 1 MiB: the ingest routes take security.upload_max_bytes
+    alert = json.loads(sample('wazuh_ssh_invalid_user.json'))
+    alert['full_log'] += ' ' + 'x' * 8000
+    lines = []
+    for i in range(250):
+        alert['id'] = '1571166477.%d' % i
+        lines.append(json.dumps(alert))
+    body = ('\n'.join(lines) + '\n').encode()
+    t.ok(len(body) > 2 * 1024 * 1024, 'large: the alerts.json body is over 2 MiB (%d)' % len(body))
+    n0 = count(srv)
+    r = post_text(srv, '/api/ingest/wazuh', body, tok, 'application/json')
+    t.ok(r.status == 201 and r.json['accepted'] == 250, 'large: 2 MiB of 250 Wazuh alerts: 201', r)
+    t.eq(count(srv), n0 + 250, 'large: all 250 stored')
+    big = ('[' + ','.join([json.dumps({'title': 'big %d' % i, 'pad': 'y' * 9000})
+                          for i in range(240)]) + ']').encode()
+    r = post_text(srv, '/api/ingest/generic', big, tok, 'application/json')
+    t.ok(r.status == 201 and r.json['accepted'] == 240, 'large: 2 MiB to /api/ingest/generic: 201', r)
+    # over security.upload_max_bytes (3 MiB here): 413 from the headers, the body never read
+    s = socket.create_connection(('127.0.0.1', srv.port), timeout=20)
+    s.sendall(b'POST /api/ingest/wazuh HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n'
+              b'Content-Type: application/json\r\nContent-Length: %d\r\n\r\n'
+              % (tok.encode(), 4 * 1024 * 1024))
+    resp = b''
+    try:
+        while b'\r\n\r\n' not in resp or not resp.rstrip().endswith(b'}'):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            resp += chunk
+    except OSError:
+        pass
+    s.close()
+    t.ok(resp.startswith(b'HTTP/1.1 413') and
+         resp.rstrip().endswith(b'{"error":"Request body too large (limit 3145728 bytes)"}'),
+         'large: over security.upload_max_bytes: 413 naming the limit', resp[:300])
+
+
 def main():
     env = {'RESOPS_MAP_SEVERITY': 'priority', 'RESOPS_MAP_TIMESTAMP': 'time',
            'RESOPS_MAP_TITLE': 'rule', 'RESOPS_MAP_DESCRIPTION': 'output',
@@ -262,6 +322,14 @@ def main():
         generic(srv, tok)
     finally:
         t.eq(srv.stop(), 0, 'server exits cleanly')
+        srv.cleanup()
+    srv = Server(env={'RESOPS_UPLOAD_MAX_BYTES': str(3 * 1024 * 1024)}).start()
+    try:
+        srv.signup('admin', 'adminpass')
+        tok = srv.login('admin', 'adminpass')
+        defaults_and_large(srv, tok)
+    finally:
+        t.eq(srv.stop(), 0, 'the second server exits cleanly')
         srv.cleanup()
     t.done()
 
