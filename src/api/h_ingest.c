@@ -5,7 +5,8 @@
  *                                  a resolved one closes the open alerts of its
  *                                  fingerprint. 200 {accepted, resolved, closed, ids}
  *   POST /api/ingest/wazuh         one Wazuh/OSSEC alert, an array of them, or
- *                                  alerts.json lines (one object a line)
+ *                                  alerts.json lines (one object a line); a
+ *                                  rule.level not an integer 0..15 is refused
  *   POST /api/ingest/syslog        text/plain: one RFC 5424 / RFC 3164 message a line
  *   POST /api/ingest/generic       a JSON object, an array, or one object a line;
  *                                  normalized through security.map.*
@@ -203,9 +204,18 @@ static int check_items(ApiResp *rs, const cJSON *a, const char *what, int wazuh)
             api_send_error(rs, 400, "Alert %d must be a JSON object", i);
             return -1;
         }
-        if (wazuh && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(it, "rule"))) {
+        const cJSON *rule = cJSON_GetObjectItemCaseSensitive(it, "rule");
+        if (wazuh && !cJSON_IsObject(rule)) {
             api_send_error(rs, 400, "Alert %d is not a %s alert: it has no 'rule' object", i,
                            what);
+            return -1;
+        }
+        /* a level that is no Wazuh level (0..15) would become a guess */
+        char why[96];
+        int lv;
+        if (wazuh && secnorm_wazuh_level(cJSON_GetObjectItemCaseSensitive(rule, "level"), &lv,
+                                         why, sizeof why) < 0) {
+            api_send_error(rs, 400, "Alert %d: field 'rule.level' must be %s", i, why);
             return -1;
         }
         i++;

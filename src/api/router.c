@@ -134,10 +134,10 @@ static const ApiRoute routes[] = {
     {"GET",    "/api/security/alerts/{id}",                ANY,            h_security_alert_get,           0},
     /* issue 12: security alerts from collectors (h_ingest.c, wt-norm): signed
      * in or a machine token of scope ingest */
-    {"POST",   "/api/ingest/alertmanager",                 ANY,            h_ingest_alertmanager,          ROUTE_INGEST},
-    {"POST",   "/api/ingest/wazuh",                        ANY,            h_ingest_wazuh,                 ROUTE_INGEST},
-    {"POST",   "/api/ingest/syslog",                       ANY,            h_ingest_syslog,                ROUTE_INGEST},
-    {"POST",   "/api/ingest/generic",                      ANY,            h_ingest_generic,               ROUTE_INGEST},
+    {"POST",   "/api/ingest/alertmanager",                 ANY,            h_ingest_alertmanager,          UPLOAD},
+    {"POST",   "/api/ingest/wazuh",                        ANY,            h_ingest_wazuh,                 UPLOAD},
+    {"POST",   "/api/ingest/syslog",                       ANY,            h_ingest_syslog,                UPLOAD},
+    {"POST",   "/api/ingest/generic",                      ANY,            h_ingest_generic,               UPLOAD},
     /* issue 12: seed 003 embeddings and similarity (h_embeddings.c, wt-vec):
      * reads signed in; a vector from a pipeline also with a machine token
      * of scope ingest; the index build and debug search Admin (CPU: not

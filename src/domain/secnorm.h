@@ -63,6 +63,14 @@ const SecnormMapping *secnorm_mapping(void);
  * 3-6 Low (2), 7-11 Medium (3), 12-14 High (4), 15 Critical (5). */
 int secnorm_wazuh_level_id(int level);
 
+/* Wazuh's rule.level as it came (v: the member, NULL when absent): 1
+ * with *level when it is an integer 0..15 (a JSON number, or a string of
+ * decimal digits), 0 when absent, -EINVAL when it is anything else ("x",
+ * 99, -1, 3.5, null, true...), with why ("an integer from 0 to 15, not
+ * 99"). Such a level is no severity: the ingest endpoint refuses it, the
+ * normalizer makes the alert Unknown (0) with the reason in metadata. */
+int secnorm_wazuh_level(const cJSON *v, int *level, char *why, size_t whysz);
+
 /* Syslog severity 0..7 (RFC 5424 table 2) as an OCSF severity_id:
  * emerg/alert/crit 5, err 4, warning 3, notice 2, info and debug 1. */
 int secnorm_syslog_severity_id(int severity);

@@ -89,7 +89,7 @@ int sec_norm_alertmanager(SecNorm *n, const cJSON *a)
  *   15   Critical (5)        severe attack */
 int secnorm_wazuh_level_id(int level)
 {
-    if (level < 0)
+    if (level < 0 || level > 15)     /* not a Wazuh level */
         return 0;
     if (level <= 2)
         return 1;
@@ -102,18 +102,55 @@ int secnorm_wazuh_level_id(int level)
     return 5;
 }
 
+int secnorm_wazuh_level(const cJSON *v, int *level, char *why, size_t whysz)
+{
+    if (!v)
+        return 0;
+    int ok = 0, lv = -1;
+    if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        ok = d >= 0 && d <= 15 && d == floor(d);
+        lv = ok ? (int)d : -1;
+    } else if (cJSON_IsString(v)) {
+        const char *s = v->valuestring;
+        size_t len = strlen(s);
+        ok = len >= 1 && len <= 2 && strspn(s, "0123456789") == len;
+        lv = ok ? atoi(s) : -1;
+        ok = ok && lv <= 15;
+    }
+    if (ok) {
+        *level = lv;
+        return 1;
+    }
+    char *text = cJSON_PrintUnformatted(v);
+    char shown[40];
+    snprintf(shown, sizeof shown, "%s", text ? text : "?");
+    if (text && strlen(text) >= sizeof shown)
+        strcpy(shown + sizeof shown - 4, "...");
+    free(text);
+    snprintf(why, whysz, "an integer from 0 to 15, not %s", shown);
+    return -EINVAL;
+}
+
 int sec_norm_wazuh(SecNorm *n, const cJSON *a)
 {
     const cJSON *rule = cJSON_GetObjectItemCaseSensitive(a, "rule");
     const cJSON *level = cJSON_GetObjectItemCaseSensitive(rule, "level");
     if (!cJSON_IsObject(rule))
         return -EINVAL;
-    char buf[32];
-    if (cJSON_IsNumber(level) || (cJSON_IsString(level) && level->valuestring[0])) {
-        int lv = cJSON_IsNumber(level) ? (int)level->valuedouble : atoi(level->valuestring);
+    char buf[96];
+    int lv;
+    int lr = secnorm_wazuh_level(level, &lv, buf, sizeof buf);
+    if (lr > 0) {
         n->severity_id = secnorm_wazuh_level_id(lv);
         snprintf(buf, sizeof buf, "%d", lv);
         sec_norm_map(n, "severity", buf, "rule.level");
+    } else if (lr < 0) {
+        /* not a Wazuh level: Unknown, never a guess (99 is not "critical") */
+        n->severity_id = 0;
+        char reason[160];
+        snprintf(reason, sizeof reason, "rule.level must be %s", buf);
+        cJSON_AddStringToObject(n->metadata, "severity_reason", reason);
     }
     const char *title = sec_json_str(rule, "description");
     if (title) {
@@ -167,21 +204,24 @@ int sec_norm_wazuh(SecNorm *n, const cJSON *a)
 /* ---- generic JSON through the mapping ---------------------------------- */
 
 /* Where each normalized field is looked for when security.map.<field> is
- * not set: the first path present wins. */
+ * not set: the first path present wins. Falco's JSON output (rule,
+ * output, priority, time, output_fields) is among them, so a Falco alert
+ * needs no mapping: its priority words are severity words (Emergency,
+ * Alert, Critical 5; Error 4; Warning 3; Notice 2; Informational, Debug 1). */
 static const struct {
     const char *field;
     size_t      off;    /* in SecnormMapping */
-    const char *defaults[6];
+    const char *defaults[8];
 } generic_fields[] = {
     {"severity", offsetof(SecnormMapping, severity),
      {"severity", "level", "priority", "event.severity", NULL}},
     {"timestamp", offsetof(SecnormMapping, timestamp),
      {"timestamp", "@timestamp", "time", "event.created", NULL}},
-    {"title", offsetof(SecnormMapping, title), {"title", "summary", "message", "msg", "name", NULL}},
+    {"title", offsetof(SecnormMapping, title), {"title", "summary", "message", "msg", "name", "rule", NULL}},
     {"description", offsetof(SecnormMapping, description),
-     {"description", "message", "msg", NULL}},
+     {"description", "message", "msg", "output", NULL}},
     {"host", offsetof(SecnormMapping, host), {"host", "hostname", "host.name", NULL}},
-    {"user", offsetof(SecnormMapping, user), {"user", "username", "user.name", NULL}},
+    {"user", offsetof(SecnormMapping, user), {"user", "username", "user.name", "output_fields.user.name", NULL}},
     {"ip", offsetof(SecnormMapping, ip), {"ip", "src_ip", "srcip", "source.ip", "client_ip", NULL}},
 };
 
@@ -225,6 +265,46 @@ static void generic_apply(SecNorm *n, const char *field, const cJSON *v, const c
     }
 }
 
+/* Falco (json_output: {"output", "priority", "rule", "time",
+ * "output_fields": {"fd.sip": ..., "user.name": ...}, "source", "tags",
+ * "hostname"}): its output fields as observables (the table above took
+ * user.name already) and its own members as metadata. 1 when o is one. */
+static int falco_extra(SecNorm *n, const cJSON *o)
+{
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "rule")) ||
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "output")) ||
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "priority")))
+        return 0;
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "output_fields");
+    static const struct {
+        const char *key, *field;
+    } fields[] = {
+        {"fd.sip", "ip"},   {"fd.cip", "ip"},         {"fd.rip", "ip"},
+        {"fd.lip", "ip"},   {"user.name", "user"},    {"user.loginname", "user"},
+        {"container.id", "host"},
+    };
+    for (size_t i = 0; cJSON_IsObject(f) && i < sizeof fields / sizeof fields[0]; i++) {
+        const char *v = sec_json_str(f, fields[i].key);
+        /* container.id is "host" for an event outside any container */
+        if (!v || !*v || (strcmp(fields[i].key, "container.id") == 0 && strcmp(v, "host") == 0))
+            continue;
+        char from[48];
+        snprintf(from, sizeof from, "output_fields.%s", fields[i].key);
+        if (strcmp(fields[i].field, "user") == 0) {
+            sec_obs_add(&n->obs, "user", v, strlen(v));
+        } else {
+            sec_obs_add_host(&n->obs, v);
+        }
+        if (strcmp(fields[i].key, "user.name") != 0)    /* mapped by the table */
+            sec_norm_map(n, fields[i].field, v, from);
+    }
+    static const char *const meta[] = {"rule", "priority", "source", "tags", "hostname"};
+    for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
+        meta_copy(n, meta[i], cJSON_GetObjectItemCaseSensitive(o, meta[i]));
+    meta_copy(n, "output_fields", f);
+    return 1;
+}
+
 int sec_norm_generic(SecNorm *n, const cJSON *o)
 {
     const SecnormMapping *m = secnorm_mapping();
@@ -250,9 +330,10 @@ int sec_norm_generic(SecNorm *n, const cJSON *o)
         generic_apply(n, generic_fields[i].field, v, text);
         sec_norm_map(n, generic_fields[i].field, text, path);
     }
+    int falco = falco_extra(n, o);
     sec_obs_scan_json(&n->obs, o);
     cJSON_AddStringToObject(n->metadata, "mapping", configured ? "configured" : "default");
-    cJSON_AddStringToObject(n->metadata, "sensor", "generic");
+    cJSON_AddStringToObject(n->metadata, "sensor", falco ? "falco" : "generic");
     return 0;
 }
 

@@ -11,6 +11,7 @@ stored: a request is all or none).
 """
 import json
 import os
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -157,6 +158,38 @@ def wazuh(srv, tok):
         t.ok(r.status == 400 and r.error == err, 'wazuh: 400 for %r' % body, r)
     t.eq(count(srv), n0, 'wazuh: nothing stored by the refused requests')
 
+    # a rule.level that is no Wazuh level (an integer 0..15) is refused, naming item and field
+    n0 = count(srv)
+    ok = json.loads(one)
+    for level, shown in [('x', '"x"'), (99, '99'), (-1, '-1'), (3.5, '3.5'), (None, 'null'),
+                         (True, 'true'), ('16', '"16"')]:
+        bad = json.loads(one)
+        bad['rule']['level'] = level
+        r = post_text(srv, '/api/ingest/wazuh', json.dumps([ok, bad]), tok, 'application/json')
+        t.ok(r.status == 400 and r.error == "Alert 1: field 'rule.level' must be an integer "
+             "from 0 to 15, not %s" % shown, 'wazuh: 400 for rule.level %r' % (level,), r)
+    t.eq(count(srv), n0, 'wazuh: nothing stored for the refused levels')
+    ok['rule']['level'] = '12'
+    r = post_text(srv, '/api/ingest/wazuh', json.dumps(ok), tok, 'application/json')
+    _, doc = normalized(srv, tok, r.json['ids'][0]) if r.status == 201 else (None, None)
+    t.ok(doc and doc['severity'] == 'high', 'wazuh: a level as a string of digits ("12") is a level',
+         (r, doc))
+
+    # one that came another way (the upload URL, detected as Wazuh) is Unknown, with the reason
+    j = srv.get('/api/ingestion/raw-url', tok).json
+    r = srv.request('PUT', j['url'], raw=b'{"rule": {"level": 99, "description": "odd"}}',
+                    headers={'Content-Type': 'application/json'})
+    a, doc = normalized(srv, tok, j['id']) if r.status == 201 else (None, None)
+    t.ok(doc and doc['severity'] == 'unknown' and doc['severity_id'] == 0
+         and doc['metadata'].get('severity_reason') ==
+         'rule.level must be an integer from 0 to 15, not 99',
+         'wazuh: level 99 arriving by upload normalizes to unknown (0), the reason in metadata',
+         (r, doc))
+    a = wait_for(lambda: (lambda x: x if x.get('stage') == 'triaged' else None)(
+        srv.get('/api/security/alerts/' + j['id'], tok).json), timeout=10)
+    t.ok(a and not a.get('incident_id') and (a.get('s0') or 0) < 90,
+         'wazuh: ... and opens no incident', a)
+
 
 def syslog(srv, tok):
     names = ['rfc5424_ex%d.log' % i for i in range(1, 5)] + \
@@ -215,6 +248,65 @@ def generic(srv, tok):
     t.eq(count(srv), n0, 'generic: nothing stored by the refused requests')
 
 
+def defaults_and_large(srv, tok):
+    """A server without security.map.*: Falco's JSON output as the README
+    shows it, and whole alerts.json files over the listener's 1 MiB."""
+    r = post_text(srv, '/api/ingest/generic', sample('falco_generic.json'), tok, 'application/json')
+    t.ok(r.status == 201 and r.json['accepted'] == 1, 'generic: the Falco sample without a mapping', r)
+    _, doc = normalized(srv, tok, r.json['ids'][0]) if r.status == 201 else (None, None)
+    t.ok(doc and doc['severity'] == 'high' and doc['severity_id'] == 4
+         and doc['title'] == 'Write below binary dir'
+         and doc['description'].startswith('16:31:56.746609046: Error File below')
+         and doc['timestamp'] == '2019-10-03T16:31:56Z' and obs(doc) == [('user', 'root')]
+         and doc['metadata'].get('sensor') == 'falco',
+         'generic: Falco without a mapping: rule, output, priority, time, output_fields', doc)
+    falco = json.loads(sample('falco_generic.json'))
+    falco['priority'] = 'Critical'
+    falco['output_fields'].update({'fd.sip': '198.51.100.9', 'fd.cip': '10.1.2.3',
+                                   'container.id': '3ad7b26ded6d'})
+    r = srv.post('/api/ingest/generic', falco, tok)
+    _, doc = normalized(srv, tok, r.json['ids'][0]) if r.status == 201 else (None, None)
+    t.ok(doc and doc['severity'] == 'critical' and obs(doc) == [
+        ('user', 'root'), ('ip', '198.51.100.9'), ('ip', '10.1.2.3'), ('host', '3ad7b26ded6d')],
+         'generic: Falco priority Critical, fd.sip/fd.cip/container.id observables', doc)
+
+    # a real alerts.json is bigger than 1 MiB: the ingest routes take security.upload_max_bytes
+    alert = json.loads(sample('wazuh_ssh_invalid_user.json'))
+    alert['full_log'] += ' ' + 'x' * 8000
+    lines = []
+    for i in range(250):
+        alert['id'] = '1571166477.%d' % i
+        lines.append(json.dumps(alert))
+    body = ('\n'.join(lines) + '\n').encode()
+    t.ok(len(body) > 2 * 1024 * 1024, 'large: the alerts.json body is over 2 MiB (%d)' % len(body))
+    n0 = count(srv)
+    r = post_text(srv, '/api/ingest/wazuh', body, tok, 'application/json')
+    t.ok(r.status == 201 and r.json['accepted'] == 250, 'large: 2 MiB of 250 Wazuh alerts: 201', r)
+    t.eq(count(srv), n0 + 250, 'large: all 250 stored')
+    big = ('[' + ','.join([json.dumps({'title': 'big %d' % i, 'pad': 'y' * 9000})
+                          for i in range(240)]) + ']').encode()
+    r = post_text(srv, '/api/ingest/generic', big, tok, 'application/json')
+    t.ok(r.status == 201 and r.json['accepted'] == 240, 'large: 2 MiB to /api/ingest/generic: 201', r)
+    # over security.upload_max_bytes (3 MiB here): 413 from the headers, the body never read
+    s = socket.create_connection(('127.0.0.1', srv.port), timeout=20)
+    s.sendall(b'POST /api/ingest/wazuh HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n'
+              b'Content-Type: application/json\r\nContent-Length: %d\r\n\r\n'
+              % (tok.encode(), 4 * 1024 * 1024))
+    resp = b''
+    try:
+        while b'\r\n\r\n' not in resp or not resp.rstrip().endswith(b'}'):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            resp += chunk
+    except OSError:
+        pass
+    s.close()
+    t.ok(resp.startswith(b'HTTP/1.1 413') and
+         resp.rstrip().endswith(b'{"error":"Request body too large (limit 3145728 bytes)"}'),
+         'large: over security.upload_max_bytes: 413 naming the limit', resp[:300])
+
+
 def main():
     env = {'RESOPS_MAP_SEVERITY': 'priority', 'RESOPS_MAP_TIMESTAMP': 'time',
            'RESOPS_MAP_TITLE': 'rule', 'RESOPS_MAP_DESCRIPTION': 'output',
@@ -230,6 +322,14 @@ def main():
         generic(srv, tok)
     finally:
         t.eq(srv.stop(), 0, 'server exits cleanly')
+        srv.cleanup()
+    srv = Server(env={'RESOPS_UPLOAD_MAX_BYTES': str(3 * 1024 * 1024)}).start()
+    try:
+        srv.signup('admin', 'adminpass')
+        tok = srv.login('admin', 'adminpass')
+        defaults_and_large(srv, tok)
+    finally:
+        t.eq(srv.stop(), 0, 'the second server exits cleanly')
         srv.cleanup()
     t.done()
 

@@ -5,6 +5,7 @@
  * the rules one by one: the Wazuh level and syslog severity tables,
  * severity words, source detection, observables on tricky text, RFC 6587
  * framing, and the errors. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -247,6 +248,9 @@ static void test_severity_tables(void **state)
     static const int wazuh[16] = {1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 4, 4, 4, 5};
     for (int lv = 0; lv < 16; lv++)
         assert_int_equal(secnorm_wazuh_level_id(lv), wazuh[lv]);
+    assert_int_equal(secnorm_wazuh_level_id(16), 0);     /* not a Wazuh level */
+    assert_int_equal(secnorm_wazuh_level_id(99), 0);
+    assert_int_equal(secnorm_wazuh_level_id(-1), 0);
     /* syslog: emerg alert crit err warning notice info debug */
     static const int sys[8] = {5, 5, 5, 4, 3, 2, 1, 1};
     for (int s = 0; s < 8; s++)
@@ -327,6 +331,147 @@ static void test_generic_defaults_and_json_users(void **state)
     assert_string_equal(cJSON_GetObjectItem(nz, "timestamp")->valuestring, "2023-11-14T22:13:20Z");
     assert_int_equal(cJSON_GetObjectItem(nz, "severity_id")->valueint, 4);
     cJSON_Delete(n);
+}
+
+/* Defect 16: Falco's JSON output needs no mapping (README's example):
+ * rule is the title, output the description, priority the severity, time
+ * the time, output_fields the observables. */
+static void test_falco_without_mapping(void **state)
+{
+    (void)state;
+    SecnormMapping none = {0};
+    secnorm_set_mapping(&none);
+    cJSON *n = normalize_file("falco_generic.json", "generic");
+    const cJSON *nz = cJSON_GetObjectItem(n, "normalized");
+    assert_string_equal(cJSON_GetObjectItem(nz, "title")->valuestring, "Write below binary dir");
+    assert_string_equal(cJSON_GetObjectItem(nz, "description")->valuestring,
+                        "16:31:56.746609046: Error File below a known binary directory opened "
+                        "for writing (user=root command=touch /bin/hack file=/bin/hack)");
+    assert_string_equal(cJSON_GetObjectItem(nz, "severity")->valuestring, "high");
+    assert_int_equal(cJSON_GetObjectItem(nz, "severity_id")->valueint, 4);
+    assert_string_equal(cJSON_GetObjectItem(nz, "timestamp")->valuestring, "2019-10-03T16:31:56Z");
+    assert_string_equal(observables_text(cJSON_GetObjectItem(nz, "observables")), "user:root");
+    const cJSON *meta = cJSON_GetObjectItem(nz, "metadata");
+    assert_string_equal(cJSON_GetObjectItem(meta, "sensor")->valuestring, "falco");
+    assert_string_equal(cJSON_GetObjectItem(meta, "rule")->valuestring, "Write below binary dir");
+    assert_string_equal(cJSON_GetObjectItem(meta, "priority")->valuestring, "Error");
+    assert_true(cJSON_IsObject(cJSON_GetObjectItem(meta, "output_fields")));
+    cJSON_Delete(n);
+
+    /* every Falco priority, and the network/container output fields */
+    static const struct {
+        const char *priority, *severity;
+        int         id;
+    } prio[] = {{"Emergency", "critical", 5}, {"Alert", "critical", 5},
+                {"Critical", "critical", 5},  {"Error", "high", 4},
+                {"Warning", "medium", 3},     {"Notice", "low", 2},
+                {"Informational", "info", 1}, {"Debug", "info", 1}};
+    for (size_t i = 0; i < sizeof prio / sizeof prio[0]; i++) {
+        char body[1024];
+        snprintf(body, sizeof body,
+                 "{\"output\": \"Outbound connection (command=curl -s "
+                 "d41d8cd98f00b204e9800998ecf8427e)\", \"priority\": \"%s\", "
+                 "\"rule\": \"Unexpected outbound connection\", "
+                 "\"time\": \"2024-03-01T10:00:00.123456789Z\", \"source\": \"syscall\", "
+                 "\"tags\": [\"network\"], \"output_fields\": {\"fd.sip\": \"198.51.100.9\", "
+                 "\"fd.cip\": \"10.1.2.3\", \"user.name\": \"www-data\", "
+                 "\"container.id\": \"3ad7b26ded6d\", \"proc.cmdline\": \"curl -s "
+                 "d41d8cd98f00b204e9800998ecf8427e\"}}",
+                 prio[i].priority);
+        char err[128] = "";
+        n = secnorm_normalize("generic", body, strlen(body), NULL, RECEIVED, err, sizeof err);
+        assert_non_null(n);
+        nz = cJSON_GetObjectItem(n, "normalized");
+        assert_string_equal(cJSON_GetObjectItem(nz, "severity")->valuestring, prio[i].severity);
+        assert_int_equal(cJSON_GetObjectItem(nz, "severity_id")->valueint, prio[i].id);
+        assert_string_equal(cJSON_GetObjectItem(nz, "title")->valuestring,
+                            "Unexpected outbound connection");
+        assert_string_equal(cJSON_GetObjectItem(nz, "timestamp")->valuestring,
+                            "2024-03-01T10:00:00Z");
+        assert_string_equal(observables_text(cJSON_GetObjectItem(nz, "observables")),
+                            "user:www-data | ip:198.51.100.9 | ip:10.1.2.3 | host:3ad7b26ded6d"
+                            " | hash:d41d8cd98f00b204e9800998ecf8427e");
+        cJSON_Delete(n);
+    }
+    /* container.id "host" (an event outside a container) is not a host */
+    const char *body = "{\"output\": \"x\", \"priority\": \"Notice\", \"rule\": \"r\","
+                       " \"output_fields\": {\"container.id\": \"host\"}}";
+    char err[128] = "";
+    n = secnorm_normalize("generic", body, strlen(body), NULL, RECEIVED, err, sizeof err);
+    assert_string_equal(observables_text(cJSON_GetObjectItem(cJSON_GetObjectItem(n, "normalized"),
+                                                             "observables")), "");
+    cJSON_Delete(n);
+}
+
+/* Defect 13: a rule.level that is no Wazuh level (0..15) is Unknown (0)
+ * with the reason in metadata, never critical. */
+static void test_wazuh_bad_levels(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *level;
+        int         id;
+        const char *reason;     /* NULL: a valid level */
+    } cases[] = {
+        {"\"x\"", 0, "rule.level must be an integer from 0 to 15, not \"x\""},
+        {"99", 0, "rule.level must be an integer from 0 to 15, not 99"},
+        {"16", 0, "rule.level must be an integer from 0 to 15, not 16"},
+        {"-1", 0, "rule.level must be an integer from 0 to 15, not -1"},
+        {"3.5", 0, "rule.level must be an integer from 0 to 15, not 3.5"},
+        {"1e300", 0, "rule.level must be an integer from 0 to 15, not 1e+300"},
+        {"\"\"", 0, "rule.level must be an integer from 0 to 15, not \"\""},
+        {"\"99\"", 0, "rule.level must be an integer from 0 to 15, not \"99\""},
+        {"true", 0, "rule.level must be an integer from 0 to 15, not true"},
+        {"null", 0, "rule.level must be an integer from 0 to 15, not null"},
+        {"{}", 0, "rule.level must be an integer from 0 to 15, not {}"},
+        {"15", 5, NULL},
+        {"\"12\"", 4, NULL},
+        {"0", 1, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[256];
+        snprintf(body, sizeof body, "{\"rule\": {\"level\": %s, \"description\": \"d\"}}",
+                 cases[i].level);
+        char err[128] = "";
+        cJSON *n = secnorm_normalize("wazuh", body, strlen(body), NULL, RECEIVED, err, sizeof err);
+        assert_non_null(n);
+        const cJSON *nz = cJSON_GetObjectItem(n, "normalized");
+        if (cJSON_GetObjectItem(nz, "severity_id")->valueint != cases[i].id)
+            fail_msg("level %s: severity_id %d", cases[i].level,
+                     cJSON_GetObjectItem(nz, "severity_id")->valueint);
+        const cJSON *why = cJSON_GetObjectItem(cJSON_GetObjectItem(nz, "metadata"),
+                                               "severity_reason");
+        if (cases[i].reason) {
+            assert_string_equal(cJSON_GetObjectItem(nz, "severity")->valuestring, "unknown");
+            assert_non_null(why);
+            assert_string_equal(why->valuestring, cases[i].reason);
+        } else {
+            assert_null(why);
+        }
+        cJSON_Delete(n);
+    }
+    /* the same through POST /api/ingestion/raw's {id, payload} (detected) */
+    const char *raw = "{\"id\": \"a-1\", \"payload\": {\"rule\": {\"level\": 99}}}";
+    char err[128] = "";
+    cJSON *n = secnorm_normalize("upload", raw, strlen(raw), NULL, RECEIVED, err, sizeof err);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(n, "original"), "source")
+                            ->valuestring, "wazuh");
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(n, "normalized"), "severity_id")
+                         ->valueint, 0);
+    cJSON_Delete(n);
+    /* the level check the ingest endpoint uses */
+    int lv = -1;
+    char why[96];
+    assert_int_equal(secnorm_wazuh_level(NULL, &lv, why, sizeof why), 0);
+    cJSON *v = cJSON_CreateNumber(7);
+    assert_int_equal(secnorm_wazuh_level(v, &lv, why, sizeof why), 1);
+    assert_int_equal(lv, 7);
+    cJSON_Delete(v);
+    v = cJSON_CreateString("a very long level that goes on and on and on and on");
+    assert_int_equal(secnorm_wazuh_level(v, &lv, why, sizeof why), -EINVAL);
+    assert_string_equal(why,
+                        "an integer from 0 to 15, not \"a very long level that goes on and ...");
+    cJSON_Delete(v);
 }
 
 static void test_errors_and_detect(void **state)
@@ -444,6 +589,8 @@ int main(void)
         cmocka_unit_test(test_severity_tables),
         cmocka_unit_test(test_observables_text),
         cmocka_unit_test(test_generic_defaults_and_json_users),
+        cmocka_unit_test(test_falco_without_mapping),
+        cmocka_unit_test(test_wazuh_bad_levels),
         cmocka_unit_test(test_errors_and_detect),
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_truncated_and_random),
