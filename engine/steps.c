@@ -83,6 +83,10 @@ void steps_run_command(char *const argv[], char *const env[], int timeout_ms, in
     if (r < 0) {
         snprintf(o->error, sizeof o->error, "cannot run %s: %s", argv[0], strerror(-r));
         o->duration_ms = (int)(util_mono_ms() - t0);
+        /* the program is not there or cannot be executed (posix_spawnp
+         * reports the exec's errno, proc.c): a retry cannot change that */
+        o->permanent = r == -ENOENT || r == -EACCES || r == -ENOEXEC || r == -ENOTDIR ||
+                       r == -ELOOP || r == -ENAMETOOLONG || r == -EPERM;
         return;
     }
     ProcEnd end = proc_wait(&child, deadline, cancel_fd);

@@ -38,7 +38,9 @@ void steps_exec(const StepContext *c, const PlaybookStep *s, StepOutcome *o);
 /* The two executors' primitives, with everything already placed.
  * env: extra "NAME=value" strings for the child (NULL-terminated, may be
  * NULL), added to the process's environment. expect_exit: the exit status
- * that means success. Fills *o (o->output owned). */
+ * that means success. Fills *o (o->output owned). A program that cannot
+ * be executed at all (not there, not executable) fails for good
+ * (o->permanent: the runner does not retry it); a non-zero exit does not. */
 void steps_run_command(char *const argv[], char *const env[], int timeout_ms, int expect_exit,
                        int cancel_fd, StepOutcome *o);
 

@@ -13,6 +13,7 @@
  */
 #include "domain/secresponse.h"
 #include "domain/secresp_priv.h"
+#include "log.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -24,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define SECRESP_DEFAULT_DIR   "/usr/local/libexec/resops/actions/"
 #define SECRESP_MAX_ACTIONS   64
@@ -306,12 +309,85 @@ static int catalog_build(const char *json, const char *dir, const char *webhook_
     return r;
 }
 
+static void ensure_loaded(void);
+static const SecAction *find_locked(const char *name);
+
+/* ---- installed programs ------------------------------------------------------------ */
+
+/* Whether prog (a command step's argv[0]) can be run: 0, or -ENOENT /
+ * -EACCES with why ("/x/block_ip does not exist", "... is not
+ * executable"). A name without '/' is looked up in PATH as posix_spawnp
+ * does; an argv[0] holding a placeholder is taken as runnable. */
+static int program_check(const char *prog, char *why, size_t size)
+{
+    struct stat sb;
+    if (!prog || !*prog || strstr(prog, "${"))
+        return 0;
+    if (strchr(prog, '/')) {
+        if (stat(prog, &sb) < 0) {
+            snprintf(why, size, "%s does not exist", prog);
+            return -ENOENT;
+        }
+        if (!S_ISREG(sb.st_mode) || access(prog, X_OK) < 0) {
+            snprintf(why, size, "%s is not executable", prog);
+            return -EACCES;
+        }
+        return 0;
+    }
+    const char *path = getenv("PATH");
+    char *dirs = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+    int found = 0;
+    char *save = NULL;
+    for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char *full = xasprintf("%s/%s", *d ? d : ".", prog);
+        found = stat(full, &sb) == 0 && S_ISREG(sb.st_mode) && access(full, X_OK) == 0;
+        free(full);
+    }
+    free(dirs);
+    if (!found)
+        snprintf(why, size, "%s is not found in PATH", prog);
+    return found ? 0 : -ENOENT;
+}
+
+int secresp_action_installed(const char *action, char *err, size_t errsz)
+{
+    char *prog = NULL;
+    pthread_mutex_lock(&g_mu);
+    ensure_loaded();
+    const SecAction *a = find_locked(action);
+    if (a && a->step.kind == STEP_COMMAND && a->step.argv && a->step.argv[0])
+        prog = xstrdup(a->step.argv[0]);
+    pthread_mutex_unlock(&g_mu);
+    char why[300];
+    int r = program_check(prog, why, sizeof why);
+    free(prog);
+    if (r < 0)
+        snprintf(err, errsz, "Response action '%.64s' is not installed: %s", action, why);
+    return r;
+}
+
+/* At start: a warning per command action that cannot be run yet (not
+ * fatal: an operator may install it later; a request for it is refused
+ * until then). */
+static void warn_missing(const Catalog *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        const PlaybookStep *s = &c->a[i].step;
+        char why[300];
+        if (s->kind == STEP_COMMAND && s->argv && s->argv[0] &&
+            program_check(s->argv[0], why, sizeof why) < 0)
+            log_warn("security.actions: response action '%s' is not installed: %s; requests "
+                     "for it are refused until it is", c->a[i].name, why);
+    }
+}
+
 int secresponse_configure(const char *actions_json, const char *dir, const char *webhook_url,
                           const char *escalation_action, char *err, size_t errsz)
 {
     Catalog c;
     if (catalog_build(actions_json, dir, webhook_url, escalation_action, &c, err, errsz) < 0)
         return -EINVAL;
+    warn_missing(&c);
     pthread_mutex_lock(&g_mu);
     catalog_free(&g_cat);
     g_cat = c;

@@ -24,6 +24,12 @@
 int secresp_build_step(const char *action, const char *target_json, const char *params_json,
                        const char *alert_id, int64_t response_id, const char *incident_id,
                        PlaybookStep *out, char *err, size_t errsz);
+/* Whether the action's program can be run now (a command step's argv[0]
+ * exists and is executable; checked at each request: it may be installed
+ * later): 0 (also for an http or unknown action), or -ENOENT / -EACCES
+ * with err "Response action 'block_ip' is not installed:
+ * /usr/local/libexec/resops/actions/block_ip does not exist". */
+int secresp_action_installed(const char *action, char *err, size_t errsz);
 /* security.escalation_action ("" none); caller frees. */
 char *secresp_escalation_action(void);
 

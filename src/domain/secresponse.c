@@ -127,6 +127,16 @@ static int submit_response(Store *st, const SecRespAlert *a, int64_t rid, const 
                  "incident %s)", action, a->id, (long long)rid, out->incident_id);
 }
 
+/* {"reason": reason} as JSON text, owned. */
+static char *reason_json(const char *reason)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "reason", reason);
+    char *s = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+    return s;
+}
+
 /* target must be an object and parameters an object or NULL. */
 static int check_objects(const char *target, const char *parameters, char *err, size_t errsz)
 {
@@ -158,18 +168,30 @@ int secresponse_run(Store *st, const char *alert_id, const char *action, const c
         return -EINVAL;
     }
     playbook_step_free(&check);
+    /* a program that is not there: refused and recorded, nothing queued
+     * (the runner could only fail on it) */
+    char why[400];
+    int missing = secresp_action_installed(action, why, sizeof why) < 0;
+    char *details = missing ? reason_json(why) : NULL;
     incidents_submit_lock();
     r = -EIO;
     if (store_begin(st) < 0)
         goto out;
     int64_t rid = secresp_repo_response_add(st, a.seq, action, target ? target : "{}",
-                                            parameters, "queued", NULL, NULL, actor, now, 0);
+                                            parameters, missing ? "refused" : "queued", NULL,
+                                            details, actor, now, missing ? now : 0);
     if (rid < 0) {
         store_rollback(st);
         goto out;
     }
     out->id = rid;
-    r = submit_response(st, &a, rid, action, actor, now, out, err, errsz);
+    if (missing) {
+        strlcpy_(out->state, "refused", sizeof out->state);
+        snprintf(err, errsz, "%s", why);
+        r = secresp_audit(st, now, "Security Response Refused", a.seq, actor, "%s on %s: %s",
+                          action, a.id, why) < 0 ? -EIO : -EAGAIN;
+    } else
+        r = submit_response(st, &a, rid, action, actor, now, out, err, errsz);
     if (r == 0 || r == -EAGAIN) {
         if (store_commit(st) < 0)
             r = -EIO;
@@ -177,6 +199,7 @@ int secresponse_run(Store *st, const char *alert_id, const char *action, const c
         store_rollback(st);
 out:
     incidents_submit_unlock();
+    free(details);
     secresp_alert_free(&a);
     if (r == -EIO)
         snprintf(err, errsz, DOMAIN_IO_ERROR);
@@ -236,8 +259,17 @@ static int64_t escalation_response(Store *st, const SecRespAlert *a, const char 
         char err[300];
         if (secresp_build_step(action, target, NULL, a->id, 0, NULL, &check, err, sizeof err) == 0) {
             playbook_step_free(&check);
-            rid = secresp_repo_response_add(st, a->seq, action, target, NULL, "queued",
-                                            incident_id, NULL, actor, now, 0);
+            if (secresp_action_installed(action, err, sizeof err) == 0)
+                rid = secresp_repo_response_add(st, a->seq, action, target, NULL, "queued",
+                                                incident_id, NULL, actor, now, 0);
+            else {
+                /* recorded as refused, outside the incident (nothing to run) */
+                char *d = reason_json(err);
+                rid = secresp_repo_response_add(st, a->seq, action, target, NULL, "refused",
+                                                NULL, d, actor, now, now);
+                free(d);
+                rid = rid < 0 ? rid : 0;
+            }
         }
         free(target);
     }

@@ -54,6 +54,7 @@ def setup(tmp, hook_port):
     write_script(os.path.join(tmp, 'block'), SCRIPT, log=argv_log)
     write_script(os.path.join(tmp, 'slow'), SLOW, log=slow_log)
     write_script(os.path.join(tmp, 'fail'), FAIL)
+    write_script(os.path.join(tmp, 'gone'), FAIL)
     actions = {
         'block_ip': {'kind': 'command', 'timeout_s': 10,
                      'argv': [os.path.join(tmp, 'block'), '${target.ip}',
@@ -63,6 +64,9 @@ def setup(tmp, hook_port):
                                                      '${target.user}']},
         'slow': {'kind': 'command', 'argv': [os.path.join(tmp, 'slow'), '${target.host}']},
         'fail': {'kind': 'command', 'argv': [os.path.join(tmp, 'fail'), '${target.ip}']},
+        'missing': {'kind': 'command', 'argv': [os.path.join(tmp, 'not-installed'),
+                                                '${target.ip}']},
+        'gone': {'kind': 'command', 'argv': [os.path.join(tmp, 'gone'), '${target.ip}']},
         'hook': {'kind': 'http', 'method': 'POST',
                  'url': 'http://127.0.0.1:%d/hook/${target.ip}' % hook_port,
                  'body': '{"alert": "${alert.id}", "who": "${target.user}"}'},
@@ -124,7 +128,7 @@ def test_action_runs(srv, admin, oa, user, argv_log, hook_log):
     r = srv.post('/api/response/nope/response-action', body, oa)
     t.ok(r.status == 404 and r.error == "Alert 'nope' not found", 'unknown alert: 404', r)
     r = srv.post(url, {'action': 'rm_rf', 'target': {}}, oa)
-    t.ok(r.status == 400 and 'known actions: block_ip, disable_user, slow, fail, hook' in r.error,
+    t.ok(r.status == 400 and 'known actions: block_ip, disable_user, slow, fail, missing, gone, hook' in r.error,
          'unknown action: 400 listing the known ones', r)
     r = srv.post(url, {'action': 'block_ip', 'target': {'ip': '1.2.3.4; rm -rf /'}}, oa)
     t.ok(r.status == 400 and 'target.ip must be an IPv4 or IPv6 address' in r.error,
@@ -194,6 +198,51 @@ def test_concurrency(srv, oa, slow_log):
     lines = [ln.split() for ln in open(slow_log).read().splitlines()]
     t.ok(len(lines) == 4 and [ln[0] for ln in lines] == ['start', 'end', 'start', 'end']
          and float(lines[2][1]) >= float(lines[1][1]), 'the two runs did not overlap', lines)
+
+
+def test_not_installed(srv, oa, tmp):
+    """An action whose program is not there: a warning at start, 409 and
+    a refused row at the request, nothing queued; a program that vanishes
+    after the request fails once at the runner, not four times."""
+    prog = os.path.join(tmp, 'not-installed')
+    t.ok("response action 'missing' is not installed: %s does not exist" % prog
+         in srv.logtext(), 'a warning at start names the missing program', srv.logtext()[-600:])
+    t.ok("'gone' is not installed" not in srv.logtext(), 'no warning for an installed one')
+    r = srv.post('/api/response/alert-r1/response-action',
+                 {'action': 'missing', 'target': {'ip': '10.0.0.5'}}, oa)
+    t.ok(r.status == 409 and r.error == "Response action 'missing' is not installed: %s "
+         "does not exist" % prog, 'a missing program: 409 naming it', r)
+    last = responses(srv, oa, 'alert-r1')[-1]
+    t.ok(last['action'] == 'missing' and last['state'] == 'refused'
+         and last['incident_id'] is None and 'does not exist' in last['details']['reason'],
+         'the refused row is recorded, with no incident', last)
+    t.eq(srv.db_query("SELECT COUNT(*) FROM incident WHERE incident_id = ?",
+                      ('SECRESP-%d' % last['id'],))[0][0], 0, 'nothing was queued')
+    # installed later: the next request runs it (checked at each request)
+    write_script(prog, SCRIPT, log=os.path.join(tmp, 'late.log'))
+    r = srv.post('/api/response/alert-r1/response-action',
+                 {'action': 'missing', 'target': {'ip': '10.0.0.6'}}, oa)
+    t.eq(r.status, 202, 'once installed, the action is accepted')
+    done = wait_state(srv, oa, 'alert-r1', r.json['id'], ('success', 'failed'), 30)
+    t.ok(done and done['state'] == 'success', 'and runs', done)
+    # the runner's side: gone after the request (the one slot is held by a
+    # slow run, so the request waits queued while the program is removed)
+    slow = srv.post('/api/response/alert-r2/response-action',
+                    {'action': 'slow', 'target': {'host': 'web-3'}}, oa)
+    t.ok(wait_state(srv, oa, 'alert-r2', slow.json['id'], ('running',), 10),
+         'a slow run holds the slot')
+    r = srv.post('/api/response/alert-r1/response-action',
+                 {'action': 'gone', 'target': {'ip': '10.0.0.7'}}, oa)
+    t.eq(r.status, 202, 'an installed action is accepted')
+    os.unlink(os.path.join(tmp, 'gone'))
+    done = wait_state(srv, oa, 'alert-r1', r.json['id'], ('success', 'failed'), 30)
+    steps = (done or {}).get('details', {}).get('steps') or [{}]
+    t.ok(done and done['state'] == 'failed' and steps[0].get('attempts') == 1
+         and 'No such file or directory' in (steps[0].get('error') or ''),
+         'a program that cannot be executed fails once: no retries', done)
+    t.ok(done and 'after 1 attempt:' in done['details'].get('reason', ''),
+         'the reason names one attempt', done)
+    wait_state(srv, oa, 'alert-r2', slow.json['id'], ('success', 'failed'), 30)
 
 
 def test_kill_switch(srv, oa, argv_log):
@@ -345,7 +394,7 @@ def test_admin(srv, admin, oa):
     audit = dict(srv.db_query("SELECT action, COUNT(*) FROM audit_log WHERE entity = "
                               "'SecurityAlert' GROUP BY action"))
     t.ok(audit.get('Security Response Requested', 0) >= 5 and audit.get('Security Response Refused')
-         == 1 and audit.get('Security Response Finished', 0) >= 5
+         == 2 and audit.get('Security Response Finished', 0) >= 5
          and audit.get('Security Export Ready') == 1, 'the decisions are audited', audit)
 
 
@@ -412,6 +461,7 @@ def main():
         add_alert(srv, admin, 'alert-r2')
         test_action_runs(srv, admin, oa, user, argv_log, hook_log)
         test_concurrency(srv, oa, slow_log)
+        test_not_installed(srv, oa, tmp)
         test_kill_switch(srv, oa, argv_log)
         test_replay_refused(srv, user, argv_log)
         test_results_and_ml(srv, oa, user)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -22,12 +23,13 @@
 #include "domain/resolution.h"
 #include "domain/secresponse.h"
 #include "store/db.h"
+#include "steps.h"
 
 #define ACTIONS                                                                              \
-    "{\"block_ip\": {\"kind\": \"command\", \"argv\": [\"/opt/act/block\", \"${target.ip}\", " \
+    "{\"block_ip\": {\"kind\": \"command\", \"argv\": [\"/bin/true\", \"${target.ip}\", " \
     "\"${param.duration_minutes}\", \"${alert.id}\"], \"timeout_s\": 5, "                      \
     "\"defaults\": {\"duration_minutes\": 60}},"                                               \
-    " \"disable_user\": {\"kind\": \"command\", \"argv\": [\"/opt/act/disable\", "             \
+    " \"disable_user\": {\"kind\": \"command\", \"argv\": [\"/bin/echo\", "             \
     "\"--user=${target.user}\"]},"                                                             \
     " \"notify\": {\"kind\": \"http\", \"url\": \"http://127.0.0.1:9/hook/${target.ip}\", "    \
     "\"method\": \"POST\", \"body\": \"{\\\"who\\\": \\\"${target.user}\\\"}\"}}"
@@ -202,7 +204,7 @@ static void test_run_queues_and_follows_the_run(void **state)
     assert_int_equal(p.pb.n, 1);
     assert_int_equal(p.pb.steps[0].kind, STEP_COMMAND);
     char **argv = p.pb.steps[0].argv;
-    assert_string_equal(argv[0], "/opt/act/block");
+    assert_string_equal(argv[0], "/bin/true");
     assert_string_equal(argv[1], "2001:db8::1");
     assert_string_equal(argv[2], "60");                       /* the action's default */
     assert_string_equal(argv[3], "alert-1");
@@ -381,6 +383,111 @@ static void test_report_ml_tasks_export(void **state)
 }
 
 /* playbook_expand's extra names (issue 12): placed like the fixed ones. */
+/* A command action whose program is not there (or not executable) is
+ * refused at the request (-EAGAIN: the API's 409), recorded as refused,
+ * nothing queued; once installed it runs. Checked at each request. */
+static void test_missing_program_refused(void **state)
+{
+    Fx *f = *state;
+    char prog[128], actions[400], want[400], err[400];
+    snprintf(prog, sizeof prog, "%s/blk", f->dir);
+    snprintf(actions, sizeof actions, "{\"blk\": {\"kind\": \"command\", \"argv\": "
+             "[\"%s\", \"${target.ip}\"]}}", prog);
+    /* not fatal at start: an operator may install it later */
+    assert_int_equal(secresponse_configure(actions, NULL, NULL, "blk", err, sizeof err), 0);
+    SecResponseOut out;
+    assert_int_equal(secresponse_run(f->st, "alert-1", "blk", "{\"ip\": \"10.0.0.1\"}", NULL,
+                                     "ann", 1000, &out, err, sizeof err),
+                     -EAGAIN);
+    snprintf(want, sizeof want, "Response action 'blk' is not installed: %s does not exist",
+             prog);
+    assert_string_equal(err, want);
+    assert_string_equal(out.state, "refused");
+    assert_true(out.id > 0);
+    assert_query(f->st, "SELECT state || ' ' || COALESCE(incident_id, '-') || ' ' || "
+                        "(finished_at IS NOT NULL) FROM sec_response", "refused - 1");
+    char *det = query_text(f->st, "SELECT details FROM sec_response");
+    assert_non_null(strstr(det, "does not exist"));
+    free(det);
+    assert_query(f->st, "SELECT COUNT(*) FROM incident", "0");
+    assert_query(f->st, "SELECT COUNT(*) FROM audit_log WHERE action = "
+                        "'Security Response Refused'", "1");
+
+    /* escalation: the action's row is refused, outside the incident */
+    char inc[64];
+    assert_int_equal(secresponse_escalate(f->st, "alert-1", 95, "triage", 1001, inc, sizeof inc),
+                     0);
+    assert_query(f->st, "SELECT state || ' ' || COALESCE(incident_id, '-') FROM sec_response "
+                        "WHERE id = 2", "refused -");
+    Playbook pb = {0};
+    assert_int_equal(secresponse_plan(f->st, inc, &pb, err, sizeof err), 0);
+
+    /* there but not executable */
+    FILE *fp = fopen(prog, "w");
+    assert_non_null(fp);
+    fputs("#!/bin/sh\nexit 0\n", fp);
+    fclose(fp);
+    chmod(prog, 0644);
+    assert_int_equal(secresponse_run(f->st, "alert-1", "blk", "{\"ip\": \"10.0.0.1\"}", NULL,
+                                     "ann", 1002, &out, err, sizeof err),
+                     -EAGAIN);
+    snprintf(want, sizeof want, "Response action 'blk' is not installed: %s is not executable",
+             prog);
+    assert_string_equal(err, want);
+    /* installed: queued */
+    chmod(prog, 0755);
+    assert_int_equal(secresponse_run(f->st, "alert-1", "blk", "{\"ip\": \"10.0.0.1\"}", NULL,
+                                     "ann", 1003, &out, err, sizeof err),
+                     0);
+    assert_string_equal(out.state, "queued");
+
+    /* the default set under a directory that does not hold them */
+    assert_int_equal(secresponse_configure("", "/nonexistent-resops/acts", NULL, NULL, err,
+                                           sizeof err),
+                     0);
+    assert_int_equal(secresponse_run(f->st, "alert-1", "block_ip", "{\"ip\": \"10.0.0.1\"}",
+                                     NULL, "ann", 1004, &out, err, sizeof err),
+                     -EAGAIN);
+    assert_string_equal(err, "Response action 'block_ip' is not installed: "
+                             "/nonexistent-resops/acts/block_ip does not exist");
+}
+
+/* The runner's rule: a program that cannot be executed at all fails for
+ * good (no retry can help); an ordinary non-zero exit may be retried. */
+static void test_exec_failure_is_permanent(void **state)
+{
+    Fx *f = *state;
+    StepOutcome o;
+    char *const missing[] = {"/nonexistent-resops/tool", NULL};
+    steps_run_command(missing, NULL, 5000, 0, -1, &o);
+    assert_false(o.ok);
+    assert_true(o.permanent);
+    assert_string_equal(o.error, "cannot run /nonexistent-resops/tool: No such file or directory");
+    free(o.output);
+
+    char prog[128];
+    snprintf(prog, sizeof prog, "%s/noexec", f->dir);
+    FILE *fp = fopen(prog, "w");
+    assert_non_null(fp);
+    fputs("#!/bin/sh\nexit 0\n", fp);
+    fclose(fp);
+    chmod(prog, 0644);
+    char *const noexec[] = {prog, NULL};
+    steps_run_command(noexec, NULL, 5000, 0, -1, &o);
+    assert_false(o.ok);
+    assert_true(o.permanent);
+    assert_non_null(strstr(o.error, "Permission denied"));
+    free(o.output);
+
+    char *const fails[] = {"/bin/sh", "-c", "exit 3", NULL};
+    steps_run_command(fails, NULL, 5000, 0, -1, &o);
+    assert_false(o.ok);
+    assert_false(o.permanent);
+    assert_int_equal(o.code, 3);
+    assert_string_equal(o.error, "exit status 3");
+    free(o.output);
+}
+
 static void test_expand_extra(void **state)
 {
     (void)state;
@@ -407,6 +514,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kill_switch_refuses_and_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escalate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_ml_tasks_export, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_program_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_failure_is_permanent, setup, teardown),
         cmocka_unit_test(test_expand_extra),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
