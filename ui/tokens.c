@@ -3,8 +3,8 @@
  *                             is shown once, in the message line, until a
  *                             key is pressed
  *   :token revoke NAME        revoke, after a y/N question
- *   :tokens                   list them (name, scope, last use) in the
- *                             message line
+ *   :tokens                   list them (name, scope, last use or
+ *                             revocation time) in the message line
  * Each is one call of domain/tokens.h on the UI thread's own Store, with
  * the console's login name as the actor. Tab completes the words (new,
  * revoke, the scopes, the token names): tokens_complete_words, used by
@@ -38,6 +38,17 @@ static char *word(char **p)
     return s;
 }
 
+/* A refusal in the message line: the domain's messages about a token
+ * already start "Token" ("Token 'x' already exists"), others get it. */
+static void token_error(Ui *ui, const char *err)
+{
+    const char *m = ui_write_error(ui, err);
+    if (strncmp(m, "Token", 5) == 0)
+        ui_message(ui, 1, "%s", m);
+    else
+        ui_message(ui, 1, "Token: %s", m);
+}
+
 static void shown(Ui *ui, void *arg, const char *answer)
 {
     (void)arg;
@@ -53,7 +64,7 @@ static void token_new(Ui *ui, const char *name, const char *scope)
     ApiTokenRow r;
     if (tokens_create(ui->st, name, scope, ui->actor, 0, util_now(), secret, &r, err,
                       sizeof err) < 0) {
-        ui_message(ui, 1, "Token: %s", ui_write_error(ui, err));
+        token_error(ui, err);
         return;
     }
     snprintf(label, sizeof label, "Token %s (%s), shown once, copy it now (then a key): %s",
@@ -71,7 +82,7 @@ static void revoke_answer(Ui *ui, void *arg, const char *answer)
         ui_message(ui, 0, "Cancelled");
     } else if (tokens_revoke(ui->st, name, ui->actor, 0, util_now(), NULL, err,
                              sizeof err) < 0) {
-        ui_message(ui, 1, "Token: %s", ui_write_error(ui, err));
+        token_error(ui, err);
     } else {
         ui_message(ui, 0, "Token %s revoked by %s", name, ui->actor);
         ui_after_write(ui, 0);
@@ -125,10 +136,12 @@ void tokens_cmd_list(Ui *ui, char *args)
     char line[sizeof ui->msg];
     size_t len = (size_t)snprintf(line, sizeof line, "%d token%s:", n, n == 1 ? "" : "s");
     for (int i = 0; i < n && len < sizeof line; i++) {
-        char when[32] = "never used";
-        if (v[i].revoked_at)
-            strlcpy_(when, "revoked", sizeof when);
-        else if (v[i].last_used_at)
+        char when[48] = "never used";
+        if (v[i].revoked_at) {
+            char t[32];
+            util_iso8601(v[i].revoked_at, t, sizeof t);
+            snprintf(when, sizeof when, "revoked %s", t);
+        } else if (v[i].last_used_at)
             util_iso8601(v[i].last_used_at, when, sizeof when);
         len += (size_t)snprintf(line + len, sizeof line - len, "%s %s %s (%s)", i ? "," : "",
                                 v[i].name, v[i].scope, when);

@@ -50,18 +50,20 @@ int tokens_is_secret(const char *s);
  * into secret (TOKENS_SECRET_LEN + 1 bytes) and the row into *out (may
  * be NULL). 0, or -EINVAL "Token name must be 1 to 64 characters of
  * A-Z a-z 0-9 . _ -" | "Unknown scope 'x' (ingest, read or write)",
- * -ENOTUNIQ "Token 'x' already exists", -EIO. */
+ * -ENOTUNIQ "Token 'x' already exists" (an unrevoked token has the name;
+ * a revoked token's name can be used again, to rotate a key), -EIO. */
 int tokens_create(Store *st, const char *name, const char *scope, const char *actor,
                   int64_t user_id, int64_t now, char *secret, ApiTokenRow *out, char *err,
                   size_t errsz);
 
-/* Every token (no secret), by name: malloc'd array (free()), count or
- * -EIO. */
+/* Every token (no secret), revoked ones too, by name then id: malloc'd
+ * array (free()), count or -EIO. */
 int tokens_list(Store *st, ApiTokenRow **out);
 
-/* Revoke the token named ref (or, when no token has that name and ref is
- * a number, the one with that id). 0 and *out (may be NULL), -ENOENT
- * "Token 'x' not found", -ENOTUNIQ "Token 'x' is already revoked", -EIO. */
+/* Revoke the token named ref (the unrevoked one of that name; or, when no
+ * token has that name and ref is a number, the one with that id). 0 and
+ * *out (may be NULL), -ENOENT "Token 'x' not found", -ENOTUNIQ "Token 'x'
+ * is already revoked" (every token of that name is), -EIO. */
 int tokens_revoke(Store *st, const char *ref, const char *actor, int64_t user_id, int64_t now,
                   ApiTokenRow *out, char *err, size_t errsz);
 

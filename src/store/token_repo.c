@@ -51,7 +51,7 @@ int64_t token_repo_insert(Store *st, const char *name, const char *scope,
 
 int token_repo_list(Store *st, ApiTokenRow **out)
 {
-    static const char sql[] = "SELECT " TOKEN_COLS " FROM api_token ORDER BY name";
+    static const char sql[] = "SELECT " TOKEN_COLS " FROM api_token ORDER BY name, id";
     *out = NULL;
     sqlite3_stmt *s = store_stmt(st, sql);
     if (!s)
@@ -70,7 +70,9 @@ static int one(sqlite3_stmt *s, ApiTokenRow *out)
 
 int token_repo_by_name(Store *st, const char *name, ApiTokenRow *out)
 {
-    sqlite3_stmt *s = store_stmt(st, "SELECT " TOKEN_COLS " FROM api_token WHERE name = ?");
+    /* the live one (0015: at most one), else the last revoked */
+    sqlite3_stmt *s = store_stmt(st, "SELECT " TOKEN_COLS " FROM api_token WHERE name = ? "
+                                     "ORDER BY revoked_at IS NULL DESC, id DESC LIMIT 1");
     if (!s)
         return -EIO;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);

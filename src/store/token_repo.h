@@ -26,16 +26,18 @@ typedef struct ApiTokenRow {
     int64_t revoked_at;                /* 0: live */
 } ApiTokenRow;
 
-/* Insert a token: its new id, -EEXIST when the name is taken, -EIO. */
+/* Insert a token: its new id, -EEXIST when an unrevoked token has the
+ * name (a revoked token's name is free again: 0015), -EIO. */
 int64_t token_repo_insert(Store *st, const char *name, const char *scope,
                           const unsigned char hash[TOKEN_HASH_BYTES], const char *prefix,
                           const char *created_by, int64_t now);
 
-/* Every token, revoked ones too, by name: malloc'd array into *out
+/* Every token, revoked ones too, by name then id: malloc'd array into *out
  * (free(); NULL when none), count or -EIO. */
 int token_repo_list(Store *st, ApiTokenRow **out);
 
-/* One token by exact name (by_id: by id): 1 and *out, 0 none, -EIO. */
+/* One token by exact name: the unrevoked one, else the last revoked
+ * (by_id: by id): 1 and *out, 0 none, -EIO. */
 int token_repo_by_name(Store *st, const char *name, ApiTokenRow *out);
 int token_repo_by_id(Store *st, int64_t id, ApiTokenRow *out);
 

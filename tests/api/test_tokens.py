@@ -3,7 +3,8 @@
 POST/GET/DELETE /api/admin/tokens (Admin only, validation, the secret shown
 once), the scopes on real routes (ingest: POST /api/ingestion/raw only;
 read: GETs; write: a service created, audited as token:<name>; never an
-Admin route), seed 004's token: header, unknown and revoked tokens,
+Admin route), seed 004's token: header, unknown and revoked tokens, a
+revoked token's name used again (rotation),
 last_used_at written at most once a minute (the injected clock), and the
 secret nowhere in the database files (only its SHA-256).
 
@@ -146,6 +147,31 @@ def bad_tokens(srv, admin, ing):
     t.eq(audit.count(('API Token Revoked', 'admin')), 2, 'two revocations audited by admin')
 
 
+def rotate(srv, admin, ing):
+    """A revoked token's name can be used again (a key rotated under the same
+    name); revoke by name acts on the live one; the list shows both."""
+    r, new = create(srv, admin, 'ing', 'ingest')
+    t.eq((r.status, r.error), (201, None), "a revoked token's name is used again: 201")
+    t.ok(new and new != ing, 'the rotated token has a new secret')
+    r = srv.post('/api/ingestion/raw', {'id': 'tok-rot', 'payload': {'a': 1}}, new)
+    t.eq(r.status, 201, 'the new token ingests: 201')
+    r = srv.post('/api/ingestion/raw', {'payload': {'a': 1}}, ing)
+    t.eq((r.status, r.error), (401, 'Token has been revoked'), 'the old one stays revoked: 401')
+    r = srv.post('/api/admin/tokens', {'name': 'ing'}, admin)
+    t.eq((r.status, r.error), (409, "Token 'ing' already exists"),
+         'a second live token of that name: 409')
+    rows = [x for x in srv.get('/api/admin/tokens', admin).json or [] if x['name'] == 'ing']
+    t.eq([bool(x['revoked_at']) for x in rows], [True, False],
+         'the list shows both: the revoked one (with its time), then the live one')
+    r = srv.delete('/api/admin/tokens/ing', token=admin)
+    t.eq((r.status, (r.json or {}).get('id')), (200, rows[-1]['id'] if rows else None),
+         'revoke by name acts on the live one')
+    r = srv.delete('/api/admin/tokens/ing', token=admin)
+    t.eq((r.status, r.error), (409, "Token 'ing' is already revoked"),
+         'every token of that name revoked: 409 already revoked')
+    return new
+
+
 def last_used(srv, admin, wr, clock):
     def used():
         return srv.db_query("SELECT last_used_at FROM api_token WHERE name = 'wr'")[0][0]
@@ -203,8 +229,9 @@ def main():
                               "action LIKE 'Service%'", (sid,))
         t.eq(actors, [('admin',)], 'a user\'s request after a token\'s is audited as the user')
         bad_tokens(srv, admin, ing)
+        ing2 = rotate(srv, admin, ing)
         last_used(srv, admin, wr, clock)
-        never_in_clear(srv, [am, ing, rd, wr])
+        never_in_clear(srv, [am, ing, rd, wr, ing2])
     finally:
         srv.stop()
         srv.cleanup()

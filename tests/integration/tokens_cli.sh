@@ -3,7 +3,8 @@
 # once on stdout (a note on stderr), the list with last use, revocation,
 # and the exit codes of the errors (unknown scope 2, duplicate 1, unknown
 # name 1, no database 1); then the created token on the real listener
-# (curl): accepted on POST /api/ingestion/raw, refused once revoked.
+# (curl): accepted on POST /api/ingestion/raw, refused once revoked; the
+# name used again after revocation (rotation).
 . "$(dirname "$0")/tap.sh"
 
 DB="$TMP/t.db"
@@ -75,4 +76,18 @@ run "$RESOPS_BIN" token list --db "$DB"
 ok_if "list shows the revocation time" grep -Eq "^am +ingest +[^ ]+ +[^ ]+ +[^ ]+ +[0-9]{4}-[0-9]{2}-[0-9]{2}T" <<<"$OUT"
 ok_if "audited: created and revoked" test "$(sqlite3 "$DB" \
     "SELECT count(*) FROM audit_log WHERE entity = 'ApiToken'")" -eq 3
+
+# rotation: a revoked token's name is used again
+run "$RESOPS_BIN" token create am --scope ingest --db "$DB"
+NEW=$OUT
+ok_if "a revoked name is used again: exit 0, a new secret" \
+    bash -c "test $RC -eq 0 && [[ \$0 =~ ^rsk_ ]] && test \"\$0\" != \"\$1\"" "$NEW" "$SECRET"
+run "$RESOPS_BIN" token list --db "$DB"
+ok_if "list shows both am: the revoked one and the live one" \
+    bash -c 'grep -Eq "^am +ingest +[^ ]+ +[^ ]+ +[^ ]+ +[0-9]{4}-" <<<"$0" &&
+             grep -Eq "^am +ingest +${1:0:12} .* - +[^ ]+$" <<<"$0"' "$OUT" "$NEW"
+code=$(curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $NEW" \
+    -H 'Content-Type: application/json' -d '{"payload": {"title": "rotated"}}' \
+    "http://127.0.0.1:$PORT/api/ingestion/raw")
+ok_if "the rotated token ingests: 201" test "$code" = 201
 tap_done

@@ -4,11 +4,12 @@
 # (scope ingest by default; a SCOPE word sets it); the shown secret works
 # on the real listener; `:tokens` lists them with their last use; Tab
 # completes the words; `:token revoke NAME` asks y/N (n keeps it, y
-# revokes, audited); bad input is refused with nothing written.
+# revokes, audited); bad input is refused with nothing written; the
+# revoked name can be used again.
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..9"
+echo "1..10"
 DB=$WORK/t.db
 PORT=18433
 make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
@@ -68,10 +69,11 @@ keys a :; literal a "token new other admin"; keys a Enter
 wait_for a "Unknown scope 'admin'" >/dev/null; r2=$?
 keys a :; literal a "token new alertmanager"; keys a Enter
 wait_for a "Token 'alertmanager' already exists" >/dev/null; r3=$?
+screen a | grep -qF "Token: Token" && r3=1
 keys a :; literal a "token frob"; keys a Enter
 wait_for a "usage: :token new NAME" >/dev/null; r4=$?
 [ "$(q 'SELECT count(*) FROM api_token')" = 2 ]; r5=$?
-tap $((r1 + r2 + r3 + r4 + r5)) "bad name, unknown scope, duplicate, bad verb: refused, nothing written"
+tap $((r1 + r2 + r3 + r4 + r5)) "bad name, unknown scope, duplicate (said once, no 'Token: Token'), bad verb: refused, nothing written"
 
 # 8 :token revoke NAME asks; n keeps it; Tab completes the name
 keys a :; literal a "token revoke al"; keys a Tab
@@ -94,6 +96,15 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SECRET"
     "http://127.0.0.1:$PORT/api/ingestion/raw")
 [ "$code" = 401 ]; r3=$?
 tap $((r1 + r2 + r3)) "y revokes (audited); the listener answers 401 (got $code)"
+
+# 10 rotation: the revoked name is used again; :tokens shows both
+keys a :; literal a "token new alertmanager"; keys a Enter
+wait_for a "Token alertmanager (ingest), shown once" >/dev/null; r1=$?
+keys a x
+wait_sql "$DB" "SELECT count(*) FROM api_token WHERE name = 'alertmanager' AND revoked_at IS NULL" "1"; r2=$?
+keys a :; literal a "tokens"; keys a Enter
+wait_for a "3 tokens:" "alertmanager ingest (revoked 20" "alertmanager ingest (never used)" >/dev/null; r3=$?
+tap $((r1 + r2 + r3)) "a revoked name is used again; :tokens lists both (revoked with its time)"
 
 keys a :; literal a "q!"; keys a Enter
 wait_for a "RESOPS-EXIT=0" >/dev/null || true

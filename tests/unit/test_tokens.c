@@ -3,7 +3,9 @@
  * A temporary database per test. Rules checked: a created token's secret
  * has its shape (rsk_ + 43 base64url) and is returned once: the row holds
  * its SHA-256 and prefix, and the database file never holds the secret;
- * names and scopes are validated, a name is unique; verify accepts the
+ * names and scopes are validated, a name is unique among unrevoked tokens
+ * (a revoked token's name can be used again, 0015, which keeps the rows of
+ * an older database); verify accepts the
  * secret, refuses a near miss, a malformed string and a revoked token,
  * and writes last_used_at at most once a minute; when several rows share
  * a prefix every one is compared (the constant-time path finds the right
@@ -16,6 +18,7 @@
 #include "domain/tokens.h"
 #include "store/audit_repo.h"
 #include "store/db.h"
+#include "store/migrations.h"
 #include "store/token_repo.h"
 
 #include <ftw.h>
@@ -285,6 +288,99 @@ static void test_revoke_by_name_or_id(void **state)
     free(all);
 }
 
+/* Rotation (migration 0015): a name is unique among unrevoked tokens
+ * only, so revoke then create under the same name gives a new key; revoke
+ * by name acts on the live one; the list shows both. */
+static void test_revoked_name_can_be_reused(void **state)
+{
+    Fx *fx = *state;
+    char old[TOKENS_SECRET_LEN + 1], cur[TOKENS_SECRET_LEN + 1], err[200];
+    ApiTokenRow a, b, out;
+    assert_int_equal(tokens_create(fx->st, "rsyslog", "ingest", "admin", 1, T0, old, &a, err,
+                                   sizeof err), 0);
+    assert_int_equal(tokens_revoke(fx->st, "rsyslog", "admin", 1, T0 + 1, NULL, err,
+                                   sizeof err), 0);
+    assert_int_equal(tokens_create(fx->st, "rsyslog", "write", "admin", 1, T0 + 2, cur, &b, err,
+                                   sizeof err), 0);
+    assert_true(b.id != a.id);
+    assert_int_equal(b.revoked_at, 0);
+    /* still one live token a name */
+    assert_int_equal(tokens_create(fx->st, "rsyslog", NULL, "admin", 1, T0 + 3, cur, NULL, err,
+                                   sizeof err), -ENOTUNIQ);
+    assert_string_equal(err, "Token 'rsyslog' already exists");
+    assert_int_equal(tokens_verify(fx->st, old, T0 + 4, &out), -EKEYREVOKED);
+    assert_int_equal(tokens_verify(fx->st, cur, T0 + 4, &out), 0);
+    assert_int_equal(out.id, b.id);
+    assert_int_equal(token_repo_by_name(fx->st, "rsyslog", &out), 1);
+    assert_int_equal(out.id, b.id);
+    ApiTokenRow *all;
+    assert_int_equal(tokens_list(fx->st, &all), 2);
+    assert_int_equal(all[0].id, a.id);
+    assert_int_equal(all[0].revoked_at, T0 + 1);
+    assert_int_equal(all[1].id, b.id);
+    assert_int_equal(all[1].revoked_at, 0);
+    free(all);
+    /* revoke by name: the live one; then every one is revoked */
+    assert_int_equal(tokens_revoke(fx->st, "rsyslog", "admin", 1, T0 + 5, &out, err,
+                                   sizeof err), 0);
+    assert_int_equal(out.id, b.id);
+    assert_int_equal(tokens_revoke(fx->st, "rsyslog", "admin", 1, T0 + 6, NULL, err,
+                                   sizeof err), -ENOTUNIQ);
+    assert_string_equal(err, "Token 'rsyslog' is already revoked");
+    assert_int_equal(audit_repo_count(fx->st, "API Token Revoked", a.id), 1);
+    assert_int_equal(audit_repo_count(fx->st, "API Token Revoked", b.id), 1);
+    /* and again */
+    assert_int_equal(tokens_create(fx->st, "rsyslog", NULL, "admin", 1, T0 + 7, cur, NULL, err,
+                                   sizeof err), 0);
+    assert_int_equal(tokens_list(fx->st, &all), 3);
+    free(all);
+}
+
+/* Migration 0015 on a database of schema 14 with tokens: rows and ids
+ * kept, the hash still UNIQUE, the name unique among live tokens only. */
+static void test_migration_0015_keeps_the_tokens(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/resops-tokmig-XXXXXX", path[PATH_MAX], err[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/old.db", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_true(store_migration_count >= 15);
+    for (int v = 0; v < 14; v++)
+        assert_int_equal(sqlite3_exec(db, store_migrations[v], NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "PRAGMA user_version = 14;"
+        "INSERT INTO api_token (id, name, scope, hash, prefix, created_by, created_at, revoked_at)"
+        " VALUES (7, 'am', 'ingest', x'01', 'rsk_aaaaaaaa', 'admin', '2026-01-01T00:00:00Z',"
+        " '2026-01-02T00:00:00Z'),"
+        " (9, 'sys', 'read', x'02', 'rsk_bbbbbbbb', NULL, '2026-01-01T00:00:00Z', NULL);",
+        NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    Store *st;
+    assert_int_equal(store_open(path, &st, err, sizeof err), 0);
+    ApiTokenRow r;
+    assert_int_equal(token_repo_by_name(st, "am", &r), 1);
+    assert_int_equal(r.id, 7);
+    assert_true(r.revoked_at > 0);
+    assert_string_equal(r.created_by, "admin");
+    assert_int_equal(token_repo_by_name(st, "sys", &r), 1);
+    assert_int_equal(r.id, 9);
+    assert_string_equal(r.scope, "read");
+    unsigned char h[TOKEN_HASH_BYTES] = {3};
+    assert_true(token_repo_insert(st, "am", "ingest", h, "rsk_cccccccc", "x", T0) > 9);
+    h[0] = 4;
+    assert_int_equal(token_repo_insert(st, "sys", "ingest", h, "rsk_dddddddd", "x", T0),
+                     -EEXIST);                                  /* live name */
+    h[0] = 3;
+    assert_int_equal(token_repo_insert(st, "other", "ingest", h, "rsk_eeeeeeee", "x", T0),
+                     -EEXIST);                                  /* same hash */
+    assert_int_equal(q_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                               "AND name = 'api_token_live_name'"), 1);
+    store_close(st);
+    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static const ApiRoute *route(const char *method, const char *path)
 {
     int64_t id;
@@ -401,6 +497,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shared_prefix_compares_every_candidate, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_revoke_by_name_or_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revoked_name_can_be_reused, setup, teardown),
+        cmocka_unit_test(test_migration_0015_keeps_the_tokens),
         cmocka_unit_test(test_scopes_over_the_route_table),
         cmocka_unit_test_setup_teardown(test_machine_auth_runs_as_the_token, setup, teardown),
     };
