@@ -72,7 +72,7 @@ static const char usage_text[] =
     "                    --cmd CMD | --remove) [--timeout-ms N] [--expect N]\n"
     "                    [--playbook CATEGORY|none [--confidence X]]\n"
     "                                   attach or remove a service's health probe\n"
-    "       resops token create NAME [--scope ingest|read|write] | list | revoke NAME\n"
+    "       resops token create NAME [--scope ingest|read|write] | list | revoke NAME|ID\n"
     "                    [--db PATH]    machine tokens for collectors (issue 12)\n"
     "\n"
     "options:\n"

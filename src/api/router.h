@@ -44,7 +44,8 @@
                             * serialized under the listener's write lock */
 #define ROUTE_LARGE_BODY 0x80u /* issue 12: the body may reach the upload limit
                             * (security.upload_max_bytes, 16 MiB) instead of the
-                            * listener's 1 MiB (the raw payload upload) */
+                            * listener's 1 MiB (the raw payload upload and the
+                            * four /api/ingest/ endpoints) */
 
 typedef struct ApiRoute {
     const char *method;

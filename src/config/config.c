@@ -275,7 +275,7 @@ static const Setting settings[] = {
     /* [security] issue 12: durable ingestion (wt-ingest) */
     {.name = "security.upload_max_bytes", .env = "RESOPS_UPLOAD_MAX_BYTES", .type = T_INT,
      .def = "16777216", .imin = 1024, .imax = 1073741824,
-     .doc = "Largest raw payload PUT to an upload URL (GET /api/ingestion/raw-url), in bytes; other requests stay limited to 1 MiB."},
+     .doc = "Largest body of the upload URL (GET /api/ingestion/raw-url) and the /api/ingest/* endpoints, in bytes; other requests stay limited to 1 MiB."},
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
