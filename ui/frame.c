@@ -83,7 +83,7 @@ typedef struct Segment {
  * categories stopped", the loud kill switch and the unacked labels
  * shorten, last an idle notify counter
  * goes. The role, the kill switch, the unacked counts and the silences
- * (count and soonest end) always stay. */
+ * (count and soonest end, while there is one) always stay. */
 enum {
     RANK_CLOCK_DROP = 1, RANK_TICK_SHORT, RANK_API_SHORT, RANK_AUTORES_SHORT, RANK_API_DROP,
     RANK_NOTIFY_SHORT, RANK_SILENCES_SHORT, RANK_TICK_DROP, RANK_STOPPED_SHORT, RANK_KILL_SHORT,
@@ -110,19 +110,22 @@ static int status_seg_outbox(const Snapshot *s, Segment *sg)
     return 1;
 }
 
-/* issue 11 item 4: active silences and the soonest end, always shown */
+/* issue 11 item 4: active silences and the soonest end, shown while
+ * there is one (none: no segment at any width, so a tight bar never ends
+ * in a bare "S0"); the short form keeps its word ("silenced 2 ->13:59").
+ * Returns how many segments it filled. */
 static int status_seg_silences(const Snapshot *s, int64_t now, Segment *sg)
 {
     int64_t end = 0;
     int n = s ? silences_active_count(s->silences, s->nsilences, now, &end) : 0;
+    if (!n)
+        return 0;
     char until[40] = "";
-    if (n)
-        silences_fmt_until(end, now, until, sizeof until);
-    snprintf(sg->longt, sizeof sg->longt, n ? " silences: %d, first ends %s " : " silences: 0 ",
-             n, until);
-    snprintf(sg->shortt, sizeof sg->shortt, n ? " S%d %s%s " : " S0 ", n,
+    silences_fmt_until(end, now, until, sizeof until);
+    snprintf(sg->longt, sizeof sg->longt, " silences: %d, first ends %s ", n, until);
+    snprintf(sg->shortt, sizeof sg->shortt, " silenced %d %s%s ", n,
              theme_glyphs()->utf8 ? "\u2192" : "->", until);
-    sg->attr = n ? theme_attr(TH_BAR_KEY) : theme_attr(TH_BAR);
+    sg->attr = theme_attr(TH_BAR_KEY);
     sg->short_rank = RANK_SILENCES_SHORT;
     return 1;
 }

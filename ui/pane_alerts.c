@@ -452,21 +452,21 @@ static void sec_cell(Pane *p, int item, int col, char *buf, size_t size, attr_t 
         if (col == 4)
             strlcpy_(buf, "security", size);
         else if (col == 6)
-            snprintf(buf, size, "Security escalations: %d (Enter: 9 Security)", st->nesc);
+            snprintf(buf, size, "Security escalations: %d open (Enter: 9)", st->nesc);
         *attr = theme_attr(TH_HEADER);
         return;
     }
     const SecAlert *e = &st->esc[ITEM_SEC_HEAD - 1 - item];
-    int sev = e->severity_id;
-    const char *word = sev >= 4 ? "Critical" : sev == 3 ? "Warning" : "Info";
+    /* the OCSF word (0 Unknown .. 6 Fatal), as the Security pane has it */
+    attr_t sev = pane_security_severity_attr(e->severity_id);
     switch (col) {
     case 1: pane_fmt_time(e->received_at, buf, size); break;
-    case 2: strlcpy_(buf, word, size); *attr = theme_severity(word); return;
+    case 2: strlcpy_(buf, pane_security_severity_word(e->severity_id), size); *attr = sev; return;
     case 3: strlcpy_(buf, e->source ? e->source : "-", size); break;
     case 4: strlcpy_(buf, "Security", size); break;
     case 5:
         snprintf(buf, size, "S0 %d%s", e->s0, e->closed_at ? " closed" : "");
-        *attr = e->closed_at ? theme_attr(TH_DIM) : theme_severity(word);
+        *attr = e->closed_at ? theme_attr(TH_DIM) : sev;
         return;
     case 6:
         snprintf(buf, size, "%s%s%s%s", e->incident_id ? "[" : "",

@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SEC_LOAD_MAX    500   /* newest alerts read (heads and their members) */
 #define SEC_NEIGHBOURS  5     /* neighbours in the detail */
@@ -66,6 +67,7 @@ typedef struct SecState {
     int           nverdicts;
     SecResponseRow *responses;     /* oldest first */
     int           nresponses;
+    int           nesc;            /* open escalated ones, as the Alerts pane counts them */
 } SecState;
 
 static int64_t mono_ms(void) { return util_mono_ms(); }
@@ -110,6 +112,11 @@ static void load(Pane *p)
     }
     if (secalerts_thresholds(db, &st->th) < 0)
         st->th = (SecThresholds){79, 90, 5, 0.97, 600};
+    /* the title's "escalated" is the Alerts pane's section: open group
+     * heads (the list here also has closed ones and members) */
+    SecAlert *esc = NULL;
+    st->nesc = pane_security_escalations(p->ui, &esc);
+    secalerts_free_list(esc, st->nesc);
     st->loaded_ms = mono_ms();
     st->stale = 0;
     st->det_loaded = -1;              /* the detail reads its extras again */
@@ -204,8 +211,19 @@ static int match(Pane *p, const Snapshot *s, int item, const char *pat)
            layout_contains(a->normalized, pat);
 }
 
+/* The word of an OCSF severity_id, both panes' (secnorm's words,
+ * capitalized): "-" before normalization. */
+const char *pane_security_severity_word(int id)
+{
+    static const char *const words[] = {"Unknown", "Info", "Low",  "Medium",
+                                        "High",    "Critical", "Fatal"};
+    if (id < 0)
+        return "-";
+    return id <= 6 ? words[id] : "Unknown";
+}
+
 /* The colour of an OCSF severity_id: 5-6 critical, 4 high, 3 medium. */
-static attr_t severity_attr(int id)
+attr_t pane_security_severity_attr(int id)
 {
     if (id >= 5)
         return theme_attr(TH_CRIT) | A_BOLD;
@@ -262,8 +280,8 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
     buf[0] = '\0';
     switch (col) {
     case 0:
-        strlcpy_(buf, or_dash(a->severity), size);
-        *attr = a->closed_at ? theme_attr(TH_DIM) : severity_attr(a->severity_id);
+        strlcpy_(buf, pane_security_severity_word(a->severity_id), size);
+        *attr = a->closed_at ? theme_attr(TH_DIM) : pane_security_severity_attr(a->severity_id);
         return;
     case 1:
         if (a->s0 >= 0)
@@ -299,17 +317,16 @@ static void cell(Pane *p, const Snapshot *s, int item, int col, char *buf, size_
 static void draw(Pane *p, WINDOW *w, const Snapshot *s)
 {
     SecState *st = p->state;
-    int routed = 0, escalated = 0, pending = 0;
+    int routed = 0, pending = 0;
     for (int i = 0; i < st->n; i++) {
         const SecAlert *a = &st->rows[i];
         routed += a->route && !strcmp(a->route, "verdict");
-        escalated += keep_escalated(a, st->th.escalation_threshold);
         pending += a->s0 < 0;
     }
     char sum[240];
-    snprintf(sum, sizeof sum, "%lld alert%s, %d to verdict, %d escalated, %d in the pipeline"
+    snprintf(sum, sizeof sum, "%lld alert%s, %d to verdict, %d escalated open, %d in the pipeline"
              "  [T/F/E: verdict, R: respond]", (long long)st->total, st->total == 1 ? "" : "s",
-             routed, escalated, pending);
+             routed, st->nesc, pending);
     if (st->load_err)
         snprintf(sum, sizeof sum, "cannot read the security alerts: %s", DOMAIN_IO_ERROR);
     pane_draw_title(w, p, sum);
@@ -405,8 +422,11 @@ static int draw_header(WINDOW *w, int y, int x, int width, const SecState *st,
                        const SecAlert *a)
 {
     char t[64], t2[64];
-    pane_draw_kv(w, y++, x, width, "Severity", severity_attr(a->severity_id), "%s (OCSF %d)",
-                 or_dash(a->severity), a->severity_id);
+    const char *word = pane_security_severity_word(a->severity_id);
+    int given = a->severity && *a->severity && strcasecmp(a->severity, word) != 0;
+    pane_draw_kv(w, y++, x, width, "Severity", pane_security_severity_attr(a->severity_id),
+                 "%s (OCSF %d%s%s%s)", word, a->severity_id, given ? ", given as \"" : "",
+                 given ? a->severity : "", given ? "\"" : "");
     if (a->s0 >= 0)
         y = pane_draw_kv(w, y, x, width, "S0", a->s0 >= st->th.escalation_threshold
                          ? theme_attr(TH_CRIT) | A_BOLD : A_NORMAL,

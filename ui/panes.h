@@ -49,6 +49,11 @@ void pane_security_show(Ui *ui, const char *alert_id);
  * escalation threshold, newest first. The count, *out to free with
  * secalerts_free_list (0 and NULL: none, or no Store). */
 int  pane_security_escalations(Ui *ui, SecAlert **out);
+/* An OCSF severity_id as both panes show it: 0 Unknown, 1 Info, 2 Low,
+ * 3 Medium, 4 High, 5 Critical, 6 Fatal ("-" below 0, before
+ * normalization); and its colour (5-6 bold red, 4 red, 3 yellow). */
+const char *pane_security_severity_word(int severity_id);
+attr_t      pane_security_severity_attr(int severity_id);
 /* A verdict's confidence as typed: "" is the default 0.9, else a number
  * in 0..1. 0 or -EINVAL. */
 int  pane_security_parse_confidence(const char *text, double *out);

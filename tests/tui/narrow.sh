@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..9"
+echo "1..10"
 DB=$WORK/d.db
 make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
 
@@ -33,13 +33,16 @@ case "$TABS" in *"1 Services "*"8 Audi"*"9 Secu"*"0 Sile"*) ;; *) r=1 ;; esac
 [ $r = 0 ] || echo "# tab bar: $TABS" >&2
 tap $r "80x24 tab bar: the current label whole, the others abbreviated, no '8 Au…'"
 
-# 3 the status bar keeps readable labels
+# 3 the status bar keeps readable labels; no silence: no silences segment
+# (fix round item 18: the bar ended in a bare "S0" and had dropped the
+# tick for it), the tick's age shows
+wait_for a " tick " >/dev/null
 STATUS=$(screen a | sed -n 23p)
 r=0
-case "$STATUS" in *"ENGINE"*"auto-res"*"unacked: "*" crit "*" warn "*"notify"*) ;; *) r=1 ;; esac
-echo "$STATUS" | grep -Eq " C[0-9]+ W[0-9]+ | N[0-9]+ " && r=1
+case "$STATUS" in *"ENGINE"*"auto-res"*"unacked: "*" crit "*" warn "*"notify"*" tick "*) ;; *) r=1 ;; esac
+echo "$STATUS" | grep -Eq " C[0-9]+ W[0-9]+ | N[0-9]+ | S[0-9]+( |$)|silence" && r=1
 [ $r = 0 ] || echo "# status bar: $STATUS" >&2
-tap $r "80x24 status bar: role, kill switch, 'unacked: N crit N warn', 'notify N' (no C12 W3 I0, N0)"
+tap $r "80x24 status bar: role, kill switch, 'unacked: N crit N warn', 'notify N', tick (no C12 W3 I0, N0, S0)"
 
 # 4 the hint line keeps ?:help and q:quit
 HINT=$(screen a | sed -n 24p)
@@ -96,3 +99,13 @@ STATUS=$(screen a | sed -n 23p)
 case "$STATUS" in *"ENGINE"*"auto-res on, 1 cat stopped"*" crit "*" warn "*" info "*) ;; *) r=1 ;; esac
 [ $r = 0 ] || echo "# status bar: $STATUS" >&2
 tap $r "80x24 status bar with a category stopped: 'auto-res on, 1 cat stopped', 'N crit N warn N info'"
+
+# 10 a silence shows in words at 80 columns ("silenced 1 ->HH:MM", not
+# "S1"); the counts keep their crit/warn/info words
+keys a :; literal a "silence Message Queue 1h narrow test"; keys a Enter
+wait_for a "silenced 1 " >/dev/null; r=$?
+STATUS=$(screen a | sed -n 23p)
+case "$STATUS" in *"ENGINE"*" crit "*" warn "*" info "*"silenced 1 "*:[0-5][0-9]*) ;; *) r=1 ;; esac
+echo "$STATUS" | grep -Eq " S[0-9]+ " && r=1
+[ $r = 0 ] || echo "# status bar: $STATUS" >&2
+tap $r "80x24 status bar with a silence: 'silenced 1 ->HH:MM', counts with their words"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # silences.sh — issue 11 item 4 in the console (tmux, 120x40): the status
-# bar always counts active silences; `:silence SERVICE 2h REASON` silences
+# bar counts active silences (none: no segment); `:silence SERVICE 2h REASON` silences
 # a service (row, audit) and the bar shows it with its end; the service's
 # open alert is dimmed with "silenced until HH:MM by ACTOR: REASON";
 # `:silences` shows the Silences pane; `x` there expires one after y/N;
@@ -30,9 +30,23 @@ SVC="Message Queue"
 wait_sql "$DB" "SELECT count(*) > 0 FROM alert a JOIN service s ON s.id = a.service_id WHERE s.name = '$SVC' AND a.resolved_at IS NULL" "1" >/dev/null
 ID=$(q "SELECT a.id FROM alert a JOIN service s ON s.id = a.service_id WHERE s.name = '$SVC' AND a.resolved_at IS NULL AND a.kind = 'condition' ORDER BY a.id DESC LIMIT 1")
 
-# 1 no silence yet: the bar says so
-bar_has a " S0 |silences: 0"
-tap $? "the status bar shows the number of active silences (0)"
+# bar_lacks SESSION REGEX: the status bar stops matching REGEX
+bar_lacks() {
+    local end=$((SECONDS + DEADLINE))
+    while screen "$1" | sed -n 39p | grep -qE -- "$2"; do
+        if [ $SECONDS -ge $end ]; then
+            echo "# the status bar still matches '$2': $(screen "$1" | sed -n 39p)" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# 1 no silence yet: the bar has no silences segment (fix round item 18:
+# no bare "S0" / "silences: 0" at any width)
+bar_has a "ENGINE"; r1=$?
+bar_lacks a " S0 |silences|silenced"; r2=$?
+tap $((r1 + r2)) "the status bar shows no silences segment while there is none"
 
 # 2 :silence SERVICE 2h REASON
 keys a :; literal a "silence $SVC 2h broker upgrade"; keys a Enter
@@ -44,7 +58,7 @@ SID=$(q "SELECT max(id) FROM silence")
 END=$(date -d "@$(q "SELECT strftime('%s', ends_at) FROM silence WHERE id = $SID")" +%H:%M)
 
 # 3 the status bar: one active silence and its end
-bar_has a " S1 (→|->)$END |silences: 1, first ends $END"
+bar_has a " silenced 1 (→|->)$END |silences: 1, first ends $END"
 tap $? "the status bar shows 1 active silence ending $END"
 
 # 4 the alert is dimmed with "silenced until HH:MM by ACTOR: REASON"
@@ -110,9 +124,9 @@ keys a y
 wait_for a "Silence #$SID expired by"; r1=$?
 wait_sql "$DB" "SELECT expired_at IS NOT NULL FROM silence WHERE id = $SID" "1"; r2=$?
 wait_sql "$DB" "SELECT count(*) FROM audit_log WHERE action = 'Silence Expired' AND entity_id = $SID" "1"; r3=$?
-bar_has a " S0 |silences: 0"; r4=$?
+bar_lacks a " S1 |silences|silenced"; r4=$?
 wait_row a "$SID" "expired" >/dev/null; r5=$?
-tap $((r1 + r2 + r3 + r4 + r5)) "x then y expires it (audited); the bar shows 0 again"
+tap $((r1 + r2 + r3 + r4 + r5)) "x then y expires it (audited); the bar's silences segment goes"
 
 quit_console a
 wait_for a "RESOPS-EXIT=0" >/dev/null

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -22,6 +23,7 @@
 #include "tui_priv.h"
 #include "util.h"
 #include "domain/notify.h"
+#include "domain/secnorm.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define ELL "\u2026"
@@ -530,6 +532,22 @@ static void test_pane_keys_never_shadow_global_actions(void **state)
     }
 }
 
+/* Fix round item 14: both panes name an OCSF severity_id with the same
+ * word, secnorm's capitalized; 0 is "Unknown" (the Alerts pane said
+ * "Info"), 5 and 6 stay apart (it said "Critical" for 4 to 6). */
+static void test_security_severity_words(void **state)
+{
+    (void)state;
+    static const char *const want[] = {"Unknown", "Info", "Low", "Medium", "High", "Critical",
+                                       "Fatal"};
+    for (int id = 0; id <= 6; id++) {
+        assert_string_equal(pane_security_severity_word(id), want[id]);
+        assert_int_equal(strcasecmp(pane_security_severity_word(id), secnorm_severity_word(id)), 0);
+    }
+    assert_string_equal(pane_security_severity_word(-1), "-");       /* before normalization */
+    assert_string_equal(pane_security_severity_word(7), "Unknown");
+}
+
 /* The Security pane (issue 12): a verdict's confidence as typed ("" is
  * 0.9, else a number in 0..1), and T/R with no alert selected say so
  * without asking anything. */
@@ -786,6 +804,7 @@ int main(void)
         cmocka_unit_test(test_contains),
         cmocka_unit_test(test_pane_list),
         cmocka_unit_test(test_security_confidence_and_empty_keys),
+        cmocka_unit_test(test_security_severity_words),
         cmocka_unit_test(test_pane_keys_declared_once),
         cmocka_unit_test(test_pane_keys_never_shadow_global_actions),
         cmocka_unit_test(test_quit_engine_asks),
