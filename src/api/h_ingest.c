@@ -94,7 +94,7 @@ static void send_created(ApiResp *rs, const SecIngested *out, int n)
         cJSON_AddStringToObject(it, "id", out[i].id);
         cJSON_AddStringToObject(it, "status", "created");
         cJSON_AddStringToObject(it, "location", out[i].location);
-        cJSON_AddItemToObject(it, "received_at", api_time(out[i].received_at));
+        cJSON_AddItemToObject(it, "received_at", api_time_z(out[i].received_at));
         cJSON_AddItemToArray(items, it);
     }
     api_send_json(rs, 201, o);

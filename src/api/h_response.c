@@ -78,8 +78,8 @@ static cJSON *response_json(const SecResponseRow *r)
     cJSON_AddItemToObject(o, "parameters", json_or_null(r->parameters));
     cJSON_AddItemToObject(o, "details", json_or_null(r->details));
     cJSON_AddItemToObject(o, "actor", api_str_or_null(r->actor));
-    cJSON_AddItemToObject(o, "created_at", api_time(r->created_at));
-    cJSON_AddItemToObject(o, "finished_at", api_time(r->finished_at));
+    cJSON_AddItemToObject(o, "created_at", api_time_z(r->created_at));
+    cJSON_AddItemToObject(o, "finished_at", api_time_z(r->finished_at));
     return o;
 }
 
@@ -241,7 +241,7 @@ static void ml_output(ApiReq *rq, ApiResp *rs, const char *kind, const char *nam
         cJSON_AddStringToObject(o, name_key, name);
         cJSON_AddItemToObject(o, score_key, has_score ? cJSON_CreateNumber(score)
                                                       : cJSON_CreateNull());
-        cJSON_AddItemToObject(o, "created_at", api_time(rq->now));
+        cJSON_AddItemToObject(o, "created_at", api_time_z(rq->now));
         api_send_json(rs, 201, o);
     } else if (r == -ENOENT)
         send_not_found(rs, rq->key);
@@ -285,7 +285,7 @@ void h_ml_aggregate_score(ApiReq *rq, ApiResp *rs)
         cJSON_AddNumberToObject(o, "combined_score", score);
         const cJSON *w = cJSON_GetObjectItemCaseSensitive(b, "weights");
         cJSON_AddItemToObject(o, "weights", w ? cJSON_Duplicate(w, 1) : cJSON_CreateNull());
-        cJSON_AddItemToObject(o, "created_at", api_time(rq->now));
+        cJSON_AddItemToObject(o, "created_at", api_time_z(rq->now));
         api_send_json(rs, 201, o);
     } else if (r == -ENOENT)
         send_not_found(rs, rq->key);
@@ -311,8 +311,8 @@ static cJSON *task_json(const SecTaskRow *t)
     cJSON_AddItemToObject(o, "alert_id", api_str_or_null(t->alert_id));
     cJSON_AddItemToObject(o, "meta", t->meta ? json_or_null(t->meta) : cJSON_CreateObject());
     cJSON_AddItemToObject(o, "created_by", api_str_or_null(t->created_by));
-    cJSON_AddItemToObject(o, "created_at", api_time(t->created_at));
-    cJSON_AddItemToObject(o, "updated_at", api_time(t->updated_at));
+    cJSON_AddItemToObject(o, "created_at", api_time_z(t->created_at));
+    cJSON_AddItemToObject(o, "updated_at", api_time_z(t->updated_at));
     return o;
 }
 
@@ -425,7 +425,7 @@ static cJSON *time_text(const char *s)
     int64_t t = 0;
     if (!s || util_parse_iso8601(s, &t) < 0)
         return api_str_or_null(s);
-    return api_time(t);
+    return api_time_z(t);
 }
 
 static cJSON *int_or_null(int v)
@@ -471,7 +471,7 @@ void h_admin_export(ApiReq *rq, ApiResp *rs)
         return;
     }
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "exported_at", api_time(rq->now));
+    cJSON_AddItemToObject(o, "exported_at", api_time_z(rq->now));
     cJSON_AddStringToObject(o, "scope", all ? "all" : "export_ready");
     cJSON_AddNumberToObject(o, "count", n);
     cJSON_AddItemToObject(o, "alerts", a);
@@ -492,7 +492,7 @@ void h_admin_export_ready(ApiReq *rq, ApiResp *rs)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", rq->key);
     cJSON_AddStringToObject(o, "status", "export_ready");
-    cJSON_AddItemToObject(o, "export_ready_at", api_time(rq->now));
+    cJSON_AddItemToObject(o, "export_ready_at", api_time_z(rq->now));
     api_send_json(rs, 200, o);
 }
 

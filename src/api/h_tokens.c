@@ -22,9 +22,9 @@ static cJSON *token_json(const ApiTokenRow *t)
     cJSON_AddStringToObject(o, "prefix", t->prefix);
     cJSON_AddItemToObject(o, "created_by", api_str_or_null(t->created_by[0] ? t->created_by
                                                                                : NULL));
-    cJSON_AddItemToObject(o, "created_at", api_time(t->created_at));
-    cJSON_AddItemToObject(o, "last_used_at", api_time(t->last_used_at));
-    cJSON_AddItemToObject(o, "revoked_at", api_time(t->revoked_at));
+    cJSON_AddItemToObject(o, "created_at", api_time_z(t->created_at));
+    cJSON_AddItemToObject(o, "last_used_at", api_time_z(t->last_used_at));
+    cJSON_AddItemToObject(o, "revoked_at", api_time_z(t->revoked_at));
     return o;
 }
 
@@ -62,7 +62,7 @@ void h_tokens_create(ApiReq *rq, ApiResp *rs)
     cJSON_AddStringToObject(o, "scope", t.scope);
     cJSON_AddStringToObject(o, "token", secret);
     cJSON_AddStringToObject(o, "prefix", t.prefix);
-    cJSON_AddItemToObject(o, "created_at", api_time(t.created_at));
+    cJSON_AddItemToObject(o, "created_at", api_time_z(t.created_at));
     memset(secret, 0, sizeof secret);
     api_send_json(rs, 201, o);
 }

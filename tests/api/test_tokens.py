@@ -188,7 +188,7 @@ def last_used(srv, admin, wr, clock):
     t.ok(later and later > first, '90 s later: rewritten (%s -> %s)' % (first, later))
     r = srv.get('/api/admin/tokens', admin)
     row = [x for x in r.json or [] if x['name'] == 'wr']
-    t.eq(row and row[0]['last_used_at'], later, 'the list shows last_used_at')
+    t.eq(row and row[0]['last_used_at'], later + 'Z', 'the list shows last_used_at (RFC 3339, Z)')
     set_clock(clock, 0)
 
 
