@@ -20,6 +20,7 @@
 #include "domain/similarity.h"
 #include "domain/triage.h"
 #include "store/audit_repo.h"
+#include "store/embedding_repo.h"
 #include "store/secalert_repo.h"
 #include "log.h"
 #include "util.h"
@@ -680,12 +681,26 @@ static int apply_normalized(Store *st, int64_t seq, cJSON *doc, const float *vec
     if (rc < 0)
         return -EIO;
 
-    float *own = vec ? NULL : embed_doc(doc);
-    if (!vec && !own)
+    /* A vector a model posted is kept: only the built-in one (or none)
+     * follows a new normalized form. */
+    int model = embedding_repo_from_model(st, seq, ENCODER_BUILTIN);
+    if (model < 0)
         return -EIO;
+    float *own = NULL;
+    if (model) {
+        own = malloc(sizeof *own * (size_t)similarity_dim());
+        if (!own || embedding_repo_get(st, seq, own, similarity_dim()) != 1) {
+            free(own);
+            return -EIO;
+        }
+        vec = NULL;
+    } else if (!vec && !(own = embed_doc(doc))) {
+        return -EIO;
+    }
     char err[160];
-    rc = similarity_put(st, seq, vec ? vec : own, similarity_dim(), ENCODER_BUILTIN, NULL, now,
-                        err, sizeof err);
+    rc = model ? 0
+               : similarity_put(st, seq, vec ? vec : own, similarity_dim(), ENCODER_BUILTIN,
+                                NULL, now, err, sizeof err);
     if (rc < 0) {
         log_warn("secalerts: embedding alert %lld: %s", (long long)seq, err);
         if (rc == -EIO) {

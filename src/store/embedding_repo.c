@@ -126,6 +126,21 @@ int embedding_repo_get(Store *st, int64_t seq, float *out, int dim)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -EIO;
 }
 
+int embedding_repo_from_model(Store *st, int64_t seq, const char *builtin)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM sec_embedding WHERE alert_seq = ? AND encoder <> ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, seq);
+    store_bind_text(s, 2, builtin);
+    int rc = sqlite3_step(s);
+    int n = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? n > 0 : -EIO;
+}
+
 int64_t embedding_repo_created(Store *st, int64_t seq)
 {
     static const char sql[] = "SELECT created_at FROM sec_embedding WHERE alert_seq = ?";

@@ -34,6 +34,11 @@ int64_t embedding_repo_max_seq(Store *st);
  * dimension), -EIO. */
 int embedding_repo_get(Store *st, int64_t seq, float *out, int dim);
 
+/* 1 when alert seq has a vector from another encoder than `builtin` (a
+ * model's, posted through the API), 0 when it has none or the built-in
+ * one, -EIO. */
+int embedding_repo_from_model(Store *st, int64_t seq, const char *builtin);
+
 /* The creation time (epoch s) of alert seq's vector: > 0, 0 none, -EIO. */
 int64_t embedding_repo_created(Store *st, int64_t seq);
 

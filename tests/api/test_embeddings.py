@@ -238,6 +238,27 @@ def restart(srv, admin, user):
          'and the log says why', srv.logtext()[-1500:])
 
 
+def model_vector_kept(srv, admin):
+    """Re-submitting a normalized form re-embeds only a built-in vector: a
+    vector a model posted stays (newcomer review, defect 8)."""
+    ingest(srv, admin, {'model-1': {'message': 'model vector alert', 'source': 'syslog'}})
+    v = onehot(7, scale=0.5)
+    r = srv.post('/api/embeddings/model-1/embedding',
+                 {'vector': v, 'meta': {'encoder': 'my-model'}}, admin)
+    t.ok(r.status == 200, 'a model posts its vector', r)
+    r = srv.post('/api/normalization/model-1/normalized',
+                 {'original': {}, 'mappings': [],
+                  'normalized': {'severity': 'high', 'title': 'resubmitted'}}, admin)
+    t.ok(r.status == 200, 'a normalized form is submitted again', r)
+    enc = srv.db_query('SELECT encoder FROM sec_embedding WHERE alert_seq = ?',
+                       (seq_of(srv, 'model-1'),))
+    t.ok(enc and enc[0][0] == 'my-model', "the model's vector is kept", enc)
+    r = srv.post('/api/admin/embeddings/search', {'vector': v, 'top_k': 1}, admin)
+    hits = r.json['out']['results'] if r.status == 200 else []
+    t.ok(hits and hits[0]['alert_id'] == 'model-1' and hits[0]['score'] > 0.999,
+         "search by the model's vector still finds the alert", r)
+
+
 def seed_examples():
     srv = Server(env={'RESOPS_EMBEDDING_DIM': '5'}).start()
     try:
@@ -283,6 +304,7 @@ def main():
         search_route(srv, admin, user)
         build_index(srv, admin, user)
         restart(srv, admin, user)
+        model_vector_kept(srv, admin)
     finally:
         t.eq(srv.stop(), 0, 'server exits cleanly')
         srv.cleanup()
