@@ -527,60 +527,43 @@ static int earlier_neighbours(Store *st, int64_t seq, const float *vec, int k, S
     return m;
 }
 
-/* Triage alert seq now (severity_id >= 0 overrides its own) and store
- * the outcome; *res and *reason (malloc'd JSON text, may be NULL) for the
- * caller. 0, -ENOENT, -EIO. */
-static int triage_alert(Store *st, int64_t seq, const float *vec, int severity_override,
-                        const char *override_word, const SecThresholds *th, int64_t now,
-                        TriageResult *res, char **reason_out, EscList *esc)
+/* The k nearest earlier alerts of alert a (vec: its vector, NULL = the
+ * stored one) with what triage weighs: their count in nb/info, or -EIO. */
+static int load_neighbours(Store *st, const SecAlert *a, const float *vec, int k,
+                           TriageNeighbour *nb, SecNeighbour *info)
 {
-    SecAlert a;
-    int rc = secalert_repo_get(st, NULL, seq, &a);
-    if (rc <= 0)
-        return rc < 0 ? -EIO : -ENOENT;
-    int k = th->k < 1 ? 1 : th->k > SEC_K_MAX ? SEC_K_MAX : th->k;
     SimHit hits[SEC_K_MAX];
-    int n = vec ? earlier_neighbours(st, seq, vec, k, hits) : -1;
+    int n = vec ? earlier_neighbours(st, a->seq, vec, k, hits) : -1;
     if (n < 0)
-        n = similarity_of(st, seq, k, seq, hits);
+        n = similarity_of(st, a->seq, k, a->seq, hits);
     if (n < 0)
         n = 0;   /* no vector yet (normalization failed): no neighbours */
-    TriageNeighbour nb[SEC_K_MAX];
-    SecNeighbour info[SEC_K_MAX];
     int m = 0;
     for (int i = 0; i < n; i++) {
-        rc = secalert_repo_neighbour(st, hits[i].seq, &info[m]);
-        if (rc < 0) {
-            secalerts_free(&a);
+        int rc = secalert_repo_neighbour(st, hits[i].seq, &info[m]);
+        if (rc < 0)
             return -EIO;
-        }
         if (rc == 0)
             continue;
         nb[m] = (TriageNeighbour){
             .score = hits[i].score,
             .verdict = triage_verdict_parse(info[m].verdict),
             .confidence = info[m].confidence,
-            .age_s = a.received_at - info[m].received_at,
+            .age_s = a->received_at - info[m].received_at,
             .seq = info[m].seq,
             .group_of = info[m].group_of,
         };
         m++;
     }
-    int sev = severity_override >= 0 ? severity_override : a.severity_id < 0 ? 0 : a.severity_id;
-    int64_t event_at = a.event_at ? a.event_at : a.received_at;
-    triage_score(sev, nb, m, now - event_at, th->triage_threshold, res);
+    return m;
+}
 
-    /* grouping: leave the old group, join the near-duplicate's (a head of
-     * a group stays one) */
-    int which = -1;
-    int64_t group = 0;
-    if (a.group_of > 0 && secalert_repo_group_leave(st, seq) < 0) {
-        secalerts_free(&a);
-        return -EIO;
-    }
-    if (a.group_count == 0)
-        group = triage_group(nb, m, th->group_similarity, th->group_window_s, &which);
-
+/* The decision's reason as JSON text (malloc'd): the seed's three
+ * figures, then ours, the neighbours and the group joined. */
+static char *reason_json(Store *st, const TriageResult *res, int k, const char *override_word,
+                         const TriageNeighbour *nb, const SecNeighbour *info, int m,
+                         int64_t group)
+{
     cJSON *r = cJSON_CreateObject();
     cJSON_AddNumberToObject(r, "similarity_mean", round4(res->similarity_mean));
     cJSON_AddNumberToObject(r, "severity_base", res->severity_base);
@@ -609,6 +592,44 @@ static int triage_alert(Store *st, int64_t seq, const float *vec, int severity_o
     }
     char *reason = cJSON_PrintUnformatted(r);
     cJSON_Delete(r);
+    return reason;
+}
+
+/* Triage alert seq now (severity_id >= 0 overrides its own) and store
+ * the outcome; *res and *reason (malloc'd JSON text, may be NULL) for the
+ * caller. 0, -ENOENT, -EIO. */
+static int triage_alert(Store *st, int64_t seq, const float *vec, int severity_override,
+                        const char *override_word, const SecThresholds *th, int64_t now,
+                        TriageResult *res, char **reason_out, EscList *esc)
+{
+    SecAlert a;
+    int rc = secalert_repo_get(st, NULL, seq, &a);
+    if (rc <= 0)
+        return rc < 0 ? -EIO : -ENOENT;
+    int k = th->k < 1 ? 1 : th->k > SEC_K_MAX ? SEC_K_MAX : th->k;
+    TriageNeighbour nb[SEC_K_MAX];
+    SecNeighbour info[SEC_K_MAX];
+    int m = load_neighbours(st, &a, vec, k, nb, info);
+    if (m < 0) {
+        secalerts_free(&a);
+        return -EIO;
+    }
+    int sev = severity_override >= 0 ? severity_override : a.severity_id < 0 ? 0 : a.severity_id;
+    int64_t event_at = a.event_at ? a.event_at : a.received_at;
+    triage_score(sev, nb, m, now - event_at, th->triage_threshold, res);
+
+    /* grouping: leave the old group, join the near-duplicate's (a head of
+     * a group stays one) */
+    int which = -1;
+    int64_t group = 0;
+    if (a.group_of > 0 && secalert_repo_group_leave(st, seq) < 0) {
+        secalerts_free(&a);
+        return -EIO;
+    }
+    if (a.group_count == 0)
+        group = triage_group(nb, m, th->group_similarity, th->group_window_s, &which);
+
+    char *reason = reason_json(st, res, k, override_word, nb, info, m, group);
     rc = secalert_repo_set_triage(st, seq, res->s0, res->route, res->s1, reason, group, now);
     if (rc == 0 && group > 0)
         rc = secalert_repo_group_add(st, group);

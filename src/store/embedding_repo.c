@@ -31,18 +31,11 @@ int embedding_repo_put(Store *st, int64_t seq, const float *v, int dim, const ch
     return store_step_done(s);
 }
 
-int64_t embedding_repo_each(Store *st, int dim, int64_t limit, EmbeddingFn fn, void *arg,
-                            int64_t *skipped)
+/* fn(seq, vector) for each (alert_seq, vector) row of a bound statement
+ * whose vector has dim floats; the statement is reset. The count, or
+ * -EIO. */
+static int64_t each_vector(sqlite3_stmt *s, int dim, EmbeddingFn fn, void *arg)
 {
-    static const char sql[] =
-        "SELECT alert_seq, vector FROM sec_embedding WHERE dimension = ? ORDER BY alert_seq "
-        "LIMIT ?";
-    static const char sql_other[] = "SELECT count(*) FROM sec_embedding WHERE dimension <> ?";
-    sqlite3_stmt *s = store_stmt(st, sql);
-    if (!s)
-        return -EIO;
-    sqlite3_bind_int(s, 1, dim);
-    sqlite3_bind_int64(s, 2, limit > 0 ? limit : -1);
     size_t bytes = (size_t)dim * sizeof(float);
     float *v = xmalloc(bytes);
     int64_t n = 0;
@@ -56,8 +49,24 @@ int64_t embedding_repo_each(Store *st, int dim, int64_t limit, EmbeddingFn fn, v
     }
     sqlite3_reset(s);
     free(v);
-    if (rc != SQLITE_DONE)
+    return rc == SQLITE_DONE ? n : -EIO;
+}
+
+int64_t embedding_repo_each(Store *st, int dim, int64_t limit, EmbeddingFn fn, void *arg,
+                            int64_t *skipped)
+{
+    static const char sql[] =
+        "SELECT alert_seq, vector FROM sec_embedding WHERE dimension = ? ORDER BY alert_seq "
+        "LIMIT ?";
+    static const char sql_other[] = "SELECT count(*) FROM sec_embedding WHERE dimension <> ?";
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
         return -EIO;
+    sqlite3_bind_int(s, 1, dim);
+    sqlite3_bind_int64(s, 2, limit > 0 ? limit : -1);
+    int64_t n = each_vector(s, dim, fn, arg);
+    if (n < 0)
+        return n;
     if (skipped) {
         sqlite3_stmt *o = store_stmt(st, sql_other);
         if (!o)
@@ -79,20 +88,7 @@ int64_t embedding_repo_each_after(Store *st, int dim, int64_t after, EmbeddingFn
         return -EIO;
     sqlite3_bind_int64(s, 1, after);
     sqlite3_bind_int(s, 2, dim);
-    size_t bytes = (size_t)dim * sizeof(float);
-    float *v = xmalloc(bytes);
-    int64_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if ((size_t)sqlite3_column_bytes(s, 1) != bytes)
-            continue;
-        memcpy(v, sqlite3_column_blob(s, 1), bytes);
-        fn(sqlite3_column_int64(s, 0), v, arg);
-        n++;
-    }
-    sqlite3_reset(s);
-    free(v);
-    return rc == SQLITE_DONE ? n : -EIO;
+    return each_vector(s, dim, fn, arg);
 }
 
 int64_t embedding_repo_max_seq(Store *st)
