@@ -54,10 +54,14 @@ void log_msg(LogLevel l, const char *fmt, ...)
     va_start(ap, fmt);
     /* GCC 12 with -fsanitize=undefined invents a NULL-format path here
      * (its nonnull check splits the flow); fmt is never NULL. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
     vsnprintf(line, sizeof line, fmt, ap);
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
     va_end(ap);
     fputs(line, f);
     fputc('\n', f);
