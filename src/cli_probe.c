@@ -234,6 +234,10 @@ int cli_probe(int argc, char **argv, const char *db_path)
         if (rc == 0 && a.playbook)         /* not after a failed probe change */
             rc = do_playbook(st, id, &a);
     }
+    if (store_sync_answer(st) < 0 && rc == 0) {   /* issue 13: durable before exit 0 */
+        fprintf(stderr, "resops: could not flush the database to disk\n");
+        rc = 1;
+    }
     store_close(st);
     return rc;
 }

@@ -89,6 +89,8 @@ static int do_create(Store *st, const char *name, const char *scope, const char 
         fprintf(stderr, "resops token: %s\n", err);
         return rc == -EINVAL ? 2 : 1;
     }
+    if (store_sync_answer(st) < 0)     /* issue 13: on disk before it is shown */
+        fprintf(stderr, "resops token: warning: could not flush the database to disk\n");
     printf("%s\n", secret);
     fflush(stdout);
     fprintf(stderr, "resops token: created '%s' (scope %s, prefix %s); the token above is "
@@ -106,6 +108,8 @@ static int do_revoke(Store *st, const char *ref, const char *me)
         fprintf(stderr, "resops token: %s\n", err);
         return 1;
     }
+    if (store_sync_answer(st) < 0)
+        fprintf(stderr, "resops token: warning: could not flush the database to disk\n");
     printf("revoked %s (scope %s, prefix %s)\n", r.name, r.scope, r.prefix);
     return 0;
 }

@@ -23,6 +23,7 @@
  * prompt.c; keys keys.c; the frame frame.c; the `:` commands actions.c.
  */
 #include "tui_priv.h"
+#include "store/store.h"
 #include "layout.h"
 #include "tty.h"
 #include "theme.h"
@@ -305,6 +306,12 @@ static int read_keys(Ui *ui, WINDOW *in)
             break;
         n++;
         handle_key(ui, r == KEY_CODE_YES ? (int)(UI_KEY_FN | (int)wch) : (int)wch);
+        /* Durable answers (issue 13): what the key changed is on disk
+         * before its confirmation is drawn (one WAL fsync, shared with
+         * the listener's answers; nothing when it wrote nothing). */
+        if (store_sync_answer(ui->st) < 0)
+            ui_message(ui, 1, "the change is stored but could not be written to disk (fsync "
+                              "failed): it may not survive a power cut");
         if (ui->quit)
             break;
     }

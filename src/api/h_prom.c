@@ -30,6 +30,7 @@
 #include "api/handlers.h"
 #include "api/prom.h"
 #include "domain/similarity.h"
+#include "store/groupcommit.h"
 #include "store/prom_repo.h"
 #include "counters.h"
 #include "util.h"
@@ -211,6 +212,29 @@ static void write_similarity(StrBuf *b, const PromScan *sc)
     prom_sample(b, "resops_similarity_indexed", "", ss.indexed);
 }
 
+/* Issue 13: the durable answers and the group commit of this process's
+ * database (store/groupcommit.c). */
+static void write_durability(StrBuf *b, Store *st)
+{
+    StoreGroupStats g;
+    store_group_stats(store_path(st), &g);
+    prom_family(b, "resops_durable_answers_total", "counter",
+                "Answers (API and console) that waited for their commit's WAL fsync.");
+    prom_sample(b, "resops_durable_answers_total", "", (int64_t)g.answer_waits);
+    prom_family(b, "resops_durable_fsyncs_total", "counter",
+                "WAL fsyncs that served those answers (several answers share one).");
+    prom_sample(b, "resops_durable_fsyncs_total", "", (int64_t)g.answer_fsyncs);
+    prom_family(b, "resops_durable_fsync_failures_total", "counter",
+                "WAL fsyncs for answers that failed (those answers were 500).");
+    prom_sample(b, "resops_durable_fsync_failures_total", "", (int64_t)g.answer_failed);
+    prom_family(b, "resops_group_commits_total", "counter",
+                "Transactions of the ingestion group commit (synchronous=FULL, one fsync each).");
+    prom_sample(b, "resops_group_commits_total", "", (int64_t)g.commits);
+    prom_family(b, "resops_group_commit_calls_total", "counter",
+                "Requests that shared those transactions.");
+    prom_sample(b, "resops_group_commit_calls_total", "", (int64_t)g.calls);
+}
+
 void h_prom_metrics(ApiReq *rq, ApiResp *rs)
 {
     PromCounts *c = xmalloc(sizeof *c);
@@ -232,6 +256,7 @@ void h_prom_metrics(ApiReq *rq, ApiResp *rs)
     write_alerts(&b, c);
     write_security(&b, c, have_scan ? &sc : NULL, age_ms);
     write_similarity(&b, have_scan ? &sc : NULL);
+    write_durability(&b, rq->st);
     prom_write_process(&b);
     free(c);
     rs->status = 200;

@@ -71,6 +71,14 @@
  * for its batch on its worker thread, so api.threads (64 by default)
  * bounds a batch.
  *
+ * Durable answers (issue 13): every answer to a request that wrote waits
+ * in send_resp (the slow pool: before it resumes the connection), after
+ * write_mu was released, until the WAL holding its commit is fdatasynced
+ * (store_sync_answer): one fsync serves every answer that committed
+ * meanwhile, so a 2xx survives a power cut, not only a crash, while the
+ * writes themselves still take write_mu for microseconds. A failed fsync
+ * turns the answer into a 500.
+ *
  * WAL: the listener's connections do not checkpoint in their commits
  * (their wal hook replaces SQLite's); the reaper checkpoints every
  * REAP_PERIOD_MS. Under a steady write load that alone never lets the WAL
@@ -318,6 +326,20 @@ static void slow_release(ApiServer *s, int64_t user_id)
     pthread_mutex_unlock(&s->slow_mu);
 }
 
+/* Durable answers (issue 13): an answer to a request that wrote through
+ * st waits until the write-ahead log holding its commit is on disk, one
+ * fsync shared with every answer committed meanwhile (groupcommit.c). If
+ * the fsync failed, the client is not told the change was made. */
+static void answer_durably(Store *st, ApiResp *rs)
+{
+    if (!st || store_sync_answer(st) == 0 || rs->status >= 400)
+        return;
+    free(rs->body);
+    rs->body = NULL;
+    rs->body_len = 0;
+    api_send_error(rs, 500, "Internal server error: the change could not be written to disk");
+}
+
 static void slow_run(SlowJob *j)
 {
     ApiServer *s = j->s;
@@ -330,6 +352,7 @@ static void slow_run(SlowJob *j)
         j->rq.jti = j->has_user ? j->jti : NULL;
         j->rq.key = j->key[0] ? j->key : NULL;
         j->r->handler(&j->rq, &j->c->slow_rs);
+        answer_durably(t->st, &j->c->slow_rs);   /* before the client can see it */
     }
     /* release the slot before the client can see the answer (and send
      * its next request), but count the job until the resume is done:
@@ -596,6 +619,8 @@ static enum MHD_Result send_resp(ApiServer *s, struct MHD_Connection *conn, cons
                                  const char *url, Conn *c, ApiResp *rs, const char *allow,
                                  const char *origin, CacheSlot *keep)
 {
+    ThreadCtx *t = pthread_getspecific(s->store_key);
+    answer_durably(t ? t->st : NULL, rs);
     if (!rs->status) {
         free(rs->body);
         rs->body = NULL;
@@ -646,7 +671,6 @@ static enum MHD_Result send_resp(ApiServer *s, struct MHD_Connection *conn, cons
     /* Path only: query strings and headers (tokens) are never logged. */
     log_info("api: %s %s %d %.2f ms %s", method, url, rs->status,
              (double)(mono_us() - c->t0_us) / 1000.0, c->user[0] ? c->user : "-");
-    (void)s;
     return ret;
 }
 
@@ -1423,6 +1447,12 @@ void api_stop(ApiServer *s)
                      (unsigned long long)gs.commits,
                      (double)gs.calls / (double)(gs.commits ? gs.commits : 1), gs.max_batch,
                      (unsigned long long)gs.failed_commits);
+        if (gs.answer_waits)
+            log_info("api: durable answers: %llu in %llu WAL fsyncs (%.1f an fsync), %llu "
+                     "failed fsyncs", (unsigned long long)gs.answer_waits,
+                     (unsigned long long)gs.answer_fsyncs,
+                     (double)gs.answer_waits / (double)(gs.answer_fsyncs ? gs.answer_fsyncs : 1),
+                     (unsigned long long)gs.answer_failed);
         log_info("api: stopped");
     }
     server_free(s);

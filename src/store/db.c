@@ -31,7 +31,17 @@ struct Store {
     int         ncache, capcache;
     int         txn_depth;
     char       *actor;          /* who writes through this connection, or NULL */
+    int         wrote;          /* a commit since the last durable answer (issue 13) */
 };
+
+/* sqlite3_commit_hook: a write transaction (or a single writing
+ * statement) is committing on this connection. Its answer must wait for
+ * the WAL to reach the disk (store_sync_answer, groupcommit.c). */
+static int note_commit(void *arg)
+{
+    ((Store *)arg)->wrote = 1;
+    return 0;                          /* 0: let the commit go on */
+}
 
 static int refuse_newer(Store *st, int version, char *err, size_t errsz)
 {
@@ -168,6 +178,7 @@ int store_open(const char *path, Store **out, char *err, size_t errsz)
     }
     sqlite3_busy_timeout(st->db, 5000);
     sqlite3_extended_result_codes(st->db, 1);
+    sqlite3_commit_hook(st->db, note_commit, st);
     /* Refuse a newer schema before anything writes to the file: the switch
      * to WAL below already rewrites its header. */
     int version = schema_version(st);
@@ -222,6 +233,33 @@ const char *store_actor(Store *st)
 }
 
 sqlite3 *store_db(Store *st) { return st->db; }
+
+int store_take_wrote(Store *st)
+{
+    int w = st->wrote;
+    st->wrote = 0;
+    return w;
+}
+
+/* fdatasync the write-ahead log through this connection's own handle on
+ * it (SQLite's VFS, as a synchronous=FULL COMMIT does). Every frame a
+ * commit wrote before this call is on disk when it returns 0. A connection
+ * that has no WAL open (it never read) syncs the file by its name. */
+int store_wal_fsync(Store *st)
+{
+    sqlite3_file *f = NULL;
+    if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) == SQLITE_OK &&
+        f && f->pMethods)
+        return f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) == SQLITE_OK ? 0 : -EIO;
+    char wal[4096];
+    snprintf(wal, sizeof wal, "%s-wal", st->path);
+    int fd = open(wal, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -EIO;  /* no WAL: every commit is in the file */
+    int r = fdatasync(fd) == 0 ? 0 : -EIO;
+    close(fd);
+    return r;
+}
 const char *store_path(const Store *st) { return st->path; }
 const char *store_errmsg(Store *st) { return sqlite3_errmsg(st->db); }
 

@@ -18,6 +18,12 @@
 
 sqlite3 *store_db(Store *st);
 
+/* Durable answers (issue 13, groupcommit.c): 1 when a transaction
+ * committed on st since the last call (and clear that), else 0. */
+int store_take_wrote(Store *st);
+/* fdatasync st's write-ahead log: 0, or -EIO. */
+int store_wal_fsync(Store *st);
+
 /* A cached prepared statement for a static SQL string, reset and with
  * bindings cleared, ready to bind. NULL on a prepare error (logged). */
 sqlite3_stmt *store_stmt(Store *st, const char *sql);

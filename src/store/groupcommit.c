@@ -40,9 +40,34 @@
  *
  * The fn runs with the member's actor set on the leader's connection, so
  * audit rows name the member's writer as they would on its own.
+ *
+ * DURABLE ANSWERS (issue 13): store_sync_answer(). Every other write that
+ * answers a person or a client (the listener's requests, the console's
+ * actions) commits as before, at synchronous=NORMAL under the listener's
+ * write_mu: the COMMIT writes its WAL frames but does not fsync them. The
+ * answer then waits here until a later fdatasync of the WAL has covered
+ * them: exactly what a synchronous=FULL COMMIT does, moved after the
+ * write lock is released, so that one fsync serves every answer that
+ * committed meanwhile (group commit, as PostgreSQL's WAL flush or
+ * MySQL's binlog group commit). A connection's commit hook notes that
+ * it wrote; the answer then takes a ticket (after its COMMIT returned, so
+ * its frames are in the file). If no sync is running it leads: it takes
+ * the newest ticket as its target, drops the mutex, fdatasyncs the WAL
+ * (SQLite's own handle, SQLITE_FCNTL_JOURNAL_POINTER), then marks every
+ * ticket up to the target done and wakes the waiters; the others wait on
+ * the condition variable and one of them leads the next sync for the
+ * tickets that arrived during this one. A frame a checkpoint already
+ * moved into the database file is durable too: with synchronous=NORMAL
+ * SQLite syncs the WAL before a checkpoint and the database after it,
+ * before the WAL may start over. A failed fdatasync fails the answers of
+ * its batch (-EIO: the change is visible but may not survive a power
+ * cut); the next waiter retries. The engine's own bulk work (health
+ * check rows, metrics samples, risk scores, its outbox bookkeeping) never
+ * waits: losing its last tick to a power cut is harmless, it redoes it.
  */
 #include "store/groupcommit.h"
 #include "store/db.h"
+#include "log.h"
 #include "util.h"
 
 #include <errno.h>
@@ -76,6 +101,11 @@ typedef struct Group {
     int             gathering, want; /* the leader waits for want queued */
     pthread_cond_t  gather_cv; /* CLOCK_MONOTONIC */
     StoreGroupStats stats;
+    /* durable answers (see DURABLE ANSWERS) */
+    uint64_t        sync_asked;  /* the newest ticket */
+    uint64_t        sync_done;   /* every ticket up to this one is on disk */
+    int             syncing;     /* a leader is in fdatasync */
+    pthread_cond_t  sync_cv;
 } Group;
 
 static int64_t mono_us(void)
@@ -120,6 +150,7 @@ static Group *group_for(const char *path)
         pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
         pthread_cond_init(&g->gather_cv, &ca);
         pthread_condattr_destroy(&ca);
+        pthread_cond_init(&g->sync_cv, NULL);
         g->next = groups;
         groups = g;
     }
@@ -203,6 +234,8 @@ static int run_batch(Store *st, Member *batch, uint64_t *failed_calls)
         rc = store_commit(st);
     }
     run_pragma(st, sync_normal);
+    if (rc == 0)
+        store_take_wrote(st);          /* that COMMIT fsynced the WAL */
     for (Member *m = batch; m; m = m->next) {
         if (rc < 0 && m->rc == 0)
             m->rc = -EIO;
@@ -299,4 +332,46 @@ void store_group_stats(const char *db_path, StoreGroupStats *out)
     *out = g->stats;
     out->queued = g->queued;
     pthread_mutex_unlock(&g->mu);
+}
+
+/* Lead one fdatasync for every ticket up to the newest (g->mu held, and
+ * held again on return). 0, or -EIO. */
+static int lead_sync(Group *g, Store *st)
+{
+    uint64_t target = g->sync_asked;
+    g->syncing = 1;
+    pthread_mutex_unlock(&g->mu);
+    int rc = store_wal_fsync(st);
+    pthread_mutex_lock(&g->mu);
+    g->syncing = 0;
+    if (rc == 0 && target > g->sync_done) {
+        g->sync_done = target;
+        g->stats.answer_fsyncs++;
+    } else if (rc < 0) {
+        g->stats.answer_failed++;
+    }
+    pthread_cond_broadcast(&g->sync_cv);
+    return rc;
+}
+
+int store_sync_answer(Store *st)
+{
+    if (!store_take_wrote(st))
+        return 0;
+    Group *g = group_for(store_path(st));
+    pthread_mutex_lock(&g->mu);
+    uint64_t ticket = ++g->sync_asked;
+    g->stats.answer_waits++;
+    int rc = 0;
+    while (g->sync_done < ticket && rc == 0) {
+        if (g->syncing)
+            pthread_cond_wait(&g->sync_cv, &g->mu);
+        else
+            rc = lead_sync(g, st);
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (rc < 0)
+        log_error("store: %s: fdatasync of the write-ahead log failed; the last change may not "
+                  "survive a power cut", store_path(st));
+    return rc;
 }

@@ -16,6 +16,10 @@ typedef struct StoreGroupStats {
     uint64_t failed_calls;     /* calls whose fn failed (its savepoint rolled back) */
     int      max_batch;        /* most calls in one transaction */
     int      queued;           /* calls waiting for the next batch now */
+    /* durable answers (issue 13, store_sync_answer) */
+    uint64_t answer_waits;     /* answers that waited for their commit's fsync */
+    uint64_t answer_fsyncs;    /* WAL fdatasyncs that served them */
+    uint64_t answer_failed;    /* fdatasyncs that failed */
 } StoreGroupStats;
 
 /* The counters of the database file at db_path (store_path() of a

@@ -51,6 +51,15 @@ const char *store_path(const Store *st);
 typedef int (*StoreGroupFn)(Store *conn, void *arg);
 int store_group_commit(Store *st, StoreGroupFn fn, void *arg);
 
+/* Durable answers (issue 13): call before answering a person or a client
+ * whose request wrote through st (outside any transaction). Returns once
+ * everything st committed is on disk (its write-ahead log fdatasynced,
+ * one fsync shared by the answers of every thread that committed
+ * meanwhile): 0, at once when st committed nothing since the last call;
+ * -EIO when the fsync failed (the change is stored but might not survive
+ * a power cut). groupcommit.c explains it. */
+int store_sync_answer(Store *st);
+
 /* Open a level: a write transaction at the outermost level, else a
  * savepoint. 0, or -EIO (no level was opened; the outer levels, if any,
  * are as they were, or gone when the database lost the transaction). */

@@ -10,6 +10,13 @@
  * failed COMMIT answers -EIO to every member; the fn writes as its
  * caller's actor; a caller inside its own transaction is refused.
  *
+ * Durable answers (issue 13, store_sync_answer): fsync(2) and fdatasync(2)
+ * are interposed (this program's definitions win over libc's for
+ * libsqlite3 too) to count the syncs of the database's -wal file. An
+ * answer after a write syncs the WAL before it returns; an answer after no
+ * write, or after a group commit (whose COMMIT already synced), does not;
+ * threads answering at once share fsyncs, and every answered row is there.
+ *
  * A "gate" makes a batch form for sure: the first fn that runs waits
  * until every other thread is queued (store_group_stats().queued, a
  * condition, not a sleep), so the next transaction takes them all.
@@ -34,6 +41,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <dlfcn.h>
 
 #include <sqlite3.h>
 
@@ -91,6 +100,45 @@ static int count_rows(const Fx *fx, const char *where)
     sqlite3_finalize(s);
     sqlite3_close(db);
     return n;
+}
+
+/* ---- fsync(2)/fdatasync(2) of the -wal file, counted ---------------------- */
+
+static int wal_syncs;                  /* atomic */
+
+static void note_sync(int fd)
+{
+    char link[64], target[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n > 4) {
+        target[n] = '\0';
+        if (strcmp(target + n - 4, "-wal") == 0)
+            __atomic_add_fetch(&wal_syncs, 1, __ATOMIC_SEQ_CST);
+    }
+}
+
+int fdatasync(int fd)
+{
+    static int (*real)(int);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "fdatasync");
+    note_sync(fd);
+    return real(fd);
+}
+
+int fsync(int fd)
+{
+    static int (*real)(int);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "fsync");
+    note_sync(fd);
+    return real(fd);
+}
+
+static int syncs_now(void)
+{
+    return __atomic_load_n(&wal_syncs, __ATOMIC_SEQ_CST);
 }
 
 /* ---- the threads -------------------------------------------------------- */
@@ -324,6 +372,115 @@ static void test_full_during_normal_after(void **state)
     assert_int_equal(count_rows(fx, NULL), 1);
 }
 
+/* One write, one answer: the WAL is synced before store_sync_answer
+ * returns, once; a second answer with nothing new written syncs nothing;
+ * nor does a read. */
+static void test_answer_syncs_the_wal(void **state)
+{
+    Fx *fx = *state;
+    assert_int_equal(store_sync_answer(fx->st), 0);     /* the CREATE TABLEs of setup */
+    int before = syncs_now();
+    assert_int_equal(store_exec(fx->st, "INSERT INTO gc_row (k) VALUES ('a1')"), 0);
+    assert_int_equal(syncs_now(), before);              /* NORMAL: the COMMIT did not sync */
+    StoreGroupStats g0, g1;
+    store_group_stats(fx->path, &g0);
+    assert_int_equal(store_sync_answer(fx->st), 0);
+    assert_int_equal(syncs_now(), before + 1);
+    store_group_stats(fx->path, &g1);
+    assert_int_equal(g1.answer_waits, g0.answer_waits + 1);
+    assert_int_equal(g1.answer_fsyncs, g0.answer_fsyncs + 1);
+    assert_int_equal(store_sync_answer(fx->st), 0);
+    assert_int_equal(store_begin_read(fx->st), 0);
+    assert_int_equal(count_rows(fx, "k = 'a1'"), 1);
+    assert_int_equal(store_end_read(fx->st), 0);
+    assert_int_equal(store_sync_answer(fx->st), 0);
+    assert_int_equal(syncs_now(), before + 1);
+    /* a transaction of several statements: one sync for its answer */
+    assert_int_equal(store_begin(fx->st), 0);
+    assert_int_equal(store_exec(fx->st, "INSERT INTO gc_row (k) VALUES ('a2')"), 0);
+    assert_int_equal(store_exec(fx->st, "INSERT INTO gc_row (k) VALUES ('a3')"), 0);
+    assert_int_equal(store_commit(fx->st), 0);
+    assert_int_equal(store_sync_answer(fx->st), 0);
+    assert_int_equal(syncs_now(), before + 2);
+}
+
+/* A group commit's COMMIT ran with synchronous=FULL: its answer needs no
+ * second sync. */
+static void test_group_commit_needs_no_second_sync(void **state)
+{
+    Fx *fx = *state;
+    assert_int_equal(store_sync_answer(fx->st), 0);
+    Run r = {.fx = fx, .poison_thread = -1};
+    Call c = {.run = &r, .thread = 5};
+    int before = syncs_now();
+    assert_int_equal(store_group_commit(fx->st, insert_fn, &c), 0);
+    int after_commit = syncs_now();
+    assert_true(after_commit > before);                 /* FULL synced the WAL */
+    assert_int_equal(store_sync_answer(fx->st), 0);
+    assert_int_equal(syncs_now(), after_commit);
+}
+
+#define ANSWER_THREADS 16
+#define ANSWER_CALLS   40
+
+typedef struct AnswerArg {
+    const Fx *fx;
+    int       thread, ok;
+    pthread_mutex_t *write_mu;          /* one writer at a time, as the listener */
+} AnswerArg;
+
+static void *answer_main(void *p)
+{
+    AnswerArg *a = p;
+    Store *st;
+    char err[256];
+    if (store_open(a->fx->path, &st, err, sizeof err) < 0)
+        return NULL;
+    for (int i = 0; i < ANSWER_CALLS; i++) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "INSERT INTO gc_row (k) VALUES ('w%d-%d')", a->thread, i);
+        pthread_mutex_lock(a->write_mu);
+        int rc = store_exec(st, sql);
+        pthread_mutex_unlock(a->write_mu);
+        if (rc == 0 && store_sync_answer(st) == 0)
+            a->ok++;
+    }
+    store_close(st);
+    return NULL;
+}
+
+/* 16 threads answering 40 writes each: every answered row is in the file,
+ * each answer was covered by a WAL sync, and the syncs were shared. */
+static void test_concurrent_answers_share_fsyncs(void **state)
+{
+    Fx *fx = *state;
+    pthread_mutex_t write_mu = PTHREAD_MUTEX_INITIALIZER;
+    AnswerArg args[ANSWER_THREADS];
+    pthread_t th[ANSWER_THREADS];
+    StoreGroupStats g0, g1;
+    store_group_stats(fx->path, &g0);
+    int before = syncs_now();
+    for (int i = 0; i < ANSWER_THREADS; i++) {
+        args[i] = (AnswerArg){.fx = fx, .thread = i, .write_mu = &write_mu};
+        assert_int_equal(pthread_create(&th[i], NULL, answer_main, &args[i]), 0);
+    }
+    int ok = 0;
+    for (int i = 0; i < ANSWER_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        ok += args[i].ok;
+    }
+    store_group_stats(fx->path, &g1);
+    int syncs = syncs_now() - before;
+    print_message("# %d answers, %d WAL syncs\n", ok, syncs);
+    assert_int_equal(ok, ANSWER_THREADS * ANSWER_CALLS);
+    assert_int_equal(count_rows(fx, "k LIKE 'w%'"), ANSWER_THREADS * ANSWER_CALLS);
+    assert_int_equal(g1.answer_waits - g0.answer_waits, (uint64_t)ok);
+    /* SQLite syncs the WAL itself too (checkpoints, the last close) */
+    uint64_t led = g1.answer_fsyncs - g0.answer_fsyncs;
+    assert_true(led >= 1 && led <= (uint64_t)syncs);
+    assert_true(led < (uint64_t)ok);    /* shared: fewer fsyncs than answers */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +488,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failing_fn_rolls_back_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_commit_is_eio_for_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_during_normal_after, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_syncs_the_wal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_needs_no_second_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_answers_share_fsyncs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
