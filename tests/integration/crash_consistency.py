@@ -434,6 +434,10 @@ def final_state(srv, tok, writers):
     ok = wait_for(all_triaged, timeout=120, step=0.5)
     t.ok(ok and want, 'every one of the %d acknowledged security alerts is triaged after the restarts'
          % len(want), srv.db_query('SELECT stage, count(*) FROM sec_alert GROUP BY stage'))
+    first = next((op[0] for op in ing.answered('2xx')), '')
+    r = srv.get('/api/security/alerts/' + first, tok)
+    t.ok(r.status == 200 and r.json['stage'] == 'triaged' and r.json['s0'] is not None,
+         'and the API shows them triaged', r)
     stuck = wait_for(lambda: not srv.db_query("SELECT incident_id FROM incident WHERE state IN "
                                               "('open', 'resolving')"), timeout=60, step=0.5)
     t.ok(stuck, 'no incident is left open or resolving: runs cut by a kill were resumed',
