@@ -115,6 +115,7 @@ console 4; r=$?
 quit_console k || r=1
 wait_for k "RESOPS-EXIT=0" >/dev/null || r=1
 [ "$(stty -g -F "$TTY")" = "$SANE" ] && [ ! -e "$TORN" ] || r=1
+grep -q "tty: ignoring a torn terminal record" "$WORK/resops.log" || r=1
 tap $r "a torn record: the console starts, replaces it, quits cleanly and removes it"
 
 # no sanitizer report from any console
