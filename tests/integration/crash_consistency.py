@@ -449,6 +449,29 @@ def final_state(srv, tok, writers):
     t.eq(srv.db_query('PRAGMA integrity_check'), [('ok',)], 'integrity_check is ok at the end')
 
 
+def torn_secret():
+    """A first start killed between creating <db>.jwt-secret and writing
+    it left an empty file that every later start refused ("shorter than
+    32 characters"): the secret is now linked into place whole, and an
+    empty file is replaced."""
+    srv = Server()
+    try:
+        open(srv.db + '.jwt-secret', 'w').close()
+        try:
+            srv.start()
+        except RuntimeError as e:
+            t.ok(False, 'a start finding an empty .jwt-secret starts', str(e)[-300:])
+            return
+        r = srv.signup('admin', 'adminpass')
+        t.ok(r.status == 201 and len(srv.secret()) == 64,
+             'a start finding an empty .jwt-secret (a kill during the first start) makes a whole one', r)
+        t.eq(sorted(f for f in os.listdir(srv.dir) if 'jwt-secret' in f), ['resops.db.jwt-secret'],
+             'and leaves no temporary file beside it')
+    finally:
+        srv.stop()
+        srv.cleanup()
+
+
 def main():
     seed = int(os.environ.get('RESOPS_KILL_SEED', time.time()))
     random.seed(seed)
@@ -472,6 +495,7 @@ def main():
         inflight = inflight_round(srv, rcv)
         n, twice = final_delivery(srv, rcv, inflight, tok, writers)
         final_state(srv, tok, writers)
+        torn_secret()
         print('# %d rounds, %d requests (%s), %d notifications, %d redelivered after the in-flight '
               'kill, %.1f s' % (ROUNDS, sum(len(w.ops) for w in writers),
                                 ', '.join('%s %d' % (w.name, len(w.ops)) for w in writers),
