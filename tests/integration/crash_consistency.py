@@ -292,6 +292,19 @@ def check_kill_switch(srv, w):
     return ['kill switch: audited %s, row %s; sent %s' % (seq[-6:], row, [o[2:] for o in w.ops[-6:]])]
 
 
+def check_acks(srv, w):
+    """Each alert's row holds the note of its last audited ack (the row
+    and its audit entry are one transaction)."""
+    bad = []
+    for aid in w.ctx['alerts']:
+        last = srv.db_query("SELECT detail FROM audit_log WHERE action = 'Alert Acknowledged' AND "
+                            "detail LIKE ? ORDER BY id DESC LIMIT 1", ('alert %d acknowledged by %%' % aid,))
+        row = srv.db_query('SELECT acknowledged, ack_note FROM alert WHERE id = ?', (aid,))
+        if last and row != [(1, last[0][0].rsplit(': ', 1)[-1])]:
+            bad.append('alert %d: row %s, last audited %s' % (aid, row, last))
+    return bad
+
+
 def check_round(srv, writers, base):
     """(missing 2xx, present 4xx/refused, counts) over every round so far."""
     have = present_sets(srv)
@@ -303,6 +316,8 @@ def check_round(srv, writers, base):
         if w.name in ('hb', 'kill'):
             missing += check_heartbeats(srv, w, base) if w.name == 'hb' else check_kill_switch(srv, w)
             continue
+        if w.name == 'ack':
+            missing += check_acks(srv, w)
         got = have[w.name]
         missing += ['%s %s' % (w.name, op[0]) for op in w.answered('2xx') if op[0] not in got]
         extra += ['%s %s (%s)' % (w.name, op[0], op[-1]) for op in w.ops
