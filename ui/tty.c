@@ -182,7 +182,8 @@ static void record_repair(void)
         return;
     ssize_t n = read(fd, &r, sizeof r);
     close(fd);
-    if (n != (ssize_t)sizeof r || memcmp(r.magic, RECORD_MAGIC, sizeof r.magic) != 0) {
+    if (n != (ssize_t)sizeof r || memcmp(r.magic, RECORD_MAGIC, sizeof r.magic) != 0 ||
+        r.pid <= 0) {
         log_warn("tty: ignoring a torn terminal record %s", record_path);
         return;
     }
