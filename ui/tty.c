@@ -5,19 +5,34 @@
  * the original termios are saved at start, and a fatal-signal handler and
  * util's emergency hook write them with async-signal-safe calls before
  * the default action (or ASan's handler) runs.
+ *
+ * A kill -9 runs no handler: the terminal stays in curses' modes (no
+ * echo, no canonical input, no CR/NL mapping) unless the shell repairs
+ * it, and the next console would save those raw modes as the shell's and
+ * endwin() would give them back. So each console keeps a record of the
+ * modes it was given, per terminal device, in the state directory
+ * ($XDG_STATE_HOME/resops/tty-<device>, as the `:` history), and removes
+ * it on every exit that restores the terminal. A start that finds a
+ * record whose process is gone puts those modes back before curses saves
+ * the shell's; a torn record (wrong size or magic) is ignored and
+ * replaced.
  */
 #include "tty.h"
 #include "theme.h"
 #include "tui.h"
 #include "util.h"
 
+#include "log.h"
+
 #include <curses.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <term.h>
 #include <termios.h>
 #include <unistd.h>
@@ -29,6 +44,7 @@ static size_t restore_len;
 static struct termios saved_tio;
 static int tio_saved;
 static volatile sig_atomic_t curses_on;
+static char record_path[512];           /* "" = no record kept */
 
 static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 static struct sigaction old_actions[sizeof fatal_signals / sizeof fatal_signals[0]];
@@ -44,6 +60,8 @@ static void emergency_restore(void)
     }
     if (tio_saved)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+    if (record_path[0])
+        unlink(record_path);
 }
 
 static void on_fatal(int sig, siginfo_t *si, void *uc)
@@ -116,6 +134,89 @@ static void no_flow_control(void)
         def_prog_mode();
 }
 
+/* ---- the record of the shell's terminal modes ---------------------------- */
+
+#define RECORD_MAGIC "rsptty1"
+
+typedef struct TtyRecord {
+    char           magic[8];
+    pid_t          pid;
+    struct termios tio;
+} TtyRecord;
+
+/* record_path for the terminal on stdin, its directory made; "" when
+ * there is no state directory or no terminal device. */
+static void record_locate(void)
+{
+    const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    char dir[400];
+    struct stat sb;
+    record_path[0] = '\0';
+    if (x && x[0] == '/')
+        snprintf(dir, sizeof dir, "%s/resops", x);
+    else if (home && home[0] == '/')
+        snprintf(dir, sizeof dir, "%s/.local/state/resops", home);
+    else
+        return;
+    if (fstat(STDIN_FILENO, &sb) < 0)
+        return;
+    for (char *p = dir + 1; *p; p++)       /* mkdir -p */
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(dir, 0700);
+            *p = '/';
+        }
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return;
+    snprintf(record_path, sizeof record_path, "%s/tty-%llx", dir,
+             (unsigned long long)sb.st_rdev);
+}
+
+/* A record left by a console that is gone: put its terminal modes back.
+ * A live owner's record is left alone, and then this console keeps none. */
+static void record_repair(void)
+{
+    TtyRecord r;
+    int fd = open(record_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, &r, sizeof r);
+    close(fd);
+    if (n != (ssize_t)sizeof r || memcmp(r.magic, RECORD_MAGIC, sizeof r.magic) != 0 ||
+        r.pid <= 0) {
+        log_warn("tty: ignoring a torn terminal record %s", record_path);
+        return;
+    }
+    if (r.pid != getpid() && (kill(r.pid, 0) == 0 || errno == EPERM)) {
+        record_path[0] = '\0';
+        return;
+    }
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &r.tio) == 0)
+        log_info("tty: restored the terminal modes left by console %ld, which did not exit",
+                 (long)r.pid);
+}
+
+/* Record the modes this console was given (after any repair): written
+ * aside and renamed, so a reader sees the old record or the new one. */
+static void record_write(const struct termios *tio)
+{
+    TtyRecord r;
+    memset(&r, 0, sizeof r);
+    memcpy(r.magic, RECORD_MAGIC, sizeof r.magic);
+    r.pid = getpid();
+    r.tio = *tio;
+    char tmp[sizeof record_path + 16];
+    snprintf(tmp, sizeof tmp, "%s.%ld", record_path, (long)r.pid);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int ok = fd >= 0 && write(fd, &r, sizeof r) == (ssize_t)sizeof r;
+    if (fd >= 0)
+        close(fd);
+    if (!ok || rename(tmp, record_path) < 0) {
+        unlink(tmp);
+        record_path[0] = '\0';
+    }
+}
+
 /* ---- curses ------------------------------------------------------------------ */
 
 int tui_check_terminal(char *err, size_t errsz)
@@ -157,13 +258,20 @@ int tui_check_terminal(char *err, size_t errsz)
 SCREEN *tty_start(char *err, size_t errsz)
 {
     setlocale(LC_CTYPE, "");
+    record_locate();
+    if (record_path[0])
+        record_repair();
     if (tcgetattr(STDIN_FILENO, &saved_tio) == 0)
         tio_saved = 1;
+    if (tio_saved && record_path[0])
+        record_write(&saved_tio);
     /* newterm, not initscr: an unknown TERM is an error we report, not an
      * exit() inside curses */
     const char *term = getenv("TERM");
     SCREEN *scr = term && *term ? newterm(NULL, stdout, stdin) : NULL;
     if (!scr) {
+        if (record_path[0])
+            unlink(record_path);
         snprintf(err, errsz, "cannot use the terminal (TERM=%s); try TERM=xterm-256color",
                  term ? term : "");
         return NULL;
@@ -187,6 +295,8 @@ void tty_stop(SCREEN *scr)
 {
     endwin();
     curses_on = 0;
+    if (record_path[0])
+        unlink(record_path);
     delscreen(scr);
     remove_crash_handlers();
 }

@@ -94,6 +94,43 @@ static int read_secret(int fd, unsigned char **out, size_t *outlen)
     return 0;
 }
 
+/* Make the secret file when there is none: written and fsync'd aside,
+ * then linked into place, so a kill at any moment leaves no file or a
+ * whole one (an O_EXCL create left an empty file behind a kill between
+ * open and write, which every later start refused). link() fails with
+ * EEXIST when a process starting at the same time won: both then read
+ * its file. An empty file is such a torn one: replaced. 0 or -errno. */
+static int secret_create(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0 && sb.st_size > 0)
+        return 0;
+    if (unlink(path) < 0 && errno != ENOENT)
+        return -errno;
+    char *tmp = xasprintf("%s.%ld", path, (long)getpid());
+    int r = 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        r = -errno;
+    } else {
+        unsigned char raw[32];
+        char hex[66];
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2hex(hex, 65, raw, sizeof raw);
+        hex[64] = '\n';
+        hex[65] = '\0';
+        errno = EIO;
+        if (write(fd, hex, 65) != 65 || fsync(fd) < 0)
+            r = -errno;
+        close(fd);
+        if (r == 0 && link(tmp, path) < 0 && errno != EEXIST)
+            r = -errno;
+        unlink(tmp);
+    }
+    free(tmp);
+    return r;
+}
+
 int api_secret_load(const char *configured, const char *db_path, unsigned char **out,
                     size_t *outlen, char *err, size_t errsz)
 {
@@ -108,26 +145,9 @@ int api_secret_load(const char *configured, const char *db_path, unsigned char *
         return -EIO;
     }
     char *path = xasprintf("%s.jwt-secret", db_path);
-    int r = 0;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        unsigned char raw[32];
-        char hex[66];
-        randombytes_buf(raw, sizeof raw);
-        sodium_bin2hex(hex, 65, raw, sizeof raw);
-        hex[64] = '\n';
-        hex[65] = '\0';
-        errno = EIO;
-        if (write(fd, hex, 65) != 65 || fsync(fd) < 0)
-            r = -errno;
-        close(fd);
-        if (r < 0)
-            unlink(path);
-    } else if (errno != EEXIST) {
-        r = -errno;
-    }
+    int r = secret_create(path);
     if (r == 0) {
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             r = -errno;
         } else {
