@@ -886,87 +886,6 @@ typedef struct App {
     size_t       nretired;
 } App;
 
-/* ---- SIGHUP: reload the configuration ------------------------------------ */
-
-/* What a reload changed: the names, for the log's summary and the audit. */
-typedef struct ReloadNote {
-    StrBuf applied, restart;
-} ReloadNote;
-
-static void note_change(void *ctx, const char *name, const char *old_text, const char *new_text,
-                        int reloads)
-{
-    ReloadNote *rn = ctx;
-    if (reloads) {
-        log_info("resops: reload: %s = %s (was %s)", name, new_text, old_text);
-        strbuf_appendf(&rn->applied, "%s%s", rn->applied.s ? ", " : "", name);
-    } else {
-        log_warn("resops: reload: %s = %s needs a restart; it stays %s until then", name,
-                 new_text, old_text);
-        strbuf_appendf(&rn->restart, "%s%s", rn->restart.s ? ", " : "", name);
-    }
-}
-
-/* One audit row "Config Reloaded" (entity Config) naming what changed: a
- * fact about the process, not a domain rule, so main writes it through
- * the audit repository on a short-lived connection of its own. */
-static void audit_reload(const char *db_path, const ReloadNote *rn)
-{
-    Store *st;
-    char err[512];
-    if (store_open(db_path, &st, err, sizeof err) < 0) {
-        log_warn("resops: reload: no audit row: %s", err);
-        return;
-    }
-    char *detail = xasprintf("applied: %s; needs a restart: %s",
-                             rn->applied.s ? rn->applied.s : "none",
-                             rn->restart.s ? rn->restart.s : "none");
-    if (audit_repo_add(st, "Config Reloaded", "Config", 0, AUDIT_SYSTEM_USER, detail,
-                       util_now()) < 0)
-        log_warn("resops: reload: the audit row could not be written");
-    free(detail);
-    store_close(st);
-}
-
-/* SIGHUP, on the main thread: read the configuration again (the file of
- * the start, the environment, the flags); a bad one is logged and nothing
- * changes. Else the reloadable settings go to the threads, the others
- * keep their running values (config_keep_running), and the new Config
- * becomes a->cfg; the old one is kept until exit (threads may still hold
- * its strings). */
-static void app_reload(App *a)
-{
-    char err[512];
-    Config *next = config_new();
-    if (read_config(next, &a->cli, err, sizeof err) < 0) {
-        log_error("resops: SIGHUP: configuration not reloaded (the running one stays): %s", err);
-        config_free(next);
-        return;
-    }
-    ReloadNote rn = {0};
-    int n = config_diff(a->cfg, next, note_change, &rn);
-    config_keep_running(next, a->cfg);
-    a->retired = xrealloc(a->retired, (a->nretired + 1) * sizeof *a->retired);
-    a->retired[a->nretired++] = a->cfg;
-    a->cfg = next;
-    apply_process_settings(next);
-    EngineOpts eo = engine_settings(next, a->db_path, a->cli.headless);
-    engine_reconfigure(a->engine, &eo);
-    NotifyConfig nc;
-    NotifyPolicy np;
-    notify_settings(next, &nc, &np);
-    notifier_reconfigure(a->notifier, &nc, &np);
-    log_info("resops: SIGHUP: configuration reloaded: %d changed (applied: %s; needs a "
-             "restart: %s)", n, rn.applied.s ? rn.applied.s : "none",
-             rn.restart.s ? rn.restart.s : "none");
-    audit_reload(a->db_path, &rn);
-    strbuf_free(&rn.applied);
-    strbuf_free(&rn.restart);
-}
-
-/* The console's hook: tui.c calls it on SIGHUP while the terminal answers. */
-static void tui_reload(void *ctx) { app_reload(ctx); }
-
 /* The command line, the configuration, the playbook file, the terminal
  * and the database path: -1 with *out_rc when main is to return it
  * (whatever was made here is freed), else 0. */
@@ -1141,6 +1060,87 @@ static int app_start(App *a)
     a->sm = start_metrics(a->cfg, a->db_path, a->box, a->engine);
     return 0;
 }
+
+/* ---- SIGHUP: reload the configuration ------------------------------------ */
+
+/* What a reload changed: the names, for the log's summary and the audit. */
+typedef struct ReloadNote {
+    StrBuf applied, restart;
+} ReloadNote;
+
+static void note_change(void *ctx, const char *name, const char *old_text, const char *new_text,
+                        int reloads)
+{
+    ReloadNote *rn = ctx;
+    if (reloads) {
+        log_info("resops: reload: %s = %s (was %s)", name, new_text, old_text);
+        strbuf_appendf(&rn->applied, "%s%s", rn->applied.s ? ", " : "", name);
+    } else {
+        log_warn("resops: reload: %s = %s needs a restart; it stays %s until then", name,
+                 new_text, old_text);
+        strbuf_appendf(&rn->restart, "%s%s", rn->restart.s ? ", " : "", name);
+    }
+}
+
+/* One audit row "Config Reloaded" (entity Config) naming what changed: a
+ * fact about the process, not a domain rule, so main writes it through
+ * the audit repository on a short-lived connection of its own. */
+static void audit_reload(const char *db_path, const ReloadNote *rn)
+{
+    Store *st;
+    char err[512];
+    if (store_open(db_path, &st, err, sizeof err) < 0) {
+        log_warn("resops: reload: no audit row: %s", err);
+        return;
+    }
+    char *detail = xasprintf("applied: %s; needs a restart: %s",
+                             rn->applied.s ? rn->applied.s : "none",
+                             rn->restart.s ? rn->restart.s : "none");
+    if (audit_repo_add(st, "Config Reloaded", "Config", 0, AUDIT_SYSTEM_USER, detail,
+                       util_now()) < 0)
+        log_warn("resops: reload: the audit row could not be written");
+    free(detail);
+    store_close(st);
+}
+
+/* SIGHUP, on the main thread: read the configuration again (the file of
+ * the start, the environment, the flags); a bad one is logged and nothing
+ * changes. Else the reloadable settings go to the threads, the others
+ * keep their running values (config_keep_running), and the new Config
+ * becomes a->cfg; the old one is kept until exit (threads may still hold
+ * its strings). */
+static void app_reload(App *a)
+{
+    char err[512];
+    Config *next = config_new();
+    if (read_config(next, &a->cli, err, sizeof err) < 0) {
+        log_error("resops: SIGHUP: configuration not reloaded (the running one stays): %s", err);
+        config_free(next);
+        return;
+    }
+    ReloadNote rn = {0};
+    int n = config_diff(a->cfg, next, note_change, &rn);
+    config_keep_running(next, a->cfg);
+    a->retired = xrealloc(a->retired, (a->nretired + 1) * sizeof *a->retired);
+    a->retired[a->nretired++] = a->cfg;
+    a->cfg = next;
+    apply_process_settings(next);
+    EngineOpts eo = engine_settings(next, a->db_path, a->cli.headless);
+    engine_reconfigure(a->engine, &eo);
+    NotifyConfig nc;
+    NotifyPolicy np;
+    notify_settings(next, &nc, &np);
+    notifier_reconfigure(a->notifier, &nc, &np);
+    log_info("resops: SIGHUP: configuration reloaded: %d changed (applied: %s; needs a "
+             "restart: %s)", n, rn.applied.s ? rn.applied.s : "none",
+             rn.restart.s ? rn.restart.s : "none");
+    audit_reload(a->db_path, &rn);
+    strbuf_free(&rn.applied);
+    strbuf_free(&rn.restart);
+}
+
+/* The console's hook: tui.c calls it on SIGHUP while the terminal answers. */
+static void tui_reload(void *ctx) { app_reload(ctx); }
 
 /* Until a stop signal (headless) or the console quits: the exit code. */
 static int app_run(App *a)

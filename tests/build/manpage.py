@@ -117,7 +117,8 @@ for line in help_text.splitlines():
         first = re.match(r"([a-z]+)\b", m.group(2))
         if first:
             verbs.add((m.group(1), first.group(1)))
-        verbs |= {(m.group(1), w) for w in re.findall(r"\|\s*([a-z]+)\b", m.group(2))}
+        # "| list | revoke": alternatives of the subcommand, not "ingest|read" values
+        verbs |= {(m.group(1), w) for w in re.findall(r"\s\|\s*([a-z]+)\b", m.group(2))}
 missing = sorted(f"{s} {v}" for s, v in verbs if f"resops {s} {v}" not in synopsis)
 ok(("token", "revoke") in verbs and not missing,
    "every subcommand verb of --help (token create|list|revoke) is in the SYNOPSIS",
@@ -174,6 +175,41 @@ missing = sorted(c for c in cmds if not re.search(r"(?<![\w!]):" + re.escape(c) 
 ok(len(cmds) >= 15 and not missing, f"every : command of ui/actions.c ({len(cmds)}) is in COMMANDS",
    "missing: " + ", ".join(":" + c for c in missing))
 
+# ---- keys ---------------------------------------------------------------------------
+def bold_words(roff_text):
+    """Every word of the .B/.BR lines of roff_text (the keys as the page sets them)."""
+    out = set()
+    for line in unroff(roff_text).splitlines():
+        if line.startswith((".B ", ".BR ")):
+            out |= {w.strip('"') for w in line.split()[1:]}
+    return out
+
+
+keys_sec = section(roff, "KEYS")
+subsecs = dict(re.findall(r"^\.SS ([^\n]+)\n(.*?)(?=^\.SS |\Z)", keys_sec, re.S | re.M))
+keymap = open(os.path.join(SRC, "ui/keys.c")).read().split("keymap[] = {", 1)[1].split("};", 1)[0]
+labels = re.findall(r'^\s*\{\{[^}]*\}, "([^"]+)", "', keymap, re.M)
+words = bold_words(keys_sec)
+missing = sorted({w for label in labels for w in label.split()} - words)
+ok(len(labels) >= 15 and not missing, f"every global key of ui/keys.c ({len(labels)}) is in KEYS",
+   "missing: " + ", ".join(missing))
+missing = []
+panes = 0
+for path in sorted(os.listdir(os.path.join(SRC, "ui"))):
+    if not path.startswith("pane_"):
+        continue
+    text = open(os.path.join(SRC, "ui", path)).read()
+    m = re.search(r"static const PaneKey \w+\[\] = \{(.*?)\n\};", text, re.S)
+    title = re.search(r'\.title = "([^"]+)"', text)
+    if not m or not title:
+        continue
+    panes += 1
+    sub = bold_words(subsecs.get(title.group(1), ""))
+    for label in re.findall(r'\{\{[^}]*\}, "([^"]+)",', m.group(1)):
+        missing += [f"{title.group(1)}: {w}" for w in label.split() if w not in sub]
+ok(panes >= 7 and not missing, f"every key of every pane's table ({panes} panes) is in its KEYS subsection",
+   "missing: " + ", ".join(missing))
+
 # ---- rendering -------------------------------------------------------------------
 r = subprocess.run(["groff", "-ww", "-z", "-man", PAGE], capture_output=True, text=True)
 ok(r.returncode == 0 and not r.stderr.strip(), "groff -ww -z -man renders it without a warning",
@@ -184,7 +220,9 @@ text = re.sub(r".\x08", "", r.stdout)
 ok(r.returncode == 0 and all(h in text for h in
                              ("SYNOPSIS", "CONFIGURATION", "SIGNALS", "EXIT STATUS")),
    "man -l shows SYNOPSIS, CONFIGURATION, SIGNALS and EXIT STATUS", r.stderr)
-ok("@CONFIGURATION@" not in roff and "@VERSION@" not in roff,
+body = "\n".join(line for line in roff.splitlines() if not line.startswith('.\\"'))
+version = subprocess.run([BIN, "--version"], capture_output=True, text=True).stdout.strip()
+ok("@CONFIGURATION@" not in body and "@VERSION@" not in body and f'"{version}"' in body,
    "the template's placeholders are filled in")
 
 # ---- the comparison can fail --------------------------------------------------
