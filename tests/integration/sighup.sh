@@ -56,7 +56,7 @@ ok_if "general.log_level and engine.down_after too" bash -c \
     "grep -q 'reload: general.log_level = \"debug\" (was \"info\")' '$LOG' &&
      grep -q 'reload: engine.down_after = 5 (was 3)' '$LOG'"
 ok_if "the restart-only change is a warning that keeps the running value" \
-    grep -q "WARN.*reload: api.max_connections_per_ip = 100 needs a restart; it stays 512" "$LOG"
+    grep -q "warn .*reload: api.max_connections_per_ip = 100 needs a restart; it stays 512" "$LOG"
 ok_if "the engine takes the new settings (checks every 1 s)" \
     wait_for 20 grep -q "engine: settings reloaded: checks every 1 s" "$LOG"
 ok_if "the new interval and log level are in effect: ticks every second, logged" \
@@ -78,7 +78,7 @@ sed -i 's/^check_interval = 1$/check_interval = soon/' "$CONF"
 printf '[engine]\nslow_ms = 7\n' >>"$CONF"
 kill -HUP "$PID"
 ok_if "a broken file is logged with FILE:LINE and the running configuration stays" \
-    wait_for 20 grep -q "ERROR.*SIGHUP: configuration not reloaded (the running one stays): $CONF:4: engine.check_interval: not an integer: 'soon'" "$LOG"
+    wait_for 20 grep -q "error .*SIGHUP: configuration not reloaded (the running one stays): $CONF:4: engine.check_interval: not an integer: 'soon'" "$LOG"
 ok_if "the process is still serving after the broken reload" serving
 N=$(ticks)
 ok_if "the old values stay in effect (still ticking every second, at debug)" \
