@@ -18,6 +18,7 @@ checks that it is caught, so the comparison itself cannot pass vacuously.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -214,12 +215,16 @@ ok(panes >= 7 and not missing, f"every key of every pane's table ({panes} panes)
 r = subprocess.run(["groff", "-ww", "-z", "-man", PAGE], capture_output=True, text=True)
 ok(r.returncode == 0 and not r.stderr.strip(), "groff -ww -z -man renders it without a warning",
    r.stderr)
-r = subprocess.run(["man", "-l", PAGE], capture_output=True, text=True,
-                   env=dict(os.environ, MANWIDTH="80", MAN_KEEP_FORMATTING="0"))
-text = re.sub(r".\x08", "", r.stdout)
-ok(r.returncode == 0 and all(h in text for h in
-                             ("SYNOPSIS", "CONFIGURATION", "SIGNALS", "EXIT STATUS")),
-   "man -l shows SYNOPSIS, CONFIGURATION, SIGNALS and EXIT STATUS", r.stderr)
+if shutil.which("man"):
+    r = subprocess.run(["man", "-l", PAGE], capture_output=True, text=True,
+                       env=dict(os.environ, MANWIDTH="80"))
+    text = re.sub(r".\x08", "", r.stdout)
+    ok(r.returncode == 0 and all(h in text for h in
+                                 ("SYNOPSIS", "CONFIGURATION", "SIGNALS", "EXIT STATUS")),
+       "man -l shows SYNOPSIS, CONFIGURATION, SIGNALS and EXIT STATUS", r.stderr)
+else:
+    n += 1
+    print(f"ok {n} - man -l shows the page # SKIP no man")
 body = "\n".join(line for line in roff.splitlines() if not line.startswith('.\\"'))
 version = subprocess.run([BIN, "--version"], capture_output=True, text=True).stdout.strip()
 ok("@CONFIGURATION@" not in body and "@VERSION@" not in body and f'"{version}"' in body,
