@@ -8,6 +8,10 @@
  * adding a row. The defaults go through the same parser as user input
  * (config_new asserts that they parse) and config_write_example prints the
  * table, so defaults, validation and the example file cannot drift apart.
+ * The same rows write resops(1)'s CONFIGURATION section at build time
+ * (config_write_man, run by tools/config_doc.c), and say whether SIGHUP
+ * reloads a setting (.reload: main.c's app_reload hands those to the
+ * threads; the rest keep their running value until a restart).
  *
  * Every source (file line, environment variable, flag) ends in
  * parse_value(), which says only *what* is wrong ("not an integer: 'abc'");
