@@ -5,7 +5,8 @@
 # per-address limit) is logged as a warning and keeps its running value,
 # one audit row says what changed, a flag still wins over the file; a
 # broken file keeps the running configuration, logs the error and the
-# process keeps serving; SIGTERM ends with 0. The console: SIGHUP reloads
+# process keeps serving; SIGTERM ends with 0; a new webhook URL and
+# heartbeat limits reach the notifier and the engine. The console: SIGHUP reloads
 # while its terminal answers; a hung-up terminal ends it cleanly.
 . "$(dirname "$0")/tap.sh"
 
@@ -113,7 +114,36 @@ kill -TERM "$PID2"
 wait "$PID2"
 ok_if "the second process also exits 0 on SIGTERM" test $? = 0
 
-# 6. the console: SIGHUP reloads while the terminal answers; a hangup
+# 6. notification targets and the engine's rules reload together: a demo
+#    database, no webhook at start; SIGHUP sets the webhook URL and makes
+#    heartbeats due within seconds, so the next ticks raise alerts whose
+#    notifications reach the new URL
+DB3=$TMP/w.db
+CONF3=$TMP/w.conf
+LOG3=$TMP/w.log
+"$RESOPS_BIN" seed --demo --db "$DB3" >/dev/null 2>&1
+/usr/bin/python3 "$(dirname "$0")/notify_receiver.py" "$TMP/hooks.log" >"$TMP/recv.out" &
+TAP_PIDS+=("$!")
+ok_if "the webhook receiver listens" wait_for 10 grep -q PORT "$TMP/recv.out"
+RPORT=$(awk '/PORT/ {print $2}' "$TMP/recv.out")
+printf '[engine]\ncheck_interval = 3600\n[notify]\ngroup_wait_s = 0\n' >"$CONF3"
+"$RESOPS_BIN" --headless --db "$DB3" --config "$CONF3" --listen 127.0.0.1:0 2>"$LOG3" &
+PID3=$!
+TAP_PIDS+=("$PID3")
+ok_if "a third process starts on the demo database without a webhook" \
+    wait_for 20 grep -q "listening on http://" "$LOG3"
+ok_if "no webhook notification before the reload" \
+    test "$(sqlite3 "$DB3" "SELECT count(*) FROM outbox WHERE channel = 'webhook'")" = 0
+printf '[engine]\ncheck_interval = 1\nheartbeat_degraded_s = 1\nheartbeat_down_s = 2\n[notify]\ngroup_wait_s = 0\nalert_webhook_url = http://127.0.0.1:%s/ok\n' \
+    "$RPORT" >"$CONF3"
+kill -HUP "$PID3"
+ok_if "after SIGHUP the new rules raise alerts and the new webhook URL receives them" \
+    wait_for 30 test -s "$TMP/hooks.log"
+kill -TERM "$PID3"
+wait "$PID3"
+ok_if "the third process exits 0 on SIGTERM" test $? = 0
+
+# 7. the console: SIGHUP reloads while the terminal answers; a hangup
 #    (the terminal closed) ends it cleanly
 if command -v tmux >/dev/null; then
     SOCK="resops-hup-$$"
