@@ -93,7 +93,7 @@ install: build
 
 install-files:
 	install -D -m 0755 $(BUILD)/resops $(DESTDIR)$(PREFIX)/bin/resops
-	install -D -m 0644 data/resops.1 $(DESTDIR)$(PREFIX)/share/man/man1/resops.1
+	install -D -m 0644 $(BUILD)/data/resops.1 $(DESTDIR)$(PREFIX)/share/man/man1/resops.1
 	@if [ -n "$(SYSTEMD_DIR)" ]; then \
 	  echo "install data/resops.service -> $(DESTDIR)$(SYSTEMD_DIR)/resops.service"; \
 	  mkdir -p $(DESTDIR)$(SYSTEMD_DIR) && \

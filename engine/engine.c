@@ -81,6 +81,11 @@ struct Engine {
      * holds the engine role (B21: a viewer shows it) */
     pthread_mutex_t api_mu;
     char            api_addr[128];
+    /* SIGHUP (engine_reconfigure): the settings a reload brings, taken by
+     * the engine thread at its next loop turn */
+    pthread_mutex_t cfg_mu;
+    EngineOpts      cfg_next;      /* under cfg_mu */
+    int             cfg_pending;   /* atomic: cfg_next is newer than opts */
 };
 
 /* The lock file's content: "engine headless|console\n", "api HOST:PORT\n"
@@ -186,6 +191,7 @@ Engine *engine_new(const EngineOpts *opts, SnapshotBox *box, char *err, size_t e
     ctl_pipe_init(&e->ctl);
     e->handover_path = xasprintf("%s.handover", e->db_path);
     pthread_mutex_init(&e->api_mu, NULL);
+    pthread_mutex_init(&e->cfg_mu, NULL);
     if (store_open(e->db_path, &e->st, err, errsz) < 0) {
         engine_free(e);
         return NULL;
@@ -226,6 +232,7 @@ void engine_free(Engine *e)
     }
     ctl_pipe_close(&e->ctl);
     pthread_mutex_destroy(&e->api_mu);
+    pthread_mutex_destroy(&e->cfg_mu);
     free(e->handover_path);
     free(e->db_path);
     free(e);
@@ -444,6 +451,25 @@ static void hand_back(Engine *e, pid_t asker)
     publish(e);
 }
 
+/* Engine thread: the settings engine_reconfigure left; returns next (the
+ * monotonic ms of the next tick) moved by the change of interval, so the
+ * next tick comes the new interval after the last one. */
+static int64_t take_settings(Engine *e, int64_t next)
+{
+    pthread_mutex_lock(&e->cfg_mu);
+    EngineOpts n = e->cfg_next;
+    __atomic_store_n(&e->cfg_pending, 0, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&e->cfg_mu);
+    int64_t moved = (int64_t)(n.check_interval_s - e->opts.check_interval_s) * 1000;
+    e->opts.check_interval_s = n.check_interval_s;
+    e->opts.probe_timeout_ms = n.probe_timeout_ms;
+    e->opts.rules = n.rules;
+    e->opts.repeat_interval_s = n.repeat_interval_s;
+    log_info("engine: settings reloaded: checks every %d s, probe timeout %d ms",
+             n.check_interval_s, n.probe_timeout_ms);
+    return next ? next + moved : 0;
+}
+
 static void *engine_main(void *arg)
 {
     Engine *e = arg;
@@ -476,6 +502,8 @@ static void *engine_main(void *arg)
                 asked |= buf[i] == 'p';
             }
         }
+        if (__atomic_load_n(&e->cfg_pending, __ATOMIC_ACQUIRE))
+            next = take_settings(e, next);
         if (!engine_is_primary(e)) {
             if (e->opts.headless)
                 handover_request(e);    /* again, in case it went away */
@@ -538,6 +566,18 @@ Engine *engine_start(const EngineOpts *opts, SnapshotBox *box, char *err, size_t
     }
     e->running = 1;
     return e;
+}
+
+void engine_reconfigure(Engine *e, const EngineOpts *opts)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->cfg_mu);
+    e->cfg_next = *opts;
+    e->cfg_next.db_path = e->db_path;
+    __atomic_store_n(&e->cfg_pending, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&e->cfg_mu);
+    ctl_pipe_send(&e->ctl, 'c');   /* any byte wakes the loop */
 }
 
 void engine_kick(Engine *e)

@@ -44,6 +44,12 @@ typedef struct Engine Engine;
 Engine *engine_start(const EngineOpts *opts, SnapshotBox *box, char *err, size_t errsz);
 /* Stop the thread (the current tick finishes), join, close. NULL ok. */
 void    engine_stop(Engine *e);
+/* SIGHUP (main.c): from its next loop turn the engine runs with these of
+ * opts: check_interval_s (the next tick moves to the last tick plus the
+ * new interval), probe_timeout_ms, rules and repeat_interval_s; the rest
+ * of opts is ignored. Logs "engine: settings reloaded ..." when taken.
+ * Any thread; NULL ok. */
+void    engine_reconfigure(Engine *e, const EngineOpts *opts);
 /* Run a tick now, probes included (the TUI's `r`, an explicit request). */
 void    engine_kick(Engine *e);
 /* Something was written (a status, the kill switch): re-run the

@@ -77,6 +77,11 @@ struct Notifier {
     int           ninflight;
     NotifierStats stats;                /* updated with __atomic ops */
     int64_t       silences_next;        /* next silence window boundary (epoch s) */
+    /* SIGHUP (notifier_reconfigure): taken by the thread at its next turn */
+    pthread_mutex_t cfg_mu;
+    NotifyConfig  cfg_next;             /* under cfg_mu; strings borrowed (the caller's) */
+    NotifyPolicy  policy_next;
+    int           cfg_pending;          /* atomic */
 };
 
 /* How a channel delivers: one row per channel of notify.c's
@@ -516,6 +521,22 @@ static void release_inflight(Notifier *n)
 
 /* ---- the loop -------------------------------------------------------------- */
 
+/* Notifier thread: the settings notifier_reconfigure left. The hostname
+ * stays this notifier's own; transfers in flight keep their copies. */
+static void take_settings(Notifier *n)
+{
+    pthread_mutex_lock(&n->cfg_mu);
+    const char *host = n->o.cfg.hostname;
+    n->o.cfg = n->cfg_next;
+    n->o.cfg.hostname = host;
+    n->o.policy = n->policy_next;
+    if (n->o.policy.max_age_s <= 0)
+        n->o.policy.max_age_s = 86400;
+    __atomic_store_n(&n->cfg_pending, 0, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&n->cfg_mu);
+    log_info("notifier: settings reloaded");
+}
+
 static void *notifier_main(void *arg)
 {
     Notifier *n = arg;
@@ -536,6 +557,8 @@ static void *notifier_main(void *arg)
             wait = stop_deadline - mono;
         struct curl_waitfd wfd = {.fd = n->ctl.rd, .events = CURL_WAIT_POLLIN};
         curl_multi_poll(n->multi, &wfd, 1, wait > 0 ? (int)wait : 0, NULL);
+        if (__atomic_load_n(&n->cfg_pending, __ATOMIC_ACQUIRE))
+            take_settings(n);
         if (wfd.revents) {
             char buf[32];
             int k = ctl_pipe_drain(&n->ctl, buf, sizeof buf);
@@ -594,6 +617,7 @@ Notifier *notifier_start(const NotifierOpts *opts, char *err, size_t errsz)
 {
     Notifier *n = xcalloc(1, sizeof *n);
     ctl_pipe_init(&n->ctl);
+    pthread_mutex_init(&n->cfg_mu, NULL);
     n->o = *opts;
     NotifyConfig *c = &n->o.cfg;
     n->o.db_path = own(n, opts->db_path);
@@ -642,6 +666,18 @@ fail:
     return NULL;
 }
 
+void notifier_reconfigure(Notifier *n, const NotifyConfig *cfg, const NotifyPolicy *policy)
+{
+    if (!n)
+        return;
+    pthread_mutex_lock(&n->cfg_mu);
+    n->cfg_next = *cfg;
+    n->policy_next = *policy;
+    __atomic_store_n(&n->cfg_pending, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&n->cfg_mu);
+    ctl_pipe_send(&n->ctl, 'k');   /* wakes the loop, and looks for due rows */
+}
+
 void notifier_kick(Notifier *n)
 {
     if (n)
@@ -665,6 +701,7 @@ void notifier_stop(Notifier *n)
     for (int i = 0; i < n->nowned; i++)
         free(n->owned[i]);
     free(n->inflight);
+    pthread_mutex_destroy(&n->cfg_mu);
     free(n);
 }
 

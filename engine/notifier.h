@@ -39,6 +39,11 @@ typedef struct Notifier Notifier;
 /* Open the store and start the thread; NULL with err on failure. At start
  * every pending row is due at once (a restart retries now). */
 Notifier *notifier_start(const NotifierOpts *opts, char *err, size_t errsz);
+/* SIGHUP (main.c): deliver with these settings from the thread's next
+ * turn (cfg's hostname is ignored). The strings are borrowed, not copied:
+ * they must live until notifier_stop (main keeps every Config it loaded
+ * until exit). Any thread; NULL ok. */
+void      notifier_reconfigure(Notifier *n, const NotifyConfig *cfg, const NotifyPolicy *policy);
 /* Look for new rows now (after an enqueue in this process). NULL ok. */
 void      notifier_kick(Notifier *n);
 /* Stop: transfers in flight get a short grace period, unfinished ones are

@@ -4,8 +4,20 @@
  *
  * Signals: SIGINT/SIGTERM/SIGHUP are blocked in every thread (the mask is
  * set before any thread starts) and taken synchronously with sigwait()
- * here, so shutdown runs in ordinary code: stop the engine (its tick
- * finishes, the thread is joined), close the database, exit 0.
+ * here (the console: its signalfd), so shutdown runs in ordinary code:
+ * stop the engine (its tick finishes, the thread is joined), close the
+ * database, exit 0.
+ *
+ * SIGHUP reloads the configuration (app_reload, issue 13): a new Config is
+ * loaded the way the first was (file, environment, flags); a bad one is
+ * logged and the running one stays. The settings the table marks "reload"
+ * go to the threads that read them (engine_reconfigure,
+ * notifier_reconfigure, atomics in log and the domain), each thread taking
+ * them at its next turn; the others keep their running values (a warning
+ * each). Threads borrow strings from the Config they were given, so every
+ * Config main loaded is kept until exit (App.retired), never freed under
+ * a reader. The console reloads only while its terminal answers; a
+ * hung-up terminal's SIGHUP quits it.
  *
  * Nothing is created before the configuration (the playbook file
  * included) and the terminal are known good; a start that fails after
@@ -39,6 +51,8 @@
 #include "domain/similarity.h"
 #include "store/store.h"
 #include "store/service_repo.h"
+#include "store/audit_repo.h"
+#include "model/audit.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -82,6 +96,7 @@ static const char usage_text[] =
     "  --headless              run engine and listener without the TUI\n"
     "  --demo                  seed a demo database (the --db file when it is new,\n"
     "                          else a fresh temporary one)\n"
+    "  --services N            with seed: write N synthetic services\n"
     "  --check-interval SECS   seconds between health checks (default 300)\n"
     "  --listen ADDR:PORT      serve the HTTP API there (port 0 = any free port; default\n"
     "                          127.0.0.1:5001 with --headless, off in the console)\n"
@@ -94,7 +109,8 @@ static const char usage_text[] =
     "  --version               print the version and exit\n"
     "  --help                  this text\n"
     "\n"
-    "Precedence: defaults < config file < environment (JWT_SECRET_KEY, ...) < flags.\n";
+    "Precedence: defaults < config file < environment (JWT_SECRET_KEY, ...) < flags.\n"
+    "SIGHUP reloads the configuration; SIGTERM and SIGINT stop. See resops(1).\n";
 
 typedef struct Cli {
     const char *config_path;
@@ -209,20 +225,22 @@ static char *default_path(const char *xdg_var, const char *fallback, const char 
     return xasprintf("%s/%s/resops/%s", home && *home ? home : ".", fallback, leaf);
 }
 
-static int load_config(Config *cfg, const Cli *cli)
+/* The file (--config, else the default when it exists), the environment,
+ * the flags, into cfg: 0, or -errno with err. Nothing else is touched, so
+ * a reload can call it on a new Config. */
+static int read_config(Config *cfg, const Cli *cli, char *err, size_t errsz)
 {
-    char err[512];
     int r = 0;
     if (cli->config_path) {
-        r = config_load_file(cfg, cli->config_path, err, sizeof err);
+        r = config_load_file(cfg, cli->config_path, err, errsz);
     } else {
         char *def = default_path("XDG_CONFIG_HOME", ".config", "resops.conf");
         if (access(def, F_OK) == 0)
-            r = config_load_file(cfg, def, err, sizeof err);
+            r = config_load_file(cfg, def, err, errsz);
         free(def);
     }
     if (r == 0)
-        r = config_load_env(cfg, err, sizeof err);
+        r = config_load_env(cfg, err, errsz);
     static const struct { const char *name; size_t off; } flags[] = {
         {"general.db", offsetof(Cli, flag_db)},
         {"engine.check_interval", offsetof(Cli, flag_interval)},
@@ -236,16 +254,35 @@ static int load_config(Config *cfg, const Cli *cli)
     for (size_t i = 0; r == 0 && i < sizeof flags / sizeof flags[0]; i++) {
         const char *v = *(const char *const *)((const char *)cli + flags[i].off);
         if (v)
-            r = config_set(cfg, flags[i].name, v, err, sizeof err);
+            r = config_set(cfg, flags[i].name, v, err, errsz);
     }
+    return r;
+}
+
+/* The settings read deep in the domain and the log (services, notifier,
+ * flapping): process-wide, safe to change while threads run (a mutex or
+ * atomics), so a reload sets them again. */
+static void apply_process_settings(const Config *cfg)
+{
+    LogLevel lvl = LOG_INFO;
+    log_parse_level(config_str(cfg, "general.log_level"), &lvl);
+    log_set_level(lvl);
+    notify_set_slack_prefixes(config_str(cfg, "notify.slack_webhook_prefixes"));
+    silences_set_max_minutes((int)config_int(cfg, "notify.silence_max_minutes"));
+    flapping_configure((int)config_int(cfg, "flapping.changes"),
+                       config_int(cfg, "flapping.window"));
+}
+
+static int load_config(Config *cfg, const Cli *cli)
+{
+    char err[512];
+    int r = read_config(cfg, cli, err, sizeof err);
     if (r < 0)
         fprintf(stderr, "resops: %s\n", err);
-    else {  /* checked deep in the domain (services, notifier): set once, before any thread */
-        notify_set_slack_prefixes(config_str(cfg, "notify.slack_webhook_prefixes"));
-        silences_set_max_minutes((int)config_int(cfg, "notify.silence_max_minutes"));
-        flapping_configure((int)config_int(cfg, "flapping.changes"),
-                           config_int(cfg, "flapping.window"));
-        SecnormMapping m = {    /* issue 12: generic JSON alerts' field mapping */
+    else {  /* checked deep in the domain (services, notifier) */
+        apply_process_settings(cfg);
+        /* issue 12: generic JSON alerts' field mapping; set once, before any thread */
+        SecnormMapping m = {
             .severity = config_str(cfg, "security.map.severity"),
             .timestamp = config_str(cfg, "security.map.timestamp"),
             .title = config_str(cfg, "security.map.title"),
@@ -556,33 +593,36 @@ static ApiServer *start_api(const Config *cfg, const Cli *cli, const char *db_pa
     return api;
 }
 
+/* The notifier's notify.* settings; strings borrowed from cfg. */
+static void notify_settings(const Config *cfg, NotifyConfig *out_cfg, NotifyPolicy *out_policy)
+{
+    *out_cfg = (NotifyConfig){
+        .webhook_url = config_str(cfg, "notify.alert_webhook_url"),
+        .webhook_secret = config_str(cfg, "notify.alert_webhook_secret"),
+        .pagerduty_key = config_str(cfg, "notify.pagerduty_routing_key"),
+        .pagerduty_url = config_str(cfg, "notify.pagerduty_url"),
+        .smtp_host = config_str(cfg, "notify.smtp_host"),
+        .smtp_port = (int)config_int(cfg, "notify.smtp_port"),
+        .smtp_user = config_str(cfg, "notify.smtp_user"),
+        .smtp_pass = config_str(cfg, "notify.smtp_pass"),
+        .mail_from = config_str(cfg, "notify.alert_from"),
+        .mail_to = config_str(cfg, "notify.alert_to"),
+        .group_wait_s = config_int(cfg, "notify.group_wait_s"),
+    };
+    *out_policy = (NotifyPolicy){
+        .retries = (int)config_int(cfg, "notify.alert_webhook_retries"),
+        .backoff_s = config_double(cfg, "notify.alert_webhook_backoff"),
+        .max_age_s = config_int(cfg, "notify.max_age_s"),
+    };
+}
+
 /* The outbox's delivery thread with the notify.* settings. It sends only
  * while this process is the engine; a failure to start is logged and the
  * notifications stay queued (they are rows). NULL then. */
 static Notifier *start_notifier(const Config *cfg, const char *db_path, Engine *engine)
 {
-    NotifierOpts no = {
-        .db_path = db_path,
-        .cfg = {
-            .webhook_url = config_str(cfg, "notify.alert_webhook_url"),
-            .webhook_secret = config_str(cfg, "notify.alert_webhook_secret"),
-            .pagerduty_key = config_str(cfg, "notify.pagerduty_routing_key"),
-            .pagerduty_url = config_str(cfg, "notify.pagerduty_url"),
-            .smtp_host = config_str(cfg, "notify.smtp_host"),
-            .smtp_port = (int)config_int(cfg, "notify.smtp_port"),
-            .smtp_user = config_str(cfg, "notify.smtp_user"),
-            .smtp_pass = config_str(cfg, "notify.smtp_pass"),
-            .mail_from = config_str(cfg, "notify.alert_from"),
-            .mail_to = config_str(cfg, "notify.alert_to"),
-            .group_wait_s = config_int(cfg, "notify.group_wait_s"),
-        },
-        .policy = {
-            .retries = (int)config_int(cfg, "notify.alert_webhook_retries"),
-            .backoff_s = config_double(cfg, "notify.alert_webhook_backoff"),
-            .max_age_s = config_int(cfg, "notify.max_age_s"),
-        },
-        .engine = engine,
-    };
+    NotifierOpts no = {.db_path = db_path, .engine = engine};
+    notify_settings(cfg, &no.cfg, &no.policy);
     char err[512];
     Notifier *n = notifier_start(&no, err, sizeof err);
     if (!n)
@@ -842,6 +882,8 @@ typedef struct App {
     int          curl_up, started;
     RunFiles     rf;
     sigset_t     sigs, tui_sigs;
+    Config     **retired;      /* SIGHUP: the Configs before cfg, kept until exit */
+    size_t       nretired;
 } App;
 
 /* The command line, the configuration, the playbook file, the terminal
@@ -859,9 +901,6 @@ static int app_configure(App *a, int argc, char **argv, int *out_rc)
         *out_rc = EXIT_USAGE;
         return -1;
     }
-    LogLevel lvl = LOG_INFO;
-    log_parse_level(config_str(a->cfg, "general.log_level"), &lvl);
-    log_set_level(lvl);
     /* N4: the operator's playbook file is part of the configuration: a
      * bad one is a usage error before any database is created */
     if (!a->cli.seed_mode && read_playbook_file(a->cfg, &a->playbook_json) < 0) {
@@ -954,14 +993,12 @@ static void app_block_signals(App *a)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* The snapshot box and the engine. 0, or -1 (reported). */
-static int app_start_engine(App *a)
+/* The engine's settings from cfg (the ones engine_reconfigure takes, and
+ * headless). */
+static EngineOpts engine_settings(const Config *cfg, const char *db_path, int headless)
 {
-    char err[512];
-    const Config *cfg = a->cfg;
-    a->box = snapshot_box_new();
-    EngineOpts eo = {
-        .db_path = a->db_path,
+    return (EngineOpts){
+        .db_path = db_path,
         .check_interval_s = (int)config_int(cfg, "engine.check_interval"),
         .probe_timeout_ms = (int)config_int(cfg, "engine.probe_timeout_ms"),
         .rules = {
@@ -971,9 +1008,17 @@ static int app_start_engine(App *a)
             .heartbeat_degraded_s = (int)config_int(cfg, "engine.heartbeat_degraded_s"),
             .heartbeat_down_s = (int)config_int(cfg, "engine.heartbeat_down_s"),
         },
-        .headless = a->cli.headless,
+        .headless = headless,
         .repeat_interval_s = config_int(cfg, "notify.repeat_interval"),
     };
+}
+
+/* The snapshot box and the engine. 0, or -1 (reported). */
+static int app_start_engine(App *a)
+{
+    char err[512];
+    a->box = snapshot_box_new();
+    EngineOpts eo = engine_settings(a->cfg, a->db_path, a->cli.headless);
     a->engine = engine_start(&eo, a->box, err, sizeof err);
     if (!a->engine) {
         fprintf(stderr, "resops: %s\n", err);
@@ -1016,13 +1061,95 @@ static int app_start(App *a)
     return 0;
 }
 
+/* ---- SIGHUP: reload the configuration ------------------------------------ */
+
+/* What a reload changed: the names, for the log's summary and the audit. */
+typedef struct ReloadNote {
+    StrBuf applied, restart;
+} ReloadNote;
+
+static void note_change(void *ctx, const char *name, const char *old_text, const char *new_text,
+                        int reloads)
+{
+    ReloadNote *rn = ctx;
+    if (reloads) {
+        log_info("resops: reload: %s = %s (was %s)", name, new_text, old_text);
+        strbuf_appendf(&rn->applied, "%s%s", rn->applied.s ? ", " : "", name);
+    } else {
+        log_warn("resops: reload: %s = %s needs a restart; it stays %s until then", name,
+                 new_text, old_text);
+        strbuf_appendf(&rn->restart, "%s%s", rn->restart.s ? ", " : "", name);
+    }
+}
+
+/* One audit row "Config Reloaded" (entity Config) naming what changed: a
+ * fact about the process, not a domain rule, so main writes it through
+ * the audit repository on a short-lived connection of its own. */
+static void audit_reload(const char *db_path, const ReloadNote *rn)
+{
+    Store *st;
+    char err[512];
+    if (store_open(db_path, &st, err, sizeof err) < 0) {
+        log_warn("resops: reload: no audit row: %s", err);
+        return;
+    }
+    char *detail = xasprintf("applied: %s; needs a restart: %s",
+                             rn->applied.s ? rn->applied.s : "none",
+                             rn->restart.s ? rn->restart.s : "none");
+    if (audit_repo_add(st, "Config Reloaded", "Config", 0, AUDIT_SYSTEM_USER, detail,
+                       util_now()) < 0)
+        log_warn("resops: reload: the audit row could not be written");
+    free(detail);
+    store_close(st);
+}
+
+/* SIGHUP, on the main thread: read the configuration again (the file of
+ * the start, the environment, the flags); a bad one is logged and nothing
+ * changes. Else the reloadable settings go to the threads, the others
+ * keep their running values (config_keep_running), and the new Config
+ * becomes a->cfg; the old one is kept until exit (threads may still hold
+ * its strings). */
+static void app_reload(App *a)
+{
+    char err[512];
+    Config *next = config_new();
+    if (read_config(next, &a->cli, err, sizeof err) < 0) {
+        log_error("resops: SIGHUP: configuration not reloaded (the running one stays): %s", err);
+        config_free(next);
+        return;
+    }
+    ReloadNote rn = {0};
+    int n = config_diff(a->cfg, next, note_change, &rn);
+    config_keep_running(next, a->cfg);
+    a->retired = xrealloc(a->retired, (a->nretired + 1) * sizeof *a->retired);
+    a->retired[a->nretired++] = a->cfg;
+    a->cfg = next;
+    apply_process_settings(next);
+    EngineOpts eo = engine_settings(next, a->db_path, a->cli.headless);
+    engine_reconfigure(a->engine, &eo);
+    NotifyConfig nc;
+    NotifyPolicy np;
+    notify_settings(next, &nc, &np);
+    notifier_reconfigure(a->notifier, &nc, &np);
+    log_info("resops: SIGHUP: configuration reloaded: %d changed (applied: %s; needs a "
+             "restart: %s)", n, rn.applied.s ? rn.applied.s : "none",
+             rn.restart.s ? rn.restart.s : "none");
+    audit_reload(a->db_path, &rn);
+    strbuf_free(&rn.applied);
+    strbuf_free(&rn.restart);
+}
+
+/* The console's hook: tui.c calls it on SIGHUP while the terminal answers. */
+static void tui_reload(void *ctx) { app_reload(ctx); }
+
 /* Until a stop signal (headless) or the console quits: the exit code. */
 static int app_run(App *a)
 {
     int rc = 0, sig = 0;
     char err[512];
     if (a->cli.headless) {
-        sigwait(&a->sigs, &sig);
+        while (sigwait(&a->sigs, &sig) == 0 && sig == SIGHUP)
+            app_reload(a);
         log_info("resops: %s received, shutting down", strsignal(sig));
     } else {
         TuiOpts to = {
@@ -1036,6 +1163,8 @@ static int app_run(App *a)
             .engine_api = tui_engine_api,
             .engine_tick = tui_engine_tick,
             .started_ms = a->started_ms,
+            .reload = tui_reload,
+            .reload_ctx = a,
         };
         sig = tui_run(&to, err, sizeof err);
         if (sig < 0) {
@@ -1076,6 +1205,9 @@ static void app_stop(App *a)
     free(a->db_path);
     free(a->playbook_json);
     config_free(a->cfg);
+    for (size_t i = 0; i < a->nretired; i++)
+        config_free(a->retired[i]);
+    free(a->retired);
     if (a->started)
         log_info("resops: stopped cleanly");
 }

@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -326,15 +327,21 @@ static void resize_from_tty(Ui *ui)
     ui->dirty |= DIRTY_LAYOUT;
 }
 
-/* Drains the signalfd: resizes on SIGWINCH; returns the last other signal
- * (a reason to quit), or 0. */
+/* Drains the signalfd: resizes on SIGWINCH; reloads on SIGHUP while the
+ * terminal answers (a hangup makes every terminal call fail with EIO, so
+ * tcgetattr tells a `kill -HUP` from a closed terminal); returns the last
+ * other signal (a reason to quit), or 0. */
 static int read_signals(Ui *ui)
 {
     int quit_signal = 0;
     struct signalfd_siginfo si;
+    struct termios t;
     while (read(ui->sfd, &si, sizeof si) == (ssize_t)sizeof si) {
         if ((int)si.ssi_signo == SIGWINCH)
             resize_from_tty(ui);
+        else if ((int)si.ssi_signo == SIGHUP && ui->opts.reload &&
+                 tcgetattr(STDIN_FILENO, &t) == 0)
+            ui->opts.reload(ui->opts.reload_ctx);
         else
             quit_signal = (int)si.ssi_signo;
     }

@@ -26,7 +26,8 @@ typedef struct TuiOpts {
     /* where snapshots come from, and whom to ask for one after a write;
      * its request(evaluate = 1) re-evaluates, never a round of probes (B3) */
     SnapshotSource  source;
-    const sigset_t *signals;       /* blocked set: SIGWINCH resizes, the rest quit */
+    const sigset_t *signals;       /* blocked set: SIGWINCH resizes, SIGHUP may reload
+                                      (reload below), the rest quit */
     void          (*kick)(void *ctx);       /* run an engine tick now (`r` only) */
     int           (*is_primary)(void *ctx); /* 1 engine, 0 viewer */
     void           *ctx;
@@ -38,6 +39,11 @@ typedef struct TuiOpts {
      * what a viewer shows as "tick Ns ago (engine)" (N5); may be NULL */
     int64_t       (*engine_tick)(void *ctx);
     int64_t         started_ms;    /* util_mono_ms() at process start */
+    /* SIGHUP while the terminal still answers: reload the configuration
+     * (main.c) and go on; a SIGHUP after the terminal hung up quits like
+     * SIGTERM. NULL: every SIGHUP quits. */
+    void          (*reload)(void *ctx);
+    void           *reload_ctx;
 } TuiOpts;
 
 /* Can the console run here? Both ends a terminal, TERM known to terminfo

@@ -9,12 +9,12 @@
 #include <time.h>
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static LogLevel log_level = LOG_INFO;
+static LogLevel log_level = LOG_INFO;   /* atomic: SIGHUP changes it while threads log */
 static FILE *log_file;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
-void log_set_level(LogLevel l) { log_level = l; }
+void log_set_level(LogLevel l) { __atomic_store_n(&log_level, l, __ATOMIC_RELAXED); }
 
 int log_parse_level(const char *s, LogLevel *out)
 {
@@ -37,7 +37,7 @@ void log_set_file(FILE *f)
 
 void log_msg(LogLevel l, const char *fmt, ...)
 {
-    if (l < log_level)
+    if (l < __atomic_load_n(&log_level, __ATOMIC_RELAXED))
         return;
     char ts[32];
     struct timespec now;

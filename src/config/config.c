@@ -8,6 +8,10 @@
  * adding a row. The defaults go through the same parser as user input
  * (config_new asserts that they parse) and config_write_example prints the
  * table, so defaults, validation and the example file cannot drift apart.
+ * The same rows write resops(1)'s CONFIGURATION section at build time
+ * (config_write_man, run by tools/config_doc.c), and say whether SIGHUP
+ * reloads a setting (.reload: main.c's app_reload hands those to the
+ * threads; the rest keep their running value until a restart).
  *
  * Every source (file line, environment variable, flag) ends in
  * parse_value(), which says only *what* is wrong ("not an integer: 'abc'");
@@ -48,6 +52,8 @@ typedef struct Setting {
     const char *form;                    /* T_STR with check: the form, for the example */
     const char *doc;                     /* one line, for the example file */
     bool        duration;                /* T_INT in seconds: also 90s, 30m, 1h, 1d */
+    bool        reload;                  /* SIGHUP applies it to the running process */
+    bool        secret;                  /* its value is never logged (a reload says "(hidden)") */
 } Setting;
 
 #define NO_MAX LONG_MAX
@@ -64,6 +70,7 @@ static const Setting settings[] = {
      .doc = "SQLite database path (\"\" = $XDG_DATA_HOME/resops/resops.db)."},
     {.name = "general.log_level", .env = "LOG_LEVEL", .type = T_STR, .def = "info",
      .choices = log_levels,
+     .reload = true,
      .doc = "Least severe log level that is written."},
     {.name = "general.log_file", .env = "RESOPS_LOG_FILE", .type = T_STR, .def = "",
      .doc = "Log file in TUI mode (\"\" = resops.log next to the database)."},
@@ -71,24 +78,31 @@ static const Setting settings[] = {
     /* [engine] */
     {.name = "engine.check_interval", .env = "CHECK_INTERVAL", .type = T_INT, .def = "300",
      .imin = 1, .imax = 86400,
+     .reload = true,
      .doc = "Seconds between health-check cycles (seed 000: 5 minutes)."},
     {.name = "engine.probe_timeout_ms", .env = "PROBE_TIMEOUT_MS", .type = T_INT, .def = "10000",
      .imin = 50, .imax = 600000,
+     .reload = true,
      .doc = "Milliseconds before a single probe gives up."},
     {.name = "engine.down_after", .env = "RESOPS_DOWN_AFTER", .type = T_INT, .def = "3",
      .imin = 1, .imax = 100,
+     .reload = true,
      .doc = "Consecutive probe failures that mark a service Down."},
     {.name = "engine.degraded_window", .env = "RESOPS_DEGRADED_WINDOW", .type = T_INT, .def = "5",
      .imin = 1, .imax = 64,
+     .reload = true,
      .doc = "A failure among the last N probes marks a service Degraded."},
     {.name = "engine.slow_ms", .env = "RESOPS_SLOW_MS", .type = T_INT, .def = "2000",
      .imin = 1, .imax = 600000,
+     .reload = true,
      .doc = "A probe slower than this many milliseconds marks a service Degraded."},
     {.name = "engine.heartbeat_degraded_s", .env = "RESOPS_HEARTBEAT_DEGRADED_S", .type = T_INT,
      .def = "300", .imin = 1, .imax = NO_MAX,
+     .reload = true,
      .doc = "Seconds without a heartbeat before a heartbeat service is Degraded."},
     {.name = "engine.heartbeat_down_s", .env = "RESOPS_HEARTBEAT_DOWN_S", .type = T_INT,
      .def = "600", .imin = 1, .imax = NO_MAX,
+     .reload = true,
      .doc = "Seconds without a heartbeat before a heartbeat service is Down."},
     {.name = "engine.metrics_interval", .env = "METRICS_INTERVAL", .type = T_INT, .def = "5",
      .imin = 1, .imax = 3600,
@@ -116,10 +130,12 @@ static const Setting settings[] = {
      .check = check_listen, .form = "HOST:PORT, [IPV6]:PORT or \"\"",
      .doc = "Address the HTTP API listens on, e.g. 127.0.0.1:8080 (\"\" = no API)."},
     {.name = "api.jwt_secret_key", .env = "JWT_SECRET_KEY", .type = T_STR, .def = "",
+     .secret = true,
      .doc = "Secret that signs API session tokens (JWT); keep it private."},
     {.name = "api.open_signup", .env = "RESOPS_OPEN_SIGNUP", .type = T_BOOL, .def = "false",
      .doc = "Let anyone create an account through the API."},
     {.name = "api.admin_token", .env = "ADMIN_TOKEN", .type = T_STR, .def = "",
+     .secret = true,
      .doc = "Token that grants admin rights on the API (\"\" = none)."},
     {.name = "api.cors_origins", .env = "CORS_ORIGINS", .type = T_STR, .def = "",
      .doc = "Origins allowed by CORS, comma-separated (\"\" = none)."},
@@ -159,58 +175,77 @@ static const Setting settings[] = {
 
     /* [notify] */
     {.name = "notify.alert_webhook_url", .env = "ALERT_WEBHOOK_URL", .type = T_STR, .def = "",
+     .reload = true,
      .doc = "URL that alerts are POSTed to (\"\" = no webhook)."},
     {.name = "notify.alert_webhook_secret", .env = "ALERT_WEBHOOK_SECRET", .type = T_STR,
      .def = "",
+     .reload = true, .secret = true,
      .doc = "Shared secret used to sign webhook requests."},
     {.name = "notify.alert_webhook_retries", .env = "ALERT_WEBHOOK_RETRIES", .type = T_INT,
      .def = "3", .imin = 0, .imax = 100,
+     .reload = true,
      .doc = "Retries of a failed webhook delivery."},
     {.name = "notify.alert_webhook_backoff", .env = "ALERT_WEBHOOK_BACKOFF", .type = T_DOUBLE,
      .def = "1.0", .dmin = 0, .dmax = 3600,
+     .reload = true,
      .doc = "Seconds to wait before retrying a failed webhook delivery."},
     {.name = "notify.smtp_host", .env = "ALERT_SMTP_HOST", .type = T_STR, .def = "",
+     .reload = true,
      .doc = "SMTP server for alert e-mail (\"\" = no e-mail)."},
     {.name = "notify.smtp_port", .env = "ALERT_SMTP_PORT", .type = T_INT, .def = "587",
      .imin = 1, .imax = 65535,
+     .reload = true,
      .doc = "SMTP server port."},
     {.name = "notify.smtp_user", .env = "ALERT_SMTP_USER", .type = T_STR, .def = "",
+     .reload = true,
      .doc = "SMTP user name (\"\" = no authentication)."},
     {.name = "notify.smtp_pass", .env = "ALERT_SMTP_PASS", .type = T_STR, .def = "",
+     .reload = true, .secret = true,
      .doc = "SMTP password."},
     {.name = "notify.alert_from", .env = "ALERT_FROM", .type = T_STR, .def = "",
+     .reload = true,
      .doc = "Sender address of alert e-mail."},
     {.name = "notify.alert_to", .env = "ALERT_TO", .type = T_STR, .def = "",
+     .reload = true,
      .doc = "Recipient address of alert e-mail."},
     {.name = "notify.pagerduty_routing_key", .env = "PAGERDUTY_ROUTING_KEY", .type = T_STR,
      .def = "",
+     .reload = true, .secret = true,
      .doc = "PagerDuty Events v2 routing key (\"\" = no PagerDuty)."},
     {.name = "notify.pagerduty_url", .env = "PAGERDUTY_URL", .type = T_STR,
      .def = "https://events.pagerduty.com/v2/enqueue",
+     .reload = true,
      .doc = "PagerDuty Events API endpoint."},
     {.name = "notify.max_age_s", .env = "RESOPS_NOTIFY_MAX_AGE_S", .type = T_INT, .def = "86400",
      .imin = 60, .imax = NO_MAX,
+     .reload = true,
      .doc = "A notification not delivered within this many seconds is dropped."},
     {.name = "notify.group_wait_s", .env = "RESOPS_NOTIFY_GROUP_WAIT_S", .type = T_INT,
      .def = "30", .imin = 0, .imax = 3600,
+     .reload = true,
      .doc = "Seconds a service's first alert notification waits for its dependencies' (root cause first: a dependent of a Down service is folded into the root's page)."},
     {.name = "notify.slack_webhook_prefixes", .env = "RESOPS_SLACK_WEBHOOK_PREFIXES",
      .type = T_STR, .def = "https://hooks.slack.com/", .check = check_url_prefixes,   /* = NOTIFY_SLACK_PREFIXES_DEFAULT */
      .form = "comma-separated http(s)://HOST/... prefixes",
+     .reload = true,
      .doc = "A Slack integration's webhook_url must start with one of these, when it is added and at each delivery (\"\" = no Slack webhooks)."},
     {.name = "notify.repeat_interval", .env = "RESOPS_NOTIFY_REPEAT_INTERVAL", .type = T_INT,
      .def = "1h", .imin = 0, .imax = 604800, .duration = true,
+     .reload = true,
      .doc = "An open, unacknowledged Critical condition is notified again this often (0 = never)."},
     {.name = "notify.silence_max_minutes", .env = "RESOPS_SILENCE_MAX_MINUTES", .type = T_INT,
      .def = "10080", .imin = 1, .imax = 525600,   /* = SILENCE_MAX_MINUTES_DEFAULT */
+     .reload = true,
      .doc = "Longest silence (or recurring window) in minutes; longer ones are refused (issue 11)."},
 
     /* [flapping] */
     {.name = "flapping.changes", .env = "RESOPS_FLAPPING_CHANGES", .type = T_INT, .def = "5",
      .imin = 2, .imax = 1000,
+     .reload = true,
      .doc = "A service whose status changes more than this many times within flapping.window is flapping."},
     {.name = "flapping.window", .env = "RESOPS_FLAPPING_WINDOW", .type = T_INT, .def = "30m",
      .imin = 60, .imax = 86400, .duration = true,
+     .reload = true,
      .doc = "The window over which status changes are counted (seconds, or 90s, 30m, 1h)."},
 
     /* [resolve] */
@@ -845,5 +880,116 @@ void config_write_example(FILE *f)
         const char *q = s->type == T_STR ? "\"" : "";
         fprintf(f, "\n# %s\n# %s; env: %s\n#%s = %s%s%s\n", s->doc, type, s->env,
                 s->name + sl + 1, q, s->def, q);
+    }
+}
+
+/* ---- reloading (SIGHUP) ----------------------------------------------- */
+
+/* v as the file would say it, into buf. */
+static void value_text(const Setting *s, const Value *v, char *buf, size_t n)
+{
+    switch (s->type) {
+    case T_STR: snprintf(buf, n, "\"%s\"", v->s); return;
+    case T_INT: snprintf(buf, n, "%ld", v->i); return;
+    case T_DOUBLE: util_format_c(buf, n, "%g", v->d); return;
+    case T_BOOL: snprintf(buf, n, "%s", v->b ? "true" : "false"); return;
+    }
+}
+
+static bool value_same(const Setting *s, const Value *a, const Value *b)
+{
+    switch (s->type) {
+    case T_STR: return strcmp(a->s, b->s) == 0;
+    case T_INT: return a->i == b->i;
+    case T_DOUBLE: return a->d == b->d;
+    case T_BOOL: return a->b == b->b;
+    }
+    return false;
+}
+
+int config_reloads(const char *name)
+{
+    const Setting *s = find(name);
+    assert(s && "config: unknown setting name");
+    return s && s->reload;
+}
+
+int config_diff(const Config *old, const Config *cur, ConfigChangeFn fn, void *ctx)
+{
+    int n = 0;
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const Setting *s = &settings[i];
+        if (value_same(s, &old->v[i], &cur->v[i]))
+            continue;
+        char a[256] = "(hidden)", b[256] = "(hidden)";
+        if (!s->secret) {
+            value_text(s, &old->v[i], a, sizeof a);
+            value_text(s, &cur->v[i], b, sizeof b);
+        }
+        fn(ctx, s->name, a, b, s->reload);
+        n++;
+    }
+    return n;
+}
+
+/* ---- the man page's CONFIGURATION section ------------------------------- */
+
+/* s as roff text: a leading '.' or '\'' escaped, '\\' and '-' escaped. */
+static void roff_text(FILE *f, const char *s)
+{
+    if (*s == '.' || *s == '\'')
+        fputs("\\&", f);
+    for (; *s; s++) {
+        if (*s == '\\')
+            fputs("\\e", f);
+        else if (*s == '-')
+            fputs("\\-", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+void config_write_man(FILE *f)
+{
+    const Setting *prev = NULL;
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const Setting *s = &settings[i];
+        assert(!strpbrk(s->def, " \"") && "a default the man page cannot write bare");
+        size_t sl = section_len(s);
+        if (!prev || section_len(prev) != sl || strncmp(prev->name, s->name, sl) != 0)
+            fprintf(f, ".SS [%.*s]\n", (int)sl, s->name);
+        prev = s;
+        char type[256];
+        describe(s, type, sizeof type);
+        fputs(".TP\n.B ", f);
+        roff_text(f, s->name);
+        fputs("\n", f);
+        roff_text(f, s->doc);
+        fputs("\n.br\n", f);
+        roff_text(f, type);
+        fputs("; default\n.BR ", f);
+        if (*s->def)
+            roff_text(f, s->def);   /* a bare word: no default holds a space or a quote */
+        else
+            fputs("\\(dq\\(dq", f);
+        fputs(" ;\nenvironment\n.BR ", f);
+        roff_text(f, s->env);
+        fputs(" ;\n", f);
+        fputs(s->reload ? ".B SIGHUP\nreloads it.\n" : "a restart applies it.\n", f);
+    }
+}
+
+void config_keep_running(Config *next, const Config *running)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const Setting *s = &settings[i];
+        if (s->reload)
+            continue;
+        value_done(s, &next->v[i]);
+        next->v[i] = running->v[i];
+        if (s->type == T_STR)
+            next->v[i].s = xstrdup(running->v[i].s);
+        free(next->origin[i]);
+        next->origin[i] = running->origin[i] ? xstrdup(running->origin[i]) : NULL;
     }
 }

@@ -5,6 +5,8 @@
  * section.key name for the file, an environment variable (the seeds' names
  * where they have one: JWT_SECRET_KEY, ALERT_WEBHOOK_URL, ...), a type and a
  * default. Thread: main thread loads; afterwards read-only from any thread.
+ * A reload (SIGHUP, main.c) never changes a loaded Config: it loads a new
+ * one, and main keeps every Config it handed out until exit.
  *
  * Config sits below the domain and calls nothing above it: main hands
  * notify.slack_webhook_prefixes to notify_set_slack_prefixes() after the
@@ -56,5 +58,28 @@ int         config_bool(const Config *c, const char *name);
 /* Write a documented example (every setting, its env var and default) to
  * f; used to generate data/resops.conf.example and for --help. */
 void config_write_example(FILE *f);
+
+/* The man page's CONFIGURATION body (roff: a .SS per section, a .TP per
+ * setting with its meaning, form, default, variable and whether SIGHUP
+ * reloads it); tools/config_doc.c writes it into resops(1). */
+void config_write_man(FILE *f);
+
+/* ---- reloading (SIGHUP) ----------------------------------------------------
+ * main builds a new Config from the file, the environment and the flags
+ * (same order) and compares it with the running one. Which settings a
+ * running process applies is the table's word: 1 for one that SIGHUP
+ * reloads, 0 for one that needs a restart. */
+int config_reloads(const char *name);
+
+/* One changed setting: its name, old and new value as the file writes
+ * them (a secret's as "(hidden)"), and config_reloads(name). */
+typedef void (*ConfigChangeFn)(void *ctx, const char *name, const char *old_text,
+                               const char *new_text, int reloads);
+/* Call fn for every setting whose value differs between old and cur, in
+ * table order; returns how many. Any thread that owns both. */
+int config_diff(const Config *old, const Config *cur, ConfigChangeFn fn, void *ctx);
+/* Give next the running value (and origin) of every setting SIGHUP does
+ * not reload, so next describes what the process runs with. */
+void config_keep_running(Config *next, const Config *running);
 
 #endif

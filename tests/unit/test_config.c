@@ -810,6 +810,77 @@ static void test_numbers_ignore_locale(void **state)
     config_free(c);
 }
 
+/* ---- reloading (SIGHUP, issue 13) ------------------------------------- */
+
+typedef struct Changes {
+    char text[1024];
+    int  n;
+} Changes;
+
+static void collect(void *ctx, const char *name, const char *old_text, const char *new_text,
+                    int reloads)
+{
+    Changes *ch = ctx;
+    size_t len = strlen(ch->text);
+    snprintf(ch->text + len, sizeof ch->text - len, "%s%s %s->%s %s", ch->n ? "|" : "", name,
+             old_text, new_text, reloads ? "reload" : "restart");
+    ch->n++;
+}
+
+/* config_diff names each changed setting in table order, as the file
+ * writes it, a secret as (hidden), with the table's reload mark. */
+static void test_diff_names_changes(void **state)
+{
+    (void)state;
+    Config *a = config_new(), *b = config_new();
+    char err[256];
+    assert_int_equal(config_set(b, "engine.check_interval", "60", err, sizeof err), 0);
+    assert_int_equal(config_set(b, "general.log_level", "debug", err, sizeof err), 0);
+    assert_int_equal(config_set(b, "api.listen", "127.0.0.1:9", err, sizeof err), 0);
+    assert_int_equal(config_set(b, "notify.smtp_pass", "hunter2", err, sizeof err), 0);
+    assert_int_equal(config_set(b, "notify.alert_webhook_backoff", "2.5", err, sizeof err), 0);
+    assert_int_equal(config_set(b, "api.open_signup", "yes", err, sizeof err), 0);
+    Changes ch = {"", 0};
+    assert_int_equal(config_diff(a, b, collect, &ch), 6);
+    assert_string_equal(ch.text,
+                        "general.log_level \"info\"->\"debug\" reload"
+                        "|engine.check_interval 300->60 reload"
+                        "|api.listen \"\"->\"127.0.0.1:9\" restart"
+                        "|api.open_signup false->true restart"
+                        "|notify.alert_webhook_backoff 1->2.5 reload"
+                        "|notify.smtp_pass (hidden)->(hidden) reload");
+    Changes none = {"", 0};
+    assert_int_equal(config_diff(a, a, collect, &none), 0);
+    assert_true(config_reloads("engine.check_interval"));
+    assert_false(config_reloads("general.db"));
+    config_free(a);
+    config_free(b);
+}
+
+/* config_keep_running: a restart-only setting keeps the running value and
+ * origin, a reloadable one takes the new. */
+static void test_keep_running(void **state)
+{
+    (void)state;
+    Config *run = config_new(), *next = config_new();
+    char err[256];
+    assert_int_equal(config_set(run, "api.max_connections_per_ip", "7", err, sizeof err), 0);
+    assert_int_equal(config_set(next, "api.max_connections_per_ip", "100", err, sizeof err), 0);
+    assert_int_equal(config_set(next, "engine.check_interval", "5", err, sizeof err), 0);
+    assert_int_equal(config_set(next, "general.db", "/x.db", err, sizeof err), 0);
+    config_keep_running(next, run);
+    assert_int_equal(config_int(next, "api.max_connections_per_ip"), 7);
+    assert_string_equal(config_origin(next, "api.max_connections_per_ip"),
+                        "api.max_connections_per_ip");
+    assert_string_equal(config_str(next, "general.db"), "");
+    assert_int_equal(config_int(next, "engine.check_interval"), 5);
+    Changes ch = {"", 0};
+    assert_int_equal(config_diff(run, next, collect, &ch), 1);   /* what runs differs only here */
+    assert_string_equal(ch.text, "engine.check_interval 300->5 reload");
+    config_free(run);
+    config_free(next);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -833,6 +904,8 @@ int main(void)
         cmocka_unit_test(test_committed_example),
         cmocka_unit_test(test_getter_asserts),
         cmocka_unit_test(test_numbers_ignore_locale),
+        cmocka_unit_test(test_diff_names_changes),
+        cmocka_unit_test(test_keep_running),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
