@@ -506,6 +506,10 @@ static int run_seed(const char *db_path, const Cli *cli, const Config *cfg, int 
             printf("resops: %d services written to %s in %lld ms\n", cli->seed_services,
                    db_path, (long long)(util_mono_ms() - t0));
     }
+    if (r == 0 && store_sync_answer(st) < 0) {   /* issue 13: durable before exit 0 */
+        snprintf(err, sizeof err, "%s: could not flush the database to disk", db_path);
+        r = -EIO;
+    }
     store_close(st);
     if (r < 0) {
         fprintf(stderr, "resops: %s\n", err);

@@ -361,6 +361,8 @@ int incidents_submit_grouped(Store *st, const IncidentInput *in, const char *req
         pthread_cond_wait(&group_cv, &group_mu);
     if (me.done) {                        /* an earlier leader wrote it */
         pthread_mutex_unlock(&group_mu);
+        if (me.rc != -EIO)                /* refusals are audited rows too */
+            store_note_wrote(st);         /* on its connection: our answer syncs it */
         return me.rc;
     }
     /* lead: everything queued so far (me included) is one transaction */

@@ -32,6 +32,9 @@ struct Store {
     int         txn_depth;
     char       *actor;          /* who writes through this connection, or NULL */
     int         wrote;          /* a commit since the last durable answer (issue 13) */
+    sqlite3_int64 changes_seen; /* sqlite3_total_changes64 at the last durable answer */
+    int         forced;         /* store_note_wrote: sync whatever the count says */
+    void       *group;          /* groupcommit.c's Group of this path, once looked up */
 };
 
 /* sqlite3_commit_hook: a write transaction (or a single writing
@@ -234,11 +237,31 @@ const char *store_actor(Store *st)
 
 sqlite3 *store_db(Store *st) { return st->db; }
 
+void store_note_wrote(Store *st)
+{
+    st->wrote = 1;
+    st->forced = 1;                    /* rows of another connection's */
+}
+
+void **store_group_slot(Store *st)
+{
+    return &st->group;
+}
+
 int store_take_wrote(Store *st)
 {
-    int w = st->wrote;
+    if (!st->wrote)
+        return 0;
     st->wrote = 0;
-    return w;
+    /* A write transaction that changed no row (a refused request's BEGIN
+     * IMMEDIATE) needs no fsync. Counted here, after the COMMIT: an
+     * autocommit statement's changes are added only once it returns. */
+    sqlite3_int64 n = sqlite3_total_changes64(st->db);
+    if (n == st->changes_seen && !st->forced)
+        return 0;
+    st->changes_seen = n;
+    st->forced = 0;
+    return 1;
 }
 
 /* fdatasync the write-ahead log through this connection's own handle on
@@ -253,6 +276,8 @@ int store_wal_fsync(Store *st)
         return f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) == SQLITE_OK ? 0 : -EIO;
     char wal[4096];
     snprintf(wal, sizeof wal, "%s-wal", st->path);
+    log_warn("store: %s: no write-ahead log handle on this connection; syncing %s by name",
+             st->path, wal);
     int fd = open(wal, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : -EIO;  /* no WAL: every commit is in the file */

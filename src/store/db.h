@@ -21,6 +21,8 @@ sqlite3 *store_db(Store *st);
 /* Durable answers (issue 13, groupcommit.c): 1 when a transaction
  * committed on st since the last call (and clear that), else 0. */
 int store_take_wrote(Store *st);
+/* groupcommit.c's per-connection cache of its Group (NULL at first). */
+void **store_group_slot(Store *st);
 /* fdatasync st's write-ahead log: 0, or -EIO. */
 int store_wal_fsync(Store *st);
 

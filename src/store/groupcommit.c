@@ -60,8 +60,10 @@
  * moved into the database file is durable too: with synchronous=NORMAL
  * SQLite syncs the WAL before a checkpoint and the database after it,
  * before the WAL may start over. A failed fdatasync fails the answers of
- * its batch (-EIO: the change is visible but may not survive a power
- * cut); the next waiter retries. The engine's own bulk work (health
+ * every answer from then on (-EIO, a 500 and a logged error each time,
+ * until a restart): after a failed fsync Linux may drop the dirty pages
+ * and report the error once, so a later fsync's success proves nothing
+ * (PostgreSQL stops in that case; we stop saying "durable"). The engine's own bulk work (health
  * check rows, metrics samples, risk scores, its outbox bookkeeping) never
  * waits: losing its last tick to a power cut is harmless, it redoes it.
  */
@@ -105,6 +107,7 @@ typedef struct Group {
     uint64_t        sync_asked;  /* the newest ticket */
     uint64_t        sync_done;   /* every ticket up to this one is on disk */
     int             syncing;     /* a leader is in fdatasync */
+    int             sync_broken; /* an fdatasync failed: no answer is durable now */
     pthread_cond_t  sync_cv;
 } Group;
 
@@ -134,6 +137,17 @@ static void gather(Group *g)
 
 static pthread_mutex_t groups_mu = PTHREAD_MUTEX_INITIALIZER;
 static Group          *groups;  /* never freed: one per database path used */
+
+static Group *group_for(const char *path);
+
+/* st's Group, looked up once per connection. */
+static Group *group_of(Store *st)
+{
+    void **slot = store_group_slot(st);
+    if (!*slot)
+        *slot = group_for(store_path(st));
+    return *slot;
+}
 
 static Group *group_for(const char *path)
 {
@@ -225,6 +239,7 @@ static void run_member(Store *st, Member *m)
  * committed, else -EIO (every member that had succeeded now has -EIO). */
 static int run_batch(Store *st, Member *batch, uint64_t *failed_calls)
 {
+    int had = store_take_wrote(st);    /* this connection's own earlier commits */
     int rc = run_pragma(st, sync_full);
     if (rc == 0)
         rc = store_begin(st);
@@ -234,14 +249,19 @@ static int run_batch(Store *st, Member *batch, uint64_t *failed_calls)
         rc = store_commit(st);
     }
     run_pragma(st, sync_normal);
-    if (rc == 0)
-        store_take_wrote(st);          /* that COMMIT fsynced the WAL */
+    int wrote = 0;
     for (Member *m = batch; m; m = m->next) {
         if (rc < 0 && m->rc == 0)
             m->rc = -EIO;
         if (m->rc < 0)
             (*failed_calls)++;
+        wrote |= m->rc == 0;
     }
+    /* A COMMIT with rows fsynced the WAL, the earlier frames with it; one
+     * whose members all failed wrote nothing and synced nothing. */
+    store_take_wrote(st);
+    if (had && !wrote)
+        store_note_wrote(st);
     return rc < 0 ? -EIO : 0;
 }
 
@@ -299,7 +319,7 @@ int store_group_commit(Store *st, StoreGroupFn fn, void *arg)
 {
     if (store_depth(st) != 0)
         return -EINVAL;                /* the durability is the caller's COMMIT's */
-    Group *g = group_for(store_path(st));
+    Group *g = group_of(st);
     Member me = {.fn = fn, .arg = arg, .origin = st};
     sem_init(&me.wake, 0, 0);
     pthread_mutex_lock(&g->mu);
@@ -335,7 +355,7 @@ void store_group_stats(const char *db_path, StoreGroupStats *out)
 }
 
 /* Lead one fdatasync for every ticket up to the newest (g->mu held, and
- * held again on return). 0, or -EIO. */
+ * held again on return). 0, or -EIO (and the group is broken). */
 static int lead_sync(Group *g, Store *st)
 {
     uint64_t target = g->sync_asked;
@@ -344,10 +364,11 @@ static int lead_sync(Group *g, Store *st)
     int rc = store_wal_fsync(st);
     pthread_mutex_lock(&g->mu);
     g->syncing = 0;
-    if (rc == 0 && target > g->sync_done) {
+    if (rc == 0) {
         g->sync_done = target;
         g->stats.answer_fsyncs++;
-    } else if (rc < 0) {
+    } else {
+        g->sync_broken = 1;
         g->stats.answer_failed++;
     }
     pthread_cond_broadcast(&g->sync_cv);
@@ -356,22 +377,27 @@ static int lead_sync(Group *g, Store *st)
 
 int store_sync_answer(Store *st)
 {
+    if (store_depth(st) > 0) {
+        log_error("store: a durable answer was asked for inside an open transaction");
+        return -EINVAL;                /* its COMMIT has not happened yet */
+    }
     if (!store_take_wrote(st))
         return 0;
-    Group *g = group_for(store_path(st));
+    Group *g = group_of(st);
     pthread_mutex_lock(&g->mu);
     uint64_t ticket = ++g->sync_asked;
     g->stats.answer_waits++;
-    int rc = 0;
-    while (g->sync_done < ticket && rc == 0) {
+    while (g->sync_done < ticket && !g->sync_broken) {
         if (g->syncing)
             pthread_cond_wait(&g->sync_cv, &g->mu);
         else
-            rc = lead_sync(g, st);
+            lead_sync(g, st);
     }
+    int rc = g->sync_broken ? -EIO : 0;
     pthread_mutex_unlock(&g->mu);
     if (rc < 0)
-        log_error("store: %s: fdatasync of the write-ahead log failed; the last change may not "
-                  "survive a power cut", store_path(st));
+        log_error("store: %s: an fdatasync of the write-ahead log failed; changes are stored "
+                  "but may not survive a power cut, and answers say so until a restart",
+                  store_path(st));
     return rc;
 }

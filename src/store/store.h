@@ -59,6 +59,10 @@ int store_group_commit(Store *st, StoreGroupFn fn, void *arg);
  * -EIO when the fsync failed (the change is stored but might not survive
  * a power cut). groupcommit.c explains it. */
 int store_sync_answer(Store *st);
+/* Another connection committed rows on st's caller's behalf (a group
+ * writer's leader): st's next store_sync_answer must sync them. Call it
+ * after that commit returned. */
+void store_note_wrote(Store *st);
 
 /* Open a level: a write transaction at the outermost level, else a
  * savepoint. 0, or -EIO (no level was opened; the outer levels, if any,

@@ -105,17 +105,22 @@ static int count_rows(const Fx *fx, const char *where)
 /* ---- fsync(2)/fdatasync(2) of the -wal file, counted ---------------------- */
 
 static int wal_syncs;                  /* atomic */
+static int fail_wal_syncs;             /* the -wal file's syncs fail with EIO */
 
-static void note_sync(int fd)
+/* 1 when fd is the -wal file (and counted). */
+static int note_sync(int fd)
 {
     char link[64], target[PATH_MAX];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, target, sizeof target - 1);
     if (n > 4) {
         target[n] = '\0';
-        if (strcmp(target + n - 4, "-wal") == 0)
+        if (strcmp(target + n - 4, "-wal") == 0) {
             __atomic_add_fetch(&wal_syncs, 1, __ATOMIC_SEQ_CST);
+            return 1;
+        }
     }
+    return 0;
 }
 
 int fdatasync(int fd)
@@ -123,7 +128,10 @@ int fdatasync(int fd)
     static int (*real)(int);
     if (!real)
         *(void **)&real = dlsym(RTLD_NEXT, "fdatasync");
-    note_sync(fd);
+    if (note_sync(fd) && __atomic_load_n(&fail_wal_syncs, __ATOMIC_SEQ_CST)) {
+        errno = EIO;
+        return -1;
+    }
     return real(fd);
 }
 
@@ -132,7 +140,10 @@ int fsync(int fd)
     static int (*real)(int);
     if (!real)
         *(void **)&real = dlsym(RTLD_NEXT, "fsync");
-    note_sync(fd);
+    if (note_sync(fd) && __atomic_load_n(&fail_wal_syncs, __ATOMIC_SEQ_CST)) {
+        errno = EIO;
+        return -1;
+    }
     return real(fd);
 }
 
@@ -404,6 +415,43 @@ static void test_answer_syncs_the_wal(void **state)
     assert_int_equal(syncs_now(), before + 2);
 }
 
+/* A write transaction that changed no row (a refused request) needs no
+ * sync for its answer. */
+static void test_no_rows_no_sync(void **state)
+{
+    Fx *fx = *state;
+    assert_int_equal(store_sync_answer(fx->st), 0);
+    int before = syncs_now();
+    assert_int_equal(store_begin(fx->st), 0);
+    assert_int_equal(store_exec(fx->st, "UPDATE gc_row SET actor = 'x' WHERE k = 'none'"), 0);
+    assert_int_equal(store_commit(fx->st), 0);
+    assert_int_equal(store_sync_answer(fx->st), 0);
+    assert_int_equal(syncs_now(), before);
+}
+
+/* A failed fdatasync fails that answer and every later one that wrote
+ * (Linux may report a writeback error once: a later success proves
+ * nothing); reads still answer. */
+static void test_failed_fsync_is_sticky(void **state)
+{
+    Fx *fx = *state;
+    assert_int_equal(store_sync_answer(fx->st), 0);
+    assert_int_equal(store_exec(fx->st, "INSERT INTO gc_row (k) VALUES ('f1')"), 0);
+    __atomic_store_n(&fail_wal_syncs, 1, __ATOMIC_SEQ_CST);
+    assert_int_equal(store_sync_answer(fx->st), -EIO);
+    __atomic_store_n(&fail_wal_syncs, 0, __ATOMIC_SEQ_CST);
+    assert_int_equal(store_exec(fx->st, "INSERT INTO gc_row (k) VALUES ('f2')"), 0);
+    assert_int_equal(store_sync_answer(fx->st), -EIO);   /* still: no longer durable */
+    assert_int_equal(store_sync_answer(fx->st), 0);      /* nothing written since */
+    StoreGroupStats g;
+    store_group_stats(fx->path, &g);
+    assert_int_equal(g.answer_failed, 1);
+    /* inside a transaction there is nothing durable to wait for yet */
+    assert_int_equal(store_begin(fx->st), 0);
+    assert_int_equal(store_sync_answer(fx->st), -EINVAL);
+    store_rollback(fx->st);
+}
+
 /* A group commit's COMMIT ran with synchronous=FULL: its answer needs no
  * second sync. */
 static void test_group_commit_needs_no_second_sync(void **state)
@@ -490,6 +538,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_full_during_normal_after, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_syncs_the_wal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_needs_no_second_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_rows_no_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_fsync_is_sticky, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_answers_share_fsyncs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
