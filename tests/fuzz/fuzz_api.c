@@ -44,6 +44,7 @@
 #define MAX_PAIRS   32
 
 static FuzzDb        db;
+static int           verbose;
 static ApiConfig     cfg;
 static const int     stopping = 0;
 static const unsigned char jwt_key[] = "fuzz-api-jwt-key-0123456789abcdef";
@@ -82,6 +83,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     fuzz_db_open(&db, "api");
+    verbose = getenv("FUZZ_VERBOSE") != NULL;
     cfg = (ApiConfig){
         .key = jwt_key, .keylen = sizeof jwt_key - 1, .open_signup = 1,
         .limits = PW_MIN, .token_ttl_s = 3600, .stopping = &stopping,
@@ -200,6 +202,9 @@ static void run_handler(const ApiRoute *r, const char *method, const char *url, 
         fprintf(stderr, "fuzz_api: %s %s answered status %d\n", method, url, rs.status);
         abort();
     }
+    if (verbose)                       /* FUZZ_VERBOSE: what each input did */
+        fprintf(stderr, "fuzz_api: %s %s -> %d %.*s\n", method, url, rs.status, 160,
+                rs.body ? rs.body : rs.static_body ? rs.static_body : "");
     free(rs.body);
     if (bare && ++bare_runs % RESET_EVERY == 0)
         fuzz_db_reset(&db);

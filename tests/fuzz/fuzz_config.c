@@ -10,7 +10,6 @@
  * the example's defaults still readable (config_str of the listen
  * address), under ASan.
  */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <stdint.h>
