@@ -136,6 +136,7 @@ static int occ_locked(const SilenceRow *r, int64_t from, int64_t *out, int max)
         icalrecur_iterator_set_start(it, icaltime_from_timet_with_zone(
                                              (time_t)(after - dur - 2 * 86400), 0, z));
     int n = 0;
+    int64_t last = INT64_MIN;
     for (int guard = 0; n < max && guard < OCC_GUARD; guard++) {
         struct icaltimetype t = icalrecur_iterator_next(it);
         if (icaltime_is_null_time(t))
@@ -143,6 +144,12 @@ static int occ_locked(const SilenceRow *r, int64_t from, int64_t *out, int max)
         int64_t o = local_to_utc(t, z);
         if (r->ends_at && o >= r->ends_at)
             break;
+        /* libical repeats a time for a repeated BYxxx value ("BYHOUR=3,3"),
+         * and two local times of a spring-forward day can read as one
+         * instant: each window start once, in order */
+        if (o <= last)
+            continue;
+        last = o;
         if (o + dur > after)
             out[n++] = o;
     }
