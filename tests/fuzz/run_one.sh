@@ -68,9 +68,13 @@ if [ -n "$crash" ]; then
     cp "$crash" "$kept"
 fi
 echo "not ok 1 - fuzz $name: exit $rc after ${execs:-0} execs, input kept at ${kept:-<none>}"
-# the report: from the sanitizer's or libFuzzer's first error line on
-grep -n -m1 -E '^==[0-9]+==|ERROR: libFuzzer|runtime error:|^SUMMARY' "$work/log" >/dev/null &&
-    sed -n '/^==[0-9]*==ERROR\|ERROR: libFuzzer\|runtime error:\|^fuzz_/,$p' "$work/log" |
-    head -80 | sed 's/^/# /'
+# the report: from the target's, the sanitizer's or libFuzzer's first
+# error line on; without one (it did not start), the end of its output
+if grep -q -E '^==[0-9]+==|ERROR: libFuzzer|runtime error:|^fuzz_' "$work/log"; then
+    sed -n '/^==[0-9]*==\|ERROR: libFuzzer\|runtime error:\|^fuzz_/,$p' "$work/log" |
+        head -80 | sed 's/^/# /'
+else
+    tail -20 "$work/log" | sed 's/^/# /'
+fi
 [ -n "$kept" ] && echo "# to keep it as a regression: cp $kept $here/regressions/$name/"
 exit 1
