@@ -45,6 +45,7 @@
 #define FUZZ_SECRET_REVOKED "rsk_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
 
 static FuzzDb db;
+static int    verbose;
 static const unsigned char key[] = FUZZ_JWT_KEY;
 
 static void add_token(const char *name, const char *scope, const char *secret, int revoke)
@@ -68,6 +69,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     add_token("fuzz-write", "write", FUZZ_SECRET_WRITE, 0);
     add_token("fuzz-ingest", "ingest", FUZZ_SECRET_INGEST, 0);
     add_token("fuzz-revoked", "read", FUZZ_SECRET_REVOKED, 1);
+    verbose = getenv("FUZZ_VERBOSE") != NULL;
     return 0;
 }
 
@@ -107,6 +109,10 @@ static int authenticate(const ApiRoute *r, const char *tok, int malformed)
             rc = api_role_allows(r->roles, user.role) ? 0 : -1;
         }
     }
+    if (verbose)                       /* FUZZ_VERBOSE: what each input did */
+        fprintf(stderr, "fuzz_jwt: %s %s: %.20s... -> %s %d %s\n", r->method, r->pattern,
+                tok ? tok : "(none)", rc == 0 ? "signed in" : "refused", rs.status,
+                rs.body ? rs.body : "");
     free(rs.body);
     return rc;
 }
