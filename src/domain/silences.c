@@ -75,6 +75,15 @@ static void ical_enter(void)
 
 static void ical_leave(void) { pthread_mutex_unlock(&ical_mu); }
 
+/* libical 3.0 strdup()s an RRULE's RSCALE value into the struct it
+ * returns by value and frees it nowhere (not in icalrecur_iterator_free):
+ * ours to free, or each rule with RSCALE= leaks it. */
+static void rule_done(struct icalrecurrencetype *r)
+{
+    free(r->rscale);
+    r->rscale = NULL;
+}
+
 static icaltimezone *zone_of(const char *tz)
 {
     return tz && *tz ? icaltimezone_get_builtin_timezone(tz) : icaltimezone_get_utc_timezone();
@@ -95,6 +104,7 @@ int silences_rrule_check(const char *rrule, const char *tz, char *err, size_t er
                  "\"Europe/Berlin\"");
         rc = -EINVAL;
     }
+    rule_done(&r);
     ical_leave();
     return rc;
 }
@@ -123,13 +133,17 @@ static int occ_locked(const SilenceRow *r, int64_t from, int64_t *out, int max)
 {
     icaltimezone *z = zone_of(r->timezone);
     struct icalrecurrencetype rule = icalrecurrencetype_from_string(r->rrule);
-    if (!z || rule.freq == ICAL_NO_RECURRENCE)
+    if (!z || rule.freq == ICAL_NO_RECURRENCE) {
+        rule_done(&rule);
         return 0;
+    }
     struct icaltimetype dt = icaltime_from_timet_with_zone((time_t)r->starts_at, 0, z);
     dt.hour = dt.minute = dt.second = 0;     /* times of day come from the rule */
     icalrecur_iterator *it = icalrecur_iterator_new(rule, dt);
-    if (!it)
+    if (!it) {
+        rule_done(&rule);
         return 0;
+    }
     int64_t dur = (int64_t)r->duration_minutes * 60;
     int64_t after = from > r->starts_at ? from : r->starts_at;
     if (after - dur - 2 * 86400 > r->starts_at)   /* skip ahead (not with COUNT) */
@@ -154,6 +168,7 @@ static int occ_locked(const SilenceRow *r, int64_t from, int64_t *out, int max)
             out[n++] = o;
     }
     icalrecur_iterator_free(it);
+    rule_done(&rule);
     return n;
 }
 
