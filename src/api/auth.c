@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,25 @@ char *api_token_issue(const unsigned char *key, size_t keylen, const UserInfo *u
         out = jwt_encode_str(j);
     jwt_free(j);
     return out;
+}
+
+const char *api_bearer_token(const char *authorization, const char *token, int *malformed)
+{
+    *malformed = 0;
+    const char *h = authorization;
+    if (h) {
+        while (*h == ' ')
+            h++;
+        if (strncasecmp(h, "Bearer ", 7) == 0) {
+            h += 7;
+            while (*h == ' ')
+                h++;
+            return *h ? h : NULL;
+        }
+        *malformed = 1;
+        return NULL;
+    }
+    return token && *token ? token : NULL;
 }
 
 int api_token_verify(const unsigned char *key, size_t keylen, const char *token, int64_t now,

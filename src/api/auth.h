@@ -23,6 +23,13 @@ typedef struct TokenClaims {
 char *api_token_issue(const unsigned char *key, size_t keylen, const UserInfo *u,
                       const char *jti, int64_t now, int ttl_s);
 
+/* The token of a request from its "Authorization" and seed 004's "token"
+ * header values (NULL when absent): "Bearer X" (any case, spaces around)
+ * gives X, else the token header's value; NULL when there is none, with
+ * *malformed = 1 when an Authorization header is there but not Bearer.
+ * The result points into the argument it came from. */
+const char *api_bearer_token(const char *authorization, const char *token, int *malformed);
+
 /* 0 and *out, or -EKEYEXPIRED ("Token has expired") / -EINVAL ("Invalid
  * token") with *why set to that message. */
 int api_token_verify(const unsigned char *key, size_t keylen, const char *token, int64_t now,

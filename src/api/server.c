@@ -477,26 +477,13 @@ static int cors_allowed(const ApiServer *s, const char *origin)
     return 0;
 }
 
-/* The token from "Authorization: Bearer X" or seed 004's "token: X".
- * *malformed = 1 when an Authorization header is there but not Bearer. */
+/* The request's token (api_bearer_token); "token" is read only when there
+ * is no Authorization header. */
 static const char *request_token(struct MHD_Connection *conn, int *malformed)
 {
-    *malformed = 0;
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    if (h) {
-        while (*h == ' ')
-            h++;
-        if (strncasecmp(h, "Bearer ", 7) == 0) {
-            h += 7;
-            while (*h == ' ')
-                h++;
-            return *h ? h : NULL;
-        }
-        *malformed = 1;
-        return NULL;
-    }
-    h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "token");
-    return h && *h ? h : NULL;
+    return api_bearer_token(h, h ? NULL : MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                                      "token"), malformed);
 }
 
 /* The memo of this token string before its exp (its signature checked),

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define DESCRIPTION_MAX 500   /* bytes of a step's description */
+
 static void strv_free(char **v)
 {
     for (char **p = v; p && *p; p++)
@@ -397,6 +399,22 @@ static int parse_type(Ctx *c, const cJSON *o, const StepKindDef **out)
     return 0;
 }
 
+/* The default description, cut to DESCRIPTION_MAX bytes (at a UTF-8
+ * character's start): "POST <a long URL>" must read back from the JSON
+ * form, where it is a given description. */
+static char *describe_within(const StepKindDef *d, const PlaybookStep *s)
+{
+    char *text = d->describe(s);
+    size_t n = strlen(text);
+    if (n > DESCRIPTION_MAX) {
+        n = DESCRIPTION_MAX;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+        text[n] = '\0';
+    }
+    return text;
+}
+
 static int parse_step(Ctx *c, const cJSON *o, PlaybookStep *s)
 {
     memset(s, 0, sizeof *s);
@@ -410,7 +428,7 @@ static int parse_step(Ctx *c, const cJSON *o, PlaybookStep *s)
         return r;
     s->kind = d->kind;
     if ((r = opt_str(c, o, "action", &s->action, 64)) < 0 ||
-        (r = opt_str(c, o, "description", &s->description, 500)) < 0)
+        (r = opt_str(c, o, "description", &s->description, DESCRIPTION_MAX)) < 0)
         return r;
     long t = 0;
     if ((r = opt_int(c, o, "timeout_ms", 1, 3600000, &t)) < 0)
@@ -421,7 +439,7 @@ static int parse_step(Ctx *c, const cJSON *o, PlaybookStep *s)
     if (!s->action)
         s->action = xstrdup(d->name);
     if (!s->description)
-        s->description = d->describe(s);
+        s->description = describe_within(d, s);
     return 0;
 }
 

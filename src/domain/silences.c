@@ -75,6 +75,15 @@ static void ical_enter(void)
 
 static void ical_leave(void) { pthread_mutex_unlock(&ical_mu); }
 
+/* libical 3.0 strdup()s an RRULE's RSCALE value into the struct it
+ * returns by value and frees it nowhere (not in icalrecur_iterator_free):
+ * ours to free, or each rule with RSCALE= leaks it. */
+static void rule_done(struct icalrecurrencetype *r)
+{
+    free(r->rscale);
+    r->rscale = NULL;
+}
+
 static icaltimezone *zone_of(const char *tz)
 {
     return tz && *tz ? icaltimezone_get_builtin_timezone(tz) : icaltimezone_get_utc_timezone();
@@ -95,6 +104,7 @@ int silences_rrule_check(const char *rrule, const char *tz, char *err, size_t er
                  "\"Europe/Berlin\"");
         rc = -EINVAL;
     }
+    rule_done(&r);
     ical_leave();
     return rc;
 }
@@ -123,19 +133,24 @@ static int occ_locked(const SilenceRow *r, int64_t from, int64_t *out, int max)
 {
     icaltimezone *z = zone_of(r->timezone);
     struct icalrecurrencetype rule = icalrecurrencetype_from_string(r->rrule);
-    if (!z || rule.freq == ICAL_NO_RECURRENCE)
+    if (!z || rule.freq == ICAL_NO_RECURRENCE) {
+        rule_done(&rule);
         return 0;
+    }
     struct icaltimetype dt = icaltime_from_timet_with_zone((time_t)r->starts_at, 0, z);
     dt.hour = dt.minute = dt.second = 0;     /* times of day come from the rule */
     icalrecur_iterator *it = icalrecur_iterator_new(rule, dt);
-    if (!it)
+    if (!it) {
+        rule_done(&rule);
         return 0;
+    }
     int64_t dur = (int64_t)r->duration_minutes * 60;
     int64_t after = from > r->starts_at ? from : r->starts_at;
     if (after - dur - 2 * 86400 > r->starts_at)   /* skip ahead (not with COUNT) */
         icalrecur_iterator_set_start(it, icaltime_from_timet_with_zone(
                                              (time_t)(after - dur - 2 * 86400), 0, z));
     int n = 0;
+    int64_t last = INT64_MIN;
     for (int guard = 0; n < max && guard < OCC_GUARD; guard++) {
         struct icaltimetype t = icalrecur_iterator_next(it);
         if (icaltime_is_null_time(t))
@@ -143,10 +158,17 @@ static int occ_locked(const SilenceRow *r, int64_t from, int64_t *out, int max)
         int64_t o = local_to_utc(t, z);
         if (r->ends_at && o >= r->ends_at)
             break;
+        /* libical repeats a time for a repeated BYxxx value ("BYHOUR=3,3"),
+         * and two local times of a spring-forward day can read as one
+         * instant: each window start once, in order */
+        if (o <= last)
+            continue;
+        last = o;
         if (o + dur > after)
             out[n++] = o;
     }
     icalrecur_iterator_free(it);
+    rule_done(&rule);
     return n;
 }
 

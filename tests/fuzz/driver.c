@@ -83,7 +83,8 @@ static int run_dir(const char *dir)
             names[count++] = name;
     }
     closedir(d);
-    qsort(names, count, sizeof *names, by_name);
+    if (count)                     /* qsort(NULL, 0) is undefined */
+        qsort(names, count, sizeof *names, by_name);
     int ran = 0, unreadable = 0;
     for (size_t i = 0; i < count; i++) {
         char path[4096];
