@@ -5,11 +5,13 @@
 # switch with K + y (status bar, stored config, both audit trails), the
 # `:` commands, resize to 60x20 and back, the wide layout, help, quit,
 # SIGTERM and a crash signal with the terminal restored, NO_COLOR, LANG=C,
-# and two consoles on one database (engine + viewer).
+# and two consoles on one database (engine + viewer). Under valgrind
+# (meson test --setup valgrind --suite valgrind) the last case checks the
+# consoles' valgrind logs.
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..31"
+echo "1..32"
 DB=$WORK/d.db
 make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
 q() { sqlite3 -cmd '.timeout 2000' "$DB" "$1"; }
@@ -212,5 +214,14 @@ for f in "$WORK"/[abdefgh].stderr; do
     fi
 done
 tap $bad "no ASan/LSan/UBSan report in the consoles' stderr"
+
+# 32 under valgrind (RESOPS_WRAPPER): every console that quit or was
+# stopped with SIGTERM exited with zero errors and no definite leak
+vg_check a b d e f g h; r=$?
+if [ $r = 2 ]; then
+    TAPN=$((TAPN + 1)); echo "ok $TAPN - valgrind: consoles clean # SKIP not under valgrind"
+else
+    tap $r "valgrind: the consoles exit with zero errors and no definite leak"
+fi
 
 exit $((FAILS > 0))
