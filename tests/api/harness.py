@@ -150,10 +150,11 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = self.proc.wait()
-            sig = signal.SIGKILL
             if WRAPPER:
-                VALGRIND_RUNS.append(('valgrind: server pid %d stopped' % self.proc.pid, False,
-                                      'did not exit %d s after SIGTERM' % (timeout * SLOW)))
+                VALGRIND_RUNS.append(('valgrind: server run %d stops' % (len(VALGRIND_RUNS) + 1),
+                                      False, 'pid %d did not exit %d s after signal %d'
+                                      % (self.proc.pid, timeout * SLOW, sig)))
+            sig = signal.SIGKILL
         self.thread.join(5)
         if WRAPPER and sig != signal.SIGKILL:
             self.valgrind_verdict()
@@ -164,8 +165,9 @@ class Server:
         """One VALGRIND_RUNS row for the run that just ended."""
         pid = self.proc.pid
         ok, summary = vgcheck.check(os.path.join(self.dir, 'valgrind.%d.log' % pid))
-        VALGRIND_RUNS.append(('valgrind: server pid %d (%s) exits with 0 errors, no definite leak'
-                              % (pid, ' '.join(self.args) or 'default'), ok, summary))
+        VALGRIND_RUNS.append(('valgrind: server run %d (%s) exits with 0 errors, no definite leak'
+                              % (len(VALGRIND_RUNS) + 1, ' '.join(self.args)[:60] or 'no options'),
+                              ok, 'pid %d: %s' % (pid, summary)))
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
