@@ -29,14 +29,14 @@ SUMMARY_LINES = 40
 def _tail(text):
     """The log's summary: what a reader needs to see why the run failed —
     the first error reports and the closing summaries."""
-    lines = [re.sub(r'^==\d+== ?', '', x) for x in text.splitlines()]
-    body = [x for x in lines if x.strip()]
+    body = [re.sub(r'^==\d+== ?', '', x) for x in text.splitlines()]
+    body = [x for x in body if x.strip()]
+    half = SUMMARY_LINES // 2
     closing = [i for i, x in enumerate(body) if x.startswith(('HEAP SUMMARY', 'ERROR SUMMARY'))]
-    head = body[:SUMMARY_LINES // 2]
-    tail = body[closing[0]:] if closing else body[-SUMMARY_LINES // 2:]
-    if len(tail) > SUMMARY_LINES // 2:
-        tail = tail[-(SUMMARY_LINES // 2):]
-    return '\n'.join(head + ['...'] + tail if head != tail else head)
+    end = closing[0] if closing else len(body)
+    if end <= SUMMARY_LINES:
+        return '\n'.join(body[:SUMMARY_LINES] + (['...'] if len(body) > SUMMARY_LINES else []))
+    return '\n'.join(body[:half] + ['...'] + body[end:end + half])
 
 
 def check(path):
