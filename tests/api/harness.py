@@ -35,6 +35,7 @@ SLOW = 20 if WRAPPER else 1
 VALGRIND_RUNS = []
 if WRAPPER:
     sys.path.insert(0, os.path.join(SRC, 'tests/valgrind'))
+    sys.dont_write_bytecode = True   # no __pycache__ in the source tree
     import vgcheck  # noqa: E402
 
 
