@@ -30,7 +30,8 @@ def _tail(text):
     """The log's summary: what a reader needs to see why the run failed —
     the first error reports and the closing summaries."""
     body = [re.sub(r'^==\d+== ?', '', x) for x in text.splitlines()]
-    body = [x for x in body if x.strip()]
+    # valgrind's own notes (--PID-- lines: an unhandled syscall) are not findings
+    body = [x for x in body if x.strip() and not re.match(r'--\d+--', x)]
     half = SUMMARY_LINES // 2
     closing = [i for i, x in enumerate(body) if x.startswith(('HEAP SUMMARY', 'ERROR SUMMARY'))]
     end = closing[0] if closing else len(body)
