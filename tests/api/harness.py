@@ -3,12 +3,20 @@ port, a real HTTP client (http.client), TAP output.
 
 Used by test_api.py, test_seed_examples.py and test_openapi.py. Only the
 Python standard library is needed (run with Debian's /usr/bin/python3).
+
+Under valgrind (`meson test --setup valgrind`, tests/meson.build) the
+environment's RESOPS_WRAPPER is the valgrind command: every server runs as
+wrapper argv + binary argv with its own log file, its start, stop and waits
+get SLOW times longer, and each run that was stopped with SIGTERM adds one
+case at the end (Tap.done) from tests/valgrind/vgcheck.py's verdict on its
+log: zero errors, no definite leak.
 """
 import base64
 import http.client
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -20,6 +28,15 @@ import time
 
 BIN = os.environ.get('RESOPS_BIN') or os.path.join(os.path.dirname(__file__), '../../build/resops')
 SRC = os.environ.get('RESOPS_SOURCE_ROOT') or os.path.join(os.path.dirname(__file__), '../..')
+WRAPPER = shlex.split(os.environ.get('RESOPS_WRAPPER', ''))
+# how much longer a start, a stop and a wait may take under the wrapper
+SLOW = 20 if WRAPPER else 1
+# one (name, ok, summary) a wrapped server run, reported by Tap.done()
+VALGRIND_RUNS = []
+if WRAPPER:
+    sys.path.insert(0, os.path.join(SRC, 'tests/valgrind'))
+    sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+    import vgcheck  # noqa: E402
 
 
 class Tap:
@@ -49,6 +66,8 @@ class Tap:
         print('ok %d - %s # SKIP %s' % (self.n, name, why), flush=True)
 
     def done(self):
+        for name, ok, summary in VALGRIND_RUNS:
+            self.ok(ok, name, summary)
         print('1..%d' % self.n, flush=True)
         sys.exit(1 if self.failed else 0)
 
@@ -97,6 +116,9 @@ class Server:
     def start(self, timeout=20):
         cmd = [BIN, '--headless', '--db', self.db, '--listen', '127.0.0.1:0',
                '--check-interval', '3600'] + self.args
+        if WRAPPER:
+            cmd = WRAPPER + ['--log-file=' + os.path.join(self.dir, 'valgrind.%p.log')] + cmd
+            timeout *= SLOW
         self.log = []
         self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                      env=self.env, text=True)
@@ -118,19 +140,35 @@ class Server:
         return self
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        """Stop the process; returns its exit code."""
+        """Stop the process; returns its exit code. Under the wrapper a run
+        stopped with SIGTERM is checked (valgrind_verdict)."""
         if not self.proc:
             return None
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            rc = self.proc.wait(timeout)
+            rc = self.proc.wait(timeout * SLOW)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = self.proc.wait()
+            if WRAPPER:
+                VALGRIND_RUNS.append(('valgrind: server run %d stops' % (len(VALGRIND_RUNS) + 1),
+                                      False, 'pid %d did not exit %d s after signal %d'
+                                      % (self.proc.pid, timeout * SLOW, sig)))
+            sig = signal.SIGKILL
         self.thread.join(5)
+        if WRAPPER and sig != signal.SIGKILL:
+            self.valgrind_verdict()
         self.proc = None
         return rc
+
+    def valgrind_verdict(self):
+        """One VALGRIND_RUNS row for the run that just ended."""
+        pid = self.proc.pid
+        ok, summary = vgcheck.check(os.path.join(self.dir, 'valgrind.%d.log' % pid))
+        VALGRIND_RUNS.append(('valgrind: server run %d (%s) exits with 0 errors, no definite leak'
+                              % (len(VALGRIND_RUNS) + 1, ' '.join(self.args)[:60] or 'no options'),
+                              ok, 'pid %d: %s' % (pid, summary)))
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -232,8 +270,9 @@ def jwt_make(header, payload, key, digest='sha256'):
 
 def wait_for(fn, timeout=30.0, step=0.05):
     """fn() until it returns something truthy or the deadline passes (a
-    condition, not a fixed sleep); returns its last value."""
-    end = time.monotonic() + timeout
+    condition, not a fixed sleep; SLOW times longer under the wrapper);
+    returns its last value."""
+    end = time.monotonic() + timeout * SLOW
     while True:
         v = fn()
         if v or time.monotonic() > end:

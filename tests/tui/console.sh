@@ -5,11 +5,13 @@
 # switch with K + y (status bar, stored config, both audit trails), the
 # `:` commands, resize to 60x20 and back, the wide layout, help, quit,
 # SIGTERM and a crash signal with the terminal restored, NO_COLOR, LANG=C,
-# and two consoles on one database (engine + viewer).
+# and two consoles on one database (engine + viewer). Under valgrind
+# (meson test --setup valgrind --suite valgrind) the last case checks the
+# consoles' valgrind logs.
 set -u
 . "$(dirname "$0")/lib.sh"
 
-echo "1..31"
+echo "1..32"
 DB=$WORK/d.db
 make_db "$DB" || { echo "Bail out! cannot seed $DB"; exit 1; }
 q() { sqlite3 -cmd '.timeout 2000' "$DB" "$1"; }
@@ -165,7 +167,9 @@ tap $r "NO_COLOR=1: no colour, still usable"
 # 27 LANG=C: ASCII borders, tree lines and ellipsis
 start e 120 40 LANG=C LC_ALL=C -- --db "$DB"
 wait_for e "Services  12 services" >/dev/null
-keys e /; literal e "Auth Service"; keys e Enter; keys e 2
+keys e /; literal e "Auth Service"; keys e Enter
+wait_for e "/Auth Service" >/dev/null   # the search is applied before 2 (slow under valgrind)
+keys e 2
 wait_for e "Depends on (what Auth Service needs)" "|- PostgreSQL Primary" "\`- Redis Cache"; r=$?
 if screen e | LC_ALL=C grep -q '[^[:print:][:space:]]'; then r=1; fi
 quit_console e; wait_for e "RESOPS-EXIT=0" >/dev/null || r=1
@@ -212,5 +216,14 @@ for f in "$WORK"/[abdefgh].stderr; do
     fi
 done
 tap $bad "no ASan/LSan/UBSan report in the consoles' stderr"
+
+# 32 under valgrind (RESOPS_WRAPPER): every console that quit or was
+# stopped with SIGTERM exited with zero errors and no definite leak
+vg_check a b d e f g h; r=$?
+if [ $r = 2 ]; then
+    TAPN=$((TAPN + 1)); echo "ok $TAPN - valgrind: consoles clean # SKIP not under valgrind"
+else
+    tap $r "valgrind: the consoles exit with zero errors and no definite leak"
+fi
 
 exit $((FAILS > 0))

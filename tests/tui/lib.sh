@@ -13,6 +13,10 @@ export XDG_STATE_HOME="$WORK/state"
 TAPN=0
 FAILS=0
 DEADLINE=${TUI_DEADLINE:-15}
+# Under valgrind (`meson test --setup valgrind`) RESOPS_WRAPPER is the
+# valgrind command: start() runs the console through it with a log file a
+# session ($WORK/SESSION.vg.PID.log, see vg_check), and waits get longer.
+if [ -n "${RESOPS_WRAPPER:-}" ]; then DEADLINE=${TUI_DEADLINE:-120}; fi
 
 cleanup() {
     "${TMUX_CMD[@]}" kill-server >/dev/null 2>&1
@@ -38,9 +42,23 @@ start() {
     local envs=()
     while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
     shift
-    local cmd="cd $WORK; printf 'shell before resops\n'; env TERM=tmux-256color ${envs[*]} $RESOPS_BIN $*"
+    local wrap=""
+    [ -n "${RESOPS_WRAPPER:-}" ] && wrap="$RESOPS_WRAPPER --log-file=$WORK/$s.vg.%p.log"
+    local cmd="cd $WORK; printf 'shell before resops\n'; env TERM=tmux-256color ${envs[*]} $wrap $RESOPS_BIN $*"
     cmd="$cmd 2>>$WORK/$s.stderr; echo RESOPS-EXIT=\\\$?; sleep 3600"
     "${TMUX_CMD[@]}" new-session -d -s "$s" -x "$cols" -y "$rows" "sh -c \"$cmd\""
+}
+
+# vg_check SESSION...: under valgrind, the named sessions' consoles all
+# exited with zero errors and no definite leak (tests/valgrind/vgcheck.py
+# prints each verdict); without the wrapper it returns 2 (nothing checked)
+vg_check() {
+    [ -n "${RESOPS_WRAPPER:-}" ] || return 2
+    local s logs=()
+    for s in "$@"; do logs+=("$WORK/$s".vg.*.log); done
+    python3 "${RESOPS_SOURCE_ROOT:-$(dirname "$0")/../..}/tests/valgrind/vgcheck.py" "${logs[@]}" 2>&1 \
+        | sed 's/^#*/#/'
+    return "${PIPESTATUS[0]}"
 }
 
 screen() { "${TMUX_CMD[@]}" capture-pane -t "$1" -p; }
