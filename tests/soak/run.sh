@@ -106,9 +106,20 @@ while time.monotonic() - t0 < 120:
 else:
     sys.exit("soak: the engine's first cycle did not check every probe in 120 s")
 PY
-    curl -s -XPOST "$base/api/auth/signup" -d '{"username":"soak","password":"soakpass1"}' >/dev/null
-    TOKEN=$(curl -s -XPOST "$base/api/auth/login" -d '{"username":"soak","password":"soakpass1"}' |
-            python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+    # the first account is the Admin; on a busy machine the engine's first
+    # cycles may keep the database locked past the API's busy timeout (a
+    # 500, which the soak counts only once the load runs): try again
+    TOKEN=
+    for _ in $(seq 30); do
+        curl -s -XPOST "$base/api/auth/signup" -d '{"username":"soak","password":"soakpass1"}' \
+            >/dev/null
+        TOKEN=$(curl -s -XPOST "$base/api/auth/login" -d '{"username":"soak","password":"soakpass1"}' |
+                python3 -c 'import json,sys; print(json.load(sys.stdin).get("access_token", ""))' \
+                2>/dev/null || true)
+        [ -n "$TOKEN" ] && break
+        sleep 2
+    done
+    [ -n "$TOKEN" ] || { echo "soak: no token (see $log)" >&2; exit 1; }
     export TOKEN
 }
 
@@ -185,7 +196,7 @@ while True:
     i += 1
     print("Failed password for invalid user %s%d from 10.%d.%d.%d port 22 ssh2"
           % (tag, i % 40, i % 7, i // 250 % 250, i % 250))
-    time.sleep(max(0.0, t0 + i / rate - time.monotonic()))' "$1" "$2"; }
+    time.sleep(max(0.0, t0 + i / rate - time.monotonic()))' "$1" "$2" 2>/dev/null; }
 half=$(python3 -c "print($syslog_rate / 2)")
 gen "$half" u | logger --udp --rfc3164 -n 127.0.0.1 -P "$sport" -t sshd &
 pids="$pids $!"
@@ -246,7 +257,7 @@ if [ "${SLOWLORIS:-1}" != 0 ]; then
 fi
 python3 "$here/soakstat.py" report "$tmp/soak.csv" "$wrk_line" "$warm" "$@" || rc=1
 echo
-echo "samples (t_s,rss_kb,fds,threads,load1):"
+echo "samples (t_s,rss_kb,fds,threads,load1,cpu), every minute:"
 awk 'NR == 1 || (NR - 2) % 6 == 0' "$tmp/soak.csv" | tr '\n' ' '
 echo
 exit $rc

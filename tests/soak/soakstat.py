@@ -2,9 +2,10 @@
 """The soak's sampler and its verdict (issue 13 item 4).
 
   soakstat.py sample PID CSV [PERIOD_S]
-      every PERIOD_S (default 10) append "t_s,rss_kb,fds,threads,load1" of
-      process PID (/proc/PID/status VmRSS and Threads, /proc/PID/fd) to
-      CSV, until PID is gone or SIGTERM.
+      every PERIOD_S (default 10) append "t_s,rss_kb,fds,threads,load1,cpu"
+      of process PID (/proc/PID/status VmRSS and Threads, /proc/PID/fd; cpu:
+      the CPUs it used since the last sample, from /proc/PID/stat) to CSV,
+      until PID is gone or SIGTERM.
 
   soakstat.py report CSV WRK_LINE WARMUP_S [key=value ...]
       the Markdown summary of a run and its checks; exit 1 when one fails.
@@ -45,7 +46,10 @@ def proc_figures(pid):
             elif line.startswith('Threads:'):
                 threads = int(line.split()[1])
     fds = len(os.listdir('/proc/%d/fd' % pid))
-    return rss, fds, threads
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])          # utime + stime
+    return rss, fds, threads, ticks / os.sysconf('SC_CLK_TCK')
 
 
 def sample(pid, path, period):
@@ -54,14 +58,18 @@ def sample(pid, path, period):
     t0 = time.monotonic()
     with open(path, 'w', newline='') as f:
         w = csv.writer(f)
-        w.writerow(['t_s', 'rss_kb', 'fds', 'threads', 'load1'])
+        w.writerow(['t_s', 'rss_kb', 'fds', 'threads', 'load1', 'cpu'])
+        last = None
         while not stop:
             try:
-                rss, fds, threads = proc_figures(pid)
+                rss, fds, threads, cpu_s = proc_figures(pid)
             except (FileNotFoundError, ProcessLookupError):
                 break
+            now = time.monotonic()
             load1 = open('/proc/loadavg').read().split()[0]
-            w.writerow(['%.1f' % (time.monotonic() - t0), rss, fds, threads, load1])
+            cpu = (cpu_s - last[1]) / (now - last[0]) if last else 0.0
+            last = (now, cpu_s)
+            w.writerow(['%.1f' % (now - t0), rss, fds, threads, load1, '%.2f' % cpu])
             f.flush()
             nxt = t0 + period * (int((time.monotonic() - t0) / period) + 1)
             while not stop and time.monotonic() < nxt:
@@ -88,7 +96,8 @@ def report(path, wrk_line, warmup, extra):
     if len(after) < 2 * WINDOW:
         checks.append((False, 'at least %d samples after the warm-up' % (2 * WINDOW),
                        len(after)))
-        after = rows if rows else [{'t_s': 0, 'rss_kb': 0, 'fds': 0, 'threads': 0, 'load1': 0}]
+        after = rows if rows else [{'t_s': 0, 'rss_kb': 0, 'fds': 0, 'threads': 0, 'load1': 0,
+                                     'cpu': 0}]
     base, end = after[0], after[-1]
     med = lambda rs, k: statistics.median(r[k] for r in rs)
     b_fd, e_fd = med(after[:WINDOW], 'fds'), med(after[-WINDOW:], 'fds')
@@ -133,6 +142,8 @@ def report(path, wrk_line, warmup, extra):
         ('load average (1 min) min / mean / max', '%.1f / %.1f / %.1f' % (
             min(r['load1'] for r in rows), statistics.mean(r['load1'] for r in rows),
             max(r['load1'] for r in rows))),
+        ('CPUs used by resops (mean over the run, of %d)' % os.cpu_count(),
+         '%.2f' % statistics.mean(r['cpu'] for r in rows[1:] or rows)),
     ]
     figures += [(k, v) for k, v in extra.items() if not k.startswith('check:')]
     for k, v in figures:
