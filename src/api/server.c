@@ -57,13 +57,16 @@
  * that, MHD refuses connections over a per-address limit (one count for
  * the whole daemon), and on_connection() over a total derived from
  * RLIMIT_NOFILE (raised to its hard limit at start): it shuts the new
- * socket down at once, like the reaper. The total is ours, not MHD's:
- * MHD splits MHD_OPTION_CONNECTION_LIMIT evenly over its worker threads
- * and a thread refuses past its share, even with the others empty. With
- * 64 workers a share of 4096 is 64, and under a write load most workers
- * wait for the database while the few free ones accept every reconnect:
- * the soak (tests/soak/) saw 900 refusals in 10 s with 256 clients. So
- * MHD gets the total once per thread and each thread may hold them all.
+ * socket down at once, like the reaper, which logs how many. The total
+ * is ours, not MHD's: MHD splits MHD_OPTION_CONNECTION_LIMIT evenly over
+ * its worker threads and a thread at its share stops accepting, even
+ * with the others empty. With 64 workers a share of 4096 is 64; under a
+ * write load most workers wait for the database, the few free ones took
+ * only their shares of the reconnecting clients and the others waited
+ * in the kernel's backlog, unanswered (as did every client over the
+ * total: MHD never refused one). So MHD gets the total once per thread,
+ * any free thread may take every connection, and one over the total is
+ * refused at once.
  *
  * Writes (every method but GET and HEAD, except the routes flagged
  * ROUTE_UNSERIAL that spend their time hashing passwords) run one at a
