@@ -192,6 +192,8 @@ struct ApiServer {
     int                ntracks;      /* connections open now */
     long               conn_limit;   /* at most this many open (ours, not MHD's) */
     int                over_limit;   /* refused since the reaper's last look */
+    int                per_ip_refused; /* atomic: MHD's refusals, same */
+    unsigned           per_ip;       /* MHD_OPTION_PER_IP_CONNECTION_LIMIT */
     int64_t            header_us, body_us;
     pthread_t          reaper;
     int                have_reaper, reaper_stop;
@@ -1077,6 +1079,10 @@ static void *reaper_main(void *arg)
             log_warn("api: refused %d connection(s) over the limit of %ld", s->over_limit,
                      s->conn_limit);
         s->over_limit = 0;
+        int ip = __atomic_exchange_n(&s->per_ip_refused, 0, __ATOMIC_RELAXED);
+        if (ip)
+            log_warn("api: refused %d connection(s) over the per-address limit of %u", ip,
+                     s->per_ip);
         if (ck) {
             pthread_mutex_unlock(&s->track_mu);
             store_checkpoint(ck);
@@ -1106,14 +1112,34 @@ static long raise_nofile(void)
     return (long)rl.rlim_cur;
 }
 
+/* MHD's messages about one client that went away (closed, reset, or cut
+ * by the reaper, which logs its own count) or was refused over the
+ * per-address limit (counted; the reaper logs the count): a slowloris run
+ * or a flood of clients would write one warning per connection, so these
+ * are debug lines. */
+#define MHD_PER_IP_REFUSAL "Server reached connection limit"
+static const char *const mhd_client_gone[] = {
+    "Connection was closed by remote side",
+    "Connection socket is closed when reading request",
+    "Failed to send the response headers for the request",
+    MHD_PER_IP_REFUSAL,
+};
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    (void)cls;
+    ApiServer *s = cls;
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     size_t n = strlen(msg);
     while (n && msg[n - 1] == '\n')
         msg[--n] = '\0';
+    for (size_t i = 0; i < sizeof mhd_client_gone / sizeof *mhd_client_gone; i++)
+        if (strncmp(msg, mhd_client_gone[i], strlen(mhd_client_gone[i])) == 0) {
+            if (s && strcmp(mhd_client_gone[i], MHD_PER_IP_REFUSAL) == 0)
+                __atomic_add_fetch(&s->per_ip_refused, 1, __ATOMIC_RELAXED);
+            log_debug("api: %s", msg);
+            return;
+        }
     log_warn("api: %s", msg);
 }
 
@@ -1337,6 +1363,7 @@ static void server_limits(ApiServer *s, const ApiOpts *o, ServerLimits *out)
     s->conn_limit = conn_limit;
     out->per_ip = (unsigned)(o->max_connections_per_ip > 0 ? o->max_connections_per_ip
                                                            : API_PER_IP_DEFAULT);
+    s->per_ip = out->per_ip;
 }
 
 /* MHD's connection limit: the total for every worker thread (DESIGN). */
@@ -1363,7 +1390,7 @@ static int server_listen(ApiServer *s, const ApiOpts *o, const ServerLimits *lim
         {MHD_OPTION_END, 0, NULL},
     };
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
                             MHD_OPTION_THREAD_POOL_SIZE, lim->threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
