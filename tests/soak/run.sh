@@ -9,7 +9,9 @@
 # ingestion). tests/soak/soakstat.py samples RSS, fds and threads every
 # 10 s into soak.csv and judges the run: no socket errors, no 5xx, RSS at
 # the end within 10 % of RSS after WARMUP_SECONDS, fds and threads not
-# growing; p50/p99 reported. Then the slowloris run (tests/soak/
+# growing (and the idle process's fds the same before and after the load,
+# after a 15 s load that makes every listener thread open its database);
+# the probes kept their interval; p50/p99 reported. Then the slowloris run (tests/soak/
 # slowloris.py) against the same process. A Markdown summary goes to
 # stdout; the exit status is 1 when a check failed.
 #
@@ -203,6 +205,18 @@ pids="$pids $!"
 gen "$half" t | logger --tcp --rfc5424 --octet-count -n 127.0.0.1 -P "$sport" -t sshd &
 pids="$pids $!"
 
+# fds of the idle process: the fewest over 8 s (the probes' sockets come
+# and go every 5 s), once wrk's connections are gone
+idle_fds() {
+    sleep 3
+    for _ in $(seq 16); do ls /proc/$rpid/fd | wc -l; sleep 0.5; done | sort -n | head -1
+}
+# a short load first, so every listener thread has opened its database
+# connection (3 fds each, on first use) before the idle count
+echo "== $(ts) wrk -t2 -c$conns -d15s, so every listener thread opens its Store" >&2
+wrk -t2 -c"$conns" -d15s --timeout 10s -s "$here/mix.lua" "$base" >/dev/null 2>&1 || true
+fds_idle0=$(idle_fds)
+
 # ---- the load, sampled ----
 python3 "$here/soakstat.py" sample "$rpid" "$tmp/soak.csv" 10 &
 spid=$!
@@ -216,6 +230,9 @@ hits1=$(cut -d' ' -f1 "$tmp/target.count")
 t_hits1=$(date +%s)
 kill "$spid" 2>/dev/null || true
 wait "$spid" 2>/dev/null || true
+fds_idle1=$(idle_fds)
+fds_check=ok
+[ "$fds_idle1" -le $((fds_idle0 + 8)) ] || fds_check=no
 wrk_line=$(grep '^SOAK ' "$tmp/wrk.out" || echo "no SOAK line: $(head -c 300 "$tmp/wrk.err")")
 echo "== $(ts) $wrk_line" >&2
 head -5 "$tmp/wrk.err" >&2
@@ -249,6 +266,7 @@ echo "services: $nsvc with probes every ${interval}s (900 http, 100 tcp) + 12 he
 echo
 set -- "probe checks/s at the target (http)=$probe_rate (900 every ${interval}s = $want_rate)" \
     "check:probes=$probe_ok the probes ran at the interval (>= half the expected rate)|$probe_rate/s" \
+    "check:idlefds=$fds_check fds of the idle process before and after the load (slack 8)|$fds_idle0 -> $fds_idle1" \
     "security alerts stored=$secalerts ($syslog_rows from syslog; $waiting still 'received' at the end)" \
     "after the run (slowloris included)=RSS $rss_idle kB, fds $fds_idle" \
     "server warnings (top 3)=${warn:-none}"
