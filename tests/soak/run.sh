@@ -185,7 +185,6 @@ nprobe=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).exec
 sport=$(free_port)
 first_cycle=1
 start_resops --check-interval "$interval" --syslog "127.0.0.1:$sport"
-auth="Authorization: Bearer $TOKEN"
 hb=$(seq -s, $((nsvc + 1)) $((nsvc + 12)))
 export HB_IDS=$hb ACK_MAX=400 INGEST_PER_S=$ingest_rate
 
