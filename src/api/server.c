@@ -54,8 +54,19 @@
  * 0.9.75 calls NOTIFY_CLOSED before it closes the socket, and the entry
  * leaves the list under the same mutex the reaper holds, so the reaper
  * never touches a descriptor number that was closed and reused. Besides
- * that, MHD refuses connections over a per-address limit and over a
- * total derived from RLIMIT_NOFILE (raised to its hard limit at start).
+ * that, MHD refuses connections over a per-address limit (one count for
+ * the whole daemon), and on_connection() over a total derived from
+ * RLIMIT_NOFILE (raised to its hard limit at start): it shuts the new
+ * socket down at once, like the reaper, which logs how many. The total
+ * is ours, not MHD's: MHD splits MHD_OPTION_CONNECTION_LIMIT evenly over
+ * its worker threads and a thread at its share stops accepting, even
+ * with the others empty. With 64 workers a share of 4096 is 64; under a
+ * write load most workers wait for the database, the few free ones took
+ * only their shares of the reconnecting clients and the others waited
+ * in the kernel's backlog, unanswered (as did every client over the
+ * total: MHD never refused one). So MHD gets the total once per thread,
+ * any free thread may take every connection, and one over the total is
+ * refused at once.
  *
  * Writes (every method but GET and HEAD, except the routes flagged
  * ROUTE_UNSERIAL that spend their time hashing passwords) run one at a
@@ -116,6 +127,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -185,6 +197,11 @@ struct ApiServer {
     pthread_mutex_t    track_mu;
     pthread_cond_t     track_cv;
     Track             *tracks;
+    int                ntracks;      /* connections open now */
+    long               conn_limit;   /* at most this many open (ours, not MHD's) */
+    int                over_limit;   /* refused since the reaper's last look */
+    int                per_ip_refused; /* atomic: MHD's refusals, same */
+    unsigned           per_ip;       /* MHD_OPTION_PER_IP_CONNECTION_LIMIT */
     int64_t            header_us, body_us;
     pthread_t          reaper;
     int                have_reaper, reaper_stop;
@@ -1011,6 +1028,12 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         t->start_us = mono_us();
         t->state = TRACK_HEADERS;
         pthread_mutex_lock(&s->track_mu);
+        if (s->ntracks >= s->conn_limit) {       /* over the total: see DESIGN */
+            shutdown(t->fd, SHUT_RDWR);
+            t->state = TRACK_REAPED;
+            s->over_limit++;
+        }
+        s->ntracks++;
         t->next = s->tracks;
         if (s->tracks)
             s->tracks->prev = t;
@@ -1026,6 +1049,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
             s->tracks = t->next;
         if (t->next)
             t->next->prev = t->prev;
+        s->ntracks--;
         pthread_mutex_unlock(&s->track_mu);
         free(t);
         *socket_context = NULL;
@@ -1068,6 +1092,14 @@ static void *reaper_main(void *arg)
             log_info("api: closed %d connection(s) without headers after %llds, %d without "
                      "their whole body after %llds", hdr, (long long)(s->header_us / 1000000),
                      body, (long long)(s->body_us / 1000000));
+        if (s->over_limit)
+            log_warn("api: refused %d connection(s) over the limit of %ld", s->over_limit,
+                     s->conn_limit);
+        s->over_limit = 0;
+        int ip = __atomic_exchange_n(&s->per_ip_refused, 0, __ATOMIC_RELAXED);
+        if (ip)
+            log_warn("api: refused %d connection(s) over the per-address limit of %u", ip,
+                     s->per_ip);
         if (ck) {
             pthread_mutex_unlock(&s->track_mu);
             store_checkpoint(ck);
@@ -1097,14 +1129,34 @@ static long raise_nofile(void)
     return (long)rl.rlim_cur;
 }
 
+/* MHD's messages about one client that went away (closed, reset, or cut
+ * by the reaper, which logs its own count) or was refused over the
+ * per-address limit (counted; the reaper logs the count): a slowloris run
+ * or a flood of clients would write one warning per connection, so these
+ * are debug lines. */
+#define MHD_PER_IP_REFUSAL "Server reached connection limit"
+static const char *const mhd_client_gone[] = {
+    "Connection was closed by remote side",
+    "Connection socket is closed when reading request",
+    "Failed to send the response headers for the request",
+    MHD_PER_IP_REFUSAL,
+};
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    (void)cls;
+    ApiServer *s = cls;
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     size_t n = strlen(msg);
     while (n && msg[n - 1] == '\n')
         msg[--n] = '\0';
+    for (size_t i = 0; i < sizeof mhd_client_gone / sizeof *mhd_client_gone; i++)
+        if (strncmp(msg, mhd_client_gone[i], strlen(mhd_client_gone[i])) == 0) {
+            if (s && strcmp(mhd_client_gone[i], MHD_PER_IP_REFUSAL) == 0)
+                __atomic_add_fetch(&s->per_ip_refused, 1, __ATOMIC_RELAXED);
+            log_debug("api: %s", msg);
+            return;
+        }
     log_warn("api: %s", msg);
 }
 
@@ -1325,8 +1377,17 @@ static void server_limits(ApiServer *s, const ApiOpts *o, ServerLimits *out)
         conn_limit = 16;
     out->nofile = nofile;
     out->conn_limit = conn_limit;
+    s->conn_limit = conn_limit;
     out->per_ip = (unsigned)(o->max_connections_per_ip > 0 ? o->max_connections_per_ip
                                                            : API_PER_IP_DEFAULT);
+    s->per_ip = out->per_ip;
+}
+
+/* MHD's connection limit: the total for every worker thread (DESIGN). */
+static unsigned mhd_conn_limit(const ServerLimits *lim)
+{
+    unsigned long long n = (unsigned long long)lim->conn_limit * lim->threads;
+    return n > UINT_MAX ? UINT_MAX : (unsigned)n;
 }
 
 /* Bind, start the MHD daemon and the reaper thread. 0, or -1 with err
@@ -1346,14 +1407,14 @@ static int server_listen(ApiServer *s, const ApiOpts *o, const ServerLimits *lim
         {MHD_OPTION_END, 0, NULL},
     };
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
                             MHD_OPTION_THREAD_POOL_SIZE, lim->threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->conn_limit,
+                            MHD_OPTION_CONNECTION_LIMIT, mhd_conn_limit(lim),
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->per_ip,
                             MHD_OPTION_ARRAY, s->tls ? tls_opts : &tls_opts[2],
                             MHD_OPTION_END);
