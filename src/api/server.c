@@ -127,6 +127,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -146,6 +147,7 @@
 #define STOP_WAIT_MS 5000
 #define SLOW_RETRY_S 5          /* Retry-After when the slow pool is full */
 #define REAP_PERIOD_MS 250
+#define TRIM_PERIOD_US (10 * 1000000)   /* malloc_trim: free heap back to the system */
 #define CONN_LIMIT_AUTO_MAX 4096
 #define WAL_CKPT_FRAMES 4000     /* 16 MB of 4 KiB pages */
 
@@ -1064,6 +1066,7 @@ static void *reaper_main(void *arg)
     ApiServer *s = arg;
     char err[512];
     Store *ck = NULL;
+    int64_t trimmed_us = mono_us();
     if (store_open(s->db_path, &ck, err, sizeof err) < 0) {
         log_warn("api: %s (the WAL is checkpointed by the engine only)", err);
         ck = NULL;
@@ -1104,6 +1107,15 @@ static void *reaper_main(void *arg)
             pthread_mutex_unlock(&s->track_mu);
             store_checkpoint(ck);
             pthread_mutex_lock(&s->track_mu);
+        }
+        if (now - trimmed_us >= TRIM_PERIOD_US) {
+            /* 64 workers' SQLite page caches and glibc's per-thread arenas
+             * keep the peak of a burst: hand the free pages back (soak,
+             * issue 13: RSS followed SQLite's high water, not its use) */
+            pthread_mutex_unlock(&s->track_mu);
+            malloc_trim(0);
+            pthread_mutex_lock(&s->track_mu);
+            trimmed_us = now;
         }
     }
     pthread_mutex_unlock(&s->track_mu);
