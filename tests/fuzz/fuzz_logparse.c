@@ -5,10 +5,12 @@
  * an entry, a continuation or unrecognized; the level counts add up to
  * the entries; at most top_n groups, most frequent first, counting only
  * ERROR and CRITICAL lines; a line's message is a span of the line; and
- * one line alone is an entry exactly when logparse_line finds its level.
+ * one line alone is an entry exactly when logparse_line finds its level;
+ * a UTF-8 text gives UTF-8 messages (they go into JSON answers).
  * A broken promise abort()s. Corpus: seed 004 lines, the formats of
  * tests/unit/test_logparse.c, mixed texts (tests/fuzz/corpus/logparse/). */
 #include "domain/logparse.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +22,7 @@ static void fail(const char *what)
     abort();
 }
 
-static void check_report(const LogReport *r, int top_n)
+static void check_report(const LogReport *r, int top_n, int utf8)
 {
     int64_t sum = 0;
     for (int l = 0; l < LP_COUNT; l++) {
@@ -38,6 +40,8 @@ static void check_report(const LogReport *r, int top_n)
     for (int i = 0; i < r->ntop; i++) {
         if (!r->top[i].message || r->top[i].count < 1)
             fail("a top error without a message or a count");
+        if (utf8 && !util_utf8_valid(r->top[i].message, strlen(r->top[i].message)))
+            fail("a UTF-8 text gave a top error that is not UTF-8");
         if (i && r->top[i].count > r->top[i - 1].count)
             fail("top errors not most frequent first");
         in_top += r->top[i].count;
@@ -67,7 +71,7 @@ static void check_line(const char *text, size_t len)
         fail("a level without a name");
     LogReport r;
     logparse_analyze(line, n, 1, &r);
-    check_report(&r, 1);
+    check_report(&r, 1, util_utf8_valid(line, n));
     if (r.lines == 1 && (r.entries == 1) != (l != LP_NONE))
         fail("one line alone: logparse_analyze and logparse_line disagree");
     logparse_report_free(&r);
@@ -81,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     LogReport r;
     if (logparse_analyze(text, size, top_n, &r) != 0)
         fail("logparse_analyze failed");
-    check_report(&r, top_n);
+    check_report(&r, top_n, util_utf8_valid(text, size));
     logparse_report_free(&r);
     check_line(text, size);
     return 0;
