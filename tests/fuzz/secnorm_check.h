@@ -3,9 +3,11 @@
  * answer beyond "no crash": the seed 003 Normalized shape (secnorm.h)
  * with a severity word that matches its id 0..6, an RFC 3339 timestamp
  * that parses back, a title, and at most SECNORM_OBS_MAX observables of
- * the six types, each a non-empty UTF-8 value found once. A broken
- * promise abort()s, which libFuzzer and the regression driver report
- * like a crash. Also: the object prints and the print parses again.
+ * the six types, each a non-empty UTF-8 value found once; from a UTF-8
+ * payload, a UTF-8 title and description (cut, never half a character).
+ * A broken promise abort()s, which libFuzzer and the regression driver
+ * report like a crash. Also: the object prints and the print parses
+ * again.
  *
  * Header-only (static inline functions): each target is one program.
  */
@@ -58,8 +60,9 @@ static inline void fuzz_check_observables(const cJSON *obs)
 }
 
 /* norm: secnorm_normalize's answer (NULL = refused, nothing to check);
- * source: the name it must carry in original.source (NULL = any). */
-static inline void fuzz_check_normalized(const cJSON *norm, const char *source)
+ * source: the name it must carry in original.source (NULL = any); utf8:
+ * the payload was UTF-8. */
+static inline void fuzz_check_normalized(const cJSON *norm, const char *source, int utf8)
 {
     if (!norm)
         return;
@@ -80,8 +83,9 @@ static inline void fuzz_check_normalized(const cJSON *norm, const char *source)
     int64_t t;
     if (strlen(ts) != 20 || util_parse_iso8601(ts, &t) < 0)
         fuzz_fail("the timestamp is not RFC 3339 (YYYY-MM-DDThh:mm:ssZ)", ts);
-    fuzz_str(nz, "title");
-    fuzz_str(nz, "description");
+    const char *title = fuzz_str(nz, "title"), *desc = fuzz_str(nz, "description");
+    if (utf8 && (!util_utf8_valid(title, strlen(title)) || !util_utf8_valid(desc, strlen(desc))))
+        fuzz_fail("a UTF-8 payload gave a title or description that is not UTF-8", title);
     if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(nz, "metadata")))
         fuzz_fail("metadata is not an object", NULL);
     fuzz_check_observables(cJSON_GetObjectItemCaseSensitive(nz, "observables"));
@@ -107,7 +111,7 @@ static inline int fuzz_normalize_at(const char *source, const uint8_t *data, siz
                                  err, sizeof err);
     if (!n && !err[0])
         fuzz_fail("refused without a reason", source);
-    fuzz_check_normalized(n, expect);
+    fuzz_check_normalized(n, expect, util_utf8_valid((const char *)data, size));
     cJSON_Delete(n);
     return n != NULL;
 }
