@@ -5,11 +5,11 @@
  * datagram is one message. A peer's bytes go into its own buffer
  * (SYSLOGD_MAX_MSG plus the octet count's room) and syslogframe_cut
  * (syslogframe.c, the framing as pure functions) cuts whole messages off
- * its front, so a message split across reads
- * waits for the rest and several in one read are all taken. Messages that
- * parse as syslog join the pending list; after each wake-up it is
- * committed with secalerts_ingest_many, BATCH_MAX a commit (group commit,
- * fsync), so a burst costs a few commits, not one per line. When the
+ * its front, so a message split across reads waits for the rest and
+ * several in one read are all taken. Messages that parse as syslog join
+ * the pending list; after each wake-up it is committed with
+ * secalerts_ingest_many, BATCH_MAX a commit (group commit, fsync), so a
+ * burst costs a few commits, not one per line. When the
  * database is busy (another writer past busy_timeout) the messages stay
  * pending and the commit is retried with a backoff; at PENDING_MAX the
  * thread stops reading, so TCP senders are held back by flow control
