@@ -3,12 +3,13 @@
  * DESIGN: one thread, one poll() over the control pipe, the UDP socket,
  * the TCP listener and the TCP peers. Every socket is non-blocking. A
  * datagram is one message. A peer's bytes go into its own buffer
- * (SYSLOGD_MAX_MSG plus the octet count's room) and secnorm_syslog_frame
- * cuts whole messages off its front, so a message split across reads
- * waits for the rest and several in one read are all taken. Messages that
- * parse as syslog join the pending list; after each wake-up it is
- * committed with secalerts_ingest_many, BATCH_MAX a commit (group commit,
- * fsync), so a burst costs a few commits, not one per line. When the
+ * (SYSLOGD_MAX_MSG plus the octet count's room) and syslogframe_cut
+ * (syslogframe.c, the framing as pure functions) cuts whole messages off
+ * its front, so a message split across reads waits for the rest and
+ * several in one read are all taken. Messages that parse as syslog join
+ * the pending list; after each wake-up it is committed with
+ * secalerts_ingest_many, BATCH_MAX a commit (group commit, fsync), so a
+ * burst costs a few commits, not one per line. When the
  * database is busy (another writer past busy_timeout) the messages stay
  * pending and the commit is retried with a backoff; at PENDING_MAX the
  * thread stops reading, so TCP senders are held back by flow control
@@ -19,6 +20,7 @@
  */
 #include "syslogd.h"
 #include "ctlpipe.h"
+#include "syslogframe.h"
 #include "domain/secalerts.h"
 #include "domain/secnorm.h"
 #include "log.h"
@@ -36,7 +38,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define FRAME_ROOM   16        /* "65536 " before an octet-counted message */
 #define BATCH_MAX    256       /* messages a commit */
 #define PENDING_MAX  8192      /* messages waiting for a commit before reading pauses */
 #define STOP_WAIT_MS 10000     /* how long the last commits may wait at stop */
@@ -197,11 +198,11 @@ static int flush(Syslogd *s)
     return q->n ? -1 : 0;
 }
 
-/* One message (no framing): kept when it is syslog. */
-static void take(Syslogd *s, const char *msg, size_t len)
+/* One message (no framing): kept when it is syslog. A SyslogframeTake. */
+static void take(void *ctx, const char *msg, size_t len)
 {
-    while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r' || msg[len - 1] == '\0'))
-        len--;
+    Syslogd *s = ctx;
+    len = syslogframe_trim(msg, len);
     if (!len)
         return;
     cJSON *p = secnorm_syslog_parse(msg, len);
@@ -257,31 +258,10 @@ static void accept_peers(Syslogd *s)
             close(fd);
             continue;
         }
-        s->peers[s->npeers++] = (Peer){.fd = fd, .buf = xmalloc(SYSLOGD_MAX_MSG + FRAME_ROOM),
+        s->peers[s->npeers++] = (Peer){.fd = fd,
+                                       .buf = xmalloc(SYSLOGD_MAX_MSG + SYSLOGFRAME_ROOM),
                                        .last_ms = util_mono_ms()};
     }
-}
-
-/* Cut every whole message off the peer's buffer: 0, or -1 when the
- * stream is not RFC 6587 (or a frame is too long). */
-static int frames(Syslogd *s, Peer *p)
-{
-    size_t off = 0;
-    for (;;) {
-        const char *msg;
-        size_t mlen, used;
-        int r = secnorm_syslog_frame(p->buf + off, p->len - off, SYSLOGD_MAX_MSG, &msg, &mlen,
-                                     &used);
-        if (r < 0)
-            return -1;
-        if (r == 0)
-            break;
-        take(s, msg, mlen);
-        off += used;
-    }
-    memmove(p->buf, p->buf + off, p->len - off);
-    p->len -= off;
-    return 0;
 }
 
 /* Read what the peer sent (at most READS_PER_WAKE reads, so one fast
@@ -289,18 +269,17 @@ static int frames(Syslogd *s, Peer *p)
 static int read_peer(Syslogd *s, Peer *p)
 {
     for (int k = 0; k < READS_PER_WAKE; k++) {
-        size_t room = SYSLOGD_MAX_MSG + FRAME_ROOM - p->len;
+        size_t room = SYSLOGD_MAX_MSG + SYSLOGFRAME_ROOM - p->len;
         ssize_t n = recv(p->fd, p->buf + p->len, room, 0);
         if (n < 0)
             return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
         if (n == 0) {                        /* EOF: a last line without LF counts */
-            if (frames(s, p) == 0 && p->len && !(p->buf[0] >= '0' && p->buf[0] <= '9'))
-                take(s, p->buf, p->len);
+            syslogframe_eof(p->buf, &p->len, SYSLOGD_MAX_MSG, take, s);
             return -1;
         }
         p->len += (size_t)n;
         p->last_ms = util_mono_ms();
-        if (frames(s, p) < 0) {
+        if (syslogframe_cut(p->buf, &p->len, SYSLOGD_MAX_MSG, take, s) < 0) {
             log_warn("syslogd: closing a TCP peer: not RFC 6587 framing, or a message over %d "
                      "bytes", SYSLOGD_MAX_MSG);
             return -1;

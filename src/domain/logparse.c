@@ -621,6 +621,8 @@ static void table_add(Table *t, const char *msg, size_t n, int64_t order)
         g->example = xmalloc(keep + 1);
         memcpy(g->example, msg, keep);
         g->example[keep] = '\0';
+        if (keep < n)
+            util_utf8_cut(g->example);     /* never half a character */
         g->first = order;
         t->n++;
     }

@@ -196,7 +196,7 @@ void sec_norm_set_description(SecNorm *n, const char *s)
 int sec_norm_set_time(SecNorm *n, const char *s)
 {
     int64_t t;
-    if (!s || util_parse_iso8601(s, &t) < 0 || t <= 0)
+    if (!s || util_parse_iso8601(s, &t) < 0 || t <= 0 || t > SECNORM_TS_MAX)
         return -EINVAL;
     n->ts = t;
     return 0;
@@ -216,7 +216,8 @@ cJSON *sec_norm_finish(SecNorm *n, const char *source, cJSON *raw, long long rec
     cJSON_AddStringToObject(nz, "severity", secnorm_severity_word(id));
     cJSON_AddNumberToObject(nz, "severity_id", id);
     char ts[32];
-    util_iso8601(n->ts > 0 ? n->ts : (int64_t)received_at, ts, sizeof ts - 1);
+    util_iso8601(n->ts > 0 && n->ts <= SECNORM_TS_MAX ? n->ts : (int64_t)received_at, ts,
+                 sizeof ts - 1);
     strcat(ts, "Z");
     cJSON_AddStringToObject(nz, "timestamp", ts);
     cJSON_AddStringToObject(nz, "title", n->title ? n->title : "(no title)");

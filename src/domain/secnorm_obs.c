@@ -180,7 +180,7 @@ static size_t try_url(SecObs *o, const char *s, size_t len, size_t i)
 static size_t user_len(const char *s, size_t len)
 {
     size_t n = 0;
-    while (n < len && (isalnum((unsigned char)s[n]) || strchr("._-$@", s[n])))
+    while (n < len && (isalnum((unsigned char)s[n]) || (s[n] && strchr("._-$@", s[n]))))
         n++;
     return n && s[0] != '-' ? n : 0;
 }

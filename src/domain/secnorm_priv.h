@@ -10,6 +10,9 @@
 
 #define SECNORM_OBS_MAX   64    /* observables kept per alert */
 #define SECNORM_TITLE_MAX 160   /* bytes of a title cut from a message */
+/* The latest time an alert may carry, 9999-12-31T23:59:59Z: RFC 3339
+ * years have four digits (a later one is not the alert's time). */
+#define SECNORM_TS_MAX    253402300799LL
 
 /* Observables: an array of {"type", "value"}, each pair once, in the
  * order found. */
@@ -47,7 +50,8 @@ void sec_norm_init(SecNorm *n);
 void sec_norm_map(SecNorm *n, const char *field, const char *value, const char *from);
 void sec_norm_set_title(SecNorm *n, const char *s, size_t len);   /* cut to SECNORM_TITLE_MAX */
 void sec_norm_set_description(SecNorm *n, const char *s);
-/* A timestamp string (RFC 3339 / ISO 8601): 0, or -EINVAL (left unset). */
+/* A timestamp string (RFC 3339 / ISO 8601) up to SECNORM_TS_MAX: 0, or
+ * -EINVAL (left unset). */
 int  sec_norm_set_time(SecNorm *n, const char *s);
 /* The finished object; raw is taken. n is emptied. */
 cJSON *sec_norm_finish(SecNorm *n, const char *source, cJSON *raw, long long received_at);

@@ -250,10 +250,13 @@ static void generic_apply(SecNorm *n, const char *field, const cJSON *v, const c
                                               ? (int)v->valuedouble : 0)
                                            : secnorm_severity_id(text);
     } else if (strcmp(field, "timestamp") == 0) {
-        if (cJSON_IsNumber(v) && v->valuedouble > 0)   /* epoch s, or ms when that large */
-            n->ts = (int64_t)(v->valuedouble > 1e12 ? v->valuedouble / 1000 : v->valuedouble);
-        else
+        if (cJSON_IsNumber(v) && v->valuedouble > 0) { /* epoch s, or ms when that large */
+            double t = v->valuedouble > 1e12 ? v->valuedouble / 1000 : v->valuedouble;
+            if (t <= SECNORM_TS_MAX)                   /* (int64_t)1e300 is undefined */
+                n->ts = (int64_t)t;
+        } else {
             sec_norm_set_time(n, text);
+        }
     } else if (strcmp(field, "title") == 0) {
         sec_norm_set_title(n, text, strlen(text));
     } else if (strcmp(field, "description") == 0) {
