@@ -159,7 +159,7 @@ def main():
         try:
             target = fill(target, vals)
         except Missing:
-            pass
+            target = ""
         print("| %s | %s | %s |" % (cell(what), cell(figure), cell(target)))
     took = sum(s[1] for s in steps.values())
     print()
