@@ -146,11 +146,11 @@ else
     step secpipe   "$root/tools/secpipe_bench.sh" "$bdir" 10000
     step sim       similarity 10000,100000 100000 16 200 100
     # 1M: production settings only with BENCH_FULL=1; by default a cheaper
-    # graph (M 8, ef_construction 48) built on every core, its recall in the table
+    # graph (M 12, ef_construction 64) built on every core, its recall in the table
     if [ -n "$full" ]; then
         step sim1m similarity 1000000 1000000 16 200 100
     else
-        step sim1m similarity 1000000 1000000 8 48 100
+        step sim1m similarity 1000000 1000000 12 64 100
     fi
     step tui       env IDLE_S=30 "$root/tests/bench/tui_bench.sh"
     step outbox    "$bb/outbox_bench" 10000

@@ -35,7 +35,7 @@ ROWS = [
      "resops **{api_services_rps:,.0f} req/s** (p99 {api_services_p99_ms:,.1f} ms); "
      "nginx {nginx_services_rps:,.0f} req/s (p99 {nginx_services_p99_ms:,.1f} ms)",
      "wrk -t2 -c64, same bytes; nginx worker_processes = cores"),
-    ("API `GET /api/alerts` (1,000 alerts)", "api",
+    ("API `GET /api/alerts?limit=1000` (1,000 alerts)", "api",
      "resops **{api_alerts_rps:,.0f} req/s** (p99 {api_alerts_p99_ms:,.1f} ms); "
      "nginx {nginx_alerts_rps:,.0f} req/s (p99 {nginx_alerts_p99_ms:,.1f} ms)", ""),
     ("API RSS growth", "api",
