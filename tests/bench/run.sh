@@ -136,7 +136,7 @@ if [ -n "$quick" ]; then
 else
     step cycle     "$bb/bench_cycle" 1000 10000 100000
     step probes    "$bb/bench_probes"
-    step api       env API_DUR=10s API_RSS_REQUESTS=300000 "$root/tests/bench/api_bench.sh"
+    step api       env API_DUR=10s API_RSS_REQUESTS=300000 API_RSS_MAX_S=90 "$root/tests/bench/api_bench.sh"
     step resolve   "$root/tests/bench/api_bench.sh" --resolve 5 20
     step mixed     "$root/tests/bench/api_bench.sh" --mixed 10 30
     step ingest    "$root/tests/bench/ingest_bench.sh" 15

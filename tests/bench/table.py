@@ -40,7 +40,7 @@ ROWS = [
      "nginx {nginx_alerts_rps:,.0f} req/s (p99 {nginx_alerts_p99_ms:,.1f} ms)", ""),
     ("API RSS growth", "api",
      "{api_rss_growth_pct:+.1f} % ({api_rss0_kb:,.0f} kB -> {api_rss1_kb:,.0f} kB "
-     "over {api_rss_requests:,.0f} requests)", "< 10 %"),
+     "over {api_rss_requests:,.0f} requests of `GET /api/services`)", "< 10 %"),
     ("mixed load (`api_bench.sh --mixed`, 256 connections)", "mixed",
      "{mixed_rps:,.0f} req/s, p99 {mixed_p99_ms:,.0f} ms", "p99 < 250 ms"),
     ("auto-resolve decisions that run no step, 32 connections", "resolve",
