@@ -204,16 +204,19 @@ NGX
     for _ in $(seq 50); do curl -s "http://127.0.0.1:$nport/api/alerts" -o /dev/null && break; sleep 0.1; done
 fi
 
-# "req/s p99_ms" of one wrk run
+# "req/s p99_ms non2xx socket_errors" of one wrk run (a 10 s timeout, so a
+# slow answer counts in the latency instead of vanishing as a wrk timeout)
 measure() {
-    wrk -t2 -c64 -d"$dur" --latency -H "$auth" "$1" | python3 -c '
+    wrk -t2 -c64 -d"$dur" --timeout 10s --latency -H "$auth" "$1" | python3 -c '
 import re, sys
 t = sys.stdin.read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
 m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", t)
 p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
-print("%.0f %.2f %s" % (rps, p99, bad.group(1) if bad else 0))'
+se = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
+print("%.0f %.2f %s %d" % (rps, p99, bad.group(1) if bad else 0,
+                          sum(int(x) for x in se.groups()) if se else 0))'
 }
 
 cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
@@ -226,10 +229,12 @@ for ep in services alerts; do
     # the same path for both: nginx's "location =" ignores the query
     path=/api/$ep
     [ "$ep" = alerts ] && path="/api/alerts?limit=1000"
-    wrk -t2 -c64 -d1s -H "$auth" "$base$path" >/dev/null      # warm-up
+    wrk -t2 -c64 -d1s --timeout 10s -H "$auth" "$base$path" >/dev/null      # warm-up
     set -- $(measure "$base$path")
     ours=$1 ours_p99=$2 bad=$3
     [ "$bad" = 0 ] || echo "warning: $bad non-2xx answers from resops" >&2
+    [ "$4" = 0 ] || echo "warning: $4 socket errors (timeouts included) with resops" >&2
+    result "api.$ep.sockerr" "$4" errors
     result "api.$ep.rps" "$ours" req/s
     result "api.$ep.p99_ms" "$ours_p99" ms
     result "api.$ep.non2xx" "$bad" answers

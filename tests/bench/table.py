@@ -9,9 +9,11 @@ tests/bench/bench_result.h) and "STEP <name> <exit> <seconds>" (one
 benchmark run). ROWS below is the table: each row names the step that
 measures it, the figure as a template over result keys (dots become
 underscores: cycle.1000.first_ms -> {cycle_1000_first_ms}) and the target
-or notes. A row whose keys are missing says why: the step was not run, it
-failed, or it measured nothing for that row.
+or notes; a part in [[ ]] is left out when its keys are missing (figures an
+older run did not print). A row whose keys are missing says why: the step
+was not run, it failed, or it measured nothing for that row.
 """
+import re
 import string
 import sys
 
@@ -32,11 +34,13 @@ ROWS = [
      "worst {probes_http_worst_ms:,.0f} / {probes_tcp_worst_ms:,.0f} / "
      "{probes_mixed_worst_ms:,.0f} ms", "within one 10 s interval"),
     ("API `GET /api/services` (100 services)", "api",
-     "resops **{api_services_rps:,.0f} req/s** (p99 {api_services_p99_ms:,.1f} ms); "
+     "resops **{api_services_rps:,.0f} req/s** (p99 {api_services_p99_ms:,.1f} ms"
+     "[[, {api_services_sockerr:,.0f} socket errors]]); "
      "nginx {nginx_services_rps:,.0f} req/s (p99 {nginx_services_p99_ms:,.1f} ms)",
      "wrk -t2 -c64, same bytes; nginx worker_processes = cores"),
     ("API `GET /api/alerts?limit=1000` (1,000 alerts)", "api",
-     "resops **{api_alerts_rps:,.0f} req/s** (p99 {api_alerts_p99_ms:,.1f} ms); "
+     "resops **{api_alerts_rps:,.0f} req/s** (p99 {api_alerts_p99_ms:,.1f} ms"
+     "[[, {api_alerts_sockerr:,.0f} socket errors]]); "
      "nginx {nginx_alerts_rps:,.0f} req/s (p99 {nginx_alerts_p99_ms:,.1f} ms)", ""),
     ("API RSS growth", "api",
      "{api_rss_growth_pct:+.1f} % ({api_rss0_kb:,.0f} kB -> {api_rss1_kb:,.0f} kB "
@@ -123,6 +127,12 @@ def load(path):
 
 
 def fill(template, vals):
+    def optional(m):
+        try:
+            return string.Formatter().vformat(m.group(1), (), vals)
+        except Missing:
+            return ""
+    template = re.sub(r"\[\[(.*?)\]\]", optional, template)
     return string.Formatter().vformat(template, (), vals)
 
 
