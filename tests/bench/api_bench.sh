@@ -1,7 +1,7 @@
 #!/bin/sh
 # HTTP API benchmark (issue 4): wrk on loopback against
 #   GET /api/services  with 100 services   and
-#   GET /api/alerts    with 1,000 alerts,
+#   GET /api/alerts?limit=1000 with 1,000 alerts (the largest page),
 # 2 threads, 64 connections, 10 s each; the same response bytes served by
 # nginx (Debian package) are the ceiling, and our share of it is printed.
 # Then RSS of resops before and after 1,000,000 requests (growth must stay
@@ -9,6 +9,9 @@
 #
 # usage: tests/bench/api_bench.sh [--quick]
 #   --quick   3 s runs and 200,000 requests for the RSS check
+#   env: API_DUR (wrk duration, default 10s), API_RSS_REQUESTS (requests for
+#        the RSS check on GET /api/services, default 1000000; 0 skips it),
+#        API_RSS_MAX_S (the check stops after this many seconds, default 300)
 #        tests/bench/api_bench.sh --mixed [WARMUP_S MEASURE_S]
 #   --mixed   the reliability review's mixed load instead (tests/bench/mixed.lua):
 #             wrk -t2 -c256 on a fresh --demo database, 30 % GET /api/services,
@@ -25,20 +28,24 @@
 #             each time, confidence 0.5 under the 0.90 threshold); prints req/s,
 #             mean and p99 latency, and the rows committed. Target: >= 5,000 req/s.
 #
-# Build: build-release/ (release, no sanitizers), configured on first use
+# Build: build-rel/ (release, no sanitizers), configured on first use
 # like tests/bench/run.sh (BENCH_BUILD_DIR overrides). Needs wrk, curl,
-# python3; nginx is optional (without it the ratio is not printed).
-# resops runs as it would in production: 4 worker threads, info-level
-# request log (to a file), a real JWT on every request; nginx runs with
-# 4 workers and its access log on, serving the bodies from files.
+# python3; nginx is optional (without it the ratio is not printed;
+# tests/bench/run.sh installs it). resops runs as it would in production:
+# its default worker threads, info-level request log (to a file), a real
+# JWT on every request; nginx runs with one worker per core and its access
+# log on, serving the bodies saved from resops' own answers, at the same
+# wrk threads and connections.
+# Besides the text, RESULT lines (tests/bench/bench_result.h) for run.sh.
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-bdir=${BENCH_BUILD_DIR:-$root/build-release}
-dur=10s
-total=1000000
+bdir=${BENCH_BUILD_DIR:-$root/build-rel}
+dur=${API_DUR:-10s}
+total=${API_RSS_REQUESTS:-1000000}
 mixed=
 if [ "${1:-}" = "--quick" ]; then dur=3s; total=200000; fi
+result() { echo "RESULT $*"; }
 if [ "${1:-}" = "--mixed" ]; then mixed=mixed; conns=256; warm=${2:-10}; meas=${3:-60}; fi
 if [ "${1:-}" = "--resolve" ]; then mixed=resolve; conns=32; warm=${2:-5}; meas=${3:-30}; fi
 
@@ -106,6 +113,9 @@ if [ -n "$mixed" ]; then
         rps=$(echo "$line" | sed -n 's/^rps=\([0-9.]*\).*/\1/p')
         verdict=ok; python3 -c "import sys; sys.exit(0 if $rps >= 5000 else 1)" || verdict=MISSED
         echo "${rps} req/s ($verdict, target >= 5,000)"
+        result resolve.rps "$rps" req/s
+        result resolve.p99_ms "$(echo "$line" | sed -n 's/.*p99=\([0-9.]*\).*/\1/p')" ms
+        result resolve.load "$(cut -d' ' -f1 /proc/loadavg)" load
         echo "rows at the end: $(python3 -c '
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
@@ -116,6 +126,8 @@ print(", ".join("%s %d" % (t, c.execute("SELECT count(*) FROM " + t).fetchone()[
     p99=$(echo "$line" | sed -n 's/.*p99=\([0-9.]*\).*/\1/p')
     verdict=ok; python3 -c "import sys; sys.exit(0 if $p99 < 250 else 1)" || verdict=MISSED
     echo "p99 ${p99} ms ($verdict, target < 250 ms)"
+    result mixed.rps "$(echo "$line" | sed -n 's/^rps=\([0-9.]*\).*/\1/p')" req/s
+    result mixed.p99_ms "$p99" ms
     echo "rows at the end: $(python3 -c '
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
@@ -158,7 +170,7 @@ con.executemany("INSERT INTO alert (service_id, type, message, severity, created
 con.commit()
 PY
 curl -s -H "$auth" "$base/api/services" >"$tmp/services.json"
-curl -s -H "$auth" "$base/api/alerts" >"$tmp/alerts.json"
+curl -s -H "$auth" "$base/api/alerts?limit=1000" >"$tmp/alerts.json"
 chmod 644 "$tmp"/*.json
 n_s=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$tmp/services.json")
 n_a=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$tmp/alerts.json")
@@ -169,7 +181,7 @@ if [ -n "$nginx_bin" ]; then
     nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     mkdir -p "$tmp/nginx"
     cat >"$tmp/nginx/nginx.conf" <<NGX
-worker_processes 4;
+worker_processes $(nproc);
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/error.log warn;
 daemon off;
@@ -192,48 +204,67 @@ NGX
     for _ in $(seq 50); do curl -s "http://127.0.0.1:$nport/api/alerts" -o /dev/null && break; sleep 0.1; done
 fi
 
-# "req/s p99_ms" of one wrk run
+# "req/s p99_ms non2xx socket_errors" of one wrk run (a 10 s timeout, so a
+# slow answer counts in the latency instead of vanishing as a wrk timeout)
 measure() {
-    wrk -t2 -c64 -d"$dur" --latency -H "$auth" "$1" | python3 -c '
+    wrk -t2 -c64 -d"$dur" --timeout 10s --latency -H "$auth" "$1" | python3 -c '
 import re, sys
 t = sys.stdin.read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
 m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", t)
 p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
-print("%.0f %.2f %s" % (rps, p99, bad.group(1) if bad else 0))'
+se = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
+print("%.0f %.2f %s %d" % (rps, p99, bad.group(1) if bad else 0,
+                          sum(int(x) for x in se.groups()) if se else 0))'
 }
 
 cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
 echo
 echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr)"
-echo "wrk -t2 -c64 -d$dur on loopback; resops: 4 threads, request log on; nginx: 4 workers"
+echo "wrk -t2 -c64 -d$dur on loopback; resops: default threads, request log on; nginx: $(nproc) workers"
 echo
 printf '%-26s %12s %10s %12s %10s %8s\n' endpoint "resops req/s" "p99 ms" "nginx req/s" "p99 ms" ratio
 for ep in services alerts; do
-    wrk -t2 -c64 -d1s -H "$auth" "$base/api/$ep" >/dev/null      # warm-up
-    set -- $(measure "$base/api/$ep")
+    # the same path for both: nginx's "location =" ignores the query
+    path=/api/$ep
+    [ "$ep" = alerts ] && path="/api/alerts?limit=1000"
+    wrk -t2 -c64 -d1s --timeout 10s -H "$auth" "$base$path" >/dev/null      # warm-up
+    set -- $(measure "$base$path")
     ours=$1 ours_p99=$2 bad=$3
     [ "$bad" = 0 ] || echo "warning: $bad non-2xx answers from resops" >&2
+    [ "$4" = 0 ] || echo "warning: $4 socket errors (timeouts included) with resops" >&2
+    result "api.$ep.sockerr" "$4" errors
+    result "api.$ep.rps" "$ours" req/s
+    result "api.$ep.p99_ms" "$ours_p99" ms
+    result "api.$ep.non2xx" "$bad" answers
     if [ -n "$nport" ]; then
-        wrk -t2 -c64 -d1s "http://127.0.0.1:$nport/api/$ep" >/dev/null
-        set -- $(measure "http://127.0.0.1:$nport/api/$ep")
+        wrk -t2 -c64 -d1s "http://127.0.0.1:$nport$path" >/dev/null
+        set -- $(measure "http://127.0.0.1:$nport$path")
         ratio=$(python3 -c "print('%.2f' % ($ours / $1))")
-        printf '%-26s %12s %10s %12s %10s %8s\n' "GET /api/$ep" "$ours" "$ours_p99" "$1" "$2" "$ratio"
+        printf '%-26s %12s %10s %12s %10s %8s\n' "GET $path" "$ours" "$ours_p99" "$1" "$2" "$ratio"
+        result "nginx.$ep.rps" "$1" req/s
+        result "nginx.$ep.p99_ms" "$2" ms
     else
-        printf '%-26s %12s %10s %12s %10s %8s\n' "GET /api/$ep" "$ours" "$ours_p99" - - -
+        printf '%-26s %12s %10s %12s %10s %8s\n' "GET $path" "$ours" "$ours_p99" - - -
     fi
 done
 
+[ "$total" -gt 0 ] || exit 0
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status"; }
 echo
 rss0=$(rss)
 done_n=0
-while [ "$done_n" -lt "$total" ]; do
-    n=$(wrk -t2 -c64 -d5s -H "$auth" "$base/api/alerts" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
+rss_end=$(($(date +%s) + ${API_RSS_MAX_S:-300}))
+while [ "$done_n" -lt "$total" ] && [ "$(date +%s)" -lt "$rss_end" ]; do
+    n=$(wrk -t2 -c64 -d5s -H "$auth" "$base/api/services" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
     done_n=$((done_n + n))
 done
 rss1=$(rss)
 growth=$(python3 -c "print('%.1f' % (100.0 * ($rss1 - $rss0) / $rss0))")
 verdict=ok; python3 -c "import sys; sys.exit(0 if $rss1 <= 1.10 * $rss0 else 1)" || verdict=MISSED
-echo "RSS: ${rss0} kB after warm-up, ${rss1} kB after $done_n more requests (GET /api/alerts): ${growth}% ($verdict, target < 10%)"
+echo "RSS: ${rss0} kB after warm-up, ${rss1} kB after $done_n more requests (GET /api/services): ${growth}% ($verdict, target < 10%)"
+result api.rss0_kb "$rss0" kB
+result api.rss1_kb "$rss1" kB
+result api.rss_growth_pct "$growth" %
+result api.rss_requests "$done_n" requests

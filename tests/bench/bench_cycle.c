@@ -18,6 +18,7 @@
  * Exit status: 0 when every run completed (a missed target is reported,
  * not an error), 1 on a failure to seed or evaluate, 2 on bad usage.
  */
+#include "bench_result.h"
 #include "domain/cycle.h"
 #include "domain/seed.h"
 #include "store/db.h"
@@ -219,6 +220,12 @@ static void report(const Result *r, int nr, int runs)
                r[i].seed_ms, r[i].first_ms, r[i].checkpoint_ms, r[i].steady_ms,
                r[i].steady_min_ms, r[i].steady_max_ms,
                r[i].steady_ms * 1000.0 / r[i].n, r[i].hwm_mb);
+    for (int i = 0; i < nr; i++) {
+        bench_result(r[i].first_ms, "ms", NULL, "cycle.%d.first_ms", r[i].n);
+        bench_result(r[i].checkpoint_ms, "ms", NULL, "cycle.%d.checkpoint_ms", r[i].n);
+        bench_result(r[i].steady_ms, "ms", NULL, "cycle.%d.steady_ms", r[i].n);
+        bench_result(r[i].hwm_mb, "MB", NULL, "cycle.%d.rss_mb", r[i].n);
+    }
     printf("\nfirst cycle writes: ");
     for (int i = 0; i < nr; i++)
         printf("%s%d: %d risk rows, %d alerts, %d SLA breaches", i ? "; " : "", r[i].n,

@@ -18,6 +18,7 @@
  * Exit status: 0 when every batch ran (a missed target is reported, not an
  * error), 1 when the peer or a batch could not start, 2 on bad usage.
  */
+#include "bench_result.h"
 #include "probes.h"
 
 #include <arpa/inet.h>
@@ -270,6 +271,10 @@ int main(int argc, char **argv)
            worst[B_HTTP], all_expected ? "every probe as expected" : "SOME PROBES WRONG",
            worst[B_HTTP] <= TARGET_MS && all_expected ? "OK" : "MISSED");
 
+    for (int k = 0; k < NBATCH; k++)
+        bench_result(worst[k], "ms", NULL, "probes.%s.worst_ms", b[k].name);
+    bench_result(n, "probes", NULL, "probes.n");
+    bench_result(all_expected, "bool", NULL, "probes.as_expected");
     MHD_stop_daemon(d);
     for (int k = 0; k < NBATCH; k++) {
         free(b[k].specs);

@@ -9,6 +9,7 @@
  *
  * usage: decision_bench [N]   (default 20000); run from a release build
  * (tests/bench/api_bench.sh --resolve measures the whole path with wrk). */
+#include "bench_result.h"
 #include "domain/incidents.h"
 #include "domain/resolution.h"
 #include "store/db.h"
@@ -50,7 +51,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    printf("below threshold: %.0f decisions/s (one connection)\n", run(st, n, 0.5, "B"));
+    double below = run(st, n, 0.5, "B");
+    printf("below threshold: %.0f decisions/s (one connection)\n", below);
+    bench_result(below, "decisions/s", NULL, "decision.rate");
     resolution_set_kill_switch(st, 1, "bench", "bench", util_now(), err, sizeof err);
     printf("kill switch:     %.0f decisions/s (one connection)\n", run(st, n, 0.99, "K"));
     int m = 2000;

@@ -8,6 +8,7 @@
  * Prints rows/s, commits, the mean and largest batch, and checks that the
  * table holds exactly the rows whose call returned 0.
  */
+#include "bench_result.h"
 #include "store/db.h"
 #include "store/groupcommit.h"
 
@@ -128,6 +129,10 @@ static int run(const char *path, int nthreads, double secs, int shared, Store *s
            shared ? "group commit (FULL)" : "one commit per row (FULL)", nthreads, ok / dt, ok,
            dt, (unsigned long long)commits, commits ? (double)ok / (double)commits : 0.0,
            shared ? after.max_batch : 1, failed, rows, rows == ok ? "= returned 0" : "MISMATCH");
+    bench_result(ok / dt, "rows/s", NULL, "groupcommit.%s.rate", shared ? "group" : "single");
+    if (shared)
+        bench_result(commits ? (double)ok / (double)commits : 0.0, "rows", NULL,
+                     "groupcommit.group.batch");
     free(jobs);
     free(th);
     return rows == ok ? 0 : 1;
@@ -172,7 +177,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    printf("disk: %.0f fdatasync/s on %s\n", fsync_rate(tmpl), tmpl);
+    double fs = fsync_rate(tmpl);
+    printf("disk: %.0f fdatasync/s on %s\n", fs, tmpl);
+    bench_result(fs, "fdatasync/s", NULL, "disk.fdatasync");
     int bad = run(path, nthreads, secs, 1, st);
     bad |= run(path, nthreads, secs, 0, st);
     store_close(st);

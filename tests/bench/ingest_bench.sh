@@ -21,7 +21,8 @@
 #        engine lock keeps it off until the ingestion is measured, so each
 #        figure is its own)
 # Targets: >= 10,000 alerts/s ingested, >= 2,000 alerts/s through the
-# pipeline, heartbeats not below the baseline.
+# pipeline, heartbeats not below the baseline. Besides the text, RESULT
+# lines (tests/bench/bench_result.h) for tests/bench/run.sh.
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,13 +30,14 @@ bdir=${BENCH_BUILD_DIR:-$root/build-rel}
 dur=${1:-15}
 conns=${BENCH_CONNS:-64}
 pipe_max=${PIPE_MAX_S:-60}
+result() { echo "RESULT $*"; }
 
 for tool in wrk curl python3; do
     command -v $tool >/dev/null || { echo "ingest_bench: $tool is not installed" >&2; exit 1; }
 done
 if [ ! -f "$bdir/build.ninja" ]; then
     echo "== configuring $bdir (release, no sanitizers)"
-    meson setup "$bdir" "$root" --buildtype=release -Db_sanitize=none >/dev/null
+    meson setup "$bdir" "$root" --buildtype=release -Db_sanitize=none -Dtests=disabled >/dev/null
 fi
 resops_bin=${BENCH_RESOPS:-}
 if [ -z "$resops_bin" ]; then
@@ -112,8 +114,13 @@ function done(summary, latency, requests)
         latency:percentile(99) / 1000, summary.errors.status))
 end
 LUA
-wrk -t2 -c"$conns" -d"${dur}s" --timeout 10s -s "$tmp/hb.lua" "$base" | grep '^HB ' |
-    sed 's/^HB /heartbeats: /'
+hb=$(wrk -t2 -c"$conns" -d"${dur}s" --timeout 10s -s "$tmp/hb.lua" "$base" | grep '^HB ' |
+    sed 's/^HB //')
+echo "heartbeats: $hb"
+result heartbeat.rps "$(echo "$hb" | sed -n 's/^rps=\([0-9.]*\).*/\1/p')" req/s
+result heartbeat.p99_ms "$(echo "$hb" | sed -n 's/.*p99=\([0-9.]*\).*/\1/p')" ms
+result heartbeat.non2xx "$(echo "$hb" | sed -n 's/.*non2xx=\([0-9]*\).*/\1/p')" answers
+result heartbeat.conns "$conns" connections
 # ---- ingestion ----
 echo "== POST /api/ingestion/raw: wrk -t2 -c$conns -d${dur}s"
 IDS_DIR=$tmp/ids wrk -t2 -c"$conns" -d"${dur}s" --timeout 10s --latency \
@@ -134,6 +141,8 @@ c.execute("CREATE TEMP TABLE want (id TEXT PRIMARY KEY)")
 c.executemany("INSERT OR IGNORE INTO want VALUES (?)", ((i,) for i in ids))
 rows = c.execute("SELECT count(*) FROM sec_alert WHERE id LIKE 'bench-%'").fetchone()[0]
 missing = c.execute("SELECT count(*) FROM want WHERE id NOT IN (SELECT id FROM sec_alert)").fetchone()[0]
+print("RESULT ingest.missing %d ids" % missing)
+print("RESULT ingest.ok2xx %d answers" % ok2xx)
 print("2xx answers %d, ids recorded %d, rows in sec_alert %d, 2xx ids missing from the "
       "database: %d (%s); rows without a 2xx seen by wrk: %d (in flight when wrk stopped: "
       "at most %d)" % (ok2xx, len(ids), rows, missing, "ok" if missing == 0 and len(ids) == ok2xx
@@ -143,6 +152,8 @@ PY
 rps=$(echo "$line" | sed -n 's/^rps=\([0-9.]*\).*/\1/p')
 verdict=ok; python3 -c "import sys; sys.exit(0 if $rps >= 10000 else 1)" || verdict=MISSED
 echo "ingestion: ${rps} alerts/s ($verdict, target >= 10,000)"
+result ingest.rps "$rps" alerts/s
+result ingest.p99_ms "$(echo "$line" | sed -n 's/.*p99=\([0-9.]*\).*/\1/p')" ms
 [ -x "$probe" ] && "$probe" 1 0.2 "$tmp" 2>/dev/null | sed -n 's/^disk: /disk after: /p'
 
 # ---- the pipeline behind it ----
@@ -174,6 +185,7 @@ if l0 == 0:
     print("pipeline: kept up during the ingestion (nothing waiting after it)")
 elif moved is None:
     print("pipeline: 0 alerts/s (MISSED, target >= 2,000)")
+    print("RESULT pipeline.rate 0 alerts/s")
 else:
     # from the last sample before the first movement to the last sample
     ta, la = samples[moved - 1]
@@ -181,6 +193,8 @@ else:
     rate = (la - lb) / (tb - ta) if tb > ta else float("nan")
     print("pipeline: %d alerts left stage 'received' in %.1f s: %.0f alerts/s (%s, target >= "
           "2,000)" % (la - lb, tb - ta, rate, "ok" if rate >= 2000 else "MISSED"))
+    print("RESULT pipeline.rate %.1f alerts/s" % rate)
+    print("RESULT pipeline.backlog %d alerts" % l0)
 PY
 
 echo "server warnings/errors:"

@@ -23,6 +23,7 @@
 
 #include <curl/curl.h>
 
+#include "bench_result.h"
 #include "notifier.h"
 #include "util.h"
 #include "domain/notify.h"
@@ -160,6 +161,9 @@ int main(int argc, char **argv)
     printf("outbox: receiver got %ld requests; %ld delivered, %ld retried, %ld dead; "
            "backlog %d, dead rows %d\n", __atomic_load_n(&received, __ATOMIC_RELAXED),
            s.delivered, s.retried, s.dead, backlog, dead);
+    bench_result(rate, "notifications/s", NULL, "outbox.rate");
+    bench_result(n, "notifications", NULL, "outbox.n");
+    bench_result(backlog == 0 && dead == 0, "bool", NULL, "outbox.all_delivered");
     store_close(st);
     MHD_stop_daemon(d);
     char *cmd = xasprintf("rm -rf %s", dir);

@@ -11,6 +11,7 @@
  * production once build-index ran). Prints one line: ingested, processed,
  * seconds (wall and this process's CPU), alerts/s. tools/secpipe_bench.sh
  * runs the README's table. */
+#include "bench_result.h"
 #include "domain/secalerts.h"
 #include "domain/similarity.h"
 #include "store/store.h"
@@ -105,6 +106,9 @@ int main(int argc, char **argv)
     printf("secpipe_bench (%s): %d ingested (%.0f/s in chunks of %d), %d processed in %.2f s "
            "(%.2f s CPU, index %lld): %.0f alerts/s\n", mode, n, n / (t1 - t0), CHUNK, done,
            t2 - t1, c2 - c1, (long long)ss.index_size, done / (t2 - t1));
+    bench_result(n, "alerts", NULL, "secpipe.n");
+    bench_result(done / (t2 - t1), "alerts/s", NULL, "secpipe.%s.rate", mode);
+    bench_result(done / (c2 - c1), "alerts/CPU-s", NULL, "secpipe.%s.cpu_rate", mode);
     similarity_reset();
     free(in);
     free(out);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tui_bench.sh — the console's performance figures (issue 3), on an
-# optimized, non-sanitized build (build-release/, as tests/bench/run.sh):
+# optimized, non-sanitized build (build-rel/, as tests/bench/run.sh):
 #
 #   keypress -> screen updated: measured in-process (RESOPS_TUI_TIMING) from
 #       the moment poll() reports the key to the end of doupdate(), with
@@ -14,10 +14,11 @@
 #
 # usage: tests/bench/tui_bench.sh        (IDLE_S=10 for a quick run)
 # Needs tmux and sqlite3. Prints MISSED for a missed target; exits non-zero
-# only when something could not be built or run.
+# only when something could not be built or run. Besides the text, RESULT
+# lines (tests/bench/bench_result.h) for tests/bench/run.sh.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-bdir=${BENCH_BUILD_DIR:-$root/build-release}
+bdir=${BENCH_BUILD_DIR:-$root/build-rel}
 IDLE_S=${IDLE_S:-60}
 
 if [ ! -f "$bdir/build.ninja" ]; then
@@ -98,6 +99,10 @@ p95 = keys[int(len(keys) * 0.95) - 1]
 print(f"keypress -> doupdate: {len(keys)} keys, median {med:.2f} ms, p95 {p95:.2f} ms, "
       f"max {keys[-1]:.2f} ms  (target median < 16 ms: {'ok' if med < 16 else 'MISSED'})")
 print(f"first frame: {ff[0]} ms after start  (target < 200 ms: {'ok' if ff[0] < 200 else 'MISSED'})")
+print(f"RESULT tui.key_median_ms {med:.3f} ms")
+print(f"RESULT tui.key_p95_ms {p95:.3f} ms")
+print(f"RESULT tui.keys {len(keys)} keys")
+print(f"RESULT tui.first_frame_ms {ff[0]} ms")
 PY
 
 echo "== idle for $IDLE_S s"
@@ -111,6 +116,8 @@ t1=$(ticks "$PID"); s1=$(date +%s.%N)
 hz = $(getconf CLK_TCK); cpu = ($t1 - $t0) / hz; wall = $s1 - $s0
 pct = 100.0 * cpu / wall
 print(f'idle CPU: {cpu:.2f} s of CPU in {wall:.1f} s = {pct:.2f} % of one core  '
-      f'(target < 1 %: {\"ok\" if pct < 1 else \"MISSED\"})')"
+      f'(target < 1 %: {\"ok\" if pct < 1 else \"MISSED\"})')
+print(f'RESULT tui.idle_pct {pct:.3f} %')
+print(f'RESULT tui.idle_s {wall:.1f} s')"
 quit_console b
 wait_for b "RESOPS-EXIT=0" >/dev/null
