@@ -68,6 +68,8 @@ def hold(port, n):
 def total_limit():
     srv = Server(env={'RESOPS_MAX_CONNECTIONS': '100'}).start()
     try:
+        # the limits line follows the "listening" line the start waits for
+        wait_for(lambda: any('limits: 100 connections' in l for l in srv.log), 10)
         t.ok(any('limits: 100 connections' in l for l in srv.log) and
              any('(64 threads)' in l for l in srv.log),
              'limit: 100 connections over 64 worker threads', [l for l in srv.log if 'api:' in l][:2])

@@ -123,11 +123,9 @@ static int note_sync(int fd)
     return 0;
 }
 
-int fdatasync(int fd)
+/* The real call, or EIO for the -wal file while fail_wal_syncs is set. */
+static int synced(int fd, int (*real)(int))
 {
-    static int (*real)(int);
-    if (!real)
-        *(void **)&real = dlsym(RTLD_NEXT, "fdatasync");
     if (note_sync(fd) && __atomic_load_n(&fail_wal_syncs, __ATOMIC_SEQ_CST)) {
         errno = EIO;
         return -1;
@@ -135,16 +133,20 @@ int fdatasync(int fd)
     return real(fd);
 }
 
+int fdatasync(int fd)
+{
+    static int (*real)(int);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "fdatasync");
+    return synced(fd, real);
+}
+
 int fsync(int fd)
 {
     static int (*real)(int);
     if (!real)
         *(void **)&real = dlsym(RTLD_NEXT, "fsync");
-    if (note_sync(fd) && __atomic_load_n(&fail_wal_syncs, __ATOMIC_SEQ_CST)) {
-        errno = EIO;
-        return -1;
-    }
-    return real(fd);
+    return synced(fd, real);
 }
 
 static int syncs_now(void)
