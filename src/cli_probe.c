@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { O_SERVICE = 300, O_REMOVE, O_TIMEOUT, O_EXPECT, O_DB, O_PLAYBOOK, O_CONFIDENCE,
        O_KIND = 400 /* + the kind's row */ };
@@ -211,6 +212,23 @@ static int do_playbook(Store *st, int64_t id, const ProbeArgs *a)
     return 0;
 }
 
+int cli_open_db(const char *cmd, const char *db_path, Store **st)
+{
+    /* A subcommand works on an existing database: a mistyped --db must
+     * not quietly create an empty one. Checked after the arguments, so a
+     * usage error is one (exit 2) whatever --db says. */
+    if (access(db_path, F_OK) < 0) {
+        fprintf(stderr, "resops %s: no database at %s (give --db PATH)\n", cmd, db_path);
+        return 1;
+    }
+    char err[512];
+    if (store_open(db_path, st, err, sizeof err) < 0) {
+        fprintf(stderr, "resops: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
 int cli_probe(int argc, char **argv, const char *db_path)
 {
     ProbeArgs a;
@@ -218,11 +236,8 @@ int cli_probe(int argc, char **argv, const char *db_path)
     if (rc)
         return rc;
     Store *st;
-    char err[512];
-    if (store_open(db_path, &st, err, sizeof err) < 0) {
-        fprintf(stderr, "resops: %s\n", err);
+    if (cli_open_db("probe", db_path, &st))
         return 1;
-    }
     int64_t id = find_service(st, a.service);
     if (!id)
         rc = 1;

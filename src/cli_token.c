@@ -8,6 +8,7 @@
  * ...)` captures it) and a note on stderr that it is shown once. The
  * audit names the shell user (the login name, as the console does). */
 #include "cli_token.h"
+#include "cli_probe.h"
 #include "domain/tokens.h"
 #include "store/store.h"
 #include "util.h"
@@ -171,11 +172,9 @@ int cli_token(int argc, char **argv, const char *db_path)
         return 2;
     }
     Store *st;
-    char err[512], me[81];
-    if (store_open(db_path, &st, err, sizeof err) < 0) {
-        fprintf(stderr, "resops: %s\n", err);
+    char me[81];
+    if (cli_open_db("token", db_path, &st))
         return 1;
-    }
     who_am_i(me, sizeof me);
     rc = list ? do_list(st) : create ? do_create(st, name, scope, me) : do_revoke(st, name, me);
     store_close(st);

@@ -520,8 +520,7 @@ static int run_seed(const char *db_path, const Cli *cli, const Config *cfg, int 
 
 /* `resops probe ...` and `resops token ...` (issue 12): only --db and
  * --config matter before the subcommand's own function. */
-static int run_probe_cmd(int argc, char **argv, const char *name,
-                         int (*run)(int, char **, const char *))
+static int run_probe_cmd(int argc, char **argv, int (*run)(int, char **, const char *))
 {
     Cli cli = {0};
     for (int i = 1; i + 1 < argc; i++) {
@@ -537,15 +536,9 @@ static int run_probe_cmd(int argc, char **argv, const char *name,
     }
     int unused;
     char *db = choose_db(cfg, &cli, &unused);
-    /* A probe belongs to a service of an existing database: a mistyped
-     * --db must not quietly create an empty one. */
-    int rc;
-    if (access(db, F_OK) < 0) {
-        fprintf(stderr, "resops %s: no database at %s (give --db PATH)\n", name, db);
-        rc = 1;
-    } else {
-        rc = run(argc - 1, argv + 1, db);
-    }
+    /* the subcommand checks its arguments, then that the database
+     * exists (cli_open_db) */
+    int rc = run(argc - 1, argv + 1, db);
     free(db);
     config_free(cfg);
     return rc;
@@ -1221,9 +1214,9 @@ int main(int argc, char **argv)
     util_malloc_tune();
     App a = {.started_ms = util_mono_ms(), .users_fd = -1};
     if (argc > 1 && strcmp(argv[1], "probe") == 0)
-        return run_probe_cmd(argc, argv, "probe", cli_probe);
+        return run_probe_cmd(argc, argv, cli_probe);
     if (argc > 1 && strcmp(argv[1], "token") == 0)       /* issue 12 item 2 */
-        return run_probe_cmd(argc, argv, "token", cli_token);
+        return run_probe_cmd(argc, argv, cli_token);
     int rc = 1;
     if (app_configure(&a, argc, argv, &rc) < 0)
         return rc;

@@ -53,7 +53,8 @@ static void add_token(const char *name, const char *scope, const char *secret, i
     unsigned char hash[TOKEN_HASH_BYTES];
     char prefix[TOKENS_PREFIX_LEN + 1];
     tokens_hash(secret, hash);
-    snprintf(prefix, sizeof prefix, "%s", secret);
+    memcpy(prefix, secret, TOKENS_PREFIX_LEN);  /* the secret's first characters */
+    prefix[TOKENS_PREFIX_LEN] = '\0';
     int64_t id = token_repo_insert(db.st, name, scope, hash, prefix, "fuzz", FUZZ_NOW - 60);
     if (id <= 0 || (revoke && token_repo_revoke(db.st, id, FUZZ_NOW - 30) < 0))
         abort();

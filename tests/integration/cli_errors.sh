@@ -91,6 +91,15 @@ ok_if "an HTTP status out of range is refused" test $RC -eq 2
 run "$RESOPS_BIN" probe --service 1 --cmd true --db "$TMP/nowhere/p.db"
 ok_if "probe on a missing database says so and creates nothing" \
     bash -c "test $RC -eq 1 && grep -q 'no database at' <<<\"\$0\" && test ! -e '$TMP/nowhere'" "$ERR"
+# a usage error is one (2) whatever --db says: the arguments come first
+run "$RESOPS_BIN" probe --service 1 --bogus --db "$TMP/nowhere/p.db"
+ok_if "probe: an unknown flag is a usage error (2) before the missing database" \
+    bash -c "test $RC -eq 2 && ! grep -q 'no database at' <<<\"\$0\"" "$ERR"
+run "$RESOPS_BIN" token create y --scope bogus --db "$TMP/nowhere/p.db"
+ok_if "token: an unknown scope is a usage error (2) before the missing database" \
+    bash -c "test $RC -eq 2 && grep -q 'unknown scope' <<<\"\$0\"" "$ERR"
+run "$RESOPS_BIN" token frob --db "$TMP/nowhere/p.db"
+ok_if "token: an unknown action is a usage error (2)" test $RC -eq 2
 run "$RESOPS_BIN" seed --demo --db "$TMP/p.db"
 ok_if "seed --demo into a database with services refuses clearly" \
     bash -c "test $RC -eq 1 && grep -q 'already has services' <<<\"\$0\"" "$ERR"
