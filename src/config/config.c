@@ -831,7 +831,7 @@ static const char example_header[] =
     "# a comment. Booleans: true/false, yes/no, on/off, 1/0. To change a\n"
     "# setting, remove the '#' in front of its key.\n"
     "#\n"
-    "# Generated from the setting table in src/config.c (config_write_example).\n";
+    "# Generated from the setting table in src/config/config.c (config_write_example).\n";
 
 /* "integer 1..86400", "one of debug|info|warn|error", ... into buf. */
 static void describe(const Setting *s, char *buf, size_t n)
