@@ -673,6 +673,17 @@ static PaneResult key_filter(Pane *p, int key)
 /* After `a` in the list: the cursor goes to the next open row (after the
  * acked one, else the first), not with the acked alert down the list. In
  * a detail view it stays: the detail keeps showing the alert it acked. */
+/* 1 when the last `a` acknowledged id (the snapshot may not show it yet). */
+static int just_acked(const AlertsState *st, int64_t id)
+{
+    for (int i = 0; i < st->nlast; i++)
+        if (st->last_acked[i] == id)
+            return 1;
+    return 0;
+}
+
+/* Move the cursor to the next open row after an `a`: not one that `a`
+ * (remember_ack) just acknowledged, as a fold group's children. */
 static void select_next_open(Pane *p, const Snapshot *s, int64_t acked)
 {
     ListView *l = &p->list;
@@ -681,7 +692,7 @@ static void select_next_open(Pane *p, const Snapshot *s, int64_t acked)
         if (l->items[i] < 0)
             continue;
         const AlertRow *a = &s->alerts[l->items[i]];
-        if (a->id != acked && is_open(a) && !is_class(a)) {
+        if (a->id != acked && !just_acked(p->state, a->id) && is_open(a) && !is_class(a)) {
             l->sel_id = a->id;
             l->has_sel = 1;
             return;
@@ -750,7 +761,10 @@ static PaneResult key_unack(Pane *p, int key)
     AlertsState *st = p->state;
     const Snapshot *s = p->built_for;
     int cur = pane_list_current(&p->list);
-    if (st->nlast && s && (cur < 0 || !s->alerts[cur].acknowledged))
+    /* right after `a`: on an open row (where `a` moved the cursor) or on
+     * one of the rows that `a` acknowledged (a fold group's), undo it all */
+    if (st->nlast && s && (cur < 0 || is_sec_item(cur) || !s->alerts[cur].acknowledged ||
+                           just_acked(st, s->alerts[cur].id)))
         return undo_last_ack(p);
     const AlertRow *a = selected(p);
     if (!a)
