@@ -278,7 +278,7 @@ static void test_hnsw_recall_and_file(void **state)
     assert_int_equal(hnsw_size(h), HN);
     assert_true(hnsw_capacity(h) >= HN);
     double r = recall_at_10(h, m, queries);
-    print_message("HNSW recall@10 on %d x %d random vectors (ef %d): %.3f\n", HN, HDIM,
+    print_message("# HNSW recall@10 on %d x %d random vectors (ef %d): %.3f\n", HN, HDIM,
                   SIMILARITY_EF_DEFAULT, r);
     assert_true(r >= 0.95);
 
