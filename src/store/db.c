@@ -159,8 +159,23 @@ static int create_new(const char *path, char *err, size_t errsz)
     return e == EACCES ? -EACCES : e == ENOENT ? -ENOENT : -EIO;
 }
 
+/* One cap on SQLite's heap for the whole process (issue 13, soak): each
+ * of the ~70 connections (64 listener workers, the engine, the pipeline,
+ * ...) fills its own page cache (2 MB, the engine's 32 MB) as the database
+ * grows, so RSS climbed for the whole of a 10-minute soak. Above the soft
+ * limit SQLite reuses page-cache memory instead of allocating more; the
+ * pages stay in the OS page cache. */
+#define STORE_SOFT_HEAP_BYTES ((sqlite3_int64)96 * 1024 * 1024)
+
+static void set_heap_limit(void)
+{
+    sqlite3_soft_heap_limit64(STORE_SOFT_HEAP_BYTES);
+}
+
 int store_open(const char *path, Store **out, char *err, size_t errsz)
 {
+    static pthread_once_t heap_once = PTHREAD_ONCE_INIT;
+    pthread_once(&heap_once, set_heap_limit);
     int cr = create_new(path, err, errsz);
     if (cr < 0)
         return cr;

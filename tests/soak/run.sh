@@ -210,11 +210,17 @@ idle_fds() {
     sleep 3
     for _ in $(seq 16); do ls /proc/$rpid/fd | wc -l; sleep 0.5; done | sort -n | head -1
 }
+# what the process's fds point at, counted by kind (socket, pipe, file...)
+fd_kinds() {
+    for f in /proc/$rpid/fd/*; do readlink "$f"; done 2>/dev/null |
+        sed -e 's/:\[[0-9]*\]$//' -e 's|^/.*/|file:|' | sort | uniq -c | sort -rn
+}
 # a short load first, so every listener thread has opened its database
 # connection (3 fds each, on first use) before the idle count
 echo "== $(ts) wrk -t2 -c$conns -d15s, so every listener thread opens its Store" >&2
 wrk -t2 -c"$conns" -d15s --timeout 10s -s "$here/mix.lua" "$base" >/dev/null 2>&1 || true
 fds_idle0=$(idle_fds)
+fd_kinds >"$tmp/fds-idle0.txt"
 
 # ---- the load, sampled ----
 python3 "$here/soakstat.py" sample "$rpid" "$tmp/soak.csv" 10 &
@@ -230,8 +236,13 @@ t_hits1=$(date +%s)
 kill "$spid" 2>/dev/null || true
 wait "$spid" 2>/dev/null || true
 fds_idle1=$(idle_fds)
+fd_kinds >"$tmp/fds-idle1.txt"
 fds_check=ok
-[ "$fds_idle1" -le $((fds_idle0 + 8)) ] || fds_check=no
+if [ "$fds_idle1" -gt $((fds_idle0 + 8)) ]; then
+    fds_check=no
+    echo "== idle fds by kind, before vs after the load:" >&2
+    diff "$tmp/fds-idle0.txt" "$tmp/fds-idle1.txt" >&2 || true
+fi
 wrk_line=$(grep '^SOAK ' "$tmp/wrk.out" || echo "no SOAK line: $(head -c 300 "$tmp/wrk.err")")
 echo "== $(ts) $wrk_line" >&2
 head -5 "$tmp/wrk.err" >&2
