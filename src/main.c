@@ -43,6 +43,7 @@
 #include "util.h"
 #include "domain/flapping.h"
 #include "domain/actions.h"
+#include "domain/config_audit.h"
 #include "domain/notify.h"
 #include "domain/resolution.h"
 #include "domain/seed.h"
@@ -51,7 +52,6 @@
 #include "domain/similarity.h"
 #include "store/store.h"
 #include "store/service_repo.h"
-#include "store/audit_repo.h"
 #include "model/audit.h"
 
 #include <curl/curl.h>
@@ -1079,9 +1079,8 @@ static void note_change(void *ctx, const char *name, const char *old_text, const
     }
 }
 
-/* One audit row "Config Reloaded" (entity Config) naming what changed: a
- * fact about the process, not a domain rule, so main writes it through
- * the audit repository on a short-lived connection of its own. */
+/* One audit row "Config Reloaded" naming what changed, written by the
+ * domain (config_audit) on a short-lived connection of main's own. */
 static void audit_reload(const char *db_path, const ReloadNote *rn)
 {
     Store *st;
@@ -1090,13 +1089,8 @@ static void audit_reload(const char *db_path, const ReloadNote *rn)
         log_warn("resops: reload: no audit row: %s", err);
         return;
     }
-    char *detail = xasprintf("applied: %s; needs a restart: %s",
-                             rn->applied.s ? rn->applied.s : "none",
-                             rn->restart.s ? rn->restart.s : "none");
-    if (audit_repo_add(st, "Config Reloaded", "Config", 0, AUDIT_SYSTEM_USER, detail,
-                       util_now()) < 0)
+    if (config_audit_reloaded(st, rn->applied.s, rn->restart.s, util_now()) < 0)
         log_warn("resops: reload: the audit row could not be written");
-    free(detail);
     store_close(st);
 }
 
